@@ -1,0 +1,205 @@
+// What a command is (CommandSpec), who runs it (ClientSession), what it runs against
+// (ServerContext) and what a handler receives (CommandContext).
+//
+// This layer knows no sockets: the network server implements ClientSession and the
+// ClientDirectory / ServerControl interfaces; tests and the embedded engine provide their own.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "protocol/reply_writer.h"
+#include "store/keyspace.h"
+
+namespace basalt::cmd {
+
+class CommandContext;
+using Handler = void (*)(CommandContext& ctx);
+
+// Command flags, as COMMAND INFO reports them.
+enum Flag : uint32_t {
+  kWrite = 1u << 0,
+  kReadOnly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kNoScript = 1u << 4,
+  kLoading = 1u << 5,   // allowed while the dataset is loading
+  kStale = 1u << 6,     // allowed on a replica with a broken link
+  kFast = 1u << 7,
+  kNoAuth = 1u << 8,    // allowed before authentication
+  kNoMulti = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kAllowBusy = 1u << 11,
+  kNoPropagate = 1u << 12,
+  kMayReplicate = 1u << 13,
+  kSentinel = 1u << 14,
+};
+
+// Mutable per-command counters for INFO commandstats.
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+struct CommandSpec {
+  std::string_view name;  // lower case; subcommands use their own name ("setname")
+  int arity = 0;          // > 0: exact argument count; < 0: at least -arity
+  uint32_t flags = 0;
+  int first_key = 0;  // key positions as COMMAND INFO reports them (0 = no keys)
+  int last_key = 0;   // -1: last argument
+  int key_step = 0;
+  Handler handler = nullptr;
+  std::string_view group;
+  std::string_view summary;
+  std::string_view since;
+  std::string_view complexity;
+  std::vector<CommandSpec> subcommands;  // container commands (CLIENT, CONFIG, ...)
+
+  // Filled in by the table.
+  std::string full_name;  // "get", "client|setname"
+  mutable CommandStats stats;
+  const CommandSpec* parent = nullptr;
+
+  bool is_container() const { return !subcommands.empty(); }
+  bool ArityOk(size_t argc) const {
+    return arity > 0 ? argc == static_cast<size_t>(arity)
+                     : argc >= static_cast<size_t>(-arity);
+  }
+};
+
+// A connected client (or an in-process caller). The server derives its Connection from it.
+class ClientSession {
+ public:
+  virtual ~ClientSession() = default;
+
+  uint64_t id = 0;
+  std::string name;
+  int db = 0;
+  int resp = 2;
+  bool authenticated = false;
+  std::string user = "default";
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";  // full name of the last command, for CLIENT LIST
+  bool close_after_reply = false;
+  bool is_replica = false;
+
+  // Connection details for CLIENT LIST / CLIENT INFO; in-process sessions report nothing.
+  virtual std::string peer_address() const { return ""; }
+  virtual std::string local_address() const { return ""; }
+  virtual int fd() const { return -1; }
+  virtual size_t query_buffer_size() const { return 0; }
+  virtual size_t query_buffer_free() const { return 0; }
+  virtual size_t output_buffer_size() const { return 0; }
+  virtual size_t memory_usage() const { return 0; }
+  // Closes the connection after the current batch of replies.
+  virtual void Kill() { close_after_reply = true; }
+};
+
+// The set of connected clients, for CLIENT LIST/KILL and INFO clients.
+class ClientDirectory {
+ public:
+  virtual ~ClientDirectory() = default;
+  virtual void ForEach(const std::function<void(ClientSession&)>& fn) = 0;
+  virtual size_t count() const = 0;
+};
+
+// Server-wide actions a command may ask for.
+class ServerControl {
+ public:
+  virtual ~ServerControl() = default;
+  // SHUTDOWN: returns an error text to reply with, or empty when the shutdown was started.
+  virtual std::string RequestShutdown(bool save, bool nosave) = 0;
+};
+
+// Where writes go after they are applied: the AOF and replicas. Relative times are already
+// absolute in argv (the dispatcher and handlers see to that).
+class Propagator {
+ public:
+  virtual ~Propagator() = default;
+  virtual void Propagate(int db, std::span<const std::string_view> argv) = 0;
+};
+
+class CommandTable;
+
+struct ServerStats {
+  uint64_t total_commands_processed = 0;
+  uint64_t total_connections_received = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t client_query_buffer_limit_disconnections = 0;
+  uint64_t client_output_buffer_limit_disconnections = 0;
+  int64_t start_time_ms = 0;
+};
+
+// Everything a command may touch. One per server (or embedded engine).
+struct ServerContext {
+  ServerContext(store::Keyspace& ks, config::Config& cfg, const Clock& clk, CommandTable& table)
+      : keyspace(ks), config(cfg), clock(clk), commands(table) {}
+
+  store::Keyspace& keyspace;
+  config::Config& config;
+  const Clock& clock;
+  CommandTable& commands;
+  ClientDirectory* clients = nullptr;
+  ServerControl* control = nullptr;
+  Propagator* propagator = nullptr;
+  ServerStats stats;
+  int64_t dirty = 0;  // changes since the last save
+  bool loading = false;
+  std::string run_id;
+  int tcp_port = 0;
+  std::string executable;
+  std::string config_file;
+};
+
+// What a handler gets: its arguments, its client, the server and the reply writer.
+class CommandContext {
+ public:
+  CommandContext(ServerContext& server, ClientSession& client, protocol::ReplyWriter& reply,
+                 std::span<const std::string_view> args, const CommandSpec& spec, int64_t now_ms)
+      : server(server), client(client), reply(reply), args(args), spec(spec), now_ms(now_ms) {}
+
+  ServerContext& server;
+  ClientSession& client;
+  protocol::ReplyWriter& reply;
+  std::span<const std::string_view> args;  // args[0] is the command name as sent
+  const CommandSpec& spec;
+  const int64_t now_ms;  // one clock reading per command, as Redis's command time snapshot
+
+  store::Database& db() { return server.keyspace.db(client.db); }
+  std::string_view arg(size_t i) const { return args[i]; }
+  size_t argc() const { return args.size(); }
+
+  // Records a change to the dataset. The dispatcher propagates the command when it did any.
+  void MarkDirty(int64_t n = 1) {
+    server.dirty += n;
+    dirty_ += n;
+  }
+  int64_t dirty() const { return dirty_; }
+  // Propagate this argv instead of the original (e.g. SET EX rewritten to SET PXAT). May be
+  // called several times to propagate several commands.
+  void PropagateAs(std::vector<std::string> argv) { rewritten_.push_back(std::move(argv)); }
+  const std::vector<std::vector<std::string>>& rewritten() const { return rewritten_; }
+  // Do not propagate this command even though it changed data.
+  void SuppressPropagation() { suppress_ = true; }
+  bool propagation_suppressed() const { return suppress_; }
+
+ private:
+  int64_t dirty_ = 0;
+  bool suppress_ = false;
+  std::vector<std::vector<std::string>> rewritten_;
+};
+
+}  // namespace basalt::cmd

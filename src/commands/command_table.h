@@ -1,0 +1,43 @@
+// The command table: every command described as data, looked up case-insensitively.
+// Command groups register themselves explicitly (see registry.cc); nothing registers by
+// static initialization, so the table's contents are easy to see and to test.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "commands/command.h"
+
+namespace basalt::cmd {
+
+class CommandTable {
+ public:
+  // Adds a command (and its subcommands). Names must be unique.
+  void Add(CommandSpec spec);
+  // Case-insensitive lookup of a top-level command.
+  const CommandSpec* Find(std::string_view name) const;
+  // Case-insensitive lookup of a subcommand of a container command.
+  static const CommandSpec* FindSubcommand(const CommandSpec& parent, std::string_view name);
+
+  const std::vector<std::unique_ptr<CommandSpec>>& all() const { return commands_; }
+  size_t size() const { return commands_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<CommandSpec>> commands_;
+  std::unordered_map<std::string, CommandSpec*> by_name_;
+};
+
+// Registers every command group into the table.
+void RegisterAllCommands(CommandTable& table);
+
+// Per-group registration, each defined in its group's file.
+void RegisterStringCommands(CommandTable& table);
+void RegisterKeyCommands(CommandTable& table);
+void RegisterExpireCommands(CommandTable& table);
+void RegisterConnectionCommands(CommandTable& table);
+void RegisterServerCommands(CommandTable& table);
+
+}  // namespace basalt::cmd

@@ -1,0 +1,49 @@
+#include "commands/helpers.h"
+
+#include "common/strings.h"
+
+namespace basalt::cmd {
+
+store::Entry* LookupRead(CommandContext& ctx, std::string_view key) {
+  store::Entry* e = ctx.db().Lookup(key, ctx.now_ms);
+  store::KeyspaceStats& stats = ctx.server.keyspace.stats();
+  if (e != nullptr) {
+    ++stats.keyspace_hits;
+  } else {
+    ++stats.keyspace_misses;
+  }
+  return e;
+}
+
+store::Entry* LookupWrite(CommandContext& ctx, std::string_view key) {
+  return ctx.db().Lookup(key, ctx.now_ms);
+}
+
+bool CheckType(CommandContext& ctx, const store::Entry* e, store::ValueType type) {
+  if (e == nullptr || e->type() == type) return true;
+  ctx.reply.Error(err::kWrongType);
+  return false;
+}
+
+bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* out,
+                 std::string_view error) {
+  if (ParseInt64(text, out)) return true;
+  ctx.reply.Error(error);
+  return false;
+}
+
+bool ParseDbIndex(CommandContext& ctx, std::string_view text, int* out) {
+  int64_t idx;
+  if (!ParseInt64(text, &idx)) {
+    ctx.reply.Error(err::kNotInteger);
+    return false;
+  }
+  if (idx < 0 || idx >= ctx.server.keyspace.db_count()) {
+    ctx.reply.Error(err::kDbIndexRange);
+    return false;
+  }
+  *out = static_cast<int>(idx);
+  return true;
+}
+
+}  // namespace basalt::cmd

@@ -1,0 +1,32 @@
+// Small shared pieces for command handlers: typed lookups, argument parsing that replies with
+// Redis's error on failure, and option matching.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "commands/command.h"
+#include "commands/errors.h"
+#include "common/strings.h"
+#include "store/entry.h"
+
+namespace basalt::cmd {
+
+// Looks a key up for a read: lazily expires it and counts keyspace hits and misses.
+store::Entry* LookupRead(CommandContext& ctx, std::string_view key);
+// Looks a key up before a write: lazily expires it; no hit/miss accounting.
+store::Entry* LookupWrite(CommandContext& ctx, std::string_view key);
+// True when e is null or of type `type`; otherwise replies WRONGTYPE and returns false.
+bool CheckType(CommandContext& ctx, const store::Entry* e, store::ValueType type);
+
+// Parses a strict integer; on failure replies `error` and returns false.
+bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* out,
+                 std::string_view error = err::kNotInteger);
+// Parses a database index; replies Redis's errors for non-numbers and out of range.
+bool ParseDbIndex(CommandContext& ctx, std::string_view text, int* out);
+
+inline bool IsOption(std::string_view arg, std::string_view option) {
+  return EqualsIgnoreCase(arg, option);
+}
+
+}  // namespace basalt::cmd

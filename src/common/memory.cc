@@ -1,0 +1,42 @@
+#include "common/memory.h"
+
+#include <malloc.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace basalt::mem {
+
+namespace {
+// Relaxed: helper threads may free large values; the total is only read for reporting.
+std::atomic<int64_t> g_used{0};
+}  // namespace
+
+void* Allocate(size_t size) {
+  void* p = std::malloc(size);
+  if (p == nullptr) throw std::bad_alloc();
+  g_used.fetch_add(static_cast<int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
+  return p;
+}
+
+void* Reallocate(void* p, size_t size) {
+  int64_t before = p ? static_cast<int64_t>(malloc_usable_size(p)) : 0;
+  void* q = std::realloc(p, size);
+  if (q == nullptr) throw std::bad_alloc();
+  g_used.fetch_add(static_cast<int64_t>(malloc_usable_size(q)) - before,
+                   std::memory_order_relaxed);
+  return q;
+}
+
+void Free(void* p) {
+  if (p == nullptr) return;
+  g_used.fetch_sub(static_cast<int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
+  std::free(p);
+}
+
+int64_t Used() { return g_used.load(std::memory_order_relaxed); }
+
+size_t UsableSize(void* p) { return malloc_usable_size(p); }
+
+}  // namespace basalt::mem

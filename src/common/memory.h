@@ -1,0 +1,18 @@
+// Allocation with accounting. The keyspace allocates its entries and values through here so
+// INFO's used_memory is the exact sum of what the store holds (plus what others report).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace basalt::mem {
+
+void* Allocate(size_t size);
+void* Reallocate(void* p, size_t size);
+void Free(void* p);
+// Bytes currently held by Allocate'd blocks (usable size, so allocator rounding is counted).
+int64_t Used();
+// Usable size of a block from Allocate.
+size_t UsableSize(void* p);
+
+}  // namespace basalt::mem

@@ -1,0 +1,270 @@
+#include "common/strings.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace basalt {
+
+bool ParseInt64(std::string_view s, int64_t* out) {
+  // Longest valid text is "-9223372036854775808" (20 chars).
+  if (s.empty() || s.size() > 20) return false;
+  if (s.size() == 1 && s[0] == '0') {
+    *out = 0;
+    return true;
+  }
+  size_t i = 0;
+  bool negative = false;
+  if (s[0] == '-') {
+    negative = true;
+    i = 1;
+    if (s.size() == 1) return false;
+  }
+  if (s[i] < '1' || s[i] > '9') return false;
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c < '0' || c > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  if (negative) {
+    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
+    *out = static_cast<int64_t>(0 - v);
+  } else {
+    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
+    *out = static_cast<int64_t>(v);
+  }
+  return true;
+}
+
+bool ParseUint64(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *out = v;
+  return true;
+}
+
+namespace {
+
+// strtod/strtold need a NUL-terminated buffer; request arguments are not terminated.
+constexpr size_t kMaxFloatChars = 5 * 1024;
+
+template <typename F, typename Conv>
+bool ParseFloating(std::string_view s, F* out, Conv convert) {
+  if (s.empty() || s.size() >= kMaxFloatChars) return false;
+  char buf[kMaxFloatChars];
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  if (std::isspace(static_cast<unsigned char>(buf[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  F v = convert(buf, &end);
+  if (end != buf + s.size()) return false;
+  if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)) return false;
+  if (errno == EINVAL || std::isnan(v)) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+bool ParseDouble(std::string_view s, double* out) {
+  return ParseFloating<double>(s, out, [](const char* b, char** e) { return std::strtod(b, e); });
+}
+
+bool ParseLongDouble(std::string_view s, long double* out) {
+  return ParseFloating<long double>(s, out,
+                                    [](const char* b, char** e) { return std::strtold(b, e); });
+}
+
+int FormatInt64(int64_t v, char* buf) {
+  char tmp[21];
+  int n = 0;
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    tmp[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  int len = 0;
+  if (v < 0) buf[len++] = '-';
+  while (n > 0) buf[len++] = tmp[--n];
+  return len;
+}
+
+std::string Int64ToString(int64_t v) {
+  char buf[21];
+  return std::string(buf, FormatInt64(v, buf));
+}
+
+std::string FormatLongDoubleHuman(long double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // 17 digits after the point round-trip the small decimals users type (10.1 stays 10.1).
+  char buf[kMaxFloatChars];
+  int len = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (len <= 0 || static_cast<size_t>(len) >= sizeof(buf)) return "0";
+  if (std::memchr(buf, '.', len) != nullptr) {
+    while (buf[len - 1] == '0') --len;
+    if (buf[len - 1] == '.') --len;
+  }
+  if (len == 2 && buf[0] == '-' && buf[1] == '0') return "0";
+  return std::string(buf, len);
+}
+
+std::string FormatDouble(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (std::isnan(v)) return "nan";
+  char buf[64];
+  int len = std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return std::string(buf, len);
+}
+
+bool ParseMemorySize(std::string_view s, int64_t* out) {
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  if (digits == 0) return false;
+  std::string unit = ToLower(s.substr(digits));
+  int64_t mul;
+  if (unit.empty() || unit == "b") {
+    mul = 1;
+  } else if (unit == "k") {
+    mul = 1000;
+  } else if (unit == "kb") {
+    mul = 1024;
+  } else if (unit == "m") {
+    mul = 1000 * 1000;
+  } else if (unit == "mb") {
+    mul = 1024 * 1024;
+  } else if (unit == "g") {
+    mul = 1000LL * 1000 * 1000;
+  } else if (unit == "gb") {
+    mul = 1024LL * 1024 * 1024;
+  } else {
+    return false;
+  }
+  uint64_t n;
+  if (!ParseUint64(s.substr(0, digits), &n)) return false;
+  if (n > static_cast<uint64_t>(INT64_MAX) / mul) return false;
+  *out = static_cast<int64_t>(n) * mul;
+  return true;
+}
+
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+void ToLowerInPlace(std::string& s) {
+  for (char& c : s) c = AsciiLower(c);
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  ToLowerInPlace(out);
+  return out;
+}
+
+std::string ToUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+  }
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// Matches one bracket class starting just after '['. Advances *p past the closing ']' (or to the
+// end of the pattern when unterminated, which Redis treats as closed) and reports a match.
+bool MatchClass(std::string_view pat, size_t* p, char c, bool nocase) {
+  size_t i = *p;
+  bool negate = false;
+  if (i < pat.size() && pat[i] == '^') {
+    negate = true;
+    ++i;
+  }
+  bool matched = false;
+  auto fold = [nocase](char x) { return nocase ? AsciiLower(x) : x; };
+  while (i < pat.size() && pat[i] != ']') {
+    if (pat[i] == '\\' && i + 1 < pat.size()) {
+      if (fold(pat[i + 1]) == fold(c)) matched = true;
+      i += 2;
+    } else if (i + 2 < pat.size() && pat[i + 1] == '-') {
+      char lo = fold(pat[i]), hi = fold(pat[i + 2]);
+      if (lo > hi) std::swap(lo, hi);
+      char x = fold(c);
+      if (x >= lo && x <= hi) matched = true;
+      i += 3;
+    } else {
+      if (fold(pat[i]) == fold(c)) matched = true;
+      ++i;
+    }
+  }
+  *p = i < pat.size() ? i + 1 : i;
+  return negate ? !matched : matched;
+}
+
+}  // namespace
+
+bool GlobMatch(std::string_view pat, std::string_view text, bool nocase) {
+  // Iterative matcher: on mismatch, retry from the last '*' consuming one more character. The
+  // last star subsumes earlier ones, so one backtrack point suffices and there is no recursion.
+  size_t p = 0, t = 0;
+  size_t star_p = std::string_view::npos, star_t = 0;
+  while (t < text.size()) {
+    if (p < pat.size()) {
+      char pc = pat[p];
+      if (pc == '*') {
+        while (p < pat.size() && pat[p] == '*') ++p;
+        if (p == pat.size()) return true;
+        star_p = p;
+        star_t = t;
+        continue;
+      }
+      if (pc == '?') {
+        ++p;
+        ++t;
+        continue;
+      }
+      if (pc == '[') {
+        size_t np = p + 1;
+        if (MatchClass(pat, &np, text[t], nocase)) {
+          p = np;
+          ++t;
+          continue;
+        }
+      } else {
+        size_t np = p;
+        if (pc == '\\' && p + 1 < pat.size()) ++np;
+        char lit = pat[np];
+        bool eq = nocase ? AsciiLower(lit) == AsciiLower(text[t]) : lit == text[t];
+        if (eq) {
+          p = np + 1;
+          ++t;
+          continue;
+        }
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    p = star_p;
+    t = ++star_t;
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+}  // namespace basalt

@@ -1,0 +1,262 @@
+#include "config/config.h"
+
+#include <sstream>
+
+#include "common/strings.h"
+
+namespace basalt::config {
+
+namespace {
+
+using Getter = std::function<std::string(const Settings&)>;
+using Setter = std::function<Status(Settings&, std::string_view)>;
+
+Status Invalid(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
+
+ParamDef Bool(std::string_view name, bool Settings::*field, bool runtime, std::string_view help) {
+  return {name, ParamKind::kBool, runtime, help,
+          [field](const Settings& s) { return std::string(s.*field ? "yes" : "no"); },
+          [field](Settings& s, std::string_view v) {
+            if (EqualsIgnoreCase(v, "yes")) {
+              s.*field = true;
+            } else if (EqualsIgnoreCase(v, "no")) {
+              s.*field = false;
+            } else {
+              return Invalid("argument must be 'yes' or 'no'");
+            }
+            return Status::Ok();
+          }};
+}
+
+ParamDef Int(std::string_view name, int64_t Settings::*field, int64_t lo, int64_t hi,
+             bool runtime, std::string_view help) {
+  return {name, ParamKind::kInt, runtime, help,
+          [field](const Settings& s) { return Int64ToString(s.*field); },
+          [field, lo, hi](Settings& s, std::string_view v) {
+            int64_t n;
+            if (!ParseInt64(v, &n)) return Invalid("argument couldn't be parsed into an integer");
+            if (n < lo || n > hi) {
+              return Invalid("argument must be between " + Int64ToString(lo) + " and " +
+                             Int64ToString(hi) + " inclusive");
+            }
+            s.*field = n;
+            return Status::Ok();
+          }};
+}
+
+ParamDef Memory(std::string_view name, int64_t Settings::*field, int64_t lo, int64_t hi,
+                bool runtime, std::string_view help) {
+  return {name, ParamKind::kMemory, runtime, help,
+          [field](const Settings& s) { return Int64ToString(s.*field); },
+          [field, lo, hi](Settings& s, std::string_view v) {
+            int64_t n;
+            if (!ParseMemorySize(v, &n)) return Invalid("argument must be a memory value");
+            if (n < lo || n > hi) {
+              return Invalid("argument must be between " + Int64ToString(lo) + " and " +
+                             Int64ToString(hi) + " inclusive");
+            }
+            s.*field = n;
+            return Status::Ok();
+          }};
+}
+
+ParamDef String(std::string_view name, std::string Settings::*field, bool runtime,
+                std::string_view help) {
+  return {name, ParamKind::kString, runtime, help,
+          [field](const Settings& s) { return s.*field; },
+          [field](Settings& s, std::string_view v) {
+            s.*field = std::string(v);
+            return Status::Ok();
+          }};
+}
+
+ParamDef Enum(std::string_view name, std::string Settings::*field,
+              std::vector<std::string_view> choices, bool runtime, std::string_view help) {
+  return {name, ParamKind::kEnum, runtime, help,
+          [field](const Settings& s) { return s.*field; },
+          [field, choices](Settings& s, std::string_view v) {
+            for (std::string_view c : choices) {
+              if (EqualsIgnoreCase(v, c)) {
+                s.*field = std::string(c);
+                return Status::Ok();
+              }
+            }
+            std::string msg = "argument(s) must be one of the following: ";
+            for (size_t i = 0; i < choices.size(); ++i) {
+              if (i > 0) msg += ", ";
+              msg += choices[i];
+            }
+            return Invalid(msg);
+          }};
+}
+
+ParamDef Special(std::string_view name, bool runtime, std::string_view help, Getter get,
+                 Setter set) {
+  return {name, ParamKind::kSpecial, runtime, help, std::move(get), std::move(set)};
+}
+
+constexpr int64_t kIntMax = 2147483647;
+constexpr int64_t kLongMax = INT64_MAX;
+
+std::vector<ParamDef> BuildTable() {
+  using S = Settings;
+  std::vector<ParamDef> t;
+  // Network.
+  t.push_back(String("bind", &S::bind, false,
+                     "Addresses to listen on, separated by spaces."));
+  t.push_back(Int("port", &S::port, 0, 65535, false, "TCP port to listen on."));
+  t.push_back(Int("tcp-backlog", &S::tcp_backlog, 0, kIntMax, false,
+                  "Backlog of the listening socket."));
+  t.push_back(Int("timeout", &S::timeout, 0, kIntMax, true,
+                  "Close a client after this many idle seconds (0 = never)."));
+  t.push_back(Int("tcp-keepalive", &S::tcp_keepalive, 0, kIntMax, true,
+                  "TCP keepalive interval in seconds (0 = off)."));
+  t.push_back(Int("maxclients", &S::maxclients, 1, 4294967295LL, true,
+                  "Maximum number of connected clients."));
+  t.push_back(String("requirepass", &S::requirepass, true,
+                     "Password clients must AUTH with (empty = no password)."));
+  // General.
+  t.push_back(Int("databases", &S::databases, 1, kIntMax, false, "Number of databases."));
+  t.push_back(Enum("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, true,
+                   "Log verbosity."));
+  t.push_back(String("logfile", &S::logfile, false, "Log file path (empty = standard output)."));
+  t.push_back(Int("hz", &S::hz, 0, kIntMax, true,
+                  "Background task frequency per second (clamped to 1..500)."));
+  // Limits.
+  t.push_back(Memory("proto-max-bulk-len", &S::proto_max_bulk_len, 1024 * 1024, kLongMax, true,
+                     "Largest bulk string a client may send."));
+  t.push_back(Memory("client-query-buffer-limit", &S::client_query_buffer_limit, 1024 * 1024,
+                     kLongMax, true, "Largest unprocessed input a client may accumulate."));
+  t.push_back(Special(
+      "client-output-buffer-limit", true,
+      "Output buffer limits per client class: class hard soft soft-seconds.",
+      [](const S& s) { return FormatOutputBufferLimits(s); },
+      [](S& s, std::string_view v) { return ParseOutputBufferLimits(v, &s); }));
+  t.push_back(Memory("maxmemory", &S::maxmemory, 0, kLongMax, true,
+                     "Refuse writes above this memory use (0 = no limit)."));
+  t.push_back(Enum("maxmemory-policy", &S::maxmemory_policy, {"noeviction"}, true,
+                   "What to do at maxmemory: only noeviction is supported."));
+  // Persistence.
+  t.push_back(String("dir", &S::dir, true, "Directory for RDB and AOF files."));
+  t.push_back(String("dbfilename", &S::dbfilename, true, "RDB snapshot file name."));
+  t.push_back(Special(
+      "save", true, "Snapshot after <seconds> if at least <changes> writes, as pairs.",
+      [](const S& s) {
+        std::string out;
+        for (const SavePoint& p : s.save) {
+          if (!out.empty()) out += ' ';
+          out += Int64ToString(p.seconds) + " " + Int64ToString(p.changes);
+        }
+        return out;
+      },
+      [](S& s, std::string_view v) { return ParseSavePoints(v, &s.save); }));
+  t.push_back(Bool("rdbcompression", &S::rdbcompression, true, "LZF-compress strings in RDB."));
+  t.push_back(Bool("rdbchecksum", &S::rdbchecksum, true, "Write and verify the RDB CRC64."));
+  t.push_back(Bool("stop-writes-on-bgsave-error", &S::stop_writes_on_bgsave_error, true,
+                   "Refuse writes while the last background save failed."));
+  t.push_back(Bool("appendonly", &S::appendonly, true, "Log every write to the AOF."));
+  t.push_back(Enum("appendfsync", &S::appendfsync, {"always", "everysec", "no"}, true,
+                   "When to fsync the AOF."));
+  t.push_back(String("appendfilename", &S::appendfilename, false, "AOF base name."));
+  t.push_back(String("appenddirname", &S::appenddirname, false, "AOF directory name."));
+  t.push_back(Bool("aof-use-rdb-preamble", &S::aof_use_rdb_preamble, true,
+                   "Write the AOF base file in RDB format."));
+  t.push_back(Bool("aof-load-truncated", &S::aof_load_truncated, true,
+                   "Start even when the AOF ends in a torn record (cut it off)."));
+  t.push_back(Int("auto-aof-rewrite-percentage", &S::auto_aof_rewrite_percentage, 0, kIntMax,
+                  true, "Rewrite the AOF when it grew by this percent (0 = off)."));
+  t.push_back(Memory("auto-aof-rewrite-min-size", &S::auto_aof_rewrite_min_size, 0, kLongMax,
+                     true, "Do not rewrite automatically below this AOF size."));
+  return t;
+}
+
+}  // namespace
+
+Config::Config() : params_(BuildTable()) {}
+
+const ParamDef* Config::Find(std::string_view name) const {
+  for (const ParamDef& p : params_) {
+    if (EqualsIgnoreCase(p.name, name)) return &p;
+  }
+  // Redis's old name for replica output limits and the like are not aliased yet.
+  return nullptr;
+}
+
+Status Config::Set(std::string_view name, std::string_view value, Origin origin) {
+  const ParamDef* def = Find(name);
+  if (def == nullptr) return Status::NotFound("unknown parameter '" + std::string(name) + "'");
+  if (origin == Origin::kRuntime && !def->runtime_mutable) {
+    return Status::InvalidArgument("can't set immutable config");
+  }
+  Status st = def->set(settings_, value);
+  if (st.ok() && origin == Origin::kRuntime) NotifyChanged(def->name);
+  return st;
+}
+
+void Config::OnChange(std::string_view name, std::function<void()> fn) {
+  listeners_[std::string(name)].push_back(std::move(fn));
+}
+
+void Config::NotifyChanged(std::string_view name) {
+  auto it = listeners_.find(name);
+  if (it == listeners_.end()) return;
+  for (auto& fn : it->second) fn();
+}
+
+Status ParseOutputBufferLimits(std::string_view text, Settings* s) {
+  std::vector<std::string> words;
+  std::istringstream in{std::string(text)};
+  for (std::string w; in >> w;) words.push_back(w);
+  if (words.size() % 4 != 0) return Invalid("Wrong number of arguments in buffer limit configuration.");
+  Settings updated = *s;
+  for (size_t i = 0; i < words.size(); i += 4) {
+    OutputBufferLimit* target;
+    std::string cls = ToLower(words[i]);
+    if (cls == "normal") {
+      target = &updated.output_limit_normal;
+    } else if (cls == "replica" || cls == "slave") {
+      target = &updated.output_limit_replica;
+    } else if (cls == "pubsub") {
+      target = &updated.output_limit_pubsub;
+    } else {
+      return Invalid("Invalid client class specified in buffer limit configuration.");
+    }
+    int64_t hard, soft, secs;
+    if (!ParseMemorySize(words[i + 1], &hard) || !ParseMemorySize(words[i + 2], &soft) ||
+        !ParseInt64(words[i + 3], &secs) || secs < 0) {
+      return Invalid("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+    }
+    *target = {hard, soft, secs};
+  }
+  *s = updated;
+  return Status::Ok();
+}
+
+std::string FormatOutputBufferLimits(const Settings& s) {
+  auto one = [](std::string_view cls, const OutputBufferLimit& l) {
+    return std::string(cls) + " " + Int64ToString(l.hard_bytes) + " " +
+           Int64ToString(l.soft_bytes) + " " + Int64ToString(l.soft_seconds);
+  };
+  return one("normal", s.output_limit_normal) + " " + one("slave", s.output_limit_replica) + " " +
+         one("pubsub", s.output_limit_pubsub);
+}
+
+Status ParseSavePoints(std::string_view text, std::vector<SavePoint>* out) {
+  std::vector<std::string> words;
+  std::istringstream in{std::string(text)};
+  for (std::string w; in >> w;) words.push_back(w);
+  if (words.size() % 2 != 0) return Invalid("Invalid save parameters");
+  std::vector<SavePoint> points;
+  for (size_t i = 0; i < words.size(); i += 2) {
+    int64_t secs, changes;
+    if (!ParseInt64(words[i], &secs) || !ParseInt64(words[i + 1], &changes) || secs < 1 ||
+        changes < 0) {
+      return Invalid("Invalid save parameters");
+    }
+    points.push_back({secs, changes});
+  }
+  *out = std::move(points);
+  return Status::Ok();
+}
+
+}  // namespace basalt::config

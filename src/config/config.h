@@ -1,0 +1,71 @@
+// The configuration parameter table and the operations on it.
+//
+// Every parameter is defined once (name as in Redis, kind, bounds, whether CONFIG SET may
+// change it, help text) and bound to a field of Settings. Startup (TOML file, then command-line
+// flags) and CONFIG GET/SET all go through Set()/Get() here, so validation and error texts
+// agree everywhere.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "basalt/status.h"
+#include "config/settings.h"
+
+namespace basalt::config {
+
+enum class ParamKind { kBool, kInt, kMemory, kString, kEnum, kSpecial };
+
+struct ParamDef {
+  std::string_view name;
+  ParamKind kind;
+  bool runtime_mutable;
+  std::string_view help;
+  // Text of the value as CONFIG GET shows it.
+  std::function<std::string(const Settings&)> get;
+  // Parses and validates `text`; on failure returns InvalidArgument with Redis's wording
+  // ("argument must be 'yes' or 'no'") and leaves Settings unchanged.
+  std::function<Status(Settings&, std::string_view text)> set;
+};
+
+class Config {
+ public:
+  Config();
+
+  Settings& settings() { return settings_; }
+  const Settings& settings() const { return settings_; }
+
+  const std::vector<ParamDef>& params() const { return params_; }
+  const ParamDef* Find(std::string_view name) const;
+
+  enum class Origin { kStartup, kRuntime };
+  // Sets one parameter from text. At runtime, immutable parameters are refused with
+  // "can't set immutable config". Runs change listeners after a successful runtime set.
+  Status Set(std::string_view name, std::string_view value, Origin origin);
+  std::string Get(const ParamDef& def) const { return def.get(settings_); }
+
+  // Called after CONFIG SET changes `name` (loglevel, maxclients, ...).
+  void OnChange(std::string_view name, std::function<void()> fn);
+  void NotifyChanged(std::string_view name);
+
+  // Loads a TOML file: every key must be a known parameter of the right type.
+  Status LoadToml(const std::string& path);
+  // Applies "--name value" pairs (and "--config path" first, if present). argv[0] is skipped.
+  Status ApplyCommandLine(const std::vector<std::string>& args);
+
+ private:
+  Settings settings_;
+  std::vector<ParamDef> params_;
+  std::map<std::string, std::vector<std::function<void()>>, std::less<>> listeners_;
+};
+
+// "normal 0 0 0 replica 256mb 64mb 60 ..." parsing and printing (client-output-buffer-limit).
+Status ParseOutputBufferLimits(std::string_view text, Settings* s);
+std::string FormatOutputBufferLimits(const Settings& s);
+// "3600 1 300 100" parsing (save); "" means no save points.
+Status ParseSavePoints(std::string_view text, std::vector<SavePoint>* out);
+
+}  // namespace basalt::config

@@ -1,0 +1,65 @@
+// The server's settings as plain typed fields, read directly on hot paths. Each field is
+// described once in the parameter table (config.cc), which feeds the TOML loader, command-line
+// flags and CONFIG GET/SET; the initializers here are the defaults.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace basalt::config {
+
+// One class of client-output-buffer-limit: "hard soft seconds" (0 = no limit).
+struct OutputBufferLimit {
+  int64_t hard_bytes = 0;
+  int64_t soft_bytes = 0;
+  int64_t soft_seconds = 0;
+};
+
+struct SavePoint {
+  int64_t seconds;
+  int64_t changes;
+};
+
+struct Settings {
+  // Network.
+  std::string bind = "127.0.0.1";
+  int64_t port = 6379;
+  int64_t tcp_backlog = 511;
+  int64_t timeout = 0;
+  int64_t tcp_keepalive = 300;
+  int64_t maxclients = 10000;
+  // Security.
+  std::string requirepass;
+  // General.
+  int64_t databases = 16;
+  std::string loglevel = "notice";
+  std::string logfile;
+  int64_t hz = 10;
+  // Protocol and client limits.
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  OutputBufferLimit output_limit_normal;
+  OutputBufferLimit output_limit_replica{256LL * 1024 * 1024, 64LL * 1024 * 1024, 60};
+  OutputBufferLimit output_limit_pubsub{32LL * 1024 * 1024, 8LL * 1024 * 1024, 60};
+  // Memory.
+  int64_t maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
+  // Persistence.
+  std::string dir = "./";
+  std::string dbfilename = "dump.rdb";
+  std::vector<SavePoint> save = {{3600, 1}, {300, 100}, {60, 10000}};
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool stop_writes_on_bgsave_error = true;
+  bool appendonly = false;
+  std::string appendfsync = "everysec";
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  bool aof_use_rdb_preamble = true;
+  bool aof_load_truncated = true;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+};
+
+}  // namespace basalt::config

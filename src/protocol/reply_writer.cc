@@ -1,0 +1,113 @@
+#include "protocol/reply_writer.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "common/strings.h"
+
+namespace basalt::protocol {
+
+void ReplyWriter::AppendNumberLine(char type, int64_t v) {
+  char buf[24];
+  buf[0] = type;
+  int len = 1 + FormatInt64(v, buf + 1);
+  buf[len++] = '\r';
+  buf[len++] = '\n';
+  out_->append(buf, len);
+}
+
+void ReplyWriter::SimpleString(std::string_view s) {
+  out_->push_back('+');
+  out_->append(s);
+  out_->append("\r\n", 2);
+}
+
+void ReplyWriter::Error(std::string_view message) {
+  ++errors_written_;
+  out_->push_back('-');
+  size_t start = out_->size();
+  out_->append(message);
+  for (size_t i = start; i < out_->size(); ++i) {
+    if ((*out_)[i] == '\r' || (*out_)[i] == '\n') (*out_)[i] = ' ';
+  }
+  out_->append("\r\n", 2);
+}
+
+void ReplyWriter::Integer(int64_t v) { AppendNumberLine(':', v); }
+
+void ReplyWriter::Bulk(std::string_view s) {
+  AppendNumberLine('$', static_cast<int64_t>(s.size()));
+  out_->append(s);
+  out_->append("\r\n", 2);
+}
+
+void ReplyWriter::Null() {
+  if (resp_ >= 3) {
+    out_->append("_\r\n", 3);
+  } else {
+    out_->append("$-1\r\n", 5);
+  }
+}
+
+void ReplyWriter::NullArray() {
+  if (resp_ >= 3) {
+    out_->append("_\r\n", 3);
+  } else {
+    out_->append("*-1\r\n", 5);
+  }
+}
+
+void ReplyWriter::AggregateHeader(char type, size_t n) {
+  AppendNumberLine(type, static_cast<int64_t>(n));
+}
+
+void ReplyWriter::MapHeader(size_t n) {
+  if (resp_ >= 3) {
+    AggregateHeader('%', n);
+  } else {
+    AggregateHeader('*', n * 2);
+  }
+}
+
+void ReplyWriter::Double(double v) {
+  if (resp_ >= 3) {
+    out_->push_back(',');
+    out_->append(FormatDouble(v));
+    out_->append("\r\n", 2);
+  } else {
+    Bulk(FormatDouble(v));
+  }
+}
+
+void ReplyWriter::Bool(bool v) {
+  if (resp_ >= 3) {
+    out_->append(v ? "#t\r\n" : "#f\r\n", 4);
+  } else {
+    out_->append(v ? ":1\r\n" : ":0\r\n", 4);
+  }
+}
+
+void ReplyWriter::Verbatim(std::string_view text, std::string_view format) {
+  if (resp_ < 3) {
+    Bulk(text);
+    return;
+  }
+  AppendNumberLine('=', static_cast<int64_t>(text.size() + 4));
+  out_->append(format.substr(0, 3));
+  out_->push_back(':');
+  out_->append(text);
+  out_->append("\r\n", 2);
+}
+
+size_t ReplyWriter::BeginDeferredArray() { return out_->size(); }
+
+void ReplyWriter::EndDeferredArray(size_t token, size_t n) {
+  char buf[24];
+  buf[0] = '*';
+  int len = 1 + FormatInt64(static_cast<int64_t>(n), buf + 1);
+  buf[len++] = '\r';
+  buf[len++] = '\n';
+  out_->insert(token, buf, len);
+}
+
+}  // namespace basalt::protocol

@@ -1,0 +1,195 @@
+#include "protocol/request_parser.h"
+
+#include <cctype>
+#include <cstring>
+
+#include "common/strings.h"
+
+namespace basalt::protocol {
+
+void RequestParser::Reset() {
+  pos_ = 0;
+  args_expected_ = -1;
+  bulk_len_ = -1;
+  spans_.clear();
+  bytes_needed_ = 0;
+}
+
+RequestParser::Result RequestParser::Fail(std::string_view message) {
+  error_.assign("ERR Protocol error: ");
+  error_.append(message);
+  Reset();
+  return Result::kError;
+}
+
+RequestParser::Result RequestParser::Parse(std::string_view input) {
+  args_.clear();
+  bytes_needed_ = 0;
+  if (input.empty()) return Result::kNeedMore;
+  if (input[0] == '*') return ParseMultibulk(input);
+  return ParseInline(input);
+}
+
+RequestParser::Result RequestParser::ReadHeaderLine(std::string_view input,
+                                                    const char* too_long_error, bool* parsed_ok,
+                                                    int64_t* value) {
+  // Like Redis, the line ends at '\r' and the byte after it is skipped unchecked.
+  size_t line_start = pos_ + 1;
+  const void* cr = std::memchr(input.data() + line_start, '\r', input.size() - line_start);
+  if (cr == nullptr || static_cast<const char*>(cr) + 1 >= input.data() + input.size()) {
+    if (input.size() - pos_ > limits_->max_inline_len) return Fail(too_long_error);
+    return Result::kNeedMore;
+  }
+  size_t cr_pos = static_cast<const char*>(cr) - input.data();
+  if (cr_pos - pos_ > limits_->max_inline_len) return Fail(too_long_error);
+  *parsed_ok = ParseInt64(input.substr(line_start, cr_pos - line_start), value);
+  pos_ = cr_pos + 2;
+  return Result::kComplete;
+}
+
+RequestParser::Result RequestParser::ParseMultibulk(std::string_view input) {
+  if (args_expected_ < 0) {
+    bool ok = false;
+    int64_t count = 0;
+    Result r = ReadHeaderLine(input, "too big mbulk count string", &ok, &count);
+    if (r != Result::kComplete) return r;
+    if (!ok || count > limits_->max_multibulk_len) return Fail("invalid multibulk length");
+    if (count <= 0) return Finish(input);  // "*0" and "*-1" are empty requests, skipped
+    args_expected_ = count;
+    // Bound the up-front reservation: a client may announce many arguments and send none.
+    spans_.reserve(static_cast<size_t>(count < 1024 ? count : 1024));
+  }
+  while (static_cast<int64_t>(spans_.size()) < args_expected_) {
+    if (bulk_len_ < 0) {
+      if (pos_ >= input.size()) return Result::kNeedMore;
+      if (input[pos_] != '$') {
+        std::string msg = "expected '$', got '";
+        msg.push_back(input[pos_]);
+        msg.push_back('\'');
+        return Fail(msg);
+      }
+      bool ok = false;
+      int64_t len = 0;
+      Result r = ReadHeaderLine(input, "too big bulk count string", &ok, &len);
+      if (r != Result::kComplete) return r;
+      if (!ok || len < 0 || len > limits_->max_bulk_len) return Fail("invalid bulk length");
+      bulk_len_ = len;
+    }
+    size_t need = pos_ + static_cast<size_t>(bulk_len_) + 2;
+    if (input.size() < need) {
+      if (bulk_len_ >= kBigArgLen) bytes_needed_ = need;
+      return Result::kNeedMore;
+    }
+    spans_.emplace_back(pos_, static_cast<size_t>(bulk_len_));
+    pos_ = need;  // the CRLF after the payload is skipped unchecked, as Redis does
+    bulk_len_ = -1;
+  }
+  return Finish(input);
+}
+
+RequestParser::Result RequestParser::Finish(std::string_view input) {
+  args_.reserve(spans_.size());
+  for (auto [off, len] : spans_) args_.emplace_back(input.data() + off, len);
+  consumed_ = pos_;
+  pos_ = 0;
+  args_expected_ = -1;
+  bulk_len_ = -1;
+  spans_.clear();
+  return Result::kComplete;
+}
+
+RequestParser::Result RequestParser::ParseInline(std::string_view input) {
+  const void* nl = std::memchr(input.data(), '\n', input.size());
+  if (nl == nullptr) {
+    if (input.size() > limits_->max_inline_len) return Fail("too big inline request");
+    return Result::kNeedMore;
+  }
+  size_t nl_pos = static_cast<const char*>(nl) - input.data();
+  if (nl_pos > limits_->max_inline_len) return Fail("too big inline request");
+  size_t line_len = nl_pos;
+  if (line_len > 0 && input[line_len - 1] == '\r') --line_len;
+  inline_args_.clear();
+  if (!SplitInlineArgs(input.substr(0, line_len), &inline_args_)) {
+    return Fail("unbalanced quotes in request");
+  }
+  for (const std::string& a : inline_args_) args_.emplace_back(a);
+  consumed_ = nl_pos + 1;
+  return Result::kComplete;
+}
+
+namespace {
+
+bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  return AsciiLower(c) - 'a' + 10;
+}
+
+bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+}  // namespace
+
+bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
+  // Redis treats the line as a C string: a NUL byte ends it.
+  size_t nul = line.find('\0');
+  if (nul != std::string_view::npos) line = line.substr(0, nul);
+  size_t i = 0;
+  const size_t n = line.size();
+  auto at = [&](size_t k) { return k < n ? line[k] : '\0'; };
+  while (true) {
+    while (i < n && IsSpace(line[i])) ++i;
+    if (i >= n) return true;
+    std::string current;
+    bool in_double = false, in_single = false, done = false;
+    while (!done) {
+      char c = at(i);
+      if (in_double) {
+        if (c == '\\' && at(i + 1) == 'x' && IsHex(at(i + 2)) && IsHex(at(i + 3))) {
+          current.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
+          i += 3;
+        } else if (c == '\\' && at(i + 1) != '\0') {
+          ++i;
+          switch (line[i]) {
+            case 'n': current.push_back('\n'); break;
+            case 'r': current.push_back('\r'); break;
+            case 't': current.push_back('\t'); break;
+            case 'b': current.push_back('\b'); break;
+            case 'a': current.push_back('\a'); break;
+            default: current.push_back(line[i]); break;
+          }
+        } else if (c == '"') {
+          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
+          done = true;
+        } else if (c == '\0') {
+          return false;
+        } else {
+          current.push_back(c);
+        }
+      } else if (in_single) {
+        if (c == '\\' && at(i + 1) == '\'') {
+          ++i;
+          current.push_back('\'');
+        } else if (c == '\'') {
+          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
+          done = true;
+        } else if (c == '\0') {
+          return false;
+        } else {
+          current.push_back(c);
+        }
+      } else {
+        switch (c) {
+          case ' ': case '\n': case '\r': case '\t': case '\0': done = true; break;
+          case '"': in_double = true; break;
+          case '\'': in_single = true; break;
+          default: current.push_back(c); break;
+        }
+      }
+      if (i < n) ++i;
+    }
+    out->push_back(std::move(current));
+  }
+}
+
+}  // namespace basalt::protocol

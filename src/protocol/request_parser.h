@@ -1,0 +1,76 @@
+// Incremental request parser: RESP multibulk and inline (telnet) commands. No I/O.
+//
+// The caller owns the input bytes. Parse() is given the bytes from the start of the current
+// request to the end of what has been read; on kNeedMore it remembers how far it got (offsets,
+// not pointers, so the caller may move or grow its buffer), and the next call resumes there
+// instead of rescanning. That keeps a large value arriving in many reads linear, not quadratic.
+// On kComplete, args() views point into the caller's bytes (or into the parser for inline
+// commands, whose escapes rewrite the text) and stay valid until the next Parse() call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace basalt::protocol {
+
+struct ParserLimits {
+  int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len
+  int64_t max_multibulk_len = 1024 * 1024;     // elements in one request
+  size_t max_inline_len = 64 * 1024;           // an inline request, or a header line
+};
+
+// Bulk arguments at least this long get their buffer space reserved up front.
+inline constexpr int64_t kBigArgLen = 32 * 1024;
+
+class RequestParser {
+ public:
+  enum class Result { kComplete, kNeedMore, kError };
+
+  explicit RequestParser(const ParserLimits* limits) : limits_(limits) {}
+
+  Result Parse(std::string_view input);
+
+  // After kComplete: the request's arguments (possibly empty: blank line, "*0") and its size.
+  std::span<const std::string_view> args() const { return args_; }
+  size_t consumed() const { return consumed_; }
+  // After kError: the full error text, e.g. "ERR Protocol error: invalid bulk length".
+  const std::string& error() const { return error_; }
+  // After kNeedMore: total bytes the current request needs, when known (a big bulk is being
+  // received), else 0. Lets the caller grow its buffer once instead of repeatedly.
+  size_t bytes_needed() const { return bytes_needed_; }
+  // True while a multibulk request is partially parsed.
+  bool in_request() const { return pos_ > 0; }
+  void Reset();
+
+ private:
+  Result ParseMultibulk(std::string_view input);
+  Result ParseInline(std::string_view input);
+  Result Fail(std::string_view message);
+  // Reads a "<prefix><int>\r" header line at pos_. Returns kNeedMore, kError (too long) or
+  // kComplete with *value set and pos_ advanced past the line.
+  Result ReadHeaderLine(std::string_view input, const char* too_long_error, bool* parsed_ok,
+                        int64_t* value);
+  Result Finish(std::string_view input);
+
+  const ParserLimits* limits_;
+  size_t pos_ = 0;                 // resume offset within the current request
+  int64_t args_expected_ = -1;     // -1: multibulk header not read yet
+  int64_t bulk_len_ = -1;          // -1: bulk header not read yet
+  std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of each argument
+  std::vector<std::string_view> args_;
+  std::vector<std::string> inline_args_;
+  size_t consumed_ = 0;
+  size_t bytes_needed_ = 0;
+  std::string error_;
+};
+
+// Splits an inline command line the way Redis does (sdssplitargs): whitespace separates,
+// "double quotes" take \n \r \t \b \a \\ \" \xHH escapes, 'single quotes' take \'.
+// A closing quote must be followed by whitespace or the end. Returns false on unbalanced quotes.
+bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out);
+
+}  // namespace basalt::protocol

@@ -1,0 +1,221 @@
+#include "server/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/strings.h"
+#include "server/server.h"
+
+namespace basalt::server {
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// Output buffers larger than this are released after they drain.
+constexpr size_t kKeepOutputCapacity = 64 * 1024;
+
+std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep) {
+  asio::ip::address a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  }
+  return a.to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t conn_id)
+    : server_(server),
+      socket_(std::move(socket)),
+      parser_(&server.parser_limits()),
+      reply_(&output_) {
+  id = conn_id;
+  asio::error_code ec;
+  if (auto ep = socket_.remote_endpoint(ec); !ec) peer_ = FormatEndpoint(ep);
+  if (auto ep = socket_.local_endpoint(ec); !ec) local_ = FormatEndpoint(ep);
+  created_ms = server.context().clock.NowMs();
+  last_interaction_ms = created_ms;
+}
+
+Connection::~Connection() = default;
+
+int Connection::fd() const {
+  return closed_ ? -1 : static_cast<int>(const_cast<asio::ip::tcp::socket&>(socket_).native_handle());
+}
+
+size_t Connection::memory_usage() const {
+  return input_.capacity() + output_.capacity() + sending_.capacity() + sizeof(*this);
+}
+
+void Connection::Start() {
+  asio::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  server_.ApplyKeepalive(socket_);
+  ReadMore();
+}
+
+void Connection::ReadMore() {
+  if (reading_ || closed_ || close_after_reply) return;
+  size_t want = kReadChunk;
+  // A big bulk announced its length: make room for all of it at once.
+  if (size_t needed = parser_.bytes_needed(); needed > input_.size()) {
+    want = std::max(want, needed - input_.size());
+  }
+  std::span<char> space = input_.PrepareWrite(want);
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                          [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+                            self->OnRead(ec, n);
+                          });
+}
+
+void Connection::OnRead(const asio::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  input_.CommitWrite(n);
+  server_.context().stats.total_net_input_bytes += n;
+  last_interaction_ms = server_.context().clock.NowMs();
+  ProcessInput();
+  if (closed_) return;
+  if (static_cast<int64_t>(input_.size()) >
+      server_.context().config.settings().client_query_buffer_limit) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} (qbuf "
+                 "initial bytes: {:?})",
+                 id, peer_, std::string(input_.readable().substr(0, 64)));
+    ++server_.context().stats.client_query_buffer_limit_disconnections;
+    Close();
+    return;
+  }
+  if (OutputLimitReached()) return;
+  input_.ShrinkIfEmpty(kReadChunk * 2);
+  Flush();
+  ReadMore();
+}
+
+void Connection::ProcessInput() {
+  while (!close_after_reply && input_.size() > 0) {
+    auto result = parser_.Parse(input_.readable());
+    if (result == protocol::RequestParser::Result::kNeedMore) break;
+    if (result == protocol::RequestParser::Result::kError) {
+      spdlog::debug("Protocol error from client id={} addr={}: {}", id, peer_, parser_.error());
+      reply_.Error(parser_.error());
+      close_after_reply = true;
+      break;
+    }
+    auto args = parser_.args();
+    if (!args.empty()) {
+      if (RejectCrossProtocol(args)) return;
+      reply_.set_protocol(resp);
+      server_.dispatcher().Execute(*this, args, reply_);
+    }
+    input_.Consume(parser_.consumed());
+  }
+}
+
+bool Connection::RejectCrossProtocol(std::span<const std::string_view> args) {
+  // An HTTP request sent to the server (a browser tricked into it) is dropped silently.
+  if (!EqualsIgnoreCase(args[0], "post") && !EqualsIgnoreCase(args[0], "host:")) return false;
+  spdlog::warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or "
+               "Host: commands to Redis. This is likely due to an attacker attempting to use "
+               "Cross Protocol Scripting to compromise your Redis instance. Connection from {} "
+               "aborted.",
+               peer_);
+  Close();
+  return true;
+}
+
+bool Connection::OutputLimitReached() {
+  const config::OutputBufferLimit& limit =
+      is_replica ? server_.context().config.settings().output_limit_replica
+                 : server_.context().config.settings().output_limit_normal;
+  const int64_t size = static_cast<int64_t>(output_buffer_size());
+  bool hard = limit.hard_bytes > 0 && size >= limit.hard_bytes;
+  bool soft = false;
+  if (limit.soft_bytes > 0 && size >= limit.soft_bytes) {
+    int64_t now = server_.context().clock.NowMs();
+    if (soft_limit_since_ms_ < 0) soft_limit_since_ms_ = now;
+    soft = now - soft_limit_since_ms_ > limit.soft_seconds * 1000;
+  } else {
+    soft_limit_since_ms_ = -1;
+  }
+  if (!hard && !soft) return false;
+  spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
+               "buffer limits.",
+               id, peer_);
+  ++server_.context().stats.client_output_buffer_limit_disconnections;
+  Close();
+  return true;
+}
+
+void Connection::Flush() {
+  if (writing_ || closed_) return;
+  if (output_.empty()) {
+    if (close_after_reply) CloseAfterSending();
+    return;
+  }
+  // Most replies fit in the socket buffer: try writing now and skip a trip through the loop.
+  asio::error_code ec;
+  size_t n = socket_.write_some(asio::buffer(output_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    Close();
+    return;
+  }
+  server_.context().stats.total_net_output_bytes += n;
+  if (n == output_.size()) {
+    output_.clear();
+    if (output_.capacity() > kKeepOutputCapacity) std::string().swap(output_);
+    if (close_after_reply) CloseAfterSending();
+    return;
+  }
+  sending_.assign(output_, n);
+  output_.clear();
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(sending_),
+                    [self = shared_from_this()](const asio::error_code& ec, size_t written) {
+                      self->OnWritten(ec, written);
+                    });
+}
+
+void Connection::OnWritten(const asio::error_code& ec, size_t n) {
+  writing_ = false;
+  if (closed_) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  server_.context().stats.total_net_output_bytes += n;
+  sending_.clear();
+  if (sending_.capacity() > kKeepOutputCapacity) std::string().swap(sending_);
+  Flush();
+}
+
+void Connection::Kill() {
+  close_after_reply = true;
+  // The killer may be this very client (CLIENT KILL ID <own id>); its reply still goes out.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Flush(); });
+}
+
+void Connection::FlushAndClose() {
+  close_after_reply = true;
+  Flush();
+}
+
+void Connection::CloseAfterSending() {
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  Close();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code ec;
+  socket_.close(ec);
+  server_.Unregister(id);
+}
+
+}  // namespace basalt::server

@@ -1,0 +1,68 @@
+// One client connection: reads requests, runs them through the dispatcher, writes replies.
+//
+// Requests are executed as they are parsed; all replies produced from one read are sent with
+// one write (tried immediately, finished asynchronously if the socket is full). Only one write
+// is in flight per connection; replies produced meanwhile queue in the output buffer.
+#pragma once
+
+#include <asio.hpp>
+#include <memory>
+#include <string>
+
+#include "commands/command.h"
+#include "protocol/input_buffer.h"
+#include "protocol/reply_writer.h"
+#include "protocol/request_parser.h"
+
+namespace basalt::server {
+
+class Server;
+
+class Connection : public cmd::ClientSession, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, asio::ip::tcp::socket socket, uint64_t id);
+  ~Connection() override;
+
+  void Start();
+  // Sends what is buffered, then closes (graceful: used at server shutdown).
+  void FlushAndClose();
+  // Closes now, dropping unsent output.
+  void Close();
+  bool closed() const { return closed_; }
+
+  // cmd::ClientSession
+  std::string peer_address() const override { return peer_; }
+  std::string local_address() const override { return local_; }
+  int fd() const override;
+  size_t query_buffer_size() const override { return input_.size(); }
+  size_t query_buffer_free() const override { return input_.free_space(); }
+  size_t output_buffer_size() const override { return output_.size() + sending_.size(); }
+  size_t memory_usage() const override;
+  void Kill() override;
+
+ private:
+  void ReadMore();
+  void OnRead(const asio::error_code& ec, size_t n);
+  // Parses and executes every complete request in the input buffer.
+  void ProcessInput();
+  bool RejectCrossProtocol(std::span<const std::string_view> args);
+  void Flush();
+  void OnWritten(const asio::error_code& ec, size_t n);
+  void CloseAfterSending();
+  bool OutputLimitReached();
+
+  Server& server_;
+  asio::ip::tcp::socket socket_;
+  protocol::InputBuffer input_;
+  protocol::RequestParser parser_;
+  std::string output_;   // replies not yet handed to the socket
+  std::string sending_;  // bytes of the write in flight
+  protocol::ReplyWriter reply_;
+  std::string peer_, local_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closed_ = false;
+  int64_t soft_limit_since_ms_ = -1;
+};
+
+}  // namespace basalt::server

@@ -1,0 +1,71 @@
+// basalt-server [config.toml] [--name value ...]
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+void PrintUsage() {
+  std::fprintf(stderr,
+               "Usage: basalt-server [/path/to/basalt.toml] [--name value ...]\n"
+               "       basalt-server --version\n"
+               "Examples:\n"
+               "       basalt-server config/basalt.toml\n"
+               "       basalt-server --port 6380 --loglevel debug\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--version" || args[0] == "-v")) {
+    std::printf("basalt server v=%s\n", kVersion);
+    return 0;
+  }
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    PrintUsage();
+    return 0;
+  }
+  basalt::config::Config config;
+  std::string config_file;
+  if (!args.empty() && args[0].rfind("--", 0) != 0) {
+    config_file = args[0];
+    args.erase(args.begin());
+    if (auto st = config.LoadToml(config_file); !st.ok()) {
+      std::fprintf(stderr, "*** FATAL CONFIG FILE ERROR ***\n%s\n", st.message().c_str());
+      return 1;
+    }
+  }
+  if (auto st = config.ApplyCommandLine(args); !st.ok()) {
+    std::fprintf(stderr, "*** FATAL CONFIG ERROR ***\n%s\n", st.message().c_str());
+    PrintUsage();
+    return 1;
+  }
+  const auto& settings = config.settings();
+  if (auto st = basalt::server::SetupLogging(settings.logfile, settings.loglevel); !st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
+    return 1;
+  }
+  config.OnChange("loglevel",
+                  [&config] { basalt::server::SetLogLevel(config.settings().loglevel); });
+  signal(SIGPIPE, SIG_IGN);
+
+  spdlog::info("basalt {} starting, pid={}", kVersion, getpid());
+  basalt::server::Server server(config);
+  server.context().config_file = config_file;
+  server.context().executable = argv[0];
+  if (auto st = server.Listen(); !st.ok()) {
+    spdlog::critical("{}", st.message());
+    return 1;
+  }
+  return server.Run();
+}

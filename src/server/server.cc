@@ -1,0 +1,216 @@
+#include "server/server.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "commands/errors.h"
+#include "server/connection.h"
+
+namespace basalt::server {
+
+Server::Server(config::Config& config)
+    : config_(config),
+      clock_(*SystemClock::Instance()),
+      keyspace_(static_cast<int>(config.settings().databases)),
+      context_(keyspace_, config, clock_, commands_),
+      dispatcher_(context_),
+      signals_(io_, SIGINT, SIGTERM),
+      cron_timer_(io_) {
+  cmd::RegisterAllCommands(commands_);
+  context_.clients = this;
+  context_.control = this;
+  context_.stats.start_time_ms = clock_.NowMs();
+  SyncParserLimits();
+  config_.OnChange("proto-max-bulk-len", [this] { SyncParserLimits(); });
+}
+
+Server::~Server() = default;
+
+void Server::SyncParserLimits() {
+  parser_limits_.max_bulk_len = config_.settings().proto_max_bulk_len;
+}
+
+Status Server::Listen() {
+  const config::Settings& s = config_.settings();
+  std::istringstream words(s.bind);
+  for (std::string addr; words >> addr;) {
+    // A leading '-' marks an address that may be unavailable (as in Redis).
+    bool optional = addr[0] == '-';
+    if (optional) addr.erase(0, 1);
+    if (addr == "*") addr = "0.0.0.0";
+    asio::error_code ec;
+    asio::ip::address ip = asio::ip::make_address(addr, ec);
+    if (ec) return Status::InvalidArgument("invalid bind address '" + addr + "'");
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    asio::ip::tcp::endpoint ep(ip, static_cast<uint16_t>(s.port));
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (!ec && ip.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(static_cast<int>(s.tcp_backlog), ec);
+    if (ec) {
+      if (optional) continue;
+      return Status::IoError("Could not create server TCP listening socket " + addr + ":" +
+                             std::to_string(s.port) + ": " + ec.message());
+    }
+    if (bound_port_ == 0) bound_port_ = acceptor->local_endpoint().port();
+    acceptors_.push_back(std::move(acceptor));
+  }
+  if (acceptors_.empty()) return Status::InvalidArgument("no address to listen on");
+  context_.tcp_port = bound_port_;
+  return Status::Ok();
+}
+
+int Server::Run() {
+  for (auto& a : acceptors_) Accept(*a);
+  signals_.async_wait([this](const asio::error_code& ec, int signo) {
+    if (ec) return;
+    BeginShutdown(signo == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                  : "Received SIGTERM scheduling shutdown...");
+  });
+  ScheduleCron();
+  spdlog::info("Ready to accept connections tcp (port {})", bound_port_);
+  io_.run();
+  spdlog::info("basalt is now ready to exit, bye bye...");
+  return exit_code_;
+}
+
+void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, &acceptor](const asio::error_code& ec,
+                                          asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || shutting_down_) return;
+    if (!ec) OnAccept(std::move(socket));
+    Accept(acceptor);
+  });
+}
+
+void Server::OnAccept(asio::ip::tcp::socket socket) {
+  ++context_.stats.total_connections_received;
+  if (static_cast<int64_t>(connections_.size()) >= config_.settings().maxclients) {
+    ++context_.stats.rejected_connections;
+    RejectConnection(socket, cmd::err::kMaxClients);
+    return;
+  }
+  uint64_t id = next_client_id_++;
+  auto conn = std::make_shared<Connection>(*this, std::move(socket), id);
+  connections_.emplace(id, conn);
+  conn->Start();
+}
+
+void Server::RejectConnection(asio::ip::tcp::socket& socket, std::string_view error) {
+  std::string reply = "-";
+  reply.append(error);
+  reply.append("\r\n");
+  asio::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(reply), ec);  // best effort, as Redis does
+  socket.close(ec);
+}
+
+void Server::ApplyKeepalive(asio::ip::tcp::socket& socket) const {
+  int64_t interval = config_.settings().tcp_keepalive;
+  if (interval <= 0) return;
+  asio::error_code ec;
+  socket.set_option(asio::socket_base::keep_alive(true), ec);
+  int fd = socket.native_handle();
+  int idle = static_cast<int>(interval);
+  int intvl = std::max(1, idle / 3);
+  int count = 3;
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
+void Server::Unregister(uint64_t id) {
+  // The connection may be running this call from its own handler: keep it alive until the
+  // handler returns by releasing it from a posted task.
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  asio::post(io_, [keep = std::move(it->second)] {});
+  connections_.erase(it);
+}
+
+void Server::ForEach(const std::function<void(cmd::ClientSession&)>& fn) {
+  // Snapshot the ids first: fn may close clients.
+  std::vector<std::shared_ptr<Connection>> all;
+  all.reserve(connections_.size());
+  for (auto& [id, c] : connections_) all.push_back(c);
+  std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a->id < b->id; });
+  for (auto& c : all) {
+    if (!c->closed()) fn(*c);
+  }
+}
+
+void Server::ScheduleCron() {
+  int64_t hz = std::clamp<int64_t>(config_.settings().hz, 1, 500);
+  cron_timer_.expires_after(std::chrono::milliseconds(1000 / hz));
+  cron_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || shutting_down_) return;
+    Cron();
+    ScheduleCron();
+  });
+}
+
+void Server::Cron() {
+  int64_t hz = std::clamp<int64_t>(config_.settings().hz, 1, 500);
+  int64_t period_us = 1'000'000 / hz;
+  int64_t now_ms = clock_.NowMs();
+  // Redis's slow expire cycle: at most 25% of each cron period.
+  keyspace_.ActiveExpireCycle(now_ms, period_us / 4);
+  keyspace_.RehashFor(1000);
+  if (now_ms - last_idle_check_ms_ >= 1000) {
+    last_idle_check_ms_ = now_ms;
+    CloseIdleClients(now_ms);
+  }
+}
+
+void Server::CloseIdleClients(int64_t now_ms) {
+  int64_t timeout_s = config_.settings().timeout;
+  if (timeout_s <= 0) return;
+  std::vector<std::shared_ptr<Connection>> idle;
+  for (auto& [id, c] : connections_) {
+    if (!c->is_replica && now_ms - c->last_interaction_ms > timeout_s * 1000) idle.push_back(c);
+  }
+  for (auto& c : idle) {
+    spdlog::debug("Closing idle client id={}", c->id);
+    c->Close();
+  }
+}
+
+std::string Server::RequestShutdown(bool save, bool nosave) {
+  asio::post(io_, [this] { BeginShutdown("User requested shutdown..."); });
+  return {};
+}
+
+void Server::BeginShutdown(const char* reason) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  spdlog::warn("{}", reason);
+  asio::error_code ec;
+  for (auto& a : acceptors_) a->close(ec);
+  cron_timer_.cancel();
+  signals_.cancel();
+  std::vector<std::shared_ptr<Connection>> all;
+  for (auto& [id, c] : connections_) all.push_back(c);
+  for (auto& c : all) c->FlushAndClose();
+  WaitForConnectionsThenStop(50);
+}
+
+void Server::WaitForConnectionsThenStop(int attempts_left) {
+  // Give pending replies up to ~5 seconds to drain, then stop regardless.
+  if (connections_.empty() || attempts_left == 0) {
+    for (auto& [id, c] : std::unordered_map(connections_)) c->Close();
+    io_.stop();
+    return;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+  timer->async_wait([this, timer, attempts_left](const asio::error_code&) {
+    WaitForConnectionsThenStop(attempts_left - 1);
+  });
+}
+
+}  // namespace basalt::server

@@ -1,0 +1,204 @@
+#include "store/database.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "common/hash.h"
+#include "store/keyspace.h"
+
+namespace basalt::store {
+
+void Database::BeforeChange(const Entry* e) { owner_->listener()->BeforeEntryChange(index_, *e); }
+
+void Database::OnNewEntry(Entry* e) {
+  e->set_snapshot_bit(owner_->new_entry_bit());
+  if (e->has_expire()) TrackExpire(e);
+}
+
+void Database::TrackExpire(Entry* e) {
+  e->set_expire_slot(static_cast<uint32_t>(expiring_.size()));
+  expiring_.push_back(e);
+}
+
+void Database::UntrackExpire(Entry* e) {
+  uint32_t slot = e->expire_slot();
+  Entry* last = expiring_.back();
+  expiring_[slot] = last;
+  last->set_expire_slot(slot);
+  expiring_.pop_back();
+}
+
+void Database::ReplaceAt(Entry** link, Entry* fresh) {
+  Entry* old = *link;
+  table_.Replace(link, fresh);
+  if (old->has_expire() && fresh->has_expire()) {
+    fresh->set_expire_slot(old->expire_slot());
+    expiring_[old->expire_slot()] = fresh;
+  } else if (old->has_expire()) {
+    UntrackExpire(old);
+  } else if (fresh->has_expire()) {
+    TrackExpire(fresh);
+  }
+}
+
+void Database::DestroyUnlinked(Entry* e) {
+  if (e->has_expire()) UntrackExpire(e);
+  Entry::Destroy(e);
+}
+
+Entry* Database::LookupRaw(std::string_view key) const { return table_.Find(key, HashKey(key)); }
+
+Entry* Database::Lookup(std::string_view key, int64_t now_ms) {
+  Entry** link = table_.FindLink(key, HashKey(key));
+  if (link == nullptr) return nullptr;
+  Entry* e = *link;
+  if (!IsExpired(e, now_ms)) return e;
+  if (!owner_->replica_mode()) DeleteExpired(link);
+  return nullptr;
+}
+
+void Database::DeleteExpired(Entry** link) {
+  Entry* e = *link;
+  BeforeChange(e);
+  owner_->listener()->OnKeyExpired(index_, e->key());
+  table_.Unlink(link);
+  DestroyUnlinked(e);
+  ++owner_->stats().expired_keys;
+}
+
+Entry* Database::SetString(std::string_view key, std::string_view value, int64_t expire_at_ms,
+                           bool keep_ttl) {
+  table_.RehashStep(1);
+  uint64_t hash = HashKey(key);
+  Entry** link = table_.FindLink(key, hash);
+  if (link == nullptr) {
+    Entry* e = Entry::NewString(key, value, keep_ttl ? -1 : expire_at_ms);
+    OnNewEntry(e);
+    table_.Insert(e, hash);
+    return e;
+  }
+  Entry* old = *link;
+  BeforeChange(old);
+  Entry* fresh = Entry::NewString(key, value, keep_ttl ? old->expire_at() : expire_at_ms);
+  fresh->set_snapshot_bit(owner_->new_entry_bit());
+  ReplaceAt(link, fresh);
+  Entry::Destroy(old);
+  return fresh;
+}
+
+void Database::Insert(Entry* e) {
+  table_.RehashStep(1);
+  OnNewEntry(e);
+  table_.Insert(e, HashKey(e->key()));
+}
+
+bool Database::Delete(std::string_view key) {
+  Entry* e = Take(key);
+  if (e == nullptr) return false;
+  Entry::Destroy(e);
+  return true;
+}
+
+Entry* Database::Take(std::string_view key) {
+  table_.RehashStep(1);
+  Entry** link = table_.FindLink(key, HashKey(key));
+  if (link == nullptr) return nullptr;
+  BeforeChange(*link);
+  Entry* e = table_.Unlink(link);
+  if (e->has_expire()) UntrackExpire(e);
+  return e;
+}
+
+Entry* Database::SetExpire(std::string_view key, int64_t at_ms) {
+  Entry** link = table_.FindLink(key, HashKey(key));
+  if (link == nullptr) return nullptr;
+  Entry* e = *link;
+  BeforeChange(e);
+  if (e->has_expire() && at_ms >= 0) {
+    e->set_expire_at(at_ms);
+    return e;
+  }
+  if (!e->has_expire() && at_ms < 0) return e;
+  Entry* fresh = Entry::Rebuild(e, e->key(), at_ms);
+  ReplaceAt(link, fresh);
+  Entry::FreeShell(e);
+  return fresh;
+}
+
+Entry* Database::PrepareModify(Entry* e) {
+  BeforeChange(e);
+  return e;
+}
+
+Entry* Database::SetRange(std::string_view key, size_t offset, std::string_view bytes) {
+  Entry** link = table_.FindLink(key, HashKey(key));
+  Entry* e = *link;
+  BeforeChange(e);
+  std::string_view current = e->string_value();
+  size_t new_len = std::max(current.size(), offset + bytes.size());
+  if (e->encoding() == Encoding::kHeapString) {
+    HeapString* s = HeapString::Reserve(e->heap_string(), new_len);
+    if (offset > s->len) std::memset(s->data() + s->len, 0, offset - s->len);
+    if (!bytes.empty()) std::memcpy(s->data() + offset, bytes.data(), bytes.size());
+    s->len = std::max<uint64_t>(s->len, offset + bytes.size());
+    e->set_heap_string(s);
+    return e;
+  }
+  // Inline values are rebuilt; a result too long to stay inline moves to a heap string with
+  // room to grow, since a string that grew once tends to grow again (APPEND loops).
+  std::string value(current);
+  value.resize(new_len, '\0');
+  if (!bytes.empty()) value.replace(offset, bytes.size(), bytes);
+  Entry* fresh;
+  if (new_len <= kInlineStringMax) {
+    fresh = Entry::NewString(key, value, e->expire_at());
+  } else {
+    fresh = Entry::NewHeapString(key, HeapString::Create(value, new_len * 2), e->expire_at());
+  }
+  fresh->set_snapshot_bit(owner_->new_entry_bit());
+  ReplaceAt(link, fresh);
+  Entry::Destroy(e);
+  return fresh;
+}
+
+Entry* Database::AppendString(std::string_view key, std::string_view suffix) {
+  Entry* e = LookupRaw(key);
+  return SetRange(key, e->string_value().size(), suffix);
+}
+
+void Database::Clear() {
+  owner_->listener()->BeforeDatabaseReset(index_);
+  table_.Clear();
+  expiring_.clear();
+  sweep_cursor_ = 0;
+}
+
+void Database::SwapContents(Database& other) {
+  owner_->listener()->BeforeDatabaseReset(index_);
+  owner_->listener()->BeforeDatabaseReset(other.index_);
+  std::swap(table_, other.table_);
+  std::swap(expiring_, other.expiring_);
+  std::swap(sweep_cursor_, other.sweep_cursor_);
+}
+
+Database::SweepResult Database::SweepExpired(int64_t now_ms, size_t max_checks) {
+  SweepResult result;
+  if (owner_->replica_mode()) return result;
+  max_checks = std::min(max_checks, expiring_.size());
+  while (result.checked < max_checks && !expiring_.empty()) {
+    if (sweep_cursor_ >= expiring_.size()) sweep_cursor_ = 0;
+    Entry* e = expiring_[sweep_cursor_];
+    ++result.checked;
+    if (IsExpired(e, now_ms)) {
+      // The last slot's entry moves into this slot; check the same slot again next.
+      DeleteExpired(table_.FindLink(e->key(), HashKey(e->key())));
+      ++result.expired;
+    } else {
+      ++sweep_cursor_;
+    }
+  }
+  return result;
+}
+
+}  // namespace basalt::store

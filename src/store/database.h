@@ -1,0 +1,105 @@
+// One numbered database: the key table, its TTL index and the only functions that change them.
+//
+// Every change to an existing entry goes through this class and is announced to the
+// KeyspaceListener first (BeforeEntryChange). That single choke point is what lets forkless
+// snapshots save an entry's old contents, and later lets WATCH and keyspace notifications hook
+// in without touching commands.
+//
+// Keys with a TTL are also kept in a dense vector (the entry remembers its slot), so the active
+// expiry cycle walks exactly the keys that can expire, uniformly and cheaply.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include "store/entry.h"
+#include "store/entry_table.h"
+
+namespace basalt::store {
+
+class Keyspace;
+
+class Database {
+ public:
+  Database(int index, Keyspace* owner) : index_(index), owner_(owner) {}
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  int index() const { return index_; }
+  size_t size() const { return table_.size(); }
+  size_t expires_count() const { return expiring_.size(); }
+  const EntryTable& table() const { return table_; }
+
+  // The live entry for `key`, or nullptr. An expired entry is deleted (lazy expiry) and
+  // reported to the listener; in replica mode it is only hidden, since the primary decides.
+  Entry* Lookup(std::string_view key, int64_t now_ms);
+  // The entry even if expired; for code that must see the stored state (snapshots, DEBUG).
+  Entry* LookupRaw(std::string_view key) const;
+  static bool IsExpired(const Entry* e, int64_t now_ms) {
+    return e->has_expire() && e->expire_at() < now_ms;
+  }
+
+  // Sets `key` to a string value with TTL expire_at_ms (< 0: none), or keeps the key's current
+  // TTL when keep_ttl. Returns the new entry.
+  Entry* SetString(std::string_view key, std::string_view value, int64_t expire_at_ms,
+                   bool keep_ttl = false);
+  // Inserts a built entry whose key is absent (loaders, RENAME, MOVE, COPY).
+  void Insert(Entry* e);
+  // Deletes `key`; false when absent. Expired-but-present keys count as present.
+  bool Delete(std::string_view key);
+  // Removes `key` and hands its entry to the caller (RENAME, MOVE); nullptr when absent.
+  Entry* Take(std::string_view key);
+  // Sets (at_ms >= 0) or removes (at_ms < 0) the TTL of an existing key; returns the entry.
+  Entry* SetExpire(std::string_view key, int64_t at_ms);
+  // Announces an in-place change to e's value (APPEND into a heap string, a list push) and
+  // returns e; call it before modifying.
+  Entry* PrepareModify(Entry* e);
+  // Appends to a string entry in place (growing a heap string) or by rebuilding; returns the
+  // entry.
+  Entry* AppendString(std::string_view key, std::string_view suffix);
+  // Overwrites bytes of a string at `offset`, zero-padding up to it; returns the entry.
+  Entry* SetRange(std::string_view key, size_t offset, std::string_view bytes);
+
+  // Removes all keys.
+  void Clear();
+  // Exchanges contents with another database (SWAPDB).
+  void SwapContents(Database& other);
+
+  template <typename Fn>
+  uint64_t Scan(uint64_t cursor, Fn&& fn) const {
+    return table_.Scan(cursor, std::forward<Fn>(fn));
+  }
+  Entry* RandomEntry(std::mt19937_64& rng) const { return table_.RandomEntry(rng); }
+
+  struct SweepResult {
+    size_t checked = 0;
+    size_t expired = 0;
+  };
+  // Checks up to `max_checks` keys with a TTL, continuing from where the last sweep stopped,
+  // and deletes the expired ones.
+  SweepResult SweepExpired(int64_t now_ms, size_t max_checks);
+
+  void RehashStep(int buckets) { table_.RehashStep(buckets); }
+  void MaybeShrink() { table_.MaybeShrink(); }
+
+ private:
+  void BeforeChange(const Entry* e);
+  void OnNewEntry(Entry* e);
+  void TrackExpire(Entry* e);
+  void UntrackExpire(Entry* e);
+  // Puts `fresh` in place of the entry at `link`, keeping the TTL index pointing at it.
+  void ReplaceAt(Entry** link, Entry* fresh);
+  void DestroyUnlinked(Entry* e);
+  void DeleteExpired(Entry** link);
+
+  int index_;
+  Keyspace* owner_;
+  EntryTable table_;
+  std::vector<Entry*> expiring_;
+  size_t sweep_cursor_ = 0;
+};
+
+}  // namespace basalt::store

@@ -1,0 +1,220 @@
+#include "store/entry.h"
+
+#include <new>
+
+#include "common/memory.h"
+
+namespace basalt::store {
+
+namespace {
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+char* PutVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+const char* GetVarint(const char* p, uint64_t* v) {
+  uint64_t result = 0;
+  int shift = 0;
+  while (true) {
+    uint8_t byte = static_cast<uint8_t>(*p++);
+    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) break;
+    shift += 7;
+  }
+  *v = result;
+  return p;
+}
+
+template <typename T>
+T LoadUnaligned(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+template <typename T>
+void StoreUnaligned(char* p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
+
+}  // namespace
+
+std::string_view TypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kString: return "string";
+    case ValueType::kList: return "list";
+    case ValueType::kSet: return "set";
+    case ValueType::kZSet: return "zset";
+    case ValueType::kHash: return "hash";
+    case ValueType::kStream: return "stream";
+  }
+  return "none";
+}
+
+HeapString* HeapString::Create(std::string_view value, size_t capacity) {
+  if (capacity < value.size()) capacity = value.size();
+  auto* s = static_cast<HeapString*>(mem::Allocate(sizeof(HeapString) + capacity));
+  s->len = value.size();
+  s->cap = capacity;
+  if (!value.empty()) std::memcpy(s->data(), value.data(), value.size());
+  return s;
+}
+
+HeapString* HeapString::Reserve(HeapString* s, size_t min_cap) {
+  if (s->cap >= min_cap) return s;
+  // Double small strings, add 1 MB to big ones: repeated APPENDs stay amortized O(1) per byte
+  // without doubling the footprint of a huge value.
+  constexpr size_t kMaxPrealloc = 1024 * 1024;
+  size_t cap = min_cap < kMaxPrealloc ? min_cap * 2 : min_cap + kMaxPrealloc;
+  auto* grown = static_cast<HeapString*>(mem::Reallocate(s, sizeof(HeapString) + cap));
+  grown->cap = cap;
+  return grown;
+}
+
+void HeapString::Destroy(HeapString* s) { mem::Free(s); }
+
+Entry* Entry::Allocate(std::string_view key, uint8_t meta, int64_t expire_at_ms,
+                       size_t value_size) {
+  bool with_expire = expire_at_ms >= 0;
+  size_t size = kHeaderSize + (with_expire ? kExpireFieldsSize : 0) + VarintSize(key.size()) +
+                key.size() + value_size;
+  void* block = mem::Allocate(size);
+  // The block is smaller than sizeof(Entry) may suggest; only the header fields are objects.
+  auto* e = static_cast<Entry*>(block);
+  e->next_ = nullptr;
+  e->meta_ = static_cast<uint8_t>(meta | (with_expire ? kExpireBit : 0));
+  char* p = e->payload();
+  if (with_expire) {
+    StoreUnaligned<int64_t>(p, expire_at_ms);
+    StoreUnaligned<uint32_t>(p + 8, 0);
+    p += kExpireFieldsSize;
+  }
+  p = PutVarint(p, key.size());
+  if (!key.empty()) std::memcpy(p, key.data(), key.size());
+  return e;
+}
+
+Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_at_ms) {
+  if (value.size() <= kInlineStringMax) {
+    uint8_t meta = static_cast<uint8_t>(ValueType::kString) |
+                   (static_cast<uint8_t>(Encoding::kInline) << kEncodingShift);
+    Entry* e = Allocate(key, meta, expire_at_ms, VarintSize(value.size()) + value.size());
+    char* p = PutVarint(e->value_field(), value.size());
+    if (!value.empty()) std::memcpy(p, value.data(), value.size());
+    return e;
+  }
+  uint8_t meta = static_cast<uint8_t>(ValueType::kString) |
+                 (static_cast<uint8_t>(Encoding::kHeapString) << kEncodingShift);
+  Entry* e = Allocate(key, meta, expire_at_ms, sizeof(HeapString*));
+  StoreUnaligned<HeapString*>(e->value_field(), HeapString::Create(value, value.size()));
+  return e;
+}
+
+Entry* Entry::NewHeapString(std::string_view key, HeapString* value, int64_t expire_at_ms) {
+  uint8_t meta = static_cast<uint8_t>(ValueType::kString) |
+                 (static_cast<uint8_t>(Encoding::kHeapString) << kEncodingShift);
+  Entry* e = Allocate(key, meta, expire_at_ms, sizeof(HeapString*));
+  StoreUnaligned<HeapString*>(e->value_field(), value);
+  return e;
+}
+
+Entry* Entry::Clone(const Entry* e, std::string_view key, int64_t expire_at_ms) {
+  if (e->encoding() == Encoding::kObject) {
+    return NewObject(key, e->type(), e->object()->Clone(), expire_at_ms);
+  }
+  return NewString(key, e->string_value(), expire_at_ms);
+}
+
+Entry* Entry::NewObject(std::string_view key, ValueType type, CompositeValue* value,
+                        int64_t expire_at_ms) {
+  uint8_t meta = static_cast<uint8_t>(type) |
+                 (static_cast<uint8_t>(Encoding::kObject) << kEncodingShift);
+  Entry* e = Allocate(key, meta, expire_at_ms, sizeof(CompositeValue*));
+  StoreUnaligned<CompositeValue*>(e->value_field(), value);
+  return e;
+}
+
+void Entry::Destroy(Entry* e) {
+  switch (e->encoding()) {
+    case Encoding::kHeapString: HeapString::Destroy(e->heap_string()); break;
+    case Encoding::kObject: delete e->object(); break;
+    case Encoding::kInline: break;
+  }
+  mem::Free(e);
+}
+
+Entry* Entry::Rebuild(const Entry* e, std::string_view key, int64_t expire_at_ms) {
+  const char* value_begin = e->value_field();
+  size_t value_size;
+  if (e->encoding() == Encoding::kInline) {
+    uint64_t len;
+    const char* p = GetVarint(value_begin, &len);
+    value_size = static_cast<size_t>(p - value_begin) + len;
+  } else {
+    value_size = sizeof(void*);
+  }
+  uint8_t meta = e->meta_ & ~kExpireBit;
+  Entry* fresh = Allocate(key, meta, expire_at_ms, value_size);
+  std::memcpy(fresh->value_field(), value_begin, value_size);
+  return fresh;
+}
+
+void Entry::FreeShell(Entry* e) { mem::Free(e); }
+
+int64_t Entry::expire_at() const {
+  return has_expire() ? LoadUnaligned<int64_t>(payload()) : -1;
+}
+
+void Entry::set_expire_at(int64_t ms) { StoreUnaligned<int64_t>(payload(), ms); }
+
+uint32_t Entry::expire_slot() const { return LoadUnaligned<uint32_t>(payload() + 8); }
+
+void Entry::set_expire_slot(uint32_t slot) { StoreUnaligned<uint32_t>(payload() + 8, slot); }
+
+std::string_view Entry::key() const {
+  uint64_t len;
+  const char* p = GetVarint(key_field(), &len);
+  return {p, static_cast<size_t>(len)};
+}
+
+const char* Entry::value_field() const {
+  uint64_t len;
+  const char* p = GetVarint(key_field(), &len);
+  return p + len;
+}
+
+std::string_view Entry::string_value() const {
+  if (encoding() == Encoding::kHeapString) return heap_string()->view();
+  uint64_t len;
+  const char* p = GetVarint(value_field(), &len);
+  return {p, static_cast<size_t>(len)};
+}
+
+HeapString* Entry::heap_string() const { return LoadUnaligned<HeapString*>(value_field()); }
+
+void Entry::set_heap_string(HeapString* s) { StoreUnaligned<HeapString*>(value_field(), s); }
+
+CompositeValue* Entry::object() const { return LoadUnaligned<CompositeValue*>(value_field()); }
+
+size_t Entry::MemoryUsage() {
+  size_t total = mem::UsableSize(this);
+  if (encoding() == Encoding::kHeapString) total += mem::UsableSize(heap_string());
+  if (encoding() == Encoding::kObject) total += object()->MemoryUsage();
+  return total;
+}
+
+}  // namespace basalt::store

@@ -1,0 +1,123 @@
+// One key and its value in a single heap block: the unit the keyspace table chains.
+//
+// Memory per key is a product goal, so an entry is a variable-length record rather than a
+// struct of std::strings:
+//
+//   [next: Entry*][meta: u8]                      9 bytes, always
+//   [expire_at_ms: i64][expire_slot: u32]         only when the key has a TTL
+//   [key length: varint][key bytes]
+//   [value]  kInline: [length: varint][bytes]     short strings live in the entry itself
+//            kHeapString: [HeapString*]          long or growing strings, resized in place
+//            kObject: [CompositeValue*]           lists, sets, hashes, ... (future types)
+//
+// Fields after the header are unaligned and read with memcpy. An 11-byte key with a 10-byte
+// value takes 33 bytes. Adding or removing a TTL, or replacing an inline value, builds a new
+// entry: callers must use the returned pointer and relink it (the Database does this).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+namespace basalt::store {
+
+enum class ValueType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 5 };
+// Redis's TYPE reply for each value type.
+std::string_view TypeName(ValueType type);
+
+enum class Encoding : uint8_t { kInline = 0, kHeapString = 1, kObject = 2 };
+
+// Strings up to this length are stored inside the entry.
+inline constexpr size_t kInlineStringMax = 128;
+
+// A growable string owned by one entry. Allocated as one block: header then bytes.
+struct HeapString {
+  uint64_t len;
+  uint64_t cap;
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  std::string_view view() const { return {data(), len}; }
+
+  static HeapString* Create(std::string_view value, size_t capacity);
+  // Grows capacity to at least `min_cap` (with headroom for repeated appends); may move.
+  static HeapString* Reserve(HeapString* s, size_t min_cap);
+  static void Destroy(HeapString* s);
+};
+
+// Base of non-string values, so entries can hold them before those types exist.
+class CompositeValue {
+ public:
+  virtual ~CompositeValue() = default;
+  virtual size_t MemoryUsage() const = 0;
+  virtual CompositeValue* Clone() const = 0;
+};
+
+class Entry {
+ public:
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+
+  // A new string entry. expire_at_ms < 0: no TTL.
+  static Entry* NewString(std::string_view key, std::string_view value, int64_t expire_at_ms);
+  // A new string entry that takes ownership of an out-of-line string.
+  static Entry* NewHeapString(std::string_view key, HeapString* value, int64_t expire_at_ms);
+  // A deep copy of `e` under another key (COPY).
+  static Entry* Clone(const Entry* e, std::string_view key, int64_t expire_at_ms);
+  // A new entry holding a composite value (takes ownership).
+  static Entry* NewObject(std::string_view key, ValueType type, CompositeValue* value,
+                          int64_t expire_at_ms);
+  // Frees the entry and its value.
+  static void Destroy(Entry* e);
+  // A copy of `e` under `key` with a TTL of expire_at_ms (< 0: none). The value moves to the
+  // new entry: release `e` with FreeShell() afterwards. The snapshot bit is preserved.
+  static Entry* Rebuild(const Entry* e, std::string_view key, int64_t expire_at_ms);
+  // Frees an entry whose value was moved away by Rebuild().
+  static void FreeShell(Entry* e);
+
+  Entry* next() const { return next_; }
+  void set_next(Entry* n) { next_ = n; }
+  Entry** next_link() { return &next_; }
+
+  ValueType type() const { return static_cast<ValueType>(meta_ & kTypeMask); }
+  Encoding encoding() const { return static_cast<Encoding>((meta_ >> kEncodingShift) & 3); }
+  bool has_expire() const { return (meta_ & kExpireBit) != 0; }
+  int64_t expire_at() const;  // -1 when the key has no TTL
+  void set_expire_at(int64_t ms);  // only when has_expire()
+  uint32_t expire_slot() const;
+  void set_expire_slot(uint32_t slot);
+  bool snapshot_bit() const { return (meta_ & kSnapshotBit) != 0; }
+  void set_snapshot_bit(bool v) { meta_ = v ? (meta_ | kSnapshotBit) : (meta_ & ~kSnapshotBit); }
+
+  std::string_view key() const;
+  // The string value (type kString only).
+  std::string_view string_value() const;
+  HeapString* heap_string() const;  // encoding kHeapString only
+  void set_heap_string(HeapString* s);
+  CompositeValue* object() const;  // encoding kObject only
+
+  // Bytes this entry and its value occupy, allocator rounding included.
+  size_t MemoryUsage();
+
+ private:
+  static constexpr uint8_t kTypeMask = 0x0F;
+  static constexpr int kEncodingShift = 4;
+  static constexpr uint8_t kExpireBit = 0x40;
+  static constexpr uint8_t kSnapshotBit = 0x80;
+  static constexpr size_t kHeaderSize = sizeof(Entry*) + 1;
+  static constexpr size_t kExpireFieldsSize = 12;
+
+  char* payload() { return reinterpret_cast<char*>(this) + kHeaderSize; }
+  const char* payload() const { return reinterpret_cast<const char*>(this) + kHeaderSize; }
+  const char* key_field() const { return payload() + (has_expire() ? kExpireFieldsSize : 0); }
+  const char* value_field() const;
+  char* value_field() { return const_cast<char*>(std::as_const(*this).value_field()); }
+  static Entry* Allocate(std::string_view key, uint8_t meta, int64_t expire_at_ms,
+                         size_t value_size);
+
+  Entry* next_;
+  uint8_t meta_;
+};
+
+}  // namespace basalt::store

@@ -1,0 +1,66 @@
+#include "store/keyspace.h"
+
+#include "common/clock.h"
+
+namespace basalt::store {
+
+Keyspace::Keyspace(int databases) {
+  dbs_.reserve(databases);
+  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(i, this));
+}
+
+size_t Keyspace::TotalKeys() const {
+  size_t n = 0;
+  for (const auto& d : dbs_) n += d->size();
+  return n;
+}
+
+void Keyspace::FlushAll() {
+  for (auto& d : dbs_) d->Clear();
+}
+
+void Keyspace::SwapDatabases(int a, int b) {
+  if (a != b) dbs_[a]->SwapContents(*dbs_[b]);
+}
+
+size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
+  // Like Redis: sample a small batch per database and keep going in the same database while
+  // more than 10% of a batch was expired, since that signals many more are waiting. The clock
+  // is read every batch so the cycle never exceeds its CPU budget by more than one batch.
+  constexpr size_t kBatch = 20;
+  const int64_t start = MonotonicUs();
+  size_t total_expired = 0;
+  size_t checked = 0, expired = 0;
+  bool out_of_time = false;
+  for (int n = 0; n < db_count() && !out_of_time; ++n) {
+    Database& d = *dbs_[expire_db_cursor_];
+    while (d.expires_count() > 0) {
+      Database::SweepResult r = d.SweepExpired(now_ms, kBatch);
+      checked += r.checked;
+      expired += r.expired;
+      total_expired += r.expired;
+      if (MonotonicUs() - start > budget_us) {
+        out_of_time = true;
+        break;
+      }
+      if (r.expired * 10 <= r.checked) break;
+    }
+    if (!out_of_time) expire_db_cursor_ = (expire_db_cursor_ + 1) % db_count();
+  }
+  if (checked > 0) stats_.expired_stale_perc_x100 = expired * 10000 / checked;
+  stats_.expire_cycle_cpu_us += static_cast<uint64_t>(MonotonicUs() - start);
+  return total_expired;
+}
+
+void Keyspace::RehashFor(int64_t budget_us) {
+  const int64_t start = MonotonicUs();
+  for (auto& d : dbs_) {
+    d->MaybeShrink();
+    while (d->table().rehashing()) {
+      d->RehashStep(100);
+      if (MonotonicUs() - start > budget_us) return;
+    }
+  }
+}
+
+}  // namespace basalt::store

@@ -1,0 +1,78 @@
+// All databases of a server (or embedded store), the listener hook and keyspace statistics.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include "store/database.h"
+
+namespace basalt::store {
+
+// Told about changes to the keyspace. Default methods do nothing.
+class KeyspaceListener {
+ public:
+  virtual ~KeyspaceListener() = default;
+  // An existing entry of database `db` is about to change or disappear.
+  virtual void BeforeEntryChange(int db, const Entry& e) {}
+  // A whole database is about to be emptied or swapped with another.
+  virtual void BeforeDatabaseReset(int db) {}
+  // A key was found expired and is being deleted; propagated as a DEL.
+  virtual void OnKeyExpired(int db, std::string_view key) {}
+};
+
+struct KeyspaceStats {
+  uint64_t expired_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_stale_perc_x100 = 0;  // last active cycle's estimated stale share
+  uint64_t expire_cycle_cpu_us = 0;
+};
+
+class Keyspace {
+ public:
+  explicit Keyspace(int databases);
+
+  int db_count() const { return static_cast<int>(dbs_.size()); }
+  Database& db(int i) { return *dbs_[i]; }
+  const Database& db(int i) const { return *dbs_[i]; }
+
+  void set_listener(KeyspaceListener* l) { listener_ = l ? l : &null_listener_; }
+  KeyspaceListener* listener() { return listener_; }
+  KeyspaceStats& stats() { return stats_; }
+
+  // Replicas never delete expired keys themselves; the primary's DEL arrives in the stream.
+  bool replica_mode() const { return replica_mode_; }
+  void set_replica_mode(bool v) { replica_mode_ = v; }
+
+  // Bit given to entries created from now on; the snapshotter flips it (see snapshotter.h).
+  bool new_entry_bit() const { return new_entry_bit_; }
+  void set_new_entry_bit(bool v) { new_entry_bit_ = v; }
+
+  size_t TotalKeys() const;
+  void FlushAll();
+  void SwapDatabases(int a, int b);
+
+  // One active expiry cycle over all databases: samples keys with a TTL and deletes expired
+  // ones, moving to the next database when few of the sampled keys were expired, and stopping
+  // when `budget_us` of CPU time is spent. Returns the number of keys deleted.
+  size_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us);
+  // Incremental rehash work for up to budget_us, and shrinking of sparse tables.
+  void RehashFor(int64_t budget_us);
+
+  std::mt19937_64& rng() { return rng_; }
+
+ private:
+  std::vector<std::unique_ptr<Database>> dbs_;
+  KeyspaceListener null_listener_;
+  KeyspaceListener* listener_ = &null_listener_;
+  KeyspaceStats stats_;
+  bool replica_mode_ = false;
+  bool new_entry_bit_ = false;
+  int expire_db_cursor_ = 0;
+  std::mt19937_64 rng_{0x6261'7361'6c74ULL};
+};
+
+}  // namespace basalt::store

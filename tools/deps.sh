@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building and testing basalt needs, from Debian packages, when missing.
+# Usage: tools/deps.sh [build|test]   (test adds the real clients and redis-server to compare)
+set -euo pipefail
+mode="${1:-build}"
+pkgs=(build-essential cmake ninja-build libasio-dev libspdlog-dev libtomlplusplus-dev doctest-dev)
+if [ "$mode" = "test" ]; then
+  # redis-tools: redis-cli / redis-benchmark / redis-check-*; redis-server: reference
+  # behaviour in tests and benchmarks; python3-redis: redis-py for integration tests.
+  pkgs+=(redis-tools redis-server python3 python3-redis)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
