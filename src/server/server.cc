@@ -18,9 +18,11 @@ Server::Server(config::Config& config)
       keyspace_(static_cast<int>(config.settings().databases)),
       context_(keyspace_, config, clock_, commands_),
       dispatcher_(context_),
+      events_(context_),
       signals_(io_, SIGINT, SIGTERM),
       cron_timer_(io_) {
   cmd::RegisterAllCommands(commands_);
+  keyspace_.set_listener(&events_);
   context_.clients = this;
   context_.control = this;
   context_.stats.start_time_ms = clock_.NowMs();

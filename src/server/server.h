@@ -12,6 +12,7 @@
 #include "commands/command.h"
 #include "commands/command_table.h"
 #include "commands/dispatcher.h"
+#include "commands/keyspace_events.h"
 #include "config/config.h"
 #include "protocol/request_parser.h"
 #include "store/keyspace.h"
@@ -61,6 +62,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   cmd::CommandTable commands_;
   cmd::ServerContext context_;
   cmd::Dispatcher dispatcher_;
+  cmd::KeyspaceEvents events_;
   protocol::ParserLimits parser_limits_;
 
   asio::io_context io_;

@@ -17,8 +17,10 @@ void RecordingPropagator::Propagate(int db, std::span<const std::string_view> ar
 Harness::Harness()
     : keyspace_(static_cast<int>(config_.settings().databases)),
       context_(keyspace_, config_, clock_, table_),
-      dispatcher_(context_) {
+      dispatcher_(context_),
+      events_(context_) {
   cmd::RegisterAllCommands(table_);
+  keyspace_.set_listener(&events_);
   context_.propagator = &propagator_;
   context_.stats.start_time_ms = clock_.NowMs();
   session_.id = 1;

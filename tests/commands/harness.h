@@ -11,6 +11,7 @@
 #include "commands/command.h"
 #include "commands/command_table.h"
 #include "commands/dispatcher.h"
+#include "commands/keyspace_events.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "protocol/reply_writer.h"
@@ -51,6 +52,7 @@ class Harness {
   cmd::CommandTable table_;
   cmd::ServerContext context_;
   cmd::Dispatcher dispatcher_;
+  cmd::KeyspaceEvents events_;
   RecordingPropagator propagator_;
   TestSession session_;
 };

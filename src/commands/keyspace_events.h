@@ -1,0 +1,31 @@
+// The engine's keyspace listener: turns lazy and active expirations into propagated DELs (so
+// the AOF and replicas delete the key at the same point in the write stream) and forwards
+// entry changes to an optional observer (the snapshotter, while a snapshot runs).
+#pragma once
+
+#include "commands/command.h"
+#include "store/keyspace.h"
+
+namespace basalt::cmd {
+
+class KeyspaceEvents final : public store::KeyspaceListener {
+ public:
+  explicit KeyspaceEvents(ServerContext& server) : server_(server) {}
+
+  // Receives BeforeEntryChange / BeforeDatabaseReset while set (nullptr to detach).
+  void set_observer(store::KeyspaceListener* observer) { observer_ = observer; }
+
+  void BeforeEntryChange(int db, const store::Entry& e) override {
+    if (observer_ != nullptr) observer_->BeforeEntryChange(db, e);
+  }
+  void BeforeDatabaseReset(int db) override {
+    if (observer_ != nullptr) observer_->BeforeDatabaseReset(db);
+  }
+  void OnKeyExpired(int db, std::string_view key) override;
+
+ private:
+  ServerContext& server_;
+  store::KeyspaceListener* observer_ = nullptr;
+};
+
+}  // namespace basalt::cmd
