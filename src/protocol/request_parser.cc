@@ -30,29 +30,30 @@ RequestParser::Result RequestParser::Parse(std::string_view input) {
   return ParseInline(input);
 }
 
-RequestParser::Result RequestParser::ReadHeaderLine(std::string_view input,
-                                                    const char* too_long_error, bool* parsed_ok,
-                                                    int64_t* value) {
-  // Like Redis, the line ends at '\r' and the byte after it is skipped unchecked.
-  size_t line_start = pos_ + 1;
-  const void* cr = std::memchr(input.data() + line_start, '\r', input.size() - line_start);
-  if (cr == nullptr || static_cast<const char*>(cr) + 1 >= input.data() + input.size()) {
+RequestParser::Result RequestParser::FindHeaderEnd(std::string_view input,
+                                                   const char* too_long_error, size_t* cr_pos) {
+  const void* cr = std::memchr(input.data() + pos_, '\r', input.size() - pos_);
+  if (cr == nullptr) {
+    // Only a line still without its CR is too long; a terminated long line is parsed (and
+    // rejected as a bad number), as Redis does.
     if (input.size() - pos_ > limits_->max_inline_len) return Fail(too_long_error);
     return Result::kNeedMore;
   }
-  size_t cr_pos = static_cast<const char*>(cr) - input.data();
-  if (cr_pos - pos_ > limits_->max_inline_len) return Fail(too_long_error);
-  *parsed_ok = ParseInt64(input.substr(line_start, cr_pos - line_start), value);
-  pos_ = cr_pos + 2;
+  *cr_pos = static_cast<size_t>(static_cast<const char*>(cr) - input.data());
+  // Like Redis, the line ends at '\r' and the byte after it is skipped unchecked, but it must
+  // have arrived.
+  if (*cr_pos + 1 >= input.size()) return Result::kNeedMore;
   return Result::kComplete;
 }
 
 RequestParser::Result RequestParser::ParseMultibulk(std::string_view input) {
   if (args_expected_ < 0) {
-    bool ok = false;
-    int64_t count = 0;
-    Result r = ReadHeaderLine(input, "too big mbulk count string", &ok, &count);
+    size_t cr = 0;
+    Result r = FindHeaderEnd(input, "too big mbulk count string", &cr);
     if (r != Result::kComplete) return r;
+    int64_t count = 0;
+    bool ok = ParseInt64(input.substr(pos_ + 1, cr - pos_ - 1), &count);
+    pos_ = cr + 2;
     if (!ok || count > limits_->max_multibulk_len) return Fail("invalid multibulk length");
     if (count <= 0) return Finish(input);  // "*0" and "*-1" are empty requests, skipped
     args_expected_ = count;
@@ -61,17 +62,19 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view input) {
   }
   while (static_cast<int64_t>(spans_.size()) < args_expected_) {
     if (bulk_len_ < 0) {
-      if (pos_ >= input.size()) return Result::kNeedMore;
+      // Redis judges the type byte only once the whole line is there: "*1\r\nx" waits.
+      size_t cr = 0;
+      Result r = FindHeaderEnd(input, "too big bulk count string", &cr);
+      if (r != Result::kComplete) return r;
       if (input[pos_] != '$') {
         std::string msg = "expected '$', got '";
         msg.push_back(input[pos_]);
         msg.push_back('\'');
         return Fail(msg);
       }
-      bool ok = false;
       int64_t len = 0;
-      Result r = ReadHeaderLine(input, "too big bulk count string", &ok, &len);
-      if (r != Result::kComplete) return r;
+      bool ok = ParseInt64(input.substr(pos_ + 1, cr - pos_ - 1), &len);
+      pos_ = cr + 2;
       if (!ok || len < 0 || len > limits_->max_bulk_len) return Fail("invalid bulk length");
       bulk_len_ = len;
     }
@@ -104,8 +107,9 @@ RequestParser::Result RequestParser::ParseInline(std::string_view input) {
     if (input.size() > limits_->max_inline_len) return Fail("too big inline request");
     return Result::kNeedMore;
   }
+  // A line whose newline has arrived is accepted whatever its length, as in Redis (whose
+  // limit applies only to a buffer still waiting for its newline).
   size_t nl_pos = static_cast<const char*>(nl) - input.data();
-  if (nl_pos > limits_->max_inline_len) return Fail("too big inline request");
   size_t line_len = nl_pos;
   if (line_len > 0 && input[line_len - 1] == '\r') --line_len;
   inline_args_.clear();

@@ -50,10 +50,10 @@ class RequestParser {
   Result ParseMultibulk(std::string_view input);
   Result ParseInline(std::string_view input);
   Result Fail(std::string_view message);
-  // Reads a "<prefix><int>\r" header line at pos_. Returns kNeedMore, kError (too long) or
-  // kComplete with *value set and pos_ advanced past the line.
-  Result ReadHeaderLine(std::string_view input, const char* too_long_error, bool* parsed_ok,
-                        int64_t* value);
+  // Finds the '\r' ending the header line that starts at pos_ (its type byte included, as
+  // Redis searches). Returns kNeedMore (no CR yet, or no byte after it), kError (no CR within
+  // the inline limit) or kComplete with *cr_pos set; pos_ is not moved.
+  Result FindHeaderEnd(std::string_view input, const char* too_long_error, size_t* cr_pos);
   Result Finish(std::string_view input);
 
   const ParserLimits* limits_;
