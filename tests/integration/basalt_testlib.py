@@ -1,0 +1,393 @@
+"""Shared helpers for basalt's integration tests.
+
+Each test file runs the real basalt-server binary on an ephemeral loopback port and drives it with
+real clients (redis-cli, redis-py, raw sockets). ctest passes the binary as `--basalt PATH`; when
+run by hand, BASALT_SERVER or build/basalt-server is used.
+
+Timing rules: the suite runs on a loaded 2-core CI machine and again under ASan (several times
+slower), so waiting is always bounded polling with generous deadlines, never a fixed sleep that
+decides the outcome.
+"""
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SERVER_PATH = os.environ.get("BASALT_SERVER", os.path.join(REPO_ROOT, "build", "basalt-server"))
+
+# Generous: a sanitizer build on a busy machine can be very slow to start or to drain.
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 60.0
+IO_TIMEOUT = 60.0
+
+_live_processes = set()
+
+
+@atexit.register
+def _kill_leftovers():
+    for proc in list(_live_processes):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def free_port():
+    """A port that was free a moment ago (the kernel picked it for a bind to port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=IO_TIMEOUT, interval=0.02, what="condition"):
+    """Polls predicate() until it returns a true value (returned) or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class ServerProcess:
+    """One basalt-server process on a loopback port, its log captured to a temp file.
+
+    Use as a context manager: on a clean exit it is stopped with SIGTERM and must exit 0; when
+    the body raised, it is killed.
+    """
+
+    def __init__(self, args=(), config_file=None, password=None):
+        self.extra_args = list(args)
+        self.config_file = config_file
+        self.password = password
+        self.port = None
+        self.proc = None
+        self.workdir = tempfile.mkdtemp(prefix="basalt-it-")
+        self.log_path = os.path.join(self.workdir, "server.log")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self):
+        for _ in range(10):
+            self.port = free_port()
+            if self._spawn_and_wait():
+                return self
+            if "listening socket" not in self.log():
+                break  # failed for another reason than a port taken meanwhile
+        raise AssertionError("basalt-server did not start; log:\n" + self.log_tail())
+
+    def _spawn_and_wait(self):
+        cmd = [SERVER_PATH]
+        if self.config_file:
+            cmd.append(self.config_file)
+        # dir points at a private temp dir so no test ever writes into the source tree.
+        cmd += ["--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+                "--appendonly", "no", "--dir", self.workdir]
+        cmd += self.extra_args
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, cwd=self.workdir)
+        _live_processes.add(self.proc)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                _live_processes.discard(self.proc)
+                return False
+            # Another test's server may have grabbed the same free port meanwhile: only a PONG
+            # after our own process listens on the port counts.
+            if self._listens_on_port() and self._answers_ping():
+                return True
+            time.sleep(0.02)
+        self.kill()
+        raise AssertionError(f"basalt-server did not answer PING within {START_TIMEOUT}s; "
+                             "log:\n" + self.log_tail())
+
+    def _listens_on_port(self):
+        """True when this process owns a listening TCP socket on self.port (read from /proc)."""
+        inodes = set()
+        fd_dir = f"/proc/{self.proc.pid}/fd"
+        try:
+            for fd in os.listdir(fd_dir):
+                target = os.readlink(os.path.join(fd_dir, fd))
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:["):-1])
+        except OSError:
+            return False  # exited or fds changing under us: ask again on the next poll
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                with open(table) as f:
+                    rows = f.read().splitlines()[1:]
+            except OSError:
+                continue
+            for row in rows:
+                fields = row.split()
+                listening = fields[3] == "0A"
+                if listening and int(fields[1].rsplit(":", 1)[1], 16) == self.port \
+                        and fields[9] in inodes:
+                    return True
+        return False
+
+    def _answers_ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                s.sendall(b"PING\r\n")
+                # With requirepass set PING answers -NOAUTH: still proof the server is up.
+                return s.recv(64).startswith((b"+PONG", b"-NOAUTH"))
+        except OSError:
+            return False
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, signo):
+        self.proc.send_signal(signo)
+
+    def wait_exit(self, timeout=STOP_TIMEOUT):
+        """Waits for the process to exit; kills it (and fails) when it does not."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"basalt-server did not exit within {timeout}s; log:\n" +
+                                 self.log_tail())
+        finally:
+            _live_processes.discard(self.proc)
+
+    def stop(self):
+        """SIGTERM, then the exit code (0 expected)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        return self.wait_exit()
+
+    def stop_and_check(self):
+        rc = self.stop()
+        if rc != 0:
+            raise AssertionError(f"basalt-server exited with {rc}; log:\n" + self.log_tail())
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        _live_processes.discard(self.proc)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.kill()
+            return False
+        self.stop_and_check()
+        return False
+
+    # -- log ---------------------------------------------------------------------------------
+
+    def log(self):
+        try:
+            with open(self.log_path, "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def log_tail(self, lines=60):
+        return "\n".join(self.log().splitlines()[-lines:])
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def client(self, **kwargs):
+        import redis  # imported lazily: tests that only use raw sockets don't need redis-py
+        kwargs.setdefault("socket_timeout", IO_TIMEOUT)
+        kwargs.setdefault("password", self.password)
+        return redis.Redis(host="127.0.0.1", port=self.port, **kwargs)
+
+    def raw(self, timeout=IO_TIMEOUT):
+        return RawConnection(self.port, timeout)
+
+
+class RawConnection:
+    """A plain TCP connection speaking bytes, with a small RESP reader."""
+
+    def __init__(self, port, timeout=IO_TIMEOUT):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = bytearray()
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError("connection closed by the server")
+        self.buf += chunk
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def read_line(self):
+        """One CRLF-terminated line, without the CRLF."""
+        searched = 0
+        while (end := self.buf.find(b"\r\n", searched)) < 0:
+            searched = max(0, len(self.buf) - 1)
+            self._fill()
+        line = bytes(self.buf[:end])
+        del self.buf[:end + 2]
+        return line
+
+    def read_reply(self):
+        """Reads one complete RESP2/RESP3 reply and returns its exact bytes."""
+        line = self.read_line()
+        out = line + b"\r\n"
+        kind = line[:1]
+        if kind in (b"$", b"=", b"!"):
+            n = int(line[1:])
+            if n >= 0:
+                out += self.read_exact(n + 2)
+        elif kind in (b"*", b"%", b"~", b">", b"|"):
+            n = int(line[1:])
+            if kind in (b"%", b"|"):
+                n *= 2
+            for _ in range(max(n, 0)):
+                out += self.read_reply()
+        return out
+
+    def command(self, *args):
+        """Sends one command as a RESP array and returns the exact reply bytes."""
+        self.send(encode_command(*args))
+        return self.read_reply()
+
+    def read_until_closed(self, timeout=IO_TIMEOUT, limit=None):
+        """Reads until the server closes the connection; returns everything read.
+
+        A reset counts as closed (the server may close with unread input pending). Fails when
+        the connection stays open past the timeout. With limit, stops counting after that
+        many bytes are kept (the rest is read and dropped).
+        """
+        self.sock.settimeout(timeout)
+        out = bytes(self.buf)
+        self.buf.clear()
+        while True:
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except ConnectionResetError:
+                return out
+            except socket.timeout:
+                raise AssertionError(f"connection still open after {timeout}s; got {out[:200]!r}")
+            if not chunk:
+                return out
+            if limit is None or len(out) < limit:
+                out += chunk
+
+    def count_until_closed(self, timeout=IO_TIMEOUT):
+        """Like read_until_closed but returns only the number of bytes (for huge streams)."""
+        self.sock.settimeout(timeout)
+        total = len(self.buf)
+        self.buf.clear()
+        while True:
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except ConnectionResetError:
+                return total
+            except socket.timeout:
+                raise AssertionError(f"connection still open after {timeout}s")
+            if not chunk:
+                return total
+            total += len(chunk)
+
+
+def encode_command(*args):
+    """RESP array of bulk strings for the given str/bytes/int arguments."""
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, int):
+            a = str(a)
+        if isinstance(a, str):
+            a = a.encode()
+        parts.append(b"$%d\r\n" % len(a))
+        parts.append(a)
+        parts.append(b"\r\n")
+    return b"".join(parts)
+
+
+def run_in_thread(fn, *args):
+    """Starts fn(*args) in a daemon thread; join() returns its result or re-raises its error."""
+    result = {}
+
+    def body():
+        try:
+            result["value"] = fn(*args)
+        except BaseException as e:  # re-raised in the joining thread
+            result["error"] = e
+
+    t = threading.Thread(target=body, daemon=True)
+    t.start()
+
+    class Handle:
+        def join(self, timeout=IO_TIMEOUT):
+            t.join(timeout)
+            if t.is_alive():
+                raise AssertionError(f"worker thread still running after {timeout}s")
+            if "error" in result:
+                raise result["error"]
+            return result.get("value")
+
+    return Handle()
+
+
+class ServerTestCase(unittest.TestCase):
+    """One server shared by all tests of the class, started with server_args."""
+
+    server_args = ()
+    password = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ServerProcess(cls.server_args, password=cls.password).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop_and_check()
+
+    def assertServerAlive(self):
+        """The server still serves a fresh client."""
+        self.assertTrue(self.server.running(), "server died; log:\n" + self.server.log_tail())
+        with self.server.raw() as c:
+            if self.password:
+                self.assertEqual(c.command("AUTH", self.password), b"+OK\r\n")
+            self.assertEqual(c.command("PING"), b"+PONG\r\n")
+
+
+def main():
+    """Entry point of every test file: takes --basalt PATH, then runs unittest."""
+    global SERVER_PATH
+    argv = list(sys.argv)
+    if "--basalt" in argv:
+        i = argv.index("--basalt")
+        SERVER_PATH = os.path.abspath(argv[i + 1])
+        del argv[i:i + 2]
+    if not os.access(SERVER_PATH, os.X_OK):
+        sys.exit(f"basalt-server not found at {SERVER_PATH} (pass --basalt PATH)")
+    unittest.main(argv=argv, verbosity=2)

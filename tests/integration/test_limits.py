@@ -1,0 +1,137 @@
+"""Client limits: maxclients, query buffer, output buffer and idle timeout.
+
+A client over a limit is disconnected; the server and its other clients carry on.
+"""
+
+import threading
+import time
+
+import basalt_testlib as lib
+
+MAX_CLIENTS_ERROR = b"-ERR max number of clients reached\r\n"
+
+
+class MaxClientsTest(lib.ServerTestCase):
+    server_args = ("--maxclients", "5")
+
+    def connect_accepted(self):
+        """A connection that answers PING; retried while the server still counts a client that
+        just went away (the readiness probe, a closed test connection)."""
+
+        def attempt():
+            c = self.server.raw()
+            try:
+                if c.command("PING") == b"+PONG\r\n":
+                    return c
+            except (ConnectionError, OSError):
+                pass
+            c.close()
+            return None
+
+        return lib.wait_until(attempt, what="a connection slot")
+
+    def test_connection_over_maxclients_gets_error_and_is_closed(self):
+        clients = [self.connect_accepted() for _ in range(5)]
+        try:
+            with self.server.raw() as extra:
+                self.assertEqual(extra.read_until_closed(), MAX_CLIENTS_ERROR)
+            for c in clients:
+                self.assertEqual(c.command("PING"), b"+PONG\r\n")
+            # A slot freed by a client leaving can be taken again.
+            clients.pop().close()
+            clients.append(self.connect_accepted())
+        finally:
+            for c in clients:
+                c.close()
+
+
+class QueryBufferLimitTest(lib.ServerTestCase):
+    server_args = ("--client-query-buffer-limit", "1mb")
+
+    def test_client_exceeding_query_buffer_is_closed_without_reply(self):
+        with self.server.raw() as other:
+            self.assertEqual(other.command("SET", "qbuf:k", "v"), b"+OK\r\n")
+            with self.server.raw() as big:
+                size = 2 * 1024 * 1024
+                # A legal bulk (proto-max-bulk-len is 512mb) whose bytes overflow the 1mb limit.
+                header = b"*3\r\n$3\r\nSET\r\n$8\r\nqbuf:big\r\n$%d\r\n" % size
+                sender = lib.run_in_thread(self._send_ignoring_reset, big, header + b"x" * size)
+                self.assertEqual(big.read_until_closed(), b"")
+                sender.join()
+            self.assertEqual(other.command("GET", "qbuf:k"), b"$1\r\nv\r\n")
+            self.assertEqual(other.command("GET", "qbuf:big"), b"$-1\r\n")
+        self.assertServerAlive()
+
+    def test_request_below_the_limit_is_served(self):
+        with self.server.raw() as c:
+            value = b"y" * (512 * 1024)
+            self.assertEqual(c.command("SET", "qbuf:ok", value), b"+OK\r\n")
+            self.assertEqual(c.command("GET", "qbuf:ok"), b"$524288\r\n" + value + b"\r\n")
+
+    @staticmethod
+    def _send_ignoring_reset(conn, data):
+        try:
+            conn.send(data)
+        except OSError:
+            pass  # the server hung up mid-upload: expected
+
+
+class OutputBufferLimitTest(lib.ServerTestCase):
+    server_args = ("--client-output-buffer-limit", "normal 1mb 0 0")
+    VALUE_SIZE = 100 * 1000
+
+    def setUp(self):
+        with self.server.raw() as c:
+            self.assertEqual(c.command("SET", "obuf:big", b"z" * self.VALUE_SIZE), b"+OK\r\n")
+
+    def test_client_not_reading_its_replies_is_disconnected(self):
+        requests = 1000  # ~100 MB of replies: far beyond socket buffers plus the 1mb limit
+        with self.server.raw() as slow:
+            slow.send(lib.encode_command("GET", "obuf:big") * requests)
+            # Read nothing until the server has logged the disconnection (as Redis does).
+            lib.wait_until(lambda: "output buffer limits" in self.server.log(),
+                           what="the output buffer limit to be logged")
+            received = slow.count_until_closed()
+            self.assertLess(received, requests * self.VALUE_SIZE)
+        self.assertServerAlive()
+
+    def test_client_reading_its_replies_is_not_disconnected(self):
+        with self.server.raw() as c:
+            for _ in range(50):
+                reply = c.command("GET", "obuf:big")
+                self.assertEqual(len(reply), self.VALUE_SIZE + len(b"$100000\r\n\r\n"))
+
+
+class IdleTimeoutTest(lib.ServerTestCase):
+    # timeout 2 rather than 1: a busy client pinging every 0.1 s must never look idle, even when
+    # the test process is starved for a second on a loaded (sanitizer) CI machine.
+    server_args = ("--timeout", "2")
+
+    def test_idle_client_is_closed_and_busy_client_is_kept(self):
+        idle = self.server.raw()
+        busy = self.server.raw()
+        try:
+            self.assertEqual(idle.command("PING"), b"+PONG\r\n")
+            waiter = lib.run_in_thread(idle.read_until_closed, 60)
+            done = threading.Event()
+
+            def keep_busy():
+                pings = 0
+                while not done.is_set():
+                    self.assertEqual(busy.command("PING"), b"+PONG\r\n")
+                    pings += 1
+                    time.sleep(0.1)
+                return pings
+
+            pinger = lib.run_in_thread(keep_busy)
+            self.assertEqual(waiter.join(timeout=90), b"")
+            done.set()
+            self.assertGreater(pinger.join(), 0)
+            self.assertEqual(busy.command("PING"), b"+PONG\r\n")
+        finally:
+            idle.close()
+            busy.close()
+
+
+if __name__ == "__main__":
+    lib.main()
