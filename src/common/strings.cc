@@ -131,7 +131,6 @@ std::string FormatDouble(double v) {
 bool ParseMemorySize(std::string_view s, int64_t* out) {
   size_t digits = 0;
   while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
-  if (digits == 0) return false;
   std::string unit = ToLower(s.substr(digits));
   int64_t mul;
   if (unit.empty() || unit == "b") {
@@ -151,8 +150,9 @@ bool ParseMemorySize(std::string_view s, int64_t* out) {
   } else {
     return false;
   }
-  uint64_t n;
-  if (!ParseUint64(s.substr(0, digits), &n)) return false;
+  // Like memtoull, no digits at all read as 0: Redis accepts CONFIG SET maxmemory "" (or "mb").
+  uint64_t n = 0;
+  if (digits > 0 && !ParseUint64(s.substr(0, digits), &n)) return false;
   if (n > static_cast<uint64_t>(INT64_MAX) / mul) return false;
   *out = static_cast<int64_t>(n) * mul;
   return true;
@@ -201,11 +201,15 @@ bool MatchClass(std::string_view pat, size_t* p, char c, bool nocase) {
   auto fold = [nocase](char x) { return nocase ? AsciiLower(x) : x; };
   while (i < pat.size() && pat[i] != ']') {
     if (pat[i] == '\\' && i + 1 < pat.size()) {
-      if (fold(pat[i + 1]) == fold(c)) matched = true;
+      // Redis compares an escaped member exactly, even with nocase.
+      if (pat[i + 1] == c) matched = true;
       i += 2;
     } else if (i + 2 < pat.size() && pat[i + 1] == '-') {
-      char lo = fold(pat[i]), hi = fold(pat[i + 2]);
+      // Ordered before folding, as Redis does: with nocase [Z-a] becomes 'z'..'a', empty.
+      char lo = pat[i], hi = pat[i + 2];
       if (lo > hi) std::swap(lo, hi);
+      lo = fold(lo);
+      hi = fold(hi);
       char x = fold(c);
       if (x >= lo && x <= hi) matched = true;
       i += 3;
@@ -223,6 +227,9 @@ bool MatchClass(std::string_view pat, size_t* p, char c, bool nocase) {
 bool GlobMatch(std::string_view pat, std::string_view text, bool nocase) {
   // Iterative matcher: on mismatch, retry from the last '*' consuming one more character. The
   // last star subsumes earlier ones, so one backtrack point suffices and there is no recursion.
+  // Redis never matches an empty string with a non-empty pattern, not even "*" (KEYS and SCAN
+  // special-case a lone "*" to list the empty key).
+  if (text.empty()) return pat.empty();
   size_t p = 0, t = 0;
   size_t star_p = std::string_view::npos, star_t = 0;
   while (t < text.size()) {

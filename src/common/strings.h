@@ -35,7 +35,8 @@ std::string FormatLongDoubleHuman(long double v);
 // "%.17g", with inf / -inf / nan spelled as Redis does; used for double replies.
 std::string FormatDouble(double v);
 
-// Memory sizes as Redis's memtoull: "512mb", "1gb", "100" ("k"=1000, "kb"=1024, ...).
+// Memory sizes as Redis's memtoull: "512mb", "1gb", "100" ("k"=1000, "kb"=1024, ...). As there,
+// a missing number reads as 0 ("" and "mb" are 0); unlike there, overflow past INT64_MAX fails.
 bool ParseMemorySize(std::string_view s, int64_t* out);
 
 char AsciiLower(char c);
@@ -45,6 +46,8 @@ std::string ToUpper(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // Redis's glob matching (KEYS, SCAN MATCH, CONFIG GET): * ? [abc] [^a] [a-z] and \x escapes.
+// As in Redis, an empty text matches only an empty pattern ("*" does not match ""): callers
+// listing keys treat a lone "*" as "everything" themselves.
 bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase = false);
 
 }  // namespace basalt
