@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Benchmarks basalt against redis-server on this machine: throughput and memory per key.
+
+Throughput: starts both servers (persistence off) on free loopback ports, then runs
+redis-benchmark (-c 50, -t get,set, with -P 1 and -P 16) against each in turn, alternating the
+order every round so neither always runs on a warmer machine. Prints ops/s per round, the
+median per target, and the ratio basalt/redis.
+
+Memory: starts fresh servers, reads VmRSS from /proc, loads 1M keys of exactly 11 bytes
+("key:0000000") with 10-byte values ("v000000000") through redis-cli --pipe, reads VmRSS again
+and prints bytes per key.
+
+Builds nothing: point --basalt at a built binary (default build/basalt-server). Stdlib only.
+
+  python3 tools/bench.py [--rounds 3] [--requests 100000] [--keys 1000000] [--pin]
+"""
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--basalt", default=os.path.join(REPO_ROOT, "build", "basalt-server"))
+    p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
+    p.add_argument("--redis-benchmark",
+                   default=shutil.which("redis-benchmark") or "redis-benchmark")
+    p.add_argument("--redis-cli", default=shutil.which("redis-cli") or "redis-cli")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--requests", type=int, default=100_000, help="requests per run with -P 1")
+    p.add_argument("--pipelined-requests", type=int, default=0,
+                   help="requests per run with -P 16 (default: 10 x --requests)")
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--keyspace", type=int, default=100_000, help="redis-benchmark -r")
+    p.add_argument("--keys", type=int, default=1_000_000, help="keys loaded for memory/key")
+    p.add_argument("--pin", action="store_true",
+                   help="pin servers and client to different CPUs with taskset "
+                        "(servers on --server-cpus, redis-benchmark on --client-cpus)")
+    p.add_argument("--server-cpus", default="0")
+    p.add_argument("--client-cpus", default="1")
+    p.add_argument("--skip-throughput", action="store_true")
+    p.add_argument("--skip-memory", action="store_true")
+    return p.parse_args()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pinned(cmd, cpus, args):
+    if args.pin and shutil.which("taskset"):
+        return ["taskset", "-c", cpus] + cmd
+    return cmd
+
+
+class Server:
+    """One server process on a free loopback port, stopped with SIGTERM."""
+
+    def __init__(self, name, binary, args):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-")
+        self.port = free_port()
+        cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--dir", self.dir]
+        if name == "redis":
+            cmd += ["--daemonize", "no"]
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.proc = subprocess.Popen(pinned(cmd, args.server_cpus, args), stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not self.ping():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                sys.exit(f"{name} did not start; see {self.log.name}")
+            time.sleep(0.05)
+
+    def ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def rss_bytes(self):
+        # taskset execs the server, so the pid is the server's own.
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_benchmark(server, pipeline, requests, args):
+    cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c",
+           str(args.clients), "-n", str(requests), "-t", "set,get", "-P", str(pipeline),
+           "-r", str(args.keyspace), "--csv"]
+    out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True, text=True,
+                         check=True).stdout
+    rows = csv.DictReader(io.StringIO(out))
+    return {row["test"]: float(row["rps"]) for row in rows}
+
+
+def throughput(args, servers):
+    pipelined = args.pipelined_requests or args.requests * 10
+    results = {}  # (target, command, pipeline) -> [ops/s per round]
+    for rnd in range(args.rounds):
+        order = servers if rnd % 2 == 0 else list(reversed(servers))
+        for server in order:
+            for pipeline, requests in ((1, args.requests), (16, pipelined)):
+                rps = run_benchmark(server, pipeline, requests, args)
+                for command, value in sorted(rps.items()):
+                    results.setdefault((server.name, command, pipeline), []).append(value)
+                    print(f"round {rnd + 1}  {server.name:<6}  {command:<3} -P {pipeline:<2}  "
+                          f"{value:>12,.0f} ops/s", flush=True)
+    return results
+
+
+def load_stream(keys):
+    """RESP SET commands for keys key:0000000.. (11 bytes) with values v000000000 (10 bytes)."""
+    template = b"*3\r\n$3\r\nSET\r\n$11\r\nkey:%07d\r\n$10\r\nv%09d\r\n"
+    return b"".join(template % (i, i) for i in range(keys))
+
+
+def memory_per_key(args, server, stream):
+    before = server.rss_bytes()
+    proc = subprocess.run([args.redis_cli, "-p", str(server.port), "--pipe"], input=stream,
+                          capture_output=True, check=True)
+    summary = proc.stdout.decode().strip().splitlines()[-1]
+    if f"errors: 0, replies: {args.keys}" not in summary:
+        sys.exit(f"{server.name}: load failed: {summary}")
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        s.sendall(b"DBSIZE\r\n")
+        dbsize = int(s.recv(64).decode().strip().lstrip(":"))
+    after = server.rss_bytes()
+    return before, after, dbsize
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def print_summary(results, memory):
+    print("\n== summary (median of rounds) ==")
+    if results:
+        print(f"{'command':<8}{'pipeline':>9}{'redis ops/s':>16}{'basalt ops/s':>16}"
+              f"{'basalt/redis':>14}")
+        for command in ("SET", "GET"):
+            for pipeline in (1, 16):
+                r = median(results.get(("redis", command, pipeline), []))
+                b = median(results.get(("basalt", command, pipeline), []))
+                print(f"{command:<8}{pipeline:>9}{r:>16,.0f}{b:>16,.0f}{b / r:>14.2f}")
+    if memory:
+        print(f"\n{'server':<8}{'keys':>10}{'RSS before':>14}{'RSS after':>14}{'bytes/key':>11}")
+        per_key = {}
+        for name, (keys, before, after, dbsize) in memory.items():
+            per_key[name] = (after - before) / keys
+            print(f"{name:<8}{keys:>10,}{before:>14,}{after:>14,}{per_key[name]:>11.1f}"
+                  f"   (DBSIZE {dbsize:,})")
+        if "redis" in per_key and "basalt" in per_key:
+            print(f"memory per key basalt/redis: {per_key['basalt'] / per_key['redis']:.2f}")
+
+
+def main():
+    args = parse_args()
+    for tool in (args.basalt, args.redis_server, args.redis_benchmark, args.redis_cli):
+        if not (os.access(tool, os.X_OK) or shutil.which(tool)):
+            sys.exit(f"not found: {tool}")
+    load = os.getloadavg()
+    print(f"cpus={os.cpu_count()} load={load[0]:.2f},{load[1]:.2f},{load[2]:.2f} "
+          f"pinned={'servers@' + args.server_cpus + ' client@' + args.client_cpus if args.pin else 'no'} "
+          f"clients={args.clients} keyspace={args.keyspace}")
+    results, memory = {}, {}
+    if not args.skip_throughput:
+        servers = [Server("redis", args.redis_server, args), Server("basalt", args.basalt, args)]
+        try:
+            results = throughput(args, servers)
+        finally:
+            for s in servers:
+                s.stop()
+    if not args.skip_memory:
+        stream = load_stream(args.keys)
+        for name, binary in (("redis", args.redis_server), ("basalt", args.basalt)):
+            server = Server(name, binary, args)
+            try:
+                before, after, dbsize = memory_per_key(args, server, stream)
+                memory[name] = (args.keys, before, after, dbsize)
+            finally:
+                server.stop()
+    print_summary(results, memory)
+
+
+if __name__ == "__main__":
+    main()
