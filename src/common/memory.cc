@@ -20,6 +20,13 @@ void* Allocate(size_t size) {
   return p;
 }
 
+void* AllocateZeroed(size_t size) {
+  void* p = std::calloc(1, size);
+  if (p == nullptr) throw std::bad_alloc();
+  g_used.fetch_add(static_cast<int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
+  return p;
+}
+
 void* Reallocate(void* p, size_t size) {
   int64_t before = p ? static_cast<int64_t>(malloc_usable_size(p)) : 0;
   void* q = std::realloc(p, size);

@@ -8,6 +8,9 @@
 namespace basalt::mem {
 
 void* Allocate(size_t size);
+// Zero-filled. Large blocks come straight from the kernel already zeroed, so a 128 MB bucket
+// array costs no up-front memset (that would stall the event loop for tens of ms).
+void* AllocateZeroed(size_t size);
 void* Reallocate(void* p, size_t size);
 void Free(void* p);
 // Bytes currently held by Allocate'd blocks (usable size, so allocator rounding is counted).

@@ -113,8 +113,7 @@ Entry* EntryTable::Replace(Entry** link, Entry* fresh) {
 
 void EntryTable::StartResize(size_t new_size) {
   Array fresh;
-  fresh.slots = static_cast<Entry**>(mem::Allocate(new_size * sizeof(Entry*)));
-  std::memset(fresh.slots, 0, new_size * sizeof(Entry*));
+  fresh.slots = static_cast<Entry**>(mem::AllocateZeroed(new_size * sizeof(Entry*)));
   fresh.mask = new_size - 1;
   if (arrays_[0].slots == nullptr) {
     arrays_[0] = fresh;
