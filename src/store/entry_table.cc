@@ -86,7 +86,11 @@ void EntryTable::Insert(Entry* e, uint64_t hash) {
   if (arrays_[0].slots == nullptr) {
     StartResize(kInitialSize);
   } else if (!rehashing() && size_ >= arrays_[0].size()) {
-    StartResize(arrays_[0].size() * 2);
+    // Grow to fit everything, as Redis does (next power of two above size + 1), not just
+    // double: when inserts outpaced a long rehash, one resize catches up instead of several.
+    size_t target = arrays_[0].size() * 2;
+    while (target < size_ + 1) target *= 2;
+    StartResize(target);
   }
   Array& target = rehashing() ? arrays_[1] : arrays_[0];
   Entry** slot = &target.slots[hash & target.mask];
