@@ -1,9 +1,368 @@
-// Generic key commands (DEL, EXISTS, TYPE, KEYS, SCAN, RENAME, ...).
+// Generic key commands: DEL, UNLINK, EXISTS, TYPE, TOUCH, RENAME, RENAMENX, COPY, MOVE and the
+// whole-database commands DBSIZE, FLUSHDB, FLUSHALL, SWAPDB. KEYS, SCAN and RANDOMKEY live in
+// key_scan_commands.cc.
+#include <string>
+
 #include "commands/command_table.h"
 #include "commands/helpers.h"
+#include "commands/key_commands_internal.h"
 
 namespace basalt::cmd {
 
-void RegisterKeyCommands(CommandTable& table) {}
+namespace {
+
+// DEL and UNLINK. An expired key is lazily removed first (its own DEL is propagated by the
+// keyspace listener) and is not counted, as in Redis.
+void DeleteKeys(CommandContext& ctx) {
+  store::Database& db = ctx.db();
+  int64_t deleted = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (LookupWrite(ctx, ctx.arg(i)) == nullptr) continue;
+    if (db.Delete(ctx.arg(i))) ++deleted;
+  }
+  if (deleted > 0) ctx.MarkDirty(deleted);
+  ctx.reply.Integer(deleted);
+}
+
+void Del(CommandContext& ctx) { DeleteKeys(ctx); }
+
+// UNLINK frees values synchronously for now: entries are freed on the keyspace thread exactly
+// like DEL. Handing large values to a background thread is a later optimisation; the reply and
+// the propagated command are already Redis's.
+void Unlink(CommandContext& ctx) { DeleteKeys(ctx); }
+
+// EXISTS and TOUCH: the number of given keys that exist, duplicates counted each time.
+void CountExisting(CommandContext& ctx) {
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (LookupRead(ctx, ctx.arg(i)) != nullptr) ++n;
+  }
+  ctx.reply.Integer(n);
+}
+
+void Exists(CommandContext& ctx) { CountExisting(ctx); }
+
+// TOUCH would update the access time used by LRU eviction; entries keep no access time yet, so
+// it only counts, which is all a client can observe.
+void Touch(CommandContext& ctx) { CountExisting(ctx); }
+
+void Type(CommandContext& ctx) {
+  store::Entry* e = LookupRead(ctx, ctx.arg(1));
+  ctx.reply.SimpleString(e == nullptr ? "none" : store::TypeName(e->type()));
+}
+
+// RENAME and RENAMENX. The value and the TTL move to the new name; an existing destination of
+// any type is replaced (RENAME) or left alone (RENAMENX replies 0).
+void RenameGeneric(CommandContext& ctx, bool nx) {
+  std::string_view src = ctx.arg(1);
+  std::string_view dst = ctx.arg(2);
+  if (LookupWrite(ctx, src) == nullptr) {
+    ctx.reply.Error(err::kNoSuchKey);
+    return;
+  }
+  // Renaming a key to itself changes nothing and is not propagated.
+  if (src == dst) {
+    nx ? ctx.reply.Integer(0) : ctx.reply.Ok();
+    return;
+  }
+  store::Database& db = ctx.db();
+  const bool dst_exists = LookupWrite(ctx, dst) != nullptr;
+  if (dst_exists && nx) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  if (dst_exists) db.Delete(dst);
+  store::Entry* old = db.Take(src);
+  store::Entry* moved = store::Entry::Rebuild(old, dst, old->expire_at());
+  store::Entry::FreeShell(old);
+  db.Insert(moved);
+  ctx.MarkDirty();
+  nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
+}
+
+void Rename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+void RenameNx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+
+// COPY source destination [DB destination-db] [REPLACE]: a deep copy that keeps the TTL.
+void Copy(CommandContext& ctx) {
+  int dst_index = ctx.client.db;
+  bool replace = false;
+  // Options are checked in order, so a bad DB index is reported before a later syntax error.
+  for (size_t i = 3; i < ctx.argc(); ++i) {
+    if (IsOption(ctx.arg(i), "replace")) {
+      replace = true;
+    } else if (IsOption(ctx.arg(i), "db") && i + 1 < ctx.argc()) {
+      if (!ParseDbIndexArg(ctx, ctx.arg(++i), &dst_index)) return;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  }
+  std::string_view src_key = ctx.arg(1);
+  std::string_view dst_key = ctx.arg(2);
+  if (dst_index == ctx.client.db && src_key == dst_key) {
+    ctx.reply.Error(err::kSameObject);
+    return;
+  }
+  store::Entry* src = LookupRead(ctx, src_key);
+  if (src == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  store::Database& dst = ctx.server.keyspace.db(dst_index);
+  if (dst.Lookup(dst_key, ctx.now_ms) != nullptr) {
+    if (!replace) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    dst.Delete(dst_key);
+  }
+  // Deleting dst_key never touches src (a different key, or a different database), so src is
+  // still valid here.
+  dst.Insert(store::Entry::Clone(src, dst_key, src->expire_at()));
+  ctx.MarkDirty();
+  ctx.reply.Integer(1);
+}
+
+// MOVE key db: moves the entry (value and TTL) unless the key exists in the target database.
+void Move(CommandContext& ctx) {
+  int dst_index;
+  if (!ParseDbIndexArg(ctx, ctx.arg(2), &dst_index)) return;
+  if (dst_index == ctx.client.db) {
+    ctx.reply.Error(err::kSameObject);
+    return;
+  }
+  std::string_view key = ctx.arg(1);
+  if (LookupWrite(ctx, key) == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  store::Database& dst = ctx.server.keyspace.db(dst_index);
+  if (dst.Lookup(key, ctx.now_ms) != nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  dst.Insert(ctx.db().Take(key));
+  ctx.MarkDirty();
+  ctx.reply.Integer(1);
+}
+
+void DbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.db().size())); }
+
+// The optional ASYNC|SYNC argument of FLUSHDB and FLUSHALL. Both modes free synchronously for
+// now (see Unlink); the reply is +OK either way, as Redis's is.
+bool ParseFlushMode(CommandContext& ctx) {
+  if (ctx.argc() == 1) return true;
+  if (ctx.argc() == 2 && (IsOption(ctx.arg(1), "sync") || IsOption(ctx.arg(1), "async"))) {
+    return true;
+  }
+  ctx.reply.Error(err::kSyntax);
+  return false;
+}
+
+// FLUSHDB and FLUSHALL are propagated even when nothing was removed (Redis forces it), so a
+// replica or the AOF that somehow diverged is emptied too: mark at least one change.
+void FlushDb(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  const auto removed = static_cast<int64_t>(ctx.db().size());
+  ctx.db().Clear();
+  ctx.MarkDirty(removed > 0 ? removed : 1);
+  ctx.reply.Ok();
+}
+
+// Redis also writes an RDB after FLUSHALL when save points are configured; that belongs to the
+// persistence layer and is not done here.
+void FlushAll(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  const auto removed = static_cast<int64_t>(ctx.server.keyspace.TotalKeys());
+  ctx.server.keyspace.FlushAll();
+  ctx.MarkDirty(removed + 1);
+  ctx.reply.Ok();
+}
+
+void SwapDb(CommandContext& ctx) {
+  int a, b;
+  if (!ParseIntRangeArg(ctx, ctx.arg(1), &a, "ERR invalid first DB index")) return;
+  if (!ParseIntRangeArg(ctx, ctx.arg(2), &b, "ERR invalid second DB index")) return;
+  const int n = ctx.server.keyspace.db_count();
+  if (a < 0 || a >= n || b < 0 || b >= n) {
+    ctx.reply.Error(err::kDbIndexRange);
+    return;
+  }
+  // Swapping a database with itself is accepted and propagated, as Redis does.
+  ctx.server.keyspace.SwapDatabases(a, b);
+  ctx.MarkDirty();
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+bool ParseIntRangeArg(CommandContext& ctx, std::string_view text, int* out,
+                      std::string_view error) {
+  int64_t v;
+  if (!ParseInt64(text, &v)) {
+    ctx.reply.Error(error.empty() ? err::kNotInteger : error);
+    return false;
+  }
+  if (v < INT32_MIN || v > INT32_MAX) {
+    ctx.reply.Error(error.empty() ? "ERR value is out of range, value must between -2147483648 and "
+                                    "2147483647"
+                                  : error);
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+bool ParseDbIndexArg(CommandContext& ctx, std::string_view text, int* out) {
+  int v;
+  if (!ParseIntRangeArg(ctx, text, &v)) return false;
+  if (v < 0 || v >= ctx.server.keyspace.db_count()) {
+    ctx.reply.Error(err::kDbIndexRange);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+void RegisterKeyCommands(CommandTable& table) {
+  table.Add({.name = "del",
+             .arity = -2,
+             .flags = kWrite,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = Del,
+             .group = "generic",
+             .summary = "Delete a key",
+             .since = "1.0.0",
+             .complexity = "O(N) where N is the number of keys that will be removed."});
+  table.Add({.name = "unlink",
+             .arity = -2,
+             .flags = kWrite | kFast,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = Unlink,
+             .group = "generic",
+             .summary = "Delete a key asynchronously in another thread. Otherwise it is just as "
+                        "DEL, but non blocking.",
+             .since = "4.0.0",
+             .complexity = "O(1) for each key removed regardless of its size."});
+  table.Add({.name = "exists",
+             .arity = -2,
+             .flags = kReadOnly | kFast,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = Exists,
+             .group = "generic",
+             .summary = "Determine if a key exists",
+             .since = "1.0.0",
+             .complexity = "O(N) where N is the number of keys to check."});
+  table.Add({.name = "type",
+             .arity = 2,
+             .flags = kReadOnly | kFast,
+             .first_key = 1,
+             .last_key = 1,
+             .key_step = 1,
+             .handler = Type,
+             .group = "generic",
+             .summary = "Determine the type stored at key",
+             .since = "1.0.0",
+             .complexity = "O(1)"});
+  table.Add({.name = "touch",
+             .arity = -2,
+             .flags = kReadOnly | kFast,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = Touch,
+             .group = "generic",
+             .summary = "Alters the last access time of a key(s). Returns the number of "
+                        "existing keys specified.",
+             .since = "3.2.1",
+             .complexity = "O(N) where N is the number of keys that will be touched."});
+  table.Add({.name = "rename",
+             .arity = 3,
+             .flags = kWrite,
+             .first_key = 1,
+             .last_key = 2,
+             .key_step = 1,
+             .handler = Rename,
+             .group = "generic",
+             .summary = "Rename a key",
+             .since = "1.0.0",
+             .complexity = "O(1)"});
+  table.Add({.name = "renamenx",
+             .arity = 3,
+             .flags = kWrite | kFast,
+             .first_key = 1,
+             .last_key = 2,
+             .key_step = 1,
+             .handler = RenameNx,
+             .group = "generic",
+             .summary = "Rename a key, only if the new key does not exist",
+             .since = "1.0.0",
+             .complexity = "O(1)"});
+  table.Add({.name = "copy",
+             .arity = -3,
+             .flags = kWrite | kDenyOom,
+             .first_key = 1,
+             .last_key = 2,
+             .key_step = 1,
+             .handler = Copy,
+             .group = "generic",
+             .summary = "Copy a key",
+             .since = "6.2.0",
+             .complexity = "O(N) worst case for collections, where N is the number of nested "
+                           "items. O(1) for string values."});
+  table.Add({.name = "move",
+             .arity = 3,
+             .flags = kWrite | kFast,
+             .first_key = 1,
+             .last_key = 1,
+             .key_step = 1,
+             .handler = Move,
+             .group = "generic",
+             .summary = "Move a key to another database",
+             .since = "1.0.0",
+             .complexity = "O(1)"});
+  // Redis files the whole-database commands under the "server" group.
+  table.Add({.name = "dbsize",
+             .arity = 1,
+             .flags = kReadOnly | kFast,
+             .handler = DbSize,
+             .group = "server",
+             .summary = "Return the number of keys in the selected database",
+             .since = "1.0.0",
+             .complexity = "O(1)"});
+  table.Add({.name = "flushdb",
+             .arity = -1,
+             .flags = kWrite,
+             .handler = FlushDb,
+             .group = "server",
+             .summary = "Remove all keys from the current database",
+             .since = "1.0.0",
+             .complexity = "O(N) where N is the number of keys in the selected database"});
+  table.Add({.name = "flushall",
+             .arity = -1,
+             .flags = kWrite,
+             .handler = FlushAll,
+             .group = "server",
+             .summary = "Remove all keys from all databases",
+             .since = "1.0.0",
+             .complexity = "O(N) where N is the total number of keys in all databases"});
+  table.Add({.name = "swapdb",
+             .arity = 3,
+             .flags = kWrite | kFast,
+             .handler = SwapDb,
+             .group = "server",
+             .summary = "Swaps two Redis databases",
+             .since = "4.0.0",
+             .complexity = "O(N) where N is the count of clients watching or blocking on keys "
+                           "from both databases."});
+  RegisterKeyScanCommands(table);
+}
 
 }  // namespace basalt::cmd
