@@ -11,6 +11,7 @@ decides the outcome.
 
 import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -154,7 +155,10 @@ class ServerProcess:
     def wait_exit(self, timeout=STOP_TIMEOUT):
         """Waits for the process to exit; kills it (and fails) when it does not."""
         try:
-            return self.proc.wait(timeout=timeout)
+            rc = self.proc.wait(timeout=timeout)
+            if rc == 0:
+                shutil.rmtree(self.workdir, ignore_errors=True)  # kept for a post-mortem otherwise
+            return rc
         except subprocess.TimeoutExpired:
             self.kill()
             raise AssertionError(f"basalt-server did not exit within {timeout}s; log:\n" +

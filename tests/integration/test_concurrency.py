@@ -49,7 +49,7 @@ class HugeValueTest(lib.ServerTestCase):
     def test_100mb_value_set_get_strlen_while_others_are_served(self):
         value = bytes(range(256)) * (self.SIZE // 256)
         with self.server.raw() as uploader, self.server.raw() as other:
-            request = lib.encode_command("SET", "huge", value)
+            request = memoryview(lib.encode_command("SET", "huge", value))
             half = len(request) // 2
             uploader.send(request[:half])
             # Half a value is in flight: the server must keep serving everyone else.

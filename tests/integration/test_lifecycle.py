@@ -24,6 +24,8 @@ class StartupConfigErrorTest(lib.unittest.TestCase):
         return path
 
     def assertStartFails(self, args, *fragments):
+        # Every case also sets port 0 where it can: a start that wrongly succeeds must not
+        # take a real port before the timeout ends it.
         rc, output = run_server_expecting_failure(*args)
         self.assertNotEqual(rc, 0, output)
         for fragment in fragments:
@@ -34,22 +36,23 @@ class StartupConfigErrorTest(lib.unittest.TestCase):
         self.assertStartFails([path], "no-such-key")
 
     def test_wrong_type_in_toml_file_is_named(self):
-        path = self.write_toml('maxclients = "many"\n')
+        path = self.write_toml('port = 0\nmaxclients = "many"\n')
         self.assertStartFails([path], "maxclients")
 
     def test_out_of_range_value_in_toml_file_is_named(self):
         self.assertStartFails([self.write_toml("port = 70000\n")], "port")
-        self.assertStartFails([self.write_toml("maxclients = 0\n")], "maxclients")
+        self.assertStartFails([self.write_toml("port = 0\nmaxclients = 0\n")], "maxclients")
 
     def test_unknown_command_line_flag_is_named(self):
-        self.assertStartFails(["--no-such-flag", "1"], "no-such-flag")
+        self.assertStartFails(["--port", "0", "--no-such-flag", "1"], "no-such-flag")
 
     def test_bad_command_line_value_is_named(self):
         self.assertStartFails(["--port", "abc"], "port")
-        self.assertStartFails(["--timeout", "-5"], "timeout")
+        self.assertStartFails(["--port", "0", "--timeout", "-5"], "timeout")
 
     def test_missing_config_file_fails(self):
-        self.assertStartFails(["/nonexistent/basalt.toml"], "/nonexistent/basalt.toml")
+        self.assertStartFails(["/nonexistent/basalt.toml", "--port", "0"],
+                              "/nonexistent/basalt.toml")
 
     def test_port_in_use_fails_to_start(self):
         with socket.socket() as taken:
