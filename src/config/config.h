@@ -53,7 +53,9 @@ class Config {
 
   // Loads a TOML file: every key must be a known parameter of the right type.
   Status LoadToml(const std::string& path);
-  // Applies "--name value" pairs (and "--config path" first, if present). argv[0] is skipped.
+  // Applies "--name value..." flags (the arguments after the program name and the optional
+  // config file path, which the caller loads first). A flag takes every word up to the next
+  // "--" word, joined by spaces; a bare "--save" means save "".
   Status ApplyCommandLine(const std::vector<std::string>& args);
 
  private:

@@ -93,7 +93,11 @@ Status Config::ApplyCommandLine(const std::vector<std::string>& args) {
       value += args[j++];
       first = false;
     }
-    if (first) return Status::InvalidArgument("missing value for '" + flag + "'");
+    // Redis reads a bare "--save" (last, or followed by another flag) as save "": generated
+    // command lines pass it when the list of save points is empty.
+    if (first && !EqualsIgnoreCase(name, "save")) {
+      return Status::InvalidArgument("missing value for '" + flag + "'");
+    }
     Status st = Set(name, value, Origin::kStartup);
     if (st.IsNotFound()) return Status::InvalidArgument("unknown option '" + flag + "'");
     if (!st.ok()) {
