@@ -129,6 +129,7 @@ class Propagator {
 };
 
 class CommandTable;
+class InstantaneousMetrics;  // commands/server_info.h
 
 struct ServerStats {
   uint64_t total_commands_processed = 0;
@@ -156,6 +157,8 @@ struct ServerContext {
   ServerControl* control = nullptr;
   Propagator* propagator = nullptr;
   ServerStats stats;
+  // Rate samples for INFO's instantaneous_* fields; owned and sampled by the server (may be null).
+  InstantaneousMetrics* metrics = nullptr;
   int64_t dirty = 0;  // changes since the last save
   bool loading = false;
   std::string run_id;

@@ -46,6 +46,8 @@ const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args,
     return spec;
   }
   if (args.size() < 2) {
+    // A container with a handler of its own runs it bare (COMMAND lists every command).
+    if (spec->handler != nullptr && spec->ArityOk(args.size())) return spec;
     reply.Error("ERR wrong number of arguments for '" + spec->full_name + "' command");
     return nullptr;
   }

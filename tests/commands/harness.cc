@@ -14,6 +14,18 @@ void RecordingPropagator::Propagate(int db, std::span<const std::string_view> ar
   dbs.push_back(db);
 }
 
+void FakeClientDirectory::ForEach(const std::function<void(cmd::ClientSession&)>& fn) {
+  std::vector<TestSession*> snapshot = sessions;
+  for (TestSession* s : snapshot) fn(*s);
+}
+
+std::string FakeServerControl::RequestShutdown(bool save, bool nosave) {
+  ++shutdown_requests;
+  last_save = save;
+  last_nosave = nosave;
+  return error;
+}
+
 Harness::Harness()
     : keyspace_(static_cast<int>(config_.settings().databases)),
       context_(keyspace_, config_, clock_, table_),
@@ -24,6 +36,19 @@ Harness::Harness()
   context_.propagator = &propagator_;
   context_.stats.start_time_ms = clock_.NowMs();
   session_.id = 1;
+  session_.created_ms = session_.last_interaction_ms = clock_.NowMs();
+  directory_.sessions.push_back(&session_);
+  context_.clients = &directory_;
+  context_.control = &control_;
+}
+
+TestSession& Harness::NewSession() {
+  auto session = std::make_unique<TestSession>();
+  session->id = directory_.sessions.back()->id + 1;
+  session->created_ms = session->last_interaction_ms = clock_.NowMs();
+  directory_.sessions.push_back(session.get());
+  extra_sessions_.push_back(std::move(session));
+  return *extra_sessions_.back();
 }
 
 std::string Harness::Run(std::initializer_list<std::string_view> args) {

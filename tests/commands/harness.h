@@ -3,7 +3,9 @@
 // tests assert what a client would receive.
 #pragma once
 
+#include <deque>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +29,47 @@ class RecordingPropagator : public cmd::Propagator {
   std::vector<int> dbs;
 };
 
-class TestSession : public cmd::ClientSession {};
+// A client whose connection details tests can set; Kill() is recorded.
+class TestSession : public cmd::ClientSession {
+ public:
+  std::string peer;
+  std::string local;
+  int fd_number = -1;
+  size_t query_buffer = 0;
+  size_t output_buffer = 0;
+  size_t memory = 0;
+  bool killed = false;
+
+  std::string peer_address() const override { return peer; }
+  std::string local_address() const override { return local; }
+  int fd() const override { return fd_number; }
+  size_t query_buffer_size() const override { return query_buffer; }
+  size_t output_buffer_size() const override { return output_buffer; }
+  size_t memory_usage() const override { return memory; }
+  void Kill() override {
+    killed = true;
+    cmd::ClientSession::Kill();
+  }
+};
+
+// The harness's client registry: its own session plus those made with NewSession(), in id
+// order. Killed sessions stay listed (a real server drops them after the reply is flushed).
+class FakeClientDirectory : public cmd::ClientDirectory {
+ public:
+  void ForEach(const std::function<void(cmd::ClientSession&)>& fn) override;
+  size_t count() const override { return sessions.size(); }
+  std::vector<TestSession*> sessions;
+};
+
+// Records SHUTDOWN requests; `error` is what RequestShutdown answers (empty: accepted).
+class FakeServerControl : public cmd::ServerControl {
+ public:
+  std::string RequestShutdown(bool save, bool nosave) override;
+  int shutdown_requests = 0;
+  bool last_save = false;
+  bool last_nosave = false;
+  std::string error;
+};
 
 class Harness {
  public:
@@ -44,6 +86,10 @@ class Harness {
   cmd::ServerContext& server() { return context_; }
   TestSession& session() { return session_; }
   RecordingPropagator& propagated() { return propagator_; }
+  FakeClientDirectory& clients() { return directory_; }
+  FakeServerControl& control() { return control_; }
+  // A further connected client with the next id, listed in clients(); owned by the harness.
+  TestSession& NewSession();
 
  private:
   ManualClock clock_;
@@ -55,6 +101,9 @@ class Harness {
   cmd::KeyspaceEvents events_;
   RecordingPropagator propagator_;
   TestSession session_;
+  FakeClientDirectory directory_;
+  FakeServerControl control_;
+  std::deque<std::unique_ptr<TestSession>> extra_sessions_;
 };
 
 // Expected-reply builders: exact RESP2 bytes.

@@ -1,0 +1,351 @@
+// CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, NO-EVICT, HELP.
+//
+// The connected clients come from ServerContext::clients (the server's registry); an engine
+// without one knows only the calling client.
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "commands/helpers.h"
+#include "commands/server_group.h"
+
+namespace basalt::cmd {
+
+namespace {
+
+enum class ClientType { kNormal, kMaster, kReplica, kPubSub };
+
+bool ParseClientType(std::string_view s, ClientType* out) {
+  if (IsOption(s, "normal")) {
+    *out = ClientType::kNormal;
+  } else if (IsOption(s, "master")) {
+    *out = ClientType::kMaster;
+  } else if (IsOption(s, "replica") || IsOption(s, "slave")) {
+    *out = ClientType::kReplica;
+  } else if (IsOption(s, "pubsub")) {
+    *out = ClientType::kPubSub;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+ClientType TypeOf(const ClientSession& s) {
+  return s.is_replica ? ClientType::kReplica : ClientType::kNormal;
+}
+
+void ForEachClient(CommandContext& ctx, const std::function<void(ClientSession&)>& fn) {
+  if (ctx.server.clients != nullptr) {
+    ctx.server.clients->ForEach(fn);
+  } else {
+    fn(ctx.client);
+  }
+}
+
+std::string Flags(const ClientSession& s) {
+  std::string flags;
+  if (s.is_replica) flags += 'S';
+  if (s.close_after_reply) flags += 'c';
+  return flags.empty() ? "N" : flags;
+}
+
+void AppendField(std::string& out, std::string_view key, std::string_view value) {
+  if (!out.empty()) out += ' ';
+  out.append(key);
+  out += '=';
+  out.append(value);
+}
+
+void AppendField(std::string& out, std::string_view key, int64_t value) {
+  AppendField(out, key, Int64ToString(value));
+}
+
+void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
+
+void ClientSetName(CommandContext& ctx) {
+  if (!IsValidClientName(ctx.arg(2))) {
+    ctx.reply.Error(kInvalidClientName);
+    return;
+  }
+  ctx.client.name = std::string(ctx.arg(2));
+  ctx.reply.Ok();
+}
+
+void ClientGetName(CommandContext& ctx) {
+  if (ctx.client.name.empty()) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Bulk(ctx.client.name);
+  }
+}
+
+void ClientInfo(CommandContext& ctx) { ctx.reply.Verbatim(ClientInfoLine(ctx.client, ctx) + "\n"); }
+
+// CLIENT LIST [TYPE type] | [ID id [id ...]]: one line per client, each ending in "\n".
+void ClientList(CommandContext& ctx) {
+  std::string out;
+  auto add = [&](ClientSession& s) { out += ClientInfoLine(s, ctx) + "\n"; };
+  if (ctx.argc() == 2) {
+    ForEachClient(ctx, add);
+  } else if (ctx.argc() == 4 && IsOption(ctx.arg(2), "type")) {
+    ClientType type;
+    if (!ParseClientType(ctx.arg(3), &type)) {
+      ctx.reply.Error("ERR Unknown client type '" + std::string(ctx.arg(3)) + "'");
+      return;
+    }
+    ForEachClient(ctx, [&](ClientSession& s) {
+      if (TypeOf(s) == type) add(s);
+    });
+  } else if (ctx.argc() >= 4 && IsOption(ctx.arg(2), "id")) {
+    std::vector<int64_t> ids;
+    for (size_t i = 3; i < ctx.argc(); ++i) {
+      int64_t id;
+      if (!ParseInt64(ctx.arg(i), &id)) {
+        ctx.reply.Error("ERR Invalid client ID");
+        return;
+      }
+      ids.push_back(id);
+    }
+    // Lines come in the order the ids were given.
+    for (int64_t id : ids) {
+      ForEachClient(ctx, [&](ClientSession& s) {
+        if (static_cast<int64_t>(s.id) == id) add(s);
+      });
+    }
+  } else {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  ctx.reply.Verbatim(out);
+}
+
+struct KillFilter {
+  bool has_id = false;
+  int64_t id = 0;
+  bool has_type = false;
+  ClientType type = ClientType::kNormal;
+  std::string_view addr, laddr, user;
+  bool skip_me = true;
+
+  bool Matches(const ClientSession& s, const ClientSession& me) const {
+    if (has_id && static_cast<int64_t>(s.id) != id) return false;
+    if (has_type && TypeOf(s) != type) return false;
+    if (!addr.empty() && s.peer_address() != addr) return false;
+    if (!laddr.empty() && s.local_address() != laddr) return false;
+    if (!user.empty() && s.user != user) return false;
+    if (skip_me && &s == &me) return false;
+    return true;
+  }
+};
+
+// Parses CLIENT KILL's "<option> <value>" pairs; replies with the error and returns false.
+bool ParseKillFilter(CommandContext& ctx, KillFilter* f) {
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    std::string_view opt = ctx.arg(i);
+    if (i + 1 >= ctx.argc()) {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+    std::string_view value = ctx.arg(i + 1);
+    if (IsOption(opt, "id")) {
+      if (!ParseInt64(value, &f->id) || f->id <= 0) {
+        ctx.reply.Error("ERR client-id should be greater than 0");
+        return false;
+      }
+      f->has_id = true;
+    } else if (IsOption(opt, "type")) {
+      if (!ParseClientType(value, &f->type)) {
+        ctx.reply.Error("ERR Unknown client type '" + std::string(value) + "'");
+        return false;
+      }
+      f->has_type = true;
+    } else if (IsOption(opt, "addr")) {
+      f->addr = value;
+    } else if (IsOption(opt, "laddr")) {
+      f->laddr = value;
+    } else if (IsOption(opt, "user")) {
+      if (value != "default") {
+        ctx.reply.Error("ERR No such user '" + std::string(value) + "'");
+        return false;
+      }
+      f->user = value;
+    } else if (IsOption(opt, "skipme")) {
+      if (IsOption(value, "yes")) {
+        f->skip_me = true;
+      } else if (IsOption(value, "no")) {
+        f->skip_me = false;
+      } else {
+        ctx.reply.Error(err::kSyntax);
+        return false;
+      }
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+// Closes `s` after its pending replies; the calling client still gets this command's reply.
+void KillClient(CommandContext& ctx, ClientSession& s) {
+  if (&s == &ctx.client) {
+    s.close_after_reply = true;
+  } else {
+    s.Kill();
+  }
+}
+
+// CLIENT KILL ip:port (old form: +OK or "No such client"), or CLIENT KILL <filter> <value> ...
+// (new form: the number of clients killed).
+void ClientKill(CommandContext& ctx) {
+  if (ctx.argc() == 3) {
+    std::vector<ClientSession*> victims;
+    ForEachClient(ctx, [&](ClientSession& s) {
+      if (s.peer_address() == ctx.arg(2)) victims.push_back(&s);
+    });
+    if (victims.empty()) {
+      ctx.reply.Error("ERR No such client");
+      return;
+    }
+    for (ClientSession* s : victims) KillClient(ctx, *s);
+    ctx.reply.Ok();
+    return;
+  }
+  KillFilter filter;
+  if (!ParseKillFilter(ctx, &filter)) return;
+  std::vector<ClientSession*> victims;
+  ForEachClient(ctx, [&](ClientSession& s) {
+    if (filter.Matches(s, ctx.client)) victims.push_back(&s);
+  });
+  for (ClientSession* s : victims) KillClient(ctx, *s);
+  ctx.reply.Integer(static_cast<int64_t>(victims.size()));
+}
+
+// basalt never evicts clients, so the mode is only validated.
+void ClientNoEvict(CommandContext& ctx) {
+  if (IsOption(ctx.arg(2), "on") || IsOption(ctx.arg(2), "off")) {
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Error(err::kSyntax);
+  }
+}
+
+void ClientHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "CLIENT",
+            {"GETNAME",
+             "    Reply with the name of this connection, or nil when it has none.",
+             "ID",
+             "    Reply with the unique id of this connection.",
+             "INFO",
+             "    Reply with the CLIENT LIST line of this connection.",
+             "KILL <ip:port>",
+             "    Close the connection coming from <ip:port>.",
+             "KILL <option> <value> [<option> <value> [...]]",
+             "    Close every connection matching all the given filters:",
+             "    * ID <client-id>",
+             "    * ADDR <ip:port>       the client's address",
+             "    * LADDR <ip:port>      the server address the client connected to",
+             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+             "    * USER <username>",
+             "    * SKIPME (YES|NO)      spare this connection (default: YES)",
+             "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB) | ID <client-id> [...]]",
+             "    Reply with one line of details per connection, optionally filtered.",
+             "NO-EVICT (ON|OFF)",
+             "    Accepted for compatibility: connections are never evicted.",
+             "SETNAME <name>",
+             "    Name this connection (an empty name removes it)."});
+}
+
+}  // namespace
+
+bool IsValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+std::string ClientInfoLine(const ClientSession& s, const CommandContext& current) {
+  const bool is_current = &s == &current.client;
+  const int64_t now_ms = current.now_ms;
+  // Only the running command's arguments are known here; other clients report 0.
+  int64_t argv_mem = 0;
+  if (is_current) {
+    for (std::string_view a : current.args) argv_mem += static_cast<int64_t>(a.size());
+  }
+  const int64_t obl = static_cast<int64_t>(s.output_buffer_size());
+  std::string out;
+  AppendField(out, "id", static_cast<int64_t>(s.id));
+  AppendField(out, "addr", s.peer_address());
+  AppendField(out, "laddr", s.local_address());
+  AppendField(out, "fd", s.fd());
+  AppendField(out, "name", s.name);
+  AppendField(out, "age", (now_ms - s.created_ms) / 1000);
+  AppendField(out, "idle", (now_ms - s.last_interaction_ms) / 1000);
+  AppendField(out, "flags", Flags(s));
+  AppendField(out, "db", s.db);
+  AppendField(out, "sub", 0);
+  AppendField(out, "psub", 0);
+  AppendField(out, "ssub", 0);
+  AppendField(out, "multi", -1);
+  AppendField(out, "qbuf", static_cast<int64_t>(s.query_buffer_size()));
+  AppendField(out, "qbuf-free", static_cast<int64_t>(s.query_buffer_free()));
+  AppendField(out, "argv-mem", argv_mem);
+  AppendField(out, "multi-mem", 0);
+  AppendField(out, "rbs", 0);
+  AppendField(out, "rbp", 0);
+  AppendField(out, "obl", obl);
+  AppendField(out, "oll", 0);
+  AppendField(out, "omem", 0);
+  AppendField(out, "tot-mem", static_cast<int64_t>(s.memory_usage()) + argv_mem);
+  AppendField(out, "events", obl > 0 ? "rw" : "r");
+  AppendField(
+      out, "cmd",
+      is_current ? std::string_view(current.spec.full_name) : std::string_view(s.last_command));
+  AppendField(out, "user", s.user);
+  AppendField(out, "redir", -1);
+  AppendField(out, "resp", s.resp);
+  return out;
+}
+
+void RegisterClientCommand(CommandTable& table) {
+  constexpr uint32_t kBase = kNoScript | kLoading | kStale;
+  auto sub = [](std::string_view name, int arity, uint32_t flags, Handler h,
+                std::string_view summary, std::string_view since,
+                std::string_view complexity = "O(1)") {
+    return CommandSpec{.name = name,
+                       .arity = arity,
+                       .flags = flags,
+                       .handler = h,
+                       .group = "connection",
+                       .summary = summary,
+                       .since = since,
+                       .complexity = complexity};
+  };
+  constexpr std::string_view kPerClient = "O(N) where N is the number of client connections";
+  table.Add(
+      {.name = "client",
+       .arity = -2,
+       .group = "connection",
+       .summary = "A container for client connection commands",
+       .since = "2.4.0",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           sub("id", 2, kBase, ClientId, "Returns the client ID for the current connection",
+               "5.0.0"),
+           sub("setname", 3, kBase, ClientSetName, "Set the current connection name", "2.6.9"),
+           sub("getname", 2, kBase, ClientGetName, "Get the current connection name", "2.6.9"),
+           sub("info", 2, kBase, ClientInfo,
+               "Returns information about the current client connection.", "6.2.0"),
+           sub("list", -2, kAdmin | kBase, ClientList, "Get the list of client connections",
+               "2.4.0", kPerClient),
+           sub("kill", -3, kAdmin | kBase, ClientKill, "Kill the connection of a client", "2.4.0",
+               kPerClient),
+           sub("no-evict", 3, kAdmin | kBase, ClientNoEvict,
+               "Set client eviction mode for the current connection", "7.0.0"),
+           sub("help", 2, kLoading | kStale, ClientHelp,
+               "Show helpful text about the different subcommands", "5.0.0"),
+       }});
+}
+
+}  // namespace basalt::cmd

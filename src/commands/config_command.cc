@@ -1,0 +1,160 @@
+// CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the parameter table in config/config.h.
+#include <unordered_set>
+#include <vector>
+
+#include "commands/helpers.h"
+#include "commands/server_group.h"
+
+namespace basalt::cmd {
+
+namespace {
+
+bool HasGlob(std::string_view pattern) {
+  return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+// CONFIG GET pattern [pattern ...]: a map of every matching parameter, each listed once. A
+// pattern without wildcards is an exact (case-insensitive) name and is echoed as spelled;
+// wildcard matches report the parameter's own name.
+void ConfigGet(CommandContext& ctx) {
+  const config::Config& cfg = ctx.server.config;
+  std::vector<std::pair<std::string_view, const config::ParamDef*>> found;
+  std::unordered_set<const config::ParamDef*> seen;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    std::string_view pattern = ctx.arg(i);
+    if (!HasGlob(pattern)) {
+      const config::ParamDef* def = cfg.Find(pattern);
+      if (def != nullptr && seen.insert(def).second) found.emplace_back(pattern, def);
+      continue;
+    }
+    for (const config::ParamDef& def : cfg.params()) {
+      if (GlobMatch(pattern, def.name, /*nocase=*/true) && seen.insert(&def).second) {
+        found.emplace_back(def.name, &def);
+      }
+    }
+  }
+  ctx.reply.MapHeader(found.size());
+  for (const auto& [name, def] : found) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk(cfg.Get(*def));
+  }
+}
+
+std::string SetFailed(std::string_view name, std::string_view why) {
+  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
+         std::string(why);
+}
+
+// CONFIG SET name value [name value ...] applies all pairs or none. Names are checked first
+// (unknown, immutable, repeated: reported as spelled), then every value is validated against a
+// scratch copy of the settings (reported under the parameter's own name), and only then is
+// anything applied, so listeners never see a half-applied change.
+void ConfigSet(CommandContext& ctx) {
+  if ((ctx.argc() - 2) % 2 != 0) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  config::Config& cfg = ctx.server.config;
+  std::vector<const config::ParamDef*> defs;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    std::string_view name = ctx.arg(i);
+    const config::ParamDef* def = cfg.Find(name);
+    if (def == nullptr) {
+      ctx.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                      std::string(name) + "'");
+      return;
+    }
+    if (!def->runtime_mutable) {
+      ctx.reply.Error(SetFailed(name, "can't set immutable config"));
+      return;
+    }
+    for (const config::ParamDef* earlier : defs) {
+      if (earlier == def) {
+        ctx.reply.Error(SetFailed(name, "duplicate parameter"));
+        return;
+      }
+    }
+    defs.push_back(def);
+  }
+  config::Settings scratch = cfg.settings();
+  for (size_t k = 0; k < defs.size(); ++k) {
+    if (Status st = defs[k]->set(scratch, ctx.arg(3 + 2 * k)); !st.ok()) {
+      ctx.reply.Error(SetFailed(defs[k]->name, st.message()));
+      return;
+    }
+  }
+  for (size_t k = 0; k < defs.size(); ++k) {
+    // Cannot fail: the same values were just accepted on the scratch copy.
+    Status st = cfg.Set(defs[k]->name, ctx.arg(3 + 2 * k), config::Config::Origin::kRuntime);
+    if (!st.ok()) {
+      ctx.reply.Error(SetFailed(defs[k]->name, st.message()));
+      return;
+    }
+  }
+  ctx.reply.Ok();
+}
+
+void ConfigResetStat(CommandContext& ctx) {
+  ResetServerStatistics(ctx.server);
+  ctx.reply.Ok();
+}
+
+// basalt reads TOML, whose comments and layout it cannot rewrite faithfully yet.
+void ConfigRewrite(CommandContext& ctx) {
+  if (ctx.server.config_file.empty()) {
+    ctx.reply.Error("ERR The server is running without a config file");
+  } else {
+    ctx.reply.Error("ERR CONFIG REWRITE is not supported for TOML config files");
+  }
+}
+
+void ConfigHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "CONFIG",
+            {"GET <pattern> [<pattern> ...]",
+             "    Reply with every parameter whose name matches a glob-style <pattern>, and its "
+             "value.",
+             "SET <name> <value> [<name> <value> ...]",
+             "    Change parameters at runtime; either all of them change or none does.",
+             "RESETSTAT", "    Zero the statistics INFO reports.", "REWRITE",
+             "    Save the running configuration to the config file (not supported for TOML)."});
+}
+
+}  // namespace
+
+void RegisterConfigCommand(CommandTable& table) {
+  constexpr uint32_t kBase = kAdmin | kNoScript | kLoading | kStale;
+  constexpr std::string_view kPerParam =
+      "O(N) when N is the number of configuration parameters provided";
+  auto sub = [](std::string_view name, int arity, uint32_t flags, Handler h,
+                std::string_view summary, std::string_view since,
+                std::string_view complexity = "O(1)") {
+    return CommandSpec{.name = name,
+                       .arity = arity,
+                       .flags = flags,
+                       .handler = h,
+                       .group = "server",
+                       .summary = summary,
+                       .since = since,
+                       .complexity = complexity};
+  };
+  table.Add(
+      {.name = "config",
+       .arity = -2,
+       .group = "server",
+       .summary = "A container for server configuration commands",
+       .since = "2.0.0",
+       .complexity = "Depends on subcommand.",
+       .subcommands = {
+           sub("get", -3, kBase, ConfigGet, "Get the values of configuration parameters", "2.0.0",
+               kPerParam),
+           sub("set", -4, kBase, ConfigSet, "Set configuration parameters to the given values",
+               "2.0.0", kPerParam),
+           sub("resetstat", 2, kBase, ConfigResetStat, "Reset the stats returned by INFO", "2.0.0"),
+           sub("rewrite", 2, kBase, ConfigRewrite,
+               "Rewrite the configuration file with the in memory configuration", "2.8.0"),
+           sub("help", 2, kLoading | kStale, ConfigHelp,
+               "Show helpful text about the different subcommands", "5.0.0"),
+       }});
+}
+
+}  // namespace basalt::cmd
