@@ -262,6 +262,7 @@ TEST_SUITE("key scan commands") {
     CHECK(h.Run({"SCAN", "-0"}) == done_empty);
     CHECK(h.Run({"SCAN", "-1"}) == done_empty);
     CHECK(h.Run({"SCAN", "18446744073709551615"}) == done_empty);
+    CHECK(h.Run({"SCAN", std::string_view("0\0x", 3)}) == done_empty);  // C-string parsing
     CHECK(h.Run({"SCAN", "0", "COUNT", "9223372036854775807"}) == done_empty);
     CHECK(h.Run({"SCAN", "0", "count", "1", "COUNT", "2"}) == done_empty);
     h.Run({"SET", "a", "1"});
