@@ -4,7 +4,7 @@
 //
 // CommandSpec carries flags, key positions and docs but not Redis's ACL categories, tips or
 // key-spec flags, so those are derived: categories from flags and group (plus a short list of
-// exceptions below), key specs from the first/last/step key positions.
+// exceptions below), key specs from the first/last/step key positions, tips from a table.
 #include <vector>
 
 #include "commands/helpers.h"
@@ -86,6 +86,57 @@ constexpr std::pair<std::string_view, uint32_t> kExtraCategories[] = {
     {"restore", kCatDangerous},
     {"role", kCatDangerous},
 };
+
+// Redis's command tips (cluster routing and output determinism) for the commands basalt has.
+struct Tips {
+  std::string_view command;  // full name
+  std::string_view tips[3];  // unused slots are empty
+};
+constexpr std::string_view kNondeterministic = "nondeterministic_output";
+constexpr std::string_view kUnordered = "nondeterministic_output_order";
+constexpr std::string_view kAllShards = "request_policy:all_shards";
+constexpr std::string_view kMultiShard = "request_policy:multi_shard";
+constexpr std::string_view kAggSum = "response_policy:agg_sum";
+constexpr std::string_view kAllSucceeded = "response_policy:all_succeeded";
+constexpr Tips kTips[] = {
+    {"mget", {kMultiShard}},
+    {"mset", {kMultiShard, kAllSucceeded}},
+    {"msetnx", {kMultiShard, "response_policy:agg_min"}},
+    {"del", {kMultiShard, kAggSum}},
+    {"unlink", {kMultiShard, kAggSum}},
+    {"exists", {kMultiShard, kAggSum}},
+    {"touch", {kMultiShard, kAggSum}},
+    {"dbsize", {kAllShards, kAggSum}},
+    {"flushdb", {kAllShards, kAllSucceeded}},
+    {"flushall", {kAllShards, kAllSucceeded}},
+    {"keys", {kAllShards, kUnordered}},
+    {"scan", {kNondeterministic, "request_policy:special"}},
+    {"randomkey", {kAllShards, kNondeterministic}},
+    {"ttl", {kNondeterministic}},
+    {"pttl", {kNondeterministic}},
+    {"ping", {kAllShards, kAllSucceeded}},
+    {"client|info", {kNondeterministic}},
+    {"client|list", {kNondeterministic}},
+    {"time", {kNondeterministic}},
+    {"info", {kNondeterministic, kAllShards, "response_policy:special"}},
+    {"config|set", {"request_policy:all_nodes", kAllSucceeded}},
+    {"command", {kUnordered}},
+    {"command|info", {kUnordered}},
+    {"command|docs", {kUnordered}},
+    {"command|list", {kUnordered}},
+    {"lastsave", {kNondeterministic}},
+};
+
+std::vector<std::string_view> TipsOf(const CommandSpec& spec) {
+  std::vector<std::string_view> out;
+  for (const Tips& t : kTips) {
+    if (t.command != spec.full_name) continue;
+    for (std::string_view tip : t.tips) {
+      if (!tip.empty()) out.push_back(tip);
+    }
+  }
+  return out;
+}
 
 uint32_t Categories(const CommandSpec& spec) {
   uint32_t cats = 0;
@@ -180,7 +231,9 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   }
   ctx.reply.SetHeader(cats.size());
   for (const std::string& c : cats) ctx.reply.SimpleString(c);
-  ctx.reply.SetHeader(0);  // tips
+  const auto tips = TipsOf(spec);
+  ctx.reply.SetHeader(tips.size());
+  for (std::string_view tip : tips) ctx.reply.Bulk(tip);
   ReplyKeySpecs(ctx, spec);
   // Redis sends an empty set, but a non-empty array, of subcommands.
   if (spec.subcommands.empty()) {

@@ -56,6 +56,13 @@ TEST_SUITE("command") {
     CHECK(h.Run({"COMMAND", "INFO", "get|foo"}) == "*1\r\n$-1\r\n");
   }
 
+  TEST_CASE("COMMAND INFO reports Redis's tips") {
+    Harness h;
+    CHECK(h.Run({"COMMAND", "INFO", "time"}) ==
+          "*1\r\n*10\r\n$4\r\ntime\r\n:1\r\n*3\r\n+loading\r\n+stale\r\n+fast\r\n:0\r\n:0\r\n"
+          ":0\r\n*1\r\n+@fast\r\n*1\r\n$23\r\nnondeterministic_output\r\n*0\r\n*0\r\n");
+  }
+
   TEST_CASE("COMMAND INFO of a container lists its subcommands as an array") {
     Harness h;
     std::string reply = h.Run({"COMMAND", "INFO", "config"});
