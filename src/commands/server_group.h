@@ -3,6 +3,7 @@
 // Register*Commands functions call these.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
