@@ -48,6 +48,8 @@ class Database {
                    bool keep_ttl = false);
   // Inserts a built entry whose key is absent (loaders, RENAME, MOVE, COPY).
   void Insert(Entry* e);
+  // Sizes an empty database's table for `keys` keys up front (loaders; see EntryTable).
+  void Reserve(size_t keys) { table_.Reserve(keys); }
   // Deletes `key`; false when absent. Expired-but-present keys count as present.
   bool Delete(std::string_view key);
   // Removes `key` and hands its entry to the caller (RENAME, MOVE); nullptr when absent.

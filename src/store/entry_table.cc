@@ -99,6 +99,13 @@ void EntryTable::Insert(Entry* e, uint64_t hash) {
   ++size_;
 }
 
+void EntryTable::Reserve(size_t n) {
+  if (arrays_[0].slots != nullptr) return;
+  size_t target = kInitialSize;
+  while (target < n) target *= 2;
+  StartResize(target);
+}
+
 Entry* EntryTable::Unlink(Entry** link) {
   Entry* e = *link;
   *link = e->next();

@@ -37,6 +37,9 @@ class EntryTable {
   Entry** FindLink(std::string_view key, uint64_t hash);
   // Adds an entry whose key is not present. May start a rehash.
   void Insert(Entry* e, uint64_t hash);
+  // Allocates buckets for `n` entries at once when the table has none yet, so a bulk load
+  // that knows its size up front (RDB RESIZEDB) never rehashes. No-op otherwise.
+  void Reserve(size_t n);
   // Takes the entry at `link` out of the table; the caller owns it afterwards.
   Entry* Unlink(Entry** link);
   // Puts `fresh` (same key) where the entry at `link` was; the caller owns the old one.

@@ -1,0 +1,558 @@
+#include "persistence/rdb_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "common/crc64.h"
+#include "common/lzf.h"
+#include "common/strings.h"
+#include "persistence/rdb_format.h"
+#include "store/keyspace.h"
+
+namespace basalt::persistence {
+
+namespace {
+
+// LZF turns 3 input bytes into at most 264 output bytes; a claimed size beyond this ratio is
+// corrupt, and checking it first keeps a bad length from allocating gigabytes.
+constexpr uint64_t kMaxLzfRatio = 88;
+// Long strings are read in growing chunks so a corrupt length costs at most about twice the
+// bytes the source really has.
+constexpr size_t kMinReadChunk = 1 << 20;
+constexpr size_t kMinBufferSize = 64;
+// Table sizes taken from RESIZEDB are capped: a stream of unknown length (a replica's socket)
+// cannot bound the hint by its remaining size.
+constexpr uint64_t kMaxReserve = uint64_t{1} << 26;
+
+std::string Hex(uint64_t v, int digits) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s = "0x";
+  for (int i = digits - 1; i >= 0; --i) s += kDigits[(v >> (4 * i)) & 0xf];
+  return s;
+}
+
+// A key for an error message: printable bytes as they are, others as \xHH, long keys cut.
+std::string QuoteKey(std::string_view key) {
+  constexpr size_t kMaxShown = 64;
+  std::string out = "'";
+  for (size_t i = 0; i < key.size() && i < kMaxShown; ++i) {
+    auto c = static_cast<unsigned char>(key[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += Hex(c, 2).substr(2);
+    }
+  }
+  if (key.size() > kMaxShown) out += "...";
+  out += "'";
+  return out;
+}
+
+uint64_t DecodeLittleEndian(const char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return v;
+}
+
+uint64_t DecodeBigEndian(const char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+int64_t ParseAuxInt(std::string_view v) {
+  int64_t out;
+  return ParseInt64(v, &out) ? out : -1;
+}
+
+// One pass over one stream. Bytes are read into buffer_ in large chunks; buffer_[0] is at file
+// offset base_. The checksum covers bytes up to crc_pos_ and catches up lazily (before bytes
+// leave the buffer and at the EOF opcode), so small fields cost no CRC call each.
+class Parser {
+ public:
+  Parser(ByteSource* source, RdbVisitor* visitor, const RdbReaderOptions& options,
+         RdbReadStats* stats)
+      : source_(source),
+        visitor_(visitor),
+        options_(options),
+        stats_(stats),
+        cap_(std::max(options.buffer_size, kMinBufferSize)),
+        buffer_(new char[cap_]) {}
+
+  Status Run();
+
+ private:
+  uint64_t Offset() const { return base_ + pos_; }
+  // "Unexpected end of file"; `end` is where the data ran out (default: the buffered end).
+  Status Eof(std::string_view what, uint64_t start) const { return Eof(what, start, base_ + len_); }
+  static Status Eof(std::string_view what, uint64_t start, uint64_t end);
+  // Makes at least n (<= cap_) bytes available at pos_.
+  Status Fill(size_t n, std::string_view what, uint64_t start);
+  void CatchUpCrc() {
+    if (checksumming_ && crc_pos_ < pos_) {
+      crc_ = Crc64(crc_, buffer_.get() + crc_pos_, pos_ - crc_pos_);
+    }
+    crc_pos_ = pos_;
+  }
+  Status ReadFixed(size_t n, const char** p, std::string_view what, uint64_t start);
+  Status ReadLength(uint64_t* len, bool* encoded, std::string_view what);
+  // n bytes; *out views the buffer (valid until the next read) or *scratch.
+  Status ReadBytes(uint64_t n, std::string* scratch, std::string_view* out, std::string_view what,
+                   uint64_t start);
+  Status ReadString(std::string* scratch, std::string_view* out, std::string_view what);
+  Status ReadLzf(std::string* scratch, std::string_view* out, uint64_t start);
+
+  Status ReadHeader();
+  Status ReadAux();
+  Status ReadKey(uint8_t type, uint64_t start, int64_t expire_at_ms);
+  Status ReadTrailer();
+  Status MaybeReportProgress(bool force);
+
+  ByteSource* source_;
+  RdbVisitor* visitor_;
+  const RdbReaderOptions& options_;
+  RdbReadStats* stats_;
+  size_t cap_;
+  std::unique_ptr<char[]> buffer_;
+  size_t pos_ = 0;
+  size_t len_ = 0;
+  uint64_t base_ = 0;
+  size_t crc_pos_ = 0;
+  uint64_t crc_ = 0;
+  bool checksumming_ = false;
+  int db_ = 0;
+  uint64_t last_progress_ = 0;
+  std::string key_scratch_;
+  std::string value_scratch_;
+  std::string lzf_scratch_;
+  std::string aux_scratch_;
+};
+
+Status Parser::Eof(std::string_view what, uint64_t start, uint64_t end) {
+  std::string msg = "unexpected end of file at offset " + std::to_string(end);
+  msg += " (reading ";
+  msg += what;
+  msg += " at offset " + std::to_string(start) + ")";
+  return Status::Corruption(std::move(msg));
+}
+
+Status Parser::Fill(size_t n, std::string_view what, uint64_t start) {
+  if (len_ - pos_ >= n) return Status::Ok();
+  CatchUpCrc();
+  std::memmove(buffer_.get(), buffer_.get() + pos_, len_ - pos_);
+  base_ += pos_;
+  len_ -= pos_;
+  pos_ = 0;
+  crc_pos_ = 0;
+  while (len_ < n) {
+    size_t got = 0;
+    Status s = source_->Read(buffer_.get() + len_, cap_ - len_, &got);
+    if (!s.ok()) return s;
+    if (got == 0) return Eof(what, start);
+    len_ += got;
+  }
+  return Status::Ok();
+}
+
+Status Parser::ReadFixed(size_t n, const char** p, std::string_view what, uint64_t start) {
+  Status s = Fill(n, what, start);
+  if (!s.ok()) return s;
+  *p = buffer_.get() + pos_;
+  pos_ += n;
+  return Status::Ok();
+}
+
+Status Parser::ReadLength(uint64_t* len, bool* encoded, std::string_view what) {
+  uint64_t start = Offset();
+  const char* p;
+  Status s = ReadFixed(1, &p, what, start);
+  if (!s.ok()) return s;
+  auto first = static_cast<uint8_t>(*p);
+  *encoded = false;
+  switch (first >> 6) {
+    case rdb::kLen6Bit:
+      *len = first & 0x3f;
+      return Status::Ok();
+    case rdb::kLen14Bit:
+      if (s = ReadFixed(1, &p, what, start); !s.ok()) return s;
+      *len = (uint64_t{first & 0x3fu} << 8) | static_cast<uint8_t>(*p);
+      return Status::Ok();
+    case rdb::kLenEncoded:
+      *encoded = true;
+      *len = first & 0x3f;
+      return Status::Ok();
+  }
+  int bytes = first == rdb::kLen32Bit ? 4 : first == rdb::kLen64Bit ? 8 : 0;
+  if (bytes == 0) {
+    return Status::Corruption("unknown length encoding " + Hex(first, 2) + " at offset " +
+                              std::to_string(start) + " (reading " + std::string(what) + ")");
+  }
+  if (s = ReadFixed(bytes, &p, what, start); !s.ok()) return s;
+  *len = DecodeBigEndian(p, bytes);
+  return Status::Ok();
+}
+
+Status Parser::ReadBytes(uint64_t n, std::string* scratch, std::string_view* out,
+                         std::string_view what, uint64_t start) {
+  if (n <= cap_) {
+    Status s = Fill(n, what, start);
+    if (!s.ok()) return s;
+    *out = std::string_view(buffer_.get() + pos_, n);
+    pos_ += n;
+    return Status::Ok();
+  }
+  if (source_->size() >= 0 && n > static_cast<uint64_t>(source_->size()) - Offset()) {
+    return Eof(what, start, static_cast<uint64_t>(source_->size()));
+  }
+  // Too long for the buffer: take what is buffered, then read the rest straight into scratch,
+  // checksumming as it arrives.
+  size_t buffered = len_ - pos_;
+  scratch->assign(buffer_.get() + pos_, buffered);
+  pos_ = len_;
+  CatchUpCrc();
+  base_ += len_;
+  pos_ = len_ = crc_pos_ = 0;
+  uint64_t remaining = n - buffered;
+  while (remaining > 0) {
+    size_t chunk = static_cast<size_t>(
+        std::min<uint64_t>(remaining, std::max<size_t>(kMinReadChunk, scratch->size())));
+    size_t at = scratch->size();
+    scratch->resize(at + chunk);
+    while (chunk > 0) {
+      size_t got = 0;
+      Status s = source_->Read(scratch->data() + at, chunk, &got);
+      if (!s.ok()) return s;
+      if (got == 0) return Eof(what, start);
+      if (checksumming_) crc_ = Crc64(crc_, scratch->data() + at, got);
+      base_ += got;
+      at += got;
+      chunk -= got;
+      remaining -= got;
+    }
+  }
+  *out = *scratch;
+  return Status::Ok();
+}
+
+Status Parser::ReadLzf(std::string* scratch, std::string_view* out, uint64_t start) {
+  uint64_t compressed_len;
+  uint64_t len;
+  bool encoded1;
+  bool encoded2;
+  Status s = ReadLength(&compressed_len, &encoded1, "an LZF string's compressed length");
+  if (s.ok()) s = ReadLength(&len, &encoded2, "an LZF string's length");
+  if (!s.ok()) return s;
+  if (encoded1 || encoded2) {
+    return Status::Corruption("invalid LZF string header at offset " + std::to_string(start));
+  }
+  std::string_view compressed;
+  s = ReadBytes(compressed_len, &lzf_scratch_, &compressed, "LZF data", start);
+  if (!s.ok()) return s;
+  if (len / kMaxLzfRatio > compressed_len) {
+    return Status::Corruption("LZF string at offset " + std::to_string(start) + " claims " +
+                              std::to_string(len) + " bytes from " +
+                              std::to_string(compressed_len) + " compressed bytes");
+  }
+  scratch->resize(len);
+  int64_t got = LzfDecompress(compressed.data(), compressed.size(), scratch->data(), len);
+  if (got < 0 || static_cast<uint64_t>(got) != len) {
+    return Status::Corruption("invalid LZF data in the string at offset " + std::to_string(start));
+  }
+  *out = *scratch;
+  return Status::Ok();
+}
+
+Status Parser::ReadString(std::string* scratch, std::string_view* out, std::string_view what) {
+  uint64_t start = Offset();
+  uint64_t len;
+  bool encoded;
+  Status s = ReadLength(&len, &encoded, what);
+  if (!s.ok()) return s;
+  if (!encoded) return ReadBytes(len, scratch, out, what, start);
+  if (len == rdb::kEncLzf) return ReadLzf(scratch, out, start);
+  int bytes = len == rdb::kEncInt8 ? 1 : len == rdb::kEncInt16 ? 2 : len == rdb::kEncInt32 ? 4 : 0;
+  if (bytes == 0) {
+    return Status::Corruption("unknown string encoding " + Hex(0xC0 | len, 2) + " at offset " +
+                              std::to_string(start));
+  }
+  const char* p;
+  if (s = ReadFixed(bytes, &p, what, start); !s.ok()) return s;
+  uint64_t raw = DecodeLittleEndian(p, bytes);
+  int64_t v = bytes == 1   ? static_cast<int8_t>(raw)
+              : bytes == 2 ? static_cast<int16_t>(raw)
+                           : static_cast<int32_t>(raw);
+  scratch->resize(24);
+  scratch->resize(static_cast<size_t>(FormatInt64(v, scratch->data())));
+  *out = *scratch;
+  return Status::Ok();
+}
+
+Status Parser::ReadHeader() {
+  const char* p;
+  Status s = ReadFixed(rdb::kHeaderSize, &p, "the header", 0);
+  if (!s.ok()) {
+    // A file shorter than "REDIS" that does not start like one is simply not an RDB file.
+    size_t have = len_;
+    size_t cmp = std::min(have, rdb::kMagic.size());
+    if (s.IsCorruption() && std::memcmp(buffer_.get(), rdb::kMagic.data(), cmp) != 0) {
+      return Status::Corruption("wrong signature: not an RDB file (no 'REDIS' at offset 0)");
+    }
+    return s;
+  }
+  if (std::memcmp(p, rdb::kMagic.data(), rdb::kMagic.size()) != 0) {
+    return Status::Corruption("wrong signature: not an RDB file (no 'REDIS' at offset 0)");
+  }
+  int version = 0;
+  for (size_t i = rdb::kMagic.size(); i < rdb::kHeaderSize; ++i) {
+    if (p[i] < '0' || p[i] > '9') {
+      return Status::Corruption("wrong signature: bad version digits at offset 5");
+    }
+    version = version * 10 + (p[i] - '0');
+  }
+  stats_->version = version;
+  if (version < 1 || version > rdb::kVersion) {
+    return Status::NotSupported("unsupported RDB version " + std::to_string(version) +
+                                " (basalt reads versions 1 to " + std::to_string(rdb::kVersion) +
+                                ")");
+  }
+  checksumming_ = options_.verify_checksum && version >= rdb::kFirstVersionWithChecksum;
+  return Status::Ok();
+}
+
+Status Parser::ReadAux() {
+  std::string_view field;
+  std::string_view value;
+  Status s = ReadString(&aux_scratch_, &field, "an AUX field name");
+  if (!s.ok()) return s;
+  // The value's read may move the buffer; keep the name in its own storage.
+  if (field.data() != aux_scratch_.data()) aux_scratch_.assign(field);
+  field = aux_scratch_;
+  if (s = ReadString(&value_scratch_, &value, "an AUX field value"); !s.ok()) return s;
+  ++stats_->aux_fields;
+  RdbAuxInfo& aux = stats_->aux;
+  if (EqualsIgnoreCase(field, rdb::kAuxRedisVer)) {
+    aux.redis_ver.assign(value);
+  } else if (EqualsIgnoreCase(field, rdb::kAuxRedisBits)) {
+    aux.redis_bits = ParseAuxInt(value);
+  } else if (EqualsIgnoreCase(field, rdb::kAuxCtime)) {
+    aux.ctime = ParseAuxInt(value);
+  } else if (EqualsIgnoreCase(field, rdb::kAuxUsedMem)) {
+    aux.used_mem = ParseAuxInt(value);
+  } else if (EqualsIgnoreCase(field, rdb::kAuxReplStreamDb)) {
+    aux.repl_stream_db = ParseAuxInt(value);
+  } else if (EqualsIgnoreCase(field, rdb::kAuxReplId)) {
+    aux.repl_id.assign(value);
+  } else if (EqualsIgnoreCase(field, rdb::kAuxReplOffset)) {
+    aux.repl_offset = ParseAuxInt(value);
+  } else if (EqualsIgnoreCase(field, rdb::kAuxAofBase) ||
+             EqualsIgnoreCase(field, rdb::kAuxAofPreamble)) {
+    aux.aof_base = ParseAuxInt(value) > 0 ? 1 : 0;
+  }
+  return visitor_->OnAux(field, value);
+}
+
+Status Parser::ReadKey(uint8_t type, uint64_t start, int64_t expire_at_ms) {
+  std::string_view key;
+  Status s = ReadString(&key_scratch_, &key, "a key");
+  if (!s.ok()) return s;
+  if (type != rdb::kTypeString) {
+    rdb::TypeInfo info = rdb::DescribeType(type);
+    return Status::NotSupported("key " + QuoteKey(key) + " at offset " + std::to_string(start) +
+                                " has type " + std::string(info.logical) + " (" +
+                                std::to_string(type) + ", " + std::string(info.encoding) +
+                                "), which basalt does not support yet");
+  }
+  if (key.data() != key_scratch_.data()) key_scratch_.assign(key);
+  key = key_scratch_;
+  std::string_view value;
+  if (s = ReadString(&value_scratch_, &value, "a string value"); !s.ok()) return s;
+  ++stats_->keys_read;
+  return visitor_->OnString(db_, key, value, expire_at_ms);
+}
+
+Status Parser::ReadTrailer() {
+  stats_->checksum_verified = false;
+  if (stats_->version < rdb::kFirstVersionWithChecksum) return Status::Ok();
+  CatchUpCrc();  // the checksum covers everything up to and including the EOF opcode
+  uint64_t start = Offset();
+  const char* p;
+  Status s = ReadFixed(rdb::kChecksumSize, &p, "the checksum", start);
+  if (!s.ok()) return s;
+  uint64_t stored = DecodeLittleEndian(p, rdb::kChecksumSize);
+  // Zero means the writer had checksums turned off; Redis skips the check then too.
+  if (!checksumming_ || stored == 0) return Status::Ok();
+  if (stored != crc_) {
+    return Status::Corruption("bad RDB checksum at offset " + std::to_string(start) +
+                              ": the file says " + Hex(stored, 16) + ", the data hashes to " +
+                              Hex(crc_, 16));
+  }
+  stats_->checksum_verified = true;
+  return Status::Ok();
+}
+
+Status Parser::MaybeReportProgress(bool force) {
+  if (!options_.progress) return Status::Ok();
+  uint64_t at = Offset();
+  if (!force && at - last_progress_ < options_.progress_interval_bytes) return Status::Ok();
+  last_progress_ = at;
+  return options_.progress(at, stats_->keys_read);
+}
+
+// Reads items until EOF. Like Redis, an expiry (and LRU/LFU data) applies to the next key.
+Status Parser::Run() {
+  Status s = ReadHeader();
+  int64_t expire_at_ms = -1;
+  while (s.ok()) {
+    uint64_t start = Offset();
+    const char* p;
+    if (s = ReadFixed(1, &p, "an opcode", start); !s.ok()) break;
+    auto op = static_cast<uint8_t>(*p);
+    if (op == rdb::kOpEof) {
+      s = ReadTrailer();
+      break;
+    }
+    switch (op) {
+      case rdb::kOpExpireTimeMs:
+        if (s = ReadFixed(8, &p, "an expire time", start); s.ok()) {
+          expire_at_ms = static_cast<int64_t>(DecodeLittleEndian(p, 8));
+        }
+        break;
+      case rdb::kOpExpireTime:
+        if (s = ReadFixed(4, &p, "an expire time", start); s.ok()) {
+          expire_at_ms = int64_t{static_cast<int32_t>(DecodeLittleEndian(p, 4))} * 1000;
+        }
+        break;
+      case rdb::kOpFreq:
+        s = ReadFixed(1, &p, "an LFU counter", start);
+        break;
+      case rdb::kOpIdle: {
+        uint64_t idle;
+        bool encoded;
+        s = ReadLength(&idle, &encoded, "an LRU idle time");
+        break;
+      }
+      case rdb::kOpSelectDb: {
+        uint64_t db;
+        bool encoded;
+        if (s = ReadLength(&db, &encoded, "a database number"); !s.ok()) break;
+        if (encoded || db >= static_cast<uint64_t>(options_.databases)) {
+          s = Status::InvalidArgument("the RDB file selects database " + std::to_string(db) +
+                                      " at offset " + std::to_string(start) +
+                                      " but the server has " + std::to_string(options_.databases) +
+                                      " databases");
+          break;
+        }
+        db_ = static_cast<int>(db);
+        s = visitor_->OnSelectDb(db_);
+        break;
+      }
+      case rdb::kOpResizeDb: {
+        uint64_t keys;
+        uint64_t expires;
+        bool encoded;
+        s = ReadLength(&keys, &encoded, "RESIZEDB sizes");
+        if (s.ok()) s = ReadLength(&expires, &encoded, "RESIZEDB sizes");
+        if (!s.ok()) break;
+        // Hints only size tables; a corrupt one must not make a loader allocate for more keys
+        // than the rest of the data can hold (a key takes at least 3 bytes).
+        if (source_->size() >= 0) {
+          uint64_t room = (static_cast<uint64_t>(source_->size()) - Offset()) / 3;
+          keys = std::min(keys, room);
+          expires = std::min(expires, room);
+        }
+        s = visitor_->OnResizeDb(db_, keys, expires);
+        break;
+      }
+      case rdb::kOpAux:
+        s = ReadAux();
+        break;
+      case rdb::kOpFunction2:
+      case rdb::kOpFunctionPreGa:
+        s = Status::NotSupported("the RDB file contains a function library (opcode " + Hex(op, 2) +
+                                 " at offset " + std::to_string(start) +
+                                 "), which basalt does not support yet");
+        break;
+      case rdb::kOpModuleAux:
+        s = Status::NotSupported("the RDB file contains module data (MODULE_AUX at offset " +
+                                 std::to_string(start) + "), which basalt does not support");
+        break;
+      default:
+        if (!rdb::IsValueType(op)) {
+          s = Status::Corruption("unknown opcode " + Hex(op, 2) + " at offset " +
+                                 std::to_string(start));
+          break;
+        }
+        // -1 in the file means no TTL; any other time before the epoch is long past.
+        if (expire_at_ms < -1) expire_at_ms = 0;
+        s = ReadKey(op, start, expire_at_ms);
+        expire_at_ms = -1;
+        if (s.ok()) s = MaybeReportProgress(false);
+        break;
+    }
+  }
+  stats_->bytes_read = Offset();
+  if (s.ok()) s = MaybeReportProgress(true);
+  return s;
+}
+
+class KeyspaceLoader final : public RdbVisitor {
+ public:
+  KeyspaceLoader(store::Keyspace* keyspace, const RdbLoadOptions& options, RdbLoadStats* stats)
+      : keyspace_(keyspace), options_(options), stats_(stats) {}
+
+  // Sizing the table up front spares the rehashes of growing it key by key, as Redis does.
+  Status OnResizeDb(int db, uint64_t keys, uint64_t keys_with_ttl) override {
+    keyspace_->db(db).Reserve(static_cast<size_t>(std::min(keys, kMaxReserve)));
+    return Status::Ok();
+  }
+
+  Status OnString(int db, std::string_view key, std::string_view value,
+                  int64_t expire_at_ms) override {
+    if (options_.skip_expired && expire_at_ms >= 0 && expire_at_ms < options_.now_ms) {
+      ++stats_->expired_skipped;
+      return Status::Ok();
+    }
+    store::Database& d = keyspace_->db(db);
+    if (d.LookupRaw(key) != nullptr) {
+      return Status::Corruption("duplicate key " + QuoteKey(key) + " in database " +
+                                std::to_string(db));
+    }
+    d.Insert(store::Entry::NewString(key, value, expire_at_ms));
+    ++stats_->keys_loaded;
+    return Status::Ok();
+  }
+
+ private:
+  store::Keyspace* keyspace_;
+  const RdbLoadOptions& options_;
+  RdbLoadStats* stats_;
+};
+
+}  // namespace
+
+Status ReadRdb(ByteSource* source, RdbVisitor* visitor, const RdbReaderOptions& options,
+               RdbReadStats* stats) {
+  RdbReadStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = RdbReadStats();
+  Parser parser(source, visitor, options, stats);
+  return parser.Run();
+}
+
+Status LoadRdb(ByteSource* source, store::Keyspace* keyspace, const RdbLoadOptions& options,
+               RdbLoadStats* stats) {
+  RdbLoadStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = RdbLoadStats();
+  if (keyspace->TotalKeys() != 0) {
+    return Status::InvalidArgument("RDB files load only into an empty keyspace");
+  }
+  RdbReaderOptions reader = options.reader;
+  reader.databases = keyspace->db_count();
+  KeyspaceLoader loader(keyspace, options, stats);
+  return ReadRdb(source, &loader, reader, &stats->read);
+}
+
+}  // namespace basalt::persistence
