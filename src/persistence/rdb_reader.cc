@@ -106,6 +106,9 @@ class Parser {
 
   Status ReadHeader();
   Status ReadAux();
+  Status ReadSelectDb(uint64_t start);
+  Status ReadResizeDb();
+  Status ReadItem(uint8_t op, uint64_t start, int64_t* expire_at_ms);
   Status ReadKey(uint8_t type, uint64_t start, int64_t expire_at_ms);
   Status ReadTrailer();
   Status MaybeReportProgress(bool force);
@@ -400,7 +403,87 @@ Status Parser::MaybeReportProgress(bool force) {
   return options_.progress(at, stats_->keys_read);
 }
 
-// Reads items until EOF. Like Redis, an expiry (and LRU/LFU data) applies to the next key.
+Status Parser::ReadSelectDb(uint64_t start) {
+  uint64_t db;
+  bool encoded;
+  Status s = ReadLength(&db, &encoded, "a database number");
+  if (!s.ok()) return s;
+  if (encoded || db >= static_cast<uint64_t>(options_.databases)) {
+    return Status::InvalidArgument("the RDB file selects database " + std::to_string(db) +
+                                   " at offset " + std::to_string(start) + " but the server has " +
+                                   std::to_string(options_.databases) + " databases");
+  }
+  db_ = static_cast<int>(db);
+  return visitor_->OnSelectDb(db_);
+}
+
+Status Parser::ReadResizeDb() {
+  uint64_t keys;
+  uint64_t expires;
+  bool encoded;
+  Status s = ReadLength(&keys, &encoded, "RESIZEDB sizes");
+  if (s.ok()) s = ReadLength(&expires, &encoded, "RESIZEDB sizes");
+  if (!s.ok()) return s;
+  // Hints only size tables; a corrupt one must not make a loader allocate for more keys than
+  // the rest of the data can hold (a key takes at least 3 bytes).
+  if (source_->size() >= 0) {
+    uint64_t room = (static_cast<uint64_t>(source_->size()) - Offset()) / 3;
+    keys = std::min(keys, room);
+    expires = std::min(expires, room);
+  }
+  return visitor_->OnResizeDb(db_, keys, expires);
+}
+
+// One item after its first byte `op` (not EOF). An expiry, like LRU/LFU data, only prepares the
+// next key; as in Redis it carries over other items until a key takes it.
+Status Parser::ReadItem(uint8_t op, uint64_t start, int64_t* expire_at_ms) {
+  const char* p;
+  Status s;
+  switch (op) {
+    case rdb::kOpExpireTimeMs:
+      if (s = ReadFixed(8, &p, "an expire time", start); s.ok()) {
+        *expire_at_ms = static_cast<int64_t>(DecodeLittleEndian(p, 8));
+      }
+      return s;
+    case rdb::kOpExpireTime:
+      if (s = ReadFixed(4, &p, "an expire time", start); s.ok()) {
+        *expire_at_ms = int64_t{static_cast<int32_t>(DecodeLittleEndian(p, 4))} * 1000;
+      }
+      return s;
+    case rdb::kOpFreq:
+      return ReadFixed(1, &p, "an LFU counter", start);
+    case rdb::kOpIdle: {
+      uint64_t idle;
+      bool encoded;
+      return ReadLength(&idle, &encoded, "an LRU idle time");
+    }
+    case rdb::kOpSelectDb:
+      return ReadSelectDb(start);
+    case rdb::kOpResizeDb:
+      return ReadResizeDb();
+    case rdb::kOpAux:
+      return ReadAux();
+    case rdb::kOpFunction2:
+    case rdb::kOpFunctionPreGa:
+      return Status::NotSupported("the RDB file contains a function library (opcode " + Hex(op, 2) +
+                                  " at offset " + std::to_string(start) +
+                                  "), which basalt does not support yet");
+    case rdb::kOpModuleAux:
+      return Status::NotSupported("the RDB file contains module data (MODULE_AUX at offset " +
+                                  std::to_string(start) + "), which basalt does not support");
+  }
+  if (!rdb::IsValueType(op)) {
+    return Status::Corruption("unknown opcode " + Hex(op, 2) + " at offset " +
+                              std::to_string(start));
+  }
+  // -1 in the file means no TTL; any other time before the epoch is long past.
+  int64_t expire = *expire_at_ms < -1 ? 0 : *expire_at_ms;
+  *expire_at_ms = -1;
+  s = ReadKey(op, start, expire);
+  if (s.ok()) s = MaybeReportProgress(false);
+  return s;
+}
+
 Status Parser::Run() {
   Status s = ReadHeader();
   int64_t expire_at_ms = -1;
@@ -413,84 +496,7 @@ Status Parser::Run() {
       s = ReadTrailer();
       break;
     }
-    switch (op) {
-      case rdb::kOpExpireTimeMs:
-        if (s = ReadFixed(8, &p, "an expire time", start); s.ok()) {
-          expire_at_ms = static_cast<int64_t>(DecodeLittleEndian(p, 8));
-        }
-        break;
-      case rdb::kOpExpireTime:
-        if (s = ReadFixed(4, &p, "an expire time", start); s.ok()) {
-          expire_at_ms = int64_t{static_cast<int32_t>(DecodeLittleEndian(p, 4))} * 1000;
-        }
-        break;
-      case rdb::kOpFreq:
-        s = ReadFixed(1, &p, "an LFU counter", start);
-        break;
-      case rdb::kOpIdle: {
-        uint64_t idle;
-        bool encoded;
-        s = ReadLength(&idle, &encoded, "an LRU idle time");
-        break;
-      }
-      case rdb::kOpSelectDb: {
-        uint64_t db;
-        bool encoded;
-        if (s = ReadLength(&db, &encoded, "a database number"); !s.ok()) break;
-        if (encoded || db >= static_cast<uint64_t>(options_.databases)) {
-          s = Status::InvalidArgument("the RDB file selects database " + std::to_string(db) +
-                                      " at offset " + std::to_string(start) +
-                                      " but the server has " + std::to_string(options_.databases) +
-                                      " databases");
-          break;
-        }
-        db_ = static_cast<int>(db);
-        s = visitor_->OnSelectDb(db_);
-        break;
-      }
-      case rdb::kOpResizeDb: {
-        uint64_t keys;
-        uint64_t expires;
-        bool encoded;
-        s = ReadLength(&keys, &encoded, "RESIZEDB sizes");
-        if (s.ok()) s = ReadLength(&expires, &encoded, "RESIZEDB sizes");
-        if (!s.ok()) break;
-        // Hints only size tables; a corrupt one must not make a loader allocate for more keys
-        // than the rest of the data can hold (a key takes at least 3 bytes).
-        if (source_->size() >= 0) {
-          uint64_t room = (static_cast<uint64_t>(source_->size()) - Offset()) / 3;
-          keys = std::min(keys, room);
-          expires = std::min(expires, room);
-        }
-        s = visitor_->OnResizeDb(db_, keys, expires);
-        break;
-      }
-      case rdb::kOpAux:
-        s = ReadAux();
-        break;
-      case rdb::kOpFunction2:
-      case rdb::kOpFunctionPreGa:
-        s = Status::NotSupported("the RDB file contains a function library (opcode " + Hex(op, 2) +
-                                 " at offset " + std::to_string(start) +
-                                 "), which basalt does not support yet");
-        break;
-      case rdb::kOpModuleAux:
-        s = Status::NotSupported("the RDB file contains module data (MODULE_AUX at offset " +
-                                 std::to_string(start) + "), which basalt does not support");
-        break;
-      default:
-        if (!rdb::IsValueType(op)) {
-          s = Status::Corruption("unknown opcode " + Hex(op, 2) + " at offset " +
-                                 std::to_string(start));
-          break;
-        }
-        // -1 in the file means no TTL; any other time before the epoch is long past.
-        if (expire_at_ms < -1) expire_at_ms = 0;
-        s = ReadKey(op, start, expire_at_ms);
-        expire_at_ms = -1;
-        if (s.ok()) s = MaybeReportProgress(false);
-        break;
-    }
+    s = ReadItem(op, start, &expire_at_ms);
   }
   stats_->bytes_read = Offset();
   if (s.ok()) s = MaybeReportProgress(true);
