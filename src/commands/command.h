@@ -128,6 +128,23 @@ class Propagator {
   virtual void Propagate(int db, std::span<const std::string_view> argv) = 0;
 };
 
+// Persistence operations commands may ask for (SAVE, BGSAVE, BGREWRITEAOF, INFO persistence).
+// Implemented by the persistence layer; absent (nullptr) in engines without persistence.
+class PersistenceControl {
+ public:
+  virtual ~PersistenceControl() = default;
+  // Each returns the error text to reply with, or empty on success.
+  virtual std::string Save() = 0;
+  virtual std::string BackgroundSave(bool schedule, std::string* status_reply) = 0;
+  virtual std::string RewriteAof(std::string* status_reply) = 0;
+  virtual int64_t last_save_unix_seconds() const = 0;
+  // Appends the "# Persistence" section's fields (name:value\r\n lines).
+  virtual void AppendInfoFields(std::string& out) const = 0;
+  // Non-empty (the full error text) when writes must be refused (a failed background save with
+  // stop-writes-on-bgsave-error, or a failing AOF).
+  virtual std::string WriteRefusal() const = 0;
+};
+
 class CommandTable;
 class InstantaneousMetrics;  // commands/server_info.h
 
@@ -156,6 +173,7 @@ struct ServerContext {
   ClientDirectory* clients = nullptr;
   ServerControl* control = nullptr;
   Propagator* propagator = nullptr;
+  PersistenceControl* persistence = nullptr;
   ServerStats stats;
   // Rate samples for INFO's instantaneous_* fields; owned and sampled by the server (may be null).
   InstantaneousMetrics* metrics = nullptr;

@@ -49,6 +49,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterExpireCommands(table);
   RegisterConnectionCommands(table);
   RegisterServerCommands(table);
+  RegisterPersistenceCommands(table);
 }
 
 }  // namespace basalt::cmd

@@ -39,5 +39,6 @@ void RegisterKeyCommands(CommandTable& table);
 void RegisterExpireCommands(CommandTable& table);
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
+void RegisterPersistenceCommands(CommandTable& table);
 
 }  // namespace basalt::cmd

@@ -67,18 +67,29 @@ const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args,
   return sub;
 }
 
-std::string_view Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) const {
+std::string_view Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) {
   const config::Settings& s = server_.config.settings();
   uint32_t flags = spec.parent ? (spec.flags | spec.parent->flags) : spec.flags;
   if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) return err::kNoAuth;
   if (server_.loading && !(flags & kLoading)) return err::kLoading;
   if (s.maxmemory > 0 && (flags & kDenyOom) && mem::Used() > s.maxmemory) return err::kOom;
+  if ((flags & kWrite) && server_.persistence != nullptr) {
+    refusal_ = server_.persistence->WriteRefusal();
+    if (!refusal_.empty()) return refusal_;
+  }
   return {};
 }
 
 void Dispatcher::Execute(ClientSession& client, std::span<const std::string_view> args,
                          protocol::ReplyWriter& reply) {
   if (args.empty()) return;
+  const uint64_t errors_before = reply.errors_written();
+  Run(client, args, reply);
+  server_.stats.total_error_replies += reply.errors_written() - errors_before;
+}
+
+void Dispatcher::Run(ClientSession& client, std::span<const std::string_view> args,
+                     protocol::ReplyWriter& reply) {
   const CommandSpec* spec = Resolve(args, reply);
   if (spec == nullptr) return;
   if (std::string_view refusal = Refusal(client, *spec); !refusal.empty()) {

@@ -19,14 +19,17 @@ class Dispatcher {
                protocol::ReplyWriter& reply);
 
  private:
+  void Run(ClientSession& client, std::span<const std::string_view> args,
+           protocol::ReplyWriter& reply);
   // Finds the command or subcommand; replies with Redis's error and returns nullptr otherwise.
   const CommandSpec* Resolve(std::span<const std::string_view> args,
                              protocol::ReplyWriter& reply);
   // The checks that may refuse a known command; returns the error text or empty.
-  std::string_view Refusal(const ClientSession& client, const CommandSpec& spec) const;
+  std::string_view Refusal(const ClientSession& client, const CommandSpec& spec);
   void Propagate(const CommandContext& ctx, std::span<const std::string_view> args);
 
   ServerContext& server_;
+  std::string refusal_;  // storage for a refusal text built at runtime
 };
 
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' " as Redis formats it.

@@ -96,6 +96,8 @@ class Fields {
     std::snprintf(buf, sizeof(buf), "%.*f", decimals, value);
     Add(name, std::string_view(buf));
   }
+  // For sections another layer formats (persistence).
+  std::string& out() { return out_; }
 
  private:
   std::string& out_;
@@ -221,9 +223,13 @@ void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f
   f.Add("lazyfreed_objects", 0);
 }
 
-// The persistence fields as they stand before the persistence layer reports its own state:
-// nothing is ever saved or rewritten yet. One place to extend.
+// The persistence layer reports its own state; without one (a bare engine) nothing is ever
+// saved or rewritten and the fields say so.
 void PersistenceSection(ServerContext& server, Fields& f) {
+  if (server.persistence != nullptr) {
+    server.persistence->AppendInfoFields(f.out());
+    return;
+  }
   const config::Settings& s = server.config.settings();
   f.Add("loading", server.loading ? 1 : 0);
   f.Add("async_loading", 0);

@@ -32,7 +32,10 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t co
   asio::error_code ec;
   if (auto ep = socket_.remote_endpoint(ec); !ec) peer_ = FormatEndpoint(ep);
   if (auto ep = socket_.local_endpoint(ec); !ec) local_ = FormatEndpoint(ep);
-  created_ms = server.context().clock.NowMs();
+  created_ms = server.engine().clock().NowMs();
+  // As in Redis: a client that connects while no password is set stays authenticated even if
+  // one is set later (so the client that sets it is not locked out).
+  authenticated = server.context().config.settings().requirepass.empty();
   last_interaction_ms = created_ms;
 }
 
@@ -78,7 +81,7 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   }
   input_.CommitWrite(n);
   server_.context().stats.total_net_input_bytes += n;
-  last_interaction_ms = server_.context().clock.NowMs();
+  last_interaction_ms = server_.engine().clock().NowMs();
   ProcessInput();
   if (closed_) return;
   if (static_cast<int64_t>(input_.size()) >
@@ -92,8 +95,23 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   }
   if (OutputLimitReached()) return;
   input_.ShrinkIfEmpty(kReadChunk * 2);
+  // Group commit: the writes of this batch go to the AOF writer now; with appendfsync always
+  // the replies leave only once the batch is on disk (OnDurable), never before.
+  engine::Engine& engine = server_.engine();
+  uint64_t seq = engine.EndOfBatch();
+  if (seq != 0 && engine.replies_wait_for_fsync()) {
+    if (durable_seq_needed_ == 0) server_.WaitForDurable(shared_from_this());
+    durable_seq_needed_ = seq;
+  }
   Flush();
+  server_.KickBackgroundWork();
   ReadMore();
+}
+
+void Connection::OnDurable(uint64_t seq) {
+  if (seq < durable_seq_needed_) return;
+  durable_seq_needed_ = 0;
+  Flush();
 }
 
 void Connection::ProcessInput() {
@@ -110,7 +128,7 @@ void Connection::ProcessInput() {
     if (!args.empty()) {
       if (RejectCrossProtocol(args)) return;
       reply_.set_protocol(resp);
-      server_.dispatcher().Execute(*this, args, reply_);
+      server_.engine().Execute(*this, args, reply_);
     }
     input_.Consume(parser_.consumed());
   }
@@ -136,7 +154,7 @@ bool Connection::OutputLimitReached() {
   bool hard = limit.hard_bytes > 0 && size >= limit.hard_bytes;
   bool soft = false;
   if (limit.soft_bytes > 0 && size >= limit.soft_bytes) {
-    int64_t now = server_.context().clock.NowMs();
+    int64_t now = server_.engine().clock().NowMs();
     if (soft_limit_since_ms_ < 0) soft_limit_since_ms_ = now;
     soft = now - soft_limit_since_ms_ > limit.soft_seconds * 1000;
   } else {
@@ -152,7 +170,7 @@ bool Connection::OutputLimitReached() {
 }
 
 void Connection::Flush() {
-  if (writing_ || closed_) return;
+  if (writing_ || closed_ || durable_seq_needed_ != 0) return;
   if (output_.empty()) {
     if (close_after_reply) CloseAfterSending();
     return;

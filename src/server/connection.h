@@ -40,6 +40,10 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   size_t memory_usage() const override;
   void Kill() override;
 
+  // Replies wait until AOF batch durable_seq_needed() is on disk (appendfsync always).
+  uint64_t durable_seq_needed() const { return durable_seq_needed_; }
+  void OnDurable(uint64_t seq);
+
  private:
   void ReadMore();
   void OnRead(const asio::error_code& ec, size_t n);
@@ -63,6 +67,7 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   bool writing_ = false;
   bool closed_ = false;
   int64_t soft_limit_since_ms_ = -1;
+  uint64_t durable_seq_needed_ = 0;  // 0: replies may leave now
 };
 
 }  // namespace basalt::server

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,10 @@ int main(int argc, char** argv) {
 
   spdlog::info("basalt {} starting, pid={}", kVersion, getpid());
   basalt::server::Server server(config);
-  server.context().config_file = config_file;
-  server.context().executable = argv[0];
+  std::error_code ec;
+  server.context().config_file =
+      config_file.empty() ? "" : std::filesystem::absolute(config_file, ec).string();
+  server.context().executable = std::filesystem::absolute(argv[0], ec).string();
   if (auto st = server.Listen(); !st.ok()) {
     spdlog::critical("{}", st.message());
     return 1;

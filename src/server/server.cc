@@ -15,22 +15,22 @@ namespace basalt::server {
 Server::Server(config::Config& config)
     : config_(config),
       clock_(*SystemClock::Instance()),
-      keyspace_(static_cast<int>(config.settings().databases)),
-      context_(keyspace_, config, clock_, commands_),
-      dispatcher_(context_),
-      events_(context_),
+      engine_(std::make_unique<engine::Engine>(
+          config, clock_, [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); })),
       signals_(io_, SIGINT, SIGTERM),
       cron_timer_(io_) {
-  cmd::RegisterAllCommands(commands_);
-  keyspace_.set_listener(&events_);
-  context_.clients = this;
-  context_.control = this;
-  context_.stats.start_time_ms = clock_.NowMs();
+  context().clients = this;
+  context().control = this;
+  context().metrics = &metrics_;
+  engine_->set_on_durable([this](uint64_t seq) { OnDurable(seq); });
   SyncParserLimits();
   config_.OnChange("proto-max-bulk-len", [this] { SyncParserLimits(); });
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  connections_.clear();
+  engine_.reset();
+}
 
 void Server::SyncParserLimits() {
   parser_limits_.max_bulk_len = config_.settings().proto_max_bulk_len;
@@ -63,7 +63,7 @@ Status Server::Listen() {
     acceptors_.push_back(std::move(acceptor));
   }
   if (acceptors_.empty()) return Status::InvalidArgument("no address to listen on");
-  context_.tcp_port = bound_port_;
+  context().tcp_port = bound_port_;
   return Status::Ok();
 }
 
@@ -72,10 +72,12 @@ int Server::Run() {
   signals_.async_wait([this](const asio::error_code& ec, int signo) {
     if (ec) return;
     BeginShutdown(signo == SIGINT ? "Received SIGINT scheduling shutdown..."
-                                  : "Received SIGTERM scheduling shutdown...");
+                                  : "Received SIGTERM scheduling shutdown...",
+                  false);
   });
   ScheduleCron();
   spdlog::info("Ready to accept connections tcp (port {})", bound_port_);
+  engine_->StartLoading([this](const Status& st) { OnLoaded(st); });
   io_.run();
   spdlog::info("basalt is now ready to exit, bye bye...");
   return exit_code_;
@@ -91,9 +93,9 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
 }
 
 void Server::OnAccept(asio::ip::tcp::socket socket) {
-  ++context_.stats.total_connections_received;
+  ++context().stats.total_connections_received;
   if (static_cast<int64_t>(connections_.size()) >= config_.settings().maxclients) {
-    ++context_.stats.rejected_connections;
+    ++context().stats.rejected_connections;
     RejectConnection(socket, cmd::err::kMaxClients);
     return;
   }
@@ -158,12 +160,10 @@ void Server::ScheduleCron() {
 }
 
 void Server::Cron() {
-  int64_t hz = std::clamp<int64_t>(config_.settings().hz, 1, 500);
-  int64_t period_us = 1'000'000 / hz;
   int64_t now_ms = clock_.NowMs();
-  // Redis's slow expire cycle: at most 25% of each cron period.
-  keyspace_.ActiveExpireCycle(now_ms, period_us / 4);
-  keyspace_.RehashFor(1000);
+  engine_->Cron();
+  metrics_.Sample(context().stats, now_ms);
+  KickBackgroundWork();
   if (now_ms - last_idle_check_ms_ >= 1000) {
     last_idle_check_ms_ = now_ms;
     CloseIdleClients(now_ms);
@@ -184,14 +184,71 @@ void Server::CloseIdleClients(int64_t now_ms) {
 }
 
 std::string Server::RequestShutdown(bool save, bool nosave) {
-  asio::post(io_, [this] { BeginShutdown("User requested shutdown..."); });
+  spdlog::warn("User requested shutdown...");
+  if (Status st = engine_->PrepareShutdown(save, nosave); !st.ok()) {
+    spdlog::warn("{}", st.message());
+    return "ERR Errors trying to SHUTDOWN. Check logs.";
+  }
+  asio::post(io_, [this] { BeginShutdown("Shutting down on request.", true); });
   return {};
 }
 
-void Server::BeginShutdown(const char* reason) {
+void Server::OnLoaded(const Status& st) {
+  if (!st.ok()) {
+    spdlog::critical("Fatal error loading the DB: {}. Exiting.", st.message());
+    exit_code_ = 1;
+    io_.stop();
+    return;
+  }
+  KickBackgroundWork();
+}
+
+void Server::WaitForDurable(const std::shared_ptr<Connection>& conn) {
+  waiting_for_durable_.push_back(conn);
+}
+
+void Server::OnDurable(uint64_t seq) {
+  // Release the replies of every connection whose writes are now on disk.
+  std::vector<std::weak_ptr<Connection>> still_waiting;
+  std::vector<std::shared_ptr<Connection>> ready;
+  for (auto& weak : waiting_for_durable_) {
+    auto conn = weak.lock();
+    if (!conn || conn->closed()) continue;
+    if (conn->durable_seq_needed() <= seq) {
+      ready.push_back(std::move(conn));
+    } else {
+      still_waiting.push_back(std::move(weak));
+    }
+  }
+  waiting_for_durable_.swap(still_waiting);
+  for (auto& conn : ready) conn->OnDurable(seq);
+}
+
+void Server::KickBackgroundWork() {
+  if (background_scheduled_ || !engine_->has_background_work()) return;
+  background_scheduled_ = true;
+  // Each slice is posted behind the network events that are ready, so clients interleave.
+  asio::post(io_, [this] {
+    background_scheduled_ = false;
+    if (shutting_down_) return;
+    if (engine_->BackgroundStep()) KickBackgroundWork();
+  });
+}
+
+void Server::BeginShutdown(const char* reason, bool save_done) {
   if (shutting_down_) return;
-  shutting_down_ = true;
   spdlog::warn("{}", reason);
+  if (!save_done) {
+    if (Status st = engine_->PrepareShutdown(false, false); !st.ok()) {
+      // As Redis: a failed final save keeps the server running rather than losing data.
+      spdlog::warn("{}", st.message());
+      signals_.async_wait([this](const asio::error_code& ec, int) {
+        if (!ec) BeginShutdown("Received signal, retrying shutdown...", false);
+      });
+      return;
+    }
+  }
+  shutting_down_ = true;
   asio::error_code ec;
   for (auto& a : acceptors_) a->close(ec);
   cron_timer_.cancel();

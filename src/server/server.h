@@ -10,12 +10,10 @@
 #include <vector>
 
 #include "commands/command.h"
-#include "commands/command_table.h"
-#include "commands/dispatcher.h"
-#include "commands/keyspace_events.h"
+#include "commands/server_info.h"
 #include "config/config.h"
+#include "engine/engine.h"
 #include "protocol/request_parser.h"
-#include "store/keyspace.h"
 
 namespace basalt::server {
 
@@ -33,11 +31,15 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   // Port of the first listener (useful with port 0 in tests).
   uint16_t bound_port() const { return bound_port_; }
 
-  cmd::ServerContext& context() { return context_; }
-  cmd::Dispatcher& dispatcher() { return dispatcher_; }
+  cmd::ServerContext& context() { return engine_->context(); }
+  engine::Engine& engine() { return *engine_; }
   const protocol::ParserLimits& parser_limits() const { return parser_limits_; }
   void ApplyKeepalive(asio::ip::tcp::socket& socket) const;
   void Unregister(uint64_t id);
+  // A connection whose replies wait for AOF batch `seq` to be durable (appendfsync always).
+  void WaitForDurable(const std::shared_ptr<Connection>& conn);
+  // Makes sure background work (snapshot slices) keeps being scheduled while there is some.
+  void KickBackgroundWork();
 
   // cmd::ClientDirectory
   void ForEach(const std::function<void(cmd::ClientSession&)>& fn) override;
@@ -52,26 +54,28 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void ScheduleCron();
   void Cron();
   void CloseIdleClients(int64_t now_ms);
-  void BeginShutdown(const char* reason);
+  void BeginShutdown(const char* reason, bool save_done);
+  void OnDurable(uint64_t seq);
+  void OnLoaded(const Status& st);
   void WaitForConnectionsThenStop(int attempts_left);
   void SyncParserLimits();
 
   config::Config& config_;
   SystemClock& clock_;
-  store::Keyspace keyspace_;
-  cmd::CommandTable commands_;
-  cmd::ServerContext context_;
-  cmd::Dispatcher dispatcher_;
-  cmd::KeyspaceEvents events_;
   protocol::ParserLimits parser_limits_;
 
   asio::io_context io_;
+  // After io_: the engine's background threads post into io_ until the engine is gone.
+  std::unique_ptr<engine::Engine> engine_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections_;
   uint64_t next_client_id_ = 1;
   uint16_t bound_port_ = 0;
+  cmd::InstantaneousMetrics metrics_;
+  std::vector<std::weak_ptr<Connection>> waiting_for_durable_;
+  bool background_scheduled_ = false;
   bool shutting_down_ = false;
   int exit_code_ = 0;
   int64_t last_idle_check_ms_ = 0;

@@ -1,0 +1,33 @@
+// Thin POSIX file helpers with Status results: the durable-write steps every persistence
+// path repeats (write fully, fsync, atomic replace, directory fsync).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "basalt/status.h"
+
+namespace basalt::file {
+
+// Writes all of `data` to fd, retrying short writes and EINTR.
+Status WriteFully(int fd, std::string_view data, const std::string& path_for_errors);
+// fdatasync(2) the file; on failure the data must be treated as not durable.
+Status SyncData(int fd, const std::string& path_for_errors);
+// fsync(2) a directory so a rename or a new file in it survives a crash.
+Status SyncDirectory(const std::string& dir);
+// Writes `data` to `path` durably: temp file in the same dir, fsync, rename, fsync the dir.
+Status WriteFileAtomically(const std::string& path, std::string_view data);
+Status ReadFile(const std::string& path, std::string* out);
+// Directory part of a path ("." when there is none) and path joining.
+std::string DirName(const std::string& path);
+std::string JoinPath(const std::string& dir, const std::string& name);
+bool Exists(const std::string& path);
+Result<int64_t> FileSize(const std::string& path);
+Status MakeDirectory(const std::string& path);  // ok when it already exists
+Status RemoveFile(const std::string& path);      // ok when it does not exist
+Status RenameFile(const std::string& from, const std::string& to);
+std::string ErrnoText(int err);
+
+}  // namespace basalt::file

@@ -1,0 +1,160 @@
+#include "persistence/aof_manager.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "common/file_util.h"
+
+namespace basalt::persistence {
+
+namespace {
+
+Result<int> OpenForAppend(const std::string& path, bool truncate) {
+  int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0);
+  int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0) return Status::IoError("open '" + path + "': " + file::ErrnoText(errno));
+  return fd;
+}
+
+}  // namespace
+
+AofManager::AofManager(std::function<void(uint64_t)> on_durable,
+                       std::function<void(const Status&)> on_error)
+    : on_durable_(std::move(on_durable)), on_error_(std::move(on_error)) {}
+
+AofManager::~AofManager() { Close(); }
+
+std::string AofManager::DirectoryPath(const config::Settings& s) {
+  return file::JoinPath(s.dir, s.appenddirname);
+}
+
+std::string AofManager::ManifestPath(const config::Settings& s) {
+  return file::JoinPath(DirectoryPath(s), AofManifestName(s.appendfilename));
+}
+
+Status AofManager::PersistManifest(const config::Settings& s, const AofManifest& m) {
+  return file::WriteFileAtomically(ManifestPath(s), m.Format());
+}
+
+int64_t AofManager::ComputeFilesSize(const config::Settings& s) const {
+  int64_t total = 0;
+  for (const AofFileInfo& f : manifest_.incrs) {
+    auto size = file::FileSize(file::JoinPath(DirectoryPath(s), f.name));
+    if (size.ok()) total += *size;
+  }
+  return total;
+}
+
+Status AofManager::Open(const config::Settings& s) {
+  const std::string dir = DirectoryPath(s);
+  if (Status st = file::MakeDirectory(dir); !st.ok()) return st;
+  manifest_ = AofManifest{};
+  if (file::Exists(ManifestPath(s))) {
+    std::string text;
+    if (Status st = file::ReadFile(ManifestPath(s), &text); !st.ok()) return st;
+    auto parsed = AofManifest::Parse(text);
+    if (!parsed.ok()) return parsed.status();
+    manifest_ = std::move(parsed.value());
+  }
+  if (manifest_.incrs.empty()) {
+    // A fresh AOF (or a base alone): start an incr file and record it before any write.
+    AofManifest next = manifest_;
+    next.incrs.push_back({AofIncrName(s.appendfilename, next.NextIncrSeq()),
+                          next.NextIncrSeq(), AofFileInfo::Type::kIncr});
+    auto fd = OpenForAppend(file::JoinPath(dir, next.incrs.back().name), true);
+    if (!fd.ok()) return fd.status();
+    ::close(*fd);
+    if (Status st = PersistManifest(s, next); !st.ok()) return st;
+    manifest_ = std::move(next);
+  }
+  const std::string incr_path = file::JoinPath(dir, manifest_.incrs.back().name);
+  auto fd = OpenForAppend(incr_path, false);
+  if (!fd.ok()) return fd.status();
+  base_size_ = 0;
+  if (manifest_.base) {
+    auto size = file::FileSize(file::JoinPath(dir, manifest_.base->name));
+    if (size.ok()) base_size_ = *size;
+  }
+  incr_size_at_open_ = ComputeFilesSize(s);
+  size_after_rewrite_ = base_size_ + incr_size_at_open_;
+  writer_ = std::make_unique<AofWriter>(on_durable_, on_error_);
+  writer_->Start(*fd, incr_path, ParseFsyncPolicy(s.appendfsync));
+  return Status::Ok();
+}
+
+Status AofManager::Close() {
+  if (!writer_) return Status::Ok();
+  Status st = writer_->Stop();
+  writer_.reset();
+  return st;
+}
+
+int64_t AofManager::current_size() const {
+  int64_t incr = incr_size_at_open_ + (writer_ ? writer_->current_file_bytes() : 0);
+  return base_size_ + incr;
+}
+
+Status AofManager::BeginRewrite(const config::Settings& s, std::string* temp_path,
+                                std::string* base_path) {
+  const std::string dir = DirectoryPath(s);
+  if (Status st = file::MakeDirectory(dir); !st.ok()) return st;
+  AofManifest next = manifest_;
+  if (is_open()) {
+    int64_t seq = next.NextIncrSeq();
+    next.incrs.push_back({AofIncrName(s.appendfilename, seq), seq, AofFileInfo::Type::kIncr});
+    const std::string incr_path = file::JoinPath(dir, next.incrs.back().name);
+    auto fd = OpenForAppend(incr_path, true);
+    if (!fd.ok()) return fd.status();
+    if (Status st = PersistManifest(s, next); !st.ok()) {
+      ::close(*fd);
+      return st;
+    }
+    // The old incr files stay part of the dataset until the rewrite commits.
+    incr_size_at_open_ += writer_->current_file_bytes();
+    writer_->SwitchFile(*fd, incr_path);
+    rewrite_incr_seq_ = seq;
+    manifest_ = std::move(next);
+  } else {
+    rewrite_incr_seq_ = INT64_MAX;  // AOF off: the rewrite produces a base alone
+  }
+  *temp_path = file::JoinPath(dir, "temp-rewriteaof-bg-" + std::to_string(::getpid()) + ".aof");
+  *base_path = file::JoinPath(
+      dir, AofBaseName(s.appendfilename, manifest_.NextBaseSeq(), s.aof_use_rdb_preamble));
+  return Status::Ok();
+}
+
+Status AofManager::CommitRewrite(const config::Settings& s, const std::string& base_path) {
+  const std::string dir = DirectoryPath(s);
+  AofManifest next;
+  next.base = AofFileInfo{base_path.substr(base_path.find_last_of('/') + 1),
+                          manifest_.NextBaseSeq(), AofFileInfo::Type::kBase};
+  std::vector<AofFileInfo> replaced;
+  if (manifest_.base) replaced.push_back(*manifest_.base);
+  for (const AofFileInfo& f : manifest_.incrs) {
+    if (f.seq >= rewrite_incr_seq_) {
+      next.incrs.push_back(f);
+    } else {
+      replaced.push_back(f);
+    }
+  }
+  for (const AofFileInfo& f : manifest_.history) replaced.push_back(f);
+  rewrite_incr_seq_ = 0;
+  if (Status st = PersistManifest(s, next); !st.ok()) return st;
+  manifest_ = std::move(next);
+  // The manifest no longer names them: deleting is cleanup, a failure only leaves litter.
+  for (const AofFileInfo& f : replaced) {
+    if (Status st = file::RemoveFile(file::JoinPath(dir, f.name)); !st.ok()) {
+      spdlog::warn("Could not remove old AOF file: {}", st.message());
+    }
+  }
+  auto size = file::FileSize(base_path);
+  base_size_ = size.ok() ? *size : 0;
+  incr_size_at_open_ = 0;  // the only incr file left is the writer's current one
+  size_after_rewrite_ = current_size();
+  return Status::Ok();
+}
+
+void AofManager::AbortRewrite() { rewrite_incr_seq_ = 0; }
+
+}  // namespace basalt::persistence

@@ -1,0 +1,73 @@
+// The append-only file in Redis 7's multi-part layout: the directory, its manifest, the writer
+// of the current incr file, and the file side of a rewrite.
+//
+// A rewrite keeps the dataset complete at every instant:
+//   1. BeginRewrite: a new incr file is created and added to the manifest (persisted), and the
+//      writer switches to it. From here on, writes land in the new incr file.
+//   2. The snapshot of the keyspace as of step 1 is written to a temp file (SnapshotJob).
+//   3. CommitRewrite: the temp file becomes the new base; the manifest is replaced by
+//      {new base, new incr}, and the old base and incr files are deleted afterwards.
+// If 2 fails or the process dies, the manifest of step 1 (old base, old incrs, new incr) is
+// still complete: nothing acknowledged is lost, nothing is applied twice.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "basalt/status.h"
+#include "config/settings.h"
+#include "persistence/aof_manifest.h"
+#include "persistence/aof_writer.h"
+
+namespace basalt::persistence {
+
+class AofManager {
+ public:
+  AofManager(std::function<void(uint64_t)> on_durable, std::function<void(const Status&)> on_error);
+  ~AofManager();
+
+  // Paths derived from the settings.
+  static std::string DirectoryPath(const config::Settings& s);
+  static std::string ManifestPath(const config::Settings& s);
+
+  // Opens the AOF for appending after the dataset was loaded: the manifest's last incr file,
+  // or a new one (recorded in a new manifest). Starts the writer thread.
+  Status Open(const config::Settings& s);
+  // Drains, fsyncs and closes (shutdown, or appendonly turned off).
+  Status Close();
+  bool is_open() const { return writer_ && writer_->running(); }
+  bool has_base() const { return manifest_.base.has_value(); }
+
+  AofWriter& writer() { return *writer_; }
+  const AofManifest& manifest() const { return manifest_; }
+
+  // Step 1 of a rewrite (see above). Returns the path the new base should be written to as a
+  // temp file, and the final base path, via out-params.
+  Status BeginRewrite(const config::Settings& s, std::string* temp_path, std::string* base_path);
+  // Step 3, after the new base file is durable at base_path. Deletes replaced files.
+  Status CommitRewrite(const config::Settings& s, const std::string& base_path);
+  // Abandons a rewrite: the manifest of step 1 stays in force.
+  void AbortRewrite();
+  bool rewrite_in_progress() const { return rewrite_incr_seq_ > 0; }
+
+  // Sizes for auto-rewrite and INFO.
+  int64_t base_size() const { return base_size_; }
+  int64_t current_size() const;
+  int64_t size_after_last_rewrite() const { return size_after_rewrite_; }
+
+ private:
+  Status PersistManifest(const config::Settings& s, const AofManifest& m);
+  int64_t ComputeFilesSize(const config::Settings& s) const;
+
+  std::function<void(uint64_t)> on_durable_;
+  std::function<void(const Status&)> on_error_;
+  std::unique_ptr<AofWriter> writer_;
+  AofManifest manifest_;
+  int64_t rewrite_incr_seq_ = 0;  // > 0 while a rewrite is in progress
+  int64_t base_size_ = 0;
+  int64_t incr_size_at_open_ = 0;  // bytes in incr files before the writer started
+  int64_t size_after_rewrite_ = 0;
+};
+
+}  // namespace basalt::persistence

@@ -1,0 +1,105 @@
+// Appends the propagated write stream to the AOF's current incr file.
+//
+// The event loop only formats commands into a buffer (Append) and hands the buffer over once
+// per loop turn (Submit). A background thread does every write(2) and fdatasync(2), so a slow
+// disk never stalls the loop:
+//   always   - each submitted batch is written and fsynced, then reported durable; the server
+//              holds the replies of the batch's writes until then (group commit: one fsync per
+//              batch, and the loop keeps executing the next batch meanwhile);
+//   everysec - batches are written at once and fsynced about once per second;
+//   no       - batches are written; the kernel decides when they reach the disk.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "basalt/status.h"
+
+namespace basalt::persistence {
+
+enum class FsyncPolicy { kAlways, kEverySec, kNo };
+FsyncPolicy ParseFsyncPolicy(std::string_view name);
+
+class AofWriter {
+ public:
+  // on_durable(seq) runs on the writer thread after batch `seq` (and all before it) is
+  // written and, per policy, fsynced. on_error(status) runs there when a write or fsync fails.
+  AofWriter(std::function<void(uint64_t)> on_durable, std::function<void(const Status&)> on_error);
+  ~AofWriter();
+  AofWriter(const AofWriter&) = delete;
+  AofWriter& operator=(const AofWriter&) = delete;
+
+  // Starts writing to an open file descriptor (appending). Takes ownership of fd.
+  void Start(int fd, std::string path, FsyncPolicy policy);
+  // Drains everything submitted, fsyncs, closes the file and stops the thread.
+  Status Stop();
+  bool running() const { return thread_.joinable(); }
+
+  void set_policy(FsyncPolicy p);
+  FsyncPolicy policy() const { return policy_.load(); }
+
+  // Event loop: formats one command in RESP, preceded by SELECT when the database changes.
+  void Append(int db, std::span<const std::string_view> argv);
+  // Event loop: hands the buffered commands to the writer thread; returns the batch's sequence
+  // number, or the last one when nothing was buffered.
+  uint64_t Submit();
+  // Event loop: after the current buffer, continue in a new file (AOF rewrite start). The old
+  // file is fsynced and closed by the writer thread.
+  void SwitchFile(int fd, std::string path);
+
+  uint64_t submitted_seq() const { return submitted_seq_; }
+  uint64_t durable_seq() const { return durable_seq_.load(); }
+  // Bytes appended to the current file since it was started (for auto rewrite).
+  int64_t current_file_bytes() const { return current_file_bytes_; }
+  bool pending() const { return !buffer_.empty(); }
+  // Waits until batch `seq` is durable (embedded use, SHUTDOWN).
+  void WaitDurable(uint64_t seq);
+
+ private:
+  struct Work {
+    std::string data;
+    uint64_t seq = 0;
+    int new_fd = -1;  // >= 0: switch to this file after writing `data`
+    std::string new_path;
+  };
+  void Run();
+  Status WriteBatch(std::deque<Work>& batch);
+
+  std::function<void(uint64_t)> on_durable_;
+  std::function<void(const Status&)> on_error_;
+  std::atomic<FsyncPolicy> policy_{FsyncPolicy::kEverySec};
+
+  // Event-loop side.
+  std::string buffer_;
+  int selected_db_ = -1;
+  uint64_t submitted_seq_ = 0;
+  int64_t current_file_bytes_ = 0;
+
+  // Shared with the writer thread.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable durable_cv_;
+  std::deque<Work> queue_;
+  bool stopping_ = false;
+  std::atomic<uint64_t> durable_seq_{0};
+
+  // Writer-thread side.
+  int fd_ = -1;
+  std::string path_;
+  bool unsynced_ = false;
+  int64_t last_fsync_us_ = 0;
+  std::thread thread_;
+};
+
+// Appends argv as a RESP multibulk command.
+void AppendRespCommand(std::string& out, std::span<const std::string_view> argv);
+
+}  // namespace basalt::persistence

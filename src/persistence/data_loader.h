@@ -1,0 +1,30 @@
+// Startup loading: the AOF (manifest, base, incr files) when appendonly is on, else the RDB
+// file. Runs on a loader thread into a fresh keyspace that the engine swaps in when done, so
+// the server answers -LOADING meanwhile; nothing here touches live state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "basalt/status.h"
+#include "config/config.h"
+#include "store/keyspace.h"
+
+namespace basalt::persistence {
+
+struct DatasetLoadResult {
+  std::string source;  // what was loaded ("RDB dump.rdb", "AOF appendonlydir", "nothing")
+  uint64_t keys_loaded = 0;
+  uint64_t expired_skipped = 0;
+  uint64_t bytes = 0;
+  uint64_t aof_commands = 0;
+  double seconds = 0;
+};
+
+// Loads into `target` (which must be empty) per `config`. Logs progress at least every second
+// for big files. On error, `target` holds an unspecified part and must be discarded; the
+// message names the file, the offset and what was wrong.
+Status LoadDataset(const config::Config& config, store::Keyspace& target,
+                   DatasetLoadResult* result);
+
+}  // namespace basalt::persistence

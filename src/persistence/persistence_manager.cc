@@ -1,0 +1,429 @@
+#include "persistence/persistence_manager.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "common/file_util.h"
+#include "common/memory.h"
+#include "common/strings.h"
+
+namespace basalt::persistence {
+
+namespace {
+
+constexpr int64_t kBgsaveRetryDelayMs = 5000;
+
+const char* kBgsaveErrorText =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the "
+    "RDB error.";
+
+}  // namespace
+
+PersistenceManager::PersistenceManager(cmd::ServerContext& context, cmd::KeyspaceEvents& events,
+                                       PostFn post)
+    : context_(context),
+      events_(events),
+      post_(std::move(post)),
+      snapshotter_(context.keyspace),
+      aof_(
+          [this](uint64_t seq) {
+            post_([this, seq] {
+              if (on_durable_) on_durable_(seq);
+            });
+          },
+          [this](const Status& st) { post_([this, st] { OnAofError(st); }); }) {
+  lastsave_ms_ = NowMs();
+  context_.config.OnChange("appendonly", [this] { OnAppendOnlyChanged(); });
+  context_.config.OnChange("appendfsync", [this] {
+    if (aof_.is_open()) aof_.writer().set_policy(ParseFsyncPolicy(settings().appendfsync));
+  });
+}
+
+PersistenceManager::~PersistenceManager() {
+  if (job_) job_->Discard();
+  events_.set_observer(nullptr);
+}
+
+Status PersistenceManager::OpenAof() {
+  if (!settings().appendonly || aof_.is_open()) return Status::Ok();
+  if (Status st = aof_.Open(settings()); !st.ok()) return st;
+  if (!aof_.has_base()) {
+    // No base yet (a fresh AOF): write one from the current dataset in the background.
+    std::string ignored;
+    std::string err = RewriteAof(&ignored);
+    if (!err.empty()) spdlog::warn("Could not start the AOF base rewrite: {}", err);
+  }
+  return Status::Ok();
+}
+
+void PersistenceManager::OnAppendOnlyChanged() {
+  if (settings().appendonly && !aof_.is_open()) {
+    if (Status st = aof_.Open(settings()); !st.ok()) {
+      spdlog::warn("Could not open the AOF: {}", st.message());
+      return;
+    }
+    // The files on disk do not hold the current dataset yet: rewrite them from it.
+    std::string ignored;
+    RewriteAof(&ignored);
+  } else if (!settings().appendonly && aof_.is_open()) {
+    if (Status st = aof_.Close(); !st.ok()) spdlog::warn("Closing the AOF: {}", st.message());
+  }
+}
+
+void PersistenceManager::Propagate(int db, std::span<const std::string_view> argv) {
+  if (aof_.is_open()) aof_.writer().Append(db, argv);
+}
+
+uint64_t PersistenceManager::EndOfBatch() {
+  if (!aof_.is_open() || !aof_.writer().pending()) return 0;
+  return aof_.writer().Submit();
+}
+
+bool PersistenceManager::replies_wait_for_fsync() const {
+  return const_cast<AofManager&>(aof_).is_open() &&
+         const_cast<AofManager&>(aof_).writer().policy() == FsyncPolicy::kAlways;
+}
+
+void PersistenceManager::OnAofError(const Status& st) {
+  aof_write_error_ = st.message();
+  spdlog::warn("Error writing to the AOF: {}", st.message());
+  if (aof_.is_open() && aof_.writer().policy() == FsyncPolicy::kAlways) {
+    // Replies wait for durability; with the AOF failing they could never be released, and
+    // releasing them would acknowledge writes that are not on disk. Redis exits here too.
+    spdlog::critical("Can't recover from AOF write error when the AOF fsync policy is "
+                     "'always'. Exiting...");
+    std::_Exit(1);
+  }
+}
+
+RdbAuxFields PersistenceManager::MakeAux(bool aof_base) const {
+  RdbAuxFields aux;
+  aux.ctime = NowMs() / 1000;
+  aux.used_mem = mem::Used();
+  aux.aof_base = aof_base;
+  return aux;
+}
+
+SnapshotFileSpec PersistenceManager::RdbSpec(bool background) const {
+  SnapshotFileSpec spec;
+  const std::string name = background ? "temp-bg-" : "temp-";
+  spec.temp_path = file::JoinPath(settings().dir, name + std::to_string(::getpid()) + ".rdb");
+  spec.final_path = file::JoinPath(settings().dir, settings().dbfilename);
+  spec.format = SnapshotFormat::kRdb;
+  spec.rdb_options.compression = settings().rdbcompression;
+  spec.rdb_options.checksum = settings().rdbchecksum;
+  spec.aux = MakeAux(false);
+  return spec;
+}
+
+Status PersistenceManager::StartJob(JobKind kind) {
+  if (job_ || snapshotter_.active()) return Status::Busy("a snapshot is in progress");
+  SnapshotFileSpec spec;
+  if (kind == JobKind::kRdb) {
+    spec = RdbSpec(true);
+    last_bgsave_try_ms_ = NowMs();
+  } else {
+    if (Status st = aof_.BeginRewrite(settings(), &spec.temp_path, &spec.final_path); !st.ok()) {
+      return st;
+    }
+    rewrite_base_path_ = spec.final_path;
+    spec.format = settings().aof_use_rdb_preamble ? SnapshotFormat::kRdb : SnapshotFormat::kResp;
+    spec.rdb_options.compression = settings().rdbcompression;
+    spec.rdb_options.checksum = settings().rdbchecksum;
+    spec.aux = MakeAux(true);
+  }
+  auto job = SnapshotJob::Start(spec, snapshotter_);
+  if (!job.ok()) {
+    if (kind == JobKind::kAofRewrite) aof_.AbortRewrite();
+    return job.status();
+  }
+  events_.set_observer(&snapshotter_);
+  job_ = std::move(job.value());
+  job_kind_ = kind;
+  job_start_ms_ = NowMs();
+  dirty_at_job_start_ = context_.dirty;
+  spdlog::info(kind == JobKind::kRdb ? "Background saving started"
+                                     : "Background append only file rewriting started");
+  return Status::Ok();
+}
+
+bool PersistenceManager::BackgroundStep(int64_t budget_us) {
+  if (!snapshotter_.active()) return false;
+  if (!snapshotter_.Step(budget_us)) return true;
+  events_.set_observer(nullptr);
+  if (job_ && !job_finishing_) OnWalkComplete();
+  return false;
+}
+
+void PersistenceManager::OnWalkComplete() {
+  const JobKind kind = job_kind_;
+  const int64_t dirty_at_start = dirty_at_job_start_;
+  if (Status st = snapshotter_.status(); !st.ok()) {
+    job_->Discard();
+    OnJobFinished(kind, st, 0, dirty_at_start);
+    return;
+  }
+  job_finishing_ = true;
+  job_->FinishInBackground(worker_, [this, kind, dirty_at_start](Status st, uint64_t bytes) {
+    post_([this, kind, dirty_at_start, st, bytes] {
+      OnJobFinished(kind, st, bytes, dirty_at_start);
+    });
+  });
+}
+
+void PersistenceManager::OnJobFinished(JobKind kind, const Status& st, uint64_t bytes,
+                                       int64_t dirty_at_start) {
+  job_.reset();
+  job_kind_ = JobKind::kNone;
+  job_finishing_ = false;
+  if (kind == JobKind::kRdb) {
+    FinishRdb(st, dirty_at_start);
+  } else {
+    FinishRewrite(st);
+  }
+  Cron();  // start what was scheduled behind this job
+}
+
+void PersistenceManager::FinishRdb(const Status& st, int64_t dirty_at_start) {
+  last_bgsave_time_sec_ = (NowMs() - job_start_ms_) / 1000;
+  last_bgsave_ok_ = st.ok();
+  if (!st.ok()) {
+    spdlog::warn("Background saving error: {}", st.message());
+    return;
+  }
+  // Writes made while the snapshot ran are not in it: they stay counted as unsaved.
+  context_.dirty -= dirty_at_start;
+  lastsave_ms_ = NowMs();
+  ++rdb_saves_;
+  spdlog::info("Background saving terminated with success");
+}
+
+void PersistenceManager::FinishRewrite(const Status& st) {
+  Status result = st;
+  if (result.ok()) result = aof_.CommitRewrite(settings(), rewrite_base_path_);
+  last_rewrite_time_sec_ = (NowMs() - job_start_ms_) / 1000;
+  last_rewrite_ok_ = result.ok();
+  if (!result.ok()) {
+    aof_.AbortRewrite();
+    ++rewrite_failures_;
+    spdlog::warn("Background AOF rewrite failed: {}", result.message());
+    return;
+  }
+  rewrite_failures_ = 0;
+  ++aof_rewrites_;
+  aof_write_error_.clear();  // the new base and incr files are whole again
+  spdlog::info("Background AOF rewrite finished successfully");
+}
+
+std::string PersistenceManager::Save() {
+  if (job_ && job_kind_ == JobKind::kRdb) return "ERR Background save already in progress";
+  if (job_) return "ERR Background save already in progress";
+  if (snapshotter_.active()) snapshotter_.Step(-1);  // finish an aborted walk's cleanup
+  auto job = SnapshotJob::Start(RdbSpec(false), snapshotter_);
+  if (!job.ok()) {
+    spdlog::warn("Failed opening the temp RDB file: {}", job.status().message());
+    return "ERR";
+  }
+  events_.set_observer(&snapshotter_);
+  snapshotter_.Step(-1);
+  events_.set_observer(nullptr);
+  Status st = snapshotter_.status();
+  if (st.ok()) {
+    st = job.value()->FinishNow();
+  } else {
+    job.value()->Discard();
+  }
+  if (!st.ok()) {
+    spdlog::warn("Error saving DB on disk: {}", st.message());
+    last_bgsave_ok_ = false;
+    return "ERR";
+  }
+  context_.dirty = 0;
+  lastsave_ms_ = NowMs();
+  last_bgsave_ok_ = true;
+  ++rdb_saves_;
+  spdlog::info("DB saved on disk");
+  return {};
+}
+
+std::string PersistenceManager::BackgroundSave(bool schedule, std::string* status_reply) {
+  if (job_kind_ == JobKind::kRdb) return "ERR Background save already in progress";
+  if (job_ || snapshotter_.active()) {
+    if (!schedule) {
+      return "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+             "SCHEDULE in order to schedule a BGSAVE whenever possible.";
+    }
+    bgsave_scheduled_ = true;
+    *status_reply = "Background saving scheduled";
+    return {};
+  }
+  if (Status st = StartJob(JobKind::kRdb); !st.ok()) {
+    spdlog::warn("Can't start background save: {}", st.message());
+    last_bgsave_ok_ = false;
+    return "ERR";
+  }
+  *status_reply = "Background saving started";
+  return {};
+}
+
+std::string PersistenceManager::RewriteAof(std::string* status_reply) {
+  if (job_kind_ == JobKind::kAofRewrite) {
+    return "ERR Background append only file rewriting already in progress";
+  }
+  if (job_ || snapshotter_.active()) {
+    rewrite_scheduled_ = true;
+    *status_reply = "Background append only file rewriting scheduled";
+    return {};
+  }
+  if (Status st = StartJob(JobKind::kAofRewrite); !st.ok()) {
+    spdlog::warn("Can't rewrite append only file in background: {}", st.message());
+    last_rewrite_ok_ = false;
+    return "ERR Can't rewrite append only file in background: " + st.message();
+  }
+  rewrite_scheduled_ = false;
+  *status_reply = "Background append only file rewriting started";
+  return {};
+}
+
+bool PersistenceManager::SavePointDue() const {
+  const int64_t now = NowMs();
+  for (const config::SavePoint& p : settings().save) {
+    if (context_.dirty >= p.changes && now - lastsave_ms_ > p.seconds * 1000 &&
+        (last_bgsave_ok_ || now - last_bgsave_try_ms_ > kBgsaveRetryDelayMs)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool PersistenceManager::AutoRewriteDue() const {
+  const config::Settings& s = settings();
+  if (!aof_.is_open() || s.auto_aof_rewrite_percentage <= 0) return false;
+  int64_t size = aof_.current_size();
+  if (size < s.auto_aof_rewrite_min_size) return false;
+  int64_t base = std::max<int64_t>(aof_.size_after_last_rewrite(), 1);
+  return (size - base) * 100 / base >= s.auto_aof_rewrite_percentage;
+}
+
+void PersistenceManager::Cron() {
+  if (job_ || snapshotter_.active()) return;
+  if (bgsave_scheduled_) {
+    bgsave_scheduled_ = false;
+    if (StartJob(JobKind::kRdb).ok()) return;
+  }
+  if (rewrite_scheduled_) {
+    std::string ignored;
+    if (RewriteAof(&ignored).empty()) return;
+  }
+  if (SavePointDue()) {
+    spdlog::info("{} changes since the last save. Saving...", context_.dirty);
+    if (Status st = StartJob(JobKind::kRdb); !st.ok()) {
+      last_bgsave_ok_ = false;
+      spdlog::warn("Can't start background save: {}", st.message());
+    }
+    return;
+  }
+  if (AutoRewriteDue()) {
+    spdlog::info("Starting automatic rewriting of AOF on {}% growth",
+                 settings().auto_aof_rewrite_percentage);
+    std::string ignored;
+    RewriteAof(&ignored);
+  }
+}
+
+Status PersistenceManager::Shutdown(bool force_save, bool nosave) {
+  // A background snapshot is abandoned (Redis kills its child); SAVE below starts afresh.
+  if (job_ && !job_finishing_) {
+    job_->Discard();
+    if (job_kind_ == JobKind::kAofRewrite) aof_.AbortRewrite();
+    job_.reset();
+    job_kind_ = JobKind::kNone;
+  }
+  worker_.Drain();
+  if (snapshotter_.active()) snapshotter_.Step(-1);
+  events_.set_observer(nullptr);
+  if (job_finishing_) {
+    job_.reset();
+    job_kind_ = JobKind::kNone;
+    job_finishing_ = false;
+  }
+  Status result = Status::Ok();
+  if (!nosave && (force_save || !settings().save.empty())) {
+    spdlog::info("Saving the final RDB snapshot before exiting.");
+    if (std::string err = Save(); !err.empty()) {
+      result = Status::IoError("Error trying to save the DB, can't exit.");
+    }
+  }
+  if (aof_.is_open()) {
+    aof_.writer().Submit();
+    if (Status st = aof_.Close(); !st.ok()) result = st;
+  }
+  return result;
+}
+
+std::string PersistenceManager::WriteRefusal() const {
+  if (!aof_write_error_.empty()) return "MISCONF Errors writing to the AOF file: " + aof_write_error_;
+  if (settings().stop_writes_on_bgsave_error && !settings().save.empty() && !last_bgsave_ok_) {
+    return kBgsaveErrorText;
+  }
+  return {};
+}
+
+void PersistenceManager::AppendInfoFields(std::string& out) const {
+  auto field = [&out](std::string_view name, const std::string& value) {
+    out.append(name);
+    out += ':';
+    out += value;
+    out += "\r\n";
+  };
+  auto num = [&field](std::string_view name, int64_t v) { field(name, Int64ToString(v)); };
+  const int64_t now = NowMs();
+  const bool rdb_running = job_kind_ == JobKind::kRdb;
+  const bool rewrite_running = job_kind_ == JobKind::kAofRewrite;
+  num("loading", context_.loading ? 1 : 0);
+  num("async_loading", 0);
+  num("current_cow_peak", 0);
+  num("current_cow_size", 0);
+  num("current_cow_size_age", 0);
+  field("current_fork_perc", "0.00");
+  num("current_save_keys_processed", static_cast<int64_t>(snapshotter_.entries_written()));
+  num("current_save_keys_total",
+      job_ ? static_cast<int64_t>(context_.keyspace.TotalKeys()) : 0);
+  num("rdb_changes_since_last_save", context_.dirty);
+  num("rdb_bgsave_in_progress", rdb_running ? 1 : 0);
+  num("rdb_last_save_time", lastsave_ms_ / 1000);
+  field("rdb_last_bgsave_status", last_bgsave_ok_ ? "ok" : "err");
+  num("rdb_last_bgsave_time_sec", last_bgsave_time_sec_);
+  num("rdb_current_bgsave_time_sec", rdb_running ? (now - job_start_ms_) / 1000 : -1);
+  num("rdb_saves", static_cast<int64_t>(rdb_saves_));
+  num("rdb_last_cow_size", 0);
+  num("rdb_last_load_keys_expired", static_cast<int64_t>(load_info_.keys_expired));
+  num("rdb_last_load_keys_loaded", static_cast<int64_t>(load_info_.keys_loaded));
+  num("aof_enabled", settings().appendonly ? 1 : 0);
+  num("aof_rewrite_in_progress", rewrite_running ? 1 : 0);
+  num("aof_rewrite_scheduled", rewrite_scheduled_ ? 1 : 0);
+  num("aof_last_rewrite_time_sec", last_rewrite_time_sec_);
+  num("aof_current_rewrite_time_sec", rewrite_running ? (now - job_start_ms_) / 1000 : -1);
+  field("aof_last_bgrewrite_status", last_rewrite_ok_ ? "ok" : "err");
+  num("aof_rewrites", static_cast<int64_t>(aof_rewrites_));
+  num("aof_rewrites_consecutive_failures", static_cast<int64_t>(rewrite_failures_));
+  field("aof_last_write_status", aof_write_error_.empty() ? "ok" : "err");
+  num("aof_last_cow_size", 0);
+  num("module_fork_in_progress", 0);
+  num("module_fork_last_cow_size", 0);
+  if (aof_.is_open()) {
+    num("aof_current_size", aof_.current_size());
+    num("aof_base_size", aof_.base_size());
+    num("aof_pending_rewrite", rewrite_scheduled_ ? 1 : 0);
+    num("aof_buffer_length", 0);
+    num("aof_pending_bio_fsync", 0);
+    num("aof_delayed_fsync", 0);
+  }
+}
+
+}  // namespace basalt::persistence

@@ -1,0 +1,116 @@
+// Persistence as the engine sees it: the AOF (propagated writes, fsync policy, rewrites), RDB
+// snapshots (SAVE, BGSAVE, save points, shutdown save) and their statistics. Snapshots of both
+// kinds come from one forkless Snapshotter, one at a time; a request that finds it busy is
+// scheduled, as Redis schedules a BGSAVE behind an AOF rewrite.
+//
+// Runs on the engine thread; background threads report back through `post`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "commands/command.h"
+#include "commands/keyspace_events.h"
+#include "common/background_worker.h"
+#include "config/config.h"
+#include "persistence/aof_manager.h"
+#include "persistence/snapshot_job.h"
+#include "persistence/snapshotter.h"
+#include "store/keyspace.h"
+
+namespace basalt::persistence {
+
+using PostFn = std::function<void(std::function<void()>)>;
+
+struct LoadInfo {
+  uint64_t keys_loaded = 0;
+  uint64_t keys_expired = 0;
+};
+
+class PersistenceManager final : public cmd::PersistenceControl {
+ public:
+  PersistenceManager(cmd::ServerContext& context, cmd::KeyspaceEvents& events, PostFn post);
+  ~PersistenceManager() override;
+
+  // After the dataset is loaded: opens the AOF when appendonly is on (creating a base with a
+  // rewrite when it has none).
+  Status OpenAof();
+  bool aof_on() const { return aof_.is_open(); }
+
+  // The write stream (from the engine's propagation path) and the end of a loop turn.
+  void Propagate(int db, std::span<const std::string_view> argv);
+  uint64_t EndOfBatch();
+  bool replies_wait_for_fsync() const;
+  // Runs on the engine thread when AOF batch `seq` is durable.
+  void set_on_durable(std::function<void(uint64_t)> fn) { on_durable_ = std::move(fn); }
+
+  // A slice of the running snapshot; true while more remains.
+  bool BackgroundStep(int64_t budget_us);
+  bool has_background_work() const { return snapshotter_.active(); }
+  // Save points, scheduled jobs, automatic AOF rewrite.
+  void Cron();
+  // Stops background work, saves when asked or configured, closes the AOF.
+  Status Shutdown(bool force_save, bool nosave);
+
+  void set_load_info(const LoadInfo& info) { load_info_ = info; }
+
+  // cmd::PersistenceControl
+  std::string Save() override;
+  std::string BackgroundSave(bool schedule, std::string* status_reply) override;
+  std::string RewriteAof(std::string* status_reply) override;
+  int64_t last_save_unix_seconds() const override { return lastsave_ms_ / 1000; }
+  void AppendInfoFields(std::string& out) const override;
+  std::string WriteRefusal() const override;
+
+ private:
+  enum class JobKind { kNone, kRdb, kAofRewrite };
+
+  const config::Settings& settings() const { return context_.config.settings(); }
+  int64_t NowMs() const { return context_.clock.NowMs(); }
+  SnapshotFileSpec RdbSpec(bool temp_for_background) const;
+  RdbAuxFields MakeAux(bool aof_base) const;
+  Status StartJob(JobKind kind);
+  void OnWalkComplete();
+  void OnJobFinished(JobKind kind, const Status& st, uint64_t bytes, int64_t dirty_at_start);
+  void FinishRdb(const Status& st, int64_t dirty_at_start);
+  void FinishRewrite(const Status& st);
+  void OnAofError(const Status& st);
+  void OnAppendOnlyChanged();
+  bool SavePointDue() const;
+  bool AutoRewriteDue() const;
+
+  cmd::ServerContext& context_;
+  cmd::KeyspaceEvents& events_;
+  PostFn post_;
+  Snapshotter snapshotter_;
+  BackgroundWorker worker_;
+  AofManager aof_;
+  std::function<void(uint64_t)> on_durable_;
+
+  std::unique_ptr<SnapshotJob> job_;
+  JobKind job_kind_ = JobKind::kNone;
+  bool job_finishing_ = false;  // walk done, file being made durable
+  int64_t job_start_ms_ = 0;
+  int64_t dirty_at_job_start_ = 0;
+  std::string rewrite_base_path_;
+  bool bgsave_scheduled_ = false;
+  bool rewrite_scheduled_ = false;
+
+  int64_t lastsave_ms_ = 0;
+  int64_t last_bgsave_try_ms_ = 0;
+  bool last_bgsave_ok_ = true;
+  int64_t last_bgsave_time_sec_ = -1;
+  uint64_t rdb_saves_ = 0;
+  bool last_rewrite_ok_ = true;
+  int64_t last_rewrite_time_sec_ = -1;
+  uint64_t aof_rewrites_ = 0;
+  uint64_t rewrite_failures_ = 0;
+  std::string aof_write_error_;
+  LoadInfo load_info_;
+};
+
+}  // namespace basalt::persistence

@@ -1,0 +1,41 @@
+// The two formats a snapshot can be written in: RDB (dump.rdb, AOF base with RDB preamble,
+// replica full sync) and RESP commands (AOF base with aof-use-rdb-preamble no).
+#pragma once
+
+#include <string>
+
+#include "persistence/byte_io.h"
+#include "persistence/rdb_writer.h"
+#include "persistence/snapshotter.h"
+
+namespace basalt::persistence {
+
+class RdbEncoder final : public SnapshotEncoder {
+ public:
+  // Writes the RDB header with `aux` immediately; errors surface on the first entry.
+  RdbEncoder(ByteSink* sink, const RdbWriterOptions& options, const RdbAuxFields& aux);
+  Status BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) override;
+  Status WriteEntry(const store::Entry& e) override;
+  Status Finish() override;
+
+ private:
+  RdbWriter writer_;
+  Status header_status_;
+};
+
+// Writes SELECT / SET / PEXPIREAT commands, as an AOF base that Redis and basalt replay.
+class RespEncoder final : public SnapshotEncoder {
+ public:
+  explicit RespEncoder(ByteSink* sink) : sink_(sink) {}
+  Status BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) override;
+  Status WriteEntry(const store::Entry& e) override;
+  Status Finish() override;
+
+ private:
+  Status FlushIfLarge();
+
+  ByteSink* sink_;
+  std::string buffer_;
+};
+
+}  // namespace basalt::persistence

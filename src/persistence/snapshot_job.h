@@ -1,0 +1,55 @@
+// One snapshot written to a file: the temp file, the encoder, and the durable finish
+// (fsync, rename over the target, directory fsync) done off the event loop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "basalt/status.h"
+#include "common/background_worker.h"
+#include "persistence/byte_io.h"
+#include "persistence/snapshot_encoders.h"
+#include "persistence/snapshotter.h"
+
+namespace basalt::persistence {
+
+enum class SnapshotFormat { kRdb, kResp };
+
+struct SnapshotFileSpec {
+  std::string temp_path;    // written first
+  std::string final_path;   // renamed to on success
+  SnapshotFormat format = SnapshotFormat::kRdb;
+  RdbWriterOptions rdb_options;
+  RdbAuxFields aux;
+};
+
+class SnapshotJob {
+ public:
+  // Opens the temp file and starts the snapshot on `snapshotter` (which must be idle).
+  static Result<std::unique_ptr<SnapshotJob>> Start(const SnapshotFileSpec& spec,
+                                                    Snapshotter& snapshotter);
+  ~SnapshotJob();
+
+  // Called after the snapshotter completed its walk. Makes the file durable and renames it,
+  // synchronously (SAVE) or on `worker` with `done` posted back by the caller's `post`.
+  Status FinishNow();
+  void FinishInBackground(BackgroundWorker& worker,
+                          std::function<void(Status, uint64_t bytes)> done);
+  // Drops the temp file (failed or aborted snapshot).
+  void Discard();
+
+  uint64_t bytes_written() const { return sink_ ? sink_->bytes_written() : 0; }
+  const SnapshotFileSpec& spec() const { return spec_; }
+
+ private:
+  explicit SnapshotJob(SnapshotFileSpec spec) : spec_(std::move(spec)) {}
+  static Status MakeDurable(FileSink& sink, const SnapshotFileSpec& spec);
+
+  SnapshotFileSpec spec_;
+  std::unique_ptr<FileSink> sink_;
+  std::unique_ptr<SnapshotEncoder> encoder_;
+  Snapshotter* snapshotter_ = nullptr;
+};
+
+}  // namespace basalt::persistence
