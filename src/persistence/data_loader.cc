@@ -12,11 +12,24 @@
 #include "persistence/aof_loader.h"
 #include "persistence/aof_manager.h"
 #include "persistence/byte_io.h"
+#include "persistence/rdb_format.h"
 #include "persistence/rdb_reader.h"
 
 namespace basalt::persistence {
 
 namespace {
+
+// The same error, its message prefixed with the file it is about (the code is kept: a
+// corrupt file and a type basalt cannot hold yet are different problems).
+Status WithFileName(const Status& st, const std::string& path) {
+  std::string msg = "Error loading " + path + ": " + st.message();
+  switch (st.code()) {
+    case Status::Code::kNotSupported: return Status::NotSupported(msg);
+    case Status::Code::kInvalidArgument: return Status::InvalidArgument(msg);
+    case Status::Code::kIoError: return Status::IoError(msg);
+    default: return Status::Corruption(msg);
+  }
+}
 
 // Logs loading progress at most once a second.
 class ProgressLog {
@@ -89,17 +102,17 @@ Status LoadRdbFile(const std::string& path, store::Keyspace& target, bool skip_e
   result->keys_loaded += stats.keys_loaded;
   result->expired_skipped += stats.expired_skipped;
   result->bytes += stats.read.bytes_read;
-  if (!st.ok()) return Status::Corruption("Error loading " + path + ": " + st.message());
+  if (!st.ok()) return WithFileName(st, path);
   return Status::Ok();
 }
 
 bool StartsWithRdbMagic(const std::string& path) {
   std::unique_ptr<FileSource> source;
   if (!FileSource::Open(path, &source).ok()) return false;
-  char magic[5];
+  char magic[rdb::kMagic.size()];
   size_t got = 0;
   if (!source->Read(magic, sizeof(magic), &got).ok() || got != sizeof(magic)) return false;
-  return std::memcmp(magic, "REDIS", 5) == 0;
+  return std::string_view(magic, sizeof(magic)) == rdb::kMagic;
 }
 
 Status LoadAof(const config::Config& config, store::Keyspace& target,
