@@ -48,6 +48,7 @@ const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args,
   if (args.size() < 2) {
     // A container with a handler of its own runs it bare (COMMAND lists every command).
     if (spec->handler != nullptr && spec->ArityOk(args.size())) return spec;
+    ++spec->stats.rejected_calls;
     reply.Error("ERR wrong number of arguments for '" + spec->full_name + "' command");
     return nullptr;
   }

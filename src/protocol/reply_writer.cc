@@ -92,8 +92,11 @@ void ReplyWriter::Verbatim(std::string_view text, std::string_view format) {
     Bulk(text);
     return;
   }
+  // The format is exactly three characters by protocol; pad or cut to keep the length right.
+  char fmt[3] = {' ', ' ', ' '};
+  for (size_t i = 0; i < 3 && i < format.size(); ++i) fmt[i] = format[i];
   AppendNumberLine('=', static_cast<int64_t>(text.size() + 4));
-  out_->append(format.substr(0, 3));
+  out_->append(fmt, 3);
   out_->push_back(':');
   out_->append(text);
   out_->append("\r\n", 2);
