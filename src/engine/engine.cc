@@ -39,7 +39,7 @@ void Engine::Propagate(int db, std::span<const std::string_view> argv) {
 
 uint64_t Engine::EndOfBatch() { return persistence_->EndOfBatch(); }
 
-bool Engine::replies_wait_for_fsync() const { return persistence_->replies_wait_for_fsync(); }
+bool Engine::replies_wait_for_aof() const { return persistence_->replies_wait_for_aof(); }
 
 void Engine::RunDurableCallback(uint64_t seq) {
   if (on_durable_) on_durable_(seq);
@@ -79,7 +79,7 @@ void LogLoaded(const persistence::DatasetLoadResult& r) {
 
 Status Engine::LoadNow() {
   persistence::DatasetLoadResult result;
-  Status st = persistence::LoadDataset(config_, keyspace_, &result);
+  Status st = persistence::LoadDataset(config_, clock_, keyspace_, &result);
   if (!st.ok()) return st;
   LogLoaded(result);
   persistence_->set_load_info({result.keys_loaded, result.expired_skipped});
@@ -94,7 +94,7 @@ void Engine::StartLoading(std::function<void(const Status&)> done) {
   auto config_copy = std::make_shared<config::Config>(config_);
   loader_ = std::thread([this, staging, config_copy, done = std::move(done)]() mutable {
     auto result = std::make_shared<persistence::DatasetLoadResult>();
-    Status st = persistence::LoadDataset(*config_copy, *staging, result.get());
+    Status st = persistence::LoadDataset(*config_copy, clock_, *staging, result.get());
     post_([this, staging, result, st, done = std::move(done)] {
       context_.loading = false;
       Status outcome = st;

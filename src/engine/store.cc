@@ -34,6 +34,7 @@
 #include "common/strings.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "persistence/persistence_manager.h"
 #include "persistence/aof_manager.h"
 #include "persistence/aof_manifest.h"
 #include "persistence/persistence_manager.h"
@@ -261,6 +262,11 @@ Status Store::Impl::Open(const std::string& dir_arg) {
 
   engine_ = std::make_unique<engine::Engine>(
       config_, clock_, [this](std::function<void()> fn) { Post(std::move(fn)); });
+  // The server exits when the AOF fails under appendfsync always; an embedding program must
+  // not be killed: the failed write is refused with IoError instead (see WaitDurable).
+  engine_->persistence().set_fatal_aof_error_handler([](const Status& st) {
+    spdlog::error("AOF write failed under appendfsync always: {}", st.message());
+  });
   engine_->set_on_durable([this](uint64_t seq) {
     if (seq > durable_seq_.load()) durable_seq_ = seq;
   });
@@ -439,14 +445,7 @@ void Store::Impl::UpkeepLoop() {
   }
 }
 
-bool Store::Impl::JobRunning() const {
-  // The persistence manager tells whether a snapshot job is running (walking or being made
-  // durable) only through its INFO fields.
-  std::string info;
-  engine_->context().persistence->AppendInfoFields(info);
-  return info.find("rdb_bgsave_in_progress:1\r\n") != std::string::npos ||
-         info.find("aof_rewrite_in_progress:1\r\n") != std::string::npos;
-}
+bool Store::Impl::JobRunning() const { return engine_->persistence().job_running(); }
 
 void Store::Impl::FinishBackgroundJobs() {
   // A server's shutdown abandons a running snapshot. A Store is often opened for a short

@@ -42,6 +42,7 @@ void AofWriter::Start(int fd, std::string path, FsyncPolicy policy) {
   current_file_bytes_ = 0;
   stopping_ = false;
   last_fsync_us_ = MonotonicUs();
+  sync_worker_ = std::make_unique<BackgroundWorker>();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -105,6 +106,7 @@ Status AofWriter::Stop() {
   }
   cv_.notify_one();
   thread_.join();
+  sync_worker_.reset();  // waits for a background fsync in flight
   Status st = Status::Ok();
   if (fd_ >= 0) {
     st = file::SyncData(fd_, path_);
@@ -149,14 +151,14 @@ Status AofWriter::WriteBatch(std::deque<Work>& batch) {
       unsynced_ = false;
     }
   }
-  int64_t now = MonotonicUs();
-  bool sync_now = unsynced_ && (policy == FsyncPolicy::kAlways ||
-                                (policy == FsyncPolicy::kEverySec &&
-                                 now - last_fsync_us_ >= 1'000'000));
-  if (sync_now) {
+  if (unsynced_ && policy == FsyncPolicy::kAlways) {
     if (Status st = file::SyncData(fd_, path_); !st.ok()) return st;
     unsynced_ = false;
-    last_fsync_us_ = now;
+    last_fsync_us_ = MonotonicUs();
+  }
+  if (unsynced_ && policy == FsyncPolicy::kEverySec &&
+      MonotonicUs() - last_fsync_us_ >= 1'000'000) {
+    ScheduleBackgroundSync();
   }
   if (last_seq != 0) {
     {
@@ -167,6 +169,24 @@ Status AofWriter::WriteBatch(std::deque<Work>& batch) {
     on_durable_(last_seq);
   }
   return Status::Ok();
+}
+
+void AofWriter::ScheduleBackgroundSync() {
+  if (sync_in_flight_.exchange(true)) return;  // the one in flight will cover these bytes
+  int fd = ::dup(fd_);
+  if (fd < 0) {
+    sync_in_flight_ = false;
+    on_error_(Status::IoError("dup of AOF descriptor: " + file::ErrnoText(errno)));
+    return;
+  }
+  unsynced_ = false;
+  last_fsync_us_ = MonotonicUs();
+  sync_worker_->Submit([this, fd, path = path_] {
+    Status st = file::SyncData(fd, path);
+    ::close(fd);
+    sync_in_flight_ = false;
+    if (!st.ok()) on_error_(st);
+  });
 }
 
 }  // namespace basalt::persistence

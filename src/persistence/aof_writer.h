@@ -2,12 +2,15 @@
 //
 // The event loop only formats commands into a buffer (Append) and hands the buffer over once
 // per loop turn (Submit). A background thread does every write(2) and fdatasync(2), so a slow
-// disk never stalls the loop:
-//   always   - each submitted batch is written and fsynced, then reported durable; the server
-//              holds the replies of the batch's writes until then (group commit: one fsync per
-//              batch, and the loop keeps executing the next batch meanwhile);
-//   everysec - batches are written at once and fsynced about once per second;
-//   no       - batches are written; the kernel decides when they reach the disk.
+// disk never stalls the loop. A batch is reported done (on_durable) when it is
+//   always   - written and fsynced (group commit: one fsync covers every batch queued
+//              meanwhile, while the loop keeps executing the next ones);
+//   everysec - written; a second thread fsyncs about once per second, so a slow fsync never
+//              delays the writes behind it;
+//   no       - written; the kernel decides when it reaches the disk.
+// The server holds the replies of a batch's writes until it is done, so an acknowledged write
+// is at least in the kernel's page cache: a killed process loses nothing, a machine crash at
+// most ~1-2 s with everysec.
 #pragma once
 
 #include <atomic>
@@ -15,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -22,6 +26,7 @@
 #include <thread>
 
 #include "basalt/status.h"
+#include "common/background_worker.h"
 
 namespace basalt::persistence {
 
@@ -72,6 +77,8 @@ class AofWriter {
   };
   void Run();
   Status WriteBatch(std::deque<Work>& batch);
+  // everysec: fsync a duplicate of the descriptor on the sync thread, one at a time.
+  void ScheduleBackgroundSync();
 
   std::function<void(uint64_t)> on_durable_;
   std::function<void(const Status&)> on_error_;
@@ -96,7 +103,10 @@ class AofWriter {
   std::string path_;
   bool unsynced_ = false;
   int64_t last_fsync_us_ = 0;
+  std::atomic<bool> sync_in_flight_{false};
   std::thread thread_;
+  // Declared last: destroyed (drained) first, before the state its jobs report to.
+  std::unique_ptr<BackgroundWorker> sync_worker_;
 };
 
 // Appends argv as a RESP multibulk command.

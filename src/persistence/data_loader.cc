@@ -53,9 +53,9 @@ class ProgressLog {
 // its own (the live ones belong to the event loop thread).
 class ReplayContext {
  public:
-  ReplayContext(const config::Config& config, store::Keyspace& target)
+  ReplayContext(const config::Config& config, const Clock& clock, store::Keyspace& target)
       : config_(config),
-        context_(target, config_, *SystemClock::Instance(), table_),
+        context_(target, config_, clock, table_),
         dispatcher_(context_),
         events_(context_) {
     cmd::RegisterAllCommands(table_);
@@ -85,14 +85,14 @@ class ReplayContext {
   std::string reply_;
 };
 
-Status LoadRdbFile(const std::string& path, store::Keyspace& target, bool skip_expired,
-                   DatasetLoadResult* result) {
+Status LoadRdbFile(const std::string& path, const Clock& clock, store::Keyspace& target,
+                   bool skip_expired, DatasetLoadResult* result) {
   std::unique_ptr<FileSource> source;
   if (Status st = FileSource::Open(path, &source); !st.ok()) return st;
   ProgressLog progress(source->size());
   RdbLoadOptions options;
   options.skip_expired = skip_expired;
-  options.now_ms = SystemClock::Instance()->NowMs();
+  options.now_ms = clock.NowMs();
   options.reader.progress = [&](uint64_t bytes, uint64_t keys) {
     progress.Report(bytes, keys);
     return Status::Ok();
@@ -115,7 +115,7 @@ bool StartsWithRdbMagic(const std::string& path) {
   return std::string_view(magic, sizeof(magic)) == rdb::kMagic;
 }
 
-Status LoadAof(const config::Config& config, store::Keyspace& target,
+Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace& target,
                DatasetLoadResult* result) {
   const config::Settings& s = config.settings();
   const std::string manifest_path = AofManager::ManifestPath(s);
@@ -130,7 +130,7 @@ Status LoadAof(const config::Config& config, store::Keyspace& target,
     return Status::Corruption(manifest_path + ": " + manifest.status().message());
   }
   const std::string dir = AofManager::DirectoryPath(s);
-  ReplayContext replay(config, target);
+  ReplayContext replay(config, clock, target);
   auto execute = [&replay](std::span<const std::string_view> argv) {
     return replay.Execute(argv);
   };
@@ -139,7 +139,7 @@ Status LoadAof(const config::Config& config, store::Keyspace& target,
     std::string base = file::JoinPath(dir, manifest->base->name);
     if (StartsWithRdbMagic(base)) {
       // Expired keys of a preamble load too; the commands after it may refer to them.
-      if (Status st = LoadRdbFile(base, target, false, result); !st.ok()) return st;
+      if (Status st = LoadRdbFile(base, clock, target, false, result); !st.ok()) return st;
     } else {
       AofReplayOptions options;
       if (Status st = ReplayAofFile(base, options, execute, &replay_stats); !st.ok()) return st;
@@ -168,18 +168,18 @@ Status LoadAof(const config::Config& config, store::Keyspace& target,
 
 }  // namespace
 
-Status LoadDataset(const config::Config& config, store::Keyspace& target,
+Status LoadDataset(const config::Config& config, const Clock& clock, store::Keyspace& target,
                    DatasetLoadResult* result) {
   const int64_t start = MonotonicUs();
   const config::Settings& s = config.settings();
   Status st;
   if (s.appendonly) {
-    st = LoadAof(config, target, result);
+    st = LoadAof(config, clock, target, result);
   } else {
     const std::string path = file::JoinPath(s.dir, s.dbfilename);
     if (file::Exists(path)) {
       result->source = "RDB " + path;
-      st = LoadRdbFile(path, target, true, result);
+      st = LoadRdbFile(path, clock, target, true, result);
     } else {
       result->source = "nothing (no RDB file)";
     }

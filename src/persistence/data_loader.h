@@ -7,6 +7,7 @@
 #include <string>
 
 #include "basalt/status.h"
+#include "common/clock.h"
 #include "config/config.h"
 #include "store/keyspace.h"
 
@@ -24,7 +25,8 @@ struct DatasetLoadResult {
 // Loads into `target` (which must be empty) per `config`. Logs progress at least every second
 // for big files. On error, `target` holds an unspecified part and must be discarded; the
 // message names the file, the offset and what was wrong.
-Status LoadDataset(const config::Config& config, store::Keyspace& target,
+// `clock` decides which keys are already expired and is the time AOF commands run at.
+Status LoadDataset(const config::Config& config, const Clock& clock, store::Keyspace& target,
                    DatasetLoadResult* result);
 
 }  // namespace basalt::persistence

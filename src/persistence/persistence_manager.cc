@@ -84,17 +84,16 @@ uint64_t PersistenceManager::EndOfBatch() {
   return aof_.writer().Submit();
 }
 
-bool PersistenceManager::replies_wait_for_fsync() const {
-  return const_cast<AofManager&>(aof_).is_open() &&
-         const_cast<AofManager&>(aof_).writer().policy() == FsyncPolicy::kAlways;
-}
-
 void PersistenceManager::OnAofError(const Status& st) {
   aof_write_error_ = st.message();
   spdlog::warn("Error writing to the AOF: {}", st.message());
   if (aof_.is_open() && aof_.writer().policy() == FsyncPolicy::kAlways) {
     // Replies wait for durability; with the AOF failing they could never be released, and
     // releasing them would acknowledge writes that are not on disk. Redis exits here too.
+    if (fatal_aof_error_) {
+      fatal_aof_error_(st);
+      return;
+    }
     spdlog::critical("Can't recover from AOF write error when the AOF fsync policy is "
                      "'always'. Exiting...");
     std::_Exit(1);
@@ -144,6 +143,7 @@ Status PersistenceManager::StartJob(JobKind kind) {
   }
   events_.set_observer(&snapshotter_);
   job_ = std::move(job.value());
+  ++job_generation_;
   job_kind_ = kind;
   job_start_ms_ = NowMs();
   dirty_at_job_start_ = context_.dirty;
@@ -161,23 +161,34 @@ bool PersistenceManager::BackgroundStep(int64_t budget_us) {
 }
 
 void PersistenceManager::OnWalkComplete() {
-  const JobKind kind = job_kind_;
-  const int64_t dirty_at_start = dirty_at_job_start_;
   if (Status st = snapshotter_.status(); !st.ok()) {
     job_->Discard();
-    OnJobFinished(kind, st, 0, dirty_at_start);
+    OnJobFinished(job_kind_, st, dirty_at_job_start_);
     return;
   }
   job_finishing_ = true;
-  job_->FinishInBackground(worker_, [this, kind, dirty_at_start](Status st, uint64_t bytes) {
-    post_([this, kind, dirty_at_start, st, bytes] {
-      OnJobFinished(kind, st, bytes, dirty_at_start);
-    });
+  const uint64_t generation = job_generation_;
+  job_->FinishInBackground(worker_, [this, generation](Status st, uint64_t) {
+    {
+      std::lock_guard<std::mutex> lock(finished_mu_);
+      finished_status_ = st;
+    }
+    post_([this, generation] { CompleteFinishedJob(generation); });
   });
 }
 
-void PersistenceManager::OnJobFinished(JobKind kind, const Status& st, uint64_t bytes,
-                                       int64_t dirty_at_start) {
+void PersistenceManager::CompleteFinishedJob(uint64_t generation) {
+  // Shutdown may already have completed this job synchronously.
+  if (generation != job_generation_ || !job_finishing_) return;
+  Status st;
+  {
+    std::lock_guard<std::mutex> lock(finished_mu_);
+    st = finished_status_;
+  }
+  OnJobFinished(job_kind_, st, dirty_at_job_start_);
+}
+
+void PersistenceManager::OnJobFinished(JobKind kind, const Status& st, int64_t dirty_at_start) {
   job_.reset();
   job_kind_ = JobKind::kNone;
   job_finishing_ = false;
@@ -187,6 +198,18 @@ void PersistenceManager::OnJobFinished(JobKind kind, const Status& st, uint64_t 
     FinishRewrite(st);
   }
   Cron();  // start what was scheduled behind this job
+}
+
+void PersistenceManager::FinishRewriteNow() {
+  snapshotter_.Step(-1);
+  events_.set_observer(nullptr);
+  Status st = snapshotter_.status();
+  if (st.ok()) {
+    st = job_->FinishNow();
+  } else {
+    job_->Discard();
+  }
+  OnJobFinished(JobKind::kAofRewrite, st, dirty_at_job_start_);
 }
 
 void PersistenceManager::FinishRdb(const Status& st, int64_t dirty_at_start) {
@@ -311,7 +334,7 @@ bool PersistenceManager::AutoRewriteDue() const {
 }
 
 void PersistenceManager::Cron() {
-  if (job_ || snapshotter_.active()) return;
+  if (shutting_down_ || job_ || snapshotter_.active()) return;
   if (bgsave_scheduled_) {
     bgsave_scheduled_ = false;
     if (StartJob(JobKind::kRdb).ok()) return;
@@ -337,21 +360,24 @@ void PersistenceManager::Cron() {
 }
 
 Status PersistenceManager::Shutdown(bool force_save, bool nosave) {
-  // A background snapshot is abandoned (Redis kills its child); SAVE below starts afresh.
-  if (job_ && !job_finishing_) {
+  shutting_down_ = true;
+  if (job_finishing_) {
+    // The file is being made durable: let it, and apply the outcome now (the posted
+    // completion would run after the AOF is closed).
+    worker_.Drain();
+    CompleteFinishedJob(job_generation_);
+  } else if (job_ && job_kind_ == JobKind::kAofRewrite) {
+    // Finished rather than abandoned: otherwise every restart adds an incr file to a manifest
+    // that never gets its new base.
+    FinishRewriteNow();
+  } else if (job_) {
+    // A BGSAVE is abandoned (Redis kills its child); the SAVE below starts afresh.
     job_->Discard();
-    if (job_kind_ == JobKind::kAofRewrite) aof_.AbortRewrite();
     job_.reset();
     job_kind_ = JobKind::kNone;
   }
-  worker_.Drain();
   if (snapshotter_.active()) snapshotter_.Step(-1);
   events_.set_observer(nullptr);
-  if (job_finishing_) {
-    job_.reset();
-    job_kind_ = JobKind::kNone;
-    job_finishing_ = false;
-  }
   Status result = Status::Ok();
   if (!nosave && (force_save || !settings().save.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");

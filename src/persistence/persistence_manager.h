@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,7 +45,15 @@ class PersistenceManager final : public cmd::PersistenceControl {
   // The write stream (from the engine's propagation path) and the end of a loop turn.
   void Propagate(int db, std::span<const std::string_view> argv);
   uint64_t EndOfBatch();
-  bool replies_wait_for_fsync() const;
+  // True while the AOF is on: replies to writes wait until their batch is done (see aof_writer.h).
+  bool replies_wait_for_aof() const { return aof_.is_open(); }
+  // True while a BGSAVE or AOF rewrite (or its cleanup) is under way.
+  bool job_running() const { return job_ != nullptr || snapshotter_.active(); }
+  // What to do when the AOF cannot be written with appendfsync always (default: exit, as
+  // Redis does; an embedding program may prefer to refuse writes instead).
+  void set_fatal_aof_error_handler(std::function<void(const Status&)> fn) {
+    fatal_aof_error_ = std::move(fn);
+  }
   // Runs on the engine thread when AOF batch `seq` is durable.
   void set_on_durable(std::function<void(uint64_t)> fn) { on_durable_ = std::move(fn); }
 
@@ -75,7 +84,10 @@ class PersistenceManager final : public cmd::PersistenceControl {
   RdbAuxFields MakeAux(bool aof_base) const;
   Status StartJob(JobKind kind);
   void OnWalkComplete();
-  void OnJobFinished(JobKind kind, const Status& st, uint64_t bytes, int64_t dirty_at_start);
+  void OnJobFinished(JobKind kind, const Status& st, int64_t dirty_at_start);
+  void CompleteFinishedJob(uint64_t generation);
+  // Completes a rewrite synchronously (shutdown): walk, file, manifest.
+  void FinishRewriteNow();
   void FinishRdb(const Status& st, int64_t dirty_at_start);
   void FinishRewrite(const Status& st);
   void OnAofError(const Status& st);
@@ -90,13 +102,18 @@ class PersistenceManager final : public cmd::PersistenceControl {
   BackgroundWorker worker_;
   AofManager aof_;
   std::function<void(uint64_t)> on_durable_;
+  std::function<void(const Status&)> fatal_aof_error_;
 
   std::unique_ptr<SnapshotJob> job_;
+  uint64_t job_generation_ = 0;  // tells a stale completion from the current job's
   JobKind job_kind_ = JobKind::kNone;
   bool job_finishing_ = false;  // walk done, file being made durable
   int64_t job_start_ms_ = 0;
   int64_t dirty_at_job_start_ = 0;
   std::string rewrite_base_path_;
+  std::mutex finished_mu_;
+  Status finished_status_;  // set by the worker when the job's file is durable (or failed)
+  bool shutting_down_ = false;
   bool bgsave_scheduled_ = false;
   bool rewrite_scheduled_ = false;
 

@@ -95,11 +95,11 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   }
   if (OutputLimitReached()) return;
   input_.ShrinkIfEmpty(kReadChunk * 2);
-  // Group commit: the writes of this batch go to the AOF writer now; with appendfsync always
-  // the replies leave only once the batch is on disk (OnDurable), never before.
+  // Group commit: the writes of this batch go to the AOF writer now, and the replies leave
+  // only once the batch is written (fsynced with appendfsync always): never before.
   engine::Engine& engine = server_.engine();
   uint64_t seq = engine.EndOfBatch();
-  if (seq != 0 && engine.replies_wait_for_fsync()) {
+  if (seq != 0 && engine.replies_wait_for_aof()) {
     if (durable_seq_needed_ == 0) server_.WaitForDurable(shared_from_this());
     durable_seq_needed_ = seq;
   }
