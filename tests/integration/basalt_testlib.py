@@ -66,18 +66,28 @@ class ServerProcess:
     the body raised, it is killed.
     """
 
-    def __init__(self, args=(), config_file=None, password=None):
+    def __init__(self, args=(), config_file=None, password=None, workdir=None,
+                 log_name="server.log"):
+        """workdir: an existing data directory to run in (restart tests); it is the caller's
+        and is never removed here. By default a fresh temp dir is made, removed after a clean
+        stop. log_name: the log file's name inside the workdir (one per run of a restart test).
+        """
         self.extra_args = list(args)
         self.config_file = config_file
         self.password = password
         self.port = None
         self.proc = None
-        self.workdir = tempfile.mkdtemp(prefix="basalt-it-")
-        self.log_path = os.path.join(self.workdir, "server.log")
+        self.owns_workdir = workdir is None
+        self.workdir = tempfile.mkdtemp(prefix="basalt-it-") if workdir is None else workdir
+        self.log_path = os.path.join(self.workdir, log_name)
+        self.accept_loading = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self):
+    def start(self, accept_loading=False):
+        """Starts the server and waits until it answers PING. With accept_loading, a -LOADING
+        answer also counts: the caller wants to see the server while it loads its dataset."""
+        self.accept_loading = accept_loading
         for _ in range(10):
             self.port = free_port()
             if self._spawn_and_wait():
@@ -142,7 +152,8 @@ class ServerProcess:
             with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
                 s.sendall(b"PING\r\n")
                 # With requirepass set PING answers -NOAUTH: still proof the server is up.
-                return s.recv(64).startswith((b"+PONG", b"-NOAUTH"))
+                answers = (b"+PONG", b"-NOAUTH") + ((b"-LOADING",) if self.accept_loading else ())
+                return s.recv(64).startswith(answers)
         except OSError:
             return False
 
@@ -156,7 +167,7 @@ class ServerProcess:
         """Waits for the process to exit; kills it (and fails) when it does not."""
         try:
             rc = self.proc.wait(timeout=timeout)
-            if rc == 0:
+            if rc == 0 and self.owns_workdir:
                 shutil.rmtree(self.workdir, ignore_errors=True)  # kept for a post-mortem otherwise
             return rc
         except subprocess.TimeoutExpired:
@@ -382,6 +393,132 @@ class ServerTestCase(unittest.TestCase):
             if self.password:
                 self.assertEqual(c.command("AUTH", self.password), b"+OK\r\n")
             self.assertEqual(c.command("PING"), b"+PONG\r\n")
+
+
+# -- durability helpers ----------------------------------------------------------------------
+
+REDIS_SERVER_PATH = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+class RedisProcess:
+    """A real redis-server (the reference implementation) on an ephemeral loopback port, in a
+    data directory of the caller's. Used to check that files move between basalt and Redis.
+    Started without save points and without AOF unless args say otherwise."""
+
+    def __init__(self, workdir, args=()):
+        self.workdir = workdir
+        self.args = list(args)
+        self.port = None
+        self.proc = None
+        self.log_path = os.path.join(workdir, "redis-%d.log" % id(self))
+
+    def start(self):
+        for _ in range(10):
+            self.port = free_port()
+            cmd = [REDIS_SERVER_PATH, "--port", str(self.port), "--bind", "127.0.0.1",
+                   "--save", "", "--appendonly", "no", "--daemonize", "no",
+                   "--dir", self.workdir, "--logfile", self.log_path] + self.args
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.STDOUT, cwd=self.workdir)
+            _live_processes.add(self.proc)
+            deadline = time.monotonic() + START_TIMEOUT
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                # Redis answers -LOADING until its dataset is in: wait for the PONG.
+                if self._answers_pong():
+                    return self
+                time.sleep(0.02)
+            exited = self.proc.poll() is not None
+            self.kill()
+            if not exited or "Address already in use" not in self.log():
+                break
+        raise AssertionError("redis-server did not start; log:\n" + self.log()[-4000:])
+
+    def _answers_pong(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def log(self):
+        try:
+            with open(self.log_path, "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def client(self, **kwargs):
+        import redis
+        kwargs.setdefault("socket_timeout", IO_TIMEOUT)
+        return redis.Redis(host="127.0.0.1", port=self.port, **kwargs)
+
+    def stop(self):
+        """SIGTERM (no save points: nothing is written) and wait."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        _live_processes.discard(self.proc)
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        _live_processes.discard(self.proc)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+def read_dataset(port, dbs=range(16), password=None):
+    """Every key of the given databases of a server (basalt or Redis) as
+    {(db, key): (value, pexpiretime)}, pexpiretime -1 when the key has no TTL. String keys only."""
+    import redis
+    out = {}
+    for db in dbs:
+        c = redis.Redis(host="127.0.0.1", port=port, db=db, password=password,
+                        socket_timeout=IO_TIMEOUT)
+        keys = list(c.scan_iter(count=1000))
+        for i in range(0, len(keys), 1000):
+            chunk = keys[i:i + 1000]
+            pipe = c.pipeline(transaction=False)
+            for k in chunk:
+                pipe.get(k)
+                pipe.execute_command("PEXPIRETIME", k)
+            replies = pipe.execute()
+            for j, k in enumerate(chunk):
+                value, deadline = replies[2 * j], replies[2 * j + 1]
+                if value is not None:  # expired between SCAN and GET
+                    out[(db, k)] = (value, deadline)
+        c.close()
+    return out
+
+
+def run_server_until_exit(args, timeout=START_TIMEOUT):
+    """Runs basalt-server with args (which should pick port 0 and a --dir) until it exits by
+    itself; returns (exit code, output). Fails, killing it, when it is still running after
+    timeout: used for starts that must be refused."""
+    proc = subprocess.Popen([SERVER_PATH, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    _live_processes.add(proc)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        raise AssertionError(f"basalt-server still running after {timeout}s; output:\n" +
+                             out.decode(errors="replace")[-4000:])
+    finally:
+        _live_processes.discard(proc)
+    return proc.returncode, out.decode(errors="replace")
 
 
 def main():

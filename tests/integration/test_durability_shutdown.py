@@ -1,0 +1,131 @@
+"""Shutdown and persistence: SIGTERM saves when save points are set, SHUTDOWN NOSAVE does not,
+SHUTDOWN SAVE saves even without save points, and the AOF holds every acknowledged write after
+a SIGTERM whatever the fsync policy."""
+
+import os
+import shutil
+import signal
+import tempfile
+
+import basalt_testlib as lib
+
+KEYS = 5000
+
+
+def fill(server, prefix="k", count=KEYS):
+    c = server.client()
+    for start in range(0, count, 1000):
+        c.mset({f"{prefix}:{i}": f"v{i}" for i in range(start, min(count, start + 1000))})
+    c.set(f"{prefix}:ttl", "x", px=3600 * 1000)
+    return lib.read_dataset(server.port, [0])
+
+
+class ShutdownPersistenceTest(lib.unittest.TestCase):
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="basalt-it-shutdown-")
+        self.addCleanup(shutil.rmtree, self.workdir, True)
+        self.dump = os.path.join(self.workdir, "dump.rdb")
+
+    def start(self, args, log_name="server.log"):
+        return lib.ServerProcess(args, workdir=self.workdir, log_name=log_name).start()
+
+    def reload(self, args=(), log_name="server-2.log"):
+        """The dataset a fresh server finds in the directory."""
+        server = self.start(list(args), log_name)
+        try:
+            data = lib.read_dataset(server.port, [0])
+            server.stop_and_check()
+            return data
+        finally:
+            server.kill()
+
+    def shutdown_command(self, server, *args):
+        """SHUTDOWN [args]: the connection closes without a reply and the process exits 0."""
+        with server.raw() as c:
+            c.send(lib.encode_command("SHUTDOWN", *args))
+            self.assertEqual(c.read_until_closed(), b"")
+        self.assertEqual(server.wait_exit(), 0, server.log_tail())
+
+    def test_sigterm_with_save_points_saves_the_dataset(self):
+        server = self.start(["--save", "3600", "1"])
+        try:
+            expected = fill(server)
+            server.signal(signal.SIGTERM)
+            self.assertEqual(server.wait_exit(), 0, server.log_tail())
+            self.assertIn("Saving the final RDB snapshot before exiting.", server.log())
+            self.assertTrue(os.path.exists(self.dump))
+            self.assertEqual(self.reload(), expected)
+        finally:
+            server.kill()
+
+    def test_sigterm_without_save_points_does_not_save(self):
+        server = self.start([])
+        try:
+            fill(server)
+            server.signal(signal.SIGTERM)
+            self.assertEqual(server.wait_exit(), 0, server.log_tail())
+            self.assertFalse(os.path.exists(self.dump))
+        finally:
+            server.kill()
+
+    def test_shutdown_nosave_does_not_save_despite_save_points(self):
+        server = self.start(["--save", "3600", "1"])
+        try:
+            fill(server)
+            self.shutdown_command(server, "NOSAVE")
+            self.assertFalse(os.path.exists(self.dump))
+        finally:
+            server.kill()
+
+    def test_shutdown_save_saves_without_save_points(self):
+        server = self.start([])
+        try:
+            expected = fill(server)
+            self.shutdown_command(server, "SAVE")
+            self.assertEqual(self.reload(), expected)
+        finally:
+            server.kill()
+
+    def test_plain_shutdown_saves_only_with_save_points(self):
+        server = self.start(["--save", "3600", "1"])
+        try:
+            expected = fill(server)
+            self.shutdown_command(server)
+            self.assertEqual(self.reload(), expected)
+        finally:
+            server.kill()
+        os.unlink(self.dump)
+        server = self.start([], "server-3.log")
+        try:
+            fill(server)
+            self.shutdown_command(server)
+            self.assertFalse(os.path.exists(self.dump))
+        finally:
+            server.kill()
+
+    def test_sigterm_leaves_every_acknowledged_write_in_the_aof(self):
+        for run, policy in enumerate(("everysec", "no")):
+            with self.subTest(policy):
+                args = ["--appendonly", "yes", "--appendfsync", policy]
+                server = self.start(args, f"server-{policy}.log")
+                try:
+                    with server.raw() as c:
+                        # A pipelined burst, SIGTERM right after the last reply.
+                        batch = b"".join(lib.encode_command("SET", f"{policy}:{i}", i)
+                                         for i in range(KEYS))
+                        sender = lib.run_in_thread(c.send, batch)
+                        for _ in range(KEYS):
+                            self.assertEqual(c.read_reply(), b"+OK\r\n")
+                        sender.join()
+                        server.signal(signal.SIGTERM)
+                    self.assertEqual(server.wait_exit(), 0, server.log_tail())
+                    data = self.reload(args, f"server-{policy}-2.log")
+                    for i in range(KEYS):
+                        self.assertEqual(data.get((0, f"{policy}:{i}".encode()), (None,))[0],
+                                         str(i).encode())
+                finally:
+                    server.kill()
+
+
+if __name__ == "__main__":
+    lib.main()

@@ -1,0 +1,143 @@
+"""BGSAVE is a point-in-time snapshot: writes made while the forkless snapshot runs (overwrites,
+deletes, expiries, new keys, FLUSHDB, SWAPDB) do not leak into it. The dump is checked by the
+real redis-server 7.0.15 and by basalt itself, key by key with values and expiry deadlines."""
+
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+
+import basalt_testlib as lib
+
+KEYS = 40000          # database 0; every 5th key has a TTL
+FLUSHED_KEYS = 3000   # database 1, emptied by FLUSHDB during the snapshot
+SWAP_A, SWAP_B = 2000, 1000  # databases 2 and 3, swapped during the snapshot
+BATCH = 500  # commands per pipelined write while filling
+
+
+def value(i):
+    return f"v1:{i}:" + "x" * (i % 50)
+
+
+class PointInTimeTest(lib.unittest.TestCase):
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="basalt-it-snapshot-")
+        seed = int(os.environ.get("BASALT_TEST_SEED", random.randrange(1 << 30)))
+        self.rng = random.Random(seed)
+        print(f"\n  seed {seed} (set BASALT_TEST_SEED to repeat), dir {self.workdir}",
+              file=sys.stderr)
+
+    def fill(self, server):
+        """Writes the state the snapshot must hold and returns it as read_dataset would."""
+        expected = {}
+        deadline_base = int(time.time() * 1000) + 3600 * 1000
+        with server.raw() as c:
+            for start in range(0, KEYS, BATCH):
+                cmds = []
+                for i in range(start, min(KEYS, start + BATCH)):
+                    key, v = f"pit:{i}", value(i)
+                    if i % 5 == 0:
+                        cmds.append(lib.encode_command("SET", key, v, "PXAT", deadline_base + i))
+                        expected[(0, key.encode())] = (v.encode(), deadline_base + i)
+                    else:
+                        cmds.append(lib.encode_command("SET", key, v))
+                        expected[(0, key.encode())] = (v.encode(), -1)
+                c.send(b"".join(cmds))
+                for _ in cmds:
+                    self.assertEqual(c.read_reply(), b"+OK\r\n")
+            for db, prefix, count in ((1, "flushed", FLUSHED_KEYS), (2, "a", SWAP_A),
+                                      (3, "b", SWAP_B)):
+                self.assertEqual(c.command("SELECT", db), b"+OK\r\n")
+                pairs = []
+                for i in range(count):
+                    pairs += [f"{prefix}:{i}", f"{prefix}{i}"]
+                    expected[(db, f"{prefix}:{i}".encode())] = (f"{prefix}{i}".encode(), -1)
+                self.assertEqual(c.command("MSET", *pairs), b"+OK\r\n")
+        return expected
+
+    def mutations(self):
+        """Commands that change every key of the snapshot, in random order."""
+        order = list(range(KEYS))
+        self.rng.shuffle(order)
+        batch = [("SELECT", 1), ("FLUSHDB",), ("SWAPDB", 2, 3), ("SELECT", 0)]
+        for n, i in enumerate(order):
+            key = f"pit:{i}"
+            op = n % 6
+            if op == 0:
+                batch.append(("SET", key, "v2"))
+            elif op == 1:
+                batch.append(("DEL", key))
+            elif op == 2:
+                batch.append(("PEXPIRE", key, 1))  # gone at once
+            elif op == 3:
+                batch.append(("SET", key, "v2-ttl", "EX", 100))
+            elif op == 4:
+                batch.append(("APPEND", key, "-more"))
+            else:
+                batch.append(("PERSIST", key))
+                batch.append(("SET", f"new:{i}", "added"))
+        return batch + [("FLUSHALL",)]
+
+    def test_bgsave_holds_the_state_at_its_start(self):
+        server = lib.ServerProcess(workdir=self.workdir).start()
+        try:
+            expected = self.fill(server)
+            self.assertEqual(len(expected), KEYS + FLUSHED_KEYS + SWAP_A + SWAP_B)
+            commands = self.mutations()
+            with server.raw() as c, server.raw() as observer:
+                # BGSAVE and every mutation in one stream: the server runs the first read's
+                # worth before the snapshot's first slice, and the rest between its slices.
+                stream = lib.encode_command("BGSAVE") + b"".join(
+                    lib.encode_command(*cmd) for cmd in commands)
+                sender = lib.run_in_thread(c.send, stream)
+                self.assertEqual(c.read_reply(), b"+Background saving started\r\n")
+                seen_running = 0
+                for n, cmd in enumerate(commands):
+                    self.assertFalse(c.read_reply().startswith(b"-"), cmd)
+                    if n % 2000 == 0 and b"rdb_bgsave_in_progress:1" in observer.command(
+                            "INFO", "persistence"):
+                        seen_running += 1
+                sender.join()
+            print(f"  {len(commands)} writes after BGSAVE; the snapshot was still running at "
+                  f"{seen_running} of {len(commands) // 2000 + 1} checks", file=sys.stderr)
+
+            def saved():
+                info = server.client().info("persistence")
+                return info["rdb_bgsave_in_progress"] == 0 and info["rdb_saves"] >= 1
+            lib.wait_until(saved, what="BGSAVE to finish")
+            info = server.client().info("persistence")
+            self.assertEqual(info["rdb_last_bgsave_status"], "ok")
+            self.assertEqual(server.client().dbsize(), 0)  # the mutations ended with FLUSHALL
+            server.stop_and_check()
+        finally:
+            server.kill()
+
+        # The real Redis reads the dump as the state at BGSAVE.
+        redis_dir = tempfile.mkdtemp(prefix="basalt-it-snapshot-redis-")
+        shutil.copy(os.path.join(self.workdir, "dump.rdb"), redis_dir)
+        with lib.RedisProcess(redis_dir, ["--dbfilename", "dump.rdb"]) as redis:
+            self.assertDatasetEqual(lib.read_dataset(redis.port, range(4)), expected)
+        shutil.rmtree(redis_dir)
+
+        # So does basalt.
+        server = lib.ServerProcess(workdir=self.workdir, log_name="server-2.log").start()
+        try:
+            self.assertDatasetEqual(lib.read_dataset(server.port, range(4)), expected)
+            server.stop_and_check()
+        finally:
+            server.kill()
+        shutil.rmtree(self.workdir)
+
+    def assertDatasetEqual(self, actual, expected):
+        missing = [k for k in expected if k not in actual]
+        extra = [k for k in actual if k not in expected]
+        wrong = [(k, actual[k], expected[k]) for k in expected
+                 if k in actual and actual[k] != expected[k]]
+        self.assertEqual((missing[:5], extra[:5], wrong[:5]), ([], [], []),
+                         f"{len(missing)} missing, {len(extra)} extra, {len(wrong)} different")
+
+
+if __name__ == "__main__":
+    lib.main()
