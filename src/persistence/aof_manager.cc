@@ -56,6 +56,9 @@ Status AofManager::Open(const config::Settings& s) {
     auto parsed = AofManifest::Parse(text);
     if (!parsed.ok()) return parsed.status();
     manifest_ = std::move(parsed.value());
+    // Left listed by a crash after a rewrite committed (or by Redis): deleted now, as Redis
+    // does at start.
+    DeleteHistory(s);
   }
   if (manifest_.incrs.empty()) {
     // A fresh AOF (or a base alone): start an incr file and record it before any write.
@@ -88,6 +91,23 @@ Status AofManager::Close() {
   Status st = writer_->Stop();
   writer_.reset();
   return st;
+}
+
+void AofManager::DeleteHistory(const config::Settings& s) {
+  if (manifest_.history.empty()) return;
+  // The dataset does not depend on these files: a failure to delete only leaves litter.
+  for (const AofFileInfo& f : manifest_.history) {
+    if (Status st = file::RemoveFile(file::JoinPath(DirectoryPath(s), f.name)); !st.ok()) {
+      spdlog::warn("Could not remove old AOF file: {}", st.message());
+    }
+  }
+  AofManifest next = manifest_;
+  next.history.clear();
+  if (Status st = PersistManifest(s, next); !st.ok()) {
+    spdlog::warn("Could not drop the history from the AOF manifest: {}", st.message());
+    return;
+  }
+  manifest_ = std::move(next);
 }
 
 int64_t AofManager::current_size() const {
@@ -125,7 +145,6 @@ Status AofManager::BeginRewrite(const config::Settings& s, std::string* temp_pat
 }
 
 Status AofManager::CommitRewrite(const config::Settings& s, const std::string& base_path) {
-  const std::string dir = DirectoryPath(s);
   AofManifest next;
   next.base = AofFileInfo{base_path.substr(base_path.find_last_of('/') + 1),
                           manifest_.NextBaseSeq(), AofFileInfo::Type::kBase};
@@ -139,15 +158,13 @@ Status AofManager::CommitRewrite(const config::Settings& s, const std::string& b
     }
   }
   for (const AofFileInfo& f : manifest_.history) replaced.push_back(f);
+  // The replaced files stay listed, as history, until they are deleted: a crash before the
+  // deletion must not leave files that nothing would ever delete.
+  next.history = std::move(replaced);
   rewrite_incr_seq_ = 0;
   if (Status st = PersistManifest(s, next); !st.ok()) return st;
   manifest_ = std::move(next);
-  // The manifest no longer names them: deleting is cleanup, a failure only leaves litter.
-  for (const AofFileInfo& f : replaced) {
-    if (Status st = file::RemoveFile(file::JoinPath(dir, f.name)); !st.ok()) {
-      spdlog::warn("Could not remove old AOF file: {}", st.message());
-    }
-  }
+  DeleteHistory(s);
   auto size = file::FileSize(base_path);
   base_size_ = size.ok() ? *size : 0;
   incr_size_at_open_ = 0;  // the only incr file left is the writer's current one

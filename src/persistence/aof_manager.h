@@ -6,7 +6,9 @@
 //      writer switches to it. From here on, writes land in the new incr file.
 //   2. The snapshot of the keyspace as of step 1 is written to a temp file (SnapshotJob).
 //   3. CommitRewrite: the temp file becomes the new base; the manifest is replaced by
-//      {new base, new incr}, and the old base and incr files are deleted afterwards.
+//      {new base, new incr, old files as history}; the old files are deleted, then the
+//      manifest is persisted once more without them (a crash in between leaves them listed as
+//      history, and Open deletes them).
 // If 2 fails or the process dies, the manifest of step 1 (old base, old incrs, new incr) is
 // still complete: nothing acknowledged is lost, nothing is applied twice.
 #pragma once
@@ -58,6 +60,8 @@ class AofManager {
 
  private:
   Status PersistManifest(const config::Settings& s, const AofManifest& m);
+  // Deletes the manifest's history files, then persists the manifest without them.
+  void DeleteHistory(const config::Settings& s);
   int64_t ComputeFilesSize(const config::Settings& s) const;
 
   std::function<void(uint64_t)> on_durable_;
