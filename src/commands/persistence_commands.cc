@@ -24,8 +24,9 @@ void Save(CommandContext& ctx) {
 
 void BgSave(CommandContext& ctx) {
   bool schedule = false;
-  if (ctx.argc() == 2) {
-    if (!IsOption(ctx.arg(1), "schedule")) {
+  if (ctx.argc() > 1) {
+    // Only "BGSAVE SCHEDULE": anything else, extra arguments included, is a syntax error.
+    if (ctx.argc() != 2 || !IsOption(ctx.arg(1), "schedule")) {
       ctx.reply.Error(err::kSyntax);
       return;
     }
