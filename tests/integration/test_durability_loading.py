@@ -8,7 +8,6 @@ sees -LOADING; the test still accepts the full data instead in a minority of run
 import os
 import re
 import shutil
-import struct
 import sys
 import tempfile
 import time
@@ -21,30 +20,13 @@ AOF_KEYS = 200000
 LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
 
 
-def rdb_length(n):
-    if n < 64:
-        return bytes([n])
-    if n < 16384:
-        return bytes([0x40 | (n >> 8), n & 0xFF])
-    return b"\x80" + struct.pack(">I", n)
-
-
-def rdb_string(b):
-    return rdb_length(len(b)) + b
-
-
 def write_rdb(path):
-    """An RDB v10 file of string keys, every EXPIRED_EVERY-th already expired; zero checksum
-    (not verified, as for rdbchecksum no). Written directly: faster than filling a server."""
+    """RDB_KEYS string keys, every EXPIRED_EVERY-th with a deadline in the past."""
     past = int(time.time() * 1000) - 60000
-    out = [b"REDIS0010", b"\xfe\x00"]
-    for i in range(RDB_KEYS):
-        if i % EXPIRED_EVERY == 0:
-            out.append(b"\xfc" + struct.pack("<Q", past))
-        out.append(b"\x00" + rdb_string(b"key:%d" % i) + rdb_string(b"value:%d" % i))
-    out.append(b"\xff" + b"\0" * 8)
+    entries = ((b"key:%d" % i, b"value:%d" % i, past if i % EXPIRED_EVERY == 0 else None)
+               for i in range(RDB_KEYS))
     with open(path, "wb") as f:
-        f.write(b"".join(out))
+        f.write(lib.rdb_string_file(entries))
 
 
 def write_aof(workdir):

@@ -4,6 +4,7 @@ server never serves a partially loaded dataset."""
 
 import os
 import shutil
+import sys
 import tempfile
 
 import basalt_testlib as lib
@@ -176,6 +177,39 @@ class RecoveryTest(lib.unittest.TestCase):
         self.assertIn(os.path.join(workdir, "dump.rdb"), output)
         self.assertIn("'mylist'", output)
         self.assertIn("type list", output)
+
+    def test_a_load_that_fails_late_never_serves_the_keys_before_the_damage(self):
+        # A big RDB cut off near its end: for the whole (long) load, clients get -LOADING;
+        # then the server exits. Nobody ever reads the keys loaded before the damage.
+        workdir = tempfile.mkdtemp(prefix="basalt-it-recovery-late-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        data = lib.rdb_string_file((b"key:%d" % i, b"value:%d" % i, None)
+                                   for i in range(300000))
+        with open(os.path.join(workdir, "dump.rdb"), "wb") as f:
+            f.write(data[:len(data) * 9 // 10])
+        server = lib.ServerProcess(workdir=workdir)
+        replies = set()
+        try:
+            try:
+                server.start(accept_loading=True)
+            except AssertionError:
+                pass  # exited before answering at all: nothing was served either
+            else:
+                try:
+                    with server.raw() as c:
+                        while True:
+                            replies.add(c.command("GET", "key:1"))
+                            replies.add(c.command("DBSIZE"))
+                except (ConnectionError, OSError):
+                    pass  # the server exited
+            self.assertNotEqual(server.wait_exit(), 0)
+            self.assertIn("Fatal error loading the DB", server.log())
+            self.assertIn("dump.rdb", server.log())
+            self.assertLessEqual(replies, {b"-LOADING Redis is loading the dataset in memory\r\n"})
+            print(f"\n  replies seen while the doomed load ran: {replies or 'none'}",
+                  file=sys.stderr)
+        finally:
+            server.kill()
 
     # -- manifest housekeeping -------------------------------------------------------------
 
