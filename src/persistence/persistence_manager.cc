@@ -379,6 +379,12 @@ Status PersistenceManager::Shutdown(bool force_save, bool nosave) {
   if (snapshotter_.active()) snapshotter_.Step(-1);
   events_.set_observer(nullptr);
   Status result = Status::Ok();
+  if (context_.loading && !nosave) {
+    // The live keyspace is still empty (the loader fills its own): saving it would replace
+    // the very files being loaded with nothing. Redis 7.0 skips the save here too.
+    spdlog::warn("Shutting down while loading the dataset: not saving.");
+    nosave = true;
+  }
   if (!nosave && (force_save || !settings().save.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
     if (std::string err = Save(); !err.empty()) {

@@ -5,6 +5,7 @@ a SIGTERM whatever the fsync policy."""
 import os
 import shutil
 import signal
+import sys
 import tempfile
 
 import basalt_testlib as lib
@@ -102,6 +103,38 @@ class ShutdownPersistenceTest(lib.unittest.TestCase):
             self.assertFalse(os.path.exists(self.dump))
         finally:
             server.kill()
+
+    def check_shutdown_during_loading_keeps_the_dump(self, stop):
+        """Starts on a big dump.rdb with save points, stops the server with stop(server) while
+        it is (most likely) still loading, and checks the dump still holds every key: the
+        empty keyspace of a server still loading must never be saved over it (Redis 7.0 does
+        not save when shut down during loading)."""
+        keys = 400000
+        with open(self.dump, "wb") as f:
+            f.write(lib.rdb_string_file((b"key:%d" % i, b"v", None) for i in range(keys)))
+        server = lib.ServerProcess(["--save", "3600", "1"], workdir=self.workdir)
+        server.start(accept_loading=True)
+        try:
+            with server.raw() as c:
+                loading = c.command("GET", "key:1").startswith(b"-LOADING")
+            stop(server)
+            self.assertEqual(server.wait_exit(), 0, server.log_tail())
+            print(f"\n  stopped {'while' if loading else 'after'} loading", file=sys.stderr)
+            server = self.start([], "server-2.log")
+            self.assertEqual(server.client().dbsize(), keys)
+            server.stop_and_check()
+        finally:
+            server.kill()
+
+    def test_sigterm_during_loading_does_not_save_over_the_dump(self):
+        self.check_shutdown_during_loading_keeps_the_dump(lambda s: s.signal(signal.SIGTERM))
+
+    def test_shutdown_save_during_loading_does_not_save_over_the_dump(self):
+        def shutdown_save(server):
+            with server.raw() as c:
+                c.send(lib.encode_command("SHUTDOWN", "SAVE"))
+                c.read_until_closed()
+        self.check_shutdown_during_loading_keeps_the_dump(shutdown_save)
 
     def test_sigterm_leaves_every_acknowledged_write_in_the_aof(self):
         for run, policy in enumerate(("everysec", "no")):
