@@ -187,6 +187,39 @@ class InteropTest(lib.unittest.TestCase):
         finally:
             server.kill()
 
+    def test_basalt_loads_redis_aof_with_transactions(self):
+        # Redis 7.0 logs MULTI ... EXEC around a transaction, and around a write command
+        # together with the DEL of the expired key it touched (lazy expiry; active expiry is
+        # turned off here so that this happens every time).
+        workdir = tempfile.mkdtemp(prefix="basalt-it-interop-multi-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        with lib.RedisProcess(workdir, ["--appendonly", "yes", "--enable-debug-command",
+                                        "yes"]) as redis:
+            c = redis.client()
+            wait_rewrite_done(c)
+            c.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+            deadline = int(time.time() * 1000) + 50
+            for k in ("lazy:set", "lazy:incr", "lazy:append"):
+                c.set(k, "5", pxat=deadline)
+            c.set("kept", "k")
+            lib.wait_until(lambda: time.time() * 1000 > deadline + 20, what="the deadline")
+            c.set("lazy:set", "new")
+            c.incr("lazy:incr")
+            c.append("lazy:append", "tail")
+            pipe = c.pipeline(transaction=True)
+            pipe.set("tx:a", "1").incr("tx:n").delete("kept").execute()
+            expected = lib.read_dataset(redis.port, DBS)
+        aof_dir = os.path.join(workdir, "appendonlydir")
+        with open(os.path.join(aof_dir, "appendonly.aof.1.incr.aof"), "rb") as f:
+            self.assertEqual(f.read().count(b"MULTI"), 4)
+        self.assertEqual(expected[(0, b"lazy:incr")], (b"1", -1))
+        server = lib.ServerProcess(["--appendonly", "yes"], workdir=workdir).start()
+        try:
+            self.assertDatasetEqual(lib.read_dataset(server.port, DBS), expected)
+            server.stop_and_check()
+        finally:
+            server.kill()
+
     def test_redis_loads_basalt_files_with_rdb_preamble(self):
         self.check_basalt_files_in_redis("yes")
 

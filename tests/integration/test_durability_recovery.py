@@ -118,6 +118,42 @@ class RecoveryTest(lib.unittest.TestCase):
         self.assertIn("unexpected end of file", output)
         self.assertEqual(os.path.getsize(path), size, "a refused start changed the file")
 
+    def test_transaction_without_exec_at_the_end_is_reverted(self):
+        # A crash after MULTI and some of its commands (as Redis logs them): none of them is
+        # applied, and the file is cut back to where MULTI began, as Redis does.
+        tail = (lib.encode_command("MULTI") + lib.encode_command("SET", "tx:a", "1") +
+                lib.encode_command("DEL", "key:0"))
+        complete = (lib.encode_command("MULTI") + lib.encode_command("SET", "tx:done", "1") +
+                    lib.encode_command("EXEC"))
+        for torn in (b"", lib.encode_command("EXEC")[:-3]):
+            with self.subTest(torn=torn):
+                workdir = self.copy(self.template)
+                path = incr_path(workdir)
+                with open(path, "ab") as f:
+                    f.write(complete + tail + torn)
+                start = len(self.incr_bytes) + len(complete)
+                server = lib.ServerProcess(["--appendonly", "yes"], workdir=workdir).start()
+                try:
+                    self.assertIn(f"truncated at offset {start}", server.log())
+                    c = server.client()
+                    self.assertEqual(c.get("tx:done"), b"1")
+                    self.assertIsNone(c.get("tx:a"))
+                    self.assertEqual(c.get("key:0"), b"value:0")
+                    self.assertEqual(os.path.getsize(path), start)
+                    server.stop_and_check()
+                finally:
+                    server.kill()
+                # Refused (and left alone) with aof-load-truncated no.
+                workdir = self.copy(self.template)
+                path = incr_path(workdir)
+                with open(path, "ab") as f:
+                    f.write(complete + tail + torn)
+                output = refuse_start(workdir, "--appendonly", "yes", "--aof-load-truncated",
+                                      "no")
+                self.assertIn(path, output)
+                self.assertEqual(os.path.getsize(path),
+                                 len(self.incr_bytes) + len(complete + tail + torn))
+
     # -- corruption ------------------------------------------------------------------------
 
     def test_malformed_command_in_the_middle_of_the_aof_is_refused(self):
