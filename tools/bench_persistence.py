@@ -1,0 +1,856 @@
+#!/usr/bin/env python3
+"""Persistence benchmark: basalt against redis-server on this machine, ratios in one run.
+
+Starts redis-server and basalt (--basalt, default build/basalt-server) in fresh temp dirs on
+free loopback ports and, for --rounds rounds, alternates which of the two goes first in every
+test (so neither always runs on a warmer machine). Tests:
+
+  save   1M keys (--keys; 11-byte keys "key:0000000", 10-byte values, loaded with
+         redis-cli --pipe): time of SAVE (client round trip), then of BGSAVE until INFO says
+         rdb_bgsave_in_progress:0 (and, from the servers' own logs, from "started" to the end
+         of the write: Redis's parent only notices its child's exit in its cron, up to 1/hz
+         later).
+  load   the server is stopped and restarted on its dump.rdb; boot time = from exec until a
+         GET is answered with data instead of -LOADING; also the load time the server logs.
+  aof    appendonly yes with appendfsync always and everysec, fresh dirs:
+         redis-benchmark -c 50 -t set -r 100000 -n N --csv; ops/s. Both servers run side by
+         side and take turns in --aof-slices short runs, since a shared disk's fsync latency
+         drifts a lot within seconds. An fdatasync latency probe of the temp dir's disk is
+         printed first ("always" is bound by fsync latency).
+  bgsave 1M keys "key:000000xxxxxx" (16 bytes; the key space redis-benchmark -r 1000000
+         overwrites, so the dataset stays 1M keys) with 10-byte values; a write load
+         (redis-benchmark -c 50 -t set -r 1000000 -d 10) runs, then BGSAVE. Every ~20 ms the
+         tool samples VmRSS of the server and of its children (Redis forks a child for the
+         save) and Pss from /proc/<pid>/smaps_rollup. Copy-on-write pages shared by parent and
+         child are counted twice in an RSS sum; the Pss sum is the fair total. Steady state is
+         the median RSS under the same load before BGSAVE. A probe process sends PING and GET
+         alternately in a tight loop on its own connection and records every round trip; the
+         slowest and p99.9 within the snapshot window are "the slowest command". The writers'
+         own latency (redis-benchmark --csv: p99, max over their whole run) is shown too.
+
+A summary table at the end has the median of the rounds, the ratios basalt/redis and whether
+each goal is met (save and boot load <= 0.5x Redis's time; appendfsync always >= 2x Redis's
+throughput; peak RSS during BGSAVE under writes <= 1.1x steady state; slowest command during
+the snapshot <= 10 ms).
+
+Builds nothing; stdlib only; needs redis-server, redis-benchmark and redis-cli. The machine
+should be otherwise idle (the tool prints the load average). Example:
+
+  python3 tools/bench_persistence.py --basalt build/basalt-server --rounds 3
+  python3 tools/bench_persistence.py --tests save,load --keys 200000 --rounds 1
+
+Options: --tests save,load,aof,bgsave (any subset); --keys; --aof-always-requests,
+--aof-everysec-requests, --aof-keyspace, --aof-slices; --bgsave-keys; --sample-ms; --tmpdir (the disk
+under test); --pin (servers on --server-cpus, clients on --client-cpus; note that a pinned
+Redis's fork child then shares the server's CPU); --keep (leave temp dirs for inspection);
+--wait-load L (before each round wait, up to --wait-max seconds, for a 1-minute load average
+below L).
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ALL_TESTS = ("save", "load", "aof", "bgsave")
+GOAL_SAVE_RATIO = 0.5
+GOAL_LOAD_RATIO = 0.5
+GOAL_ALWAYS_RATIO = 2.0
+GOAL_PEAK_RSS = 1.1
+GOAL_SLOWEST_MS = 10.0
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--basalt", default=os.path.join(REPO_ROOT, "build", "basalt-server"))
+    p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
+    p.add_argument("--redis-benchmark",
+                   default=shutil.which("redis-benchmark") or "redis-benchmark")
+    p.add_argument("--redis-cli", default=shutil.which("redis-cli") or "redis-cli")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--tests", default=",".join(ALL_TESTS),
+                   help="comma-separated subset of " + ",".join(ALL_TESTS))
+    p.add_argument("--keys", type=int, default=1_000_000, help="keys for save/load")
+    p.add_argument("--bgsave-keys", type=int, default=1_000_000,
+                   help="keys for the BGSAVE-under-writes test (also redis-benchmark -r)")
+    p.add_argument("--aof-always-requests", type=int, default=100_000)
+    p.add_argument("--aof-everysec-requests", type=int, default=300_000)
+    p.add_argument("--aof-keyspace", type=int, default=100_000, help="redis-benchmark -r")
+    p.add_argument("--aof-slices", type=int, default=4,
+                   help="the AOF runs alternate between the servers in this many slices")
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--sample-ms", type=float, default=20.0, help="RSS sampling period")
+    p.add_argument("--steady-seconds", type=float, default=2.0,
+                   help="write load before BGSAVE that defines the steady state")
+    p.add_argument("--probe-interval-us", type=int, default=0,
+                   help="pause between probe round trips (0: tight loop)")
+    p.add_argument("--tmpdir", default=None, help="where the servers' dirs go (default: $TMPDIR)")
+    p.add_argument("--pin", action="store_true",
+                   help="servers under taskset --server-cpus, clients under --client-cpus")
+    p.add_argument("--server-cpus", default="0")
+    p.add_argument("--client-cpus", default="1")
+    p.add_argument("--keep", action="store_true", help="keep the servers' temp dirs")
+    p.add_argument("--wait-load", type=float, default=0.0,
+                   help="before each round, wait (up to --wait-max s) until the 1-minute load "
+                        "average is below this (0: don't wait)")
+    p.add_argument("--wait-max", type=float, default=600.0)
+    p.add_argument("--probe", type=int, help=argparse.SUPPRESS)  # internal: probe process
+    p.add_argument("--probe-key", default="key:000000000001", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.tests = [t.strip() for t in args.tests.split(",") if t.strip()]
+    for t in args.tests:
+        if t not in ALL_TESTS:
+            p.error(f"unknown test {t!r}")
+    return args
+
+
+def say(text=""):
+    print(text, flush=True)
+
+
+def pinned(cmd, cpus, args):
+    if args.pin and shutil.which("taskset"):
+        return ["taskset", "-c", cpus] + cmd
+    return cmd
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(sorted_values, q):
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, int(round(q / 100.0 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+# ---------------------------------------------------------------------------------------------
+# RESP over a raw socket
+
+
+class Conn:
+    """A minimal blocking RESP client (enough for the replies this tool reads)."""
+
+    def __init__(self, port, timeout=120.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def _fill(self):
+        data = self.sock.recv(1 << 16)
+        if not data:
+            raise ConnectionError("server closed the connection")
+        self.buf += data
+
+    def _line(self):
+        while True:
+            i = self.buf.find(b"\r\n")
+            if i >= 0:
+                line, self.buf = self.buf[:i], self.buf[i + 2:]
+                return line
+            self._fill()
+
+    def read_reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind in (b"+", b"-", b":"):
+            return line
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            while len(self.buf) < n + 2:
+                self._fill()
+            data, self.buf = self.buf[:n], self.buf[n + 2:]
+            return data
+        if kind == b"*":
+            return [self.read_reply() for _ in range(int(rest))]
+        raise ValueError(f"unexpected reply {line[:80]!r}")
+
+    def call(self, *argv):
+        out = [b"*%d\r\n" % len(argv)]
+        for a in argv:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        self.sock.sendall(b"".join(out))
+        return self.read_reply()
+
+
+def info_fields(conn, section):
+    text = conn.call("INFO", section).decode()
+    fields = {}
+    for line in text.splitlines():
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            fields[k] = v
+    return fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers
+
+
+class Server:
+    """A redis-server or basalt process in its own dir on a free loopback port."""
+
+    def __init__(self, name, binary, args, extra=()):
+        self.name = name
+        self.binary = binary
+        self.args = args
+        self.extra = list(extra)
+        self.dir = tempfile.mkdtemp(prefix=f"benchp-{name}-", dir=args.tmpdir)
+        self.port = free_port()
+        self.proc = None
+        self.log_path = None
+        self.starts = 0
+
+    def start(self, wait=True):
+        """Starts the process; returns the monotonic time of the exec."""
+        self.starts += 1
+        self.log_path = os.path.join(self.dir, f"server-{self.starts}.log")
+        cmd = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+               "--dir", self.dir, "--dbfilename", "dump.rdb"]
+        if "--appendonly" not in self.extra:
+            cmd += ["--appendonly", "no"]
+        cmd += self.extra
+        if self.name == "redis":
+            cmd += ["--daemonize", "no"]
+        log = open(self.log_path, "wb")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(pinned(cmd, self.args.server_cpus, self.args), stdout=log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        if wait:
+            self.wait_data_ready(timeout=60)
+        return t0
+
+    def wait_data_ready(self, timeout):
+        """Polls until a GET is answered with data (not refused, not -LOADING)."""
+        deadline = time.monotonic() + timeout
+        conn = None
+        try:
+            while True:
+                if self.proc.poll() is not None:
+                    sys.exit(f"{self.name} exited during startup; see {self.log_path}")
+                if time.monotonic() > deadline:
+                    sys.exit(f"{self.name} not ready after {timeout}s; see {self.log_path}")
+                try:
+                    if conn is None:
+                        conn = Conn(self.port, timeout=10)
+                    reply = conn.call("GET", "key:0000000")
+                    if not (isinstance(reply, bytes) and reply.startswith(b"-LOADING")):
+                        return time.monotonic()
+                except OSError:
+                    if conn is not None:
+                        conn.close()
+                        conn = None
+                time.sleep(0.001)
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def conn(self):
+        return Conn(self.port)
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def destroy(self):
+        self.stop()
+        if not self.args.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def servers_in_order(args, rnd):
+    pairs = [("redis", args.redis_server), ("basalt", args.basalt)]
+    return pairs if rnd % 2 == 0 else list(reversed(pairs))
+
+
+def wait_aof_idle(server):
+    """Waits until the server is not rewriting its AOF (a fresh AOF starts with a base)."""
+    c = server.conn()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            f = info_fields(c, "persistence")
+            if f.get("aof_rewrite_in_progress", "0") == "0" and \
+                    f.get("aof_rewrite_scheduled", "0") == "0":
+                return
+            time.sleep(0.01)
+        sys.exit(f"{server.name}: AOF rewrite did not finish")
+    finally:
+        c.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def load_stream(keys, key_format):
+    """RESP SET commands; values are 10 bytes ("v000000000")."""
+    template = b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$10\r\nv%09d\r\n"
+    out = []
+    for i in range(keys):
+        k = key_format % i
+        out.append(template % (len(k), k, i))
+    return b"".join(out)
+
+
+def load_keys(args, server, stream, keys):
+    proc = subprocess.run(pinned([args.redis_cli, "-p", str(server.port), "--pipe"],
+                                 args.client_cpus, args),
+                          input=stream, capture_output=True, check=True)
+    summary = proc.stdout.decode().strip().splitlines()[-1]
+    if f"errors: 0, replies: {keys}" not in summary:
+        sys.exit(f"{server.name}: load failed: {summary}")
+    c = server.conn()
+    try:
+        dbsize = c.call("DBSIZE")
+    finally:
+        c.close()
+    if dbsize != b":%d" % keys:
+        sys.exit(f"{server.name}: DBSIZE {dbsize!r} after loading {keys} keys")
+
+
+# ---------------------------------------------------------------------------------------------
+# Logs
+
+LOG_LINE = re.compile(r"^\d+:([A-Z]) (\d+ \w+ \d+ \d+:\d+:\d+\.\d+) \S (.*)$")
+
+
+def log_events(text):
+    """(seconds since epoch-ish, role, message) for each line with a Redis-style timestamp."""
+    events = []
+    for line in text.splitlines():
+        m = LOG_LINE.match(line.strip())
+        if not m:
+            continue
+        stamp = time.strptime(m.group(2).split(".")[0], "%d %b %Y %H:%M:%S")
+        t = time.mktime(stamp) + int(m.group(2).split(".")[1]) / 1000.0
+        events.append((t, m.group(1), m.group(3)))
+    return events
+
+
+def logged_load_seconds(text):
+    m = re.search(r"DB loaded from disk: ([\d.]+) seconds", text)  # redis
+    if m:
+        return float(m.group(1))
+    m = re.search(r"Loaded [^:]*: \d+ keys, .* ([\d.]+) seconds", text)  # basalt
+    return float(m.group(1)) if m else float("nan")
+
+
+def logged_bgsave_seconds(text):
+    """From "Background saving started" to the end of the write, per the server's log (the
+    last BGSAVE in the log)."""
+    start = end = None
+    for t, role, msg in log_events(text):
+        if msg.startswith("Background saving started"):
+            start, end = t, None
+        elif start is not None and end is None:
+            # Redis: the child ("C") logs "DB saved on disk" when its file is complete.
+            if (role == "C" and msg.startswith("DB saved on disk")) or \
+                    msg.startswith("Background saving terminated with success"):
+                end = t
+    return end - start if start is not None and end is not None else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------
+# Test: SAVE / BGSAVE time, boot load time
+
+
+def bgsave_and_wait(conn, poll_s=0.005):
+    """BGSAVE; returns (seconds until rdb_bgsave_in_progress:0, status)."""
+    t0 = time.monotonic()
+    reply = conn.call("BGSAVE")
+    if not (isinstance(reply, bytes) and reply.startswith(b"+")):
+        sys.exit(f"BGSAVE failed: {reply!r}")
+    while True:
+        f = info_fields(conn, "persistence")
+        if f.get("rdb_bgsave_in_progress") == "0":
+            return time.monotonic() - t0, f.get("rdb_last_bgsave_status", "?")
+        time.sleep(poll_s)
+
+
+def test_save_load(args, rnd, results):
+    stream = load_stream(args.keys, b"key:%07d")
+    for name, binary in servers_in_order(args, rnd):
+        server = Server(name, binary, args)
+        try:
+            server.start()
+            load_keys(args, server, stream, args.keys)
+            c = server.conn()
+            try:
+                t0 = time.monotonic()
+                reply = c.call("SAVE")
+                save_s = time.monotonic() - t0
+                if reply != b"+OK":
+                    sys.exit(f"{name}: SAVE replied {reply!r}")
+                bg_s, status = bgsave_and_wait(c)
+            finally:
+                c.close()
+            bg_log_s = logged_bgsave_seconds(server.log_text())
+            rdb_bytes = os.path.getsize(os.path.join(server.dir, "dump.rdb"))
+            results.setdefault((name, "save_s"), []).append(save_s)
+            results.setdefault((name, "bgsave_s"), []).append(bg_s)
+            results.setdefault((name, "bgsave_log_s"), []).append(bg_log_s)
+            say(f"round {rnd + 1}  {name:<6}  SAVE {save_s * 1000:8.1f} ms   BGSAVE "
+                f"{bg_s * 1000:8.1f} ms (log: {bg_log_s * 1000:7.1f} ms, {status})   "
+                f"dump.rdb {rdb_bytes:,} bytes")
+            if "load" in args.tests:
+                server.stop()
+                t0 = server.start(wait=False)
+                ready = server.wait_data_ready(timeout=120)
+                boot_s = ready - t0
+                c = server.conn()
+                try:
+                    dbsize = c.call("DBSIZE")
+                finally:
+                    c.close()
+                if dbsize != b":%d" % args.keys:
+                    sys.exit(f"{name}: DBSIZE {dbsize!r} after the restart")
+                logged = logged_load_seconds(server.log_text())
+                results.setdefault((name, "boot_s"), []).append(boot_s)
+                results.setdefault((name, "load_log_s"), []).append(logged)
+                say(f"round {rnd + 1}  {name:<6}  boot load {boot_s * 1000:8.1f} ms "
+                    f"(logged load time {logged * 1000:7.1f} ms)   DBSIZE {dbsize.decode()[1:]}")
+        finally:
+            server.destroy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Test: appendfsync always / everysec throughput
+
+
+def fsync_probe(directory, count=100):
+    fd, path = tempfile.mkstemp(dir=directory, prefix="fsync-probe-")
+    try:
+        block = b"x" * 4096
+        lat = []
+        for _ in range(count):
+            os.write(fd, block)
+            t0 = time.perf_counter()
+            os.fdatasync(fd)
+            lat.append(time.perf_counter() - t0)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    lat.sort()
+    return median(lat), percentile(lat, 99), lat[-1]
+
+
+def run_redis_benchmark(args, port, requests, keyspace, tests="set", data_size=3, wait=True):
+    cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(port), "-c", str(args.clients),
+           "-n", str(requests), "-t", tests, "-r", str(keyspace), "-d", str(data_size), "--csv"]
+    proc = subprocess.Popen(pinned(cmd, args.client_cpus, args), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    return benchmark_result(proc) if wait else proc
+
+
+def benchmark_result(proc):
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        sys.exit(f"redis-benchmark failed: {err.strip()}")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    if not rows:
+        sys.exit(f"redis-benchmark printed no results: {out!r} {err!r}")
+    row = rows[0]
+    return {k: float(v) for k, v in row.items() if k != "test"}
+
+
+def test_aof(args, rnd, results):
+    # The disk's fsync latency drifts by large factors within seconds on a shared machine, so
+    # both servers run side by side and take turns in short slices (ABAB...); each server's
+    # figure is its requests over its own time across the slices.
+    for policy, requests in (("always", args.aof_always_requests),
+                             ("everysec", args.aof_everysec_requests)):
+        order = servers_in_order(args, rnd)
+        servers = [Server(name, binary, args,
+                          extra=["--appendonly", "yes", "--appendfsync", policy])
+                   for name, binary in order]
+        try:
+            for server in servers:
+                server.start()
+                wait_aof_idle(server)
+            per_slice = max(1, requests // args.aof_slices)
+            spent = {s.name: 0.0 for s in servers}
+            rates = {s.name: [] for s in servers}
+            worst = {s.name: {} for s in servers}
+            for _ in range(args.aof_slices):
+                for server in servers:
+                    t0 = time.monotonic()
+                    r = run_redis_benchmark(args, server.port, per_slice, args.aof_keyspace)
+                    spent[server.name] += time.monotonic() - t0
+                    rates[server.name].append(r["rps"])
+                    w = worst[server.name]
+                    for k in ("p50_latency_ms", "p99_latency_ms", "max_latency_ms"):
+                        w[k] = max(w.get(k, 0.0), r[k])
+            for server in servers:
+                name = server.name
+                # Requests over the sum of redis-benchmark's own elapsed times.
+                rps = per_slice * len(rates[name]) / sum(per_slice / x for x in rates[name])
+                results.setdefault((name, f"aof_{policy}"), []).append(rps)
+                w = worst[name]
+                say(f"round {rnd + 1}  {name:<6}  appendfsync {policy:<8} SET {rps:>10,.0f} ops/s"
+                    f"  (slices: {', '.join(f'{x:,.0f}' for x in rates[name])})  worst slice "
+                    f"p50 {w['p50_latency_ms']:.2f} ms, p99 {w['p99_latency_ms']:.2f} ms, max "
+                    f"{w['max_latency_ms']:.2f} ms")
+        finally:
+            for server in servers:
+                server.destroy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Test: BGSAVE under a write load (memory and latency)
+
+
+def read_kb(path, field):
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def children_of(pid):
+    kids = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    kids += [int(x) for x in f.read().split()]
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return kids
+
+
+class MemorySampler(threading.Thread):
+    """Samples (t, parent rss, children rss, parent pss, children pss) in KB every period."""
+
+    def __init__(self, pid, period_s):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.period_s = period_s
+        self.samples = []
+        self.stop_flag = threading.Event()
+        self.has_pss = os.path.exists(f"/proc/{pid}/smaps_rollup")
+
+    def sample(self):
+        t = time.monotonic()
+        rss = read_kb(f"/proc/{self.pid}/status", "VmRSS:") or 0
+        pss = read_kb(f"/proc/{self.pid}/smaps_rollup", "Pss:") if self.has_pss else None
+        kid_rss = kid_pss = 0
+        kids = children_of(self.pid)
+        for k in kids:
+            kid_rss += read_kb(f"/proc/{k}/status", "VmRSS:") or 0
+            if self.has_pss:
+                kid_pss += read_kb(f"/proc/{k}/smaps_rollup", "Pss:") or 0
+        self.samples.append((t, rss, kid_rss, pss or 0, kid_pss, len(kids)))
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            self.sample()
+            self.stop_flag.wait(self.period_s)
+
+    def stop(self):
+        self.stop_flag.set()
+        self.join()
+
+    def window(self, t0, t1):
+        return [s for s in self.samples if t0 <= s[0] <= t1]
+
+
+def probe_main(args):
+    """Runs in its own process: PING / GET round trips until SIGUSR1, then prints them."""
+    stop = []
+    signal.signal(signal.SIGUSR1, lambda *_: stop.append(1))
+    conn = Conn(args.probe, timeout=60)
+    key = args.probe_key.encode()
+    cmds = [b"*1\r\n$4\r\nPING\r\n", b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(key), key)]
+    pause = args.probe_interval_us / 1e6
+    stamps, rtts = [], []
+    clock = time.monotonic_ns
+    i = 0
+    while not stop:
+        cmd = cmds[i & 1]
+        i += 1
+        t0 = clock()
+        conn.sock.sendall(cmd)
+        conn.read_reply()
+        t1 = clock()
+        stamps.append(t0)
+        rtts.append(t1 - t0)
+        if pause:
+            time.sleep(pause)
+    sys.stdout.write(json.dumps({"t": stamps, "rtt": rtts}))
+    sys.stdout.flush()
+
+
+class Probe:
+    def __init__(self, args, port, key):
+        cmd = [sys.executable, os.path.abspath(__file__), "--probe", str(port), "--probe-key",
+               key, "--probe-interval-us", str(args.probe_interval_us)]
+        self.proc = subprocess.Popen(pinned(cmd, args.client_cpus, args), stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+
+    def finish(self):
+        """[(start monotonic seconds, rtt seconds)]."""
+        self.proc.send_signal(signal.SIGUSR1)
+        out, err = self.proc.communicate(timeout=60)
+        if self.proc.returncode != 0:
+            sys.exit(f"probe failed: {err.strip()}")
+        data = json.loads(out)
+        return [(t / 1e9, r / 1e9) for t, r in zip(data["t"], data["rtt"])]
+
+
+def rtt_stats(points):
+    rtts = sorted(r for _, r in points)
+    if not rtts:
+        return {"n": 0, "max_ms": float("nan"), "p999_ms": float("nan"), "p50_ms": float("nan")}
+    return {"n": len(rtts), "max_ms": rtts[-1] * 1e3, "p999_ms": percentile(rtts, 99.9) * 1e3,
+            "p50_ms": percentile(rtts, 50) * 1e3}
+
+
+def test_bgsave_under_writes(args, rnd, results):
+    stream = load_stream(args.bgsave_keys, b"key:%012d")
+    probe_key = "key:%012d" % 1
+    for name, binary in servers_in_order(args, rnd):
+        server = Server(name, binary, args)
+        sampler = None
+        writer = None
+        try:
+            server.start()
+            load_keys(args, server, stream, args.bgsave_keys)
+            sampler = MemorySampler(server.proc.pid, args.sample_ms / 1000.0)
+            sampler.start()
+            # Steady state: the same write load without a snapshot. Its rate sizes the run below.
+            calib_n = 40_000
+            t0 = time.monotonic()
+            calib = run_redis_benchmark(args, server.port, calib_n, args.bgsave_keys,
+                                        data_size=10)
+            calib_s = time.monotonic() - t0
+            rate = calib_n / calib_s
+            c = server.conn()
+            bg_est = max(1.0, estimate_bgsave_seconds(results, name))
+            # Enough writes to cover the steady window, the snapshot (slower under load) and a
+            # margin; redis-benchmark reports its latency only when it ends by itself.
+            n = int(rate * (args.steady_seconds + 3 * bg_est + 2.0))
+            writer = run_redis_benchmark(args, server.port, n, args.bgsave_keys, data_size=10,
+                                         wait=False)
+            probe = Probe(args, server.port, probe_key)
+            t_steady = time.monotonic()
+            time.sleep(args.steady_seconds)
+            t_bg = time.monotonic()
+            bg_s, status = bgsave_and_wait(c, poll_s=0.01)
+            t_end = time.monotonic()
+            stats = info_fields(c, "stats")
+            cow_bytes = int(info_fields(c, "persistence").get("rdb_last_cow_size", "0"))
+            time.sleep(0.3)
+            points = probe.finish()
+            writer_alive = writer.poll() is None
+            wres = benchmark_result(writer)
+            writer = None
+            c.close()
+            sampler.stop()
+            steady = sampler.window(t_steady + 0.5, t_bg)
+            during = sampler.window(t_bg, t_end + 0.1)
+            steady_rss = median([s[1] for s in steady])
+            steady_pss = median([s[3] for s in steady])
+            peak_parent = max(s[1] for s in during)
+            peak_sum = max(s[1] + s[2] for s in during)
+            peak_pss = max(s[3] + s[4] for s in during) if sampler.has_pss else float("nan")
+            max_kids = max(s[5] for s in during)
+            in_snap = rtt_stats([p for p in points if t_bg <= p[0] <= t_end])
+            before = rtt_stats([p for p in points if t_steady + 0.5 <= p[0] < t_bg])
+            row = {
+                "bgsave_load_s": bg_s,
+                "steady_rss_mb": steady_rss / 1024,
+                "peak_parent_ratio": peak_parent / steady_rss,
+                "peak_sum_ratio": peak_sum / steady_rss,
+                "peak_pss_ratio": peak_pss / steady_pss if steady_pss else float("nan"),
+                "probe_max_ms": in_snap["max_ms"],
+                "probe_p999_ms": in_snap["p999_ms"],
+                "probe_before_max_ms": before["max_ms"],
+                "writer_max_ms": wres["max_latency_ms"],
+                "writer_p99_ms": wres["p99_latency_ms"],
+            }
+            for k, v in row.items():
+                results.setdefault((name, k), []).append(v)
+            fork_us = stats.get("latest_fork_usec", "0")
+            say(f"round {rnd + 1}  {name:<6}  BGSAVE under writes: {bg_s * 1000:8.1f} ms ({status})"
+                f"  writes {rate:,.0f} ops/s before, {wres['rps']:,.0f} over the run"
+                f"{'' if writer_alive else '  (writer ended before the save!)'}")
+            say(f"               RSS steady {steady_rss / 1024:7.1f} MB   peak parent "
+                f"{peak_parent / 1024:7.1f} MB ({peak_parent / steady_rss:.2f}x)   parent+child "
+                f"RSS {peak_sum / 1024:7.1f} MB ({peak_sum / steady_rss:.2f}x)   Pss sum "
+                f"{peak_pss / 1024:7.1f} MB ({row['peak_pss_ratio']:.2f}x of steady Pss)   "
+                f"children seen {max_kids}  samples {len(during)}")
+            say(f"               probe during snapshot: {in_snap['n']} round trips, max "
+                f"{in_snap['max_ms']:.2f} ms, p99.9 {in_snap['p999_ms']:.2f} ms, p50 "
+                f"{in_snap['p50_ms']:.3f} ms   (before: max {before['max_ms']:.2f} ms, p99.9 "
+                f"{before['p999_ms']:.2f} ms)   writers: p99 {wres['p99_latency_ms']:.2f} ms, "
+                f"max {wres['max_latency_ms']:.2f} ms   latest_fork_usec {fork_us}   "
+                f"rdb_last_cow_size {cow_bytes / 1048576:.1f} MB")
+        finally:
+            if writer is not None and writer.poll() is None:
+                writer.kill()
+                writer.wait()
+            if sampler is not None and sampler.is_alive():
+                sampler.stop()
+            server.destroy()
+
+
+def estimate_bgsave_seconds(results, name):
+    values = results.get((name, "bgsave_s")) or results.get((name, "bgsave_load_s"))
+    return max(values) if values else 3.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+
+
+def print_summary(results, args):
+    say("\n== summary (median of rounds; ratio = basalt / redis) ==")
+    say(f"{'metric':<44}{'redis':>12}{'basalt':>12}{'ratio':>8}  goal")
+    verdicts = []
+
+    def row(label, key, scale=1.0, unit="", goal=None, fmt="{:,.1f}"):
+        r = median(results.get(("redis", key), [])) * scale
+        b = median(results.get(("basalt", key), [])) * scale
+        if r != r and b != b:  # both NaN: test not run
+            return
+        ratio = b / r if r else float("nan")
+        text = ""
+        if goal is not None:
+            ok = goal(ratio, b)
+            text = goal.__doc__ + ("  MET" if ok else "  MISSED")
+            verdicts.append((label, ok))
+        say(f"{label + (' (' + unit + ')' if unit else ''):<44}{fmt.format(r):>12}"
+            f"{fmt.format(b):>12}{ratio:>8.2f}  {text}")
+
+    def save_goal(ratio, _):
+        """<= 0.5x"""
+        return ratio <= GOAL_SAVE_RATIO
+
+    def load_goal(ratio, _):
+        """<= 0.5x"""
+        return ratio <= GOAL_LOAD_RATIO
+
+    def always_goal(ratio, _):
+        """>= 2x"""
+        return ratio >= GOAL_ALWAYS_RATIO
+
+    def rss_goal(_, b):
+        """basalt <= 1.1x steady"""
+        return b <= GOAL_PEAK_RSS
+
+    def slow_goal(_, b):
+        """basalt <= 10 ms"""
+        return b <= GOAL_SLOWEST_MS
+
+    row("SAVE time", "save_s", 1000, "ms", save_goal)
+    row("BGSAVE time, idle (INFO poll)", "bgsave_s", 1000, "ms")
+    row("BGSAVE time, idle (server log)", "bgsave_log_s", 1000, "ms")
+    row("boot load time (exec to data)", "boot_s", 1000, "ms", load_goal)
+    row("load time logged by the server", "load_log_s", 1000, "ms")
+    row("SET appendfsync always", "aof_always", 1, "ops/s", always_goal, "{:,.0f}")
+    row("SET appendfsync everysec", "aof_everysec", 1, "ops/s", None, "{:,.0f}")
+    row("BGSAVE under writes, time", "bgsave_load_s", 1000, "ms")
+    row("RSS steady under writes", "steady_rss_mb", 1, "MB")
+    row("peak RSS / steady, server process", "peak_parent_ratio", 1, "x", rss_goal, "{:.2f}")
+    row("peak RSS / steady, process + children", "peak_sum_ratio", 1, "x", rss_goal, "{:.2f}")
+    row("peak Pss / steady, process + children", "peak_pss_ratio", 1, "x", None, "{:.2f}")
+    row("slowest probe round trip in snapshot", "probe_max_ms", 1, "ms", slow_goal, "{:.2f}")
+    row("probe p99.9 in snapshot", "probe_p999_ms", 1, "ms", None, "{:.2f}")
+    row("probe max before snapshot (same load)", "probe_before_max_ms", 1, "ms", None, "{:.2f}")
+    row("writers' max latency (whole run)", "writer_max_ms", 1, "ms", None, "{:.2f}")
+    row("writers' p99 latency (whole run)", "writer_p99_ms", 1, "ms", None, "{:.2f}")
+    if verdicts:
+        missed = [label for label, ok in verdicts if not ok]
+        say(f"\ngoals met: {len(verdicts) - len(missed)}/{len(verdicts)}"
+            + (f"; missed: {', '.join(missed)}" if missed else ""))
+    load = os.getloadavg()
+    say(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def wait_for_quiet_machine(args):
+    if args.wait_load <= 0:
+        return
+    deadline = time.monotonic() + args.wait_max
+    while os.getloadavg()[0] >= args.wait_load and time.monotonic() < deadline:
+        time.sleep(5)
+    load = os.getloadavg()
+    say(f"-- load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def main():
+    args = parse_args()
+    if args.probe:
+        probe_main(args)
+        return
+    for tool in (args.basalt, args.redis_server, args.redis_benchmark, args.redis_cli):
+        if not (os.access(tool, os.X_OK) or shutil.which(tool)):
+            sys.exit(f"not found: {tool}")
+    load = os.getloadavg()
+    tmp = args.tmpdir or tempfile.gettempdir()
+    say(f"cpus={os.cpu_count()} load={load[0]:.2f},{load[1]:.2f},{load[2]:.2f} "
+        f"rounds={args.rounds} tests={','.join(args.tests)} keys={args.keys:,} "
+        f"bgsave-keys={args.bgsave_keys:,} clients={args.clients} tmpdir={tmp} "
+        f"pinned={'servers@' + args.server_cpus + ' clients@' + args.client_cpus if args.pin else 'no'}")
+    say(f"basalt={args.basalt}")
+    say(f"redis={subprocess.run([args.redis_server, '--version'], capture_output=True, text=True).stdout.strip()}")
+    if "aof" in args.tests:
+        med, p99, worst = fsync_probe(tmp)
+        say(f"fdatasync of a 4 KB append in {tmp}: median {med * 1000:.2f} ms, p99 "
+            f"{p99 * 1000:.2f} ms, max {worst * 1000:.2f} ms")
+    results = {}
+    for rnd in range(args.rounds):
+        wait_for_quiet_machine(args)
+        if "save" in args.tests or "load" in args.tests:
+            test_save_load(args, rnd, results)
+        if "aof" in args.tests:
+            test_aof(args, rnd, results)
+        if "bgsave" in args.tests:
+            test_bgsave_under_writes(args, rnd, results)
+    print_summary(results, args)
+
+
+if __name__ == "__main__":
+    main()
