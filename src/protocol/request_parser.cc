@@ -55,6 +55,10 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view input) {
     bool ok = ParseInt64(input.substr(pos_ + 1, cr - pos_ - 1), &count);
     pos_ = cr + 2;
     if (!ok || count > limits_->max_multibulk_len) return Fail("invalid multibulk length");
+    // Before AUTH a client may not make the server buffer much (Redis's limits).
+    if (auth_required_ && count > kUnauthenticatedMaxArgs) {
+      return Fail("unauthenticated multibulk length");
+    }
     if (count <= 0) return Finish(input);  // "*0" and "*-1" are empty requests, skipped
     args_expected_ = count;
     // Bound the up-front reservation: a client may announce many arguments and send none.
@@ -76,6 +80,9 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view input) {
       bool ok = ParseInt64(input.substr(pos_ + 1, cr - pos_ - 1), &len);
       pos_ = cr + 2;
       if (!ok || len < 0 || len > limits_->max_bulk_len) return Fail("invalid bulk length");
+      if (auth_required_ && len > kUnauthenticatedMaxBulk) {
+        return Fail("unauthenticated bulk length");
+      }
       bulk_len_ = len;
     }
     size_t need = pos_ + static_cast<size_t>(bulk_len_) + 2;

@@ -25,6 +25,9 @@ struct ParserLimits {
 
 // Bulk arguments at least this long get their buffer space reserved up front.
 inline constexpr int64_t kBigArgLen = 32 * 1024;
+// What a client that still has to AUTH may announce (as in Redis 7).
+inline constexpr int64_t kUnauthenticatedMaxArgs = 10;
+inline constexpr int64_t kUnauthenticatedMaxBulk = 16384;
 
 class RequestParser {
  public:
@@ -42,6 +45,8 @@ class RequestParser {
   // After kNeedMore: total bytes the current request needs, when known (a big bulk is being
   // received), else 0. Lets the caller grow its buffer once instead of repeatedly.
   size_t bytes_needed() const { return bytes_needed_; }
+  // While set, requests larger than an AUTH needs are refused ("unauthenticated ... length").
+  void set_auth_required(bool v) { auth_required_ = v; }
   // True while a multibulk request is partially parsed.
   bool in_request() const { return pos_ > 0; }
   void Reset();
@@ -57,6 +62,7 @@ class RequestParser {
   Result Finish(std::string_view input);
 
   const ParserLimits* limits_;
+  bool auth_required_ = false;
   size_t pos_ = 0;                 // resume offset within the current request
   int64_t args_expected_ = -1;     // -1: multibulk header not read yet
   int64_t bulk_len_ = -1;          // -1: bulk header not read yet

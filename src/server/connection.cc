@@ -115,7 +115,9 @@ void Connection::OnDurable(uint64_t seq) {
 }
 
 void Connection::ProcessInput() {
+  const bool password_set = !server_.context().config.settings().requirepass.empty();
   while (!close_after_reply && input_.size() > 0) {
+    parser_.set_auth_required(password_set && !authenticated);
     auto result = parser_.Parse(input_.readable());
     if (result == protocol::RequestParser::Result::kNeedMore) break;
     if (result == protocol::RequestParser::Result::kError) {
@@ -131,6 +133,9 @@ void Connection::ProcessInput() {
       server_.engine().Execute(*this, args, reply_);
     }
     input_.Consume(parser_.consumed());
+    // Checked per command, not per read: one read of small GETs of a big value could
+    // otherwise queue far more than the limit.
+    if (OutputLimitReached()) return;
   }
 }
 

@@ -42,6 +42,16 @@ class RequirePassTest(lib.ServerTestCase):
             self.assertTrue(reply.startswith(b"%7\r\n"), reply)
             self.assertEqual(c.command("GET", "auth:none"), b"_\r\n")
 
+    def test_unauthenticated_client_cannot_announce_big_requests(self):
+        with self.server.raw() as c:
+            c.send(b"*20\r\n")
+            self.assertEqual(c.read_until_closed(),
+                             b"-ERR Protocol error: unauthenticated multibulk length\r\n")
+        with self.server.raw() as c:
+            c.send(b"*2\r\n$4\r\nAUTH\r\n$100000\r\n")
+            self.assertEqual(c.read_until_closed(),
+                             b"-ERR Protocol error: unauthenticated bulk length\r\n")
+
     def test_redis_py_with_password(self):
         r = self.server.client()
         self.assertTrue(r.set("auth:py", "v"))

@@ -273,6 +273,20 @@ TEST_SUITE("request_parser") {
     CHECK(long_line.requests[0][1].size() == 70000);
   }
 
+  TEST_CASE("before AUTH, more than 10 arguments or a bulk over 16KB is refused") {
+    ParserLimits limits;
+    RequestParser parser(&limits);
+    parser.set_auth_required(true);
+    CHECK(parser.Parse("*11\r\n") == R::kError);
+    CHECK(parser.error() == "ERR Protocol error: unauthenticated multibulk length");
+    CHECK(parser.Parse("*2\r\n$4\r\nAUTH\r\n$16385\r\n") == R::kError);
+    CHECK(parser.error() == "ERR Protocol error: unauthenticated bulk length");
+    // An AUTH-sized request is fine, and the limits go once authenticated.
+    CHECK(parser.Parse("*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n") == R::kComplete);
+    parser.set_auth_required(false);
+    CHECK(parser.Parse("*11\r\n") == R::kNeedMore);
+  }
+
   TEST_CASE("the parser starts afresh after an error") {
     ParserLimits limits;
     RequestParser parser(&limits);
