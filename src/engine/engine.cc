@@ -28,7 +28,8 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
 }
 
 Engine::~Engine() {
-  // A load still running posts its result to a loop that no longer runs: wait for it to end.
+  // A load still running posts its result to a loop that no longer runs: stop it and wait.
+  cancel_loading_ = true;
   if (loader_.joinable()) loader_.join();
   keyspace_.set_listener(nullptr);
 }
@@ -78,6 +79,7 @@ void LogLoaded(const persistence::DatasetLoadResult& r) {
 }  // namespace
 
 Status Engine::LoadNow() {
+  persistence_->RemoveStaleTempFiles();
   persistence::DatasetLoadResult result;
   Status st = persistence::LoadDataset(config_, clock_, keyspace_, &result);
   if (!st.ok()) return st;
@@ -87,6 +89,7 @@ Status Engine::LoadNow() {
 }
 
 void Engine::StartLoading(std::function<void(const Status&)> done) {
+  persistence_->RemoveStaleTempFiles();
   context_.loading = true;
   // The loader fills a keyspace of its own; the live one is swapped with it when done, on this
   // thread, so commands allowed during loading never see a half-built table.
@@ -94,7 +97,8 @@ void Engine::StartLoading(std::function<void(const Status&)> done) {
   auto config_copy = std::make_shared<config::Config>(config_);
   loader_ = std::thread([this, staging, config_copy, done = std::move(done)]() mutable {
     auto result = std::make_shared<persistence::DatasetLoadResult>();
-    Status st = persistence::LoadDataset(*config_copy, clock_, *staging, result.get());
+    Status st = persistence::LoadDataset(*config_copy, clock_, *staging, result.get(),
+                                         &cancel_loading_);
     post_([this, staging, result, st, done = std::move(done)] {
       context_.loading = false;
       Status outcome = st;

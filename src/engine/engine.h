@@ -7,6 +7,7 @@
 // must run the closure on the engine's thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,6 +45,8 @@ class Engine final : public cmd::Propagator {
   void StartLoading(std::function<void(const Status&)> done);
   // Loads synchronously (embedded use).
   Status LoadNow();
+  // Makes a load in progress stop soon (shutdown requested while loading).
+  void CancelLoading() { cancel_loading_ = true; }
 
   // Runs one request (the dispatcher does every check).
   void Execute(cmd::ClientSession& client, std::span<const std::string_view> args,
@@ -83,6 +86,7 @@ class Engine final : public cmd::Propagator {
   std::unique_ptr<persistence::PersistenceManager> persistence_;
   std::function<void(uint64_t)> on_durable_;
   std::thread loader_;
+  std::atomic<bool> cancel_loading_{false};
 };
 
 }  // namespace basalt::engine

@@ -148,9 +148,10 @@ Status ReplayAofFile(const std::string& path, const AofReplayOptions& options,
     // at the front of the buffer after Consume.
     input.Consume(*consumed);
     offset += *consumed;
-    if (options.progress && offset - last_progress >= (8u << 20)) {
+    if (options.progress && offset - last_progress >= (1u << 20)) {
       last_progress = offset;
-      options.progress(offset);
+      result = options.progress(offset);
+      if (!result.ok()) break;
     }
   }
   ::close(fd);

@@ -25,8 +25,9 @@ struct AofReplayStats {
 
 struct AofReplayOptions {
   bool allow_truncated_tail = false;
-  // Called every few MB with the bytes replayed so far (progress logging).
-  std::function<void(uint64_t bytes)> progress;
+  // Called every few MB with the bytes replayed so far (progress logging); an error return
+  // stops the replay with that status (shutdown while loading).
+  std::function<Status(uint64_t bytes)> progress;
 };
 
 // `execute` returns an error Status to abort the replay (e.g. an unknown command).

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "common/file_util.h"
 
 namespace basalt::persistence {
@@ -46,22 +48,26 @@ int64_t AofManager::ComputeFilesSize(const config::Settings& s) const {
   return total;
 }
 
-Status AofManager::Open(const config::Settings& s) {
+Status AofManager::Open(const config::Settings& s, const BaseWriter& write_base) {
   const std::string dir = DirectoryPath(s);
   if (Status st = file::MakeDirectory(dir); !st.ok()) return st;
   manifest_ = AofManifest{};
-  if (file::Exists(ManifestPath(s))) {
-    std::string text;
-    if (Status st = file::ReadFile(ManifestPath(s), &text); !st.ok()) return st;
-    auto parsed = AofManifest::Parse(text);
-    if (!parsed.ok()) return parsed.status();
-    manifest_ = std::move(parsed.value());
-    // Left listed by a crash after a rewrite committed (or by Redis): deleted now, as Redis
-    // does at start.
-    DeleteHistory(s);
+  awaiting_base_ = false;
+  min_base_seq_ = 1;
+  if (!file::Exists(ManifestPath(s))) {
+    if (Status st = CreateInitialFiles(s, write_base); !st.ok()) return st;
+    return StartWriter(s);
   }
+  std::string text;
+  if (Status st = file::ReadFile(ManifestPath(s), &text); !st.ok()) return st;
+  auto parsed = AofManifest::Parse(text);
+  if (!parsed.ok()) return parsed.status();
+  manifest_ = std::move(parsed.value());
+  // Left listed by a crash after a rewrite committed (or by Redis): deleted now, as Redis
+  // does at start.
+  DeleteHistory(s);
   if (manifest_.incrs.empty()) {
-    // A fresh AOF (or a base alone): start an incr file and record it before any write.
+    // A base alone: start an incr file and record it before any write.
     AofManifest next = manifest_;
     next.incrs.push_back({AofIncrName(s.appendfilename, next.NextIncrSeq()),
                           next.NextIncrSeq(), AofFileInfo::Type::kIncr});
@@ -71,6 +77,61 @@ Status AofManager::Open(const config::Settings& s) {
     if (Status st = PersistManifest(s, next); !st.ok()) return st;
     manifest_ = std::move(next);
   }
+  return StartWriter(s);
+}
+
+Status AofManager::CreateInitialFiles(const config::Settings& s, const BaseWriter& write_base) {
+  // The base holds what was loaded (usually nothing), so the files are complete from the first
+  // write on; the manifest is written last and makes them the AOF in one step.
+  const std::string dir = DirectoryPath(s);
+  AofManifest next;
+  next.base = AofFileInfo{AofBaseName(s.appendfilename, 1, s.aof_use_rdb_preamble), 1,
+                          AofFileInfo::Type::kBase};
+  next.incrs.push_back({AofIncrName(s.appendfilename, 1), 1, AofFileInfo::Type::kIncr});
+  const std::string temp = file::JoinPath(dir, "temp-rewriteaof-" + std::to_string(::getpid()) +
+                                                   ".aof");
+  if (Status st = write_base(temp); !st.ok()) return st;
+  if (Status st = file::RenameFile(temp, file::JoinPath(dir, next.base->name)); !st.ok()) {
+    return st;
+  }
+  auto fd = OpenForAppend(file::JoinPath(dir, next.incrs.back().name), true);
+  if (!fd.ok()) return fd.status();
+  ::close(*fd);
+  if (Status st = PersistManifest(s, next); !st.ok()) return st;
+  manifest_ = std::move(next);
+  spdlog::info("Creating AOF base file {} on server start", manifest_.base->name);
+  return Status::Ok();
+}
+
+Status AofManager::OpenPendingRewrite(const config::Settings& s) {
+  const std::string dir = DirectoryPath(s);
+  if (Status st = file::MakeDirectory(dir); !st.ok()) return st;
+  AofManifest old;
+  if (file::Exists(ManifestPath(s))) {
+    std::string text;
+    if (Status st = file::ReadFile(ManifestPath(s), &text); !st.ok()) return st;
+    auto parsed = AofManifest::Parse(text);
+    if (parsed.ok()) old = std::move(parsed.value());
+  }
+  // In memory: no base yet, a fresh incr file, and every old file to be dropped on commit.
+  manifest_ = AofManifest{};
+  if (old.base) manifest_.history.push_back(*old.base);
+  for (const AofFileInfo& f : old.incrs) manifest_.history.push_back(f);
+  for (const AofFileInfo& f : old.history) manifest_.history.push_back(f);
+  const int64_t seq = old.incrs.empty() ? 1 : old.NextIncrSeq();
+  manifest_.incrs.push_back({AofIncrName(s.appendfilename, seq), seq, AofFileInfo::Type::kIncr});
+  // Keep base numbers increasing across the switch: reusing an old base's name would let a
+  // crash between the rename and the manifest update pair the old manifest with new data.
+  min_base_seq_ = old.base ? old.base->seq + 1 : 1;
+  auto fd = OpenForAppend(file::JoinPath(dir, manifest_.incrs.back().name), true);
+  if (!fd.ok()) return fd.status();
+  ::close(*fd);
+  awaiting_base_ = true;
+  return StartWriter(s);
+}
+
+Status AofManager::StartWriter(const config::Settings& s) {
+  const std::string dir = DirectoryPath(s);
   const std::string incr_path = file::JoinPath(dir, manifest_.incrs.back().name);
   auto fd = OpenForAppend(incr_path, false);
   if (!fd.ok()) return fd.status();
@@ -121,14 +182,20 @@ Status AofManager::BeginRewrite(const config::Settings& s, std::string* temp_pat
   if (Status st = file::MakeDirectory(dir); !st.ok()) return st;
   AofManifest next = manifest_;
   if (is_open()) {
+    // The snapshot is taken now, so writes from now on go to a new incr file; the older incr
+    // files are covered by the new base once it commits.
     int64_t seq = next.NextIncrSeq();
     next.incrs.push_back({AofIncrName(s.appendfilename, seq), seq, AofFileInfo::Type::kIncr});
     const std::string incr_path = file::JoinPath(dir, next.incrs.back().name);
     auto fd = OpenForAppend(incr_path, true);
     if (!fd.ok()) return fd.status();
-    if (Status st = PersistManifest(s, next); !st.ok()) {
-      ::close(*fd);
-      return st;
+    // While awaiting the first base the manifest on disk is the old one and stays so until the
+    // commit; otherwise the new incr file joins it now, so the dataset stays complete.
+    if (!awaiting_base_) {
+      if (Status st = PersistManifest(s, next); !st.ok()) {
+        ::close(*fd);
+        return st;
+      }
     }
     // The old incr files stay part of the dataset until the rewrite commits.
     incr_size_at_open_ += writer_->current_file_bytes();
@@ -139,15 +206,16 @@ Status AofManager::BeginRewrite(const config::Settings& s, std::string* temp_pat
     rewrite_incr_seq_ = INT64_MAX;  // AOF off: the rewrite produces a base alone
   }
   *temp_path = file::JoinPath(dir, "temp-rewriteaof-bg-" + std::to_string(::getpid()) + ".aof");
+  rewrite_base_seq_ = std::max(manifest_.NextBaseSeq(), min_base_seq_);
   *base_path = file::JoinPath(
-      dir, AofBaseName(s.appendfilename, manifest_.NextBaseSeq(), s.aof_use_rdb_preamble));
+      dir, AofBaseName(s.appendfilename, rewrite_base_seq_, s.aof_use_rdb_preamble));
   return Status::Ok();
 }
 
 Status AofManager::CommitRewrite(const config::Settings& s, const std::string& base_path) {
   AofManifest next;
-  next.base = AofFileInfo{base_path.substr(base_path.find_last_of('/') + 1),
-                          manifest_.NextBaseSeq(), AofFileInfo::Type::kBase};
+  next.base = AofFileInfo{base_path.substr(base_path.find_last_of('/') + 1), rewrite_base_seq_,
+                          AofFileInfo::Type::kBase};
   std::vector<AofFileInfo> replaced;
   if (manifest_.base) replaced.push_back(*manifest_.base);
   for (const AofFileInfo& f : manifest_.incrs) {
@@ -164,6 +232,7 @@ Status AofManager::CommitRewrite(const config::Settings& s, const std::string& b
   rewrite_incr_seq_ = 0;
   if (Status st = PersistManifest(s, next); !st.ok()) return st;
   manifest_ = std::move(next);
+  awaiting_base_ = false;
   DeleteHistory(s);
   auto size = file::FileSize(base_path);
   base_size_ = size.ok() ? *size : 0;

@@ -33,9 +33,20 @@ class AofManager {
   static std::string DirectoryPath(const config::Settings& s);
   static std::string ManifestPath(const config::Settings& s);
 
-  // Opens the AOF for appending after the dataset was loaded: the manifest's last incr file,
-  // or a new one (recorded in a new manifest). Starts the writer thread.
-  Status Open(const config::Settings& s);
+  // Writes the current dataset to `path` (a temp file) durably, synchronously.
+  using BaseWriter = std::function<Status(const std::string& path)>;
+
+  // Opens the AOF for appending after the dataset was loaded and starts the writer thread:
+  // - with a manifest: appends to its last incr file (one is created if it has none);
+  // - without one (a fresh AOF): writes base 1 from the loaded dataset with `write_base`, then
+  //   the manifest {base 1, incr 1}, as Redis 7 does at start.
+  Status Open(const config::Settings& s, const BaseWriter& write_base);
+  // Turning appendonly on at runtime: the files on disk do not hold the dataset, so writes go
+  // to a new incr file that the manifest names only once a rewrite has produced the base to
+  // go with it (see CommitRewrite). Until then a crash leaves the old manifest in force.
+  Status OpenPendingRewrite(const config::Settings& s);
+  // True between OpenPendingRewrite and the commit of the rewrite that completes it.
+  bool awaiting_base() const { return awaiting_base_; }
   // Drains, fsyncs and closes (shutdown, or appendonly turned off).
   Status Close();
   bool is_open() const { return writer_ && writer_->running(); }
@@ -60,6 +71,8 @@ class AofManager {
 
  private:
   Status PersistManifest(const config::Settings& s, const AofManifest& m);
+  Status CreateInitialFiles(const config::Settings& s, const BaseWriter& write_base);
+  Status StartWriter(const config::Settings& s);
   // Deletes the manifest's history files, then persists the manifest without them.
   void DeleteHistory(const config::Settings& s);
   int64_t ComputeFilesSize(const config::Settings& s) const;
@@ -69,6 +82,9 @@ class AofManager {
   std::unique_ptr<AofWriter> writer_;
   AofManifest manifest_;
   int64_t rewrite_incr_seq_ = 0;  // > 0 while a rewrite is in progress
+  bool awaiting_base_ = false;    // manifest_ (in memory) is ahead of the one on disk
+  int64_t min_base_seq_ = 1;      // no base name below this may be (re)used
+  int64_t rewrite_base_seq_ = 0;  // sequence of the base the running rewrite writes
   int64_t base_size_ = 0;
   int64_t incr_size_at_open_ = 0;  // bytes in incr files before the writer started
   int64_t size_after_rewrite_ = 0;

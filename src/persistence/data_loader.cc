@@ -85,8 +85,11 @@ class ReplayContext {
   std::string reply_;
 };
 
+Status Cancelled() { return Status::Busy("loading stopped: the server is shutting down"); }
+
 Status LoadRdbFile(const std::string& path, const Clock& clock, store::Keyspace& target,
-                   bool skip_expired, DatasetLoadResult* result) {
+                   bool skip_expired, DatasetLoadResult* result,
+                   const std::atomic<bool>* cancel) {
   std::unique_ptr<FileSource> source;
   if (Status st = FileSource::Open(path, &source); !st.ok()) return st;
   ProgressLog progress(source->size());
@@ -94,6 +97,7 @@ Status LoadRdbFile(const std::string& path, const Clock& clock, store::Keyspace&
   options.skip_expired = skip_expired;
   options.now_ms = clock.NowMs();
   options.reader.progress = [&](uint64_t bytes, uint64_t keys) {
+    if (cancel != nullptr && cancel->load()) return Cancelled();
     progress.Report(bytes, keys);
     return Status::Ok();
   };
@@ -116,7 +120,7 @@ bool StartsWithRdbMagic(const std::string& path) {
 }
 
 Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace& target,
-               DatasetLoadResult* result) {
+               DatasetLoadResult* result, const std::atomic<bool>* cancel) {
   const config::Settings& s = config.settings();
   const std::string manifest_path = AofManager::ManifestPath(s);
   if (!file::Exists(manifest_path)) {
@@ -139,7 +143,9 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
     std::string base = file::JoinPath(dir, manifest->base->name);
     if (StartsWithRdbMagic(base)) {
       // Expired keys of a preamble load too; the commands after it may refer to them.
-      if (Status st = LoadRdbFile(base, clock, target, false, result); !st.ok()) return st;
+      if (Status st = LoadRdbFile(base, clock, target, false, result, cancel); !st.ok()) {
+        return st;
+      }
     } else {
       AofReplayOptions options;
       if (Status st = ReplayAofFile(base, options, execute, &replay_stats); !st.ok()) return st;
@@ -150,7 +156,11 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
     AofReplayOptions options;
     options.allow_truncated_tail = s.aof_load_truncated && i + 1 == manifest->incrs.size();
     ProgressLog progress(file::FileSize(path).ok() ? *file::FileSize(path) : 0);
-    options.progress = [&](uint64_t bytes) { progress.Report(bytes, target.TotalKeys()); };
+    options.progress = [&](uint64_t bytes) {
+      if (cancel != nullptr && cancel->load()) return Cancelled();
+      progress.Report(bytes, target.TotalKeys());
+      return Status::Ok();
+    };
     Status st = ReplayAofFile(path, options, execute, &replay_stats);
     if (!st.ok()) return st;
     if (replay_stats.truncated_at >= 0) {
@@ -169,17 +179,17 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
 }  // namespace
 
 Status LoadDataset(const config::Config& config, const Clock& clock, store::Keyspace& target,
-                   DatasetLoadResult* result) {
+                   DatasetLoadResult* result, const std::atomic<bool>* cancel) {
   const int64_t start = MonotonicUs();
   const config::Settings& s = config.settings();
   Status st;
   if (s.appendonly) {
-    st = LoadAof(config, clock, target, result);
+    st = LoadAof(config, clock, target, result, cancel);
   } else {
     const std::string path = file::JoinPath(s.dir, s.dbfilename);
     if (file::Exists(path)) {
       result->source = "RDB " + path;
-      st = LoadRdbFile(path, clock, target, true, result);
+      st = LoadRdbFile(path, clock, target, true, result, cancel);
     } else {
       result->source = "nothing (no RDB file)";
     }

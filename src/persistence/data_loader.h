@@ -3,6 +3,7 @@
 // the server answers -LOADING meanwhile; nothing here touches live state.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -25,8 +26,9 @@ struct DatasetLoadResult {
 // Loads into `target` (which must be empty) per `config`. Logs progress at least every second
 // for big files. On error, `target` holds an unspecified part and must be discarded; the
 // message names the file, the offset and what was wrong.
-// `clock` decides which keys are already expired and is the time AOF commands run at.
+// `clock` decides which keys are already expired and is the time AOF commands run at. When
+// `cancel` becomes true the load stops soon with a Busy status (shutdown while loading).
 Status LoadDataset(const config::Config& config, const Clock& clock, store::Keyspace& target,
-                   DatasetLoadResult* result);
+                   DatasetLoadResult* result, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace basalt::persistence

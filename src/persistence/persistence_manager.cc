@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "common/file_util.h"
 #include "common/memory.h"
@@ -14,6 +15,7 @@ namespace basalt::persistence {
 namespace {
 
 constexpr int64_t kBgsaveRetryDelayMs = 5000;
+constexpr int64_t kRewriteRetryDelayMs = 5000;
 
 const char* kBgsaveErrorText =
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
@@ -49,25 +51,63 @@ PersistenceManager::~PersistenceManager() {
   events_.set_observer(nullptr);
 }
 
+void PersistenceManager::RemoveStaleTempFiles() const {
+  namespace fs = std::filesystem;
+  auto sweep = [](const std::string& dir, std::string_view prefix, std::string_view suffix) {
+    std::error_code ec;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.size() > prefix.size() + suffix.size() && name.starts_with(prefix) &&
+          name.ends_with(suffix)) {
+        spdlog::info("Removing stale temp file {}", e.path().string());
+        fs::remove(e.path(), ec);
+      }
+    }
+  };
+  sweep(settings().dir, "temp-", ".rdb");
+  sweep(AofManager::DirectoryPath(settings()), "temp-rewriteaof-", ".aof");
+}
+
 Status PersistenceManager::OpenAof() {
   if (!settings().appendonly || aof_.is_open()) return Status::Ok();
-  if (Status st = aof_.Open(settings()); !st.ok()) return st;
-  if (!aof_.has_base()) {
-    // No base yet (a fresh AOF): write one from the current dataset in the background.
-    std::string ignored;
-    std::string err = RewriteAof(&ignored);
-    if (!err.empty()) spdlog::warn("Could not start the AOF base rewrite: {}", err);
+  return aof_.Open(settings(), [this](const std::string& temp_path) {
+    // A fresh AOF: its base is the dataset just loaded (normally empty), written now.
+    SnapshotFileSpec spec = AofBaseSpec();
+    spec.temp_path = temp_path;
+    spec.final_path = temp_path;  // AofManager renames it into place
+    return WriteSnapshotNow(spec);
+  });
+}
+
+SnapshotFileSpec PersistenceManager::AofBaseSpec() const {
+  SnapshotFileSpec spec;
+  spec.format = settings().aof_use_rdb_preamble ? SnapshotFormat::kRdb : SnapshotFormat::kResp;
+  spec.rdb_options.compression = settings().rdbcompression;
+  spec.rdb_options.checksum = settings().rdbchecksum;
+  spec.aux = MakeAux(true);
+  return spec;
+}
+
+Status PersistenceManager::WriteSnapshotNow(const SnapshotFileSpec& spec) {
+  auto job = SnapshotJob::Open(spec);
+  if (!job.ok()) return job.status();
+  Status st = WriteKeyspace(context_.keyspace, job.value()->encoder());
+  if (st.ok()) {
+    st = job.value()->FinishNow();
+  } else {
+    job.value()->Discard();
   }
-  return Status::Ok();
+  return st;
 }
 
 void PersistenceManager::OnAppendOnlyChanged() {
   if (settings().appendonly && !aof_.is_open()) {
-    if (Status st = aof_.Open(settings()); !st.ok()) {
+    // The files on disk do not hold the current dataset: new writes go to a fresh incr file
+    // that becomes part of the AOF together with a base rewritten from the dataset.
+    if (Status st = aof_.OpenPendingRewrite(settings()); !st.ok()) {
       spdlog::warn("Could not open the AOF: {}", st.message());
       return;
     }
-    // The files on disk do not hold the current dataset yet: rewrite them from it.
     std::string ignored;
     RewriteAof(&ignored);
   } else if (!settings().appendonly && aof_.is_open()) {
@@ -131,10 +171,10 @@ Status PersistenceManager::StartJob(JobKind kind) {
       return st;
     }
     rewrite_base_path_ = spec.final_path;
-    spec.format = settings().aof_use_rdb_preamble ? SnapshotFormat::kRdb : SnapshotFormat::kResp;
-    spec.rdb_options.compression = settings().rdbcompression;
-    spec.rdb_options.checksum = settings().rdbchecksum;
-    spec.aux = MakeAux(true);
+    SnapshotFileSpec base = AofBaseSpec();
+    base.temp_path = spec.temp_path;
+    base.final_path = spec.final_path;
+    spec = std::move(base);
   }
   auto job = SnapshotJob::Start(spec, snapshotter_);
   if (!job.ok()) {
@@ -234,6 +274,10 @@ void PersistenceManager::FinishRewrite(const Status& st) {
   if (!result.ok()) {
     aof_.AbortRewrite();
     ++rewrite_failures_;
+    last_rewrite_failure_ms_ = NowMs();
+    // Turned on at runtime, the AOF is not complete without a base: keep trying (Cron waits
+    // a little between attempts), as Redis does.
+    if (aof_.awaiting_base()) rewrite_scheduled_ = true;
     spdlog::warn("Background AOF rewrite failed: {}", result.message());
     return;
   }
@@ -244,23 +288,10 @@ void PersistenceManager::FinishRewrite(const Status& st) {
 }
 
 std::string PersistenceManager::Save() {
-  if (job_ && job_kind_ == JobKind::kRdb) return "ERR Background save already in progress";
-  if (job_) return "ERR Background save already in progress";
-  if (snapshotter_.active()) snapshotter_.Step(-1);  // finish an aborted walk's cleanup
-  auto job = SnapshotJob::Start(RdbSpec(false), snapshotter_);
-  if (!job.ok()) {
-    spdlog::warn("Failed opening the temp RDB file: {}", job.status().message());
-    return "ERR";
-  }
-  events_.set_observer(&snapshotter_);
-  snapshotter_.Step(-1);
-  events_.set_observer(nullptr);
-  Status st = snapshotter_.status();
-  if (st.ok()) {
-    st = job.value()->FinishNow();
-  } else {
-    job.value()->Discard();
-  }
+  // A synchronous save walks the keyspace on its own and so coexists with an AOF rewrite in
+  // progress (as in Redis); a BGSAVE would write the same file.
+  if (job_kind_ == JobKind::kRdb) return "ERR Background save already in progress";
+  Status st = WriteSnapshotNow(RdbSpec(false));
   if (!st.ok()) {
     spdlog::warn("Error saving DB on disk: {}", st.message());
     last_bgsave_ok_ = false;
@@ -339,7 +370,7 @@ void PersistenceManager::Cron() {
     bgsave_scheduled_ = false;
     if (StartJob(JobKind::kRdb).ok()) return;
   }
-  if (rewrite_scheduled_) {
+  if (rewrite_scheduled_ && NowMs() - last_rewrite_failure_ms_ > kRewriteRetryDelayMs) {
     std::string ignored;
     if (RewriteAof(&ignored).empty()) return;
   }

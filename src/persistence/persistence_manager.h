@@ -37,6 +37,9 @@ class PersistenceManager final : public cmd::PersistenceControl {
   PersistenceManager(cmd::ServerContext& context, cmd::KeyspaceEvents& events, PostFn post);
   ~PersistenceManager() override;
 
+  // Before loading: deletes temp files a killed predecessor left (a half-written snapshot or
+  // AOF base can be as large as the dataset).
+  void RemoveStaleTempFiles() const;
   // After the dataset is loaded: opens the AOF when appendonly is on (creating a base with a
   // rewrite when it has none).
   Status OpenAof();
@@ -81,6 +84,9 @@ class PersistenceManager final : public cmd::PersistenceControl {
   const config::Settings& settings() const { return context_.config.settings(); }
   int64_t NowMs() const { return context_.clock.NowMs(); }
   SnapshotFileSpec RdbSpec(bool temp_for_background) const;
+  SnapshotFileSpec AofBaseSpec() const;  // format and options; the caller sets the paths
+  // Writes the keyspace to spec's file now, in one walk (SAVE, the first AOF base).
+  Status WriteSnapshotNow(const SnapshotFileSpec& spec);
   RdbAuxFields MakeAux(bool aof_base) const;
   Status StartJob(JobKind kind);
   void OnWalkComplete();
@@ -123,6 +129,7 @@ class PersistenceManager final : public cmd::PersistenceControl {
   int64_t last_bgsave_time_sec_ = -1;
   uint64_t rdb_saves_ = 0;
   bool last_rewrite_ok_ = true;
+  int64_t last_rewrite_failure_ms_ = 0;
   int64_t last_rewrite_time_sec_ = -1;
   uint64_t aof_rewrites_ = 0;
   uint64_t rewrite_failures_ = 0;

@@ -6,6 +6,14 @@ namespace basalt::persistence {
 
 Result<std::unique_ptr<SnapshotJob>> SnapshotJob::Start(const SnapshotFileSpec& spec,
                                                         Snapshotter& snapshotter) {
+  auto job = Open(spec);
+  if (!job.ok()) return job.status();
+  job.value()->snapshotter_ = &snapshotter;
+  snapshotter.Begin(job.value()->encoder_.get());
+  return job;
+}
+
+Result<std::unique_ptr<SnapshotJob>> SnapshotJob::Open(const SnapshotFileSpec& spec) {
   std::unique_ptr<SnapshotJob> job(new SnapshotJob(spec));
   if (Status st = FileSink::Open(spec.temp_path, FileSink::Mode::kTruncate, &job->sink_);
       !st.ok()) {
@@ -16,8 +24,6 @@ Result<std::unique_ptr<SnapshotJob>> SnapshotJob::Start(const SnapshotFileSpec& 
   } else {
     job->encoder_ = std::make_unique<RespEncoder>(job->sink_.get());
   }
-  job->snapshotter_ = &snapshotter;
-  snapshotter.Begin(job->encoder_.get());
   return job;
 }
 

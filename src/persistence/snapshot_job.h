@@ -29,6 +29,9 @@ class SnapshotJob {
   // Opens the temp file and starts the snapshot on `snapshotter` (which must be idle).
   static Result<std::unique_ptr<SnapshotJob>> Start(const SnapshotFileSpec& spec,
                                                     Snapshotter& snapshotter);
+  // Opens the temp file only; the caller writes through encoder() (synchronous snapshots).
+  static Result<std::unique_ptr<SnapshotJob>> Open(const SnapshotFileSpec& spec);
+  SnapshotEncoder& encoder() { return *encoder_; }
   ~SnapshotJob();
 
   // Called after the snapshotter completed its walk. Makes the file durable and renames it,

@@ -4,6 +4,23 @@
 
 namespace basalt::persistence {
 
+Status WriteKeyspace(const store::Keyspace& keyspace, SnapshotEncoder& encoder) {
+  Status st;
+  for (int db = 0; db < keyspace.db_count() && st.ok(); ++db) {
+    const store::Database& d = keyspace.db(db);
+    if (d.size() == 0) continue;
+    st = encoder.BeginDatabase(db, d.size(), d.expires_count());
+    uint64_t cursor = 0;
+    do {
+      cursor = d.Scan(cursor, [&](store::Entry* e) {
+        if (st.ok()) st = encoder.WriteEntry(*e);
+      });
+    } while (cursor != 0 && st.ok());
+  }
+  if (st.ok()) st = encoder.Finish();
+  return st;
+}
+
 void Snapshotter::Begin(SnapshotEncoder* encoder) {
   encoder_ = encoder;
   phase_ = Phase::kWriting;

@@ -40,6 +40,12 @@ class SnapshotEncoder {
   virtual Status Finish() = 0;
 };
 
+// Writes every entry of the keyspace to `encoder` in one go, then Finish()es it. For callers
+// that hold the event loop for the whole walk (SAVE, the first AOF base), so nothing changes
+// meanwhile and no per-entry bookkeeping is needed; a background snapshot in progress is not
+// disturbed.
+Status WriteKeyspace(const store::Keyspace& keyspace, SnapshotEncoder& encoder);
+
 class Snapshotter final : public store::KeyspaceListener {
  public:
   explicit Snapshotter(store::Keyspace& keyspace) : keyspace_(keyspace) {}

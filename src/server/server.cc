@@ -194,6 +194,7 @@ std::string Server::RequestShutdown(bool save, bool nosave) {
 }
 
 void Server::OnLoaded(const Status& st) {
+  if (shutting_down_) return;  // cancelled by the shutdown
   if (!st.ok()) {
     spdlog::critical("Fatal error loading the DB: {}. Exiting.", st.message());
     exit_code_ = 1;
@@ -238,6 +239,8 @@ void Server::KickBackgroundWork() {
 void Server::BeginShutdown(const char* reason, bool save_done) {
   if (shutting_down_) return;
   spdlog::warn("{}", reason);
+  // A load in progress is abandoned (as Redis exits at once); nothing is saved over the files.
+  if (context().loading) engine_->CancelLoading();
   if (!save_done) {
     if (Status st = engine_->PrepareShutdown(false, false); !st.ok()) {
       // As Redis: a failed final save keeps the server running rather than losing data.
