@@ -17,7 +17,9 @@ class Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
@@ -41,8 +43,8 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : data_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Status status) : data_(std::move(status)) {}    // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
   bool ok() const { return std::holds_alternative<T>(data_); }
   const Status& status() const {
     static const Status kOk;
@@ -60,9 +62,8 @@ class Result {
 
 inline std::string Status::ToString() const {
   if (ok()) return "OK";
-  static constexpr std::string_view kNames[] = {"OK",        "Invalid argument", "Not found",
-                                                "Corruption", "IO error",        "Not supported",
-                                                "Busy"};
+  static constexpr std::string_view kNames[] = {
+      "OK", "Invalid argument", "Not found", "Corruption", "IO error", "Not supported", "Busy"};
   std::string out(kNames[static_cast<int>(code_)]);
   out += ": ";
   out += message_;

@@ -29,10 +29,10 @@ enum Flag : uint32_t {
   kDenyOom = 1u << 2,
   kAdmin = 1u << 3,
   kNoScript = 1u << 4,
-  kLoading = 1u << 5,   // allowed while the dataset is loading
-  kStale = 1u << 6,     // allowed on a replica with a broken link
+  kLoading = 1u << 5,  // allowed while the dataset is loading
+  kStale = 1u << 6,    // allowed on a replica with a broken link
   kFast = 1u << 7,
-  kNoAuth = 1u << 8,    // allowed before authentication
+  kNoAuth = 1u << 8,  // allowed before authentication
   kNoMulti = 1u << 9,
   kSkipSlowlog = 1u << 10,
   kAllowBusy = 1u << 11,
@@ -70,8 +70,7 @@ struct CommandSpec {
 
   bool is_container() const { return !subcommands.empty(); }
   bool ArityOk(size_t argc) const {
-    return arity > 0 ? argc == static_cast<size_t>(arity)
-                     : argc >= static_cast<size_t>(-arity);
+    return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
   }
 };
 

@@ -22,8 +22,7 @@ class Dispatcher {
   void Run(ClientSession& client, std::span<const std::string_view> args,
            protocol::ReplyWriter& reply);
   // Finds the command or subcommand; replies with Redis's error and returns nullptr otherwise.
-  const CommandSpec* Resolve(std::span<const std::string_view> args,
-                             protocol::ReplyWriter& reply);
+  const CommandSpec* Resolve(std::span<const std::string_view> args, protocol::ReplyWriter& reply);
   // The checks that may refuse a known command; returns the error text or empty.
   std::string_view Refusal(const ClientSession& client, const CommandSpec& spec);
   void Propagate(const CommandContext& ctx, std::span<const std::string_view> args);

@@ -25,8 +25,7 @@ bool CheckType(CommandContext& ctx, const store::Entry* e, store::ValueType type
   return false;
 }
 
-bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* out,
-                 std::string_view error) {
+bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* out, std::string_view error) {
   if (ParseInt64(text, out)) return true;
   ctx.reply.Error(error);
   return false;

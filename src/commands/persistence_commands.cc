@@ -61,21 +61,37 @@ void BgRewriteAof(CommandContext& ctx) {
 }  // namespace
 
 void RegisterPersistenceCommands(CommandTable& table) {
-  table.Add({.name = "save", .arity = 1, .flags = kAdmin | kNoScript | kNoMulti,
-             .handler = Save, .group = "server",
-             .summary = "Synchronously save the dataset to disk", .since = "1.0.0",
-             .complexity = "O(N) where N is the total number of keys in all databases"});
-  table.Add({.name = "bgsave", .arity = -1, .flags = kAdmin | kNoScript, .handler = BgSave,
-             .group = "server", .summary = "Asynchronously save the dataset to disk",
+  table.Add({.name = "save",
+             .arity = 1,
+             .flags = kAdmin | kNoScript | kNoMulti,
+             .handler = Save,
+             .group = "server",
+             .summary = "Synchronously save the dataset to disk",
              .since = "1.0.0",
              .complexity = "O(N) where N is the total number of keys in all databases"});
-  table.Add({.name = "lastsave", .arity = 1, .flags = kLoading | kStale | kFast,
-             .handler = LastSave, .group = "server",
+  table.Add({.name = "bgsave",
+             .arity = -1,
+             .flags = kAdmin | kNoScript,
+             .handler = BgSave,
+             .group = "server",
+             .summary = "Asynchronously save the dataset to disk",
+             .since = "1.0.0",
+             .complexity = "O(N) where N is the total number of keys in all databases"});
+  table.Add({.name = "lastsave",
+             .arity = 1,
+             .flags = kLoading | kStale | kFast,
+             .handler = LastSave,
+             .group = "server",
              .summary = "Get the UNIX time stamp of the last successful save to disk",
-             .since = "1.0.0", .complexity = "O(1)"});
-  table.Add({.name = "bgrewriteaof", .arity = 1, .flags = kAdmin | kNoScript,
-             .handler = BgRewriteAof, .group = "server",
-             .summary = "Asynchronously rewrite the append-only file", .since = "1.0.0",
+             .since = "1.0.0",
+             .complexity = "O(1)"});
+  table.Add({.name = "bgrewriteaof",
+             .arity = 1,
+             .flags = kAdmin | kNoScript,
+             .handler = BgRewriteAof,
+             .group = "server",
+             .summary = "Asynchronously rewrite the append-only file",
+             .since = "1.0.0",
              .complexity = "O(1)"});
 }
 

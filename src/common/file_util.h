@@ -26,7 +26,7 @@ std::string JoinPath(const std::string& dir, const std::string& name);
 bool Exists(const std::string& path);
 Result<int64_t> FileSize(const std::string& path);
 Status MakeDirectory(const std::string& path);  // ok when it already exists
-Status RemoveFile(const std::string& path);      // ok when it does not exist
+Status RemoveFile(const std::string& path);     // ok when it does not exist
 Status RenameFile(const std::string& from, const std::string& to);
 std::string ErrnoText(int err);
 

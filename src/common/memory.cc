@@ -31,8 +31,7 @@ void* Reallocate(void* p, size_t size) {
   int64_t before = p ? static_cast<int64_t>(malloc_usable_size(p)) : 0;
   void* q = std::realloc(p, size);
   if (q == nullptr) throw std::bad_alloc();
-  g_used.fetch_add(static_cast<int64_t>(malloc_usable_size(q)) - before,
-                   std::memory_order_relaxed);
+  g_used.fetch_add(static_cast<int64_t>(malloc_usable_size(q)) - before, std::memory_order_relaxed);
   return q;
 }
 

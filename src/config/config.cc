@@ -14,7 +14,10 @@ using Setter = std::function<Status(Settings&, std::string_view)>;
 Status Invalid(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
 
 ParamDef Bool(std::string_view name, bool Settings::*field, bool runtime, std::string_view help) {
-  return {name, ParamKind::kBool, runtime, help,
+  return {name,
+          ParamKind::kBool,
+          runtime,
+          help,
           [field](const Settings& s) { return std::string(s.*field ? "yes" : "no"); },
           [field](Settings& s, std::string_view v) {
             if (EqualsIgnoreCase(v, "yes")) {
@@ -28,9 +31,12 @@ ParamDef Bool(std::string_view name, bool Settings::*field, bool runtime, std::s
           }};
 }
 
-ParamDef Int(std::string_view name, int64_t Settings::*field, int64_t lo, int64_t hi,
-             bool runtime, std::string_view help) {
-  return {name, ParamKind::kInt, runtime, help,
+ParamDef Int(std::string_view name, int64_t Settings::*field, int64_t lo, int64_t hi, bool runtime,
+             std::string_view help) {
+  return {name,
+          ParamKind::kInt,
+          runtime,
+          help,
           [field](const Settings& s) { return Int64ToString(s.*field); },
           [field, lo, hi](Settings& s, std::string_view v) {
             int64_t n;
@@ -46,7 +52,10 @@ ParamDef Int(std::string_view name, int64_t Settings::*field, int64_t lo, int64_
 
 ParamDef Memory(std::string_view name, int64_t Settings::*field, int64_t lo, int64_t hi,
                 bool runtime, std::string_view help) {
-  return {name, ParamKind::kMemory, runtime, help,
+  return {name,
+          ParamKind::kMemory,
+          runtime,
+          help,
           [field](const Settings& s) { return Int64ToString(s.*field); },
           [field, lo, hi](Settings& s, std::string_view v) {
             int64_t n;
@@ -62,7 +71,10 @@ ParamDef Memory(std::string_view name, int64_t Settings::*field, int64_t lo, int
 
 ParamDef String(std::string_view name, std::string Settings::*field, bool runtime,
                 std::string_view help) {
-  return {name, ParamKind::kString, runtime, help,
+  return {name,
+          ParamKind::kString,
+          runtime,
+          help,
           [field](const Settings& s) { return s.*field; },
           [field](Settings& s, std::string_view v) {
             s.*field = std::string(v);
@@ -72,7 +84,10 @@ ParamDef String(std::string_view name, std::string Settings::*field, bool runtim
 
 ParamDef Enum(std::string_view name, std::string Settings::*field,
               std::vector<std::string_view> choices, bool runtime, std::string_view help) {
-  return {name, ParamKind::kEnum, runtime, help,
+  return {name,
+          ParamKind::kEnum,
+          runtime,
+          help,
           [field](const Settings& s) { return s.*field; },
           [field, choices](Settings& s, std::string_view v) {
             for (std::string_view c : choices) {
@@ -102,11 +117,10 @@ std::vector<ParamDef> BuildTable() {
   using S = Settings;
   std::vector<ParamDef> t;
   // Network.
-  t.push_back(String("bind", &S::bind, false,
-                     "Addresses to listen on, separated by spaces."));
+  t.push_back(String("bind", &S::bind, false, "Addresses to listen on, separated by spaces."));
   t.push_back(Int("port", &S::port, 0, 65535, false, "TCP port to listen on."));
-  t.push_back(Int("tcp-backlog", &S::tcp_backlog, 0, kIntMax, false,
-                  "Backlog of the listening socket."));
+  t.push_back(
+      Int("tcp-backlog", &S::tcp_backlog, 0, kIntMax, false, "Backlog of the listening socket."));
   t.push_back(Int("timeout", &S::timeout, 0, kIntMax, true,
                   "Close a client after this many idle seconds (0 = never)."));
   t.push_back(Int("tcp-keepalive", &S::tcp_keepalive, 0, kIntMax, true,
@@ -163,10 +177,10 @@ std::vector<ParamDef> BuildTable() {
                    "Write the AOF base file in RDB format."));
   t.push_back(Bool("aof-load-truncated", &S::aof_load_truncated, true,
                    "Start even when the AOF ends in a torn record (cut it off)."));
-  t.push_back(Int("auto-aof-rewrite-percentage", &S::auto_aof_rewrite_percentage, 0, kIntMax,
-                  true, "Rewrite the AOF when it grew by this percent (0 = off)."));
-  t.push_back(Memory("auto-aof-rewrite-min-size", &S::auto_aof_rewrite_min_size, 0, kLongMax,
-                     true, "Do not rewrite automatically below this AOF size."));
+  t.push_back(Int("auto-aof-rewrite-percentage", &S::auto_aof_rewrite_percentage, 0, kIntMax, true,
+                  "Rewrite the AOF when it grew by this percent (0 = off)."));
+  t.push_back(Memory("auto-aof-rewrite-min-size", &S::auto_aof_rewrite_min_size, 0, kLongMax, true,
+                     "Do not rewrite automatically below this AOF size."));
   return t;
 }
 
@@ -207,7 +221,8 @@ Status ParseOutputBufferLimits(std::string_view text, Settings* s) {
   std::vector<std::string> words;
   std::istringstream in{std::string(text)};
   for (std::string w; in >> w;) words.push_back(w);
-  if (words.size() % 4 != 0) return Invalid("Wrong number of arguments in buffer limit configuration.");
+  if (words.size() % 4 != 0)
+    return Invalid("Wrong number of arguments in buffer limit configuration.");
   Settings updated = *s;
   for (size_t i = 0; i < words.size(); i += 4) {
     OutputBufferLimit* target;

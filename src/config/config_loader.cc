@@ -68,8 +68,7 @@ Status Config::LoadToml(const std::string& path) {
     Status st = TomlValueText(*def, node, &text);
     if (st.ok()) st = def->set(settings_, text);
     if (!st.ok()) {
-      return Status::InvalidArgument(path + ": invalid value for '" + name + "': " +
-                                     st.message());
+      return Status::InvalidArgument(path + ": invalid value for '" + name + "': " + st.message());
     }
   }
   return Status::Ok();

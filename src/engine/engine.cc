@@ -97,8 +97,8 @@ void Engine::StartLoading(std::function<void(const Status&)> done) {
   auto config_copy = std::make_shared<config::Config>(config_);
   loader_ = std::thread([this, staging, config_copy, done = std::move(done)]() mutable {
     auto result = std::make_shared<persistence::DatasetLoadResult>();
-    Status st = persistence::LoadDataset(*config_copy, clock_, *staging, result.get(),
-                                         &cancel_loading_);
+    Status st =
+        persistence::LoadDataset(*config_copy, clock_, *staging, result.get(), &cancel_loading_);
     post_([this, staging, result, st, done = std::move(done)] {
       context_.loading = false;
       Status outcome = st;

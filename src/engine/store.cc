@@ -34,7 +34,6 @@
 #include "common/strings.h"
 #include "config/config.h"
 #include "engine/engine.h"
-#include "persistence/persistence_manager.h"
 #include "persistence/aof_manager.h"
 #include "persistence/aof_manifest.h"
 #include "persistence/persistence_manager.h"

@@ -103,8 +103,8 @@ Result<size_t> ReplayComplete(std::string_view input, uint64_t base_offset,
 
 }  // namespace
 
-Status ReplayAofBytes(std::string_view data, const std::string& origin,
-                      const AofCommandFn& execute, AofReplayStats* stats) {
+Status ReplayAofBytes(std::string_view data, const std::string& origin, const AofCommandFn& execute,
+                      AofReplayStats* stats) {
   protocol::ParserLimits limits = AofLimits();
   protocol::RequestParser parser(&limits);
   Transaction tx;

@@ -38,7 +38,7 @@ Status ReplayAofFile(const std::string& path, const AofReplayOptions& options,
 
 // Replays RESP commands held in memory (an AOF base written as commands, or tests).
 // `origin` names the source in errors.
-Status ReplayAofBytes(std::string_view data, const std::string& origin,
-                      const AofCommandFn& execute, AofReplayStats* stats);
+Status ReplayAofBytes(std::string_view data, const std::string& origin, const AofCommandFn& execute,
+                      AofReplayStats* stats);
 
 }  // namespace basalt::persistence

@@ -69,8 +69,8 @@ Status AofManager::Open(const config::Settings& s, const BaseWriter& write_base)
   if (manifest_.incrs.empty()) {
     // A base alone: start an incr file and record it before any write.
     AofManifest next = manifest_;
-    next.incrs.push_back({AofIncrName(s.appendfilename, next.NextIncrSeq()),
-                          next.NextIncrSeq(), AofFileInfo::Type::kIncr});
+    next.incrs.push_back({AofIncrName(s.appendfilename, next.NextIncrSeq()), next.NextIncrSeq(),
+                          AofFileInfo::Type::kIncr});
     auto fd = OpenForAppend(file::JoinPath(dir, next.incrs.back().name), true);
     if (!fd.ok()) return fd.status();
     ::close(*fd);
@@ -88,8 +88,8 @@ Status AofManager::CreateInitialFiles(const config::Settings& s, const BaseWrite
   next.base = AofFileInfo{AofBaseName(s.appendfilename, 1, s.aof_use_rdb_preamble), 1,
                           AofFileInfo::Type::kBase};
   next.incrs.push_back({AofIncrName(s.appendfilename, 1), 1, AofFileInfo::Type::kIncr});
-  const std::string temp = file::JoinPath(dir, "temp-rewriteaof-" + std::to_string(::getpid()) +
-                                                   ".aof");
+  const std::string temp =
+      file::JoinPath(dir, "temp-rewriteaof-" + std::to_string(::getpid()) + ".aof");
   if (Status st = write_base(temp); !st.ok()) return st;
   if (Status st = file::RenameFile(temp, file::JoinPath(dir, next.base->name)); !st.ok()) {
     return st;
@@ -207,8 +207,8 @@ Status AofManager::BeginRewrite(const config::Settings& s, std::string* temp_pat
   }
   *temp_path = file::JoinPath(dir, "temp-rewriteaof-bg-" + std::to_string(::getpid()) + ".aof");
   rewrite_base_seq_ = std::max(manifest_.NextBaseSeq(), min_base_seq_);
-  *base_path = file::JoinPath(
-      dir, AofBaseName(s.appendfilename, rewrite_base_seq_, s.aof_use_rdb_preamble));
+  *base_path =
+      file::JoinPath(dir, AofBaseName(s.appendfilename, rewrite_base_seq_, s.aof_use_rdb_preamble));
   return Status::Ok();
 }
 

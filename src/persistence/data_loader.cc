@@ -24,10 +24,14 @@ namespace {
 Status WithFileName(const Status& st, const std::string& path) {
   std::string msg = "Error loading " + path + ": " + st.message();
   switch (st.code()) {
-    case Status::Code::kNotSupported: return Status::NotSupported(msg);
-    case Status::Code::kInvalidArgument: return Status::InvalidArgument(msg);
-    case Status::Code::kIoError: return Status::IoError(msg);
-    default: return Status::Corruption(msg);
+    case Status::Code::kNotSupported:
+      return Status::NotSupported(msg);
+    case Status::Code::kInvalidArgument:
+      return Status::InvalidArgument(msg);
+    case Status::Code::kIoError:
+      return Status::IoError(msg);
+    default:
+      return Status::Corruption(msg);
   }
 }
 
@@ -88,8 +92,7 @@ class ReplayContext {
 Status Cancelled() { return Status::Busy("loading stopped: the server is shutting down"); }
 
 Status LoadRdbFile(const std::string& path, const Clock& clock, store::Keyspace& target,
-                   bool skip_expired, DatasetLoadResult* result,
-                   const std::atomic<bool>* cancel) {
+                   bool skip_expired, DatasetLoadResult* result, const std::atomic<bool>* cancel) {
   std::unique_ptr<FileSource> source;
   if (Status st = FileSource::Open(path, &source); !st.ok()) return st;
   ProgressLog progress(source->size());
@@ -135,9 +138,7 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
   }
   const std::string dir = AofManager::DirectoryPath(s);
   ReplayContext replay(config, clock, target);
-  auto execute = [&replay](std::span<const std::string_view> argv) {
-    return replay.Execute(argv);
-  };
+  auto execute = [&replay](std::span<const std::string_view> argv) { return replay.Execute(argv); };
   AofReplayStats replay_stats;
   if (manifest->base) {
     std::string base = file::JoinPath(dir, manifest->base->name);
@@ -164,9 +165,10 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
     Status st = ReplayAofFile(path, options, execute, &replay_stats);
     if (!st.ok()) return st;
     if (replay_stats.truncated_at >= 0) {
-      spdlog::warn("!!! Warning: short read while loading the AOF file {}!!! AOF loaded "
-                   "anyway because aof-load-truncated is enabled; truncated at offset {}",
-                   path, replay_stats.truncated_at);
+      spdlog::warn(
+          "!!! Warning: short read while loading the AOF file {}!!! AOF loaded "
+          "anyway because aof-load-truncated is enabled; truncated at offset {}",
+          path, replay_stats.truncated_at);
     }
   }
   result->aof_commands = replay_stats.commands;

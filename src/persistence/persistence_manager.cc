@@ -134,8 +134,9 @@ void PersistenceManager::OnAofError(const Status& st) {
       fatal_aof_error_(st);
       return;
     }
-    spdlog::critical("Can't recover from AOF write error when the AOF fsync policy is "
-                     "'always'. Exiting...");
+    spdlog::critical(
+        "Can't recover from AOF write error when the AOF fsync policy is "
+        "'always'. Exiting...");
     std::_Exit(1);
   }
 }
@@ -430,7 +431,8 @@ Status PersistenceManager::Shutdown(bool force_save, bool nosave) {
 }
 
 std::string PersistenceManager::WriteRefusal() const {
-  if (!aof_write_error_.empty()) return "MISCONF Errors writing to the AOF file: " + aof_write_error_;
+  if (!aof_write_error_.empty())
+    return "MISCONF Errors writing to the AOF file: " + aof_write_error_;
   if (settings().stop_writes_on_bgsave_error && !settings().save.empty() && !last_bgsave_ok_) {
     return kBgsaveErrorText;
   }
@@ -455,8 +457,7 @@ void PersistenceManager::AppendInfoFields(std::string& out) const {
   num("current_cow_size_age", 0);
   field("current_fork_perc", "0.00");
   num("current_save_keys_processed", static_cast<int64_t>(snapshotter_.entries_written()));
-  num("current_save_keys_total",
-      job_ ? static_cast<int64_t>(context_.keyspace.TotalKeys()) : 0);
+  num("current_save_keys_total", job_ ? static_cast<int64_t>(context_.keyspace.TotalKeys()) : 0);
   num("rdb_changes_since_last_save", context_.dirty);
   num("rdb_bgsave_in_progress", rdb_running ? 1 : 0);
   num("rdb_last_save_time", lastsave_ms_ / 1000);

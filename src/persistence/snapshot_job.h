@@ -17,8 +17,8 @@ namespace basalt::persistence {
 enum class SnapshotFormat { kRdb, kResp };
 
 struct SnapshotFileSpec {
-  std::string temp_path;    // written first
-  std::string final_path;   // renamed to on success
+  std::string temp_path;   // written first
+  std::string final_path;  // renamed to on success
   SnapshotFormat format = SnapshotFormat::kRdb;
   RdbWriterOptions rdb_options;
   RdbAuxFields aux;

@@ -63,9 +63,9 @@ class RequestParser {
 
   const ParserLimits* limits_;
   bool auth_required_ = false;
-  size_t pos_ = 0;                 // resume offset within the current request
-  int64_t args_expected_ = -1;     // -1: multibulk header not read yet
-  int64_t bulk_len_ = -1;          // -1: bulk header not read yet
+  size_t pos_ = 0;                                // resume offset within the current request
+  int64_t args_expected_ = -1;                    // -1: multibulk header not read yet
+  int64_t bulk_len_ = -1;                         // -1: bulk header not read yet
   std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of each argument
   std::vector<std::string_view> args_;
   std::vector<std::string> inline_args_;

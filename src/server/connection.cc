@@ -42,7 +42,8 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t co
 Connection::~Connection() = default;
 
 int Connection::fd() const {
-  return closed_ ? -1 : static_cast<int>(const_cast<asio::ip::tcp::socket&>(socket_).native_handle());
+  return closed_ ? -1
+                 : static_cast<int>(const_cast<asio::ip::tcp::socket&>(socket_).native_handle());
 }
 
 size_t Connection::memory_usage() const {
@@ -66,10 +67,9 @@ void Connection::ReadMore() {
   }
   std::span<char> space = input_.PrepareWrite(want);
   reading_ = true;
-  socket_.async_read_some(asio::buffer(space.data(), space.size()),
-                          [self = shared_from_this()](const asio::error_code& ec, size_t n) {
-                            self->OnRead(ec, n);
-                          });
+  socket_.async_read_some(
+      asio::buffer(space.data(), space.size()),
+      [self = shared_from_this()](const asio::error_code& ec, size_t n) { self->OnRead(ec, n); });
 }
 
 void Connection::OnRead(const asio::error_code& ec, size_t n) {
@@ -86,9 +86,10 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   if (closed_) return;
   if (static_cast<int64_t>(input_.size()) >
       server_.context().config.settings().client_query_buffer_limit) {
-    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} (qbuf "
-                 "initial bytes: {:?})",
-                 id, peer_, std::string(input_.readable().substr(0, 64)));
+    spdlog::warn(
+        "Closing client that reached max query buffer length: id={} addr={} (qbuf "
+        "initial bytes: {:?})",
+        id, peer_, std::string(input_.readable().substr(0, 64)));
     ++server_.context().stats.client_query_buffer_limit_disconnections;
     Close();
     return;
@@ -142,11 +143,12 @@ void Connection::ProcessInput() {
 bool Connection::RejectCrossProtocol(std::span<const std::string_view> args) {
   // An HTTP request sent to the server (a browser tricked into it) is dropped silently.
   if (!EqualsIgnoreCase(args[0], "post") && !EqualsIgnoreCase(args[0], "host:")) return false;
-  spdlog::warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or "
-               "Host: commands to Redis. This is likely due to an attacker attempting to use "
-               "Cross Protocol Scripting to compromise your Redis instance. Connection from {} "
-               "aborted.",
-               peer_);
+  spdlog::warn(
+      "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or "
+      "Host: commands to Redis. This is likely due to an attacker attempting to use "
+      "Cross Protocol Scripting to compromise your Redis instance. Connection from {} "
+      "aborted.",
+      peer_);
   Close();
   return true;
 }
@@ -166,9 +168,10 @@ bool Connection::OutputLimitReached() {
     soft_limit_since_ms_ = -1;
   }
   if (!hard && !soft) return false;
-  spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
-               "buffer limits.",
-               id, peer_);
+  spdlog::warn(
+      "Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
+      "buffer limits.",
+      id, peer_);
   ++server_.context().stats.client_output_buffer_limit_disconnections;
   Close();
   return true;

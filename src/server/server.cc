@@ -84,12 +84,12 @@ int Server::Run() {
 }
 
 void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
-  acceptor.async_accept([this, &acceptor](const asio::error_code& ec,
-                                          asio::ip::tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || shutting_down_) return;
-    if (!ec) OnAccept(std::move(socket));
-    Accept(acceptor);
-  });
+  acceptor.async_accept(
+      [this, &acceptor](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || shutting_down_) return;
+        if (!ec) OnAccept(std::move(socket));
+        Accept(acceptor);
+      });
 }
 
 void Server::OnAccept(asio::ip::tcp::socket socket) {

@@ -55,12 +55,18 @@ void StoreUnaligned(char* p, T v) {
 
 std::string_view TypeName(ValueType type) {
   switch (type) {
-    case ValueType::kString: return "string";
-    case ValueType::kList: return "list";
-    case ValueType::kSet: return "set";
-    case ValueType::kZSet: return "zset";
-    case ValueType::kHash: return "hash";
-    case ValueType::kStream: return "stream";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kList:
+      return "list";
+    case ValueType::kSet:
+      return "set";
+    case ValueType::kZSet:
+      return "zset";
+    case ValueType::kHash:
+      return "hash";
+    case ValueType::kStream:
+      return "stream";
   }
   return "none";
 }
@@ -141,8 +147,8 @@ Entry* Entry::Clone(const Entry* e, std::string_view key, int64_t expire_at_ms) 
 
 Entry* Entry::NewObject(std::string_view key, ValueType type, CompositeValue* value,
                         int64_t expire_at_ms) {
-  uint8_t meta = static_cast<uint8_t>(type) |
-                 (static_cast<uint8_t>(Encoding::kObject) << kEncodingShift);
+  uint8_t meta =
+      static_cast<uint8_t>(type) | (static_cast<uint8_t>(Encoding::kObject) << kEncodingShift);
   Entry* e = Allocate(key, meta, expire_at_ms, sizeof(CompositeValue*));
   StoreUnaligned<CompositeValue*>(e->value_field(), value);
   return e;
@@ -150,9 +156,14 @@ Entry* Entry::NewObject(std::string_view key, ValueType type, CompositeValue* va
 
 void Entry::Destroy(Entry* e) {
   switch (e->encoding()) {
-    case Encoding::kHeapString: HeapString::Destroy(e->heap_string()); break;
-    case Encoding::kObject: delete e->object(); break;
-    case Encoding::kInline: break;
+    case Encoding::kHeapString:
+      HeapString::Destroy(e->heap_string());
+      break;
+    case Encoding::kObject:
+      delete e->object();
+      break;
+    case Encoding::kInline:
+      break;
   }
   mem::Free(e);
 }
@@ -175,9 +186,7 @@ Entry* Entry::Rebuild(const Entry* e, std::string_view key, int64_t expire_at_ms
 
 void Entry::FreeShell(Entry* e) { mem::Free(e); }
 
-int64_t Entry::expire_at() const {
-  return has_expire() ? LoadUnaligned<int64_t>(payload()) : -1;
-}
+int64_t Entry::expire_at() const { return has_expire() ? LoadUnaligned<int64_t>(payload()) : -1; }
 
 void Entry::set_expire_at(int64_t ms) { StoreUnaligned<int64_t>(payload(), ms); }
 

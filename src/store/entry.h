@@ -23,7 +23,14 @@
 
 namespace basalt::store {
 
-enum class ValueType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 5 };
+enum class ValueType : uint8_t {
+  kString = 0,
+  kList = 1,
+  kSet = 2,
+  kZSet = 3,
+  kHash = 4,
+  kStream = 5
+};
 // Redis's TYPE reply for each value type.
 std::string_view TypeName(ValueType type);
 
@@ -83,7 +90,7 @@ class Entry {
   ValueType type() const { return static_cast<ValueType>(meta_ & kTypeMask); }
   Encoding encoding() const { return static_cast<Encoding>((meta_ >> kEncodingShift) & 3); }
   bool has_expire() const { return (meta_ & kExpireBit) != 0; }
-  int64_t expire_at() const;  // -1 when the key has no TTL
+  int64_t expire_at() const;       // -1 when the key has no TTL
   void set_expire_at(int64_t ms);  // only when has_expire()
   uint32_t expire_slot() const;
   void set_expire_slot(uint32_t slot);

@@ -185,8 +185,8 @@ Entry* EntryTable::RandomEntry(std::mt19937_64& rng) const {
       // Old-array buckets below the rehash index are empty: draw from the rest.
       size_t live_old = arrays_[0].size() - static_cast<size_t>(rehash_index_);
       size_t idx = rng() % (live_old + arrays_[1].size());
-      head = idx < live_old ? arrays_[0].slots[rehash_index_ + idx]
-                            : arrays_[1].slots[idx - live_old];
+      head =
+          idx < live_old ? arrays_[0].slots[rehash_index_ + idx] : arrays_[1].slots[idx - live_old];
     } else {
       head = arrays_[0].slots[rng() & arrays_[0].mask];
     }

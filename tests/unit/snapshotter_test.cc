@@ -1,5 +1,7 @@
 // The forkless snapshot must capture exactly the state at Begin(), however the keyspace changes
 // while the walk is under way.
+#include "persistence/snapshotter.h"
+
 #include <doctest/doctest.h>
 
 #include <map>
@@ -7,7 +9,6 @@
 #include <string>
 #include <tuple>
 
-#include "persistence/snapshotter.h"
 #include "store/keyspace.h"
 
 using basalt::Status;
@@ -29,9 +30,8 @@ class CapturingEncoder : public SnapshotEncoder {
     return Status::Ok();
   }
   Status WriteEntry(const Entry& e) override {
-    auto [it, inserted] =
-        image.emplace(std::make_pair(db_, std::string(e.key())),
-                      Row{std::string(e.string_value()), e.expire_at()});
+    auto [it, inserted] = image.emplace(std::make_pair(db_, std::string(e.key())),
+                                        Row{std::string(e.string_value()), e.expire_at()});
     if (!inserted) ++duplicates;
     return Status::Ok();
   }
@@ -85,8 +85,12 @@ void Mutate(Keyspace& ks, std::mt19937& rng, int* next_key) {
   int db = static_cast<int>(rng() % 3);
   std::string key = "key:" + std::to_string(rng() % 3000);
   switch (rng() % 7) {
-    case 0: ks.db(db).SetString(key, "overwritten", -1); break;
-    case 1: ks.db(db).Delete(key); break;
+    case 0:
+      ks.db(db).SetString(key, "overwritten", -1);
+      break;
+    case 1:
+      ks.db(db).Delete(key);
+      break;
     case 2:
       if (ks.db(db).LookupRaw(key)) ks.db(db).SetExpire(key, 5);  // already past
       break;
