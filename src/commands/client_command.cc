@@ -313,14 +313,7 @@ void RegisterClientCommand(CommandTable& table) {
   auto sub = [](std::string_view name, int arity, uint32_t flags, Handler h,
                 std::string_view summary, std::string_view since,
                 std::string_view complexity = "O(1)") {
-    return CommandSpec{.name = name,
-                       .arity = arity,
-                       .flags = flags,
-                       .handler = h,
-                       .group = "connection",
-                       .summary = summary,
-                       .since = since,
-                       .complexity = complexity};
+    return KeylessSpec(name, arity, flags, h, "connection", summary, since, complexity);
   };
   constexpr std::string_view kPerClient = "O(N) where N is the number of client connections";
   table.Add(

@@ -74,6 +74,37 @@ struct CommandSpec {
   }
 };
 
+// Spec builders for the common shapes, so registrations list only what differs.
+// A command whose one key is its first argument (GET key, EXPIRE key seconds, ...).
+inline CommandSpec SingleKeySpec(std::string_view name, int arity, uint32_t flags, Handler handler,
+                                 std::string_view group, std::string_view summary,
+                                 std::string_view since, std::string_view complexity = "O(1)") {
+  return {.name = name,
+          .arity = arity,
+          .flags = flags,
+          .first_key = 1,
+          .last_key = 1,
+          .key_step = 1,
+          .handler = handler,
+          .group = group,
+          .summary = summary,
+          .since = since,
+          .complexity = complexity};
+}
+// A command (or subcommand) without keys.
+inline CommandSpec KeylessSpec(std::string_view name, int arity, uint32_t flags, Handler handler,
+                               std::string_view group, std::string_view summary,
+                               std::string_view since, std::string_view complexity = "O(1)") {
+  return {.name = name,
+          .arity = arity,
+          .flags = flags,
+          .handler = handler,
+          .group = group,
+          .summary = summary,
+          .since = since,
+          .complexity = complexity};
+}
+
 // A connected client (or an in-process caller). The server derives its Connection from it.
 class ClientSession {
  public:

@@ -128,14 +128,7 @@ void RegisterConfigCommand(CommandTable& table) {
   auto sub = [](std::string_view name, int arity, uint32_t flags, Handler h,
                 std::string_view summary, std::string_view since,
                 std::string_view complexity = "O(1)") {
-    return CommandSpec{.name = name,
-                       .arity = arity,
-                       .flags = flags,
-                       .handler = h,
-                       .group = "server",
-                       .summary = summary,
-                       .since = since,
-                       .complexity = complexity};
+    return KeylessSpec(name, arity, flags, h, "server", summary, since, complexity);
   };
   table.Add(
       {.name = "config",

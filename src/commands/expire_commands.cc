@@ -151,17 +151,7 @@ void Persist(CommandContext& ctx) {
 
 CommandSpec KeySpec(std::string_view name, int arity, uint32_t flags, Handler handler,
                     std::string_view summary, std::string_view since) {
-  return {.name = name,
-          .arity = arity,
-          .flags = flags,
-          .first_key = 1,
-          .last_key = 1,
-          .key_step = 1,
-          .handler = handler,
-          .group = "generic",
-          .summary = summary,
-          .since = since,
-          .complexity = "O(1)"};
+  return SingleKeySpec(name, arity, flags, handler, "generic", summary, since);
 }
 
 }  // namespace

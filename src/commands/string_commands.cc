@@ -302,17 +302,7 @@ void MSetNx(CommandContext& ctx) { MSetGeneric(ctx, /*nx=*/true); }
 CommandSpec StringKeySpec(std::string_view name, int arity, uint32_t flags, Handler handler,
                           std::string_view summary, std::string_view since,
                           std::string_view complexity) {
-  return {.name = name,
-          .arity = arity,
-          .flags = flags,
-          .first_key = 1,
-          .last_key = 1,
-          .key_step = 1,
-          .handler = handler,
-          .group = "string",
-          .summary = summary,
-          .since = since,
-          .complexity = complexity};
+  return SingleKeySpec(name, arity, flags, handler, "string", summary, since, complexity);
 }
 
 bool CheckStringLength(CommandContext& ctx, uint64_t base, uint64_t extra) {
