@@ -15,6 +15,9 @@ namespace basalt::server {
 Server::Server(config::Config& config)
     : config_(config),
       clock_(*SystemClock::Instance()),
+      // Sockets and timers are touched by the loop thread only; other threads only post work,
+      // so the reactor's per-descriptor locking can go while the scheduler keeps its own.
+      io_(ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       engine_(std::make_unique<engine::Engine>(
           config, clock_, [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); })),
       signals_(io_, SIGINT, SIGTERM),
