@@ -13,6 +13,9 @@ namespace basalt::file {
 
 // Writes all of `data` to fd, retrying short writes and EINTR.
 Status WriteFully(int fd, std::string_view data, const std::string& path_for_errors);
+// Writes all the pieces, in order, with as few writev(2) calls as possible.
+Status WriteFullyV(int fd, const std::vector<std::string_view>& pieces,
+                   const std::string& path_for_errors);
 // fdatasync(2) the file; on failure the data must be treated as not durable.
 Status SyncData(int fd, const std::string& path_for_errors);
 // fsync(2) a directory so a rename or a new file in it survives a crash.

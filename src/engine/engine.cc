@@ -40,7 +40,7 @@ void Engine::Propagate(int db, std::span<const std::string_view> argv) {
 
 uint64_t Engine::EndOfBatch() { return persistence_->EndOfBatch(); }
 
-bool Engine::replies_wait_for_aof() const { return persistence_->replies_wait_for_aof(); }
+bool Engine::aof_pending() const { return persistence_->aof_pending(); }
 
 void Engine::RunDurableCallback(uint64_t seq) {
   if (on_durable_) on_durable_(seq);

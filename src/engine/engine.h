@@ -56,8 +56,8 @@ class Engine final : public cmd::Propagator {
   // End of a loop turn: hands buffered AOF writes to the writer thread. Returns the sequence a
   // client must wait for before its replies may leave (0: nothing to wait for).
   uint64_t EndOfBatch();
-  // True when replies to writes must wait for their AOF batch (see aof_writer.h).
-  bool replies_wait_for_aof() const;
+  // True when writes are buffered for the AOF: replies to them must wait for their batch.
+  bool aof_pending() const;
   // Sets the callback run (on the engine thread) when AOF batch `seq` became durable.
   void set_on_durable(std::function<void(uint64_t)> fn) { on_durable_ = std::move(fn); }
 

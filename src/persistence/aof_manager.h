@@ -53,6 +53,7 @@ class AofManager {
   bool has_base() const { return manifest_.base.has_value(); }
 
   AofWriter& writer() { return *writer_; }
+  const AofWriter& writer() const { return *writer_; }
   const AofManifest& manifest() const { return manifest_; }
 
   // Step 1 of a rewrite (see above). Returns the path the new base should be written to as a

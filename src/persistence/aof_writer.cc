@@ -136,20 +136,25 @@ void AofWriter::Run() {
 Status AofWriter::WriteBatch(std::deque<Work>& batch) {
   const FsyncPolicy policy = policy_.load();
   uint64_t last_seq = 0;
+  // Everything queued since the last round goes out in one writev per file: one system call
+  // for all the connections served meanwhile, not one per batch.
+  std::vector<std::string_view> pending;
   for (Work& w : batch) {
-    if (!w.data.empty()) {
-      if (Status st = file::WriteFully(fd_, w.data, path_); !st.ok()) return st;
-      unsynced_ = true;
-    }
+    if (!w.data.empty()) pending.emplace_back(w.data);
     last_seq = w.seq;
-    if (w.new_fd >= 0) {
-      // Everything before the switch belongs to the old file: make it durable, then move on.
-      if (Status st = file::SyncData(fd_, path_); !st.ok()) return st;
-      ::close(fd_);
-      fd_ = w.new_fd;
-      path_ = std::move(w.new_path);
-      unsynced_ = false;
-    }
+    if (w.new_fd < 0) continue;
+    if (Status st = file::WriteFullyV(fd_, pending, path_); !st.ok()) return st;
+    pending.clear();
+    // Everything before the switch belongs to the old file: make it durable, then move on.
+    if (Status st = file::SyncData(fd_, path_); !st.ok()) return st;
+    ::close(fd_);
+    fd_ = w.new_fd;
+    path_ = std::move(w.new_path);
+    unsynced_ = false;
+  }
+  if (!pending.empty()) {
+    if (Status st = file::WriteFullyV(fd_, pending, path_); !st.ok()) return st;
+    unsynced_ = true;
   }
   if (unsynced_ && policy == FsyncPolicy::kAlways) {
     if (Status st = file::SyncData(fd_, path_); !st.ok()) return st;

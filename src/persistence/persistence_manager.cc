@@ -119,6 +119,8 @@ void PersistenceManager::Propagate(int db, std::span<const std::string_view> arg
   if (aof_.is_open()) aof_.writer().Append(db, argv);
 }
 
+bool PersistenceManager::aof_pending() const { return aof_.is_open() && aof_.writer().pending(); }
+
 uint64_t PersistenceManager::EndOfBatch() {
   if (!aof_.is_open() || !aof_.writer().pending()) return 0;
   return aof_.writer().Submit();

@@ -48,8 +48,8 @@ class PersistenceManager final : public cmd::PersistenceControl {
   // The write stream (from the engine's propagation path) and the end of a loop turn.
   void Propagate(int db, std::span<const std::string_view> argv);
   uint64_t EndOfBatch();
-  // True while the AOF is on: replies to writes wait until their batch is done (see aof_writer.h).
-  bool replies_wait_for_aof() const { return aof_.is_open(); }
+  // True when writes are buffered for the AOF (replies to them wait for their batch).
+  bool aof_pending() const;
   // True while a BGSAVE or AOF rewrite (or its cleanup) is under way.
   bool job_running() const { return job_ != nullptr || snapshotter_.active(); }
   // What to do when the AOF cannot be written with appendfsync always (default: exit, as

@@ -10,12 +10,10 @@ Status WriteKeyspace(const store::Keyspace& keyspace, SnapshotEncoder& encoder) 
     const store::Database& d = keyspace.db(db);
     if (d.size() == 0) continue;
     st = encoder.BeginDatabase(db, d.size(), d.expires_count());
-    uint64_t cursor = 0;
-    do {
-      cursor = d.Scan(cursor, [&](store::Entry* e) {
-        if (st.ok()) st = encoder.WriteEntry(*e);
-      });
-    } while (cursor != 0 && st.ok());
+    // Nothing changes during this walk, so storage order (sequential, prefetched) is safe.
+    d.ForEach([&](store::Entry* e) {
+      if (st.ok()) st = encoder.WriteEntry(*e);
+    });
   }
   if (st.ok()) st = encoder.Finish();
   return st;

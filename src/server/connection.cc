@@ -96,13 +96,12 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   }
   if (OutputLimitReached()) return;
   input_.ShrinkIfEmpty(kReadChunk * 2);
-  // Group commit: the writes of this batch go to the AOF writer now, and the replies leave
-  // only once the batch is written (fsynced with appendfsync always): never before.
-  engine::Engine& engine = server_.engine();
-  uint64_t seq = engine.EndOfBatch();
-  if (seq != 0 && engine.replies_wait_for_aof()) {
-    if (durable_seq_needed_ == 0) server_.WaitForDurable(shared_from_this());
-    durable_seq_needed_ = seq;
+  // Group commit: this read's writes join those of every connection served in this loop turn
+  // and go to the AOF writer together (Server::SubmitAof); the replies leave only once that
+  // batch is written (fsynced with appendfsync always), never before.
+  if (server_.engine().aof_pending()) {
+    durable_seq_needed_ = kAwaitingSubmit;
+    server_.AwaitAofSubmit(shared_from_this());
   }
   Flush();
   server_.KickBackgroundWork();
@@ -113,6 +112,12 @@ void Connection::OnDurable(uint64_t seq) {
   if (seq < durable_seq_needed_) return;
   durable_seq_needed_ = 0;
   Flush();
+}
+
+void Connection::OnSubmitted(uint64_t seq) {
+  // Only the submit this connection waited for fixes its batch; a later read may already
+  // wait for the next one.
+  if (durable_seq_needed_ == kAwaitingSubmit) durable_seq_needed_ = seq;
 }
 
 void Connection::ProcessInput() {

@@ -40,8 +40,11 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   size_t memory_usage() const override;
   void Kill() override;
 
-  // Replies wait until AOF batch durable_seq_needed() is on disk (appendfsync always).
+  // Replies wait until AOF batch durable_seq_needed() is done (see aof_writer.h);
+  // kAwaitingSubmit until the loop turn's writes are handed to the writer.
+  static constexpr uint64_t kAwaitingSubmit = UINT64_MAX;
   uint64_t durable_seq_needed() const { return durable_seq_needed_; }
+  void OnSubmitted(uint64_t seq);
   void OnDurable(uint64_t seq);
 
  private:

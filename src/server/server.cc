@@ -207,8 +207,29 @@ void Server::OnLoaded(const Status& st) {
   KickBackgroundWork();
 }
 
-void Server::WaitForDurable(const std::shared_ptr<Connection>& conn) {
-  waiting_for_durable_.push_back(conn);
+void Server::AwaitAofSubmit(const std::shared_ptr<Connection>& conn) {
+  awaiting_submit_.push_back(conn);
+  if (submit_scheduled_) return;
+  submit_scheduled_ = true;
+  // Posted behind the completions already queued: the reads that are ready now all get
+  // served first, and their writes share one batch (one write, one fsync).
+  asio::post(io_, [this] { SubmitAof(); });
+}
+
+void Server::SubmitAof() {
+  submit_scheduled_ = false;
+  const uint64_t seq = engine_->EndOfBatch();
+  for (auto& weak : awaiting_submit_) {
+    auto conn = weak.lock();
+    if (!conn || conn->closed()) continue;
+    if (seq == 0) {
+      conn->OnDurable(Connection::kAwaitingSubmit);  // the AOF went away: nothing to wait for
+      continue;
+    }
+    conn->OnSubmitted(seq);
+    waiting_for_durable_.push_back(std::move(weak));
+  }
+  awaiting_submit_.clear();
 }
 
 void Server::OnDurable(uint64_t seq) {

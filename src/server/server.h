@@ -36,8 +36,9 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   const protocol::ParserLimits& parser_limits() const { return parser_limits_; }
   void ApplyKeepalive(asio::ip::tcp::socket& socket) const;
   void Unregister(uint64_t id);
-  // A connection whose replies wait for AOF batch `seq` to be durable (appendfsync always).
-  void WaitForDurable(const std::shared_ptr<Connection>& conn);
+  // A connection whose replies wait for this loop turn's AOF batch: the batch is submitted
+  // once, after every connection ready in this turn was served.
+  void AwaitAofSubmit(const std::shared_ptr<Connection>& conn);
   // Makes sure background work (snapshot slices) keeps being scheduled while there is some.
   void KickBackgroundWork();
 
@@ -56,6 +57,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void CloseIdleClients(int64_t now_ms);
   void BeginShutdown(const char* reason, bool save_done);
   void OnDurable(uint64_t seq);
+  void SubmitAof();
   void OnLoaded(const Status& st);
   void WaitForConnectionsThenStop(int attempts_left);
   void SyncParserLimits();
@@ -74,7 +76,9 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   uint64_t next_client_id_ = 1;
   uint16_t bound_port_ = 0;
   cmd::InstantaneousMetrics metrics_;
+  std::vector<std::weak_ptr<Connection>> awaiting_submit_;
   std::vector<std::weak_ptr<Connection>> waiting_for_durable_;
+  bool submit_scheduled_ = false;
   bool background_scheduled_ = false;
   bool shutting_down_ = false;
   int exit_code_ = 0;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <random>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/entry.h"
@@ -75,6 +76,11 @@ class Database {
     return table_.Scan(cursor, std::forward<Fn>(fn));
   }
   Entry* RandomEntry(std::mt19937_64& rng) const { return table_.RandomEntry(rng); }
+  // Every entry, in storage order; nothing may change the database meanwhile.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    table_.ForEach(std::forward<Fn>(fn));
+  }
 
   struct SweepResult {
     size_t checked = 0;

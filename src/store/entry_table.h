@@ -58,6 +58,12 @@ class EntryTable {
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, Fn&& fn) const;
 
+  // Calls fn(Entry*) for every entry, in bucket order (much faster than Scan: the bucket
+  // array is read sequentially and entries are prefetched ahead). fn must not modify the
+  // table; use only when nothing else changes it during the walk.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const;
+
   // A uniformly chosen bucket, then a uniformly chosen entry in it; nullptr when empty.
   Entry* RandomEntry(std::mt19937_64& rng) const;
 
@@ -127,6 +133,24 @@ uint64_t EntryTable::Scan(uint64_t cursor, Fn&& fn) const {
     cursor = advance(cursor, m1);
   } while (cursor & (m0 ^ m1));
   return cursor;
+}
+
+template <typename Fn>
+void EntryTable::ForEach(Fn&& fn) const {
+  constexpr size_t kAhead = 8;  // buckets between prefetching an entry and visiting it
+  for (const Array& a : arrays_) {
+    const size_t n = a.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n && a.slots[i + kAhead] != nullptr) {
+        __builtin_prefetch(a.slots[i + kAhead]);
+      }
+      for (Entry* e = a.slots[i]; e != nullptr;) {
+        Entry* next = e->next();
+        fn(e);
+        e = next;
+      }
+    }
+  }
 }
 
 }  // namespace basalt::store

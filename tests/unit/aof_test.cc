@@ -165,6 +165,46 @@ TEST_SUITE("aof replay") {
 }
 
 TEST_SUITE("aof writer") {
+  TEST_CASE("WriteFullyV writes every piece in order, beyond IOV_MAX pieces") {
+    std::string dir = TempDir();
+    std::string path = dir + "/v.aof";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    std::vector<std::string> storage;
+    std::string expected;
+    for (int i = 0; i < 3000; ++i) {
+      storage.push_back(i % 7 == 0 ? std::string() : std::to_string(i) + ",");
+      expected += storage.back();
+    }
+    std::vector<std::string_view> pieces(storage.begin(), storage.end());
+    REQUIRE(file::WriteFullyV(fd, pieces, path).ok());
+    ::close(fd);
+    std::string got;
+    REQUIRE(file::ReadFile(path, &got).ok());
+    CHECK(got == expected);
+  }
+
+  TEST_CASE("many batches queued together land in order") {
+    std::string dir = TempDir();
+    std::string path = dir + "/many.aof";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    AofWriter writer([](uint64_t) {}, [](const Status&) {});
+    writer.Start(fd, path, FsyncPolicy::kEverySec);
+    std::string expected;
+    for (int i = 0; i < 500; ++i) {
+      std::string v = std::to_string(i);
+      std::string_view set[] = {"SET", "k", v};
+      writer.Append(0, set);
+      if (i == 0) expected += Cmd({"SELECT", "0"});
+      expected += Cmd({"SET", "k", v});
+      writer.Submit();
+    }
+    REQUIRE(writer.Stop().ok());
+    std::string got;
+    REQUIRE(file::ReadFile(path, &got).ok());
+    CHECK(got == expected);
+  }
+
   TEST_CASE("writes commands with SELECT on database changes and switches files") {
     std::string dir = TempDir();
     std::string first = dir + "/1.aof", second = dir + "/2.aof";
