@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/crc64.h"
+#include "common/hash.h"
 #include "common/lzf.h"
 #include "common/strings.h"
 #include "persistence/rdb_format.h"
@@ -514,23 +515,66 @@ class KeyspaceLoader final : public RdbVisitor {
     return Status::Ok();
   }
 
+  ~KeyspaceLoader() override {
+    // Entries still in the pipeline when a load fails belong to nobody else.
+    for (; head_ != tail_; ++head_) store::Entry::Destroy(ring_[head_ % kDepth].entry);
+  }
+
   Status OnString(int db, std::string_view key, std::string_view value,
                   int64_t expire_at_ms) override {
     if (options_.skip_expired && expire_at_ms >= 0 && expire_at_ms < options_.now_ms) {
       ++stats_->expired_skipped;
       return Status::Ok();
     }
+    // A pipeline of kDepth keys: each key's bucket is prefetched when it arrives, its chain
+    // head half-way through, and it is inserted when it leaves, so the cache misses of many
+    // inserts overlap instead of stalling one after another.
+    const uint64_t hash = HashKey(key);
     store::Database& d = keyspace_->db(db);
-    if (d.LookupRaw(key) != nullptr) {
-      return Status::Corruption("duplicate key " + QuoteKey(key) + " in database " +
-                                std::to_string(db));
+    d.PrefetchBucket(hash);
+    if (tail_ - head_ >= kDepth / 2) {
+      const Pending& mid = ring_[(tail_ - kDepth / 2) % kDepth];
+      keyspace_->db(mid.db).PrefetchChainHead(mid.hash);
     }
-    d.Insert(store::Entry::NewString(key, value, expire_at_ms));
-    ++stats_->keys_loaded;
+    if (tail_ - head_ == kDepth) {
+      if (Status st = InsertOldest(); !st.ok()) return st;
+    }
+    ring_[tail_++ % kDepth] = {db, hash, store::Entry::NewString(key, value, expire_at_ms)};
+    return Status::Ok();
+  }
+
+  // Inserts what is still in the pipeline (at the end of the file).
+  Status Drain() {
+    while (head_ != tail_) {
+      if (Status st = InsertOldest(); !st.ok()) return st;
+    }
     return Status::Ok();
   }
 
  private:
+  struct Pending {
+    int db;
+    uint64_t hash;
+    store::Entry* entry;
+  };
+  static constexpr uint64_t kDepth = 16;
+
+  Status InsertOldest() {
+    Pending p = ring_[head_++ % kDepth];
+    if (!keyspace_->db(p.db).InsertIfAbsent(p.entry, p.hash)) {
+      Status st = Status::Corruption("duplicate key " + QuoteKey(p.entry->key()) + " in database " +
+                                     std::to_string(p.db));
+      store::Entry::Destroy(p.entry);
+      return st;
+    }
+    ++stats_->keys_loaded;
+    return Status::Ok();
+  }
+
+  Pending ring_[kDepth];
+  uint64_t head_ = 0;
+  uint64_t tail_ = 0;
+
   store::Keyspace* keyspace_;
   const RdbLoadOptions& options_;
   RdbLoadStats* stats_;
@@ -558,7 +602,9 @@ Status LoadRdb(ByteSource* source, store::Keyspace* keyspace, const RdbLoadOptio
   RdbReaderOptions reader = options.reader;
   reader.databases = keyspace->db_count();
   KeyspaceLoader loader(keyspace, options, stats);
-  return ReadRdb(source, &loader, reader, &stats->read);
+  Status st = ReadRdb(source, &loader, reader, &stats->read);
+  if (st.ok()) st = loader.Drain();
+  return st;
 }
 
 }  // namespace basalt::persistence

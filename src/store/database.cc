@@ -93,6 +93,13 @@ void Database::Insert(Entry* e) {
   table_.Insert(e, HashKey(e->key()));
 }
 
+bool Database::InsertIfAbsent(Entry* e, uint64_t hash) {
+  table_.RehashStep(1);
+  if (!table_.InsertIfAbsent(e, hash)) return false;
+  OnNewEntry(e);
+  return true;
+}
+
 bool Database::Delete(std::string_view key) {
   Entry* e = Take(key);
   if (e == nullptr) return false;

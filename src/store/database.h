@@ -49,6 +49,11 @@ class Database {
                    bool keep_ttl = false);
   // Inserts a built entry whose key is absent (loaders, RENAME, MOVE, COPY).
   void Insert(Entry* e);
+  // Bulk loading: inserts e with its precomputed key hash unless the key exists (false, e
+  // untouched), and prefetch hints for a pipeline of such inserts.
+  bool InsertIfAbsent(Entry* e, uint64_t hash);
+  void PrefetchBucket(uint64_t hash) const { table_.PrefetchBucket(hash); }
+  void PrefetchChainHead(uint64_t hash) const { table_.PrefetchChainHead(hash); }
   // Sizes an empty database's table for `keys` keys up front (loaders; see EntryTable).
   void Reserve(size_t keys) { table_.Reserve(keys); }
   // Deletes `key`; false when absent. Expired-but-present keys count as present.

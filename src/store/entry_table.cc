@@ -106,6 +106,30 @@ void EntryTable::Reserve(size_t n) {
   StartResize(target);
 }
 
+bool EntryTable::InsertIfAbsent(Entry* e, uint64_t hash) {
+  const std::string_view key = e->key();
+  for (int t = 0; t < 2; ++t) {
+    const Array& a = arrays_[t];
+    if (a.slots == nullptr) continue;
+    size_t idx = hash & a.mask;
+    if (t == 0 && rehashing() && static_cast<int64_t>(idx) < rehash_index_) continue;
+    if (FindInChain(a.slots[idx], key) != nullptr) return false;
+  }
+  Insert(e, hash);
+  return true;
+}
+
+void EntryTable::PrefetchBucket(uint64_t hash) const {
+  const Array& a = arrays_[rehashing() ? 1 : 0];
+  if (a.slots != nullptr) __builtin_prefetch(&a.slots[hash & a.mask]);
+}
+
+void EntryTable::PrefetchChainHead(uint64_t hash) const {
+  const Array& a = arrays_[rehashing() ? 1 : 0];
+  if (a.slots == nullptr) return;
+  if (Entry* head = a.slots[hash & a.mask]) __builtin_prefetch(head);
+}
+
 Entry* EntryTable::Unlink(Entry** link) {
   Entry* e = *link;
   *link = e->next();

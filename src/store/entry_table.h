@@ -37,6 +37,13 @@ class EntryTable {
   Entry** FindLink(std::string_view key, uint64_t hash);
   // Adds an entry whose key is not present. May start a rehash.
   void Insert(Entry* e, uint64_t hash);
+  // Inserts e unless an entry with its key exists (then returns false and leaves e alone).
+  // One chain walk instead of Find + Insert: bulk loads check for duplicates this way.
+  bool InsertIfAbsent(Entry* e, uint64_t hash);
+  // Hints the CPU to fetch the bucket slot(s) `hash` maps to, or (second stage) the first
+  // entry of that chain, ahead of a lookup or insert.
+  void PrefetchBucket(uint64_t hash) const;
+  void PrefetchChainHead(uint64_t hash) const;
   // Allocates buckets for `n` entries at once when the table has none yet, so a bulk load
   // that knows its size up front (RDB RESIZEDB) never rehashes. No-op otherwise.
   void Reserve(size_t n);
