@@ -29,6 +29,8 @@ import tempfile
 import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, median, pinned  # noqa: E402
 
 
 def parse_args():
@@ -53,18 +55,6 @@ def parse_args():
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-memory", action="store_true")
     return p.parse_args()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pinned(cmd, cpus, args):
-    if args.pin and shutil.which("taskset"):
-        return ["taskset", "-c", cpus] + cmd
-    return cmd
 
 
 class Server:
@@ -159,10 +149,6 @@ def memory_per_key(args, server, stream):
         dbsize = int(s.recv(64).decode().strip().lstrip(":"))
     after = server.rss_bytes()
     return before, after, dbsize
-
-
-def median(values):
-    return statistics.median(values) if values else float("nan")
 
 
 def print_summary(results, memory):
