@@ -16,7 +16,11 @@ test (so neither always runs on a warmer machine). Tests:
          redis-benchmark -c 50 -t set -r 100000 -n N --csv; ops/s. Both servers run side by
          side and take turns in --aof-slices short runs, since a shared disk's fsync latency
          drifts a lot within seconds. An fdatasync latency probe of the temp dir's disk is
-         printed first ("always" is bound by fsync latency).
+         printed first ("always" is bound by fsync latency). With --fsync-delays 0,1000 the
+         test runs again with both servers on a simulated slower disk: tools/slow_fsync.cc
+         (build target slow_fsync) preloaded, each fsync 1000 us longer, as on a real SSD
+         (a VM's cached disk or tmpfs answers an fsync in ~0.05 ms, which hides what group
+         commit is for).
   bgsave 1M keys "key:000000xxxxxx" (16 bytes; the key space redis-benchmark -r 1000000
          overwrites, so the dataset stays 1M keys) with 10-byte values; a write load
          (redis-benchmark -c 50 -t set -r 1000000 -d 10) runs, then BGSAVE. Every ~20 ms the
@@ -38,6 +42,7 @@ should be otherwise idle (the tool prints the load average). Example:
 
   python3 tools/bench_persistence.py --basalt build/basalt-server --rounds 3
   python3 tools/bench_persistence.py --tests save,load --keys 200000 --rounds 1
+  python3 tools/bench_persistence.py --tests aof --fsync-delays 0,300,1000,2000 --pin
 
 Options (--help lists them all): --tests save,load,aof,bgsave picks tests; --pin runs servers
 and clients on separate CPUs (a pinned Redis's fork child then shares the server's CPU);
@@ -91,6 +96,11 @@ def parse_args(argv=None):
     p.add_argument("--aof-slices", type=int, default=4,
                    help="the AOF runs alternate between the servers in this many slices")
     p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--fsync-delays", default="0",
+                   help="aof: comma-separated extra fsync latencies in us to run with "
+                        "(0: the disk as it is)")
+    p.add_argument("--slow-fsync-shim",
+                   default=os.path.join(REPO_ROOT, "build", "libslow_fsync.so"))
     p.add_argument("--sample-ms", type=float, default=20.0, help="RSS sampling period")
     p.add_argument("--steady-seconds", type=float, default=2.0,
                    help="write load before BGSAVE that defines the steady state")
@@ -184,11 +194,12 @@ def info_fields(conn, section):
 class Server:
     """A redis-server or basalt process in its own dir on a free loopback port."""
 
-    def __init__(self, name, binary, args, extra=()):
+    def __init__(self, name, binary, args, extra=(), env=None):
         self.name = name
         self.binary = binary
         self.args = args
         self.extra = list(extra)
+        self.env = dict(os.environ, **env) if env else None
         self.dir = tempfile.mkdtemp(prefix=f"benchp-{name}-", dir=args.tmpdir)
         self.port = free_port()
         self.proc = None
@@ -209,7 +220,8 @@ class Server:
         log = open(self.log_path, "wb")
         t0 = time.monotonic()
         self.proc = subprocess.Popen(pinned(cmd, self.args.server_cpus, self.args), stdout=log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     env=self.env)
         log.close()
         if wait:
             self.wait_data_ready(timeout=60)
@@ -459,15 +471,39 @@ def benchmark_result(proc):
     return {k: float(v) for k, v in row.items() if k != "test"}
 
 
+def fsync_delays(args):
+    return [int(x) for x in args.fsync_delays.split(",") if x.strip()]
+
+
+def aof_key(policy, delay_us):
+    return f"aof_{policy}" if delay_us == 0 else f"aof_{policy}_{delay_us}us"
+
+
+def slow_disk_env(args, delay_us):
+    if delay_us == 0:
+        return None
+    if not os.path.exists(args.slow_fsync_shim):
+        sys.exit(f"--fsync-delays needs the slow_fsync shim: {args.slow_fsync_shim} "
+                 "(cmake --build build --target slow_fsync)")
+    return {"LD_PRELOAD": args.slow_fsync_shim, "BASALT_SLOW_FSYNC_US": str(delay_us)}
+
+
 def test_aof(args, rnd, results):
+    for delay_us in fsync_delays(args):
+        test_aof_on_disk(args, rnd, results, delay_us)
+
+
+def test_aof_on_disk(args, rnd, results, delay_us):
     # The disk's fsync latency drifts by large factors within seconds on a shared machine, so
     # both servers run side by side and take turns in short slices (ABAB...); each server's
     # figure is its requests over its own time across the slices.
+    disk = "" if delay_us == 0 else f"  fsync +{delay_us / 1000:g} ms"
     for policy, requests in (("always", args.aof_always_requests),
                              ("everysec", args.aof_everysec_requests)):
         order = servers_in_order(args, rnd)
         servers = [Server(name, binary, args,
-                          extra=["--appendonly", "yes", "--appendfsync", policy])
+                          extra=["--appendonly", "yes", "--appendfsync", policy],
+                          env=slow_disk_env(args, delay_us))
                    for name, binary in order]
         try:
             for server in servers:
@@ -490,9 +526,10 @@ def test_aof(args, rnd, results):
                 name = server.name
                 # Requests over the sum of redis-benchmark's own elapsed times.
                 rps = per_slice * len(rates[name]) / sum(per_slice / x for x in rates[name])
-                results.setdefault((name, f"aof_{policy}"), []).append(rps)
+                results.setdefault((name, aof_key(policy, delay_us)), []).append(rps)
                 w = worst[name]
-                say(f"round {rnd + 1}  {name:<6}  appendfsync {policy:<8} SET {rps:>10,.0f} ops/s"
+                say(f"round {rnd + 1}  {name:<6}  appendfsync {policy:<8}{disk} SET "
+                    f"{rps:>10,.0f} ops/s"
                     f"  (slices: {', '.join(f'{x:,.0f}' for x in rates[name])})  worst slice "
                     f"p50 {w['p50_latency_ms']:.2f} ms, p99 {w['p99_latency_ms']:.2f} ms, max "
                     f"{w['max_latency_ms']:.2f} ms")
@@ -699,11 +736,25 @@ SUMMARY_ROWS = (
 )
 
 
-def print_summary(results):
+def summary_rows(args):
+    """SUMMARY_ROWS with the AOF rows repeated for every simulated fsync delay."""
+    rows = []
+    for row in SUMMARY_ROWS:
+        if not row[1].startswith("aof_"):
+            rows.append(row)
+            continue
+        policy = row[1][len("aof_"):]
+        for delay_us in fsync_delays(args):
+            label = row[0] + ("" if delay_us == 0 else f", fsync +{delay_us / 1000:g} ms")
+            rows.append((label, aof_key(policy, delay_us)) + tuple(row[2:]))
+    return rows
+
+
+def print_summary(args, results):
     say("\n== summary (median of rounds; ratio = basalt / redis) ==")
-    say(f"{'metric':<44}{'redis':>12}{'basalt':>12}{'ratio':>8}  goal")
+    say(f"{'metric':<48}{'redis':>12}{'basalt':>12}{'ratio':>8}  goal")
     verdicts = []
-    for label, key, scale, unit, fmt, goal_text, goal in SUMMARY_ROWS:
+    for label, key, scale, unit, fmt, goal_text, goal in summary_rows(args):
         r = median(results.get(("redis", key), [])) * scale
         b = median(results.get(("basalt", key), [])) * scale
         if r != r and b != b:  # both NaN: the test did not run
@@ -714,7 +765,7 @@ def print_summary(results):
             ok = goal(ratio, b)
             text = f"{goal_text}  {'MET' if ok else 'MISSED'}"
             verdicts.append((label, ok))
-        say(f"{label + ' (' + unit + ')':<44}{fmt.format(r):>12}{fmt.format(b):>12}"
+        say(f"{label + ' (' + unit + ')':<48}{fmt.format(r):>12}{fmt.format(b):>12}"
             f"{ratio:>8.2f}  {text}")
     if verdicts:
         missed = [label for label, ok in verdicts if not ok]
@@ -763,7 +814,7 @@ def main():
             test_aof(args, rnd, results)
         if "bgsave" in args.tests:
             test_bgsave_under_writes(args, rnd, results)
-    print_summary(results)
+    print_summary(args, results)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,13 @@ void Engine::Propagate(int db, std::span<const std::string_view> argv) {
 
 uint64_t Engine::EndOfBatch() { return persistence_->EndOfBatch(); }
 
-bool Engine::aof_pending() const { return persistence_->aof_pending(); }
+uint64_t Engine::aof_writes() const { return persistence_->aof_writes(); }
+
+bool Engine::aof_durable(uint64_t seq) const { return persistence_->aof_durable(seq); }
+
+bool Engine::aof_fsync_always() const { return persistence_->aof_fsync_always(); }
+
+int64_t Engine::aof_last_fsync_us() const { return persistence_->aof_last_fsync_us(); }
 
 void Engine::RunDurableCallback(uint64_t seq) {
   if (on_durable_) on_durable_(seq);

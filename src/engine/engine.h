@@ -56,8 +56,11 @@ class Engine final : public cmd::Propagator {
   // End of a loop turn: hands buffered AOF writes to the writer thread. Returns the sequence a
   // client must wait for before its replies may leave (0: nothing to wait for).
   uint64_t EndOfBatch();
-  // True when writes are buffered for the AOF: replies to them must wait for their batch.
-  bool aof_pending() const;
+  // See PersistenceManager: writes sent to the AOF so far, whether batch `seq` is durable.
+  uint64_t aof_writes() const;
+  bool aof_durable(uint64_t seq) const;
+  bool aof_fsync_always() const;
+  int64_t aof_last_fsync_us() const;
   // Sets the callback run (on the engine thread) when AOF batch `seq` became durable.
   void set_on_durable(std::function<void(uint64_t)> fn) { on_durable_ = std::move(fn); }
 

@@ -143,13 +143,14 @@ Status AofManager::StartWriter(const config::Settings& s) {
   incr_size_at_open_ = ComputeFilesSize(s);
   size_after_rewrite_ = base_size_ + incr_size_at_open_;
   writer_ = std::make_unique<AofWriter>(on_durable_, on_error_);
-  writer_->Start(*fd, incr_path, ParseFsyncPolicy(s.appendfsync));
+  writer_->Start(*fd, incr_path, ParseFsyncPolicy(s.appendfsync), last_seq_);
   return Status::Ok();
 }
 
 Status AofManager::Close() {
   if (!writer_) return Status::Ok();
   Status st = writer_->Stop();
+  last_seq_ = writer_->submitted_seq();
   writer_.reset();
   return st;
 }

@@ -81,6 +81,7 @@ class AofManager {
   std::function<void(uint64_t)> on_durable_;
   std::function<void(const Status&)> on_error_;
   std::unique_ptr<AofWriter> writer_;
+  uint64_t last_seq_ = 0;  // the last batch of a closed writer: the next one continues from it
   AofManifest manifest_;
   int64_t rewrite_incr_seq_ = 0;  // > 0 while a rewrite is in progress
   bool awaiting_base_ = false;    // manifest_ (in memory) is ahead of the one on disk

@@ -34,7 +34,9 @@ AofWriter::AofWriter(std::function<void(uint64_t)> on_durable,
 
 AofWriter::~AofWriter() { Stop(); }
 
-void AofWriter::Start(int fd, std::string path, FsyncPolicy policy) {
+void AofWriter::Start(int fd, std::string path, FsyncPolicy policy, uint64_t last_seq) {
+  submitted_seq_ = last_seq;
+  durable_seq_ = last_seq;
   fd_ = fd;
   path_ = std::move(path);
   policy_ = policy;
@@ -157,9 +159,11 @@ Status AofWriter::WriteBatch(std::deque<Work>& batch) {
     unsynced_ = true;
   }
   if (unsynced_ && policy == FsyncPolicy::kAlways) {
+    const int64_t start_us = MonotonicUs();
     if (Status st = file::SyncData(fd_, path_); !st.ok()) return st;
     unsynced_ = false;
     last_fsync_us_ = MonotonicUs();
+    last_fsync_duration_us_ = last_fsync_us_ - start_us;
   }
   if (unsynced_ && policy == FsyncPolicy::kEverySec &&
       MonotonicUs() - last_fsync_us_ >= 1'000'000) {

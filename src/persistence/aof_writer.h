@@ -4,7 +4,8 @@
 // per loop turn (Submit). A background thread does every write(2) and fdatasync(2), so a slow
 // disk never stalls the loop. A batch is reported done (on_durable) when it is
 //   always   - written and fsynced (group commit: one fsync covers every batch queued
-//              meanwhile, while the loop keeps executing the next ones);
+//              meanwhile, while the loop keeps executing the next ones; the server also
+//              paces its batches, see server/group_commit.h);
 //   everysec - written; a second thread fsyncs about once per second, so a slow fsync never
 //              delays the writes behind it;
 //   no       - written; the kernel decides when it reaches the disk.
@@ -42,8 +43,11 @@ class AofWriter {
   AofWriter(const AofWriter&) = delete;
   AofWriter& operator=(const AofWriter&) = delete;
 
-  // Starts writing to an open file descriptor (appending). Takes ownership of fd.
-  void Start(int fd, std::string path, FsyncPolicy policy);
+  // Starts writing to an open file descriptor (appending). Takes ownership of fd. Batches are
+  // numbered after `last_seq`, so a writer that replaces another (appendonly turned off and on)
+  // continues its numbering and a client still waiting for an old batch is never confused
+  // with a new one.
+  void Start(int fd, std::string path, FsyncPolicy policy, uint64_t last_seq = 0);
   // Drains everything submitted, fsyncs, closes the file and stops the thread.
   Status Stop();
   bool running() const { return thread_.joinable(); }
@@ -65,6 +69,8 @@ class AofWriter {
   // Bytes appended to the current file since it was started (for auto rewrite).
   int64_t current_file_bytes() const { return current_file_bytes_; }
   bool pending() const { return !buffer_.empty(); }
+  // How long the last fsync of a batch took (always), in microseconds.
+  int64_t last_fsync_duration_us() const { return last_fsync_duration_us_.load(); }
   // Waits until batch `seq` is durable (embedded use, SHUTDOWN).
   void WaitDurable(uint64_t seq);
 
@@ -97,6 +103,7 @@ class AofWriter {
   std::deque<Work> queue_;
   bool stopping_ = false;
   std::atomic<uint64_t> durable_seq_{0};
+  std::atomic<int64_t> last_fsync_duration_us_{0};
 
   // Writer-thread side.
   int fd_ = -1;

@@ -48,8 +48,16 @@ class PersistenceManager final : public cmd::PersistenceControl {
   // The write stream (from the engine's propagation path) and the end of a loop turn.
   void Propagate(int db, std::span<const std::string_view> argv);
   uint64_t EndOfBatch();
-  // True when writes are buffered for the AOF (replies to them wait for their batch).
-  bool aof_pending() const;
+  // Writes sent to the AOF so far (a counter): a client whose request moved it must wait for
+  // the batch that holds its write, whichever path handed that batch to the writer.
+  uint64_t aof_writes() const { return aof_writes_; }
+  // True when batch `seq` is on disk per the fsync policy (or no AOF is open any more: closing
+  // drains and fsyncs everything).
+  bool aof_durable(uint64_t seq) const;
+  // appendfsync always is in force: batches cost an fsync each.
+  bool aof_fsync_always() const;
+  // How long the writer's last fsync took (always), in microseconds.
+  int64_t aof_last_fsync_us() const;
   // True while a BGSAVE or AOF rewrite (or its cleanup) is under way.
   bool job_running() const { return job_ != nullptr || snapshotter_.active(); }
   // What to do when the AOF cannot be written with appendfsync always (default: exit, as
@@ -134,6 +142,7 @@ class PersistenceManager final : public cmd::PersistenceControl {
   uint64_t aof_rewrites_ = 0;
   uint64_t rewrite_failures_ = 0;
   std::string aof_write_error_;
+  uint64_t aof_writes_ = 0;
   LoadInfo load_info_;
 };
 

@@ -82,6 +82,7 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   input_.CommitWrite(n);
   server_.context().stats.total_net_input_bytes += n;
   last_interaction_ms = server_.engine().clock().NowMs();
+  const uint64_t aof_writes_before = server_.engine().aof_writes();
   ProcessInput();
   if (closed_) return;
   if (static_cast<int64_t>(input_.size()) >
@@ -97,12 +98,13 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   if (OutputLimitReached()) return;
   input_.ShrinkIfEmpty(kReadChunk * 2);
   // Group commit: this read's writes join those of every connection served in this loop turn
-  // and go to the AOF writer together (Server::SubmitAof); the replies leave only once that
+  // and go to the AOF writer together (see group_commit.h); the replies leave only once that
   // batch is written (fsynced with appendfsync always), never before.
-  if (server_.engine().aof_pending()) {
+  if (server_.engine().aof_writes() != aof_writes_before) {
     durable_seq_needed_ = kAwaitingSubmit;
-    server_.AwaitAofSubmit(shared_from_this());
+    server_.group_commit().Await(shared_from_this());
   }
+  server_.group_commit().NoteActivity(*this);
   Flush();
   server_.KickBackgroundWork();
   ReadMore();

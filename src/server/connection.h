@@ -46,6 +46,9 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   uint64_t durable_seq_needed() const { return durable_seq_needed_; }
   void OnSubmitted(uint64_t seq);
   void OnDurable(uint64_t seq);
+  // GroupCommit's mark for a client released by a batch and not heard from since.
+  uint64_t release_epoch() const { return release_epoch_; }
+  void set_release_epoch(uint64_t epoch) { release_epoch_ = epoch; }
 
  private:
   void ReadMore();
@@ -71,6 +74,7 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   bool closed_ = false;
   int64_t soft_limit_since_ms_ = -1;
   uint64_t durable_seq_needed_ = 0;  // 0: replies may leave now
+  uint64_t release_epoch_ = 0;
 };
 
 }  // namespace basalt::server

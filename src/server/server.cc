@@ -21,11 +21,12 @@ Server::Server(config::Config& config)
       engine_(std::make_unique<engine::Engine>(
           config, clock_, [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); })),
       signals_(io_, SIGINT, SIGTERM),
-      cron_timer_(io_) {
+      cron_timer_(io_),
+      group_commit_(std::make_unique<GroupCommit>(io_, *engine_)) {
   context().clients = this;
   context().control = this;
   context().metrics = &metrics_;
-  engine_->set_on_durable([this](uint64_t seq) { OnDurable(seq); });
+  engine_->set_on_durable([this](uint64_t seq) { group_commit_->OnDurable(seq); });
   SyncParserLimits();
   config_.OnChange("proto-max-bulk-len", [this] { SyncParserLimits(); });
 }
@@ -137,6 +138,7 @@ void Server::Unregister(uint64_t id) {
   // handler returns by releasing it from a posted task.
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
+  group_commit_->NoteActivity(*it->second);
   asio::post(io_, [keep = std::move(it->second)] {});
   connections_.erase(it);
 }
@@ -205,48 +207,6 @@ void Server::OnLoaded(const Status& st) {
     return;
   }
   KickBackgroundWork();
-}
-
-void Server::AwaitAofSubmit(const std::shared_ptr<Connection>& conn) {
-  awaiting_submit_.push_back(conn);
-  if (submit_scheduled_) return;
-  submit_scheduled_ = true;
-  // Posted behind the completions already queued: the reads that are ready now all get
-  // served first, and their writes share one batch (one write, one fsync).
-  asio::post(io_, [this] { SubmitAof(); });
-}
-
-void Server::SubmitAof() {
-  submit_scheduled_ = false;
-  const uint64_t seq = engine_->EndOfBatch();
-  for (auto& weak : awaiting_submit_) {
-    auto conn = weak.lock();
-    if (!conn || conn->closed()) continue;
-    if (seq == 0) {
-      conn->OnDurable(Connection::kAwaitingSubmit);  // the AOF went away: nothing to wait for
-      continue;
-    }
-    conn->OnSubmitted(seq);
-    waiting_for_durable_.push_back(std::move(weak));
-  }
-  awaiting_submit_.clear();
-}
-
-void Server::OnDurable(uint64_t seq) {
-  // Release the replies of every connection whose writes are now on disk.
-  std::vector<std::weak_ptr<Connection>> still_waiting;
-  std::vector<std::shared_ptr<Connection>> ready;
-  for (auto& weak : waiting_for_durable_) {
-    auto conn = weak.lock();
-    if (!conn || conn->closed()) continue;
-    if (conn->durable_seq_needed() <= seq) {
-      ready.push_back(std::move(conn));
-    } else {
-      still_waiting.push_back(std::move(weak));
-    }
-  }
-  waiting_for_durable_.swap(still_waiting);
-  for (auto& conn : ready) conn->OnDurable(seq);
 }
 
 void Server::KickBackgroundWork() {

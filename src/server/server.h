@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "protocol/request_parser.h"
+#include "server/group_commit.h"
 
 namespace basalt::server {
 
@@ -36,9 +37,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   const protocol::ParserLimits& parser_limits() const { return parser_limits_; }
   void ApplyKeepalive(asio::ip::tcp::socket& socket) const;
   void Unregister(uint64_t id);
-  // A connection whose replies wait for this loop turn's AOF batch: the batch is submitted
-  // once, after every connection ready in this turn was served.
-  void AwaitAofSubmit(const std::shared_ptr<Connection>& conn);
+  GroupCommit& group_commit() { return *group_commit_; }
   // Makes sure background work (snapshot slices) keeps being scheduled while there is some.
   void KickBackgroundWork();
 
@@ -56,8 +55,6 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void Cron();
   void CloseIdleClients(int64_t now_ms);
   void BeginShutdown(const char* reason, bool save_done);
-  void OnDurable(uint64_t seq);
-  void SubmitAof();
   void OnLoaded(const Status& st);
   void WaitForConnectionsThenStop(int attempts_left);
   void SyncParserLimits();
@@ -76,9 +73,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   uint64_t next_client_id_ = 1;
   uint16_t bound_port_ = 0;
   cmd::InstantaneousMetrics metrics_;
-  std::vector<std::weak_ptr<Connection>> awaiting_submit_;
-  std::vector<std::weak_ptr<Connection>> waiting_for_durable_;
-  bool submit_scheduled_ = false;
+  std::unique_ptr<GroupCommit> group_commit_;
   bool background_scheduled_ = false;
   bool shutting_down_ = false;
   int exit_code_ = 0;

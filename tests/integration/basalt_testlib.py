@@ -67,12 +67,14 @@ class ServerProcess:
     """
 
     def __init__(self, args=(), config_file=None, password=None, workdir=None,
-                 log_name="server.log"):
+                 log_name="server.log", env=None):
         """workdir: an existing data directory to run in (restart tests); it is the caller's
         and is never removed here. By default a fresh temp dir is made, removed after a clean
         stop. log_name: the log file's name inside the workdir (one per run of a restart test).
+        env: variables added to the server's environment (see slow_disk_env).
         """
         self.extra_args = list(args)
+        self.env = dict(os.environ, **env) if env else None
         self.config_file = config_file
         self.password = password
         self.port = None
@@ -106,7 +108,8 @@ class ServerProcess:
         cmd += self.extra_args
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=self.workdir)
+                                         stdin=subprocess.DEVNULL, cwd=self.workdir,
+                                         env=self.env)
         _live_processes.add(self.proc)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -396,6 +399,26 @@ class ServerTestCase(unittest.TestCase):
 
 
 # -- durability helpers ----------------------------------------------------------------------
+
+SLOW_FSYNC_SHIM = os.environ.get("BASALT_SLOW_FSYNC_SHIM",
+                                 os.path.join(REPO_ROOT, "build", "libslow_fsync.so"))
+
+
+def slow_disk_env(delay_us, count_file=None, match=None):
+    """Environment for a server on a simulated slow disk: tools/slow_fsync.cc preloaded, every
+    fsync taking delay_us longer; with match, only fsyncs of files whose path contains it; with
+    count_file, one byte appended there per (matching) fsync."""
+    if not os.path.exists(SLOW_FSYNC_SHIM):
+        raise AssertionError(f"slow_fsync shim not built at {SLOW_FSYNC_SHIM} (target slow_fsync)")
+    env = {"LD_PRELOAD": SLOW_FSYNC_SHIM, "BASALT_SLOW_FSYNC_US": str(delay_us),
+           # Under ASan the sanitizer runtime would insist on coming first in the list.
+           "ASAN_OPTIONS": (os.environ.get("ASAN_OPTIONS", "") +
+                            ":verify_asan_link_order=0").lstrip(":")}
+    if count_file:
+        env["BASALT_FSYNC_COUNT_FILE"] = count_file
+    if match:
+        env["BASALT_SLOW_FSYNC_MATCH"] = match
+    return env
 
 REDIS_SERVER_PATH = shutil.which("redis-server") or "/usr/bin/redis-server"
 

@@ -233,4 +233,47 @@ TEST_SUITE("aof writer") {
     CHECK(b == Cmd({"SELECT", "3"}) + Cmd({"SET", "k", "v"}));
     CHECK(durable >= seq);
   }
+
+  TEST_CASE("a submit with nothing new covers the batch a file switch took along") {
+    // A rewrite starting in the same loop turn as a client's write hands that write to the
+    // writer with its file switch; the client must still wait for it, so the loop's own
+    // submit returns that batch, not 0.
+    std::string dir = TempDir();
+    std::string first = dir + "/1.aof", second = dir + "/2.aof";
+    int fd1 = ::open(first.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int fd2 = ::open(second.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    AofWriter writer([](uint64_t) {}, [](const Status&) {});
+    writer.Start(fd1, first, FsyncPolicy::kAlways);
+    std::string_view set[] = {"SET", "k", "v"};
+    writer.Append(0, set);
+    writer.SwitchFile(fd2, second);
+    CHECK_FALSE(writer.pending());
+    const uint64_t seq = writer.Submit();
+    CHECK(seq == 1);
+    writer.WaitDurable(seq);
+    CHECK(writer.durable_seq() >= 1);
+    REQUIRE(writer.Stop().ok());
+    std::string a;
+    REQUIRE(file::ReadFile(first, &a).ok());
+    CHECK(a == Cmd({"SELECT", "0"}) + Cmd({"SET", "k", "v"}));
+  }
+
+  TEST_CASE("a writer that replaces another continues its batch numbers") {
+    std::string dir = TempDir();
+    std::string path = dir + "/1.aof";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    uint64_t reported = 0;
+    AofWriter writer([&](uint64_t seq) { reported = seq; }, [](const Status&) {});
+    writer.Start(fd, path, FsyncPolicy::kAlways, 41);
+    CHECK(writer.submitted_seq() == 41);
+    CHECK(writer.durable_seq() == 41);
+    std::string_view set[] = {"SET", "k", "v"};
+    writer.Append(0, set);
+    const uint64_t seq = writer.Submit();
+    CHECK(seq == 42);
+    writer.WaitDurable(seq);
+    REQUIRE(writer.Stop().ok());
+    CHECK(reported == 42);
+    CHECK(writer.last_fsync_duration_us() >= 0);
+  }
 }

@@ -1,0 +1,118 @@
+#include "server/group_commit.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "server/connection.h"
+
+namespace basalt::server {
+
+GroupCommit::GroupCommit(asio::io_context& io, engine::Engine& engine)
+    : io_(io), engine_(engine), hold_timer_(io) {}
+
+void GroupCommit::Await(const std::shared_ptr<Connection>& conn) {
+  awaiting_submit_.push_back(conn);
+  ScheduleSubmit();
+}
+
+void GroupCommit::ScheduleSubmit() {
+  if (submit_scheduled_) return;
+  submit_scheduled_ = true;
+  // Posted behind the completions already queued: the reads that are ready now all get
+  // served first, and their writes share one batch (one write, one fsync).
+  asio::post(io_, [this] {
+    submit_scheduled_ = false;
+    MaybeSubmit();
+  });
+}
+
+void GroupCommit::NoteActivity(Connection& conn) {
+  if (conn.release_epoch() != release_epoch_) return;
+  conn.set_release_epoch(0);
+  if (--outstanding_returns_ == 0 && hold_armed_) ScheduleSubmit();
+}
+
+bool GroupCommit::ShouldHold() {
+  if (!engine_.aof_fsync_always()) return false;
+  if (in_flight_seq_ != 0 && !engine_.aof_durable(in_flight_seq_)) return true;
+  return outstanding_returns_ > 0 && !hold_expired_;
+}
+
+void GroupCommit::MaybeSubmit() {
+  if (awaiting_submit_.empty()) return;
+  if (!ShouldHold()) {
+    Submit();
+    return;
+  }
+  // Waiting for the batch in flight: its OnDurable comes back here.
+  if (in_flight_seq_ != 0 && !engine_.aof_durable(in_flight_seq_)) return;
+  if (hold_armed_) return;
+  hold_armed_ = true;
+  const int64_t hold_us = std::clamp<int64_t>(engine_.aof_last_fsync_us(), 0, kMaxHoldUs);
+  hold_timer_.expires_after(std::chrono::microseconds(hold_us));
+  // A generation, not the error code, tells a stale expiry: a timer that fired just before a
+  // Submit cancelled it still runs its handler without an error.
+  hold_timer_.async_wait([this, generation = ++hold_generation_](const asio::error_code&) {
+    if (generation != hold_generation_ || !hold_armed_) return;
+    hold_armed_ = false;
+    hold_expired_ = true;
+    MaybeSubmit();
+  });
+}
+
+void GroupCommit::Submit() {
+  if (hold_armed_) {
+    hold_armed_ = false;
+    ++hold_generation_;
+    hold_timer_.cancel();
+  }
+  hold_expired_ = false;
+  // Clients released by the last batch and not back yet no longer hold anything up.
+  ++release_epoch_;
+  outstanding_returns_ = 0;
+
+  const uint64_t seq = engine_.EndOfBatch();
+  // 0: no AOF (any more). Already durable: the batch went out with a rewrite's file switch
+  // and has been written meanwhile.
+  const bool durable = seq == 0 || engine_.aof_durable(seq);
+  for (auto& weak : awaiting_submit_) {
+    auto conn = weak.lock();
+    if (!conn || conn->closed()) continue;
+    if (durable) {
+      conn->OnDurable(Connection::kAwaitingSubmit);
+      continue;
+    }
+    conn->OnSubmitted(seq);
+    waiting_for_durable_.push_back(std::move(weak));
+  }
+  awaiting_submit_.clear();
+  if (!durable && engine_.aof_fsync_always()) in_flight_seq_ = seq;
+}
+
+void GroupCommit::OnDurable(uint64_t seq) {
+  // Release the replies of every connection whose writes are now on disk.
+  std::vector<std::weak_ptr<Connection>> still_waiting;
+  std::vector<std::shared_ptr<Connection>> ready;
+  for (auto& weak : waiting_for_durable_) {
+    auto conn = weak.lock();
+    if (!conn || conn->closed()) continue;
+    if (conn->durable_seq_needed() <= seq) {
+      ready.push_back(std::move(conn));
+    } else {
+      still_waiting.push_back(std::move(weak));
+    }
+  }
+  waiting_for_durable_.swap(still_waiting);
+  if (in_flight_seq_ != 0 && seq >= in_flight_seq_) in_flight_seq_ = 0;
+  const bool always = engine_.aof_fsync_always();
+  for (auto& conn : ready) {
+    if (always && conn->release_epoch() != release_epoch_) {
+      conn->set_release_epoch(release_epoch_);
+      ++outstanding_returns_;
+    }
+    conn->OnDurable(seq);
+  }
+  MaybeSubmit();
+}
+
+}  // namespace basalt::server
