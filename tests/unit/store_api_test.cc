@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -509,6 +510,34 @@ void CheckAcknowledgedKeys(const std::string& dir, int acked) {
 }  // namespace
 
 TEST_SUITE("store crash") {
+  TEST_CASE("After an AOF write error writes are refused and reads still answer") {
+    // In a child process: RLIMIT_FSIZE makes the next AOF append fail (EFBIG) without
+    // touching the parent's files. alarm() turns a hang into a failure.
+    TempDir tmp;
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::alarm(60);
+      Options options = TestOptions();
+      options.appendfsync = AppendFsync::kAlways;
+      options.log_level = "nothing";
+      auto store = Store::Open(tmp.path(), options);
+      if (!store.ok() || !(*store)->Set("a", "1").ok()) ::_exit(2);
+      ::signal(SIGXFSZ, SIG_IGN);
+      const rlimit limit{static_cast<rlim_t>(fs::file_size(LastIncrPath(tmp)) + 10), RLIM_INFINITY};
+      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(3);
+      if ((*store)->Set("b", std::string(100, 'x')).ok()) ::_exit(4);
+      auto a = (*store)->Get("a");
+      if (!a.ok() || a->value_or("") != "1") ::_exit(5);
+      if ((*store)->Set("c", "1").ok()) ::_exit(6);
+      ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE_MESSAGE(WIFEXITED(status), "child killed by signal ", WTERMSIG(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+
   TEST_CASE("SIGKILL with appendfsync always loses no acknowledged write") {
     TempDir tmp;
     Options options = TestOptions();
