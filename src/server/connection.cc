@@ -83,6 +83,7 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   server_.context().stats.total_net_input_bytes += n;
   last_interaction_ms = server_.engine().clock().NowMs();
   const uint64_t aof_writes_before = server_.engine().aof_writes();
+  const uint64_t replies_begin = flushed_bytes_ + output_.size();
   ProcessInput();
   if (closed_) return;
   if (static_cast<int64_t>(input_.size()) >
@@ -101,7 +102,10 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   // and go to the AOF writer together (see group_commit.h); the replies leave only once that
   // batch is written (fsynced with appendfsync always), never before.
   if (server_.engine().aof_writes() != aof_writes_before) {
-    durable_seq_needed_ = kAwaitingSubmit;
+    // Two reads in one loop turn share one batch: the first one's mark covers both.
+    if (held_.empty() || held_.back().seq != kAwaitingSubmit) {
+      held_.push_back({kAwaitingSubmit, replies_begin});
+    }
     server_.group_commit().Await(shared_from_this());
   }
   server_.group_commit().NoteActivity(*this);
@@ -111,15 +115,14 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
 }
 
 void Connection::OnDurable(uint64_t seq) {
-  if (seq < durable_seq_needed_) return;
-  durable_seq_needed_ = 0;
+  while (!held_.empty() && held_.front().seq <= seq) held_.pop_front();
   Flush();
 }
 
-void Connection::OnSubmitted(uint64_t seq) {
-  // Only the submit this connection waited for fixes its batch; a later read may already
-  // wait for the next one.
-  if (durable_seq_needed_ == kAwaitingSubmit) durable_seq_needed_ = seq;
+bool Connection::OnSubmitted(uint64_t seq) {
+  if (held_.empty() || held_.back().seq != kAwaitingSubmit) return false;
+  held_.back().seq = seq;
+  return true;
 }
 
 void Connection::ProcessInput() {
@@ -185,27 +188,37 @@ bool Connection::OutputLimitReached() {
 }
 
 void Connection::Flush() {
-  if (writing_ || closed_ || durable_seq_needed_ != 0) return;
+  if (writing_ || closed_) return;
+  // Replies from the first held mark on wait for their batch (see OnRead).
+  size_t sendable = output_.size();
+  if (!held_.empty()) {
+    sendable = std::min<size_t>(sendable, held_.front().begin - flushed_bytes_);
+    if (sendable == 0) return;
+  }
   if (output_.empty()) {
     if (close_after_reply) CloseAfterSending();
     return;
   }
   // Most replies fit in the socket buffer: try writing now and skip a trip through the loop.
   asio::error_code ec;
-  size_t n = socket_.write_some(asio::buffer(output_), ec);
+  size_t n = socket_.write_some(asio::buffer(output_.data(), sendable), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
     Close();
     return;
   }
   server_.context().stats.total_net_output_bytes += n;
-  if (n == output_.size()) {
+  flushed_bytes_ += sendable;
+  if (n < sendable) sending_.assign(output_, n, sendable - n);
+  if (sendable == output_.size()) {
     output_.clear();
     if (output_.capacity() > kKeepOutputCapacity) std::string().swap(output_);
-    if (close_after_reply) CloseAfterSending();
+  } else {
+    output_.erase(0, sendable);  // only while later replies are held
+  }
+  if (n == sendable) {
+    if (close_after_reply && held_.empty()) CloseAfterSending();
     return;
   }
-  sending_.assign(output_, n);
-  output_.clear();
   writing_ = true;
   asio::async_write(socket_, asio::buffer(sending_),
                     [self = shared_from_this()](const asio::error_code& ec, size_t written) {

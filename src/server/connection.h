@@ -6,6 +6,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <deque>
 #include <memory>
 #include <string>
 
@@ -40,15 +41,30 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   size_t memory_usage() const override;
   void Kill() override;
 
-  // Replies wait until AOF batch durable_seq_needed() is done (see aof_writer.h);
+  // Replies to a read that wrote wait until the AOF batch holding its writes is durable (see
+  // group_commit.h); replies after them wait too, to keep their order. The batch is
   // kAwaitingSubmit until the loop turn's writes are handed to the writer.
   static constexpr uint64_t kAwaitingSubmit = UINT64_MAX;
-  uint64_t durable_seq_needed() const { return durable_seq_needed_; }
-  void OnSubmitted(uint64_t seq);
+  // The batch the oldest held replies wait for (0: none held).
+  uint64_t durable_seq_needed() const { return held_.empty() ? 0 : held_.front().seq; }
+  // True when some replies wait for a batch already handed to the writer.
+  bool waits_for_submitted_batch() const {
+    return !held_.empty() && held_.front().seq != kAwaitingSubmit;
+  }
+  // True when batch `seq` being durable releases every held reply.
+  bool released_entirely_by(uint64_t seq) const {
+    return !held_.empty() && held_.back().seq <= seq;
+  }
+  // The writes read since the last submit went out as batch `seq`; false if there were none.
+  bool OnSubmitted(uint64_t seq);
+  // Batch `seq` (and all before it) is durable: sends the replies that waited for it.
   void OnDurable(uint64_t seq);
   // GroupCommit's mark for a client released by a batch and not heard from since.
   uint64_t release_epoch() const { return release_epoch_; }
   void set_release_epoch(uint64_t epoch) { release_epoch_ = epoch; }
+  // GroupCommit's note that this connection is on its list of those waiting for a batch.
+  bool listed_as_waiting() const { return listed_as_waiting_; }
+  void set_listed_as_waiting(bool listed) { listed_as_waiting_ = listed; }
 
  private:
   void ReadMore();
@@ -73,8 +89,16 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   bool writing_ = false;
   bool closed_ = false;
   int64_t soft_limit_since_ms_ = -1;
-  uint64_t durable_seq_needed_ = 0;  // 0: replies may leave now
+  // Held replies: from output position `begin` (counted in bytes since the connection began)
+  // on, replies wait for batch `seq`. Oldest first; batches only grow along the queue.
+  struct HeldReplies {
+    uint64_t seq;
+    uint64_t begin;
+  };
+  std::deque<HeldReplies> held_;
+  uint64_t flushed_bytes_ = 0;  // bytes taken out of output_ so far
   uint64_t release_epoch_ = 0;
+  bool listed_as_waiting_ = false;
 };
 
 }  // namespace basalt::server

@@ -29,13 +29,14 @@ void GroupCommit::ScheduleSubmit() {
 void GroupCommit::NoteActivity(Connection& conn) {
   if (conn.release_epoch() != release_epoch_) return;
   conn.set_release_epoch(0);
-  if (--outstanding_returns_ == 0 && hold_armed_) ScheduleSubmit();
+  policy_.OnReturn();
+  if (hold_armed_ && !policy_.ShouldWait()) ScheduleSubmit();
 }
 
 bool GroupCommit::ShouldHold() {
   if (!engine_.aof_fsync_always()) return false;
   if (in_flight_seq_ != 0 && !engine_.aof_durable(in_flight_seq_)) return true;
-  return outstanding_returns_ > 0 && !hold_expired_;
+  return !hold_expired_ && policy_.ShouldWait();
 }
 
 void GroupCommit::MaybeSubmit() {
@@ -67,9 +68,6 @@ void GroupCommit::Submit() {
     hold_timer_.cancel();
   }
   hold_expired_ = false;
-  // Clients released by the last batch and not back yet no longer hold anything up.
-  ++release_epoch_;
-  outstanding_returns_ = 0;
 
   const uint64_t seq = engine_.EndOfBatch();
   // 0: no AOF (any more). Already durable: the batch went out with a rewrite's file switch
@@ -82,11 +80,17 @@ void GroupCommit::Submit() {
       conn->OnDurable(Connection::kAwaitingSubmit);
       continue;
     }
-    conn->OnSubmitted(seq);
-    waiting_for_durable_.push_back(std::move(weak));
+    if (conn->OnSubmitted(seq)) ListAsWaiting(conn);
   }
   awaiting_submit_.clear();
   if (!durable && engine_.aof_fsync_always()) in_flight_seq_ = seq;
+}
+
+void GroupCommit::ListAsWaiting(const std::shared_ptr<Connection>& conn) {
+  // Once, however many batches it waits for: OnDurable keeps it listed while it waits.
+  if (conn->listed_as_waiting()) return;
+  conn->set_listed_as_waiting(true);
+  waiting_for_durable_.push_back(conn);
 }
 
 void GroupCommit::OnDurable(uint64_t seq) {
@@ -96,7 +100,10 @@ void GroupCommit::OnDurable(uint64_t seq) {
   for (auto& weak : waiting_for_durable_) {
     auto conn = weak.lock();
     if (!conn || conn->closed()) continue;
-    if (conn->durable_seq_needed() <= seq) {
+    if (!conn->waits_for_submitted_batch()) {
+      conn->set_listed_as_waiting(false);  // released meanwhile (a batch already durable)
+    } else if (conn->durable_seq_needed() <= seq) {
+      conn->set_listed_as_waiting(false);
       ready.push_back(std::move(conn));
     } else {
       still_waiting.push_back(std::move(weak));
@@ -104,13 +111,20 @@ void GroupCommit::OnDurable(uint64_t seq) {
   }
   waiting_for_durable_.swap(still_waiting);
   if (in_flight_seq_ != 0 && seq >= in_flight_seq_) in_flight_seq_ = 0;
-  const bool always = engine_.aof_fsync_always();
-  for (auto& conn : ready) {
-    if (always && conn->release_epoch() != release_epoch_) {
+  if (engine_.aof_fsync_always()) {
+    // A new cycle: clients with nothing more held are watched until they send again.
+    size_t released = 0;
+    for (auto& conn : ready) {
+      if (!conn->released_entirely_by(seq)) continue;
+      if (released++ == 0) ++release_epoch_;
       conn->set_release_epoch(release_epoch_);
-      ++outstanding_returns_;
     }
+    if (released > 0) policy_.OnRelease(released);
+  }
+  for (auto& conn : ready) {
     conn->OnDurable(seq);
+    // Still waiting for a later batch already submitted (it kept pipelining writes).
+    if (!conn->closed() && conn->waits_for_submitted_batch()) ListAsWaiting(conn);
   }
   MaybeSubmit();
 }

@@ -11,7 +11,8 @@
 // that alternate, each fsync covering half of them. So with always:
 //   - one batch is in flight at a time; writes executed meanwhile wait in the buffer;
 //   - after a batch is durable, the next one waits until the clients just released have sent
-//     their next request (or closed), but never longer than the last fsync took (at most
+//     their next request (as many as usually come back: CommitHoldPolicy learns it, and stops
+//     waiting for clients that do not), but never longer than the last fsync took (at most
 //     kMaxHoldUs): a fsync that covers everyone is worth that wait, a fast disk makes it short.
 // This is PostgreSQL's commit_delay idea, bounded by the disk's own latency.
 #pragma once
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "server/commit_hold_policy.h"
 
 namespace basalt::server {
 
@@ -47,6 +49,7 @@ class GroupCommit {
   void MaybeSubmit();
   void Submit();
   bool ShouldHold();
+  void ListAsWaiting(const std::shared_ptr<Connection>& conn);
 
   asio::io_context& io_;
   engine::Engine& engine_;
@@ -55,10 +58,10 @@ class GroupCommit {
   std::vector<std::weak_ptr<Connection>> waiting_for_durable_;
   bool submit_scheduled_ = false;
   uint64_t in_flight_seq_ = 0;  // always: the batch being written and fsynced (0: none)
-  // Clients released by the last durable batch that have not sent anything since; they are
-  // marked with release_epoch_ so a stale mark from an older batch never counts.
+  // Clients released by the last durable batch are marked with release_epoch_ until they send
+  // something, so a stale mark from an older release never counts.
   uint64_t release_epoch_ = 1;
-  size_t outstanding_returns_ = 0;
+  CommitHoldPolicy policy_;
   bool hold_armed_ = false;
   bool hold_expired_ = false;
   uint64_t hold_generation_ = 0;

@@ -60,6 +60,45 @@ class SlowDiskRepliesTest(unittest.TestCase):
         self.assertEqual(client.get("before-rewrite"), b"v")
 
 
+class SteadyPipelineTest(unittest.TestCase):
+    """A client that keeps sending writes without pause still gets its earlier replies: each
+    reply waits for its own batch, not for the client's latest write."""
+
+    DELAY_US = 50_000
+    SEND_INTERVAL_S = 0.01
+    SEND_LIMIT_S = 30.0
+
+    def test_replies_flow_while_the_client_keeps_writing(self):
+        env = lib.slow_disk_env(self.DELAY_US, match=INCR_FILES)
+        with lib.ServerProcess(ALWAYS, env=env) as server, server.raw() as c:
+            first_reply = threading.Event()
+            sent = []
+
+            def sender():
+                # Sends a SET every 10 ms (never a pause as long as a 50 ms fsync) until the
+                # first reply is read, or SEND_LIMIT_S passed.
+                deadline = time.monotonic() + self.SEND_LIMIT_S
+                while not first_reply.is_set() and time.monotonic() < deadline:
+                    c.send(lib.encode_command("SET", f"k{len(sent)}", "v"))
+                    sent.append(1)
+                    time.sleep(self.SEND_INTERVAL_S)
+                sending_stopped.set()
+
+            sending_stopped = threading.Event()
+            thread = threading.Thread(target=sender)
+            thread.start()
+            try:
+                self.assertEqual(c.read_reply(), b"+OK\r\n")
+                replied_while_sending = not sending_stopped.is_set()
+            finally:
+                first_reply.set()
+                thread.join()
+            self.assertTrue(replied_while_sending,
+                            f"no reply until the client stopped sending ({len(sent)} SETs)")
+            for _ in range(len(sent) - 1):
+                self.assertEqual(c.read_reply(), b"+OK\r\n")
+
+
 class SharedFsyncTest(unittest.TestCase):
     """Clients writing at the same time share fsyncs: far fewer fsyncs than writes."""
 
