@@ -41,6 +41,11 @@ class CommitHoldPolicy {
   // A client released by the last batch sent a request or closed.
   void OnReturn() { ++returned_; }
 
+  // The next batch was handed to the writer: the wait of this cycle is over (a client that
+  // keeps pipelining is never released entirely, so no new cycle may come to end it), while
+  // returns still count towards the share.
+  void OnSubmit() { wait_this_cycle_ = false; }
+
   // True while the next batch should keep waiting for released clients.
   bool ShouldWait() const { return wait_this_cycle_ && returned_ < Target(); }
 

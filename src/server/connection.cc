@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "server/server.h"
 
@@ -115,7 +117,9 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
 }
 
 void Connection::OnDurable(uint64_t seq) {
-  while (!held_.empty() && held_.front().seq <= seq) held_.pop_front();
+  auto still_held =
+      std::find_if(held_.begin(), held_.end(), [seq](const HeldReplies& h) { return h.seq > seq; });
+  held_.erase(held_.begin(), still_held);
   Flush();
 }
 
@@ -192,7 +196,9 @@ void Connection::Flush() {
   // Replies from the first held mark on wait for their batch (see OnRead).
   size_t sendable = output_.size();
   if (!held_.empty()) {
-    sendable = std::min<size_t>(sendable, held_.front().begin - flushed_bytes_);
+    const uint64_t begin = held_.front().begin;
+    // A mark is never behind what was sent; if it were, send nothing rather than wrap around.
+    sendable = begin > flushed_bytes_ ? std::min<size_t>(sendable, begin - flushed_bytes_) : 0;
     if (sendable == 0) return;
   }
   if (output_.empty()) {

@@ -6,9 +6,9 @@
 #pragma once
 
 #include <asio.hpp>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands/command.h"
 #include "protocol/input_buffer.h"
@@ -95,8 +95,8 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
     uint64_t seq;
     uint64_t begin;
   };
-  std::deque<HeldReplies> held_;
-  uint64_t flushed_bytes_ = 0;  // bytes taken out of output_ so far
+  std::vector<HeldReplies> held_;  // rarely more than two: no deque's up-front block
+  uint64_t flushed_bytes_ = 0;     // bytes taken out of output_ so far
   uint64_t release_epoch_ = 0;
   bool listed_as_waiting_ = false;
 };

@@ -68,6 +68,7 @@ void GroupCommit::Submit() {
     hold_timer_.cancel();
   }
   hold_expired_ = false;
+  policy_.OnSubmit();
 
   const uint64_t seq = engine_.EndOfBatch();
   // 0: no AOF (any more). Already durable: the batch went out with a rewrite's file switch

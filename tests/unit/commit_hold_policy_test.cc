@@ -37,6 +37,21 @@ TEST_SUITE("commit hold policy") {
     CHECK(WaitsAfterRelease(p, 50));
   }
 
+  TEST_CASE("handing a batch over ends the cycle's wait; later returns still count") {
+    // A client released and then idle must not make every later batch of a client that keeps
+    // pipelining (and so is never released entirely) wait.
+    CommitHoldPolicy p;
+    p.OnRelease(2);
+    CHECK(p.ShouldWait());
+    p.OnSubmit();
+    CHECK_FALSE(p.ShouldWait());
+    p.OnReturn();
+    p.OnReturn();
+    p.OnRelease(2);  // the share measured in the cycle includes the returns after the submit
+    CHECK(p.return_share() == doctest::Approx(1.0));
+    CHECK(p.ShouldWait());
+  }
+
   TEST_CASE("a release of no client never waits") {
     CommitHoldPolicy p;
     CHECK_FALSE(WaitsAfterRelease(p, 0));
