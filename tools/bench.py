@@ -20,9 +20,7 @@ import csv
 import io
 import os
 import shutil
-import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,7 @@ import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, median, pinned  # noqa: E402
+from benchlib import free_port, median, pinned, stop_process  # noqa: E402
 
 
 def parse_args():
@@ -95,13 +93,7 @@ class Server:
         raise RuntimeError("no VmRSS")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=30)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -3,14 +3,13 @@ redis-server or basalt process in its own temp dir on a free loopback port."""
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-from benchlib import free_port, pinned
+from benchlib import free_port, pinned, stop_process
 
 
 class Conn:
@@ -147,13 +146,8 @@ class Server:
             return f.read().decode(errors="replace")
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc, timeout=60)
         self.proc = None
 
     def destroy(self):

@@ -3,8 +3,10 @@ statistics, and /proc readings of a server process (RSS, Pss, children, CPU wait
 
 import os
 import shutil
+import signal
 import socket
 import statistics
+import subprocess
 import threading
 import time
 
@@ -17,6 +19,18 @@ def pinned(cmd, cpus, args):
     if args.pin and shutil.which("taskset"):
         return ["taskset", "-c", cpus] + cmd
     return cmd
+
+
+def stop_process(proc, timeout):
+    """SIGTERM, then SIGKILL if the process is still there after `timeout` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def free_port():
