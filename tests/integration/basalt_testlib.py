@@ -59,6 +59,15 @@ def wait_until(predicate, timeout=IO_TIMEOUT, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+def read_text(path):
+    """A log file's text so far ("" when it does not exist yet)."""
+    try:
+        with open(path, "r", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 class ServerProcess:
     """One basalt-server process on a loopback port, its log captured to a temp file.
 
@@ -211,11 +220,7 @@ class ServerProcess:
     # -- log ---------------------------------------------------------------------------------
 
     def log(self):
-        try:
-            with open(self.log_path, "r", errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log_path)
 
     def log_tail(self, lines=60):
         return "\n".join(self.log().splitlines()[-lines:])
@@ -465,11 +470,7 @@ class RedisProcess:
             return False
 
     def log(self):
-        try:
-            with open(self.log_path, "r", errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log_path)
 
     def client(self, **kwargs):
         import redis
