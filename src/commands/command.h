@@ -12,14 +12,22 @@
 #include <string_view>
 #include <vector>
 
+#include "clients/client.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "protocol/reply_writer.h"
 #include "store/keyspace.h"
 
+namespace basalt::clients {
+class WatchRegistry;
+class PubSubRegistry;
+}  // namespace basalt::clients
+
 namespace basalt::cmd {
 
 class CommandContext;
+class Dispatcher;
+class WriteStream;
 using Handler = void (*)(CommandContext& ctx);
 
 // Command flags, as COMMAND INFO reports them.
@@ -39,6 +47,10 @@ enum Flag : uint32_t {
   kNoPropagate = 1u << 12,
   kMayReplicate = 1u << 13,
   kSentinel = 1u << 14,
+  kPubSub = 1u << 15,
+  // Internal (not shown by COMMAND INFO): how the command relates to a client's mode.
+  kNotQueued = 1u << 24,       // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, ...)
+  kSubscribedMode = 1u << 25,  // allowed in RESP2's subscribed mode ((P|S)SUBSCRIBE, PING, ...)
 };
 
 // Mutable per-command counters for INFO commandstats.
@@ -105,15 +117,12 @@ inline CommandSpec KeylessSpec(std::string_view name, int arity, uint32_t flags,
           .complexity = complexity};
 }
 
-// A connected client (or an in-process caller). The server derives its Connection from it.
-class ClientSession {
+// A connected client (or an in-process caller). The server derives its Connection from it;
+// its modes (MULTI, subscribed) and Deliver() come from clients::Client.
+class ClientSession : public clients::Client {
  public:
-  virtual ~ClientSession() = default;
-
-  uint64_t id = 0;
   std::string name;
   int db = 0;
-  int resp = 2;
   bool authenticated = false;
   std::string user = "default";
   int64_t created_ms = 0;
@@ -121,6 +130,9 @@ class ClientSession {
   std::string last_command = "NULL";  // full name of the last command, for CLIENT LIST
   bool close_after_reply = false;
   bool is_replica = false;
+  // Set when a request of this client committed writes that a durable consumer (the AOF)
+  // must report durable before the client's replies may leave; the connection takes it.
+  bool awaits_durability = false;
 
   // Connection details for CLIENT LIST / CLIENT INFO; in-process sessions report nothing.
   virtual std::string peer_address() const { return ""; }
@@ -148,14 +160,6 @@ class ServerControl {
   virtual ~ServerControl() = default;
   // SHUTDOWN: returns an error text to reply with, or empty when the shutdown was started.
   virtual std::string RequestShutdown(bool save, bool nosave) = 0;
-};
-
-// Where writes go after they are applied: the AOF and replicas. Relative times are already
-// absolute in argv (the dispatcher and handlers see to that).
-class Propagator {
- public:
-  virtual ~Propagator() = default;
-  virtual void Propagate(int db, std::span<const std::string_view> argv) = 0;
 };
 
 // Persistence operations commands may ask for (SAVE, BGSAVE, BGREWRITEAOF, INFO persistence).
@@ -191,18 +195,30 @@ struct ServerStats {
   int64_t start_time_ms = 0;
 };
 
-// Everything a command may touch. One per server (or embedded engine).
+// Everything a command may touch. One per server (or embedded engine), composed by cmd::Core.
 struct ServerContext {
-  ServerContext(store::Keyspace& ks, config::Config& cfg, const Clock& clk, CommandTable& table)
-      : keyspace(ks), config(cfg), clock(clk), commands(table) {}
+  ServerContext(store::Keyspace& ks, config::Config& cfg, const Clock& clk, CommandTable& table,
+                WriteStream& stream, clients::WatchRegistry& watch_registry,
+                clients::PubSubRegistry& pubsub_registry)
+      : keyspace(ks),
+        config(cfg),
+        clock(clk),
+        commands(table),
+        writes(stream),
+        watches(watch_registry),
+        pubsub(pubsub_registry) {}
 
   store::Keyspace& keyspace;
   config::Config& config;
   const Clock& clock;
   CommandTable& commands;
+  // Where writes go after they are applied (AOF, replicas): see write_stream.h.
+  WriteStream& writes;
+  clients::WatchRegistry& watches;
+  clients::PubSubRegistry& pubsub;
+  Dispatcher* dispatcher = nullptr;  // EXEC (and later scripts) run commands through it
   ClientDirectory* clients = nullptr;
   ServerControl* control = nullptr;
-  Propagator* propagator = nullptr;
   PersistenceControl* persistence = nullptr;
   ServerStats stats;
   // Rate samples for INFO's instantaneous_* fields; owned and sampled by the server (may be null).
@@ -227,13 +243,15 @@ class CommandContext {
   protocol::ReplyWriter& reply;
   std::span<const std::string_view> args;  // args[0] is the command name as sent
   const CommandSpec& spec;
-  const int64_t now_ms;  // one clock reading per command, as Redis's command time snapshot
+  // One clock reading per execution unit: every command of a transaction sees the same time.
+  const int64_t now_ms;
 
   store::Database& db() { return server.keyspace.db(client.db); }
   std::string_view arg(size_t i) const { return args[i]; }
   size_t argc() const { return args.size(); }
 
-  // Records a change to the dataset. The dispatcher propagates the command when it did any.
+  // Records a change to the dataset. The dispatcher adds the command to the write stream when
+  // it did any.
   void MarkDirty(int64_t n = 1) {
     server.dirty += n;
     dirty_ += n;

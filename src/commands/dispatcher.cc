@@ -1,6 +1,8 @@
 #include "commands/dispatcher.h"
 
+#include "clients/transaction.h"
 #include "commands/errors.h"
+#include "commands/write_stream.h"
 #include "common/clock.h"
 #include "common/memory.h"
 #include "common/strings.h"
@@ -70,14 +72,24 @@ const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args,
 
 std::string_view Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) {
   const config::Settings& s = server_.config.settings();
-  uint32_t flags = spec.parent ? (spec.flags | spec.parent->flags) : spec.flags;
+  const uint32_t flags = EffectiveFlags(spec);
+  // EXEC is as much a write (and as much a memory user) as what it will run.
+  uint32_t effective = flags;
+  if (client.in_multi() && spec.name == "exec") effective |= client.transaction()->queued_flags;
   if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) return err::kNoAuth;
-  if (server_.loading && !(flags & kLoading)) return err::kLoading;
-  if (s.maxmemory > 0 && (flags & kDenyOom) && mem::Used() > s.maxmemory) return err::kOom;
-  if ((flags & kWrite) && server_.persistence != nullptr) {
+  if (client.in_multi() && (flags & kNoMulti)) return err::kNotInMulti;
+  if (s.maxmemory > 0 && (effective & kDenyOom) && mem::Used() > s.maxmemory) return err::kOom;
+  if ((effective & kWrite) && server_.persistence != nullptr) {
     refusal_ = server_.persistence->WriteRefusal();
     if (!refusal_.empty()) return refusal_;
   }
+  if (client.subscribed() && client.resp == 2 && !(flags & kSubscribedMode)) {
+    refusal_ = "ERR Can't execute '" + spec.full_name +
+               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+               "this context";
+    return refusal_;
+  }
+  if (server_.loading && !(flags & kLoading)) return err::kLoading;
   return {};
 }
 
@@ -85,45 +97,89 @@ void Dispatcher::Execute(ClientSession& client, std::span<const std::string_view
                          protocol::ReplyWriter& reply) {
   if (args.empty()) return;
   const uint64_t errors_before = reply.errors_written();
-  Run(client, args, reply);
+  Admit(client, args, reply);
   server_.stats.total_error_replies += reply.errors_written() - errors_before;
 }
 
-void Dispatcher::Run(ClientSession& client, std::span<const std::string_view> args,
-                     protocol::ReplyWriter& reply) {
+void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> args,
+                       protocol::ReplyWriter& reply) {
+  // Any refusal while queueing dooms the transaction (EXEC then answers EXECABORT).
+  auto refuse_queueing = [&client] {
+    if (client.in_multi()) client.transaction()->aborted = true;
+  };
   const CommandSpec* spec = Resolve(args, reply);
-  if (spec == nullptr) return;
-  if (std::string_view refusal = Refusal(client, *spec); !refusal.empty()) {
-    ++spec->stats.rejected_calls;
-    reply.Error(refusal);
+  if (spec == nullptr) {
+    refuse_queueing();
     return;
   }
+  if (std::string_view refusal = Refusal(client, *spec); !refusal.empty()) {
+    ++spec->stats.rejected_calls;
+    if (client.in_multi() && spec->name == "exec") {
+      // A refused EXEC ends the transaction, saying why.
+      reply.Error("EXECABORT Transaction discarded because of: " + std::string(refusal));
+      server_.watches.UnwatchAll(client);
+      client.transaction()->EndMulti();
+      client.transaction()->watch_broken = false;
+      return;
+    }
+    reply.Error(refusal);
+    refuse_queueing();
+    return;
+  }
+  if (client.in_multi() && !(EffectiveFlags(*spec) & kNotQueued)) {
+    client.transaction()->Queue(std::vector<std::string>(args.begin(), args.end()),
+                                EffectiveFlags(*spec));
+    reply.SimpleString("QUEUED");
+    return;
+  }
+  BeginUnit();
+  Call(client, *spec, args, reply);
+  EndUnit(client);
+}
 
+void Dispatcher::CallQueued(ClientSession& client, std::span<const std::string_view> args,
+                            protocol::ReplyWriter& reply) {
+  const CommandSpec* spec = Resolve(args, reply);
+  if (spec != nullptr) Call(client, *spec, args, reply);
+}
+
+void Dispatcher::BeginUnit() {
+  if (unit_depth_++ == 0) unit_now_ms_ = server_.clock.NowMs();
+  server_.writes.BeginUnit();
+}
+
+void Dispatcher::EndUnit(ClientSession& client) {
+  --unit_depth_;
+  if (server_.writes.EndUnit()) client.awaits_durability = true;
+}
+
+void Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
+                      std::span<const std::string_view> args, protocol::ReplyWriter& reply) {
   const uint64_t errors_before = reply.errors_written();
   const int64_t start_us = MonotonicUs();
-  CommandContext ctx(server_, client, reply, args, *spec, server_.clock.NowMs());
-  spec->handler(ctx);
+  CommandContext ctx(server_, client, reply, args, spec, unit_now_ms_);
+  spec.handler(ctx);
   const int64_t elapsed_us = MonotonicUs() - start_us;
 
-  CommandStats& stats = spec->stats;
+  CommandStats& stats = spec.stats;
   ++stats.calls;
   stats.usec += static_cast<uint64_t>(elapsed_us);
   if (reply.errors_written() != errors_before) ++stats.failed_calls;
   ++server_.stats.total_commands_processed;
-  client.last_command = spec->full_name;
-  if (ctx.dirty() > 0 && !ctx.propagation_suppressed()) Propagate(ctx, args);
+  client.last_command = spec.full_name;
+  if (ctx.dirty() > 0 && !ctx.propagation_suppressed()) StageWrites(ctx, args);
 }
 
-void Dispatcher::Propagate(const CommandContext& ctx, std::span<const std::string_view> args) {
-  if (server_.propagator == nullptr) return;
+void Dispatcher::StageWrites(const CommandContext& ctx, std::span<const std::string_view> args) {
+  if (!server_.writes.accepting()) return;
   if (ctx.rewritten().empty()) {
-    server_.propagator->Propagate(ctx.client.db, args);
+    server_.writes.Append(ctx.client.db, args);
     return;
   }
   std::vector<std::string_view> views;
   for (const std::vector<std::string>& argv : ctx.rewritten()) {
     views.assign(argv.begin(), argv.end());
-    server_.propagator->Propagate(ctx.client.db, views);
+    server_.writes.Append(ctx.client.db, views);
   }
 }
 

@@ -1,6 +1,12 @@
 // The single gatekeeper: every request passes through Execute(), which finds the command,
-// checks arity, authentication, loading state and memory, runs the handler, counts statistics
-// and hands writes to the propagation path. Handlers may assume valid arity.
+// checks arity, authentication, the client's mode (MULTI, subscribed), memory, write refusals
+// and loading state, queues it when the client is in MULTI, and otherwise runs it in an
+// execution unit: handler, statistics, and its writes staged on the write stream. Handlers may
+// assume valid arity.
+//
+// An execution unit is one top-level request (EXEC runs its whole transaction inside the
+// unit of the EXEC request). It freezes the clock for every command in it and commits the
+// unit's writes to the write stream once, at its end (see write_stream.h).
 #pragma once
 
 #include <span>
@@ -15,23 +21,40 @@ class Dispatcher {
  public:
   explicit Dispatcher(ServerContext& server) : server_(server) {}
 
+  // One request of `client`.
   void Execute(ClientSession& client, std::span<const std::string_view> args,
                protocol::ReplyWriter& reply);
+  // Runs a command inside the current execution unit, without the admission checks (EXEC's
+  // queued commands were checked when queued). Unknown commands get Redis's error.
+  void CallQueued(ClientSession& client, std::span<const std::string_view> args,
+                  protocol::ReplyWriter& reply);
 
- private:
-  void Run(ClientSession& client, std::span<const std::string_view> args,
-           protocol::ReplyWriter& reply);
   // Finds the command or subcommand; replies with Redis's error and returns nullptr otherwise.
   const CommandSpec* Resolve(std::span<const std::string_view> args, protocol::ReplyWriter& reply);
+
+ private:
+  void Admit(ClientSession& client, std::span<const std::string_view> args,
+             protocol::ReplyWriter& reply);
   // The checks that may refuse a known command; returns the error text or empty.
   std::string_view Refusal(const ClientSession& client, const CommandSpec& spec);
-  void Propagate(const CommandContext& ctx, std::span<const std::string_view> args);
+  // Runs the handler, counts statistics and stages the command's writes.
+  void Call(ClientSession& client, const CommandSpec& spec, std::span<const std::string_view> args,
+            protocol::ReplyWriter& reply);
+  void StageWrites(const CommandContext& ctx, std::span<const std::string_view> args);
+  void BeginUnit();
+  void EndUnit(ClientSession& client);
 
   ServerContext& server_;
   std::string refusal_;  // storage for a refusal text built at runtime
+  int unit_depth_ = 0;
+  int64_t unit_now_ms_ = 0;
 };
 
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' " as Redis formats it.
 std::string UnknownCommandError(std::span<const std::string_view> args);
+// The full flags of a command or subcommand (a subcommand inherits its container's).
+inline uint32_t EffectiveFlags(const CommandSpec& spec) {
+  return spec.parent ? (spec.flags | spec.parent->flags) : spec.flags;
+}
 
 }  // namespace basalt::cmd

@@ -1,12 +1,15 @@
 #include "commands/keyspace_events.h"
 
+#include "commands/write_stream.h"
+
 namespace basalt::cmd {
 
 void KeyspaceEvents::OnKeyExpired(int db, std::string_view key) {
   ++server_.dirty;
-  if (server_.propagator == nullptr) return;
+  // Inside a request this joins the request's execution unit (a write to an expired key goes
+  // out as MULTI, DEL, the write, EXEC, as in Redis 7.0); from the cron it is a unit alone.
   std::string_view argv[] = {"DEL", key};
-  server_.propagator->Propagate(db, argv);
+  server_.writes.Append(db, argv);
 }
 
 }  // namespace basalt::cmd

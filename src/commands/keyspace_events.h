@@ -1,6 +1,6 @@
-// The engine's keyspace listener: turns lazy and active expirations into propagated DELs (so
-// the AOF and replicas delete the key at the same point in the write stream) and forwards
-// entry changes to an optional observer (the snapshotter, while a snapshot runs).
+// The engine's keyspace listener: turns lazy and active expirations into DELs on the write
+// stream (so the AOF and replicas delete the key at the same point) and forwards entry changes
+// to an optional observer (the snapshotter, while a snapshot runs).
 #pragma once
 
 #include "commands/command.h"

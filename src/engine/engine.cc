@@ -15,32 +15,24 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
       clock_(clock),
       post_(std::move(post)),
       keyspace_(static_cast<int>(config.settings().databases)),
-      context_(keyspace_, config, clock, commands_),
-      dispatcher_(context_),
-      events_(context_) {
-  cmd::RegisterAllCommands(commands_);
-  keyspace_.set_listener(&events_);
-  context_.propagator = this;
-  context_.stats.start_time_ms = clock.NowMs();
-  persistence_ = std::make_unique<persistence::PersistenceManager>(context_, events_, post_);
+      core_(keyspace_, config, clock) {
+  persistence_ =
+      std::make_unique<persistence::PersistenceManager>(core_.context(), core_.events(), post_);
   persistence_->set_on_durable([this](uint64_t seq) { RunDurableCallback(seq); });
-  context_.persistence = persistence_.get();
+  core_.context().persistence = persistence_.get();
+  // The AOF is the write stream's first consumer (the replication backlog comes next).
+  core_.writes().AddConsumer(persistence_.get());
 }
 
 Engine::~Engine() {
   // A load still running posts its result to a loop that no longer runs: stop it and wait.
   cancel_loading_ = true;
   if (loader_.joinable()) loader_.join();
-  keyspace_.set_listener(nullptr);
-}
-
-void Engine::Propagate(int db, std::span<const std::string_view> argv) {
-  persistence_->Propagate(db, argv);
+  core_.writes().RemoveConsumer(persistence_.get());
+  core_.context().persistence = nullptr;
 }
 
 uint64_t Engine::EndOfBatch() { return persistence_->EndOfBatch(); }
-
-uint64_t Engine::aof_writes() const { return persistence_->aof_writes(); }
 
 bool Engine::aof_durable(uint64_t seq) const { return persistence_->aof_durable(seq); }
 
@@ -55,7 +47,7 @@ void Engine::RunDurableCallback(uint64_t seq) {
 void Engine::Cron() {
   const int64_t hz = std::clamp<int64_t>(config_.settings().hz, 1, 500);
   const int64_t period_us = 1'000'000 / hz;
-  if (!context_.loading) {
+  if (!core_.context().loading) {
     // Redis's slow expire cycle: at most 25% of each cron period.
     keyspace_.ActiveExpireCycle(clock_.NowMs(), period_us / 4);
     keyspace_.RehashFor(1000);
@@ -96,7 +88,7 @@ Status Engine::LoadNow() {
 
 void Engine::StartLoading(std::function<void(const Status&)> done) {
   persistence_->RemoveStaleTempFiles();
-  context_.loading = true;
+  core_.context().loading = true;
   // The loader fills a keyspace of its own; the live one is swapped with it when done, on this
   // thread, so commands allowed during loading never see a half-built table.
   auto staging = std::make_shared<store::Keyspace>(keyspace_.db_count());
@@ -106,7 +98,7 @@ void Engine::StartLoading(std::function<void(const Status&)> done) {
     Status st =
         persistence::LoadDataset(*config_copy, clock_, *staging, result.get(), &cancel_loading_);
     post_([this, staging, result, st, done = std::move(done)] {
-      context_.loading = false;
+      core_.context().loading = false;
       Status outcome = st;
       if (outcome.ok()) {
         for (int i = 0; i < keyspace_.db_count(); ++i) {

@@ -14,9 +14,7 @@
 #include <thread>
 
 #include "commands/command.h"
-#include "commands/command_table.h"
-#include "commands/dispatcher.h"
-#include "commands/keyspace_events.h"
+#include "commands/core.h"
 #include "config/config.h"
 #include "store/keyspace.h"
 
@@ -28,13 +26,14 @@ namespace basalt::engine {
 
 using PostFn = std::function<void(std::function<void()>)>;
 
-class Engine final : public cmd::Propagator {
+class Engine final {
  public:
   Engine(config::Config& config, const Clock& clock, PostFn post);
-  ~Engine() override;
+  ~Engine();
 
-  cmd::ServerContext& context() { return context_; }
-  cmd::Dispatcher& dispatcher() { return dispatcher_; }
+  cmd::ServerContext& context() { return core_.context(); }
+  cmd::Dispatcher& dispatcher() { return core_.dispatcher(); }
+  cmd::Core& core() { return core_; }
   store::Keyspace& keyspace() { return keyspace_; }
   config::Config& config() { return config_; }
   const Clock& clock() const { return clock_; }
@@ -51,13 +50,14 @@ class Engine final : public cmd::Propagator {
   // Runs one request (the dispatcher does every check).
   void Execute(cmd::ClientSession& client, std::span<const std::string_view> args,
                protocol::ReplyWriter& reply) {
-    dispatcher_.Execute(client, args, reply);
+    core_.dispatcher().Execute(client, args, reply);
   }
+  // A client disconnected: it leaves the registries (watched keys, channels).
+  void OnClientClose(cmd::ClientSession& client) { core_.OnClientClose(client); }
   // End of a loop turn: hands buffered AOF writes to the writer thread. Returns the sequence a
   // client must wait for before its replies may leave (0: nothing to wait for).
   uint64_t EndOfBatch();
-  // See PersistenceManager: writes sent to the AOF so far, whether batch `seq` is durable.
-  uint64_t aof_writes() const;
+  // See PersistenceManager: whether batch `seq` is durable.
   bool aof_durable(uint64_t seq) const;
   bool aof_fsync_always() const;
   int64_t aof_last_fsync_us() const;
@@ -72,9 +72,6 @@ class Engine final : public cmd::Propagator {
   // Final save (per save points or `force_save`) and AOF flush; returns an error to report.
   Status PrepareShutdown(bool force_save, bool nosave);
 
-  // cmd::Propagator: the one path writes take to the AOF (and, later, replicas).
-  void Propagate(int db, std::span<const std::string_view> argv) override;
-
  private:
   void RunDurableCallback(uint64_t seq);
 
@@ -82,10 +79,7 @@ class Engine final : public cmd::Propagator {
   const Clock& clock_;
   PostFn post_;
   store::Keyspace keyspace_;
-  cmd::CommandTable commands_;
-  cmd::ServerContext context_;
-  cmd::Dispatcher dispatcher_;
-  cmd::KeyspaceEvents events_;
+  cmd::Core core_;
   std::unique_ptr<persistence::PersistenceManager> persistence_;
   std::function<void(uint64_t)> on_durable_;
   std::thread loader_;

@@ -382,12 +382,12 @@ Result<Reply> Store::Impl::Call(std::initializer_list<std::string_view> argv) {
   }
   reply_buffer_.clear();
   protocol::ReplyWriter writer(&reply_buffer_);
-  const uint64_t aof_writes_before = engine_->aof_writes();
   engine_->Execute(session_, std::span<const std::string_view>(argv.begin(), argv.size()), writer);
   const uint64_t seq = engine_->EndOfBatch();
   // Only a call that wrote waits; a read never waits for other threads' batches (nor, after an
   // AOF error, for a batch that will never be durable).
-  const bool wrote = engine_->aof_writes() != aof_writes_before;
+  const bool wrote = session_.awaits_durability;
+  session_.awaits_durability = false;
   Reply reply;
   size_t pos = 0;
   if (!ParseReply(reply_buffer_, &pos, &reply) || pos != reply_buffer_.size()) {

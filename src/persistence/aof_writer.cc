@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "commands/write_stream.h"
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/strings.h"
@@ -12,20 +13,6 @@ FsyncPolicy ParseFsyncPolicy(std::string_view name) {
   if (name == "always") return FsyncPolicy::kAlways;
   if (name == "no") return FsyncPolicy::kNo;
   return FsyncPolicy::kEverySec;
-}
-
-void AppendRespCommand(std::string& out, std::span<const std::string_view> argv) {
-  char num[24];
-  out += '*';
-  out.append(num, FormatInt64(static_cast<int64_t>(argv.size()), num));
-  out += "\r\n";
-  for (std::string_view a : argv) {
-    out += '$';
-    out.append(num, FormatInt64(static_cast<int64_t>(a.size()), num));
-    out += "\r\n";
-    out.append(a);
-    out += "\r\n";
-  }
 }
 
 AofWriter::AofWriter(std::function<void(uint64_t)> on_durable,
@@ -53,16 +40,18 @@ void AofWriter::set_policy(FsyncPolicy p) {
   cv_.notify_one();
 }
 
-void AofWriter::Append(int db, std::span<const std::string_view> argv) {
+void AofWriter::AppendUnit(int start_db, int end_db, std::string_view resp) {
   size_t before = buffer_.size();
-  if (db != selected_db_) {
-    std::string db_text = Int64ToString(db);
-    std::string_view select[] = {"SELECT", db_text};
-    AppendRespCommand(buffer_, select);
-    selected_db_ = db;
-  }
-  AppendRespCommand(buffer_, argv);
+  if (start_db != selected_db_) cmd::AppendSelect(buffer_, start_db);
+  buffer_.append(resp);
+  selected_db_ = end_db;
   current_file_bytes_ += static_cast<int64_t>(buffer_.size() - before);
+}
+
+void AofWriter::Append(int db, std::span<const std::string_view> argv) {
+  std::string resp;
+  cmd::AppendRespCommand(resp, argv);
+  AppendUnit(db, db, resp);
 }
 
 uint64_t AofWriter::Submit() {

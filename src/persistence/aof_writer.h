@@ -55,7 +55,10 @@ class AofWriter {
   void set_policy(FsyncPolicy p);
   FsyncPolicy policy() const { return policy_.load(); }
 
-  // Event loop: formats one command in RESP, preceded by SELECT when the database changes.
+  // Event loop: appends committed commands (RESP) that start in database `start_db` and leave
+  // `end_db` selected; a SELECT goes first when this file has another database selected.
+  void AppendUnit(int start_db, int end_db, std::string_view resp);
+  // Event loop: one command (tests and tools; the server appends write-stream units).
   void Append(int db, std::span<const std::string_view> argv);
   // Event loop: hands the buffered commands to the writer thread; returns the batch's sequence
   // number, or the last one when nothing was buffered.
@@ -115,8 +118,5 @@ class AofWriter {
   // Declared last: destroyed (drained) first, before the state its jobs report to.
   std::unique_ptr<BackgroundWorker> sync_worker_;
 };
-
-// Appends argv as a RESP multibulk command.
-void AppendRespCommand(std::string& out, std::span<const std::string_view> argv);
 
 }  // namespace basalt::persistence

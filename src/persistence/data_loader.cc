@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "commands/command_table.h"
-#include "commands/dispatcher.h"
+#include "commands/core.h"
 #include "commands/keyspace_events.h"
 #include "common/clock.h"
 #include "common/file_util.h"
@@ -58,33 +58,24 @@ class ProgressLog {
 class ReplayContext {
  public:
   ReplayContext(const config::Config& config, const Clock& clock, store::Keyspace& target)
-      : config_(config),
-        context_(target, config_, clock, table_),
-        dispatcher_(context_),
-        events_(context_) {
-    cmd::RegisterAllCommands(table_);
-    target.set_listener(&events_);
+      : config_(config), core_(target, config_, clock) {
     session_.authenticated = true;
   }
-  ~ReplayContext() { context_.keyspace.set_listener(nullptr); }
 
   Status Execute(std::span<const std::string_view> argv) {
-    if (table_.Find(argv[0]) == nullptr) {
+    if (core_.commands().Find(argv[0]) == nullptr) {
       return Status::Corruption("Unknown command '" + std::string(argv[0].substr(0, 128)) +
                                 "' reading the append only file");
     }
     reply_.clear();
     protocol::ReplyWriter writer(&reply_);
-    dispatcher_.Execute(session_, argv, writer);
+    core_.dispatcher().Execute(session_, argv, writer);
     return Status::Ok();
   }
 
  private:
   config::Config config_;
-  cmd::CommandTable table_;
-  cmd::ServerContext context_;
-  cmd::Dispatcher dispatcher_;
-  cmd::KeyspaceEvents events_;
+  cmd::Core core_;
   cmd::ClientSession session_;
   std::string reply_;
 };

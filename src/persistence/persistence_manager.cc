@@ -115,10 +115,9 @@ void PersistenceManager::OnAppendOnlyChanged() {
   }
 }
 
-void PersistenceManager::Propagate(int db, std::span<const std::string_view> argv) {
-  if (!aof_.is_open()) return;
-  aof_.writer().Append(db, argv);
-  ++aof_writes_;
+bool PersistenceManager::Consume(const cmd::WriteUnit& unit) {
+  aof_.writer().AppendUnit(unit.start_db, unit.end_db, unit.resp);
+  return true;
 }
 
 uint64_t PersistenceManager::EndOfBatch() {

@@ -16,6 +16,7 @@
 
 #include "commands/command.h"
 #include "commands/keyspace_events.h"
+#include "commands/write_stream.h"
 #include "common/background_worker.h"
 #include "config/config.h"
 #include "persistence/aof_manager.h"
@@ -32,7 +33,7 @@ struct LoadInfo {
   uint64_t keys_expired = 0;
 };
 
-class PersistenceManager final : public cmd::PersistenceControl {
+class PersistenceManager final : public cmd::PersistenceControl, public cmd::WriteStreamConsumer {
  public:
   PersistenceManager(cmd::ServerContext& context, cmd::KeyspaceEvents& events, PostFn post);
   ~PersistenceManager() override;
@@ -45,12 +46,12 @@ class PersistenceManager final : public cmd::PersistenceControl {
   Status OpenAof();
   bool aof_on() const { return aof_.is_open(); }
 
-  // The write stream (from the engine's propagation path) and the end of a loop turn.
-  void Propagate(int db, std::span<const std::string_view> argv);
+  // cmd::WriteStreamConsumer: committed writes go to the AOF while it is open, and their
+  // writers wait for the batch that holds them.
+  bool accepting() const override { return aof_.is_open(); }
+  bool Consume(const cmd::WriteUnit& unit) override;
+  // The end of a loop turn: hands the buffered writes to the AOF writer.
   uint64_t EndOfBatch();
-  // Writes sent to the AOF so far (a counter): a client whose request moved it must wait for
-  // the batch that holds its write, whichever path handed that batch to the writer.
-  uint64_t aof_writes() const { return aof_writes_; }
   // True when batch `seq` is on disk per the fsync policy (or no AOF is open any more: closing
   // drains and fsyncs everything).
   bool aof_durable(uint64_t seq) const;
@@ -142,7 +143,6 @@ class PersistenceManager final : public cmd::PersistenceControl {
   uint64_t aof_rewrites_ = 0;
   uint64_t rewrite_failures_ = 0;
   std::string aof_write_error_;
-  uint64_t aof_writes_ = 0;
   LoadInfo load_info_;
 };
 

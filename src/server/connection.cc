@@ -84,7 +84,6 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   input_.CommitWrite(n);
   server_.context().stats.total_net_input_bytes += n;
   last_interaction_ms = server_.engine().clock().NowMs();
-  const uint64_t aof_writes_before = server_.engine().aof_writes();
   const uint64_t replies_begin = flushed_bytes_ + output_.size();
   ProcessInput();
   if (closed_) return;
@@ -103,7 +102,8 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   // Group commit: this read's writes join those of every connection served in this loop turn
   // and go to the AOF writer together (see group_commit.h); the replies leave only once that
   // batch is written (fsynced with appendfsync always), never before.
-  if (server_.engine().aof_writes() != aof_writes_before) {
+  if (awaits_durability) {
+    awaits_durability = false;
     // Two reads in one loop turn share one batch: the first one's mark covers both.
     if (held_.empty() || held_.back().seq != kAwaitingSubmit) {
       held_.push_back({kAwaitingSubmit, replies_begin});
@@ -167,10 +167,20 @@ bool Connection::RejectCrossProtocol(std::span<const std::string_view> args) {
   return true;
 }
 
+void Connection::Deliver(std::string_view bytes) {
+  if (closed_ || close_after_reply) return;
+  output_.append(bytes);
+  // A subscriber that does not read is dropped at its class's limit, not kept growing.
+  if (OutputLimitReached()) return;
+  Flush();
+}
+
 bool Connection::OutputLimitReached() {
-  const config::OutputBufferLimit& limit =
-      is_replica ? server_.context().config.settings().output_limit_replica
-                 : server_.context().config.settings().output_limit_normal;
+  const config::Settings& s = server_.context().config.settings();
+  // The class is Redis's: a replica, a client in subscribed mode (pub/sub), or normal.
+  const config::OutputBufferLimit& limit = is_replica     ? s.output_limit_replica
+                                           : subscribed() ? s.output_limit_pubsub
+                                                          : s.output_limit_normal;
   const int64_t size = static_cast<int64_t>(output_buffer_size());
   bool hard = limit.hard_bytes > 0 && size >= limit.hard_bytes;
   bool soft = false;
@@ -267,6 +277,7 @@ void Connection::Close() {
   closed_ = true;
   asio::error_code ec;
   socket_.close(ec);
+  server_.engine().OnClientClose(*this);
   server_.Unregister(id);
 }
 

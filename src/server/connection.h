@@ -40,6 +40,8 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   size_t output_buffer_size() const override { return output_.size() + sending_.size(); }
   size_t memory_usage() const override;
   void Kill() override;
+  // clients::Client: a pub/sub message (or other push) joins the output now.
+  void Deliver(std::string_view bytes) override;
 
   // Replies to a read that wrote wait until the AOF batch holding its writes is durable (see
   // group_commit.h); replies after them wait too, to keep their order. The batch is

@@ -9,7 +9,11 @@
 
 namespace basalt::store {
 
-void Database::BeforeChange(const Entry* e) { owner_->listener()->BeforeEntryChange(index_, *e); }
+void Database::BeforeChange(const Entry* e) { owner_->NotifyBeforeEntryChange(index_, *e); }
+
+void Database::Announce(std::string_view key, KeyChange change) {
+  owner_->NotifyKeyChanged(index_, key, change);
+}
 
 void Database::OnNewEntry(Entry* e) {
   e->set_snapshot_bit(owner_->new_entry_bit());
@@ -61,8 +65,10 @@ Entry* Database::Lookup(std::string_view key, int64_t now_ms) {
 void Database::DeleteExpired(Entry** link) {
   Entry* e = *link;
   BeforeChange(e);
-  owner_->listener()->OnKeyExpired(index_, e->key());
+  owner_->NotifyKeyExpired(index_, e->key());
   table_.Unlink(link);
+  // The key's bytes live in the entry: announce before destroying it.
+  Announce(e->key(), KeyChange::kExpired);
   DestroyUnlinked(e);
   ++owner_->stats().expired_keys;
 }
@@ -76,6 +82,7 @@ Entry* Database::SetString(std::string_view key, std::string_view value, int64_t
     Entry* e = Entry::NewString(key, value, keep_ttl ? -1 : expire_at_ms);
     OnNewEntry(e);
     table_.Insert(e, hash);
+    Announce(key, KeyChange::kCreated);
     return e;
   }
   Entry* old = *link;
@@ -84,6 +91,7 @@ Entry* Database::SetString(std::string_view key, std::string_view value, int64_t
   fresh->set_snapshot_bit(owner_->new_entry_bit());
   ReplaceAt(link, fresh);
   Entry::Destroy(old);
+  Announce(key, KeyChange::kChanged);
   return fresh;
 }
 
@@ -91,12 +99,14 @@ void Database::Insert(Entry* e) {
   table_.RehashStep(1);
   OnNewEntry(e);
   table_.Insert(e, HashKey(e->key()));
+  Announce(e->key(), KeyChange::kCreated);
 }
 
 bool Database::InsertIfAbsent(Entry* e, uint64_t hash) {
   table_.RehashStep(1);
   if (!table_.InsertIfAbsent(e, hash)) return false;
   OnNewEntry(e);
+  Announce(e->key(), KeyChange::kCreated);
   return true;
 }
 
@@ -114,6 +124,7 @@ Entry* Database::Take(std::string_view key) {
   BeforeChange(*link);
   Entry* e = table_.Unlink(link);
   if (e->has_expire()) UntrackExpire(e);
+  Announce(e->key(), KeyChange::kDeleted);
   return e;
 }
 
@@ -121,20 +132,23 @@ Entry* Database::SetExpire(std::string_view key, int64_t at_ms) {
   Entry** link = table_.FindLink(key, HashKey(key));
   if (link == nullptr) return nullptr;
   Entry* e = *link;
+  if (!e->has_expire() && at_ms < 0) return e;  // nothing to remove: no change
   BeforeChange(e);
   if (e->has_expire() && at_ms >= 0) {
     e->set_expire_at(at_ms);
+    Announce(key, KeyChange::kChanged);
     return e;
   }
-  if (!e->has_expire() && at_ms < 0) return e;
   Entry* fresh = Entry::Rebuild(e, e->key(), at_ms);
   ReplaceAt(link, fresh);
   Entry::FreeShell(e);
+  Announce(key, KeyChange::kChanged);
   return fresh;
 }
 
 Entry* Database::PrepareModify(Entry* e) {
   BeforeChange(e);
+  Announce(e->key(), KeyChange::kChanged);
   return e;
 }
 
@@ -150,6 +164,7 @@ Entry* Database::SetRange(std::string_view key, size_t offset, std::string_view 
     if (!bytes.empty()) std::memcpy(s->data() + offset, bytes.data(), bytes.size());
     s->len = std::max<uint64_t>(s->len, offset + bytes.size());
     e->set_heap_string(s);
+    Announce(key, KeyChange::kChanged);
     return e;
   }
   // Inline values are rebuilt; a result too long to stay inline moves to a heap string with
@@ -166,6 +181,7 @@ Entry* Database::SetRange(std::string_view key, size_t offset, std::string_view 
   fresh->set_snapshot_bit(owner_->new_entry_bit());
   ReplaceAt(link, fresh);
   Entry::Destroy(e);
+  Announce(key, KeyChange::kChanged);
   return fresh;
 }
 
@@ -175,15 +191,14 @@ Entry* Database::AppendString(std::string_view key, std::string_view suffix) {
 }
 
 void Database::Clear() {
-  owner_->listener()->BeforeDatabaseReset(index_);
+  owner_->NotifyBeforeDatabaseReset(index_);
   table_.Clear();
   expiring_.clear();
   sweep_cursor_ = 0;
 }
 
 void Database::SwapContents(Database& other) {
-  owner_->listener()->BeforeDatabaseReset(index_);
-  owner_->listener()->BeforeDatabaseReset(other.index_);
+  owner_->NotifyBeforeDatabasesSwap(index_, other.index_);
   std::swap(table_, other.table_);
   std::swap(expiring_, other.expiring_);
   std::swap(sweep_cursor_, other.sweep_cursor_);

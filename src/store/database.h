@@ -22,6 +22,7 @@
 namespace basalt::store {
 
 class Keyspace;
+enum class KeyChange : uint8_t;
 
 class Database {
  public:
@@ -100,6 +101,8 @@ class Database {
 
  private:
   void BeforeChange(const Entry* e);
+  // Tells the change feed what happened to `key` (after the change).
+  void Announce(std::string_view key, KeyChange change);
   void OnNewEntry(Entry* e);
   void TrackExpire(Entry* e);
   void UntrackExpire(Entry* e);

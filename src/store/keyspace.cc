@@ -1,5 +1,7 @@
 #include "store/keyspace.h"
 
+#include <algorithm>
+
 #include "common/clock.h"
 
 namespace basalt::store {
@@ -7,6 +9,12 @@ namespace basalt::store {
 Keyspace::Keyspace(int databases) {
   dbs_.reserve(databases);
   for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(i, this));
+}
+
+void Keyspace::AddListener(KeyspaceListener* l) { listeners_.push_back(l); }
+
+void Keyspace::RemoveListener(KeyspaceListener* l) {
+  listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), l), listeners_.end());
 }
 
 size_t Keyspace::TotalKeys() const {

@@ -1,4 +1,4 @@
-// All databases of a server (or embedded store), the listener hook and keyspace statistics.
+// All databases of a server (or embedded store), the change feed and keyspace statistics.
 #pragma once
 
 #include <cstdint>
@@ -11,16 +11,34 @@
 
 namespace basalt::store {
 
-// Told about changes to the keyspace. Default methods do nothing.
+// What happened to a key, as the change feed reports it.
+enum class KeyChange : uint8_t {
+  kCreated,  // a key that did not exist now does (SET, RENAME's destination, a load)
+  kChanged,  // an existing key's value or TTL changed
+  kDeleted,  // removed by a command (DEL, RENAME's source, an overwrite by MOVE)
+  kExpired,  // removed because its TTL passed (lazy or active expiry)
+};
+
+// The change feed: told about changes to the keyspace. Default methods do nothing. Any number
+// of listeners subscribe (propagation of expiries, WATCH, the snapshotter, later blocked pops,
+// tracking); each must be cheap for keys it does not care about, since every write calls all.
 class KeyspaceListener {
  public:
   virtual ~KeyspaceListener() = default;
-  // An existing entry of database `db` is about to change or disappear.
+  // An existing entry of database `db` is about to change or disappear (its old contents are
+  // still readable: the snapshotter saves them).
   virtual void BeforeEntryChange(int db, const Entry& e) {}
-  // A whole database is about to be emptied or swapped with another.
+  // A whole database is about to be emptied (FLUSHDB, FLUSHALL).
   virtual void BeforeDatabaseReset(int db) {}
+  // Two databases are about to exchange contents (SWAPDB). By default, a reset of both.
+  virtual void BeforeDatabasesSwap(int a, int b) {
+    BeforeDatabaseReset(a);
+    BeforeDatabaseReset(b);
+  }
   // A key was found expired and is being deleted; propagated as a DEL.
   virtual void OnKeyExpired(int db, std::string_view key) {}
+  // A key was created, changed or deleted (after the fact). Not called for database resets.
+  virtual void OnKeyChanged(int db, std::string_view key, KeyChange change) {}
 };
 
 struct KeyspaceStats {
@@ -39,8 +57,26 @@ class Keyspace {
   Database& db(int i) { return *dbs_[i]; }
   const Database& db(int i) const { return *dbs_[i]; }
 
-  void set_listener(KeyspaceListener* l) { listener_ = l ? l : &null_listener_; }
-  KeyspaceListener* listener() { return listener_; }
+  // Subscribes to the change feed (called in the order added); Remove before destruction.
+  void AddListener(KeyspaceListener* l);
+  void RemoveListener(KeyspaceListener* l);
+
+  // Fan-out of the change feed (used by Database).
+  void NotifyBeforeEntryChange(int db, const Entry& e) {
+    for (KeyspaceListener* l : listeners_) l->BeforeEntryChange(db, e);
+  }
+  void NotifyBeforeDatabaseReset(int db) {
+    for (KeyspaceListener* l : listeners_) l->BeforeDatabaseReset(db);
+  }
+  void NotifyBeforeDatabasesSwap(int a, int b) {
+    for (KeyspaceListener* l : listeners_) l->BeforeDatabasesSwap(a, b);
+  }
+  void NotifyKeyExpired(int db, std::string_view key) {
+    for (KeyspaceListener* l : listeners_) l->OnKeyExpired(db, key);
+  }
+  void NotifyKeyChanged(int db, std::string_view key, KeyChange change) {
+    for (KeyspaceListener* l : listeners_) l->OnKeyChanged(db, key, change);
+  }
   KeyspaceStats& stats() { return stats_; }
 
   // Replicas never delete expired keys themselves; the primary's DEL arrives in the stream.
@@ -66,8 +102,7 @@ class Keyspace {
 
  private:
   std::vector<std::unique_ptr<Database>> dbs_;
-  KeyspaceListener null_listener_;
-  KeyspaceListener* listener_ = &null_listener_;
+  std::vector<KeyspaceListener*> listeners_;
   KeyspaceStats stats_;
   bool replica_mode_ = false;
   bool new_entry_bit_ = false;

@@ -1,17 +1,37 @@
 #include "commands/harness.h"
 
+#include <doctest/doctest.h>
+
+#include <algorithm>
 #include <cstdlib>
+
+#include "protocol/request_parser.h"
 
 namespace basalt::test {
 
-void RecordingPropagator::Propagate(int db, std::span<const std::string_view> argv) {
-  std::string line;
-  for (std::string_view a : argv) {
-    if (!line.empty()) line += ' ';
-    line += a;
+bool RecordingPropagator::Consume(const cmd::WriteUnit& unit) {
+  ++units;
+  protocol::ParserLimits limits;
+  protocol::RequestParser parser(&limits);
+  std::string_view rest = unit.resp;
+  int db = unit.start_db;
+  while (!rest.empty()) {
+    REQUIRE(parser.Parse(rest) == protocol::RequestParser::Result::kComplete);
+    std::string line;
+    for (std::string_view a : parser.args()) {
+      if (!line.empty()) line += ' ';
+      line += a;
+    }
+    rest.remove_prefix(parser.consumed());
+    if (line.starts_with("SELECT ")) {
+      db = std::stoi(line.substr(7));
+      continue;
+    }
+    lines.push_back(line);
+    dbs.push_back(db);
   }
-  lines.push_back(line);
-  dbs.push_back(db);
+  CHECK(db == unit.end_db);
+  return false;
 }
 
 void FakeClientDirectory::ForEach(const std::function<void(cmd::ClientSession&)>& fn) {
@@ -27,24 +47,29 @@ std::string FakeServerControl::RequestShutdown(bool save, bool nosave) {
 }
 
 Harness::Harness()
-    : keyspace_(static_cast<int>(config_.settings().databases)),
-      context_(keyspace_, config_, clock_, table_),
-      dispatcher_(context_),
-      events_(context_) {
-  cmd::RegisterAllCommands(table_);
-  keyspace_.set_listener(&events_);
-  context_.propagator = &propagator_;
-  context_.stats.start_time_ms = clock_.NowMs();
+    : keyspace_(static_cast<int>(config_.settings().databases)), core_(keyspace_, config_, clock_) {
+  core_.writes().AddConsumer(&propagator_);
   session_.id = 1;
   session_.created_ms = session_.last_interaction_ms = clock_.NowMs();
   directory_.sessions.push_back(&session_);
-  context_.clients = &directory_;
-  context_.control = &control_;
+  server().clients = &directory_;
+  server().control = &control_;
+}
+
+Harness::~Harness() {
+  core_.writes().RemoveConsumer(&propagator_);
+  for (TestSession* s : directory_.sessions) core_.OnClientClose(*s);
+}
+
+void Harness::CloseSession(TestSession& session) {
+  core_.OnClientClose(session);
+  auto& all = directory_.sessions;
+  all.erase(std::remove(all.begin(), all.end(), &session), all.end());
 }
 
 TestSession& Harness::NewSession() {
   auto session = std::make_unique<TestSession>();
-  session->id = directory_.sessions.back()->id + 1;
+  session->id = next_session_id_++;
   session->created_ms = session->last_interaction_ms = clock_.NowMs();
   directory_.sessions.push_back(session.get());
   extra_sessions_.push_back(std::move(session));
@@ -59,7 +84,7 @@ std::string Harness::Run(const std::vector<std::string>& args) {
   std::vector<std::string_view> views(args.begin(), args.end());
   std::string out;
   protocol::ReplyWriter writer(&out, session_.resp);
-  dispatcher_.Execute(session_, views, writer);
+  core_.dispatcher().Execute(session_, views, writer);
   return out;
 }
 
@@ -67,7 +92,7 @@ std::string Harness::RunAs(TestSession& session, std::initializer_list<std::stri
   std::vector<std::string_view> views(args);
   std::string out;
   protocol::ReplyWriter writer(&out, session.resp);
-  dispatcher_.Execute(session, views, writer);
+  core_.dispatcher().Execute(session, views, writer);
   return out;
 }
 

@@ -8,12 +8,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "commands/command.h"
-#include "commands/command_table.h"
-#include "commands/dispatcher.h"
-#include "commands/keyspace_events.h"
+#include "commands/core.h"
+#include "commands/write_stream.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "protocol/reply_writer.h"
@@ -21,17 +21,22 @@
 
 namespace basalt::test {
 
-// Records every propagated command as one space-joined line, e.g. "SET k v PXAT 1700000001000".
-class RecordingPropagator : public cmd::Propagator {
+// Records the write stream: every committed command as one space-joined line, e.g.
+// "SET k v PXAT 1700000001000", with the database it runs in. SELECTs are folded into `dbs`;
+// a unit of several writes shows as "MULTI", its commands, "EXEC".
+class RecordingPropagator : public cmd::WriteStreamConsumer {
  public:
-  void Propagate(int db, std::span<const std::string_view> argv) override;
+  bool accepting() const override { return true; }
+  bool Consume(const cmd::WriteUnit& unit) override;
   std::vector<std::string> lines;
   std::vector<int> dbs;
+  size_t units = 0;
 };
 
-// A client whose connection details tests can set; Kill() is recorded.
+// A client whose connection details tests can set; Kill() and pushed bytes are recorded.
 class TestSession : public cmd::ClientSession {
  public:
+  std::string pushed;  // everything Deliver()ed (pub/sub messages), in order
   std::string peer;
   std::string local;
   int fd_number = -1;
@@ -50,6 +55,9 @@ class TestSession : public cmd::ClientSession {
     killed = true;
     cmd::ClientSession::Kill();
   }
+  void Deliver(std::string_view bytes) override { pushed.append(bytes); }
+  // Returns and clears what was pushed so far.
+  std::string TakePushed() { return std::exchange(pushed, {}); }
 };
 
 // The harness's client registry: its own session plus those made with NewSession(), in id
@@ -74,6 +82,7 @@ class FakeServerControl : public cmd::ServerControl {
 class Harness {
  public:
   Harness();
+  ~Harness();
 
   // Runs one command as `session` (default: the harness's own client) and returns the reply.
   std::string Run(std::initializer_list<std::string_view> args);
@@ -83,27 +92,28 @@ class Harness {
   ManualClock& clock() { return clock_; }
   config::Config& config() { return config_; }
   store::Keyspace& keyspace() { return keyspace_; }
-  cmd::ServerContext& server() { return context_; }
+  cmd::ServerContext& server() { return core_.context(); }
+  cmd::Core& core() { return core_; }
   TestSession& session() { return session_; }
   RecordingPropagator& propagated() { return propagator_; }
   FakeClientDirectory& clients() { return directory_; }
   FakeServerControl& control() { return control_; }
   // A further connected client with the next id, listed in clients(); owned by the harness.
   TestSession& NewSession();
+  // Disconnects a session made by NewSession (it leaves every registry and the directory).
+  void CloseSession(TestSession& session);
 
  private:
   ManualClock clock_;
   config::Config config_;
   store::Keyspace keyspace_;
-  cmd::CommandTable table_;
-  cmd::ServerContext context_;
-  cmd::Dispatcher dispatcher_;
-  cmd::KeyspaceEvents events_;
+  cmd::Core core_;
   RecordingPropagator propagator_;
   TestSession session_;
   FakeClientDirectory directory_;
   FakeServerControl control_;
   std::deque<std::unique_ptr<TestSession>> extra_sessions_;
+  uint64_t next_session_id_ = 2;
 };
 
 // Expected-reply builders: exact RESP2 bytes.

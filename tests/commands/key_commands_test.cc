@@ -199,14 +199,15 @@ TEST_SUITE("key commands") {
     CHECK(ListAt(h, 0, "dst")->items() == std::vector<std::string>{"y"});
   }
 
-  TEST_CASE("RENAME onto an expired destination propagates its expiry first") {
+  TEST_CASE("RENAME onto an expired destination propagates its expiry first, in one MULTI/EXEC") {
     Harness h;
     SetWithTtl(h, "dst", "old", 10);
     h.Run({"SET", "src", "new"});
     h.clock().AdvanceMs(11);
     h.propagated().lines.clear();
     CHECK(h.Run({"RENAME", "src", "dst"}) == Ok());
-    CHECK(h.propagated().lines == std::vector<std::string>{"DEL dst", "RENAME src dst"});
+    CHECK(h.propagated().lines ==
+          std::vector<std::string>{"MULTI", "DEL dst", "RENAME src dst", "EXEC"});
     CHECK(h.Run({"GET", "dst"}) == Bulk("new"));
   }
 

@@ -202,7 +202,7 @@ TEST_SUITE("string commands") {
     h.clock().AdvanceMs(101);
     h.propagated().lines.clear();
     CHECK(h.Run({"SET", "k", "w", "NX"}) == Ok());
-    CHECK(Propagated(h) == std::vector<std::string>{"DEL k", "SET k w NX"});
+    CHECK(Propagated(h) == std::vector<std::string>{"MULTI", "DEL k", "SET k w NX", "EXEC"});
   }
 
   TEST_CASE("SET NX fails with a RESP3 null for RESP3 clients") {
@@ -292,13 +292,13 @@ TEST_SUITE("string commands") {
     CHECK(Propagated(h).empty());
   }
 
-  TEST_CASE("SET over an expired key propagates its DEL first") {
+  TEST_CASE("SET over an expired key propagates its DEL first, both in one MULTI/EXEC") {
     Harness h;
     h.Run({"SET", "k", "v", "PX", "10"});
     h.clock().AdvanceMs(11);
     h.propagated().lines.clear();
     CHECK(h.Run({"SET", "k", "w"}) == Ok());
-    CHECK(Propagated(h) == std::vector<std::string>{"DEL k", "SET k w"});
+    CHECK(Propagated(h) == std::vector<std::string>{"MULTI", "DEL k", "SET k w", "EXEC"});
     CHECK(h.keyspace().stats().expired_keys == 1);
   }
 
@@ -555,7 +555,7 @@ TEST_SUITE("string commands") {
     h.clock().AdvanceMs(11);
     h.propagated().lines.clear();
     CHECK(h.Run({"MSETNX", "a", "2"}) == Int(1));
-    CHECK(Propagated(h) == std::vector<std::string>{"DEL a", "MSETNX a 2"});
+    CHECK(Propagated(h) == std::vector<std::string>{"MULTI", "DEL a", "MSETNX a 2", "EXEC"});
   }
 
   TEST_CASE("MSET counts one change per key in the dirty counter") {

@@ -119,13 +119,13 @@ TEST_SUITE("string numeric commands") {
     CHECK(StoredExpireAt(h, "n") == -1);
   }
 
-  TEST_CASE("INCR on an expired key propagates the DEL first") {
+  TEST_CASE("INCR on an expired key propagates the DEL first, both in one MULTI/EXEC") {
     Harness h;
     h.Run({"SET", "n", "5", "PX", "1"});
     h.clock().AdvanceMs(2);
     h.propagated().lines.clear();
     CHECK(h.Run({"INCR", "n"}) == Int(1));
-    CHECK(Propagated(h) == std::vector<std::string>{"DEL n", "INCR n"});
+    CHECK(Propagated(h) == std::vector<std::string>{"MULTI", "DEL n", "INCR n", "EXEC"});
   }
 
   TEST_CASE("INCR works on heap-stored values") {

@@ -71,7 +71,7 @@ TEST_SUITE("string range commands") {
     h.propagated().lines.clear();
     CHECK(h.Run({"APPEND", "k", "new"}) == Int(3));
     CHECK(StoredExpireAt(h, "k") == -1);
-    CHECK(Propagated(h) == std::vector<std::string>{"DEL k", "APPEND k new"});
+    CHECK(Propagated(h) == std::vector<std::string>{"MULTI", "DEL k", "APPEND k new", "EXEC"});
   }
 
   TEST_CASE("APPEND on another type is WRONGTYPE") {

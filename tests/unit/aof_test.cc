@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "commands/write_stream.h"
 #include "common/file_util.h"
 #include "persistence/aof_loader.h"
 #include "persistence/aof_manifest.h"
@@ -24,7 +25,7 @@ std::string TempDir() {
 
 std::string Cmd(std::vector<std::string_view> argv) {
   std::string out;
-  AppendRespCommand(out, argv);
+  cmd::AppendRespCommand(out, argv);
   return out;
 }
 

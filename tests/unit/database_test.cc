@@ -34,7 +34,7 @@ class Recorder : public KeyspaceListener {
 struct Fixture {
   Keyspace ks{4};
   Recorder rec;
-  Fixture() { ks.set_listener(&rec); }
+  Fixture() { ks.AddListener(&rec); }
   Database& db() { return ks.db(0); }
 };
 

@@ -124,7 +124,7 @@ TEST_SUITE("snapshotter") {
     Image expected = Capture(ks);
     Snapshotter snap(ks);
     Forwarder fwd(&snap);
-    ks.set_listener(&fwd);
+    ks.AddListener(&fwd);
     CapturingEncoder enc;
     snap.Begin(&enc);
     while (!snap.Step(0)) {
@@ -142,7 +142,7 @@ TEST_SUITE("snapshotter") {
       Image expected = Capture(ks);
       Snapshotter snap(ks);
       Forwarder fwd(&snap);
-      ks.set_listener(&fwd);
+      ks.AddListener(&fwd);
       CapturingEncoder enc;
       snap.Begin(&enc);
       int next_key = 0;
@@ -173,7 +173,7 @@ TEST_SUITE("snapshotter") {
     Image expected = Capture(ks);
     Snapshotter snap(ks);
     Forwarder fwd(&snap);
-    ks.set_listener(&fwd);
+    ks.AddListener(&fwd);
     CapturingEncoder enc;
     snap.Begin(&enc);
     snap.Step(0);
@@ -193,7 +193,7 @@ TEST_SUITE("snapshotter") {
     Fill(ks, 3000, rng);
     Snapshotter snap(ks);
     Forwarder fwd(&snap);
-    ks.set_listener(&fwd);
+    ks.AddListener(&fwd);
     CapturingEncoder first;
     snap.Begin(&first);
     snap.Step(0);

@@ -1,0 +1,25 @@
+#include "clients/client.h"
+
+#include "clients/pubsub.h"
+#include "clients/transaction.h"
+
+namespace basalt::clients {
+
+Client::Client() = default;
+Client::~Client() = default;
+
+Transaction& Client::EnsureTransaction() {
+  if (!transaction_) transaction_ = std::make_unique<Transaction>();
+  return *transaction_;
+}
+
+bool Client::in_multi() const { return transaction_ != nullptr && transaction_->in_multi; }
+
+Subscriptions& Client::EnsureSubscriptions() {
+  if (!subscriptions_) subscriptions_ = std::make_unique<Subscriptions>();
+  return *subscriptions_;
+}
+
+bool Client::subscribed() const { return subscriptions_ != nullptr && !subscriptions_->empty(); }
+
+}  // namespace basalt::clients

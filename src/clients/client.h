@@ -1,0 +1,52 @@
+// What a client can be besides "request -> reply": it may queue a transaction (MULTI), watch
+// keys (WATCH), or listen on channels (SUBSCRIBE). This module holds that per-client state and
+// the server-wide registries built on it (watch_registry.h, pubsub.h).
+//
+// It knows neither sockets nor commands: it sits between the keyspace and the command layer, so
+// the dispatcher can ask a client's mode and the registries can be tested alone. The server's
+// connection and in-process sessions derive from Client (through cmd::ClientSession) and
+// implement Deliver().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace basalt::clients {
+
+class Transaction;    // transaction.h
+class Subscriptions;  // pubsub.h
+
+class Client {
+ public:
+  Client();
+  virtual ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  uint64_t id = 0;
+  int resp = 2;  // protocol version: 2, or 3 after HELLO 3
+
+  // Sends bytes that are not the reply to one of this client's requests (pub/sub messages).
+  // They join the output after everything written before, in order. In-process sessions that
+  // cannot receive pushes drop them.
+  virtual void Deliver(std::string_view bytes) {}
+
+  // MULTI state and watched keys; null until the client first uses MULTI or WATCH, so idle
+  // connections pay one pointer.
+  Transaction* transaction() const { return transaction_.get(); }
+  Transaction& EnsureTransaction();
+  bool in_multi() const;
+
+  // Channels and patterns listened to; null until the first subscription.
+  Subscriptions* subscriptions() const { return subscriptions_.get(); }
+  Subscriptions& EnsureSubscriptions();
+  // True while any channel, pattern or shard channel is subscribed (RESP2's subscribed mode).
+  bool subscribed() const;
+
+ private:
+  std::unique_ptr<Transaction> transaction_;
+  std::unique_ptr<Subscriptions> subscriptions_;
+};
+
+}  // namespace basalt::clients

@@ -1,0 +1,128 @@
+#include "clients/pubsub.h"
+
+#include <algorithm>
+
+#include "common/strings.h"
+
+namespace basalt::clients {
+
+namespace {
+
+void AppendBulk(std::string& out, std::string_view s) {
+  out += '$';
+  out += std::to_string(s.size());
+  out += "\r\n";
+  out.append(s);
+  out += "\r\n";
+}
+
+}  // namespace
+
+std::string EncodePubSubMessage(int resp, std::string_view kind, std::string_view pattern,
+                                std::string_view channel, std::string_view message) {
+  std::string out;
+  out.reserve(32 + kind.size() + pattern.size() + channel.size() + message.size());
+  out += resp >= 3 ? '>' : '*';
+  const bool with_pattern = kind == "pmessage";
+  out += with_pattern ? '4' : '3';
+  out += "\r\n";
+  AppendBulk(out, kind);
+  if (with_pattern) AppendBulk(out, pattern);
+  AppendBulk(out, channel);
+  AppendBulk(out, message);
+  return out;
+}
+
+bool PubSubRegistry::Subscribe(Client& client, ChannelKind kind, std::string_view name) {
+  auto [it, inserted] = client.EnsureSubscriptions().of(kind).emplace(name);
+  if (!inserted) return false;
+  Map& m = map(kind);
+  auto entry = m.find(name);
+  if (entry == m.end()) entry = m.emplace(std::string(name), std::vector<Client*>{}).first;
+  entry->second.push_back(&client);
+  return true;
+}
+
+bool PubSubRegistry::Unsubscribe(Client& client, ChannelKind kind, std::string_view name) {
+  Subscriptions* subs = client.subscriptions();
+  if (subs == nullptr) return false;
+  auto& mine = subs->of(kind);
+  auto it = mine.find(std::string(name));
+  if (it == mine.end()) return false;
+  mine.erase(it);
+  Map& m = map(kind);
+  auto entry = m.find(name);
+  if (entry != m.end()) {
+    std::vector<Client*>& receivers = entry->second;
+    receivers.erase(std::find(receivers.begin(), receivers.end(), &client));
+    if (receivers.empty()) m.erase(entry);
+  }
+  return true;
+}
+
+void PubSubRegistry::UnsubscribeAll(Client& client) {
+  Subscriptions* subs = client.subscriptions();
+  if (subs == nullptr) return;
+  for (ChannelKind kind : {ChannelKind::kChannel, ChannelKind::kPattern, ChannelKind::kShard}) {
+    std::vector<std::string> names(subs->of(kind).begin(), subs->of(kind).end());
+    for (const std::string& name : names) Unsubscribe(client, kind, name);
+  }
+}
+
+size_t PubSubRegistry::Deliver(const std::vector<Client*>& receivers, std::string_view kind,
+                               std::string_view pattern, std::string_view channel,
+                               std::string_view message) {
+  std::string encoded[2];  // RESP2, RESP3; each built when the first receiver needs it
+  // A receiver may drop its own connection in Deliver (output limit), which unsubscribes it:
+  // walk a copy of the list.
+  std::vector<Client*> snapshot = receivers;
+  for (Client* c : snapshot) {
+    std::string& bytes = encoded[c->resp >= 3 ? 1 : 0];
+    if (bytes.empty()) bytes = EncodePubSubMessage(c->resp, kind, pattern, channel, message);
+    c->Deliver(bytes);
+  }
+  return snapshot.size();
+}
+
+size_t PubSubRegistry::Publish(std::string_view channel, std::string_view message) {
+  size_t receivers = 0;
+  if (auto it = channels_.find(channel); it != channels_.end()) {
+    receivers += Deliver(it->second, "message", {}, channel, message);
+  }
+  if (patterns_.empty()) return receivers;
+  // Matching patterns are collected first: a delivery may unsubscribe a client and so edit
+  // the pattern map.
+  std::vector<std::string> matching;
+  for (const auto& [pattern, clients] : patterns_) {
+    if (GlobMatch(pattern, channel)) matching.push_back(pattern);
+  }
+  for (const std::string& pattern : matching) {
+    auto it = patterns_.find(pattern);
+    if (it != patterns_.end())
+      receivers += Deliver(it->second, "pmessage", pattern, channel, message);
+  }
+  return receivers;
+}
+
+size_t PubSubRegistry::PublishShard(std::string_view channel, std::string_view message) {
+  auto it = shard_channels_.find(channel);
+  if (it == shard_channels_.end()) return 0;
+  return Deliver(it->second, "smessage", {}, channel, message);
+}
+
+std::vector<std::string> PubSubRegistry::Channels(ChannelKind kind,
+                                                  const std::string_view* pattern) const {
+  std::vector<std::string> out;
+  for (const auto& [name, clients] : map(kind)) {
+    if (pattern == nullptr || GlobMatch(*pattern, name)) out.push_back(name);
+  }
+  return out;
+}
+
+size_t PubSubRegistry::Subscribers(ChannelKind kind, std::string_view name) const {
+  const Map& m = map(kind);
+  auto it = m.find(name);
+  return it == m.end() ? 0 : it->second.size();
+}
+
+}  // namespace basalt::clients
