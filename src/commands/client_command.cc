@@ -6,6 +6,8 @@
 #include <functional>
 #include <vector>
 
+#include "clients/pubsub.h"
+#include "clients/transaction.h"
 #include "commands/helpers.h"
 #include "commands/server_group.h"
 
@@ -42,11 +44,20 @@ void ForEachClient(CommandContext& ctx, const std::function<void(ClientSession&)
   }
 }
 
+// Redis's letters, in Redis's order.
 std::string Flags(const ClientSession& s) {
   std::string flags;
   if (s.is_replica) flags += 'S';
+  if (s.subscriptions() != nullptr && !s.subscriptions()->empty()) flags += 'P';
+  if (s.in_multi()) flags += 'x';
+  if (s.transaction() != nullptr && s.transaction()->watch_broken) flags += 'd';
   if (s.close_after_reply) flags += 'c';
   return flags.empty() ? "N" : flags;
+}
+
+int64_t SubscriptionCount(const ClientSession& s, clients::ChannelKind kind) {
+  return s.subscriptions() == nullptr ? 0
+                                      : static_cast<int64_t>(s.subscriptions()->of(kind).size());
 }
 
 void AppendField(std::string& out, std::string_view key, std::string_view value) {
@@ -284,10 +295,11 @@ std::string ClientInfoLine(const ClientSession& s, const CommandContext& current
   AppendField(out, "idle", (now_ms - s.last_interaction_ms) / 1000);
   AppendField(out, "flags", Flags(s));
   AppendField(out, "db", s.db);
-  AppendField(out, "sub", 0);
-  AppendField(out, "psub", 0);
-  AppendField(out, "ssub", 0);
-  AppendField(out, "multi", -1);
+  AppendField(out, "sub", SubscriptionCount(s, clients::ChannelKind::kChannel));
+  AppendField(out, "psub", SubscriptionCount(s, clients::ChannelKind::kPattern));
+  AppendField(out, "ssub", SubscriptionCount(s, clients::ChannelKind::kShard));
+  AppendField(out, "multi",
+              s.in_multi() ? static_cast<int64_t>(s.transaction()->queue.size()) : -1);
   AppendField(out, "qbuf", static_cast<int64_t>(s.query_buffer_size()));
   AppendField(out, "qbuf-free", static_cast<int64_t>(s.query_buffer_free()));
   AppendField(out, "argv-mem", argv_mem);

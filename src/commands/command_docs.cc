@@ -16,11 +16,11 @@ namespace {
 
 // Flag names in the order COMMAND INFO lists them.
 constexpr std::pair<Flag, std::string_view> kFlagNames[] = {
-    {kWrite, "write"},      {kReadOnly, "readonly"},          {kDenyOom, "denyoom"},
-    {kAdmin, "admin"},      {kNoScript, "noscript"},          {kLoading, "loading"},
-    {kStale, "stale"},      {kSkipSlowlog, "skip_slowlog"},   {kFast, "fast"},
-    {kNoAuth, "no_auth"},   {kMayReplicate, "may_replicate"}, {kSentinel, "sentinel"},
-    {kNoMulti, "no_multi"}, {kAllowBusy, "allow_busy"},
+    {kWrite, "write"},       {kReadOnly, "readonly"}, {kDenyOom, "denyoom"},
+    {kAdmin, "admin"},       {kPubSub, "pubsub"},     {kNoScript, "noscript"},
+    {kLoading, "loading"},   {kStale, "stale"},       {kSkipSlowlog, "skip_slowlog"},
+    {kFast, "fast"},         {kNoAuth, "no_auth"},    {kMayReplicate, "may_replicate"},
+    {kSentinel, "sentinel"}, {kNoMulti, "no_multi"},  {kAllowBusy, "allow_busy"},
 };
 
 // ACL categories, in Redis's order.

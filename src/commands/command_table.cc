@@ -50,6 +50,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
   RegisterServerCommands(table);
   RegisterPersistenceCommands(table);
+  RegisterTransactionCommands(table);
+  RegisterPubSubCommands(table);
 }
 
 }  // namespace basalt::cmd

@@ -40,5 +40,7 @@ void RegisterExpireCommands(CommandTable& table);
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
+void RegisterTransactionCommands(CommandTable& table);
+void RegisterPubSubCommands(CommandTable& table);
 
 }  // namespace basalt::cmd

@@ -1,4 +1,6 @@
 // Connection commands: PING, ECHO, QUIT, SELECT, AUTH, HELLO (CLIENT is in client_command.cc).
+#include "clients/pubsub.h"
+#include "clients/transaction.h"
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/server_group.h"
@@ -18,6 +20,14 @@ void Ping(CommandContext& ctx) {
     ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
     return;
   }
+  // RESP2's subscribed mode has no way to tell a reply from a message: PING answers in the
+  // message shape, ["pong", argument or ""].
+  if (ctx.client.subscribed() && ctx.client.resp == 2) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+    return;
+  }
   if (ctx.argc() == 2) {
     ctx.reply.Bulk(ctx.arg(1));
   } else {
@@ -30,6 +40,25 @@ void Echo(CommandContext& ctx) { ctx.reply.Bulk(ctx.arg(1)); }
 void Quit(CommandContext& ctx) {
   ctx.reply.Ok();
   ctx.client.close_after_reply = true;
+}
+
+// RESET: the connection as if new (Redis's clearClientConnectionState): no transaction, no
+// watched keys, no subscriptions, database 0, RESP2, no name, authenticated only when no
+// password is required.
+void Reset(CommandContext& ctx) {
+  ClientSession& c = ctx.client;
+  ctx.server.watches.UnwatchAll(c);
+  if (clients::Transaction* tx = c.transaction()) {
+    tx->EndMulti();
+    tx->watch_broken = false;
+  }
+  ctx.server.pubsub.UnsubscribeAll(c);
+  c.db = 0;
+  c.resp = 2;
+  c.name.clear();
+  c.user = "default";
+  c.authenticated = ctx.server.config.settings().requirepass.empty();
+  ctx.reply.SimpleString("RESET");
 }
 
 void Select(CommandContext& ctx) {
@@ -154,7 +183,7 @@ void Hello(CommandContext& ctx) {
 void RegisterConnectionCommands(CommandTable& table) {
   table.Add({.name = "ping",
              .arity = -1,
-             .flags = kFast,
+             .flags = kFast | kSubscribedMode,
              .handler = Ping,
              .group = "connection",
              .summary = "Ping the server",
@@ -170,7 +199,8 @@ void RegisterConnectionCommands(CommandTable& table) {
              .complexity = "O(1)"});
   table.Add({.name = "quit",
              .arity = -1,
-             .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+             .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued |
+                      kSubscribedMode,
              .handler = Quit,
              .group = "connection",
              .summary = "Close the connection",
@@ -199,6 +229,15 @@ void RegisterConnectionCommands(CommandTable& table) {
              .group = "connection",
              .summary = "Handshake with Redis",
              .since = "6.0.0",
+             .complexity = "O(1)"});
+  table.Add({.name = "reset",
+             .arity = 1,
+             .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued |
+                      kSubscribedMode,
+             .handler = Reset,
+             .group = "connection",
+             .summary = "Reset the connection",
+             .since = "6.2.0",
              .complexity = "O(1)"});
   RegisterClientCommand(table);
 }
