@@ -26,11 +26,19 @@ class Client {
 
   uint64_t id = 0;
   int resp = 2;  // protocol version: 2, or 3 after HELLO 3
+  // Set while the client waits (CLIENT PAUSE; later WAIT, blocking pops): its connection
+  // processes no further input until Wake().
+  bool blocked = false;
+  // Set while the client receives the MONITOR feed.
+  bool monitor = false;
 
   // Sends bytes that are not the reply to one of this client's requests (pub/sub messages).
   // They join the output after everything written before, in order. In-process sessions that
   // cannot receive pushes drop them.
   virtual void Deliver(std::string_view bytes) {}
+  // The client is no longer blocked: its connection resumes with the request it stopped at.
+  // Called from the event loop; the connection may defer the work to a later loop turn.
+  virtual void Wake() {}
 
   // MULTI state and watched keys; null until the client first uses MULTI or WATCH, so idle
   // connections pay one pointer.

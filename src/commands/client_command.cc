@@ -1,4 +1,4 @@
-// CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, NO-EVICT, HELP.
+// CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, PAUSE, UNPAUSE, NO-EVICT, HELP.
 //
 // The connected clients come from ServerContext::clients (the server's registry); an engine
 // without one knows only the calling client.
@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "clients/pause.h"
 #include "clients/pubsub.h"
 #include "clients/transaction.h"
 #include "commands/helpers.h"
@@ -33,7 +34,8 @@ bool ParseClientType(std::string_view s, ClientType* out) {
 }
 
 ClientType TypeOf(const ClientSession& s) {
-  return s.is_replica ? ClientType::kReplica : ClientType::kNormal;
+  if (s.is_replica) return ClientType::kReplica;
+  return s.subscribed() ? ClientType::kPubSub : ClientType::kNormal;
 }
 
 void ForEachClient(CommandContext& ctx, const std::function<void(ClientSession&)>& fn) {
@@ -47,11 +49,14 @@ void ForEachClient(CommandContext& ctx, const std::function<void(ClientSession&)
 // Redis's letters, in Redis's order.
 std::string Flags(const ClientSession& s) {
   std::string flags;
+  if (s.monitor) flags += 'O';
   if (s.is_replica) flags += 'S';
   if (s.subscriptions() != nullptr && !s.subscriptions()->empty()) flags += 'P';
   if (s.in_multi()) flags += 'x';
+  if (s.blocked) flags += 'b';
   if (s.transaction() != nullptr && s.transaction()->watch_broken) flags += 'd';
   if (s.close_after_reply) flags += 'c';
+  if (s.no_evict) flags += 'e';
   return flags.empty() ? "N" : flags;
 }
 
@@ -232,13 +237,52 @@ void ClientKill(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 
-// basalt never evicts clients, so the mode is only validated.
+// basalt never evicts clients yet; the mode is kept so CLIENT LIST shows it.
 void ClientNoEvict(CommandContext& ctx) {
   if (IsOption(ctx.arg(2), "on") || IsOption(ctx.arg(2), "off")) {
+    ctx.client.no_evict = IsOption(ctx.arg(2), "on");
     ctx.reply.Ok();
   } else {
     ctx.reply.Error(err::kSyntax);
   }
+}
+
+// CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as in Redis.
+void ClientPause(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    ctx.reply.Error(
+        "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+    return;
+  }
+  bool writes_only = false;
+  if (ctx.argc() == 4) {
+    if (IsOption(ctx.arg(3), "write")) {
+      writes_only = true;
+    } else if (!IsOption(ctx.arg(3), "all")) {
+      ctx.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  }
+  int64_t timeout_ms;
+  if (!ParseInt64(ctx.arg(2), &timeout_ms)) {
+    ctx.reply.Error("ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout_ms < 0) {
+    ctx.reply.Error("ERR timeout is negative");
+    return;
+  }
+  if (timeout_ms > INT64_MAX - ctx.now_ms) {
+    ctx.reply.Error("ERR timeout is out of range");
+    return;
+  }
+  ctx.server.pause.Pause(ctx.now_ms + timeout_ms, writes_only);
+  ctx.reply.Ok();
+}
+
+void ClientUnpause(CommandContext& ctx) {
+  ctx.server.pause.Unpause();
+  ctx.reply.Ok();
 }
 
 void ClientHelp(CommandContext& ctx) {
@@ -263,8 +307,12 @@ void ClientHelp(CommandContext& ctx) {
              "    Reply with one line of details per connection, optionally filtered.",
              "NO-EVICT (ON|OFF)",
              "    Accepted for compatibility: connections are never evicted.",
+             "PAUSE <timeout> [WRITE|ALL]",
+             "    Suspend all, or just write, clients for <timeout> milliseconds.",
              "SETNAME <name>",
-             "    Name this connection (an empty name removes it)."});
+             "    Name this connection (an empty name removes it).",
+             "UNPAUSE",
+             "    Stop the current client pause, resuming traffic."});
 }
 
 }  // namespace
@@ -346,6 +394,11 @@ void RegisterClientCommand(CommandTable& table) {
                "2.4.0", kPerClient),
            sub("kill", -3, kAdmin | kBase, ClientKill, "Kill the connection of a client", "2.4.0",
                kPerClient),
+           sub("pause", -3, kAdmin | kBase, ClientPause,
+               "Stop processing commands from clients for some time", "2.9.50"),
+           sub("unpause", 2, kAdmin | kBase, ClientUnpause,
+               "Resume processing of clients that were paused", "6.2.0",
+               "O(N) Where N is the number of paused clients"),
            sub("no-evict", 3, kAdmin | kBase, ClientNoEvict,
                "Set client eviction mode for the current connection", "7.0.0"),
            sub("help", 2, kLoading | kStale, ClientHelp,

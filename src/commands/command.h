@@ -19,8 +19,11 @@
 #include "store/keyspace.h"
 
 namespace basalt::clients {
+struct Registries;
 class WatchRegistry;
 class PubSubRegistry;
+class ClientPause;
+class MonitorFeed;
 }  // namespace basalt::clients
 
 namespace basalt::cmd {
@@ -130,6 +133,7 @@ class ClientSession : public clients::Client {
   std::string last_command = "NULL";  // full name of the last command, for CLIENT LIST
   bool close_after_reply = false;
   bool is_replica = false;
+  bool no_evict = false;  // CLIENT NO-EVICT ON (shown in CLIENT LIST)
   // Set when a request of this client committed writes that a durable consumer (the AOF)
   // must report durable before the client's replies may leave; the connection takes it.
   bool awaits_durability = false;
@@ -198,15 +202,7 @@ struct ServerStats {
 // Everything a command may touch. One per server (or embedded engine), composed by cmd::Core.
 struct ServerContext {
   ServerContext(store::Keyspace& ks, config::Config& cfg, const Clock& clk, CommandTable& table,
-                WriteStream& stream, clients::WatchRegistry& watch_registry,
-                clients::PubSubRegistry& pubsub_registry)
-      : keyspace(ks),
-        config(cfg),
-        clock(clk),
-        commands(table),
-        writes(stream),
-        watches(watch_registry),
-        pubsub(pubsub_registry) {}
+                WriteStream& stream, clients::Registries& registries);
 
   store::Keyspace& keyspace;
   config::Config& config;
@@ -214,8 +210,11 @@ struct ServerContext {
   CommandTable& commands;
   // Where writes go after they are applied (AOF, replicas): see write_stream.h.
   WriteStream& writes;
+  // The client registries (clients/registries.h), by part.
   clients::WatchRegistry& watches;
   clients::PubSubRegistry& pubsub;
+  clients::ClientPause& pause;
+  clients::MonitorFeed& monitors;
   Dispatcher* dispatcher = nullptr;  // EXEC (and later scripts) run commands through it
   ClientDirectory* clients = nullptr;
   ServerControl* control = nullptr;

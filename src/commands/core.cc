@@ -4,25 +4,35 @@ namespace basalt::cmd {
 
 Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock)
     : keyspace_(keyspace),
-      watches_(keyspace),
-      context_(keyspace, config, clock, table_, writes_, watches_, pubsub_),
+      registries_(keyspace),
+      context_(keyspace, config, clock, table_, writes_, registries_),
       dispatcher_(context_),
       events_(context_) {
   RegisterAllCommands(table_);
   context_.dispatcher = &dispatcher_;
   context_.stats.start_time_ms = clock.NowMs();
   keyspace_.AddListener(&events_);
-  keyspace_.AddListener(&watches_);
+  keyspace_.AddListener(&registries_.watches);
 }
 
 Core::~Core() {
-  keyspace_.RemoveListener(&watches_);
+  keyspace_.RemoveListener(&registries_.watches);
   keyspace_.RemoveListener(&events_);
 }
 
-void Core::OnClientClose(ClientSession& client) {
-  watches_.UnwatchAll(client);
-  pubsub_.UnsubscribeAll(client);
-}
+void Core::OnClientClose(ClientSession& client) { registries_.OnClientClose(client); }
+
+ServerContext::ServerContext(store::Keyspace& ks, config::Config& cfg, const Clock& clk,
+                             CommandTable& table, WriteStream& stream,
+                             clients::Registries& registries)
+    : keyspace(ks),
+      config(cfg),
+      clock(clk),
+      commands(table),
+      writes(stream),
+      watches(registries.watches),
+      pubsub(registries.pubsub),
+      pause(registries.pause),
+      monitors(registries.monitors) {}
 
 }  // namespace basalt::cmd

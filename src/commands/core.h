@@ -4,8 +4,7 @@
 // the AOF replay each own one, so the three can never be wired differently.
 #pragma once
 
-#include "clients/pubsub.h"
-#include "clients/transaction.h"
+#include "clients/registries.h"
 #include "commands/command.h"
 #include "commands/command_table.h"
 #include "commands/dispatcher.h"
@@ -29,8 +28,9 @@ class Core {
   CommandTable& commands() { return table_; }
   KeyspaceEvents& events() { return events_; }
   WriteStream& writes() { return writes_; }
-  clients::WatchRegistry& watches() { return watches_; }
-  clients::PubSubRegistry& pubsub() { return pubsub_; }
+  clients::WatchRegistry& watches() { return registries_.watches; }
+  clients::PubSubRegistry& pubsub() { return registries_.pubsub; }
+  clients::Registries& registries() { return registries_; }
 
   // A client is gone: it leaves every registry (watched keys, channels).
   void OnClientClose(ClientSession& client);
@@ -39,8 +39,7 @@ class Core {
   store::Keyspace& keyspace_;
   CommandTable table_;
   WriteStream writes_;
-  clients::WatchRegistry watches_;
-  clients::PubSubRegistry pubsub_;
+  clients::Registries registries_;
   ServerContext context_;
   Dispatcher dispatcher_;
   KeyspaceEvents events_;

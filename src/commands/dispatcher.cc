@@ -1,6 +1,8 @@
 #include "commands/dispatcher.h"
 
-#include "clients/transaction.h"
+#include <chrono>
+
+#include "clients/registries.h"
 #include "commands/errors.h"
 #include "commands/write_stream.h"
 #include "common/clock.h"
@@ -70,6 +72,12 @@ const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args,
   return sub;
 }
 
+bool Dispatcher::MayWrite(const ClientSession& client, const CommandSpec& spec) {
+  uint32_t flags = EffectiveFlags(spec);
+  if (client.in_multi() && spec.name == "exec") flags |= client.transaction()->queued_flags;
+  return (flags & (kWrite | kMayReplicate)) != 0;
+}
+
 std::string_view Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) {
   const config::Settings& s = server_.config.settings();
   const uint32_t flags = EffectiveFlags(spec);
@@ -126,6 +134,11 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
     refuse_queueing();
     return;
   }
+  // CLIENT PAUSE: the command waits, unanswered and unconsumed, until the pause ends.
+  if (server_.pause.Holds(MayWrite(client, *spec)) && !client.is_replica) {
+    server_.pause.Park(client);
+    return;
+  }
   if (client.in_multi() && !(EffectiveFlags(*spec) & kNotQueued)) {
     client.transaction()->Queue(std::vector<std::string>(args.begin(), args.end()),
                                 EffectiveFlags(*spec));
@@ -168,6 +181,28 @@ void Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   ++server_.stats.total_commands_processed;
   client.last_command = spec.full_name;
   if (ctx.dirty() > 0 && !ctx.propagation_suppressed()) StageWrites(ctx, args);
+  // Administrative commands are not shown to monitors (they may carry secrets).
+  if (!server_.monitors.empty() && !(EffectiveFlags(spec) & kAdmin)) FeedMonitors(client, args);
+}
+
+void Dispatcher::FeedMonitors(const ClientSession& client, std::span<const std::string_view> args) {
+  // Passwords never reach a monitor: AUTH's arguments and HELLO's AUTH pair are redacted.
+  std::vector<std::string_view> shown(args.begin(), args.end());
+  if (EqualsIgnoreCase(args[0], "auth")) {
+    for (size_t i = 1; i < shown.size(); ++i) shown[i] = "(redacted)";
+  } else if (EqualsIgnoreCase(args[0], "hello")) {
+    for (size_t i = 2; i + 2 < shown.size(); ++i) {
+      if (EqualsIgnoreCase(shown[i], "auth")) {
+        shown[i + 1] = shown[i + 2] = "(redacted)";
+        i += 2;
+      }
+    }
+  }
+  const int64_t wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  const std::string addr = client.peer_address();
+  server_.monitors.Feed(wall_us, client.db, addr.empty() ? "in-process" : addr, shown);
 }
 
 void Dispatcher::StageWrites(const CommandContext& ctx, std::span<const std::string_view> args) {

@@ -41,6 +41,9 @@ class Dispatcher {
   void Call(ClientSession& client, const CommandSpec& spec, std::span<const std::string_view> args,
             protocol::ReplyWriter& reply);
   void StageWrites(const CommandContext& ctx, std::span<const std::string_view> args);
+  void FeedMonitors(const ClientSession& client, std::span<const std::string_view> args);
+  // Whether the command may change data (or replicate): EXEC when a queued command may.
+  static bool MayWrite(const ClientSession& client, const CommandSpec& spec);
   void BeginUnit();
   void EndUnit(ClientSession& client);
 

@@ -1,6 +1,7 @@
 // Server commands: TIME, SHUTDOWN here; INFO, CONFIG and COMMAND in their own files
 // (info_command.cc, config_command.cc, command_docs.cc). DBSIZE, FLUSHDB and the other
 // whole-keyspace commands live with the key commands.
+#include "clients/monitor.h"
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/server_group.h"
@@ -53,6 +54,19 @@ void Shutdown(CommandContext& ctx) {
   if (!error.empty()) ctx.reply.Error(error);
 }
 
+// MONITOR: this connection receives every command the server runs from now on. Inside a
+// transaction it is refused (a client waiting for EXEC's replies cannot become a feed); a
+// client already monitoring gets no reply at all, as in Redis.
+void Monitor(CommandContext& ctx) {
+  if (ctx.client.in_multi()) {
+    ctx.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    return;
+  }
+  if (ctx.client.monitor || ctx.client.is_replica) return;
+  ctx.server.monitors.Add(ctx.client);
+  ctx.reply.Ok();
+}
+
 }  // namespace
 
 void ReplyHelp(CommandContext& ctx, std::string_view command,
@@ -83,6 +97,8 @@ void RegisterServerCommands(CommandTable& table) {
              .since = "1.0.0",
              .complexity = "O(N) when saving, where N is the total number of keys in all "
                            "databases when saving data, otherwise O(1)"});
+  table.Add(KeylessSpec("monitor", 1, kAdmin | kNoScript | kLoading | kStale, Monitor, "server",
+                        "Listen for all requests received by the server in real time", "1.0.0"));
   RegisterInfoCommand(table);
   RegisterConfigCommand(table);
   RegisterCommandCommand(table);

@@ -84,6 +84,16 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   input_.CommitWrite(n);
   server_.context().stats.total_net_input_bytes += n;
   last_interaction_ms = server_.engine().clock().NowMs();
+  ServeInput();
+}
+
+void Connection::Wake() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->closed_ && !self->blocked) self->ServeInput();
+  });
+}
+
+void Connection::ServeInput() {
   const uint64_t replies_begin = flushed_bytes_ + output_.size();
   ProcessInput();
   if (closed_) return;
@@ -131,7 +141,7 @@ bool Connection::OnSubmitted(uint64_t seq) {
 
 void Connection::ProcessInput() {
   const bool password_set = !server_.context().config.settings().requirepass.empty();
-  while (!close_after_reply && input_.size() > 0) {
+  while (!close_after_reply && !blocked && input_.size() > 0) {
     parser_.set_auth_required(password_set && !authenticated);
     auto result = parser_.Parse(input_.readable());
     if (result == protocol::RequestParser::Result::kNeedMore) break;
@@ -146,6 +156,8 @@ void Connection::ProcessInput() {
       if (RejectCrossProtocol(args)) return;
       reply_.set_protocol(resp);
       server_.engine().Execute(*this, args, reply_);
+      // A blocked client stops at this request: it stays in the buffer and runs on Wake().
+      if (blocked) break;
     }
     input_.Consume(parser_.consumed());
     // Checked per command, not per read: one read of small GETs of a big value could

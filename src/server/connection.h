@@ -42,6 +42,8 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   void Kill() override;
   // clients::Client: a pub/sub message (or other push) joins the output now.
   void Deliver(std::string_view bytes) override;
+  // clients::Client: no longer blocked; the request it stopped at runs in a later loop turn.
+  void Wake() override;
 
   // Replies to a read that wrote wait until the AOF batch holding its writes is durable (see
   // group_commit.h); replies after them wait too, to keep their order. The batch is
@@ -71,6 +73,8 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
  private:
   void ReadMore();
   void OnRead(const asio::error_code& ec, size_t n);
+  // Runs what the input buffer holds and sends the replies (after a read, or a wake).
+  void ServeInput();
   // Parses and executes every complete request in the input buffer.
   void ProcessInput();
   bool RejectCrossProtocol(std::span<const std::string_view> args);
