@@ -9,6 +9,7 @@
 
 #include "commands/command_table.h"
 #include "commands/helpers.h"
+#include "commands/keyspace_notify.h"
 
 namespace basalt::cmd {
 
@@ -93,6 +94,7 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   if (when <= ctx.now_ms && may_delete) {
     ctx.db().Delete(key);
     ctx.MarkDirty();
+    NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
     ctx.PropagateAs({"DEL", std::string(key)});
     ctx.reply.Integer(1);
     return;
@@ -102,6 +104,9 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   ctx.db().SetExpire(key, when < 0 ? 0 : when);
   ctx.MarkDirty();
   ctx.reply.Integer(1);
+  // After the reply, unlike the deleting branch above: a RESP3 client subscribed to its own
+  // events sees the push in the same place as with Redis.
+  NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "expire", key);
   // PEXPIREAT is already absolute in milliseconds and is propagated as sent.
   if (relative || seconds) {
     std::vector<std::string> argv = {"PEXPIREAT", std::string(key), std::to_string(when)};
@@ -146,6 +151,7 @@ void Persist(CommandContext& ctx) {
   }
   ctx.db().SetExpire(key, -1);
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "persist", key);
   ctx.reply.Integer(1);
 }
 

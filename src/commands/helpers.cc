@@ -1,5 +1,6 @@
 #include "commands/helpers.h"
 
+#include "commands/keyspace_notify.h"
 #include "common/strings.h"
 
 namespace basalt::cmd {
@@ -11,6 +12,8 @@ store::Entry* LookupRead(CommandContext& ctx, std::string_view key) {
     ++stats.keyspace_hits;
   } else {
     ++stats.keyspace_misses;
+    // Redis publishes keymiss exactly where it counts a read miss (its read lookups).
+    NotifyKeyspaceEvent(ctx, config::kNotifyKeyMiss, "keymiss", key);
   }
   return e;
 }

@@ -12,7 +12,8 @@
 
 namespace basalt::cmd {
 
-// Looks a key up for a read: lazily expires it and counts keyspace hits and misses.
+// Looks a key up for a read: lazily expires it and counts keyspace hits and misses; a miss
+// publishes the "keymiss" notification.
 store::Entry* LookupRead(CommandContext& ctx, std::string_view key);
 // Looks a key up before a write: lazily expires it; no hit/miss accounting.
 store::Entry* LookupWrite(CommandContext& ctx, std::string_view key);

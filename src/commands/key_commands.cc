@@ -6,6 +6,7 @@
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/key_commands_internal.h"
+#include "commands/keyspace_notify.h"
 
 namespace basalt::cmd {
 
@@ -18,7 +19,10 @@ void DeleteKeys(CommandContext& ctx) {
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     if (LookupWrite(ctx, ctx.arg(i)) == nullptr) continue;
-    if (db.Delete(ctx.arg(i))) ++deleted;
+    if (db.Delete(ctx.arg(i))) {
+      NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", ctx.arg(i));
+      ++deleted;
+    }
   }
   if (deleted > 0) ctx.MarkDirty(deleted);
   ctx.reply.Integer(deleted);
@@ -77,6 +81,9 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   store::Entry::FreeShell(old);
   db.Insert(moved);
   ctx.MarkDirty();
+  // A replaced destination is not announced as deleted: Redis reports only the rename.
+  NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "rename_from", src);
+  NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "rename_to", dst);
   nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
 }
 
@@ -121,6 +128,7 @@ void Copy(CommandContext& ctx) {
   // still valid here.
   dst.Insert(store::Entry::Clone(src, dst_key, src->expire_at()));
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx.server, config::kNotifyGeneric, "copy_to", dst_key, dst_index);
   ctx.reply.Integer(1);
 }
 
@@ -144,6 +152,8 @@ void Move(CommandContext& ctx) {
   }
   dst.Insert(ctx.db().Take(key));
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "move_from", key);
+  NotifyKeyspaceEvent(ctx.server, config::kNotifyGeneric, "move_to", key, dst_index);
   ctx.reply.Integer(1);
 }
 

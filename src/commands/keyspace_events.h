@@ -1,6 +1,7 @@
 // The engine's keyspace listener: turns lazy and active expirations into DELs on the write
-// stream (so the AOF and replicas delete the key at the same point) and forwards entry changes
-// to an optional observer (the snapshotter, while a snapshot runs).
+// stream (so the AOF and replicas delete the key at the same point) and into "expired"
+// notifications, publishes "new" for every created key (keyspace_notify.h), and forwards entry
+// changes to an optional observer (the snapshotter, while a snapshot runs).
 #pragma once
 
 #include "commands/command.h"
@@ -22,6 +23,7 @@ class KeyspaceEvents final : public store::KeyspaceListener {
     if (observer_ != nullptr) observer_->BeforeDatabaseReset(db);
   }
   void OnKeyExpired(int db, std::string_view key) override;
+  void OnKeyChanged(int db, std::string_view key, store::KeyChange change) override;
 
  private:
   ServerContext& server_;

@@ -11,6 +11,7 @@
 
 #include "commands/command_table.h"
 #include "commands/helpers.h"
+#include "commands/keyspace_notify.h"
 #include "commands/string_commands_internal.h"
 
 namespace basalt::cmd {
@@ -141,6 +142,8 @@ void SetGeneric(CommandContext& ctx, const StringOptions& opts, std::string_view
 
   ctx.db().SetString(key, value, at_ms, (flags & kKeepTtl) != 0);
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyString, "set", key);
+  if (flags & kAnyExpire) NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "expire", key);
   if (!(flags & kSetGet)) {
     reply_kind == SetReply::kOneZero ? ctx.reply.Integer(1) : ctx.reply.Ok();
   }
@@ -176,6 +179,7 @@ void Set(CommandContext& ctx) {
     ExpireBeforeOverwrite(ctx, ctx.arg(1));
     ctx.db().SetString(ctx.arg(1), ctx.arg(2), -1);
     ctx.MarkDirty();
+    NotifyKeyspaceEvent(ctx, config::kNotifyString, "set", ctx.arg(1));
     ctx.reply.Ok();
     return;
   }
@@ -205,6 +209,7 @@ void GetSet(CommandContext& ctx) {
   if (!ReplyOldValue(ctx, key, &found)) return;
   ctx.db().SetString(key, ctx.arg(2), -1);
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyString, "set", key);
   ctx.PropagateAs({"SET", std::string(key), std::string(ctx.arg(2))});
 }
 
@@ -219,6 +224,7 @@ void GetDel(CommandContext& ctx) {
   ctx.reply.Bulk(e->string_value());
   ctx.db().Delete(key);
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
   ctx.PropagateAs({"DEL", std::string(key)});
 }
 
@@ -245,14 +251,17 @@ void GetEx(CommandContext& ctx) {
   if ((flags & (kExpireExAt | kExpirePxAt)) && at_ms <= ctx.now_ms && may_delete) {
     db.Delete(key);
     ctx.MarkDirty();
+    NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
     ctx.PropagateAs({"DEL", std::string(key)});
   } else if (flags & kAnyExpire) {
     db.SetExpire(key, at_ms);
     ctx.MarkDirty();
+    NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "expire", key);
     ctx.PropagateAs({"PEXPIREAT", std::string(key), Int64ToString(at_ms)});
   } else if ((flags & kPersist) && e->has_expire()) {
     db.SetExpire(key, -1);
     ctx.MarkDirty();
+    NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "persist", key);
     ctx.PropagateAs({"PERSIST", std::string(key)});
   }
 }
@@ -289,6 +298,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     if (!nx) ExpireBeforeOverwrite(ctx, ctx.arg(i));
     db.SetString(ctx.arg(i), ctx.arg(i + 1), -1);
+    NotifyKeyspaceEvent(ctx, config::kNotifyString, "set", ctx.arg(i));
   }
   ctx.MarkDirty(static_cast<int64_t>(ctx.argc() - 1) / 2);
   nx ? ctx.reply.Integer(1) : ctx.reply.Ok();

@@ -8,6 +8,7 @@
 
 #include "commands/command_table.h"
 #include "commands/helpers.h"
+#include "commands/keyspace_notify.h"
 #include "commands/string_commands_internal.h"
 
 namespace basalt::cmd {
@@ -37,6 +38,8 @@ void IncrBy(CommandContext& ctx, int64_t delta) {
   ctx.db().SetString(key, std::string_view(buf, static_cast<size_t>(len)), -1,
                      /*keep_ttl=*/e != nullptr);
   ctx.MarkDirty();
+  // INCR, DECR and DECRBY are all "incrby" events, as in Redis.
+  NotifyKeyspaceEvent(ctx, config::kNotifyString, "incrby", key);
   ctx.reply.Integer(value);
 }
 
@@ -81,6 +84,7 @@ void IncrByFloat(CommandContext& ctx) {
   std::string formatted = FormatLongDoubleHuman(value);
   ctx.db().SetString(key, formatted, -1, /*keep_ttl=*/e != nullptr);
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyString, "incrbyfloat", key);
   ctx.reply.Bulk(formatted);
   ctx.PropagateAs({"SET", std::string(key), std::move(formatted), "KEEPTTL"});
 }

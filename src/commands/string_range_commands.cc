@@ -7,6 +7,7 @@
 
 #include "commands/command_table.h"
 #include "commands/helpers.h"
+#include "commands/keyspace_notify.h"
 #include "commands/string_commands_internal.h"
 #include "store/entry.h"
 
@@ -32,6 +33,7 @@ void Append(CommandContext& ctx) {
     total = current + suffix.size();
   }
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyString, "append", key);
   ctx.reply.Integer(static_cast<int64_t>(total));
 }
 
@@ -111,6 +113,7 @@ void SetRange(CommandContext& ctx) {
     ctx.db().SetRange(key, at, bytes);
   }
   ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyString, "setrange", key);
   ctx.reply.Integer(static_cast<int64_t>(std::max(current, at + bytes.size())));
 }
 

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "config/notify_flags.h"
 
 namespace basalt::config {
 
@@ -136,6 +137,11 @@ std::vector<ParamDef> BuildTable() {
   t.push_back(String("logfile", &S::logfile, false, "Log file path (empty = standard output)."));
   t.push_back(Int("hz", &S::hz, 0, kIntMax, true,
                   "Background task frequency per second (clamped to 1..500)."));
+  t.push_back(Special(
+      "notify-keyspace-events", true,
+      "Keyspace notification classes to publish, as Redis's letters (\"\" = none).",
+      [](const S& s) { return FormatNotifyFlags(s.notify_keyspace_events); },
+      [](S& s, std::string_view v) { return ParseNotifyFlags(v, &s.notify_keyspace_events); }));
   // Limits.
   t.push_back(Memory("proto-max-bulk-len", &S::proto_max_bulk_len, 1024 * 1024, kLongMax, true,
                      "Largest bulk string a client may send."));

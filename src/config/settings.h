@@ -36,6 +36,9 @@ struct Settings {
   std::string loglevel = "notice";
   std::string logfile;
   int64_t hz = 10;
+  // Keyspace notification classes (config/notify_flags.h bits), parsed once when set so the
+  // hot path tests one int; 0 = off.
+  int notify_keyspace_events = 0;
   // Protocol and client limits.
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
