@@ -1,6 +1,7 @@
 #include "clients/client.h"
 
 #include "clients/pubsub.h"
+#include "clients/tracking.h"
 #include "clients/transaction.h"
 
 namespace basalt::clients {
@@ -18,6 +19,11 @@ bool Client::in_multi() const { return transaction_ != nullptr && transaction_->
 Subscriptions& Client::EnsureSubscriptions() {
   if (!subscriptions_) subscriptions_ = std::make_unique<Subscriptions>();
   return *subscriptions_;
+}
+
+TrackingState& Client::EnsureTracking() {
+  if (!tracking_) tracking_ = std::make_unique<TrackingState>();
+  return *tracking_;
 }
 
 bool Client::subscribed() const { return subscriptions_ != nullptr && !subscriptions_->empty(); }

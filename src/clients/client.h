@@ -14,8 +14,9 @@
 
 namespace basalt::clients {
 
-class Transaction;    // transaction.h
-class Subscriptions;  // pubsub.h
+class Transaction;     // transaction.h
+class Subscriptions;   // pubsub.h
+struct TrackingState;  // tracking.h
 
 class Client {
  public:
@@ -52,9 +53,14 @@ class Client {
   // True while any channel, pattern or shard channel is subscribed (RESP2's subscribed mode).
   bool subscribed() const;
 
+  // CLIENT TRACKING mode; null until the client first enables it.
+  TrackingState* tracking() const { return tracking_.get(); }
+  TrackingState& EnsureTracking();
+
  private:
   std::unique_ptr<Transaction> transaction_;
   std::unique_ptr<Subscriptions> subscriptions_;
+  std::unique_ptr<TrackingState> tracking_;
 };
 
 }  // namespace basalt::clients

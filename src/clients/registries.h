@@ -6,21 +6,28 @@
 #include "clients/monitor.h"
 #include "clients/pause.h"
 #include "clients/pubsub.h"
+#include "clients/tracking.h"
 #include "clients/transaction.h"
 #include "store/keyspace.h"
 
 namespace basalt::clients {
 
 struct Registries {
-  explicit Registries(store::Keyspace& keyspace) : watches(keyspace) {}
+  explicit Registries(store::Keyspace& keyspace) : watches(keyspace), tracking(index) {}
 
+  ClientIndex index;
   WatchRegistry watches;
   PubSubRegistry pubsub;
   ClientPause pause;
   MonitorFeed monitors;
+  TrackingRegistry tracking;
 
+  // A client connected: it can be found by id (tracking redirection).
+  void OnClientOpen(Client& client) { index.Add(client); }
   // A client is gone: it leaves every registry.
   void OnClientClose(Client& client) {
+    tracking.Disable(client);
+    index.Remove(client);
     watches.UnwatchAll(client);
     pubsub.UnsubscribeAll(client);
     pause.Forget(client);

@@ -8,6 +8,7 @@
 
 #include "clients/pause.h"
 #include "clients/pubsub.h"
+#include "clients/tracking.h"
 #include "clients/transaction.h"
 #include "commands/helpers.h"
 #include "commands/server_group.h"
@@ -54,6 +55,11 @@ std::string Flags(const ClientSession& s) {
   if (s.subscriptions() != nullptr && !s.subscriptions()->empty()) flags += 'P';
   if (s.in_multi()) flags += 'x';
   if (s.blocked) flags += 'b';
+  if (const clients::TrackingState* t = s.tracking(); t != nullptr && t->on) {
+    flags += 't';
+    if (t->redirect_broken) flags += 'R';
+    if (t->options.bcast) flags += 'B';
+  }
   if (s.transaction() != nullptr && s.transaction()->watch_broken) flags += 'd';
   if (s.close_after_reply) flags += 'c';
   if (s.no_evict) flags += 'e';
@@ -363,7 +369,10 @@ std::string ClientInfoLine(const ClientSession& s, const CommandContext& current
       out, "cmd",
       is_current ? std::string_view(current.spec.full_name) : std::string_view(s.last_command));
   AppendField(out, "user", s.user);
-  AppendField(out, "redir", -1);
+  const clients::TrackingState* tracking = s.tracking();
+  AppendField(
+      out, "redir",
+      tracking != nullptr && tracking->on ? static_cast<int64_t>(tracking->options.redirect) : -1);
   AppendField(out, "resp", s.resp);
   return out;
 }
@@ -376,34 +385,37 @@ void RegisterClientCommand(CommandTable& table) {
     return KeylessSpec(name, arity, flags, h, "connection", summary, since, complexity);
   };
   constexpr std::string_view kPerClient = "O(N) where N is the number of client connections";
-  table.Add(
-      {.name = "client",
-       .arity = -2,
-       .group = "connection",
-       .summary = "A container for client connection commands",
-       .since = "2.4.0",
-       .complexity = "Depends on subcommand.",
-       .subcommands = {
-           sub("id", 2, kBase, ClientId, "Returns the client ID for the current connection",
-               "5.0.0"),
-           sub("setname", 3, kBase, ClientSetName, "Set the current connection name", "2.6.9"),
-           sub("getname", 2, kBase, ClientGetName, "Get the current connection name", "2.6.9"),
-           sub("info", 2, kBase, ClientInfo,
-               "Returns information about the current client connection.", "6.2.0"),
-           sub("list", -2, kAdmin | kBase, ClientList, "Get the list of client connections",
-               "2.4.0", kPerClient),
-           sub("kill", -3, kAdmin | kBase, ClientKill, "Kill the connection of a client", "2.4.0",
-               kPerClient),
-           sub("pause", -3, kAdmin | kBase, ClientPause,
-               "Stop processing commands from clients for some time", "2.9.50"),
-           sub("unpause", 2, kAdmin | kBase, ClientUnpause,
-               "Resume processing of clients that were paused", "6.2.0",
-               "O(N) Where N is the number of paused clients"),
-           sub("no-evict", 3, kAdmin | kBase, ClientNoEvict,
-               "Set client eviction mode for the current connection", "7.0.0"),
-           sub("help", 2, kLoading | kStale, ClientHelp,
-               "Show helpful text about the different subcommands", "5.0.0"),
-       }});
+  CommandSpec client{
+      .name = "client",
+      .arity = -2,
+      .group = "connection",
+      .summary = "A container for client connection commands",
+      .since = "2.4.0",
+      .complexity = "Depends on subcommand.",
+      .subcommands = {
+          sub("id", 2, kBase, ClientId, "Returns the client ID for the current connection",
+              "5.0.0"),
+          sub("setname", 3, kBase, ClientSetName, "Set the current connection name", "2.6.9"),
+          sub("getname", 2, kBase, ClientGetName, "Get the current connection name", "2.6.9"),
+          sub("info", 2, kBase, ClientInfo,
+              "Returns information about the current client connection.", "6.2.0"),
+          sub("list", -2, kAdmin | kBase, ClientList, "Get the list of client connections", "2.4.0",
+              kPerClient),
+          sub("kill", -3, kAdmin | kBase, ClientKill, "Kill the connection of a client", "2.4.0",
+              kPerClient),
+          sub("pause", -3, kAdmin | kBase, ClientPause,
+              "Stop processing commands from clients for some time", "2.9.50"),
+          sub("unpause", 2, kAdmin | kBase, ClientUnpause,
+              "Resume processing of clients that were paused", "6.2.0",
+              "O(N) Where N is the number of paused clients"),
+          sub("no-evict", 3, kAdmin | kBase, ClientNoEvict,
+              "Set client eviction mode for the current connection", "7.0.0"),
+          sub("help", 2, kLoading | kStale, ClientHelp,
+              "Show helpful text about the different subcommands", "5.0.0"),
+      }};
+  // Client-side caching's subcommands live in client_tracking.cc.
+  for (CommandSpec& sub : ClientTrackingSubcommands()) client.subcommands.push_back(std::move(sub));
+  table.Add(std::move(client));
 }
 
 }  // namespace basalt::cmd

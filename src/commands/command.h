@@ -24,6 +24,8 @@ class WatchRegistry;
 class PubSubRegistry;
 class ClientPause;
 class MonitorFeed;
+class TrackingRegistry;
+class ClientIndex;
 }  // namespace basalt::clients
 
 namespace basalt::cmd {
@@ -215,6 +217,10 @@ struct ServerContext {
   clients::PubSubRegistry& pubsub;
   clients::ClientPause& pause;
   clients::MonitorFeed& monitors;
+  clients::TrackingRegistry& tracking;
+  // Every connected client by id (tracking redirection).
+  const clients::ClientIndex& tracking_index() const { return client_index; }
+  const clients::ClientIndex& client_index;
   Dispatcher* dispatcher = nullptr;  // EXEC (and later scripts) run commands through it
   ClientDirectory* clients = nullptr;
   ServerControl* control = nullptr;

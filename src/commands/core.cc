@@ -13,12 +13,16 @@ Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock
   context_.stats.start_time_ms = clock.NowMs();
   keyspace_.AddListener(&events_);
   keyspace_.AddListener(&registries_.watches);
+  keyspace_.AddListener(&registries_.tracking);
 }
 
 Core::~Core() {
+  keyspace_.RemoveListener(&registries_.tracking);
   keyspace_.RemoveListener(&registries_.watches);
   keyspace_.RemoveListener(&events_);
 }
+
+void Core::OnClientOpen(ClientSession& client) { registries_.OnClientOpen(client); }
 
 void Core::OnClientClose(ClientSession& client) { registries_.OnClientClose(client); }
 
@@ -33,6 +37,8 @@ ServerContext::ServerContext(store::Keyspace& ks, config::Config& cfg, const Clo
       watches(registries.watches),
       pubsub(registries.pubsub),
       pause(registries.pause),
-      monitors(registries.monitors) {}
+      monitors(registries.monitors),
+      tracking(registries.tracking),
+      client_index(registries.index) {}
 
 }  // namespace basalt::cmd

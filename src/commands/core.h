@@ -32,7 +32,9 @@ class Core {
   clients::PubSubRegistry& pubsub() { return registries_.pubsub; }
   clients::Registries& registries() { return registries_; }
 
-  // A client is gone: it leaves every registry (watched keys, channels).
+  // A client connected: it is listed by id (CLIENT TRACKING REDIRECT finds it).
+  void OnClientOpen(ClientSession& client);
+  // A client is gone: it leaves every registry (watched keys, channels, tracking, ...).
   void OnClientClose(ClientSession& client);
 
  private:

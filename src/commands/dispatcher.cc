@@ -72,6 +72,17 @@ const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args,
   return sub;
 }
 
+std::vector<std::string_view> Dispatcher::KeysOf(const CommandSpec& spec,
+                                                 std::span<const std::string_view> args) {
+  std::vector<std::string_view> keys;
+  if (spec.first_key <= 0) return keys;
+  const int argc = static_cast<int>(args.size());
+  const int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+  const int step = spec.key_step > 0 ? spec.key_step : 1;
+  for (int i = spec.first_key; i <= last && i < argc; i += step) keys.push_back(args[i]);
+  return keys;
+}
+
 bool Dispatcher::MayWrite(const ClientSession& client, const CommandSpec& spec) {
   uint32_t flags = EffectiveFlags(spec);
   if (client.in_multi() && spec.name == "exec") flags |= client.transaction()->queued_flags;
@@ -145,9 +156,13 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
     reply.SimpleString("QUEUED");
     return;
   }
-  BeginUnit();
+  BeginUnit(client);
   Call(client, *spec, args, reply);
   EndUnit(client);
+  // CLIENT CACHING applies to the one next command (or the whole transaction).
+  if (!client.in_multi() && (spec->parent ? spec->parent->name : spec->name) != "client") {
+    clients::TrackingRegistry::CommandDone(client);
+  }
 }
 
 void Dispatcher::CallQueued(ClientSession& client, std::span<const std::string_view> args,
@@ -156,14 +171,17 @@ void Dispatcher::CallQueued(ClientSession& client, std::span<const std::string_v
   if (spec != nullptr) Call(client, *spec, args, reply);
 }
 
-void Dispatcher::BeginUnit() {
+void Dispatcher::BeginUnit(ClientSession& client) {
   if (unit_depth_++ == 0) unit_now_ms_ = server_.clock.NowMs();
   server_.writes.BeginUnit();
+  server_.tracking.BeginUnit(&client);
 }
 
 void Dispatcher::EndUnit(ClientSession& client) {
   --unit_depth_;
   if (server_.writes.EndUnit()) client.awaits_durability = true;
+  // Invalidations for this client's own writes follow its reply, never precede it.
+  server_.tracking.EndUnit();
 }
 
 void Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
@@ -181,6 +199,10 @@ void Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   ++server_.stats.total_commands_processed;
   client.last_command = spec.full_name;
   if (ctx.dirty() > 0 && !ctx.propagation_suppressed()) StageWrites(ctx, args);
+  // Client-side caching remembers the keys of what a tracking client read.
+  if ((EffectiveFlags(spec) & kReadOnly) && client.tracking() != nullptr) {
+    server_.tracking.RememberKeys(client, KeysOf(spec, args));
+  }
   // Administrative commands are not shown to monitors (they may carry secrets).
   if (!server_.monitors.empty() && !(EffectiveFlags(spec) & kAdmin)) FeedMonitors(client, args);
 }

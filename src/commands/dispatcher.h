@@ -44,7 +44,10 @@ class Dispatcher {
   void FeedMonitors(const ClientSession& client, std::span<const std::string_view> args);
   // Whether the command may change data (or replicate): EXEC when a queued command may.
   static bool MayWrite(const ClientSession& client, const CommandSpec& spec);
-  void BeginUnit();
+  // The key arguments per the command's key positions.
+  static std::vector<std::string_view> KeysOf(const CommandSpec& spec,
+                                              std::span<const std::string_view> args);
+  void BeginUnit(ClientSession& client);
   void EndUnit(ClientSession& client);
 
   ServerContext& server_;

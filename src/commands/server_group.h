@@ -17,6 +17,8 @@ void RegisterClientCommand(CommandTable& table);   // CLIENT
 void RegisterInfoCommand(CommandTable& table);     // INFO
 void RegisterConfigCommand(CommandTable& table);   // CONFIG
 void RegisterCommandCommand(CommandTable& table);  // COMMAND
+// CLIENT TRACKING, CACHING, GETREDIR, TRACKINGINFO (client_tracking.cc).
+std::vector<CommandSpec> ClientTrackingSubcommands();
 
 // Client names may hold only printable ASCII without spaces ('!' to '~').
 bool IsValidClientName(std::string_view name);

@@ -52,7 +52,8 @@ class Engine final {
                protocol::ReplyWriter& reply) {
     core_.dispatcher().Execute(client, args, reply);
   }
-  // A client disconnected: it leaves the registries (watched keys, channels).
+  // A client connected / disconnected: the client registries list it / forget it.
+  void OnClientOpen(cmd::ClientSession& client) { core_.OnClientOpen(client); }
   void OnClientClose(cmd::ClientSession& client) { core_.OnClientClose(client); }
   // End of a loop turn: hands buffered AOF writes to the writer thread. Returns the sequence a
   // client must wait for before its replies may leave (0: nothing to wait for).

@@ -53,6 +53,7 @@ size_t Connection::memory_usage() const {
 }
 
 void Connection::Start() {
+  server_.engine().OnClientOpen(*this);
   asio::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);

@@ -52,6 +52,7 @@ Harness::Harness()
   session_.id = 1;
   session_.created_ms = session_.last_interaction_ms = clock_.NowMs();
   directory_.sessions.push_back(&session_);
+  core_.OnClientOpen(session_);
   server().clients = &directory_;
   server().control = &control_;
 }
@@ -72,6 +73,7 @@ TestSession& Harness::NewSession() {
   session->id = next_session_id_++;
   session->created_ms = session->last_interaction_ms = clock_.NowMs();
   directory_.sessions.push_back(session.get());
+  core_.OnClientOpen(*session);
   extra_sessions_.push_back(std::move(session));
   return *extra_sessions_.back();
 }
