@@ -33,9 +33,21 @@ std::string EncodePubSubMessage(int resp, std::string_view kind, std::string_vie
   return out;
 }
 
+bool NameSet::insert(std::string_view name) {
+  if (!index_.emplace(name).second) return false;
+  order_.emplace_back(name);
+  return true;
+}
+
+bool NameSet::erase(std::string_view name) {
+  if (index_.erase(std::string(name)) == 0) return false;
+  // Linear, but a client's own subscriptions are few, and only unsubscribing pays it.
+  order_.erase(std::find(order_.begin(), order_.end(), name));
+  return true;
+}
+
 bool PubSubRegistry::Subscribe(Client& client, ChannelKind kind, std::string_view name) {
-  auto [it, inserted] = client.EnsureSubscriptions().of(kind).emplace(name);
-  if (!inserted) return false;
+  if (!client.EnsureSubscriptions().of(kind).insert(name)) return false;
   Map& m = map(kind);
   auto entry = m.find(name);
   if (entry == m.end()) entry = m.emplace(std::string(name), std::vector<Client*>{}).first;
@@ -46,10 +58,12 @@ bool PubSubRegistry::Subscribe(Client& client, ChannelKind kind, std::string_vie
 bool PubSubRegistry::Unsubscribe(Client& client, ChannelKind kind, std::string_view name) {
   Subscriptions* subs = client.subscriptions();
   if (subs == nullptr) return false;
-  auto& mine = subs->of(kind);
-  auto it = mine.find(std::string(name));
-  if (it == mine.end()) return false;
-  mine.erase(it);
+  if (!subs->of(kind).erase(name)) return false;
+  RemoveReceiver(client, kind, name);
+  return true;
+}
+
+void PubSubRegistry::RemoveReceiver(Client& client, ChannelKind kind, std::string_view name) {
   Map& m = map(kind);
   auto entry = m.find(name);
   if (entry != m.end()) {
@@ -57,15 +71,20 @@ bool PubSubRegistry::Unsubscribe(Client& client, ChannelKind kind, std::string_v
     receivers.erase(std::find(receivers.begin(), receivers.end(), &client));
     if (receivers.empty()) m.erase(entry);
   }
-  return true;
+}
+
+std::vector<std::string> PubSubRegistry::UnsubscribeAll(Client& client, ChannelKind kind) {
+  Subscriptions* subs = client.subscriptions();
+  if (subs == nullptr) return {};
+  std::vector<std::string> names(subs->of(kind).begin(), subs->of(kind).end());
+  for (const std::string& name : names) RemoveReceiver(client, kind, name);
+  subs->of(kind).clear();
+  return names;
 }
 
 void PubSubRegistry::UnsubscribeAll(Client& client) {
-  Subscriptions* subs = client.subscriptions();
-  if (subs == nullptr) return;
   for (ChannelKind kind : {ChannelKind::kChannel, ChannelKind::kPattern, ChannelKind::kShard}) {
-    std::vector<std::string> names(subs->of(kind).begin(), subs->of(kind).end());
-    for (const std::string& name : names) Unsubscribe(client, kind, name);
+    UnsubscribeAll(client, kind);
   }
 }
 

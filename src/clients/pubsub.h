@@ -22,17 +22,36 @@ namespace basalt::clients {
 
 enum class ChannelKind { kChannel, kPattern, kShard };
 
+// A set of names that remembers the order they were added in: UNSUBSCRIBE / PUNSUBSCRIBE
+// without arguments confirm in subscription order, as Redis 7.0 does for patterns.
+class NameSet {
+ public:
+  bool insert(std::string_view name);
+  bool erase(std::string_view name);
+  bool contains(std::string_view name) const { return index_.count(std::string(name)) > 0; }
+  size_t size() const { return order_.size(); }
+  bool empty() const { return order_.empty(); }
+  void clear() {
+    order_.clear();
+    index_.clear();
+  }
+  std::vector<std::string>::const_iterator begin() const { return order_.begin(); }
+  std::vector<std::string>::const_iterator end() const { return order_.end(); }
+
+ private:
+  std::vector<std::string> order_;
+  std::unordered_set<std::string> index_;
+};
+
 // One client's subscriptions.
 class Subscriptions {
  public:
-  std::unordered_set<std::string>& of(ChannelKind kind) {
+  NameSet& of(ChannelKind kind) {
     return kind == ChannelKind::kChannel   ? channels_
            : kind == ChannelKind::kPattern ? patterns_
                                            : shard_channels_;
   }
-  const std::unordered_set<std::string>& of(ChannelKind kind) const {
-    return const_cast<Subscriptions*>(this)->of(kind);
-  }
+  const NameSet& of(ChannelKind kind) const { return const_cast<Subscriptions*>(this)->of(kind); }
   bool empty() const { return channels_.empty() && patterns_.empty() && shard_channels_.empty(); }
   // The count SUBSCRIBE/PSUBSCRIBE replies show: channels + patterns (shard channels are
   // counted apart, for SSUBSCRIBE's replies).
@@ -40,9 +59,9 @@ class Subscriptions {
   size_t shard_count() const { return shard_channels_.size(); }
 
  private:
-  std::unordered_set<std::string> channels_;
-  std::unordered_set<std::string> patterns_;
-  std::unordered_set<std::string> shard_channels_;
+  NameSet channels_;
+  NameSet patterns_;
+  NameSet shard_channels_;
 };
 
 class PubSubRegistry {
@@ -50,6 +69,8 @@ class PubSubRegistry {
   // Adds / removes one subscription; false when it was already there / not there.
   bool Subscribe(Client& client, ChannelKind kind, std::string_view name);
   bool Unsubscribe(Client& client, ChannelKind kind, std::string_view name);
+  // Drops every subscription of one kind; returns the names in subscription order.
+  std::vector<std::string> UnsubscribeAll(Client& client, ChannelKind kind);
   // Drops every subscription of the client without replies (disconnect, RESET).
   void UnsubscribeAll(Client& client);
 
@@ -65,6 +86,7 @@ class PubSubRegistry {
   size_t Subscribers(ChannelKind kind, std::string_view name) const;
   size_t pattern_count() const { return patterns_.size(); }
   size_t channel_count() const { return channels_.size(); }
+  size_t shard_channel_count() const { return shard_channels_.size(); }
 
  private:
   struct Hash {
@@ -79,6 +101,8 @@ class PubSubRegistry {
                                            : shard_channels_;
   }
   const Map& map(ChannelKind kind) const { return const_cast<PubSubRegistry*>(this)->map(kind); }
+  // Takes the client off the receivers of one name (its own set is the caller's business).
+  void RemoveReceiver(Client& client, ChannelKind kind, std::string_view name);
   // Delivers to each receiver the encoding for its protocol, built on first need.
   static size_t Deliver(const std::vector<Client*>& receivers, std::string_view kind,
                         std::string_view pattern, std::string_view channel,

@@ -109,7 +109,10 @@ void TrackingRegistry::RememberKeys(Client& client, const std::vector<std::strin
   }
   for (std::string_view key : keys) {
     std::vector<uint64_t>& ids = table_[std::string(key)];
-    if (std::find(ids.begin(), ids.end(), client.id) == ids.end()) ids.push_back(client.id);
+    if (std::find(ids.begin(), ids.end(), client.id) == ids.end()) {
+      ids.push_back(client.id);
+      ++items_;
+    }
   }
 }
 
@@ -150,6 +153,7 @@ void TrackingRegistry::OnKeyChanged(int db, std::string_view key, store::KeyChan
 void TrackingRegistry::BeforeDatabaseReset(int db) {
   if (tracking_clients_ == 0) return;
   table_.clear();
+  items_ = 0;
   for (auto& [prefix, p] : prefixes_) p.pending.clear();
   // One "everything" message per flush command, however many databases it empties: sent
   // when the unit ends (a flush always runs inside one).
@@ -166,6 +170,7 @@ void TrackingRegistry::Invalidate(std::string_view key) {
   if (it == table_.end()) return;
   std::vector<uint64_t> ids = std::move(it->second);
   table_.erase(it);
+  items_ -= ids.size();
   for (uint64_t id : ids) {
     Client* target = index_.Find(id);
     if (target == nullptr) continue;

@@ -81,6 +81,8 @@ class TrackingRegistry final : public store::KeyspaceListener {
   void EndUnit();
 
   size_t tracked_keys() const { return table_.size(); }
+  size_t tracked_items() const { return items_; }  // (key, client) pairs
+  size_t prefix_count() const { return prefixes_.size(); }
   size_t tracking_clients() const { return tracking_clients_; }
 
   // store::KeyspaceListener
@@ -110,6 +112,7 @@ class TrackingRegistry final : public store::KeyspaceListener {
   std::unordered_map<std::string, std::vector<uint64_t>> table_;
   std::unordered_map<std::string, Prefix> prefixes_;
   size_t tracking_clients_ = 0;
+  size_t items_ = 0;
   int depth_ = 0;
   Client* current_ = nullptr;
   std::vector<std::string> deferred_keys_;  // for current_, sent when the unit ends

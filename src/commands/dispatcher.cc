@@ -13,12 +13,20 @@ namespace basalt::cmd {
 
 namespace {
 
-// Redis quotes at most ~128 bytes of the arguments in "unknown command" errors.
+// What C's "%.*s" prints of `s`: at most `max` bytes, and nothing from a NUL on. Redis formats
+// these errors with printf, and clients see exactly that.
+std::string_view AsCString(std::string_view s, size_t max) {
+  s = s.substr(0, s.find('\0'));
+  return s.substr(0, max);
+}
+
+// Redis quotes arguments while its text is under 128 bytes, each cut to what is left of them.
 void AppendArgsPreview(std::string& out, std::span<const std::string_view> args, size_t from) {
   std::string preview;
   for (size_t i = from; i < args.size() && preview.size() < 128; ++i) {
+    const size_t room = 128 - preview.size();
     preview += '\'';
-    preview.append(args[i].substr(0, 128 - preview.size()));
+    preview.append(AsCString(args[i], room));
     preview += "' ";
   }
   out += preview;
@@ -28,7 +36,7 @@ void AppendArgsPreview(std::string& out, std::span<const std::string_view> args,
 
 std::string UnknownCommandError(std::span<const std::string_view> args) {
   std::string msg = "ERR unknown command '";
-  msg.append(args[0].substr(0, 128));
+  msg.append(AsCString(args[0], 128));
   msg += "', with args beginning with: ";
   AppendArgsPreview(msg, args, 1);
   return msg;
@@ -36,40 +44,37 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
 
 const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args,
                                        protocol::ReplyWriter& reply) {
+  std::string error;
+  const CommandSpec* spec = Resolve(args, &error);
+  if (spec == nullptr) reply.Error(error);
+  return spec;
+}
+
+const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args, std::string* error) {
   const CommandSpec* spec = server_.commands.Find(args[0]);
   if (spec == nullptr) {
-    reply.Error(UnknownCommandError(args));
+    *error = UnknownCommandError(args);
     return nullptr;
   }
-  if (!spec->is_container()) {
-    if (!spec->ArityOk(args.size())) {
-      ++spec->stats.rejected_calls;
-      reply.Error("ERR wrong number of arguments for '" + spec->full_name + "' command");
-      return nullptr;
-    }
-    return spec;
-  }
+  auto wrong_arity = [error](const CommandSpec& s) {
+    ++s.stats.rejected_calls;
+    *error = "ERR wrong number of arguments for '" + s.full_name + "' command";
+    return nullptr;
+  };
+  if (!spec->is_container()) return spec->ArityOk(args.size()) ? spec : wrong_arity(*spec);
   if (args.size() < 2) {
     // A container with a handler of its own runs it bare (COMMAND lists every command).
     if (spec->handler != nullptr && spec->ArityOk(args.size())) return spec;
-    ++spec->stats.rejected_calls;
-    reply.Error("ERR wrong number of arguments for '" + spec->full_name + "' command");
-    return nullptr;
+    return wrong_arity(*spec);
   }
   const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
   if (sub == nullptr) {
-    std::string msg = "ERR unknown subcommand '";
-    msg.append(args[1].substr(0, 128));
-    msg += "'. Try " + ToUpper(spec->name) + " HELP.";
-    reply.Error(msg);
+    *error = "ERR unknown subcommand '";
+    error->append(AsCString(args[1], 128));
+    *error += "'. Try " + ToUpper(spec->name) + " HELP.";
     return nullptr;
   }
-  if (!sub->ArityOk(args.size())) {
-    ++sub->stats.rejected_calls;
-    reply.Error("ERR wrong number of arguments for '" + sub->full_name + "' command");
-    return nullptr;
-  }
-  return sub;
+  return sub->ArityOk(args.size()) ? sub : wrong_arity(*sub);
 }
 
 std::vector<std::string_view> Dispatcher::KeysOf(const CommandSpec& spec,
@@ -126,21 +131,17 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
   auto refuse_queueing = [&client] {
     if (client.in_multi()) client.transaction()->aborted = true;
   };
-  const CommandSpec* spec = Resolve(args, reply);
+  std::string error;
+  const CommandSpec* spec = Resolve(args, &error);
   if (spec == nullptr) {
+    if (EqualsIgnoreCase(args[0], "exec")) return AbortExec(client, error, reply);
+    reply.Error(error);
     refuse_queueing();
     return;
   }
   if (std::string_view refusal = Refusal(client, *spec); !refusal.empty()) {
     ++spec->stats.rejected_calls;
-    if (client.in_multi() && spec->name == "exec") {
-      // A refused EXEC ends the transaction, saying why.
-      reply.Error("EXECABORT Transaction discarded because of: " + std::string(refusal));
-      server_.watches.UnwatchAll(client);
-      client.transaction()->EndMulti();
-      client.transaction()->watch_broken = false;
-      return;
-    }
+    if (spec->name == "exec") return AbortExec(client, refusal, reply);
     reply.Error(refusal);
     refuse_queueing();
     return;
@@ -162,6 +163,20 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
   // CLIENT CACHING applies to the one next command (or the whole transaction).
   if (!client.in_multi() && (spec->parent ? spec->parent->name : spec->name) != "client") {
     clients::TrackingRegistry::CommandDone(client);
+  }
+}
+
+// A refused EXEC (wrong arity, NOAUTH, OOM, MISCONF, subscribed mode, ...) ends the
+// transaction if there is one, and says why, as Redis does: the reason keeps its error code
+// unless it is the generic ERR.
+void Dispatcher::AbortExec(ClientSession& client, std::string_view reason,
+                           protocol::ReplyWriter& reply) {
+  if (reason.starts_with("ERR ")) reason.remove_prefix(4);
+  reply.Error("EXECABORT Transaction discarded because of: " + std::string(reason));
+  if (clients::Transaction* tx = client.transaction()) {
+    server_.watches.UnwatchAll(client);
+    tx->EndMulti();
+    tx->watch_broken = false;
   }
 }
 

@@ -31,6 +31,8 @@ class Dispatcher {
 
   // Finds the command or subcommand; replies with Redis's error and returns nullptr otherwise.
   const CommandSpec* Resolve(std::span<const std::string_view> args, protocol::ReplyWriter& reply);
+  // The same, giving the error text instead of replying.
+  const CommandSpec* Resolve(std::span<const std::string_view> args, std::string* error);
 
  private:
   void Admit(ClientSession& client, std::span<const std::string_view> args,
@@ -40,6 +42,7 @@ class Dispatcher {
   // Runs the handler, counts statistics and stages the command's writes.
   void Call(ClientSession& client, const CommandSpec& spec, std::span<const std::string_view> args,
             protocol::ReplyWriter& reply);
+  void AbortExec(ClientSession& client, std::string_view reason, protocol::ReplyWriter& reply);
   void StageWrites(const CommandContext& ctx, std::span<const std::string_view> args);
   void FeedMonitors(const ClientSession& client, std::span<const std::string_view> args);
   // Whether the command may change data (or replicate): EXEC when a queued command may.

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <random>
 
+#include "clients/pubsub.h"
+#include "clients/tracking.h"
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/server_group.h"
@@ -177,7 +179,7 @@ void ClientsSection(ServerContext& server, const ClientTotals& clients, Fields& 
   f.Add("client_recent_max_input_buffer", clients.max_input_buffer);
   f.Add("client_recent_max_output_buffer", clients.max_output_buffer);
   f.Add("blocked_clients", 0);
-  f.Add("tracking_clients", 0);
+  f.Add("tracking_clients", server.tracking.tracking_clients());
   f.Add("clients_in_timeout_table", 0);
 }
 
@@ -292,9 +294,9 @@ void StatsSection(ServerContext& server, Fields& f) {
   f.Add("current_eviction_exceeded_time", 0);
   f.Add("keyspace_hits", ks.keyspace_hits);
   f.Add("keyspace_misses", ks.keyspace_misses);
-  f.Add("pubsub_channels", 0);
-  f.Add("pubsub_patterns", 0);
-  f.Add("pubsubshard_channels", 0);
+  f.Add("pubsub_channels", server.pubsub.channel_count());
+  f.Add("pubsub_patterns", server.pubsub.pattern_count());
+  f.Add("pubsubshard_channels", server.pubsub.shard_channel_count());
   f.Add("latest_fork_usec", 0);
   f.Add("total_forks", 0);
   f.Add("migrate_cached_sockets", 0);
@@ -305,9 +307,9 @@ void StatsSection(ServerContext& server, Fields& f) {
   f.Add("active_defrag_key_misses", 0);
   f.Add("total_active_defrag_time", 0);
   f.Add("current_active_defrag_time", 0);
-  f.Add("tracking_total_keys", 0);
-  f.Add("tracking_total_items", 0);
-  f.Add("tracking_total_prefixes", 0);
+  f.Add("tracking_total_keys", server.tracking.tracked_keys());
+  f.Add("tracking_total_items", server.tracking.tracked_items());
+  f.Add("tracking_total_prefixes", server.tracking.prefix_count());
   f.Add("unexpected_error_replies", st.unexpected_error_replies);
   f.Add("total_error_replies", st.total_error_replies);
   f.Add("dump_payload_sanitizations", 0);

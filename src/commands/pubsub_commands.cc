@@ -70,19 +70,19 @@ void UnsubscribeFrom(CommandContext& ctx, ChannelKind kind) {
     }
     return;
   }
-  // Without arguments: every subscription of this kind, or one confirmation with a nil name.
-  std::vector<std::string> all;
-  if (const clients::Subscriptions* subs = ctx.client.subscriptions()) {
-    all.assign(subs->of(kind).begin(), subs->of(kind).end());
-  }
+  // Without arguments: every subscription of this kind in subscription order (each
+  // confirmation with the count left after it), or one confirmation with a nil name.
+  const int64_t before = ConfirmationCount(ctx.client, kind);
+  std::vector<std::string> all = ctx.server.pubsub.UnsubscribeAll(ctx.client, kind);
   if (all.empty()) {
     Confirm(ctx, what, nullptr, kind);
     return;
   }
-  for (const std::string& name : all) {
-    ctx.server.pubsub.Unsubscribe(ctx.client, kind, name);
-    std::string_view view = name;
-    Confirm(ctx, what, &view, kind);
+  for (size_t i = 0; i < all.size(); ++i) {
+    ctx.reply.PushHeader(3);
+    ctx.reply.Bulk(what);
+    ctx.reply.Bulk(all[i]);
+    ctx.reply.Integer(before - static_cast<int64_t>(i) - 1);
   }
 }
 

@@ -185,7 +185,14 @@ void Connection::Deliver(std::string_view bytes) {
   output_.append(bytes);
   // A subscriber that does not read is dropped at its class's limit, not kept growing.
   if (OutputLimitReached()) return;
-  Flush();
+  // One write per loop turn, not one per message: a burst of PUBLISHes read together reaches
+  // each subscriber in one send (Redis writes its clients before it sleeps, likewise).
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->Flush();
+  });
 }
 
 bool Connection::OutputLimitReached() {

@@ -105,6 +105,7 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   uint64_t flushed_bytes_ = 0;     // bytes taken out of output_ so far
   uint64_t release_epoch_ = 0;
   bool listed_as_waiting_ = false;
+  bool flush_posted_ = false;  // a Flush for delivered pushes is queued on the loop
 };
 
 }  // namespace basalt::server

@@ -20,6 +20,26 @@ TEST_SUITE("dispatcher") {
     CHECK(reply.size() < 300);
   }
 
+  TEST_CASE("unknown command and subcommand texts stop at a NUL, as C's printf does") {
+    Harness h;
+    CHECK(h.Run({std::string("\0x", 2), "3"}) ==
+          Err("ERR unknown command '', with args beginning with: '3' "));
+    CHECK(h.Run({"FOO", std::string("a\0b", 3), "c"}) ==
+          Err("ERR unknown command 'FOO', with args beginning with: 'a' 'c' "));
+    CHECK(h.Run({"CLIENT", std::string("a\0b", 3)}) ==
+          Err("ERR unknown subcommand 'a'. Try CLIENT HELP."));
+  }
+
+  TEST_CASE("the argument preview fills exactly 128 bytes") {
+    Harness h;
+    const std::string y200(200, 'y');
+    CHECK(h.Run({"FOO", y200}) == Err("ERR unknown command 'FOO', with args beginning with: '" +
+                                      std::string(128, 'y') + "' "));
+    CHECK(h.Run({"FOO", std::string(124, 'y'), "zzzzz"}) ==
+          Err("ERR unknown command 'FOO', with args beginning with: '" + std::string(124, 'y') +
+              "' 'z' "));
+  }
+
   TEST_CASE("wrong arity names the command in lower case") {
     Harness h;
     CHECK(h.Run({"GET"}) == Err("ERR wrong number of arguments for 'get' command"));

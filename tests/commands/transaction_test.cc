@@ -78,6 +78,28 @@ TEST_SUITE("transactions") {
     CHECK(h.Run({"EXEC"}) == "*1\r\n$-1\r\n");
   }
 
+  TEST_CASE("EXEC refused before it runs answers EXECABORT with the reason and ends MULTI") {
+    Harness h;
+    CHECK(h.Run({"MULTI"}) == Ok());
+    CHECK(h.Run({"SET", "a", "1"}) == Simple("QUEUED"));
+    CHECK(h.Run({"EXEC", "extra"}) ==
+          Err("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
+              "command"));
+    CHECK(h.Run({"SET", "a", "1"}) == Ok());
+    CHECK(h.Run({"EXEC", "x"}) == Err("EXECABORT Transaction discarded because of: wrong number "
+                                      "of arguments for 'exec' command"));
+    h.config().settings().requirepass = "pw";
+    h.session().authenticated = false;
+    CHECK(h.Run({"EXEC"}) ==
+          Err("EXECABORT Transaction discarded because of: NOAUTH Authentication required."));
+    h.session().authenticated = true;
+    h.Run({"SUBSCRIBE", "c"});
+    CHECK(h.Run({"EXEC"}) ==
+          Err("EXECABORT Transaction discarded because of: Can't execute 'exec': only "
+              "(P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+              "context"));
+  }
+
   TEST_CASE("nested MULTI and WATCH inside MULTI are errors that do not abort") {
     Harness h;
     CHECK(h.Run({"MULTI"}) == Ok());
