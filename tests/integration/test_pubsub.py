@@ -245,6 +245,22 @@ class PubSubTest(lib.ServerTestCase):
             self.assertEqual(sub.command("GET", "r2:k"), b"$-1\r\n")
         self.wait_numsub("r2:a", 0)
 
+    # basalt bug: PUNSUBSCRIBE without arguments confirms the patterns in hash-table order
+    # (clients::Subscriptions keeps an unordered_set); Redis 7.0.15 keeps a client's patterns
+    # in a list and confirms them in the order they were subscribed (only UNSUBSCRIBE and
+    # SUNSUBSCRIBE without arguments answer in hash order there).
+    @lib.unittest.expectedFailure
+    def test_punsubscribe_without_arguments_confirms_in_subscription_order(self):
+        patterns = [f"order:{i}:*" for i in range(12)]
+        with self.server.raw() as sub:
+            sub.send(lib.encode_command("PSUBSCRIBE", *patterns))
+            for i, p in enumerate(patterns):
+                self.assertEqual(sub.read_reply(), confirmation("psubscribe", p, i + 1))
+            sub.send(lib.encode_command("PUNSUBSCRIBE"))
+            got = [sub.read_reply() for _ in patterns]
+            self.assertEqual(got, [confirmation("punsubscribe", p, len(patterns) - 1 - i)
+                                   for i, p in enumerate(patterns)])
+
     # -- cleanup ----------------------------------------------------------------------------
 
     def test_disconnected_subscriber_is_removed(self):
