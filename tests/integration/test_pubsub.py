@@ -368,6 +368,45 @@ class OutputBufferLimitTest(lib.ServerTestCase):
                       self.server.log())
         self.assertServerAlive()
 
+    def test_resp3_subscriber_publishing_to_itself_past_the_limit_is_dropped_mid_command(self):
+        # The message to itself (and its pattern twin) overflows its own output while its own
+        # PUBLISH runs: the connection goes away in the middle of its command and of the
+        # delivery loop, and the server carries on.
+        self.assertTrue(self.r.config_set("client-output-buffer-limit", "pubsub 1mb 0 0"))
+        payload = b"s" * (128 * 1024)
+        with self.server.raw() as other:
+            other.command("SUBSCRIBE", "obl:self")
+
+            def read_until_after():
+                while (m := other.read_reply()) != message("obl:self", "after"):
+                    self.assertEqual(m, message("obl:self", payload))
+
+            # The other subscriber reads all along: it stays under its own limit.
+            reader = lib.run_in_thread(read_until_after)
+            sub = SmallWindowConnection(self.server.port)
+            self.assertTrue(sub.command("HELLO", "3").startswith(b"%7\r\n"))
+            sub.command("SUBSCRIBE", "obl:self")
+            sub.command("PSUBSCRIBE", "obl:*")
+            request = lib.encode_command("PUBLISH", "obl:self", payload) * 200  # 25 MB
+            sender = lib.run_in_thread(self._send_ignoring_reset, sub, request)
+            sub.count_until_closed()
+            sender.join()
+            sub.close()
+            lib.wait_until(lambda: self.r.pubsub_numsub("obl:self") == [(b"obl:self", 1)],
+                           what="only the other subscriber left")
+            self.assertEqual(self.r.pubsub_numpat(), 0)
+            # The other subscriber got whole messages, and still gets new ones.
+            self.assertEqual(self.r.publish("obl:self", "after"), 1)
+            reader.join()
+        self.assertServerAlive()
+
+    @staticmethod
+    def _send_ignoring_reset(conn, data):
+        try:
+            conn.send(data)
+        except OSError:
+            pass  # the server hung up mid-upload: expected
+
     def test_subscriber_over_the_soft_limit_for_longer_than_its_seconds_is_disconnected(self):
         self.assertTrue(self.r.config_set("client-output-buffer-limit", "pubsub 8mb 256kb 1"))
         before = info_stat(self.r, "client_output_buffer_limit_disconnections")

@@ -218,6 +218,43 @@ class TransactionTest(lib.ServerTestCase):
             self.assertEqual(c.command("GET", "tx:db"), b"$4\r\nfive\r\n")
         self.assertEqual(self.r.get("tx:db"), b"zero")
 
+    def test_watched_key_that_expires_before_exec_breaks_the_transaction(self):
+        # Redis 7.0: a key live when WATCHed and expired by EXEC counts as changed, even when
+        # nothing has deleted it yet (nobody touches it here: the deadline is read off TIME).
+        with self.server.raw() as c:
+            self.assertEqual(c.command("SET", "tx:exp", "v", "PX", "300"), b"+OK\r\n")
+            deadline_ms = int(self.r.execute_command("PEXPIRETIME", "tx:exp"))
+            self.assertEqual(c.command("WATCH", "tx:exp"), b"+OK\r\n")
+
+            def server_ms():
+                seconds, micros = self.r.time()
+                return seconds * 1000 + micros // 1000
+
+            lib.wait_until(lambda: server_ms() > deadline_ms + 5, what="the key's deadline")
+            c.command("MULTI")
+            c.command("SET", "tx:exp:other", "x")
+            self.assertEqual(c.command("EXEC"), b"*-1\r\n")
+        self.assertIsNone(self.r.get("tx:exp:other"))
+
+    def test_client_leaving_in_multi_with_watched_keys_leaves_nothing_behind(self):
+        keys = [f"tx:gone:{i}" for i in range(1000)]
+        for round_no in range(3):
+            c = self.server.raw()
+            self.assertEqual(c.command("WATCH", *keys), b"+OK\r\n")
+            c.command("MULTI")
+            c.send(b"".join(lib.encode_command("SET", k, "never") for k in keys[:100]))
+            # Closed with its queue and watches, maybe before the server read all of it.
+            c.close()
+            # Writes to the keys it watched touch whatever the registry still holds.
+            self.r.mset({k: f"after-{round_no}" for k in keys})
+            self.assertEqual(self.r.flushdb(), True)
+        lib.wait_until(lambda: all("multi=-1" in line or "cmd=client|list" in line
+                                   for line in self.r.execute_command("CLIENT", "LIST")
+                                   .decode().splitlines()),
+                       what="the clients in MULTI to be gone")
+        self.assertIsNone(self.r.get("tx:gone:0"))
+        self.assertServerAlive()
+
     def test_watch_retry_loop_under_contention_counts_exactly(self):
         processes, increments = 4, 200
         self.r.delete("tx:contended")
