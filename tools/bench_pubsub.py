@@ -72,9 +72,9 @@ def parse_args(argv=None):
     p.add_argument("--tests", default=",".join(ALL_TESTS),
                    help="comma-separated subset of " + ",".join(ALL_TESTS))
     p.add_argument("--subscribers", default="1,100,1000", help="subscriber counts to test")
-    p.add_argument("--deliveries", type=int, default=2_000_000,
+    p.add_argument("--deliveries", type=int, default=1_000_000,
                    help="messages x subscribers per publish run")
-    p.add_argument("--min-messages", type=int, default=2_000)
+    p.add_argument("--min-messages", type=int, default=1_000)
     p.add_argument("--max-messages", type=int, default=400_000)
     p.add_argument("--publishers", type=int, default=2, help="publisher processes")
     p.add_argument("--batch", type=int, default=64, help="PUBLISH commands per write")
