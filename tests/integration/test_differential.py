@@ -21,14 +21,35 @@ hands out two values closer than ~1000 s, and absolute ones are far future (or f
 where Redis deletes at once), so GT/LT comparisons never depend on the milliseconds between two
 commands. RANDOMKEY runs only behind a DBSIZE <= 1 guard.
 
-How to add a command family (MULTI/EXEC, pub/sub, hashes, ...):
+Transactions: MULTI, EXEC, DISCARD, WATCH and UNWATCH are drawn like any command; the stream
+tracks, from Redis's replies, whether the connection is in MULTI and which commands were
+QUEUED, so EXEC's array is compared element by element with each queued command's
+normalisation, and a stream never ends inside MULTI. Commands of every family land in
+transactions, queue-time errors (wrong arity, unknown commands) included.
+
+Pub/sub: each stream also has a second pair of connections, the subscriber (after HELLO 3 too
+in the RESP3 run). The pubsub family sends (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, ECHO and
+GET to the subscriber pair (compared reply by reply; a subscriber in RESP2 refuses GET), and
+PUBLISH, SPUBLISH and PUBSUB to the main pair, queued in MULTI or not. After every command of
+the main pair that published (PUBLISH, SPUBLISH, or an EXEC running them), the messages the
+subscriber received are read (as many as the PUBLISH replies count) and compared byte for
+byte. Two orders are a hash table's in Redis and compared as sets: the confirmations of an
+UNSUBSCRIBE / SUNSUBSCRIBE without arguments (names; the counts must still go down in order)
+and the pmessages of one PUBLISH matching several patterns. PUNSUBSCRIBE without arguments is
+compared as a set too, although Redis 7.0 answers in subscription order: basalt's hash order
+there is a known difference (an expected failure in test_pubsub.py). The subscriber pair
+RESETs before it closes, so no stream sees an earlier one's subscriptions.
+
+How to add a command family (hashes, lists, ...):
   1. Write generator functions `gen_xxx(rng, ctx) -> Cmd`: rng is the stream's random.Random
      (use only it, so streams stay reproducible), ctx the Context with the key space, value
      pools and helpers (ctx.key(), ctx.value(), ctx.name("lpush") for random case, ...).
      Return Cmd(*args, normalize=...) where normalize maps a parsed reply (see parse_reply) to
      a comparable form when replies may legitimately differ (sorted_elements, positive_ttl),
      and guard=(Cmd(...), predicate) to run the command only when the predicate holds for
-     Redis's parsed reply to the guard command (also sent to both and compared).
+     Redis's parsed reply to the guard command (also sent to both and compared); on="sub"
+     sends it to the subscriber pair. ctx.queued (in MULTI or not) and ctx.subscriptions
+     tell a generator the connections' state.
   2. Add `FAMILIES["name"] = [gen_xxx, (gen_yyy, 3), ...]` (a bare generator has weight 1)
      and the family's weight in FAMILY_WEIGHTS.
   3. Add the commands' arities to ARITY (the wrong-arity generator picks from it) and, for a
@@ -87,9 +108,13 @@ ARITY = {
     "keys": 2, "randomkey": 1, "expire": -3, "pexpire": -3, "expireat": -3, "pexpireat": -3,
     "ttl": 2, "pttl": 2, "persist": 2, "expiretime": 2, "pexpiretime": 2, "ping": -1,
     "echo": 2, "flushdb": -1, "flushall": -1, "hello": -1, "client": -2, "config": -2,
-    "command": -1,
+    "command": -1, "multi": 1, "exec": 1, "discard": 1, "watch": -2, "unwatch": 1,
+    "publish": 3, "spublish": 3, "subscribe": -2, "psubscribe": -2, "ssubscribe": -2,
+    "pubsub": -2,
 }
 CONTAINERS = ("client", "config", "command")  # commands with subcommands
+# (SUBSCRIBE & co. are in ARITY for the wrong-arity generator only: it sends them bare, so the
+# main pair never enters subscribed mode.)
 
 
 
@@ -133,6 +158,13 @@ def select_index_beyond_int(args):
     return canonical and not -2**31 <= value < 2**31 and -2**63 <= value < 2**63
 
 
+def exec_with_arguments(args):
+    """EXEC refused before it runs (here: wrong arity): Redis answers '-EXECABORT Transaction
+    discarded because of: wrong number of arguments for 'exec' command' and ends the
+    transaction; basalt answers the plain arity error and stays in MULTI."""
+    return args[0].lower() == b"exec" and len(args) != 1
+
+
 # Commands basalt answers differently from Redis 7.0.15 today: (predicate on the command's
 # arguments as bytes, what differs). Matching commands are not sent to either server (the
 # stream goes on without them). Remove an entry once basalt is fixed.
@@ -140,6 +172,7 @@ KNOWN_DIFFERENCES = [
     (unknown_command_text_has_nul, "unknown (sub)command error: NUL in name or arguments"),
     (unknown_command_args_cut, "unknown command error: long arguments cut one byte short"),
     (select_index_beyond_int, "SELECT beyond int: other error text"),
+    (exec_with_arguments, "EXEC with arguments: no EXECABORT, transaction not ended"),
 ]
 
 
@@ -217,16 +250,22 @@ def hello_reply(reply):
 
 class Cmd:
     """One command of a stream: its arguments, how to normalise its reply for comparison (None:
-    raw bytes must be equal) and an optional guard (Cmd, predicate on Redis's parsed reply)."""
+    raw bytes must be equal), an optional guard (Cmd, predicate on Redis's parsed reply) and
+    the pair of connections it goes to: "main", or "sub" (the subscriber pair)."""
 
-    def __init__(self, *args, normalize=None, guard=None):
+    def __init__(self, *args, normalize=None, guard=None, on="main"):
         self.args = [a.encode() if isinstance(a, str) else
                      str(a).encode() if isinstance(a, int) else a for a in args]
         self.normalize = normalize
         self.guard = guard
+        self.on = on
+
+    def name(self):
+        return self.args[0].lower()
 
     def __str__(self):
-        return " ".join(show(a) for a in self.args)
+        text = " ".join(show(a) for a in self.args)
+        return f"[subscriber] {text}" if self.on == "sub" else text
 
 
 def show(data, limit=200):
@@ -241,6 +280,10 @@ class Context:
         self.rng = rng
         self.protocol = protocol
         self.used_relative = set()
+        # Kept by the Stream from Redis's replies: the commands QUEUED since MULTI (None when
+        # the main connection is not in MULTI), and what the subscriber connection listens to.
+        self.queued = None
+        self.subscriptions = {kind: set() for kind in SUBSCRIPTION_KINDS.values()}
 
     def key(self):
         return self.rng.choice(KEYS)
@@ -609,6 +652,119 @@ def gen_bad_numbers(rng, ctx):
     return Cmd(ctx.name(name), bad)
 
 
+# transactions -----------------------------------------------------------------------------------
+
+def gen_transaction(rng, ctx):
+    """MULTI, EXEC, DISCARD, WATCH or UNWATCH, drawn by whether the connection is in MULTI:
+    mostly MULTI or WATCH outside, mostly EXEC or DISCARD inside, and now and then the ones
+    that are errors there (EXEC or DISCARD without MULTI, nested MULTI, WATCH inside MULTI)."""
+    if ctx.queued is None:
+        choices = (("MULTI", 6), ("WATCH", 3), ("UNWATCH", 1), ("EXEC", 1), ("DISCARD", 1))
+    else:
+        choices = (("EXEC", 8), ("DISCARD", 2), ("MULTI", 1), ("WATCH", 1), ("UNWATCH", 1))
+    name = rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+    if name == "WATCH":
+        return Cmd(ctx.name(name), *ctx.keys(1, 3))
+    return Cmd(ctx.name(name))
+
+
+def exec_normalizer(queued):
+    """EXEC's reply compared element by element with each queued command's normalisation, or
+    None (raw bytes) when no queued command needs one."""
+    if not any(q.normalize for q in queued):
+        return None
+
+    def normalize(reply):
+        if reply[0] != b"*" or reply[1] is None or len(reply[1]) != len(queued):
+            return reply
+        return (reply[0], [q.normalize(e) if q.normalize else e
+                           for q, e in zip(queued, reply[1])])
+
+    return normalize
+
+
+# pub/sub ----------------------------------------------------------------------------------------
+
+SUBSCRIPTION_KINDS = {  # command -> the kind of name it (un)subscribes
+    b"subscribe": "channel", b"unsubscribe": "channel",
+    b"psubscribe": "pattern", b"punsubscribe": "pattern",
+    b"ssubscribe": "shard", b"sunsubscribe": "shard",
+}
+CHANNELS = (b"ch:a", b"ch:b", b"news.1", b"news.22", b"x", b"", b"bin\x00\r\n\xff")
+OTHER_CHANNELS = (b"news.333", b"ch:c", b"nobody")
+PATTERNS = (b"ch:*", b"news.*", b"*", b"?", b"n[e]ws.?", b"ch:[ab]", b"x", b"bin*", b"[",
+            b"news.\\1")
+PUBLISHERS = (b"publish", b"spublish")
+
+
+def gen_subscribe(rng, ctx):
+    name = rng.choice(("SUBSCRIBE", "SUBSCRIBE", "PSUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"))
+    pool = PATTERNS if name == "PSUBSCRIBE" else CHANNELS
+    return Cmd(ctx.name(name), *[rng.choice(pool) for _ in range(rng.randint(1, 3))], on="sub")
+
+
+def gen_unsubscribe(rng, ctx):
+    """With names (subscribed or not) or without (all of the kind, or one nil confirmation)."""
+    name = rng.choice(("UNSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "PUNSUBSCRIBE",
+                       "SUNSUBSCRIBE"))
+    pool = PATTERNS if name == "PUNSUBSCRIBE" else CHANNELS
+    names = [] if rng.random() < 0.4 else [rng.choice(pool) for _ in range(rng.randint(1, 2))]
+    return Cmd(ctx.name(name), *names, on="sub")
+
+
+def gen_subscriber_other(rng, ctx):
+    """What else a subscriber sends: PING (an array in RESP2 subscribed mode), and ECHO and GET,
+    refused in RESP2 subscribed mode and answered otherwise."""
+    r = rng.random()
+    if r < 0.5:
+        return Cmd(ctx.name("PING"), *([ctx.value()] if rng.random() < 0.5 else []), on="sub")
+    if r < 0.7:
+        return Cmd(ctx.name("ECHO"), ctx.value(), on="sub")
+    return Cmd(ctx.name("GET"), ctx.key(), on="sub")
+
+
+def gen_publish(rng, ctx):
+    """PUBLISH or SPUBLISH on the main connection (queued when it is in MULTI), half of the
+    time to a channel the subscriber listens to."""
+    name = rng.choice(("PUBLISH", "PUBLISH", "PUBLISH", "SPUBLISH"))
+    listened = sorted(ctx.subscriptions["shard" if name == "SPUBLISH" else "channel"])
+    if listened and rng.random() < 0.5:
+        channel = rng.choice(listened)
+    else:
+        channel = rng.choice(CHANNELS if rng.random() < 0.9 else OTHER_CHANNELS)
+    return Cmd(ctx.name(name), channel, ctx.value())
+
+
+def gen_pubsub_introspection(rng, ctx):
+    sub = rng.choice(("NUMSUB", "NUMPAT", "CHANNELS", "SHARDCHANNELS", "SHARDNUMSUB"))
+    if sub.endswith("NUMSUB"):
+        args = [rng.choice(CHANNELS + OTHER_CHANNELS) for _ in range(rng.randint(0, 3))]
+    elif sub == "NUMPAT":
+        args = [] if rng.random() < 0.9 else ["extra"]
+    else:
+        args = [rng.choice(PATTERNS)] if rng.random() < 0.6 else []
+    return Cmd(ctx.name("PUBSUB"), ctx.name(sub), *args,
+               normalize=sorted_elements if sub.endswith("CHANNELS") else None)
+
+
+def unordered_confirmations(replies):
+    """The confirmations of an UNSUBSCRIBE / PUNSUBSCRIBE / SUNSUBSCRIBE without arguments
+    come in the order of a hash table (Redis 7.0: channels and shard channels; basalt: patterns
+    too, where Redis keeps subscription order): the names as a set, the rest in order."""
+    names = sorted(repr(r[1][1]) for r in replies if r[0] in (b"*", b">") and len(r[1]) == 3)
+    rest = [(r[0], r[1][0], r[1][2]) if r[0] in (b"*", b">") and len(r[1]) == 3 else r
+            for r in replies]
+    return names, rest
+
+
+def unordered_pmessages(messages):
+    """The messages one PUBLISH delivered to the subscriber: a channel message first, then one
+    pmessage per matching pattern in the order of Redis's pattern dict (a hash table)."""
+    kind = lambda m: parse_whole(m)[1][0]
+    return ([m for m in messages if kind(m) != (b"$", b"pmessage")],
+            sorted(m for m in messages if kind(m) == (b"$", b"pmessage")))
+
+
 FAMILIES = {
     "strings": [(gen_set, 4), (gen_get, 2), (gen_getex, 2), gen_getdel, gen_getset, gen_mget,
                 gen_mset, (gen_append, 2), (gen_setrange, 2), (gen_getrange, 2), gen_strlen,
@@ -618,8 +774,12 @@ FAMILIES = {
     "expiry": [(gen_expire, 5), (gen_ttl, 3), gen_persist],
     "connection": [gen_ping, gen_hello, gen_client_name],
     "errors": [gen_wrong_arity, gen_unknown, gen_unknown_subcommand, gen_bad_numbers],
+    "transactions": [gen_transaction],
+    "pubsub": [(gen_subscribe, 3), (gen_unsubscribe, 2), gen_subscriber_other, (gen_publish, 5),
+               gen_pubsub_introspection],
 }
-FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2}
+FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
+                  "transactions": 3, "pubsub": 4}
 
 
 def next_command(rng, ctx):
@@ -654,30 +814,36 @@ class Connection(lib.RawConnection):
 
 
 class Stream:
-    """One connection to each server; sends each command to both and compares the replies."""
+    """One connection to each server (the main pair) and a second one (the subscriber pair);
+    sends each command to both servers and compares the replies."""
 
-    def __init__(self, test, seed, protocol, redis_port, basalt_port):
+    def __init__(self, test, seed, protocol, redis_port, basalt_port, ctx):
         self.test = test
         self.seed = seed
         self.protocol = protocol
+        self.ctx = ctx
         self.redis = Connection(redis_port)
         self.basalt = Connection(basalt_port)
+        self.sub_redis = Connection(redis_port)
+        self.sub_basalt = Connection(basalt_port)
         self.history = collections.deque(maxlen=HISTORY)
         self.index = 0
         self.skipped = 0
+        self.messages = 0
         self.keep_going = bool(os.environ.get("BASALT_DIFF_KEEP_GOING"))
         self.mismatches = []
 
     def close(self):
-        self.redis.close()
-        self.basalt.close()
+        for conn in (self.redis, self.basalt, self.sub_redis, self.sub_basalt):
+            conn.close()
 
     def where(self):
         return f"seed {self.seed}, RESP{self.protocol}"
 
     def execute(self, cmd):
-        """Runs cmd (after its guard) on both servers; returns Redis's parsed reply, or None
-        when the guard or KNOWN_DIFFERENCES held it back."""
+        """Runs cmd (after its guard) on both servers; returns Redis's parsed reply (the last
+        one for a command answered several times), or None when the guard or
+        KNOWN_DIFFERENCES held it back."""
         if cmd.guard is not None:
             guard_cmd, predicate = cmd.guard
             if not predicate(self.execute(guard_cmd)):
@@ -686,28 +852,101 @@ class Stream:
             self.skipped += 1
             return None
         self.index += 1
+        on_sub = cmd.on == "sub"
+        redis_conn, basalt_conn = ((self.sub_redis, self.sub_basalt) if on_sub
+                                   else (self.redis, self.basalt))
+        queued = None if on_sub else self.ctx.queued
+        normalize = cmd.normalize
+        if queued is not None and cmd.name() == b"exec" and len(cmd.args) == 1:
+            normalize = exec_normalizer(queued)
+        count = self.reply_count(cmd)
         request = lib.encode_command(*cmd.args)
-        self.redis.send(request)
-        self.basalt.send(request)
-        expected, actual = self.redis.read_reply(), self.basalt.read_reply()
+        redis_conn.send(request)
+        basalt_conn.send(request)
+        expected = [redis_conn.read_reply() for _ in range(count)]
+        actual = [basalt_conn.read_reply() for _ in range(count)]
+        expected_bytes, actual_bytes = b"".join(expected), b"".join(actual)
         try:
-            expected_value = parse_whole(expected)
+            expected_values = [parse_whole(r) for r in expected]
         except (AssertionError, ValueError) as e:
             self.test.fail(f"{self.where()}, #{self.index} {cmd}: Redis's reply "
-                           f"{show(expected)} does not parse ({e})")
+                           f"{show(expected_bytes)} does not parse ({e})")
         try:
-            actual_value = parse_whole(actual)
+            actual_values = [parse_whole(r) for r in actual]
         except (AssertionError, ValueError) as e:
             self.keep_going = False  # the connection may be out of step: stop here
-            self.fail(cmd, expected, actual, f"basalt's reply does not parse ({e})")
-        if cmd.normalize is None:
-            same = expected == actual
+            self.fail(cmd, expected_bytes, actual_bytes, f"basalt's reply does not parse ({e})")
+        if count > 1 and cmd.name() in SUBSCRIPTION_KINDS and len(cmd.args) == 1:
+            same = unordered_confirmations(expected_values) == \
+                unordered_confirmations(actual_values)
+        elif normalize is None:
+            same = expected_bytes == actual_bytes
         else:
-            same = cmd.normalize(expected_value) == cmd.normalize(actual_value)
+            same = [normalize(v) for v in expected_values] == \
+                [normalize(v) for v in actual_values]
         if not same:
-            self.fail(cmd, expected, actual, "replies differ")
-        self.history.append((self.index, cmd, expected))
-        return expected_value
+            self.fail(cmd, expected_bytes, actual_bytes, "replies differ")
+        self.history.append((self.index, cmd, expected_bytes))
+        self.track(cmd, expected_values)
+        if not on_sub:
+            self.compare_messages(cmd, queued, expected_values[-1], actual_values[-1])
+        return expected_values[-1]
+
+    def reply_count(self, cmd):
+        """How many replies the command gets: one, but one per name for (P|S)(UN)SUBSCRIBE,
+        and for an unsubscribe without names one per name of the kind (or one if none)."""
+        kind = SUBSCRIPTION_KINDS.get(cmd.name())
+        if cmd.on != "sub" or kind is None:
+            return 1
+        if len(cmd.args) > 1:
+            return len(cmd.args) - 1
+        if cmd.name().endswith(b"unsubscribe"):
+            return max(1, len(self.ctx.subscriptions[kind]))
+        return 1  # SUBSCRIBE without names: the arity error
+
+    def track(self, cmd, replies):
+        """Keeps the context's view of the connections' state, from Redis's replies."""
+        ctx, name, reply = self.ctx, cmd.name(), replies[-1]
+        if cmd.on == "sub":
+            kind = SUBSCRIPTION_KINDS.get(name)
+            if name == b"reset":
+                for names in ctx.subscriptions.values():
+                    names.clear()
+            elif kind is not None and reply[0] != b"-":
+                names = ctx.subscriptions[kind]
+                if name.endswith(b"unsubscribe"):
+                    if len(cmd.args) == 1:
+                        names.clear()
+                    names.difference_update(cmd.args[1:])
+                else:
+                    names.update(cmd.args[1:])
+            return
+        if ctx.queued is None:
+            if name == b"multi" and reply == (b"+", b"OK"):
+                ctx.queued = []
+        elif reply == (b"+", b"QUEUED"):
+            ctx.queued.append(cmd)
+        elif name in (b"exec", b"discard") and len(cmd.args) == 1:
+            ctx.queued = None  # EXEC ends MULTI whatever it answers (array, nil, EXECABORT)
+
+    def compare_messages(self, cmd, queued, expected_reply, actual_reply):
+        """After a PUBLISH / SPUBLISH, or an EXEC that ran some, reads what the subscriber
+        connections received (as many messages as the replies count) and compares them."""
+        for expected_count, actual_count in zip(deliveries(cmd, queued, expected_reply),
+                                                deliveries(cmd, queued, actual_reply)):
+            if expected_count != actual_count:
+                return  # the replies differed (reported): reading would block
+            expected = [self.sub_redis.read_reply() for _ in range(expected_count)]
+            actual = [self.sub_basalt.read_reply() for _ in range(actual_count)]
+            self.messages += expected_count
+            if unordered_pmessages(expected) != unordered_pmessages(actual):
+                self.fail(cmd, b"".join(expected), b"".join(actual),
+                          "the subscriber received different messages")
+
+    def finish_subscriber(self):
+        """RESET on the subscriber pair (compared), so the next stream starts with no
+        subscriptions: its reply comes after every subscription is gone."""
+        self.execute(Cmd("RESET", on="sub"))
 
     def fail(self, cmd, expected, actual, what):
         lines = [f"{what}: {self.where()}, command #{self.index}: {cmd}",
@@ -755,6 +994,18 @@ class Stream:
             self.test.fail(message)
 
 
+def deliveries(cmd, queued, reply):
+    """Messages a main-pair command had delivered, per PUBLISH / SPUBLISH it ran: [n] for a
+    PUBLISH answered n, the counts of the PUBLISHes an EXEC ran, [] otherwise."""
+    name = cmd.name()
+    if name in PUBLISHERS and reply[0] == b":":
+        return [reply[1]]
+    if name == b"exec" and queued is not None and reply[0] == b"*" and reply[1] is not None:
+        return [element[1] for q, element in zip(queued, reply[1])
+                if q.name() in PUBLISHERS and element[0] == b":"]
+    return []
+
+
 def parse_seeds(text):
     seeds = []
     for part in text.split(","):
@@ -780,28 +1031,33 @@ class DifferentialTest(lib.unittest.TestCase):
         cls.basalt.stop_and_check()
 
     def run_protocol(self, protocol):
-        started, sent, skipped, mismatches = time.monotonic(), 0, 0, []
+        started, sent, skipped, messages, mismatches = time.monotonic(), 0, 0, 0, []
         for seed in self.seeds:
-            stream = Stream(self, seed, protocol, self.redis.port, self.basalt.port)
+            rng = random.Random(f"resp{protocol}-seed{seed}")
+            ctx = Context(rng, protocol)
+            stream = Stream(self, seed, protocol, self.redis.port, self.basalt.port, ctx)
             try:
                 if protocol == 3:
                     stream.execute(Cmd("HELLO", "3", normalize=hello_reply))
+                    stream.execute(Cmd("HELLO", "3", normalize=hello_reply, on="sub"))
                 stream.execute(Cmd("FLUSHALL"))
-                rng = random.Random(f"resp{protocol}-seed{seed}")
-                ctx = Context(rng, protocol)
                 for _ in range(self.count):
                     stream.execute(next_command(rng, ctx))
+                if ctx.queued is not None:
+                    stream.execute(Cmd("DISCARD"))
+                stream.finish_subscriber()
                 stream.check_dataset()
                 sent, skipped = sent + stream.index, skipped + stream.skipped
+                messages += stream.messages
                 mismatches += stream.mismatches
             finally:
                 stream.close()
         self.assertTrue(self.basalt.running(), "basalt died; log:\n" + self.basalt.log_tail())
         if mismatches:
             self.fail(f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches))
-        print(f"\n  RESP{protocol}: {len(self.seeds)} seeds, {sent} commands compared, "
-              f"{skipped} known differences skipped, {time.monotonic() - started:.1f}s",
-              end=" ", flush=True)
+        print(f"\n  RESP{protocol}: {len(self.seeds)} seeds, {sent} commands and {messages} "
+              f"pub/sub messages compared, {skipped} known differences skipped, "
+              f"{time.monotonic() - started:.1f}s", end=" ", flush=True)
 
     def test_resp2(self):
         self.run_protocol(2)
