@@ -2,6 +2,7 @@
 //
 // The connected clients come from ServerContext::clients (the server's registry); an engine
 // without one knows only the calling client.
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <vector>
@@ -338,7 +339,13 @@ std::string ClientInfoLine(const ClientSession& s, const CommandContext& current
   if (is_current) {
     for (std::string_view a : current.args) argv_mem += static_cast<int64_t>(a.size());
   }
-  const int64_t obl = static_cast<int64_t>(s.output_buffer_size());
+  // Redis keeps the first 16 KB of pending output in a fixed buffer (obl) and the rest in a list
+  // of 16 KB blocks (oll blocks, omem bytes); monitoring of slow clients reads omem, so the
+  // one buffer basalt has is reported the same way.
+  constexpr int64_t kReplyChunk = 16 * 1024;
+  const int64_t pending = static_cast<int64_t>(s.output_buffer_size());
+  const int64_t obl = std::min(pending, kReplyChunk);
+  const int64_t omem = pending - obl;
   std::string out;
   AppendField(out, "id", static_cast<int64_t>(s.id));
   AppendField(out, "addr", s.peer_address());
@@ -361,10 +368,10 @@ std::string ClientInfoLine(const ClientSession& s, const CommandContext& current
   AppendField(out, "rbs", 0);
   AppendField(out, "rbp", 0);
   AppendField(out, "obl", obl);
-  AppendField(out, "oll", 0);
-  AppendField(out, "omem", 0);
+  AppendField(out, "oll", (omem + kReplyChunk - 1) / kReplyChunk);
+  AppendField(out, "omem", omem);
   AppendField(out, "tot-mem", static_cast<int64_t>(s.memory_usage()) + argv_mem);
-  AppendField(out, "events", obl > 0 ? "rw" : "r");
+  AppendField(out, "events", pending > 0 ? "rw" : "r");
   AppendField(
       out, "cmd",
       is_current ? std::string_view(current.spec.full_name) : std::string_view(s.last_command));

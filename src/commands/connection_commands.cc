@@ -62,6 +62,12 @@ void Reset(CommandContext& ctx) {
 }
 
 void Select(CommandContext& ctx) {
+  // Redis reads SELECT's index as a C int first: beyond it, a range error of its own.
+  int64_t index;
+  if (ParseInt64(ctx.arg(1), &index) && (index < INT32_MIN || index > INT32_MAX)) {
+    ctx.reply.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+    return;
+  }
   int db;
   if (!ParseDbIndex(ctx, ctx.arg(1), &db)) return;
   ctx.client.db = db;

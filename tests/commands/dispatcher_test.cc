@@ -40,6 +40,16 @@ TEST_SUITE("dispatcher") {
               "' 'z' "));
   }
 
+  TEST_CASE("SELECT beyond a C int has Redis's range error") {
+    Harness h;
+    CHECK(h.Run({"SELECT", "2147483648"}) ==
+          Err("ERR value is out of range, value must between -2147483648 and 2147483647"));
+    CHECK(h.Run({"SELECT", "-2147483649"}) ==
+          Err("ERR value is out of range, value must between -2147483648 and 2147483647"));
+    CHECK(h.Run({"SELECT", "2147483647"}) == Err("ERR DB index is out of range"));
+    CHECK(h.Run({"SELECT", "x"}) == Err("ERR value is not an integer or out of range"));
+  }
+
   TEST_CASE("wrong arity names the command in lower case") {
     Harness h;
     CHECK(h.Run({"GET"}) == Err("ERR wrong number of arguments for 'get' command"));

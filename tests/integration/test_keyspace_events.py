@@ -45,11 +45,16 @@ class Subscriber(diff.Connection):
             events.append((texts[2], texts[3]))
 
 
+# Every family but pub/sub: a subscriber pair's patterns would also catch the keyspace events,
+# mixing two streams whose relative order is not defined.
+FAMILIES = [f for f in diff.FAMILIES if f != "pubsub"]
+
+
 class EventStream(diff.Stream):
     """A differential stream that also compares the events each command published."""
 
-    def __init__(self, test, seed, redis_port, basalt_port):
-        super().__init__(test, seed, 2, redis_port, basalt_port)
+    def __init__(self, test, seed, redis_port, basalt_port, ctx):
+        super().__init__(test, seed, 2, redis_port, basalt_port, ctx)
         for port in (redis_port, basalt_port):
             with lib.RawConnection(port) as admin:
                 reply = admin.command("CONFIG", "SET", "notify-keyspace-events", CLASSES)
@@ -89,13 +94,13 @@ class KeyspaceEventsTest(lib.unittest.TestCase):
 
     def test_same_events_as_redis(self):
         for seed in self.seeds:
-            stream = EventStream(self, seed, self.redis.port, self.basalt.port)
+            rng = random.Random(f"events-seed{seed}")
+            ctx = diff.Context(rng, 2)
+            stream = EventStream(self, seed, self.redis.port, self.basalt.port, ctx)
             try:
                 stream.execute(diff.Cmd("FLUSHALL"))
-                rng = random.Random(f"events-seed{seed}")
-                ctx = diff.Context(rng, 2)
                 for _ in range(self.count):
-                    stream.execute(diff.next_command(rng, ctx))
+                    stream.execute(diff.next_command(rng, ctx, FAMILIES))
             finally:
                 stream.close()
         self.assertTrue(self.basalt.running(), "basalt died; log:\n" + self.basalt.log_tail())

@@ -245,11 +245,8 @@ class PubSubTest(lib.ServerTestCase):
             self.assertEqual(sub.command("GET", "r2:k"), b"$-1\r\n")
         self.wait_numsub("r2:a", 0)
 
-    # basalt bug: PUNSUBSCRIBE without arguments confirms the patterns in hash-table order
-    # (clients::Subscriptions keeps an unordered_set); Redis 7.0.15 keeps a client's patterns
-    # in a list and confirms them in the order they were subscribed (only UNSUBSCRIBE and
-    # SUNSUBSCRIBE without arguments answer in hash order there).
-    @lib.unittest.expectedFailure
+    # Redis 7.0.15 keeps a client's patterns in a list and confirms them in the order they were
+    # subscribed (UNSUBSCRIBE and SUNSUBSCRIBE without arguments answer in hash order there).
     def test_punsubscribe_without_arguments_confirms_in_subscription_order(self):
         patterns = [f"order:{i}:*" for i in range(12)]
         with self.server.raw() as sub:
@@ -283,10 +280,7 @@ class PubSubTest(lib.ServerTestCase):
 
 
 class PubSubInfoTest(lib.ServerTestCase):
-    # basalt bug: INFO stats reports pubsub_channels, pubsub_patterns and
-    # pubsubshard_channels as constant 0 (src/commands/info_command.cc); Redis 7.0.15 counts
-    # the active channels, patterns and shard channels.
-    @lib.unittest.expectedFailure
+    # INFO stats counts the active channels, patterns and shard channels, as Redis 7.0.15.
     def test_info_stats_counts_channels_and_patterns(self):
         r = self.server.client()
         with self.server.raw() as sub:
@@ -325,10 +319,8 @@ class OutputBufferLimitTest(lib.ServerTestCase):
                 return int(entry["obl"]) + int(entry["omem"])
         return None
 
-    # basalt bug: CLIENT LIST reports a client's whole pending output in obl and omem=0
-    # (src/commands/client_command.cc); Redis 7.0 keeps obl at most its 16 KB reply buffer and
-    # reports the rest in omem, which is what monitoring of slow subscribers looks at.
-    @lib.unittest.expectedFailure
+    # As Redis 7.0, obl is at most the 16 KB reply buffer and the rest shows in omem, which is
+    # what monitoring of slow subscribers looks at.
     def test_client_list_reports_a_big_pending_output_in_omem(self):
         sub, client_id = self.idle_subscriber("obl:omem")
         try:

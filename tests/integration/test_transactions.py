@@ -185,13 +185,9 @@ class TransactionTest(lib.ServerTestCase):
             self.assertEqual(c.command("EXISTS", "tx:oom"), b":0\r\n")
             self.assertEqual(c.command("EXEC"), b"-ERR EXEC without MULTI\r\n")
 
-    # basalt bug: an EXEC refused before it runs for a reason checked ahead of the
-    # transaction state (wrong arity, NOAUTH, RESP2 subscribed mode) answers the plain error and,
-    # inside MULTI, leaves the client in MULTI (later commands answer +QUEUED, the next EXEC
-    # -EXECABORT). Redis 7.0.15 (rejectCommand -> execCommandAbort) answers "-EXECABORT
-    # Transaction discarded because of: <the refusal's text>" (no "ERR " in it) and discards
-    # the transaction, in MULTI or not.
-    @lib.unittest.expectedFailure
+    # An EXEC refused before it runs (wrong arity, NOAUTH, RESP2 subscribed mode) answers, as
+    # Redis 7.0.15 does, "-EXECABORT Transaction discarded because of: <the refusal's text>"
+    # (no "ERR " in it) and discards the transaction, in MULTI or not.
     def test_exec_refused_before_it_runs_answers_execabort_and_ends_the_transaction(self):
         with self.server.raw() as c:
             self.assertEqual(c.command("MULTI"), b"+OK\r\n")
