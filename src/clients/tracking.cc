@@ -114,6 +114,16 @@ void TrackingRegistry::RememberKeys(Client& client, const std::vector<std::strin
       ++items_;
     }
   }
+  if (max_keys_ > 0 && table_.size() > max_keys_) TrimTable();
+}
+
+void TrackingRegistry::TrimTable() {
+  // The table's own order is as good a choice as Redis's random one: any key may go, the
+  // client just refetches it.
+  while (table_.size() > max_keys_) {
+    std::string key = table_.begin()->first;
+    Invalidate(key, /*changed=*/false);
+  }
 }
 
 void TrackingRegistry::CommandDone(Client& client) {
@@ -164,8 +174,8 @@ void TrackingRegistry::BeforeDatabaseReset(int db) {
   }
 }
 
-void TrackingRegistry::Invalidate(std::string_view key) {
-  if (!prefixes_.empty()) RememberForBroadcast(key);
+void TrackingRegistry::Invalidate(std::string_view key, bool changed) {
+  if (changed && !prefixes_.empty()) RememberForBroadcast(key);
   auto it = table_.find(std::string(key));
   if (it == table_.end()) return;
   std::vector<uint64_t> ids = std::move(it->second);

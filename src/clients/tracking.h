@@ -80,6 +80,8 @@ class TrackingRegistry final : public store::KeyspaceListener {
   void BeginUnit(Client* current);
   void EndUnit();
 
+  // Past this many remembered keys, keys are invalidated as if changed (0: no limit).
+  void set_max_keys(size_t n) { max_keys_ = n; }
   size_t tracked_keys() const { return table_.size(); }
   size_t tracked_items() const { return items_; }  // (key, client) pairs
   size_t prefix_count() const { return prefixes_.size(); }
@@ -100,7 +102,10 @@ class TrackingRegistry final : public store::KeyspaceListener {
     std::vector<PendingKey> pending;
   };
 
-  void Invalidate(std::string_view key);
+  // `changed`: the key really changed (BCAST clients hear of it too), not just trimmed.
+  void Invalidate(std::string_view key, bool changed = true);
+  // Invalidates keys until the table is within max_keys_ (Redis's tracking-table-max-keys).
+  void TrimTable();
   void RememberForBroadcast(std::string_view key);
   void FlushBroadcasts();
   // Sends one invalidation: `keys` null means "everything" (a flush).
@@ -113,6 +118,7 @@ class TrackingRegistry final : public store::KeyspaceListener {
   std::unordered_map<std::string, Prefix> prefixes_;
   size_t tracking_clients_ = 0;
   size_t items_ = 0;
+  size_t max_keys_ = 0;
   int depth_ = 0;
   Client* current_ = nullptr;
   std::vector<std::string> deferred_keys_;  // for current_, sent when the unit ends

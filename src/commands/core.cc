@@ -9,6 +9,12 @@ Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock
       dispatcher_(context_),
       events_(context_) {
   RegisterAllCommands(table_);
+  auto sync_tracking_limit = [this, &config] {
+    registries_.tracking.set_max_keys(
+        static_cast<size_t>(config.settings().tracking_table_max_keys));
+  };
+  sync_tracking_limit();
+  config.OnChange("tracking-table-max-keys", sync_tracking_limit);
   context_.dispatcher = &dispatcher_;
   context_.stats.start_time_ms = clock.NowMs();
   keyspace_.AddListener(&events_);

@@ -142,6 +142,9 @@ std::vector<ParamDef> BuildTable() {
       "Keyspace notification classes to publish, as Redis's letters (\"\" = none).",
       [](const S& s) { return FormatNotifyFlags(s.notify_keyspace_events); },
       [](S& s, std::string_view v) { return ParseNotifyFlags(v, &s.notify_keyspace_events); }));
+  t.push_back(Int("tracking-table-max-keys", &S::tracking_table_max_keys, 0, kLongMax, true,
+                  "Keys remembered for client-side caching before the oldest are invalidated "
+                  "(0 = no limit)."));
   // Limits.
   t.push_back(Memory("proto-max-bulk-len", &S::proto_max_bulk_len, 1024 * 1024, kLongMax, true,
                      "Largest bulk string a client may send."));

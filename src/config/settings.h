@@ -39,6 +39,8 @@ struct Settings {
   // Keyspace notification classes (config/notify_flags.h bits), parsed once when set so the
   // hot path tests one int; 0 = off.
   int notify_keyspace_events = 0;
+  // Client-side caching: at most this many keys are remembered (0 = no limit).
+  int64_t tracking_table_max_keys = 1000000;
   // Protocol and client limits.
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;

@@ -172,3 +172,18 @@ TEST_SUITE("client tracking") {
     CHECK(h.Run({"CLIENT", "INFO"}).find("flags=tB ") != std::string::npos);
   }
 }
+
+TEST_SUITE("client tracking limits") {
+  TEST_CASE("past tracking-table-max-keys, remembered keys are invalidated to make room") {
+    Harness h;
+    TestSession& c = h.NewSession();
+    c.resp = 3;
+    CHECK(h.Run({"CONFIG", "SET", "tracking-table-max-keys", "2"}) == Ok());
+    CHECK(h.RunAs(c, {"CLIENT", "TRACKING", "ON"}) == Ok());
+    h.RunAs(c, {"MGET", "a", "b", "c"});
+    std::string got = c.TakePushed();
+    CHECK(got.find(Bulk("invalidate")) != std::string::npos);  // one key went
+    CHECK(h.server().tracking.tracked_keys() == 2);
+    CHECK(h.Run({"INFO", "stats"}).find("tracking_total_keys:2\r\n") != std::string::npos);
+  }
+}

@@ -235,6 +235,25 @@ TEST_SUITE("aof writer") {
     CHECK(durable >= seq);
   }
 
+  TEST_CASE("a write-stream unit is selected by its start database and leaves its end one") {
+    std::string dir = TempDir();
+    std::string path = dir + "/u.aof";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    AofWriter writer([](uint64_t) {}, [](const Status&) {});
+    writer.Start(fd, path, FsyncPolicy::kNo);
+    const std::string unit = Cmd({"MULTI"}) + Cmd({"SET", "a", "1"}) + Cmd({"SELECT", "2"}) +
+                             Cmd({"SET", "b", "1"}) + Cmd({"EXEC"});
+    writer.AppendUnit(0, 2, unit);
+    writer.AppendUnit(2, 2, Cmd({"DEL", "b"}));  // already in 2: no SELECT
+    writer.AppendUnit(0, 0, Cmd({"DEL", "a"}));
+    writer.Submit();
+    REQUIRE(writer.Stop().ok());
+    std::string got;
+    REQUIRE(file::ReadFile(path, &got).ok());
+    CHECK(got == Cmd({"SELECT", "0"}) + unit + Cmd({"DEL", "b"}) + Cmd({"SELECT", "0"}) +
+                     Cmd({"DEL", "a"}));
+  }
+
   TEST_CASE("a submit with nothing new covers the batch a file switch took along") {
     // A rewrite starting in the same loop turn as a client's write hands that write to the
     // writer with its file switch; the client must still wait for it, so the loop's own
