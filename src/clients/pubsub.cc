@@ -3,33 +3,21 @@
 #include <algorithm>
 
 #include "common/strings.h"
+#include "protocol/reply_writer.h"
 
 namespace basalt::clients {
-
-namespace {
-
-void AppendBulk(std::string& out, std::string_view s) {
-  out += '$';
-  out += std::to_string(s.size());
-  out += "\r\n";
-  out.append(s);
-  out += "\r\n";
-}
-
-}  // namespace
 
 std::string EncodePubSubMessage(int resp, std::string_view kind, std::string_view pattern,
                                 std::string_view channel, std::string_view message) {
   std::string out;
-  out.reserve(32 + kind.size() + pattern.size() + channel.size() + message.size());
-  out += resp >= 3 ? '>' : '*';
+  out.reserve(48 + kind.size() + pattern.size() + channel.size() + message.size());
+  protocol::ReplyWriter w(&out, resp);
   const bool with_pattern = kind == "pmessage";
-  out += with_pattern ? '4' : '3';
-  out += "\r\n";
-  AppendBulk(out, kind);
-  if (with_pattern) AppendBulk(out, pattern);
-  AppendBulk(out, channel);
-  AppendBulk(out, message);
+  w.PushHeader(with_pattern ? 4 : 3);
+  w.Bulk(kind);
+  if (with_pattern) w.Bulk(pattern);
+  w.Bulk(channel);
+  w.Bulk(message);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "protocol/reply_writer.h"
+
 namespace basalt::clients {
 
 namespace {
@@ -9,14 +11,6 @@ namespace {
 bool OnePrefixOfOther(std::string_view a, std::string_view b) {
   const size_t n = std::min(a.size(), b.size());
   return a.substr(0, n) == b.substr(0, n);
-}
-
-void AppendBulk(std::string& out, std::string_view s) {
-  out += '$';
-  out += std::to_string(s.size());
-  out += "\r\n";
-  out.append(s);
-  out += "\r\n";
 }
 
 }  // namespace
@@ -234,28 +228,36 @@ void TrackingRegistry::Send(Client& target, const std::vector<std::string_view>*
       // The redirection target is gone: say so once per message, on RESP3.
       st->redirect_broken = true;
       if (target.resp > 2) {
-        target.Deliver(">2\r\n$21\r\ntracking-redir-broken\r\n:" +
-                       std::to_string(st->options.redirect) + "\r\n");
+        std::string msg;
+        protocol::ReplyWriter w(&msg, target.resp);
+        w.PushHeader(2);
+        w.Bulk("tracking-redir-broken");
+        w.Integer(static_cast<int64_t>(st->options.redirect));
+        target.Deliver(msg);
       }
       return;
     }
     redirected = true;
   }
   std::string msg;
+  protocol::ReplyWriter w(&msg, to->resp);
   if (to->resp > 2) {
-    msg = ">2\r\n$10\r\ninvalidate\r\n";
+    w.PushHeader(2);
+    w.Bulk("invalidate");
   } else if (redirected && to->subscribed()) {
-    msg = "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n";
+    w.ArrayHeader(3);
+    w.Bulk("message");
+    w.Bulk("__redis__:invalidate");
   } else {
     return;  // RESP2 without redirection has no way to receive it
   }
   if (keys == nullptr) {
-    msg += target.resp > 2 ? "_\r\n" : "$-1\r\n";
+    // The null is in the tracking client's own protocol, as Redis sends it.
+    w.set_protocol(target.resp);
+    w.Null();
   } else {
-    msg += '*';
-    msg += std::to_string(keys->size());
-    msg += "\r\n";
-    for (std::string_view k : *keys) AppendBulk(msg, k);
+    w.ArrayHeader(keys->size());
+    for (std::string_view k : *keys) w.Bulk(k);
   }
   to->Deliver(msg);
 }
