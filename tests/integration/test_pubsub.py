@@ -380,9 +380,11 @@ class OutputBufferLimitTest(lib.ServerTestCase):
             sub.command("SUBSCRIBE", "obl:self")
             sub.command("PSUBSCRIBE", "obl:*")
             request = lib.encode_command("PUBLISH", "obl:self", payload) * 200  # 25 MB
+            # The subscriber reads nothing until the sender is done: were it to drain its
+            # output meanwhile, a slow (sanitizer) server could never reach the limit.
             sender = lib.run_in_thread(self._send_ignoring_reset, sub, request)
-            sub.count_until_closed()
             sender.join()
+            sub.count_until_closed()
             sub.close()
             lib.wait_until(lambda: self.r.pubsub_numsub("obl:self") == [(b"obl:self", 1)],
                            what="only the other subscriber left")
