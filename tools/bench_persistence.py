@@ -64,7 +64,7 @@ import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import MemorySampler, median, percentile, pinned, say  # noqa: E402
+from benchlib import MemorySampler, add_server_args, median, percentile, pinned, say  # noqa: E402
 from bench_servers import (Conn, Server, info_fields, servers_in_order,  # noqa: E402
                            wait_aof_idle)
 ALL_TESTS = ("save", "load", "aof", "bgsave")
@@ -104,12 +104,7 @@ def parse_args(argv=None):
                    help="write load before BGSAVE that defines the steady state")
     p.add_argument("--probe-interval-us", type=int, default=0,
                    help="pause between probe round trips (0: tight loop)")
-    p.add_argument("--tmpdir", default=None, help="where the servers' dirs go (default: $TMPDIR)")
-    p.add_argument("--pin", action="store_true",
-                   help="servers under taskset --server-cpus, clients under --client-cpus")
-    p.add_argument("--server-cpus", default="0")
-    p.add_argument("--client-cpus", default="1")
-    p.add_argument("--keep", action="store_true", help="keep the servers' temp dirs")
+    add_server_args(p)
     p.add_argument("--wait-load", type=float, default=0.0,
                    help="before each round, wait (up to --wait-max s) until the 1-minute load "
                         "average is below this (0: don't wait)")

@@ -54,7 +54,7 @@ import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import median, pinned, say  # noqa: E402
+from benchlib import add_server_args, median, pinned, say  # noqa: E402
 from bench_servers import Conn, Server  # noqa: E402
 
 ALL_TESTS = ("publish", "multi", "watch")
@@ -87,12 +87,7 @@ def parse_args(argv=None):
     p.add_argument("--watch-keys", type=int, default=10_000)
     p.add_argument("--set-requests", type=int, default=100_000,
                    help="redis-benchmark -n with -P 1 (10x that with -P 16)")
-    p.add_argument("--tmpdir", default=None, help="where the servers' dirs go (default: $TMPDIR)")
-    p.add_argument("--pin", action="store_true",
-                   help="servers on --server-cpus, clients on --client-cpus (taskset)")
-    p.add_argument("--server-cpus", default="0")
-    p.add_argument("--client-cpus", default="1")
-    p.add_argument("--keep", action="store_true", help="keep the servers' temp dirs")
+    add_server_args(p)
     p.add_argument("--wait-load", type=float, default=0.0,
                    help="before each round, wait for a 1-minute load average below this")
     args = p.parse_args(argv)

@@ -15,6 +15,17 @@ def say(text=""):
     print(text, flush=True)
 
 
+def add_server_args(p):
+    """The options every benchmark shares: where the servers' dirs go, CPU pinning, keeping the
+    dirs."""
+    p.add_argument("--tmpdir", default=None, help="where the servers' dirs go (default: $TMPDIR)")
+    p.add_argument("--pin", action="store_true",
+                   help="servers under taskset --server-cpus, clients under --client-cpus")
+    p.add_argument("--server-cpus", default="0")
+    p.add_argument("--client-cpus", default="1")
+    p.add_argument("--keep", action="store_true", help="keep the servers' temp dirs")
+
+
 def pinned(cmd, cpus, args):
     if args.pin and shutil.which("taskset"):
         return ["taskset", "-c", cpus] + cmd
