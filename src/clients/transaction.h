@@ -24,6 +24,9 @@ namespace basalt::clients {
 struct QueuedCommand {
   std::vector<std::string> argv;
   uint32_t flags = 0;  // the command's flags when it was queued (cmd::Flag bits)
+  // The command layer's resolved command (a cmd::CommandSpec, opaque at this layer), so EXEC
+  // does not look each command up a second time. Specs live as long as the command table.
+  const void* resolved = nullptr;
 };
 
 struct WatchedKey {
@@ -41,16 +44,15 @@ class Transaction {
   uint32_t queued_flags = 0;  // union of the queued commands' flags
   std::vector<WatchedKey> watched;
 
-  void Queue(std::vector<std::string> argv, uint32_t flags) {
+  void Queue(std::vector<std::string> argv, uint32_t flags, const void* resolved) {
     queued_flags |= flags;
-    queue.push_back({std::move(argv), flags});
+    queue.push_back({std::move(argv), flags, resolved});
   }
   // Leaves MULTI: the queue and the abort mark go (watched keys are the registry's business).
   void EndMulti() {
     in_multi = false;
     aborted = false;
-    queue.clear();
-    queue.shrink_to_fit();
+    queue.clear();  // the capacity stays for the client's next transaction
     queued_flags = 0;
   }
 };

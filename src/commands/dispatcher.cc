@@ -153,7 +153,7 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
   }
   if (client.in_multi() && !(EffectiveFlags(*spec) & kNotQueued)) {
     client.transaction()->Queue(std::vector<std::string>(args.begin(), args.end()),
-                                EffectiveFlags(*spec));
+                                EffectiveFlags(*spec), spec);
     reply.SimpleString("QUEUED");
     return;
   }
@@ -180,10 +180,9 @@ void Dispatcher::AbortExec(ClientSession& client, std::string_view reason,
   }
 }
 
-void Dispatcher::CallQueued(ClientSession& client, std::span<const std::string_view> args,
-                            protocol::ReplyWriter& reply) {
-  const CommandSpec* spec = Resolve(args, reply);
-  if (spec != nullptr) Call(client, *spec, args, reply);
+void Dispatcher::CallQueued(ClientSession& client, const CommandSpec& spec,
+                            std::span<const std::string_view> args, protocol::ReplyWriter& reply) {
+  Call(client, spec, args, reply);
 }
 
 void Dispatcher::BeginUnit(ClientSession& client) {

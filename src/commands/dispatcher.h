@@ -25,9 +25,9 @@ class Dispatcher {
   void Execute(ClientSession& client, std::span<const std::string_view> args,
                protocol::ReplyWriter& reply);
   // Runs a command inside the current execution unit, without the admission checks (EXEC's
-  // queued commands were checked when queued). Unknown commands get Redis's error.
-  void CallQueued(ClientSession& client, std::span<const std::string_view> args,
-                  protocol::ReplyWriter& reply);
+  // queued commands were resolved and checked when queued).
+  void CallQueued(ClientSession& client, const CommandSpec& spec,
+                  std::span<const std::string_view> args, protocol::ReplyWriter& reply);
 
   // Finds the command or subcommand; replies with Redis's error and returns nullptr otherwise.
   const CommandSpec* Resolve(std::span<const std::string_view> args, protocol::ReplyWriter& reply);

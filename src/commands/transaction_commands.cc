@@ -59,12 +59,13 @@ void Exec(CommandContext& ctx) {
   }
   // Nothing can break the transaction any more: stop paying for its watched keys.
   ctx.server.watches.UnwatchAll(ctx.client);
-  std::vector<clients::QueuedCommand> queue = std::move(tx.queue);
-  ctx.reply.ArrayHeader(queue.size());
+  // The queued commands cannot touch the queue (nothing is queued while EXEC runs them).
+  ctx.reply.ArrayHeader(tx.queue.size());
   std::vector<std::string_view> argv;
-  for (const clients::QueuedCommand& q : queue) {
+  for (const clients::QueuedCommand& q : tx.queue) {
     argv.assign(q.argv.begin(), q.argv.end());
-    ctx.server.dispatcher->CallQueued(ctx.client, argv, ctx.reply);
+    ctx.server.dispatcher->CallQueued(ctx.client, *static_cast<const CommandSpec*>(q.resolved),
+                                      argv, ctx.reply);
   }
   EndTransaction(ctx);
 }
