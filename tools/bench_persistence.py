@@ -77,10 +77,7 @@ GOAL_SLOWEST_MS = 10.0
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--basalt", default=os.path.join(REPO_ROOT, "build", "basalt-server"))
-    p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
-    p.add_argument("--redis-benchmark",
-                   default=shutil.which("redis-benchmark") or "redis-benchmark")
+    add_server_args(p, REPO_ROOT)
     p.add_argument("--redis-cli", default=shutil.which("redis-cli") or "redis-cli")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--tests", default=",".join(ALL_TESTS),
@@ -104,7 +101,6 @@ def parse_args(argv=None):
                    help="write load before BGSAVE that defines the steady state")
     p.add_argument("--probe-interval-us", type=int, default=0,
                    help="pause between probe round trips (0: tight loop)")
-    add_server_args(p)
     p.add_argument("--wait-load", type=float, default=0.0,
                    help="before each round, wait (up to --wait-max s) until the 1-minute load "
                         "average is below this (0: don't wait)")

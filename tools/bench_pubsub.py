@@ -64,10 +64,7 @@ PAYLOAD = b"m" * 64
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--basalt", default=os.path.join(REPO_ROOT, "build", "basalt-server"))
-    p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
-    p.add_argument("--redis-benchmark",
-                   default=shutil.which("redis-benchmark") or "redis-benchmark")
+    add_server_args(p, REPO_ROOT)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--tests", default=",".join(ALL_TESTS),
                    help="comma-separated subset of " + ",".join(ALL_TESTS))
@@ -87,7 +84,6 @@ def parse_args(argv=None):
     p.add_argument("--watch-keys", type=int, default=10_000)
     p.add_argument("--set-requests", type=int, default=100_000,
                    help="redis-benchmark -n with -P 1 (10x that with -P 16)")
-    add_server_args(p)
     p.add_argument("--wait-load", type=float, default=0.0,
                    help="before each round, wait for a 1-minute load average below this")
     args = p.parse_args(argv)

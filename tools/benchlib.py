@@ -15,9 +15,13 @@ def say(text=""):
     print(text, flush=True)
 
 
-def add_server_args(p):
-    """The options every benchmark shares: where the servers' dirs go, CPU pinning, keeping the
-    dirs."""
+def add_server_args(p, repo_root):
+    """The options every benchmark shares: the binaries, where the servers' dirs go, CPU pinning,
+    keeping the dirs."""
+    p.add_argument("--basalt", default=os.path.join(repo_root, "build", "basalt-server"))
+    p.add_argument("--redis-server", default=shutil.which("redis-server") or "redis-server")
+    p.add_argument("--redis-benchmark",
+                   default=shutil.which("redis-benchmark") or "redis-benchmark")
     p.add_argument("--tmpdir", default=None, help="where the servers' dirs go (default: $TMPDIR)")
     p.add_argument("--pin", action="store_true",
                    help="servers under taskset --server-cpus, clients under --client-cpus")

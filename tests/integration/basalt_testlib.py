@@ -257,6 +257,13 @@ class RawConnection:
     def send(self, data):
         self.sock.sendall(data)
 
+    def send_ignoring_hangup(self, data):
+        """Sends data; a server that closes the connection mid-upload (a limit) is expected."""
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            pass
+
     def _fill(self):
         chunk = self.sock.recv(1 << 20)
         if not chunk:
