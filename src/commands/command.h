@@ -165,7 +165,8 @@ class ServerControl {
  public:
   virtual ~ServerControl() = default;
   // SHUTDOWN: returns an error text to reply with, or empty when the shutdown was started.
-  virtual std::string RequestShutdown(bool save, bool nosave) = 0;
+  // `force`: exit even when the final save fails.
+  virtual std::string RequestShutdown(bool save, bool nosave, bool force) = 0;
 };
 
 // Persistence operations commands may ask for (SAVE, BGSAVE, BGREWRITEAOF, INFO persistence).

@@ -103,7 +103,8 @@ std::string_view Dispatcher::Refusal(const ClientSession& client, const CommandS
   if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) return err::kNoAuth;
   if (client.in_multi() && (flags & kNoMulti)) return err::kNotInMulti;
   if (s.maxmemory > 0 && (effective & kDenyOom) && mem::Used() > s.maxmemory) return err::kOom;
-  if ((effective & kWrite) && server_.persistence != nullptr) {
+  // PING too, as in Redis: a health check must not say all is well while writes are refused.
+  if (((effective & kWrite) || spec.name == "ping") && server_.persistence != nullptr) {
     refusal_ = server_.persistence->WriteRefusal();
     if (!refusal_.empty()) return refusal_;
   }

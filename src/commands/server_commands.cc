@@ -17,19 +17,21 @@ void Time(CommandContext& ctx) {
   ctx.reply.Bulk(Int64ToString(now_us % 1'000'000));
 }
 
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. NOW and FORCE are accepted: basalt has no
-// replica wait to skip, and a failed save is reported by the server layer's own error text.
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. NOW is accepted (basalt has no replica wait to
+// skip); FORCE exits even when the final save fails, which otherwise keeps the server running.
 // A shutdown that starts sends no reply, as in Redis: the connection just closes.
 void Shutdown(CommandContext& ctx) {
-  bool save = false, nosave = false, abort = false, other = false;
+  bool save = false, nosave = false, abort = false, force = false, other = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
     if (IsOption(a, "nosave")) {
       nosave = true;
     } else if (IsOption(a, "save")) {
       save = true;
-    } else if (IsOption(a, "now") || IsOption(a, "force")) {
+    } else if (IsOption(a, "now")) {
       other = true;
+    } else if (IsOption(a, "force")) {
+      force = other = true;
     } else if (IsOption(a, "abort")) {
       abort = true;
     } else {
@@ -50,7 +52,7 @@ void Shutdown(CommandContext& ctx) {
     ctx.reply.Error("ERR SHUTDOWN is not available in this server");
     return;
   }
-  std::string error = ctx.server.control->RequestShutdown(save, nosave);
+  std::string error = ctx.server.control->RequestShutdown(save, nosave, force);
   if (!error.empty()) ctx.reply.Error(error);
 }
 

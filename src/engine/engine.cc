@@ -40,6 +40,10 @@ bool Engine::aof_fsync_always() const { return persistence_->aof_fsync_always();
 
 int64_t Engine::aof_last_fsync_us() const { return persistence_->aof_last_fsync_us(); }
 
+void Engine::set_on_aof_failure(std::function<void(const std::string&)> fn) {
+  persistence_->set_on_aof_failure(std::move(fn));
+}
+
 void Engine::RunDurableCallback(uint64_t seq) {
   if (on_durable_) on_durable_(seq);
 }
@@ -67,8 +71,8 @@ bool Engine::BackgroundStep() {
 
 bool Engine::has_background_work() const { return persistence_->has_background_work(); }
 
-Status Engine::PrepareShutdown(bool force_save, bool nosave) {
-  return persistence_->Shutdown(force_save, nosave);
+Status Engine::PrepareShutdown(bool force_save, bool nosave, bool force) {
+  return persistence_->Shutdown(force_save, nosave, force);
 }
 
 namespace {

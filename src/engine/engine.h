@@ -64,6 +64,9 @@ class Engine final {
   int64_t aof_last_fsync_us() const;
   // Sets the callback run (on the engine thread) when AOF batch `seq` became durable.
   void set_on_durable(std::function<void(uint64_t)> fn) { on_durable_ = std::move(fn); }
+  // Sets the callback run (on the engine thread) when the AOF failed: writes waiting for a
+  // batch get `refusal` instead of their success reply.
+  void set_on_aof_failure(std::function<void(const std::string& refusal)> fn);
 
   // Periodic work: active expiry, rehashing, save points, AOF rewrite triggers.
   void Cron();
@@ -71,7 +74,7 @@ class Engine final {
   bool BackgroundStep();
   bool has_background_work() const;
   // Final save (per save points or `force_save`) and AOF flush; returns an error to report.
-  Status PrepareShutdown(bool force_save, bool nosave);
+  Status PrepareShutdown(bool force_save, bool nosave, bool force = false);
 
  private:
   void RunDurableCallback(uint64_t seq);

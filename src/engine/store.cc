@@ -117,9 +117,6 @@ Status ErrorStatus(const std::string& text) {
   return Status::InvalidArgument(text);
 }
 
-// How the persistence manager's write refusal starts when the AOF cannot be written.
-constexpr std::string_view kAofErrorPrefix = "MISCONF Errors writing to the AOF";
-
 Status ClosedError() { return Status::InvalidArgument("the store is closed"); }
 
 Status Unexpected(std::string_view command, const Reply& r) {
@@ -419,10 +416,11 @@ Status Store::Impl::WaitDurable(std::unique_lock<std::mutex>& lock, uint64_t seq
     lock.lock();
     if (!engine_) continue;
     RunPosted();
-    // A failed AOF write is never reported durable (with always the engine exits instead).
-    std::string refusal = engine_->context().persistence->WriteRefusal();
-    if (refusal.rfind(kAofErrorPrefix, 0) == 0 && durable_seq_.load() < seq) {
-      return Status::IoError(refusal);
+    // After an AOF failure nothing is reported durable until the AOF is whole again: the
+    // write is refused now rather than waited for (it stays in memory, and is written if the
+    // AOF recovers, as for a server's client).
+    if (engine_->persistence().aof_failed() && durable_seq_.load() < seq) {
+      return Status::IoError(engine_->context().persistence->WriteRefusal());
     }
   }
   return Status::Ok();

@@ -21,11 +21,11 @@ Result<int> OpenForAppend(const std::string& path, bool truncate) {
 
 }  // namespace
 
-AofManager::AofManager(std::function<void(uint64_t)> on_durable,
-                       std::function<void(const Status&)> on_error)
-    : on_durable_(std::move(on_durable)), on_error_(std::move(on_error)) {}
+AofManager::AofManager(AofWriterEvents events) : events_(std::move(events)) {}
 
-AofManager::~AofManager() { Close(); }
+AofManager::~AofManager() {
+  if (Status st = Close(); !st.ok()) spdlog::warn("Closing the AOF: {}", st.message());
+}
 
 std::string AofManager::DirectoryPath(const config::Settings& s) {
   return file::JoinPath(s.dir, s.appenddirname);
@@ -142,7 +142,7 @@ Status AofManager::StartWriter(const config::Settings& s) {
   }
   incr_size_at_open_ = ComputeFilesSize(s);
   size_after_rewrite_ = base_size_ + incr_size_at_open_;
-  writer_ = std::make_unique<AofWriter>(on_durable_, on_error_);
+  writer_ = std::make_unique<AofWriter>(events_);
   writer_->Start(*fd, incr_path, ParseFsyncPolicy(s.appendfsync), last_seq_);
   return Status::Ok();
 }

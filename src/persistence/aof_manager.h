@@ -26,7 +26,7 @@ namespace basalt::persistence {
 
 class AofManager {
  public:
-  AofManager(std::function<void(uint64_t)> on_durable, std::function<void(const Status&)> on_error);
+  explicit AofManager(AofWriterEvents events);
   ~AofManager();
 
   // Paths derived from the settings.
@@ -78,8 +78,7 @@ class AofManager {
   void DeleteHistory(const config::Settings& s);
   int64_t ComputeFilesSize(const config::Settings& s) const;
 
-  std::function<void(uint64_t)> on_durable_;
-  std::function<void(const Status&)> on_error_;
+  AofWriterEvents events_;
   std::unique_ptr<AofWriter> writer_;
   uint64_t last_seq_ = 0;  // the last batch of a closed writer: the next one continues from it
   AofManifest manifest_;

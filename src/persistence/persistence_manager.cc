@@ -32,13 +32,16 @@ PersistenceManager::PersistenceManager(cmd::ServerContext& context, cmd::Keyspac
       events_(events),
       post_(std::move(post)),
       snapshotter_(context.keyspace),
-      aof_(
-          [this](uint64_t seq) {
-            post_([this, seq] {
-              if (on_durable_) on_durable_(seq);
-            });
-          },
-          [this](const Status& st) { post_([this, st] { OnAofError(st); }); }) {
+      aof_(AofWriterEvents{
+          .on_durable =
+              [this](uint64_t seq) {
+                post_([this, seq] {
+                  if (on_durable_) on_durable_(seq);
+                });
+              },
+          .on_failure = [this](const AofFailure& f) { post_([this, f] { OnAofFailure(f); }); },
+          .on_recovered = [this] { post_([this] { OnAofRecovered(); }); },
+      }) {
   lastsave_ms_ = NowMs();
   context_.config.OnChange("appendonly", [this] { OnAppendOnlyChanged(); });
   context_.config.OnChange("appendfsync", [this] {
@@ -47,6 +50,9 @@ PersistenceManager::PersistenceManager(cmd::ServerContext& context, cmd::Keyspac
 }
 
 PersistenceManager::~PersistenceManager() {
+  // The worker's jobs lock finished_mu_ and post back: they must be done before the members
+  // they use go.
+  worker_.Drain();
   if (job_) job_->Discard();
   events_.set_observer(nullptr);
 }
@@ -112,6 +118,8 @@ void PersistenceManager::OnAppendOnlyChanged() {
     RewriteAof(&ignored);
   } else if (!settings().appendonly && aof_.is_open()) {
     if (Status st = aof_.Close(); !st.ok()) spdlog::warn("Closing the AOF: {}", st.message());
+    // With no AOF there is no AOF error to refuse writes for (Redis likewise).
+    OnAofRecovered();
   }
 }
 
@@ -139,21 +147,71 @@ int64_t PersistenceManager::aof_last_fsync_us() const {
   return aof_.is_open() ? aof_.writer().last_fsync_duration_us() : 0;
 }
 
-void PersistenceManager::OnAofError(const Status& st) {
-  aof_write_error_ = st.message();
-  spdlog::warn("Error writing to the AOF: {}", st.message());
-  if (aof_.is_open() && aof_.writer().policy() == FsyncPolicy::kAlways) {
+void PersistenceManager::OnAofFailure(const AofFailure& failure) {
+  if (!aof_.is_open()) return;  // a late report from a writer closed since
+  const int64_t now = NowMs();
+  const std::string cause = file::ErrnoText(failure.error_number);
+  // Logged when the cause changes, then at most every 30 s while it lasts (retries fail once a
+  // second), as Redis does.
+  if (cause != aof_write_error_ || now - aof_error_logged_ms_ >= 30'000) {
+    spdlog::warn("Error writing to the AOF file: {}{}", failure.message,
+                 failure.needs_rewrite ? " (the AOF will be rewritten to recover)" : "");
+    aof_error_logged_ms_ = now;
+  }
+  aof_write_error_ = cause;
+  aof_failure_detail_ = failure.message;
+  aof_needs_rewrite_ = failure.needs_rewrite;
+  if (aof_.writer().policy() == FsyncPolicy::kAlways) {
     // Replies wait for durability; with the AOF failing they could never be released, and
     // releasing them would acknowledge writes that are not on disk. Redis exits here too.
     if (fatal_aof_error_) {
-      fatal_aof_error_(st);
-      return;
+      fatal_aof_error_(Status::IoError(failure.message));
+    } else {
+      spdlog::critical(
+          "Can't recover from AOF write error when the AOF fsync policy is "
+          "'always'. Exiting...");
+      std::_Exit(1);
     }
-    spdlog::critical(
-        "Can't recover from AOF write error when the AOF fsync policy is "
-        "'always'. Exiting...");
-    std::_Exit(1);
   }
+  // The writes waiting for a batch that will not be reported done get the refusal instead of
+  // their success reply; writes from now on are refused before they run.
+  if (on_aof_failure_) on_aof_failure_(WriteRefusal());
+}
+
+void PersistenceManager::OnAofRecovered() {
+  if (aof_write_error_.empty()) return;
+  spdlog::warn("AOF write error looks solved, Redis can write again.");
+  aof_write_error_.clear();
+  aof_failure_detail_.clear();
+  aof_needs_rewrite_ = false;
+}
+
+void PersistenceManager::RecoverAof() {
+  if (aof_write_error_.empty() || !aof_.is_open()) return;
+  const int64_t now = NowMs();
+  if (!aof_needs_rewrite_) {
+    // The kept batches are written again, in order, once a second until the disk takes them.
+    if (now - last_aof_retry_ms_ >= 1000) {
+      last_aof_retry_ms_ = now;
+      aof_.writer().RetryFailedWrite();
+    }
+    return;
+  }
+  // The file is in doubt: a rewrite makes the AOF whole from the dataset.
+  if (job_ || snapshotter_.active() || now - last_rewrite_failure_ms_ <= RewriteRetryDelayMs()) {
+    return;
+  }
+  spdlog::info("Rewriting the AOF to recover from the write error");
+  std::string ignored;
+  RewriteAof(&ignored);
+}
+
+int64_t PersistenceManager::RewriteRetryDelayMs() const {
+  // A disk that keeps failing is not hammered: after a few quick retries the delay doubles,
+  // up to an hour (the AOF's new incr file of each attempt stays listed until one succeeds).
+  if (rewrite_failures_ < 3) return kRewriteRetryDelayMs;
+  const int64_t shift = std::min<int64_t>(rewrite_failures_ - 3, 6);
+  return std::min<int64_t>(60'000LL << shift, 3'600'000);
 }
 
 RdbAuxFields PersistenceManager::MakeAux(bool aof_base) const {
@@ -299,7 +357,9 @@ void PersistenceManager::FinishRewrite(const Status& st) {
   }
   rewrite_failures_ = 0;
   ++aof_rewrites_;
-  aof_write_error_.clear();  // the new base and incr files are whole again
+  // The new base holds whatever a failed file lost: the writer reports again (and the error
+  // clears once it says so).
+  if (aof_.is_open()) aof_.writer().RewriteCommitted();
   spdlog::info("Background AOF rewrite finished successfully");
 }
 
@@ -381,12 +441,14 @@ bool PersistenceManager::AutoRewriteDue() const {
 }
 
 void PersistenceManager::Cron() {
-  if (shutting_down_ || job_ || snapshotter_.active()) return;
+  if (shutting_down_) return;
+  RecoverAof();
+  if (job_ || snapshotter_.active()) return;
   if (bgsave_scheduled_) {
     bgsave_scheduled_ = false;
     if (StartJob(JobKind::kRdb).ok()) return;
   }
-  if (rewrite_scheduled_ && NowMs() - last_rewrite_failure_ms_ > kRewriteRetryDelayMs) {
+  if (rewrite_scheduled_ && NowMs() - last_rewrite_failure_ms_ > RewriteRetryDelayMs()) {
     std::string ignored;
     if (RewriteAof(&ignored).empty()) return;
   }
@@ -406,7 +468,7 @@ void PersistenceManager::Cron() {
   }
 }
 
-Status PersistenceManager::Shutdown(bool force_save, bool nosave) {
+Status PersistenceManager::Shutdown(bool force_save, bool nosave, bool force) {
   shutting_down_ = true;
   if (job_finishing_) {
     // The file is being made durable: let it, and apply the outcome now (the posted
@@ -425,7 +487,6 @@ Status PersistenceManager::Shutdown(bool force_save, bool nosave) {
   }
   if (snapshotter_.active()) snapshotter_.Step(-1);
   events_.set_observer(nullptr);
-  Status result = Status::Ok();
   if (context_.loading && !nosave) {
     // The live keyspace is still empty (the loader fills its own): saving it would replace
     // the very files being loaded with nothing. Redis 7.0 skips the save here too.
@@ -435,21 +496,33 @@ Status PersistenceManager::Shutdown(bool force_save, bool nosave) {
   if (!nosave && (force_save || !settings().save.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
     if (std::string err = Save(); !err.empty()) {
-      result = Status::IoError("Error trying to save the DB, can't exit.");
+      if (!force) {
+        // As Redis: the server keeps running (and writing its AOF) rather than exit with its
+        // data unsaved.
+        shutting_down_ = false;
+        return Status::IoError("Error trying to save the DB, can't exit.");
+      }
+      spdlog::warn("Error trying to save the DB, exiting anyway (FORCE).");
     }
   }
   if (aof_.is_open()) {
     aof_.writer().Submit();
-    if (Status st = aof_.Close(); !st.ok()) result = st;
+    if (Status st = aof_.Close(); !st.ok()) {
+      // What could not be written was refused to its clients when the AOF failed: exiting
+      // loses nothing acknowledged, and staying up would not write it either.
+      spdlog::warn("The AOF was not closed cleanly: {}", st.message());
+    }
   }
-  return result;
+  return Status::Ok();
 }
 
 std::string PersistenceManager::WriteRefusal() const {
-  if (!aof_write_error_.empty())
-    return "MISCONF Errors writing to the AOF file: " + aof_write_error_;
+  // A failed RDB save is named first, as Redis does when both failed.
   if (settings().stop_writes_on_bgsave_error && !settings().save.empty() && !last_bgsave_ok_) {
     return kBgsaveErrorText;
+  }
+  if (!aof_write_error_.empty()) {
+    return "MISCONF Errors writing to the AOF file: " + aof_write_error_;
   }
   return {};
 }
@@ -492,6 +565,8 @@ void PersistenceManager::AppendInfoFields(std::string& out) const {
   num("aof_rewrites", static_cast<int64_t>(aof_rewrites_));
   num("aof_rewrites_consecutive_failures", static_cast<int64_t>(rewrite_failures_));
   field("aof_last_write_status", aof_write_error_.empty() ? "ok" : "err");
+  // basalt's own: what failed, while it lasts (Redis only logs it).
+  if (!aof_failure_detail_.empty()) field("aof_last_write_error", aof_failure_detail_);
   num("aof_last_cow_size", 0);
   num("module_fork_in_progress", 0);
   num("module_fork_last_cow_size", 0);

@@ -68,14 +68,22 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   }
   // Runs on the engine thread when AOF batch `seq` is durable.
   void set_on_durable(std::function<void(uint64_t)> fn) { on_durable_ = std::move(fn); }
+  // Runs on the engine thread when the AOF failed: every write waiting for a batch gets
+  // `refusal` (Redis's MISCONF text) as its reply instead of its success.
+  void set_on_aof_failure(std::function<void(const std::string& refusal)> fn) {
+    on_aof_failure_ = std::move(fn);
+  }
+  // The AOF failed and is not whole again yet (writes are refused meanwhile).
+  bool aof_failed() const { return !aof_write_error_.empty(); }
 
   // A slice of the running snapshot; true while more remains.
   bool BackgroundStep(int64_t budget_us);
   bool has_background_work() const { return snapshotter_.active(); }
   // Save points, scheduled jobs, automatic AOF rewrite.
   void Cron();
-  // Stops background work, saves when asked or configured, closes the AOF.
-  Status Shutdown(bool force_save, bool nosave);
+  // Stops background work, saves when asked or configured, closes the AOF. A failed save
+  // fails the shutdown (the server keeps running as it was) unless `force`.
+  Status Shutdown(bool force_save, bool nosave, bool force = false);
 
   void set_load_info(const LoadInfo& info) { load_info_ = info; }
 
@@ -105,7 +113,11 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   void FinishRewriteNow();
   void FinishRdb(const Status& st, int64_t dirty_at_start);
   void FinishRewrite(const Status& st);
-  void OnAofError(const Status& st);
+  void OnAofFailure(const AofFailure& failure);
+  void OnAofRecovered();
+  // Cron: retries a failed AOF write, or rewrites the AOF when only that can recover.
+  void RecoverAof();
+  int64_t RewriteRetryDelayMs() const;
   void OnAppendOnlyChanged();
   bool SavePointDue() const;
   bool AutoRewriteDue() const;
@@ -118,6 +130,7 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   AofManager aof_;
   std::function<void(uint64_t)> on_durable_;
   std::function<void(const Status&)> fatal_aof_error_;
+  std::function<void(const std::string&)> on_aof_failure_;
 
   std::unique_ptr<SnapshotJob> job_;
   uint64_t job_generation_ = 0;  // tells a stale completion from the current job's
@@ -142,7 +155,11 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   int64_t last_rewrite_time_sec_ = -1;
   uint64_t aof_rewrites_ = 0;
   uint64_t rewrite_failures_ = 0;
-  std::string aof_write_error_;
+  std::string aof_write_error_;     // strerror of the AOF failure (empty: healthy)
+  std::string aof_failure_detail_;  // what failed, for the log and INFO
+  bool aof_needs_rewrite_ = false;  // only a rewrite can recover (see aof_writer.h)
+  int64_t last_aof_retry_ms_ = 0;
+  int64_t aof_error_logged_ms_ = 0;
   LoadInfo load_info_;
 };
 

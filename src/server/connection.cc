@@ -131,6 +131,34 @@ void Connection::OnDurable(uint64_t seq) {
   auto still_held =
       std::find_if(held_.begin(), held_.end(), [seq](const HeldReplies& h) { return h.seq > seq; });
   held_.erase(held_.begin(), still_held);
+  if (held_.empty()) {
+    held_writes_.clear();
+  } else {
+    const uint64_t begin = held_.front().begin;
+    std::erase_if(held_writes_, [begin](const WriteReply& w) { return w.begin < begin; });
+  }
+  Flush();
+}
+
+void Connection::FailHeldWrites(const std::string& refusal) {
+  if (held_.empty()) return;
+  // Held output was never sent, so it is all still in output_.
+  const uint64_t start = held_.front().begin;
+  std::string rebuilt(output_, 0, start - flushed_bytes_);
+  uint64_t pos = start;
+  for (const WriteReply& w : held_writes_) {
+    if (w.begin < start) continue;
+    rebuilt.append(output_, pos - flushed_bytes_, w.begin - pos);
+    rebuilt += '-';
+    rebuilt += refusal;
+    rebuilt += "\r\n";
+    pos = w.end;
+  }
+  rebuilt.append(output_, pos - flushed_bytes_);
+  output_.swap(rebuilt);
+  held_.clear();
+  held_writes_.clear();
+  listed_as_waiting_ = false;
   Flush();
 }
 
@@ -156,7 +184,13 @@ void Connection::ProcessInput() {
     if (!args.empty()) {
       if (RejectCrossProtocol(args)) return;
       reply_.set_protocol(resp);
+      // Where this request's reply goes, in case it wrote and the AOF then fails.
+      const uint64_t reply_begin = flushed_bytes_ + output_.size();
+      const bool wrote_before = awaits_durability;
+      awaits_durability = false;
       server_.engine().Execute(*this, args, reply_);
+      if (awaits_durability) held_writes_.push_back({reply_begin, flushed_bytes_ + output_.size()});
+      awaits_durability = awaits_durability || wrote_before;
       // A blocked client stops at this request: it stays in the buffer and runs on Wake().
       if (blocked) break;
     }

@@ -63,6 +63,9 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   bool OnSubmitted(uint64_t seq);
   // Batch `seq` (and all before it) is durable: sends the replies that waited for it.
   void OnDurable(uint64_t seq);
+  // The AOF failed: no held batch will be reported durable soon. Each held reply of a request
+  // that wrote becomes the error `refusal`; the others (reads) are sent as they are.
+  void FailHeldWrites(const std::string& refusal);
   // GroupCommit's mark for a client released by a batch and not heard from since.
   uint64_t release_epoch() const { return release_epoch_; }
   void set_release_epoch(uint64_t epoch) { release_epoch_ = epoch; }
@@ -102,7 +105,15 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
     uint64_t begin;
   };
   std::vector<HeldReplies> held_;  // rarely more than two: no deque's up-front block
-  uint64_t flushed_bytes_ = 0;     // bytes taken out of output_ so far
+  // Where the held replies of requests that wrote are, [begin, end) in the same count as
+  // HeldReplies::begin: FailHeldWrites replaces them. Pushes delivered to this client while
+  // such a request ran (its own keyspace event, say) fall inside and go with it.
+  struct WriteReply {
+    uint64_t begin;
+    uint64_t end;
+  };
+  std::vector<WriteReply> held_writes_;
+  uint64_t flushed_bytes_ = 0;  // bytes taken out of output_ so far
   uint64_t release_epoch_ = 0;
   bool listed_as_waiting_ = false;
   bool flush_posted_ = false;  // a Flush for delivered pushes is queued on the loop

@@ -130,4 +130,26 @@ void GroupCommit::OnDurable(uint64_t seq) {
   MaybeSubmit();
 }
 
+void GroupCommit::OnFailure(const std::string& refusal) {
+  // Whether the writer recovers in a second or never, these clients are not kept waiting:
+  // their writes are answered with the error now (they stay in memory and are written if the
+  // AOF recovers; a client that sees the error cannot count on either outcome).
+  std::vector<std::weak_ptr<Connection>> all;
+  all.swap(waiting_for_durable_);
+  all.insert(all.end(), awaiting_submit_.begin(), awaiting_submit_.end());
+  awaiting_submit_.clear();
+  for (auto& weak : all) {
+    auto conn = weak.lock();
+    if (conn && !conn->closed()) conn->FailHeldWrites(refusal);
+  }
+  in_flight_seq_ = 0;
+  if (hold_armed_) {
+    hold_armed_ = false;
+    ++hold_generation_;
+    hold_timer_.cancel();
+  }
+  // What this loop turn buffered goes to the writer, behind what it keeps.
+  engine_.EndOfBatch();
+}
+
 }  // namespace basalt::server

@@ -42,6 +42,8 @@ class GroupCommit {
   void NoteActivity(Connection& conn);
   // The writer reports batch `seq` (and all before it) durable.
   void OnDurable(uint64_t seq);
+  // The AOF failed: every connection waiting for a batch gets `refusal` for its writes now.
+  void OnFailure(const std::string& refusal);
 
  private:
   void ScheduleSubmit();

@@ -27,6 +27,8 @@ Server::Server(config::Config& config)
   context().control = this;
   context().metrics = &metrics_;
   engine_->set_on_durable([this](uint64_t seq) { group_commit_->OnDurable(seq); });
+  engine_->set_on_aof_failure(
+      [this](const std::string& refusal) { group_commit_->OnFailure(refusal); });
   SyncParserLimits();
   config_.OnChange("proto-max-bulk-len", [this] { SyncParserLimits(); });
 }
@@ -188,9 +190,9 @@ void Server::CloseIdleClients(int64_t now_ms) {
   }
 }
 
-std::string Server::RequestShutdown(bool save, bool nosave) {
+std::string Server::RequestShutdown(bool save, bool nosave, bool force) {
   spdlog::warn("User requested shutdown...");
-  if (Status st = engine_->PrepareShutdown(save, nosave); !st.ok()) {
+  if (Status st = engine_->PrepareShutdown(save, nosave, force); !st.ok()) {
     spdlog::warn("{}", st.message());
     return "ERR Errors trying to SHUTDOWN. Check logs.";
   }

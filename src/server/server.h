@@ -45,7 +45,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void ForEach(const std::function<void(cmd::ClientSession&)>& fn) override;
   size_t count() const override { return connections_.size(); }
   // cmd::ServerControl
-  std::string RequestShutdown(bool save, bool nosave) override;
+  std::string RequestShutdown(bool save, bool nosave, bool force) override;
 
  private:
   void Accept(asio::ip::tcp::acceptor& acceptor);

@@ -39,10 +39,11 @@ void FakeClientDirectory::ForEach(const std::function<void(cmd::ClientSession&)>
   for (TestSession* s : snapshot) fn(*s);
 }
 
-std::string FakeServerControl::RequestShutdown(bool save, bool nosave) {
+std::string FakeServerControl::RequestShutdown(bool save, bool nosave, bool force) {
   ++shutdown_requests;
   last_save = save;
   last_nosave = nosave;
+  last_force = force;
   return error;
 }
 

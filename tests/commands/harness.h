@@ -72,10 +72,11 @@ class FakeClientDirectory : public cmd::ClientDirectory {
 // Records SHUTDOWN requests; `error` is what RequestShutdown answers (empty: accepted).
 class FakeServerControl : public cmd::ServerControl {
  public:
-  std::string RequestShutdown(bool save, bool nosave) override;
+  std::string RequestShutdown(bool save, bool nosave, bool force) override;
   int shutdown_requests = 0;
   bool last_save = false;
   bool last_nosave = false;
+  bool last_force = false;
   std::string error;
 };
 

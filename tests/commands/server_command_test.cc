@@ -198,10 +198,13 @@ TEST_SUITE("shutdown") {
     CHECK(h.control().shutdown_requests == 1);
     CHECK_FALSE(h.control().last_save);
     CHECK_FALSE(h.control().last_nosave);
+    CHECK_FALSE(h.control().last_force);
     CHECK(h.Run({"SHUTDOWN", "NOSAVE", "NOW", "FORCE"}) == "");
     CHECK(h.control().last_nosave);
+    CHECK(h.control().last_force);
     CHECK(h.Run({"shutdown", "save"}) == "");
     CHECK(h.control().last_save);
+    CHECK_FALSE(h.control().last_force);
     CHECK(h.control().shutdown_requests == 3);
   }
 

@@ -189,7 +189,7 @@ TEST_SUITE("aof writer") {
     std::string dir = TempDir();
     std::string path = dir + "/many.aof";
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    AofWriter writer([](uint64_t) {}, [](const Status&) {});
+    AofWriter writer({});
     writer.Start(fd, path, FsyncPolicy::kEverySec);
     std::string expected;
     for (int i = 0; i < 500; ++i) {
@@ -212,14 +212,14 @@ TEST_SUITE("aof writer") {
     int fd1 = ::open(first.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int fd2 = ::open(second.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     uint64_t durable = 0;
-    AofWriter writer([&](uint64_t seq) { durable = seq; }, [](const Status&) {});
+    AofWriter writer({.on_durable = [&](uint64_t seq) { durable = seq; }});
     writer.Start(fd1, first, FsyncPolicy::kAlways);
     std::string_view set[] = {"SET", "k", "v"};
     writer.Append(0, set);
     writer.Append(0, set);
     writer.Append(3, set);
     uint64_t seq = writer.Submit();
-    writer.WaitDurable(seq);
+    REQUIRE(writer.WaitDurable(seq).ok());
     CHECK(writer.durable_seq() >= seq);
     writer.SwitchFile(fd2, second);
     writer.Append(3, set);
@@ -239,7 +239,7 @@ TEST_SUITE("aof writer") {
     std::string dir = TempDir();
     std::string path = dir + "/u.aof";
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    AofWriter writer([](uint64_t) {}, [](const Status&) {});
+    AofWriter writer({});
     writer.Start(fd, path, FsyncPolicy::kNo);
     const std::string unit = Cmd({"MULTI"}) + Cmd({"SET", "a", "1"}) + Cmd({"SELECT", "2"}) +
                              Cmd({"SET", "b", "1"}) + Cmd({"EXEC"});
@@ -262,7 +262,7 @@ TEST_SUITE("aof writer") {
     std::string first = dir + "/1.aof", second = dir + "/2.aof";
     int fd1 = ::open(first.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int fd2 = ::open(second.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    AofWriter writer([](uint64_t) {}, [](const Status&) {});
+    AofWriter writer({});
     writer.Start(fd1, first, FsyncPolicy::kAlways);
     std::string_view set[] = {"SET", "k", "v"};
     writer.Append(0, set);
@@ -270,7 +270,7 @@ TEST_SUITE("aof writer") {
     CHECK_FALSE(writer.pending());
     const uint64_t seq = writer.Submit();
     CHECK(seq == 1);
-    writer.WaitDurable(seq);
+    REQUIRE(writer.WaitDurable(seq).ok());
     CHECK(writer.durable_seq() >= 1);
     REQUIRE(writer.Stop().ok());
     std::string a;
@@ -283,7 +283,7 @@ TEST_SUITE("aof writer") {
     std::string path = dir + "/1.aof";
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     uint64_t reported = 0;
-    AofWriter writer([&](uint64_t seq) { reported = seq; }, [](const Status&) {});
+    AofWriter writer({.on_durable = [&](uint64_t seq) { reported = seq; }});
     writer.Start(fd, path, FsyncPolicy::kAlways, 41);
     CHECK(writer.submitted_seq() == 41);
     CHECK(writer.durable_seq() == 41);
@@ -291,7 +291,7 @@ TEST_SUITE("aof writer") {
     writer.Append(0, set);
     const uint64_t seq = writer.Submit();
     CHECK(seq == 42);
-    writer.WaitDurable(seq);
+    REQUIRE(writer.WaitDurable(seq).ok());
     REQUIRE(writer.Stop().ok());
     CHECK(reported == 42);
     CHECK(writer.last_fsync_duration_us() >= 0);
