@@ -17,8 +17,8 @@ test (so neither always runs on a warmer machine). Tests:
          side and take turns in --aof-slices short runs, since a shared disk's fsync latency
          drifts a lot within seconds. An fdatasync latency probe of the temp dir's disk is
          printed first ("always" is bound by fsync latency). With --fsync-delays 0,1000 the
-         test runs again with both servers on a simulated slower disk: tools/slow_fsync.cc
-         (build target slow_fsync) preloaded, each fsync 1000 us longer, as on a real SSD
+         test runs again with both servers on a simulated slower disk: tools/fault_inject.cc
+         (build target fault_inject) preloaded, each fsync 1000 us longer, as on a real SSD
          (a VM's cached disk or tmpfs answers an fsync in ~0.05 ms, which hides what group
          commit is for).
   bgsave 1M keys "key:000000xxxxxx" (16 bytes; the key space redis-benchmark -r 1000000
@@ -94,8 +94,9 @@ def parse_args(argv=None):
     p.add_argument("--fsync-delays", default="0",
                    help="aof: comma-separated extra fsync latencies in us to run with "
                         "(0: the disk as it is)")
-    p.add_argument("--slow-fsync-shim",
-                   default=os.path.join(REPO_ROOT, "build", "libslow_fsync.so"))
+    p.add_argument("--fault-inject-lib",
+                   default=os.path.join(REPO_ROOT, "build", "libfault_inject.so"),
+                   help="tools/fault_inject.cc built (its slow fsync is used by --fsync-delays)")
     p.add_argument("--sample-ms", type=float, default=20.0, help="RSS sampling period")
     p.add_argument("--steady-seconds", type=float, default=2.0,
                    help="write load before BGSAVE that defines the steady state")
@@ -301,10 +302,10 @@ def aof_key(policy, delay_us):
 def slow_disk_env(args, delay_us):
     if delay_us == 0:
         return None
-    if not os.path.exists(args.slow_fsync_shim):
-        sys.exit(f"--fsync-delays needs the slow_fsync shim: {args.slow_fsync_shim} "
-                 "(cmake --build build --target slow_fsync)")
-    return {"LD_PRELOAD": args.slow_fsync_shim, "BASALT_SLOW_FSYNC_US": str(delay_us)}
+    if not os.path.exists(args.fault_inject_lib):
+        sys.exit(f"--fsync-delays needs the fault injector: {args.fault_inject_lib} "
+                 "(cmake --build build --target fault_inject)")
+    return {"LD_PRELOAD": args.fault_inject_lib, "BASALT_SLOW_FSYNC_US": str(delay_us)}
 
 
 def test_aof(args, rnd, results):

@@ -10,6 +10,7 @@ decides the outcome.
 """
 
 import atexit
+import contextlib
 import os
 import shutil
 import signal
@@ -80,7 +81,7 @@ class ServerProcess:
         """workdir: an existing data directory to run in (restart tests); it is the caller's
         and is never removed here. By default a fresh temp dir is made, removed after a clean
         stop. log_name: the log file's name inside the workdir (one per run of a restart test).
-        env: variables added to the server's environment (see slow_disk_env).
+        env: variables added to the server's environment (see slow_disk_env, fault_env).
         """
         self.extra_args = list(args)
         self.env = dict(os.environ, **env) if env else None
@@ -412,25 +413,118 @@ class ServerTestCase(unittest.TestCase):
 
 # -- durability helpers ----------------------------------------------------------------------
 
-SLOW_FSYNC_SHIM = os.environ.get("BASALT_SLOW_FSYNC_SHIM",
-                                 os.path.join(REPO_ROOT, "build", "libslow_fsync.so"))
+# tools/fault_inject.cc (target fault_inject): faults, stalls and a slow fsync, preloaded into
+# basalt-server or redis-server. Its header comment documents every variable and which libc
+# calls it sees (not stdio: redis-server's RDB fwrite/fread are out of its reach).
+FAULT_INJECT_LIB = os.environ.get("BASALT_FAULT_INJECT_LIB",
+                                  os.path.join(REPO_ROOT, "build", "libfault_inject.so"))
+FAULT_OPS = ("write", "fsync", "rename", "ftruncate", "read", "all")
+
+
+def _preload_env():
+    if not os.path.exists(FAULT_INJECT_LIB):
+        raise AssertionError(f"fault injector not built at {FAULT_INJECT_LIB} "
+                             "(target fault_inject)")
+    return {"LD_PRELOAD": FAULT_INJECT_LIB,
+            # Under ASan the sanitizer runtime would insist on coming first in the list.
+            "ASAN_OPTIONS": (os.environ.get("ASAN_OPTIONS", "") +
+                             ":verify_asan_link_order=0").lstrip(":")}
+
+
+def _ops_text(ops):
+    names = [ops] if isinstance(ops, str) else list(ops)
+    names = [n.strip() for name in names for n in name.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FAULT_OPS]
+    if not names or unknown:
+        raise ValueError(f"fault ops must be some of {FAULT_OPS}, got {ops!r}")
+    return ",".join(names)
 
 
 def slow_disk_env(delay_us, count_file=None, match=None):
-    """Environment for a server on a simulated slow disk: tools/slow_fsync.cc preloaded, every
+    """Environment for a server on a simulated slow disk: the fault injector preloaded, every
     fsync taking delay_us longer; with match, only fsyncs of files whose path contains it; with
     count_file, one byte appended there per (matching) fsync."""
-    if not os.path.exists(SLOW_FSYNC_SHIM):
-        raise AssertionError(f"slow_fsync shim not built at {SLOW_FSYNC_SHIM} (target slow_fsync)")
-    env = {"LD_PRELOAD": SLOW_FSYNC_SHIM, "BASALT_SLOW_FSYNC_US": str(delay_us),
-           # Under ASan the sanitizer runtime would insist on coming first in the list.
-           "ASAN_OPTIONS": (os.environ.get("ASAN_OPTIONS", "") +
-                            ":verify_asan_link_order=0").lstrip(":")}
+    env = _preload_env()
+    env["BASALT_SLOW_FSYNC_US"] = str(delay_us)
     if count_file:
         env["BASALT_FSYNC_COUNT_FILE"] = count_file
     if match:
         env["BASALT_SLOW_FSYNC_MATCH"] = match
     return env
+
+
+def fault_env(ops, errno_name="EIO", match=None, after_bytes=None, on_call=None, count=None,
+              control_file=None, log_file=None):
+    """Environment for a process whose file system calls fail (tools/fault_inject.cc).
+
+    ops: "write", "fsync" (fsync, fdatasync, sync_file_range), "rename", "ftruncate", "read" or
+    "all"; a list or a comma-separated string. errno_name: "ENOSPC", "EIO", "EDQUOT", "EROFS",
+    ... or a number. match: only files whose path contains this text (regular files and
+    directories only, never sockets or pipes). on_call: the Nth matching call of a listed op is
+    the first to fail (default 1); count: how many fail (default: all from then on).
+    after_bytes: a full disk after that many bytes written to matching files (the crossing write
+    is short, then listed ops fail); not with on_call. control_file: armed only while it exists;
+    each new version of it (created or touched) restarts the counters. log_file: one line per
+    injected failure ("fault_inject pid=P fail <fn> ..."), see injected_faults().
+    Merge with slow_disk_env or stall_env with {**a, **b}.
+    """
+    if after_bytes is not None and on_call is not None:
+        raise ValueError("after_bytes and on_call are exclusive")
+    env = _preload_env()
+    env["BASALT_FAULT_OPS"] = _ops_text(ops)
+    env["BASALT_FAULT_ERRNO"] = str(errno_name)
+    optional = {"BASALT_FAULT_MATCH": match, "BASALT_FAULT_AFTER_BYTES": after_bytes,
+                "BASALT_FAULT_ON_CALL": on_call, "BASALT_FAULT_COUNT": count,
+                "BASALT_FAULT_CONTROL_FILE": control_file, "BASALT_FAULT_LOG": log_file}
+    env.update({name: str(value) for name, value in optional.items() if value is not None})
+    return env
+
+
+def stall_env(stall_file, ops="read", match=None, log_file=None):
+    """Environment for a process whose matching calls of ops (default: reads) wait while
+    stall_file exists: create it before the start, delete it to let the process go on. With
+    log_file, a line "fault_inject pid=P stall <fn> fd=F path=<p>" tells that a call waits."""
+    env = _preload_env()
+    env["BASALT_STALL_FILE"] = stall_file
+    env["BASALT_STALL_OPS"] = _ops_text(ops)
+    if match:
+        env["BASALT_STALL_MATCH"] = match
+    if log_file:
+        env["BASALT_FAULT_LOG"] = log_file
+    return env
+
+
+def injected_faults(log_file, kind="fail"):
+    """The fault log's lines of one kind ("fail", "short" or "stall"), oldest first."""
+    return [line for line in read_text(log_file).splitlines()
+            if line.split(" ")[2:3] == [kind]]
+
+
+@contextlib.contextmanager
+def tmpfs(size):
+    """A size-limited tmpfs mounted on a fresh temp dir (yields its path): a disk that really
+    fills up. size: bytes, or mount's text ("1m"). Skips the test (unittest.SkipTest) where
+    mounting is not permitted (not root, no CAP_SYS_ADMIN, a container without mount)."""
+    mountpoint = tempfile.mkdtemp(prefix="basalt-it-tmpfs-")
+    try:
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755",
+                                 "tmpfs", mountpoint], capture_output=True, text=True,
+                                timeout=IO_TIMEOUT)
+        error = result.stderr.strip() if result.returncode != 0 else None
+    except OSError as e:  # no mount binary
+        error = str(e)
+    if error is not None:
+        os.rmdir(mountpoint)
+        raise unittest.SkipTest(f"cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): "
+                                f"{error}")
+    try:
+        yield mountpoint
+    finally:
+        # Lazily when busy (a server still holding a file): the mount goes when it is released.
+        if subprocess.run(["umount", mountpoint], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", mountpoint], capture_output=True)
+        shutil.rmtree(mountpoint, ignore_errors=True)
+
 
 REDIS_SERVER_PATH = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -438,11 +532,13 @@ REDIS_SERVER_PATH = shutil.which("redis-server") or "/usr/bin/redis-server"
 class RedisProcess:
     """A real redis-server (the reference implementation) on an ephemeral loopback port, in a
     data directory of the caller's. Used to check that files move between basalt and Redis.
-    Started without save points and without AOF unless args say otherwise."""
+    Started without save points and without AOF unless args say otherwise. env: variables added
+    to its environment (fault_env, slow_disk_env)."""
 
-    def __init__(self, workdir, args=()):
+    def __init__(self, workdir, args=(), env=None):
         self.workdir = workdir
         self.args = list(args)
+        self.env = dict(os.environ, **env) if env else None
         self.port = None
         self.proc = None
         self.log_path = os.path.join(workdir, "redis-%d.log" % id(self))
@@ -454,7 +550,8 @@ class RedisProcess:
                    "--save", "", "--appendonly", "no", "--daemonize", "no",
                    "--dir", self.workdir, "--logfile", self.log_path] + self.args
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.STDOUT, cwd=self.workdir)
+                                         stderr=subprocess.STDOUT, cwd=self.workdir,
+                                         env=self.env)
             _live_processes.add(self.proc)
             deadline = time.monotonic() + START_TIMEOUT
             while time.monotonic() < deadline and self.proc.poll() is None:

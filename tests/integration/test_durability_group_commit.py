@@ -1,4 +1,4 @@
-"""Group commit with appendfsync always, on a simulated slow disk (tools/slow_fsync.cc preloaded:
+"""Group commit with appendfsync always, on a simulated slow disk (tools/fault_inject.cc preloaded:
 every fsync of an AOF incr file takes a fixed delay longer; the manifest, base and directory
 fsyncs stay fast). A reply never leaves before the fsync that covers its write, whichever path
 handed the write to the AOF writer; concurrent clients share fsyncs.
