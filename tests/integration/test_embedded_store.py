@@ -173,6 +173,42 @@ class EmbeddedStoreTest(lib.unittest.TestCase):
             self.assertEqual(lost, [])
             self.assertEqual(values, [str(i).encode() for i in range(len(acked))])
 
+    # -- a failing disk --------------------------------------------------------------------
+
+    def fill_on_failing_disk(self, policy, env):
+        """kv_example fills until a write fails: the failed Set returns IoError (never blocks:
+        the run has a deadline), and every index printed before it is there afterwards."""
+        proc = subprocess.run([self.kv, "--fsync", policy, self.dir, "fill", "key", "100000000"],
+                              capture_output=True, timeout=lib.IO_TIMEOUT * 4,
+                              stdin=subprocess.DEVNULL, env=dict(os.environ, **env))
+        self.assertEqual(proc.returncode, 1, proc.stderr.decode(errors="replace"))
+        self.assertIn("IO error", proc.stderr.decode(errors="replace"))
+        # The store's log (spdlog) shares stdout with the printed indexes.
+        acked = [int(x) for x in proc.stdout.split(b"\n") if x.isdigit()]
+        self.assertGreater(len(acked), 100)
+        self.assertEqual(acked, list(range(len(acked))))
+        with self.basalt_server("yes") as server:
+            c = server.client()
+            keys = [f"key{i}" for i in range(len(acked))]
+            self.assertEqual(c.mget(keys), [str(i).encode() for i in range(len(acked))])
+        return proc.stderr.decode(errors="replace")
+
+    def test_a_full_disk_fails_the_write_with_io_error(self):
+        for policy in ("everysec", "no"):
+            with self.subTest(policy=policy):
+                shutil.rmtree(self.dir, True)
+                os.makedirs(self.dir)
+                env = lib.fault_env("write", "ENOSPC", match="appendonlydir/",
+                                    after_bytes=200_000)
+                err = self.fill_on_failing_disk(policy, env)
+                self.assertIn("MISCONF Errors writing to the AOF file: No space left on device",
+                              err)
+
+    def test_a_failed_fsync_under_always_fails_the_write_with_io_error(self):
+        env = lib.fault_env("fsync", "EIO", match="appendonlydir/", on_call=200)
+        err = self.fill_on_failing_disk("always", env)
+        self.assertIn("Input/output error", err)
+
 
 if __name__ == "__main__":
     lib.main()
