@@ -264,8 +264,10 @@ bool AofWriter::WritePending() {
       return false;  // kept, in order, for a retry
     } else {
       // The old file cannot take them, but the rewrite this switch starts snapshots the
-      // dataset with them in it: once it commits, nothing is missing.
+      // dataset with them in it: once it commits, nothing is missing. Until then only a
+      // rewrite can recover (the loop must know, should this one fail).
       rewrite_needed_ = true;
+      ReportFailure();
     }
     written_seq_ = std::max(written_seq_, last_seq);
     if (switches) SwitchTo(pending_[count - 1]);
@@ -364,6 +366,7 @@ void AofWriter::Fail(int err, const std::string& what, Failure kind) {
       awaiting_commit_ = true;
       break;
   }
+  last_errno_ = err;
   last_failure_ = what + ": " + file::ErrnoText(err);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -371,7 +374,11 @@ void AofWriter::Fail(int err, const std::string& what, Failure kind) {
     failure_text_ = last_failure_;
   }
   durable_cv_.notify_all();
-  if (events_.on_failure) events_.on_failure({err, last_failure_, rewrite_needed_});
+  ReportFailure();
+}
+
+void AofWriter::ReportFailure() {
+  if (events_.on_failure) events_.on_failure({last_errno_, last_failure_, rewrite_needed_});
 }
 
 void AofWriter::UpdateHealth() {

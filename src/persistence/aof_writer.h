@@ -160,6 +160,8 @@ class AofWriter {
     kReplacedFile,  // an fsync of a file a rewrite's switch has replaced
   };
   void Fail(int err, const std::string& what, Failure kind);
+  // Tells the loop the failure state (again, when what resolves it changed).
+  void ReportFailure();
   void UpdateHealth();
   void ReportDurable(uint64_t seq);
   // everysec: fsync a duplicate of the descriptor on the sync thread, one at a time.
@@ -205,6 +207,7 @@ class AofWriter {
   bool file_suspect_ = false;     // nothing more goes to the current file
   bool rewrite_needed_ = false;   // only a rewrite's base can hold what was lost
   bool awaiting_commit_ = false;  // ... and the rewrite that will is under way
+  int last_errno_ = 0;
   std::string last_failure_;
   bool unsynced_ = false;
   int64_t last_fsync_us_ = 0;

@@ -268,6 +268,8 @@ TEST_SUITE("aof writer failures") {
     writer.Append(0, kSetB);
     const uint64_t seq = writer.Submit();
     CHECK(writer.WaitDurable(seq).code() == Status::Code::kIoError);
+    // From the switch on only a rewrite can recover: the loop is told, in case this one fails.
+    REQUIRE(reports.WaitFor([&] { return reports.failures.back().needs_rewrite; }));
     writer.RewriteCommitted();
     REQUIRE(reports.WaitFor([&] { return reports.recoveries == 1 && reports.durable >= seq; }));
     REQUIRE(writer.Stop().ok());
