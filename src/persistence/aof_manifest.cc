@@ -43,7 +43,12 @@ void AppendLine(std::string& out, const AofFileInfo& f) {
 std::string AofManifest::Format() const {
   std::string out;
   if (base) AppendLine(out, *base);
-  for (const AofFileInfo& f : history) AppendLine(out, f);
+  // A replaced base or incr file is listed as history whatever it was: a manifest with two
+  // bases (or an old incr replayed) would be refused or replay stale writes at the next start.
+  for (AofFileInfo f : history) {
+    f.type = AofFileInfo::Type::kHistory;
+    AppendLine(out, f);
+  }
   for (const AofFileInfo& f : incrs) AppendLine(out, f);
   return out;
 }
