@@ -34,7 +34,8 @@ Status WriteFully(int fd, std::string_view data, const std::string& path) {
   return Status::Ok();
 }
 
-Status WriteFullyV(int fd, const std::vector<std::string_view>& pieces, const std::string& path) {
+int WriteAllV(int fd, std::span<const std::string_view> pieces, size_t* written) {
+  *written = 0;
   std::vector<iovec> iov;
   iov.reserve(pieces.size());
   for (std::string_view p : pieces) {
@@ -43,11 +44,11 @@ Status WriteFullyV(int fd, const std::vector<std::string_view>& pieces, const st
   size_t first = 0;
   while (first < iov.size()) {
     const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
-    ssize_t n = ::writev(fd, iov.data() + first, count);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoErr("write to", path, errno);
-    }
+    const ssize_t n = ::writev(fd, iov.data() + first, count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return ENOSPC;  // no progress on a regular file: it is full
+    *written += static_cast<size_t>(n);
     // Skip what was written; a short write leaves the rest of one piece for the next call.
     size_t left = static_cast<size_t>(n);
     while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
@@ -56,6 +57,12 @@ Status WriteFullyV(int fd, const std::vector<std::string_view>& pieces, const st
       iov[first].iov_len -= left;
     }
   }
+  return 0;
+}
+
+Status WriteFullyV(int fd, const std::vector<std::string_view>& pieces, const std::string& path) {
+  size_t written = 0;
+  if (int err = WriteAllV(fd, pieces, &written); err != 0) return IoErr("write to", path, err);
   return Status::Ok();
 }
 

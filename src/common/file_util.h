@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,7 +14,11 @@ namespace basalt::file {
 
 // Writes all of `data` to fd, retrying short writes and EINTR.
 Status WriteFully(int fd, std::string_view data, const std::string& path_for_errors);
-// Writes all the pieces, in order, with as few writev(2) calls as possible.
+// Writes all the pieces, in order, with as few writev(2) calls as possible. Returns 0 or the
+// errno of the failure (ENOSPC for a call that made no progress); *written counts the bytes that
+// reached the file either way.
+int WriteAllV(int fd, std::span<const std::string_view> pieces, size_t* written);
+// WriteAllV with a Status naming the path.
 Status WriteFullyV(int fd, const std::vector<std::string_view>& pieces,
                    const std::string& path_for_errors);
 // fdatasync(2) the file; on failure the data must be treated as not durable.

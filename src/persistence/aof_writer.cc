@@ -1,11 +1,9 @@
 #include "persistence/aof_writer.h"
 
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <utility>
 
 #include "commands/write_stream.h"
@@ -24,29 +22,7 @@ FsyncPolicy ParseFsyncPolicy(std::string_view name) {
 // ---- AofFileOps ----
 
 int AofFileOps::WriteAll(int fd, std::span<const std::string_view> pieces, size_t* written) {
-  *written = 0;
-  std::vector<iovec> iov;
-  iov.reserve(pieces.size());
-  for (std::string_view p : pieces) {
-    if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()});
-  }
-  size_t first = 0;
-  while (first < iov.size()) {
-    const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
-    const ssize_t n = ::writev(fd, iov.data() + first, count);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    if (n == 0) return ENOSPC;  // no progress on a regular file: treat as full
-    *written += static_cast<size_t>(n);
-    // Skip what was written; a short write leaves the rest of one piece for the next call.
-    size_t left = static_cast<size_t>(n);
-    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
-    if (left > 0) {
-      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
-      iov[first].iov_len -= left;
-    }
-  }
-  return 0;
+  return file::WriteAllV(fd, pieces, written);
 }
 
 int AofFileOps::SyncData(int fd) {
