@@ -265,6 +265,20 @@ TEST_SUITE("store api") {
     CHECK(ValueOf(*store, "k") == "v");
   }
 
+  TEST_CASE("Reopen with maxmemory below the dataset's size still loads every key (AOF)") {
+    TempDir tmp;
+    {
+      auto store = OpenOrDie(tmp.path(), TestOptions());
+      REQUIRE(store->Set("big", std::string(1000, 'x')).ok());
+      REQUIRE(store->Set("k", "v").ok());
+    }
+    Options options = TestOptions();
+    options.parameters = {{"maxmemory", "1"}};  // no write could be accepted now
+    auto store = OpenOrDie(tmp.path(), options);
+    CHECK(*store->Count() == 2);
+    CHECK(ValueOf(*store, "k") == "v");
+  }
+
   TEST_CASE("A directory holding only an RDB is adopted as the base of a new AOF") {
     TempDir tmp;
     Options rdb_only = TestOptions();
