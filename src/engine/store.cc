@@ -300,9 +300,13 @@ Status Store::Impl::Load() {
   if (!adopt_rdb) return engine_->LoadNow();
   // Deliberately unlike a server's startup (which would start empty and lose the RDB's data
   // at the next snapshot): load the RDB, then make it the AOF's base. See AdoptRdbAsAofBase.
-  config_.Set("appendonly", "no", config::Config::Origin::kStartup);
+  auto set_appendonly = [this](const char* value) {
+    return config_.Set("appendonly", value, config::Config::Origin::kStartup);
+  };
+  if (Status st = set_appendonly("no"); !st.ok()) return st;
   Status st = engine_->LoadNow();
-  config_.Set("appendonly", "yes", config::Config::Origin::kStartup);
+  Status restored = set_appendonly("yes");
+  if (st.ok()) st = restored;
   if (st.ok()) st = AdoptRdbAsAofBase();
   if (st.ok()) st = engine_->persistence().OpenAof();
   return st;
