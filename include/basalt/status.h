@@ -2,6 +2,9 @@
 //
 // A Status is either ok or carries a code and a human-readable message. Messages for errors
 // that reach clients are the exact Redis texts (without the leading '-').
+//
+// Both are [[nodiscard]]: a failure nobody looked at is how data gets lost quietly. Where
+// dropping one is right, say why next to an explicit (void) cast.
 #pragma once
 
 #include <string>
@@ -11,7 +14,7 @@
 
 namespace basalt {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code { kOk, kInvalidArgument, kNotFound, kCorruption, kIoError, kNotSupported, kBusy };
 
@@ -41,7 +44,7 @@ class Status {
 
 // A value or the Status explaining why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design

@@ -37,7 +37,8 @@
 //   NotFound         Open on a missing directory without create_if_missing; Ttl of a
 //                    missing key;
 //   Busy             the directory is in use by another open Store (in this process or
-//                    another one), or the engine refused for now (OOM with maxmemory set).
+//                    another one), or the engine refused for now (OOM with maxmemory set;
+//                    Save while a background snapshot is being written).
 //
 // Threading. A Store is safe to use from several threads at once: calls are serialized by
 // an internal mutex. A write waiting for the AOF writer thread (and, with kAlways, its fsync)

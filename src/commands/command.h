@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "clients/client.h"
+#include "commands/error_kind.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "protocol/reply_writer.h"
@@ -139,6 +140,9 @@ class ClientSession : public clients::Client {
   // Set when a request of this client committed writes that a durable consumer (the AOF)
   // must report durable before the client's replies may leave; the connection takes it.
   bool awaits_durability = false;
+  // Why the last request's reply was an error (kNone when it was not), set by the dispatcher
+  // for every request: in-process callers act on it instead of parsing the text.
+  ErrorKind last_error_kind = ErrorKind::kNone;
 
   // Connection details for CLIENT LIST / CLIENT INFO; in-process sessions report nothing.
   virtual std::string peer_address() const { return ""; }
@@ -174,15 +178,17 @@ class ServerControl {
 class PersistenceControl {
  public:
   virtual ~PersistenceControl() = default;
-  // Each returns the error text to reply with, or empty on success.
-  virtual std::string Save() = 0;
-  virtual std::string BackgroundSave(bool schedule, std::string* status_reply) = 0;
-  virtual std::string RewriteAof(std::string* status_reply) = 0;
+  // Each returns the error to reply with (kBusy when a job is in the way, kIoError when the
+  // disk failed), or an empty one on success.
+  virtual ErrorReply Save() = 0;
+  virtual ErrorReply BackgroundSave(bool schedule, std::string* status_reply) = 0;
+  virtual ErrorReply RewriteAof(std::string* status_reply) = 0;
   virtual int64_t last_save_unix_seconds() const = 0;
   // Appends the "# Persistence" section's fields (name:value\r\n lines).
   virtual void AppendInfoFields(std::string& out) const = 0;
   // Non-empty (the full error text) when writes must be refused (a failed background save with
-  // stop-writes-on-bgsave-error, or a failing AOF).
+  // stop-writes-on-bgsave-error, or a failing AOF): always a disk failure, so the dispatcher
+  // refuses with ErrorKind::kWriteRefused.
   virtual std::string WriteRefusal() const = 0;
 };
 
@@ -271,7 +277,16 @@ class CommandContext {
   void SuppressPropagation() { suppress_ = true; }
   bool propagation_suppressed() const { return suppress_; }
 
+  // Replies with an error whose kind callers may act on (see error_kind.h). A plain
+  // reply.Error() is taken for ErrorKind::kArgument, which is what most handler errors are.
+  void Fail(const ErrorReply& error) {
+    error_kind_ = error.kind;
+    reply.Error(error.text);
+  }
+  ErrorKind error_kind() const { return error_kind_; }
+
  private:
+  ErrorKind error_kind_ = ErrorKind::kNone;
   int64_t dirty_ = 0;
   bool suppress_ = false;
   std::vector<std::vector<std::string>> rewritten_;

@@ -32,6 +32,15 @@ void AppendArgsPreview(std::string& out, std::span<const std::string_view> args,
   out += preview;
 }
 
+// The kind of what the handler of `ctx` wrote from `reply_start` on: the one it declared with
+// Fail(), else kArgument for an error reply. Only the reply's first byte tells an error reply
+// from an array holding errors (EXEC's queued commands): both count in errors_written().
+ErrorKind ReplyKind(const CommandContext& ctx, size_t reply_start) {
+  const std::string& out = *ctx.reply.buffer();
+  if (out.size() <= reply_start || out[reply_start] != '-') return ErrorKind::kNone;
+  return ctx.error_kind() != ErrorKind::kNone ? ctx.error_kind() : ErrorKind::kArgument;
+}
+
 }  // namespace
 
 std::string UnknownCommandError(std::span<const std::string_view> args) {
@@ -94,33 +103,42 @@ bool Dispatcher::MayWrite(const ClientSession& client, const CommandSpec& spec) 
   return (flags & (kWrite | kMayReplicate)) != 0;
 }
 
-std::string_view Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) {
+ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) const {
   const config::Settings& s = server_.config.settings();
   const uint32_t flags = EffectiveFlags(spec);
   // EXEC is as much a write (and as much a memory user) as what it will run.
   uint32_t effective = flags;
   if (client.in_multi() && spec.name == "exec") effective |= client.transaction()->queued_flags;
-  if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) return err::kNoAuth;
-  if (client.in_multi() && (flags & kNoMulti)) return err::kNotInMulti;
-  if (s.maxmemory > 0 && (effective & kDenyOom) && mem::Used() > s.maxmemory) return err::kOom;
+  if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) {
+    return {ErrorKind::kNoAuth, std::string(err::kNoAuth)};
+  }
+  if (client.in_multi() && (flags & kNoMulti)) {
+    return {ErrorKind::kClientMode, std::string(err::kNotInMulti)};
+  }
+  if (s.maxmemory > 0 && (effective & kDenyOom) && mem::Used() > s.maxmemory) {
+    return {ErrorKind::kOutOfMemory, std::string(err::kOom)};
+  }
   // PING too, as in Redis: a health check must not say all is well while writes are refused.
   if (((effective & kWrite) || spec.name == "ping") && server_.persistence != nullptr) {
-    refusal_ = server_.persistence->WriteRefusal();
-    if (!refusal_.empty()) return refusal_;
+    ErrorReply refusal{ErrorKind::kWriteRefused, server_.persistence->WriteRefusal()};
+    if (!refusal.empty()) return refusal;
   }
   if (client.subscribed() && client.resp == 2 && !(flags & kSubscribedMode)) {
-    refusal_ = "ERR Can't execute '" + spec.full_name +
-               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
-               "this context";
-    return refusal_;
+    return {ErrorKind::kClientMode,
+            "ERR Can't execute '" + spec.full_name +
+                "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+                "this context"};
   }
-  if (server_.loading && !(flags & kLoading)) return err::kLoading;
+  if (server_.loading && !(flags & kLoading)) {
+    return {ErrorKind::kLoading, std::string(err::kLoading)};
+  }
   return {};
 }
 
 void Dispatcher::Execute(ClientSession& client, std::span<const std::string_view> args,
                          protocol::ReplyWriter& reply) {
   if (args.empty()) return;
+  client.last_error_kind = ErrorKind::kNone;
   const uint64_t errors_before = reply.errors_written();
   Admit(client, args, reply);
   server_.stats.total_error_replies += reply.errors_written() - errors_before;
@@ -129,23 +147,18 @@ void Dispatcher::Execute(ClientSession& client, std::span<const std::string_view
 void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> args,
                        protocol::ReplyWriter& reply) {
   // Any refusal while queueing dooms the transaction (EXEC then answers EXECABORT).
-  auto refuse_queueing = [&client] {
+  auto refuse = [&](const ErrorReply& refusal) {
+    if (EqualsIgnoreCase(args[0], "exec")) return AbortExec(client, refusal, reply);
+    client.last_error_kind = refusal.kind;
+    reply.Error(refusal.text);
     if (client.in_multi()) client.transaction()->aborted = true;
   };
-  std::string error;
-  const CommandSpec* spec = Resolve(args, &error);
-  if (spec == nullptr) {
-    if (EqualsIgnoreCase(args[0], "exec")) return AbortExec(client, error, reply);
-    reply.Error(error);
-    refuse_queueing();
-    return;
-  }
-  if (std::string_view refusal = Refusal(client, *spec); !refusal.empty()) {
+  ErrorReply unresolved{ErrorKind::kArgument, {}};
+  const CommandSpec* spec = Resolve(args, &unresolved.text);
+  if (spec == nullptr) return refuse(unresolved);
+  if (ErrorReply refusal = Refusal(client, *spec); !refusal.empty()) {
     ++spec->stats.rejected_calls;
-    if (spec->name == "exec") return AbortExec(client, refusal, reply);
-    reply.Error(refusal);
-    refuse_queueing();
-    return;
+    return refuse(refusal);
   }
   // CLIENT PAUSE: the command waits, unanswered and unconsumed, until the pause ends.
   if (server_.pause.Holds(MayWrite(client, *spec)) && !client.is_replica) {
@@ -159,7 +172,7 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
     return;
   }
   BeginUnit(client);
-  Call(client, *spec, args, reply);
+  client.last_error_kind = Call(client, *spec, args, reply);
   EndUnit(client);
   // CLIENT CACHING applies to the one next command (or the whole transaction).
   if (!client.in_multi() && (spec->parent ? spec->parent->name : spec->name) != "client") {
@@ -169,10 +182,12 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
 
 // A refused EXEC (wrong arity, NOAUTH, OOM, MISCONF, subscribed mode, ...) ends the
 // transaction if there is one, and says why, as Redis does: the reason keeps its error code
-// unless it is the generic ERR.
-void Dispatcher::AbortExec(ClientSession& client, std::string_view reason,
+// unless it is the generic ERR. The refusal's kind stays the kind of the answer.
+void Dispatcher::AbortExec(ClientSession& client, const ErrorReply& refusal,
                            protocol::ReplyWriter& reply) {
+  std::string_view reason = refusal.text;
   if (reason.starts_with("ERR ")) reason.remove_prefix(4);
+  client.last_error_kind = refusal.kind;
   reply.Error("EXECABORT Transaction discarded because of: " + std::string(reason));
   if (clients::Transaction* tx = client.transaction()) {
     server_.watches.UnwatchAll(client);
@@ -199,9 +214,10 @@ void Dispatcher::EndUnit(ClientSession& client) {
   server_.tracking.EndUnit();
 }
 
-void Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
-                      std::span<const std::string_view> args, protocol::ReplyWriter& reply) {
+ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
+                           std::span<const std::string_view> args, protocol::ReplyWriter& reply) {
   const uint64_t errors_before = reply.errors_written();
+  const size_t reply_start = reply.buffer()->size();
   const int64_t start_us = MonotonicUs();
   CommandContext ctx(server_, client, reply, args, spec, unit_now_ms_);
   spec.handler(ctx);
@@ -220,6 +236,7 @@ void Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   }
   // Administrative commands are not shown to monitors (they may carry secrets).
   if (!server_.monitors.empty() && !(EffectiveFlags(spec) & kAdmin)) FeedMonitors(client, args);
+  return ReplyKind(ctx, reply_start);
 }
 
 void Dispatcher::FeedMonitors(const ClientSession& client, std::span<const std::string_view> args) {

@@ -2,7 +2,8 @@
 // checks arity, authentication, the client's mode (MULTI, subscribed), memory, write refusals
 // and loading state, queues it when the client is in MULTI, and otherwise runs it in an
 // execution unit: handler, statistics, and its writes staged on the write stream. Handlers may
-// assume valid arity.
+// assume valid arity. Whatever answers the request with an error, a refusal here or the
+// handler, the client's last_error_kind says why (error_kind.h).
 //
 // An execution unit is one top-level request (EXEC runs its whole transaction inside the
 // unit of the EXEC request). It freezes the clock for every command in it and commits the
@@ -37,12 +38,13 @@ class Dispatcher {
  private:
   void Admit(ClientSession& client, std::span<const std::string_view> args,
              protocol::ReplyWriter& reply);
-  // The checks that may refuse a known command; returns the error text or empty.
-  std::string_view Refusal(const ClientSession& client, const CommandSpec& spec);
-  // Runs the handler, counts statistics and stages the command's writes.
-  void Call(ClientSession& client, const CommandSpec& spec, std::span<const std::string_view> args,
-            protocol::ReplyWriter& reply);
-  void AbortExec(ClientSession& client, std::string_view reason, protocol::ReplyWriter& reply);
+  // The checks that may refuse a known command; returns the refusal or an empty one.
+  ErrorReply Refusal(const ClientSession& client, const CommandSpec& spec) const;
+  // Runs the handler, counts statistics and stages the command's writes. Returns the kind of
+  // the reply it wrote (kNone when not an error).
+  ErrorKind Call(ClientSession& client, const CommandSpec& spec,
+                 std::span<const std::string_view> args, protocol::ReplyWriter& reply);
+  void AbortExec(ClientSession& client, const ErrorReply& refusal, protocol::ReplyWriter& reply);
   void StageWrites(const CommandContext& ctx, std::span<const std::string_view> args);
   void FeedMonitors(const ClientSession& client, std::span<const std::string_view> args);
   // Whether the command may change data (or replicate): EXEC when a queued command may.
@@ -54,7 +56,6 @@ class Dispatcher {
   void EndUnit(ClientSession& client);
 
   ServerContext& server_;
-  std::string refusal_;  // storage for a refusal text built at runtime
   int unit_depth_ = 0;
   int64_t unit_now_ms_ = 0;
 };

@@ -12,14 +12,20 @@ bool RequirePersistence(CommandContext& ctx) {
   return false;
 }
 
+// The persistence layer's answer: its error with its kind (a save in progress is kBusy, a
+// failed disk kIoError: callers such as the embedded Store tell them apart by kind), else
+// `on_success`.
+void ReplyWith(CommandContext& ctx, const ErrorReply& error, std::string_view on_success) {
+  if (error.empty()) {
+    ctx.reply.SimpleString(on_success);
+  } else {
+    ctx.Fail(error);
+  }
+}
+
 void Save(CommandContext& ctx) {
   if (!RequirePersistence(ctx)) return;
-  std::string err = ctx.server.persistence->Save();
-  if (err.empty()) {
-    ctx.reply.Ok();
-  } else {
-    ctx.reply.Error(err);
-  }
+  ReplyWith(ctx, ctx.server.persistence->Save(), "OK");
 }
 
 void BgSave(CommandContext& ctx) {
@@ -34,12 +40,8 @@ void BgSave(CommandContext& ctx) {
   }
   if (!RequirePersistence(ctx)) return;
   std::string status;
-  std::string err = ctx.server.persistence->BackgroundSave(schedule, &status);
-  if (err.empty()) {
-    ctx.reply.SimpleString(status);
-  } else {
-    ctx.reply.Error(err);
-  }
+  ErrorReply error = ctx.server.persistence->BackgroundSave(schedule, &status);
+  ReplyWith(ctx, error, status);
 }
 
 void LastSave(CommandContext& ctx) {
@@ -50,12 +52,8 @@ void LastSave(CommandContext& ctx) {
 void BgRewriteAof(CommandContext& ctx) {
   if (!RequirePersistence(ctx)) return;
   std::string status;
-  std::string err = ctx.server.persistence->RewriteAof(&status);
-  if (err.empty()) {
-    ctx.reply.SimpleString(status);
-  } else {
-    ctx.reply.Error(err);
-  }
+  ErrorReply error = ctx.server.persistence->RewriteAof(&status);
+  ReplyWith(ctx, error, status);
 }
 
 }  // namespace

@@ -109,12 +109,24 @@ bool ParseReply(std::string_view in, size_t* pos, Reply* out, int depth = 0) {
   }
 }
 
-// Redis error replies as Status: the full text (code first) is kept as the message.
-Status ErrorStatus(const std::string& text) {
-  auto starts = [&text](std::string_view prefix) { return text.rfind(prefix, 0) == 0; };
-  if (starts("MISCONF")) return Status::IoError(text);
-  if (starts("OOM") || starts("LOADING") || starts("BUSY")) return Status::Busy(text);
-  return Status::InvalidArgument(text);
+// An error reply as a Status, by the kind the dispatcher recorded for it (never by its text,
+// which is kept whole, code first, as the message).
+Status ErrorStatus(cmd::ErrorKind kind, std::string text) {
+  switch (kind) {
+    case cmd::ErrorKind::kWriteRefused:
+    case cmd::ErrorKind::kIoError:
+      return Status::IoError(std::move(text));
+    case cmd::ErrorKind::kOutOfMemory:
+    case cmd::ErrorKind::kLoading:
+    case cmd::ErrorKind::kBusy:
+      return Status::Busy(std::move(text));
+    case cmd::ErrorKind::kNone:
+    case cmd::ErrorKind::kArgument:
+    case cmd::ErrorKind::kNoAuth:
+    case cmd::ErrorKind::kClientMode:
+      break;
+  }
+  return Status::InvalidArgument(std::move(text));
 }
 
 Status ClosedError() { return Status::InvalidArgument("the store is closed"); }
@@ -285,9 +297,13 @@ Status Store::Impl::Load() {
   if (!adopt_rdb) return engine_->LoadNow();
   // Deliberately unlike a server's startup (which would start empty and lose the RDB's data
   // at the next snapshot): load the RDB, then make it the AOF's base. See AdoptRdbAsAofBase.
-  config_.Set("appendonly", "no", config::Config::Origin::kStartup);
+  auto set_appendonly = [this](const char* value) {
+    return config_.Set("appendonly", value, config::Config::Origin::kStartup);
+  };
+  if (Status st = set_appendonly("no"); !st.ok()) return st;
   Status st = engine_->LoadNow();
-  config_.Set("appendonly", "yes", config::Config::Origin::kStartup);
+  Status restored = set_appendonly("yes");
+  if (st.ok()) st = restored;
   if (st.ok()) st = AdoptRdbAsAofBase();
   if (st.ok()) st = engine_->persistence().OpenAof();
   return st;
@@ -385,6 +401,8 @@ Result<Reply> Store::Impl::Call(std::initializer_list<std::string_view> argv) {
   // AOF error, for a batch that will never be durable).
   const bool wrote = session_.awaits_durability;
   session_.awaits_durability = false;
+  // Taken now: a durability wait below lets other threads' calls run on session_.
+  const cmd::ErrorKind error_kind = session_.last_error_kind;
   Reply reply;
   size_t pos = 0;
   if (!ParseReply(reply_buffer_, &pos, &reply) || pos != reply_buffer_.size()) {
@@ -396,7 +414,9 @@ Result<Reply> Store::Impl::Call(std::initializer_list<std::string_view> argv) {
   if (wrote && seq != 0) {
     if (Status st = WaitDurable(lock, seq); !st.ok()) return st;
   }
-  if (reply.kind == Reply::Kind::kError) return ErrorStatus(reply.text);
+  if (reply.kind == Reply::Kind::kError) {
+    return ErrorStatus(error_kind, std::move(reply.text));
+  }
   return reply;
 }
 
@@ -609,8 +629,7 @@ Result<Store::ScanPage> Store::Scan(uint64_t cursor, std::string_view pattern, u
 Status Store::Save() {
   Status st = impl_->Call({"SAVE"}).status();
   // SAVE answers a bare "ERR" when the disk failed (the log has the details).
-  if (st.code() == Status::Code::kInvalidArgument) {
-    if (st.message().find("in progress") != std::string::npos) return Status::Busy(st.message());
+  if (st.code() == Status::Code::kIoError) {
     return Status::IoError("the snapshot could not be written (" + st.message() + ")");
   }
   return st;

@@ -60,6 +60,9 @@ class ReplayContext {
   ReplayContext(const config::Config& config, const Clock& clock, store::Keyspace& target)
       : config_(config), core_(target, config_, clock) {
     session_.authenticated = true;
+    // The file is the dataset: refusing a command for memory (OOM) would silently drop data
+    // that the next snapshot or rewrite then loses for good. Redis's loading skips the check.
+    config_.settings().maxmemory = 0;
   }
 
   Status Execute(std::span<const std::string_view> argv) {

@@ -363,15 +363,16 @@ void PersistenceManager::FinishRewrite(const Status& st) {
   spdlog::info("Background AOF rewrite finished successfully");
 }
 
-std::string PersistenceManager::Save() {
+cmd::ErrorReply PersistenceManager::Save() {
   // A synchronous save walks the keyspace on its own and so coexists with an AOF rewrite in
   // progress (as in Redis); a BGSAVE would write the same file.
-  if (job_kind_ == JobKind::kRdb) return "ERR Background save already in progress";
+  if (job_kind_ == JobKind::kRdb)
+    return {cmd::ErrorKind::kBusy, "ERR Background save already in progress"};
   Status st = WriteSnapshotNow(RdbSpec(false));
   if (!st.ok()) {
     spdlog::warn("Error saving DB on disk: {}", st.message());
     last_bgsave_ok_ = false;
-    return "ERR";
+    return {cmd::ErrorKind::kIoError, "ERR"};
   }
   context_.dirty = 0;
   lastsave_ms_ = NowMs();
@@ -381,12 +382,14 @@ std::string PersistenceManager::Save() {
   return {};
 }
 
-std::string PersistenceManager::BackgroundSave(bool schedule, std::string* status_reply) {
-  if (job_kind_ == JobKind::kRdb) return "ERR Background save already in progress";
+cmd::ErrorReply PersistenceManager::BackgroundSave(bool schedule, std::string* status_reply) {
+  if (job_kind_ == JobKind::kRdb)
+    return {cmd::ErrorKind::kBusy, "ERR Background save already in progress"};
   if (job_ || snapshotter_.active()) {
     if (!schedule) {
-      return "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
-             "SCHEDULE in order to schedule a BGSAVE whenever possible.";
+      return {cmd::ErrorKind::kBusy,
+              "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+              "SCHEDULE in order to schedule a BGSAVE whenever possible."};
     }
     bgsave_scheduled_ = true;
     *status_reply = "Background saving scheduled";
@@ -395,15 +398,15 @@ std::string PersistenceManager::BackgroundSave(bool schedule, std::string* statu
   if (Status st = StartJob(JobKind::kRdb); !st.ok()) {
     spdlog::warn("Can't start background save: {}", st.message());
     last_bgsave_ok_ = false;
-    return "ERR";
+    return {cmd::ErrorKind::kIoError, "ERR"};
   }
   *status_reply = "Background saving started";
   return {};
 }
 
-std::string PersistenceManager::RewriteAof(std::string* status_reply) {
+cmd::ErrorReply PersistenceManager::RewriteAof(std::string* status_reply) {
   if (job_kind_ == JobKind::kAofRewrite) {
-    return "ERR Background append only file rewriting already in progress";
+    return {cmd::ErrorKind::kBusy, "ERR Background append only file rewriting already in progress"};
   }
   if (job_ || snapshotter_.active()) {
     rewrite_scheduled_ = true;
@@ -413,7 +416,8 @@ std::string PersistenceManager::RewriteAof(std::string* status_reply) {
   if (Status st = StartJob(JobKind::kAofRewrite); !st.ok()) {
     spdlog::warn("Can't rewrite append only file in background: {}", st.message());
     last_rewrite_ok_ = false;
-    return "ERR Can't rewrite append only file in background: " + st.message();
+    return {cmd::ErrorKind::kIoError,
+            "ERR Can't rewrite append only file in background: " + st.message()};
   }
   rewrite_scheduled_ = false;
   *status_reply = "Background append only file rewriting started";
@@ -495,7 +499,7 @@ Status PersistenceManager::Shutdown(bool force_save, bool nosave, bool force) {
   }
   if (!nosave && (force_save || !settings().save.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
-    if (std::string err = Save(); !err.empty()) {
+    if (cmd::ErrorReply err = Save(); !err.empty()) {
       if (!force) {
         // As Redis: the server keeps running (and writing its AOF) rather than exit with its
         // data unsaved.

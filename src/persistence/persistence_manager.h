@@ -88,9 +88,9 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   void set_load_info(const LoadInfo& info) { load_info_ = info; }
 
   // cmd::PersistenceControl
-  std::string Save() override;
-  std::string BackgroundSave(bool schedule, std::string* status_reply) override;
-  std::string RewriteAof(std::string* status_reply) override;
+  cmd::ErrorReply Save() override;
+  cmd::ErrorReply BackgroundSave(bool schedule, std::string* status_reply) override;
+  cmd::ErrorReply RewriteAof(std::string* status_reply) override;
   int64_t last_save_unix_seconds() const override { return lastsave_ms_ / 1000; }
   void AppendInfoFields(std::string& out) const override;
   std::string WriteRefusal() const override;

@@ -134,24 +134,29 @@ Status RdbWriter::WriteHeader(const RdbAuxFields& aux) {
   if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
   PutBytes(rdb::kMagic.data(), rdb::kMagic.size());
   PutBytes(rdb::kVersionText.data(), rdb::kVersionText.size());
-  WriteAux(rdb::kAuxRedisVer, aux.redis_ver);
-  WriteAux(rdb::kAuxRedisBits, Int64ToString(aux.redis_bits));
-  WriteAux(rdb::kAuxCtime, Int64ToString(aux.ctime));
-  WriteAux(rdb::kAuxUsedMem, Int64ToString(aux.used_mem));
+  PutAux(rdb::kAuxRedisVer, aux.redis_ver);
+  PutAux(rdb::kAuxRedisBits, Int64ToString(aux.redis_bits));
+  PutAux(rdb::kAuxCtime, Int64ToString(aux.ctime));
+  PutAux(rdb::kAuxUsedMem, Int64ToString(aux.used_mem));
   if (aux.replication) {
-    WriteAux(rdb::kAuxReplStreamDb, Int64ToString(aux.replication->stream_db));
-    WriteAux(rdb::kAuxReplId, aux.replication->repl_id);
-    WriteAux(rdb::kAuxReplOffset, Int64ToString(aux.replication->offset));
+    PutAux(rdb::kAuxReplStreamDb, Int64ToString(aux.replication->stream_db));
+    PutAux(rdb::kAuxReplId, aux.replication->repl_id);
+    PutAux(rdb::kAuxReplOffset, Int64ToString(aux.replication->offset));
   }
-  return WriteAux(rdb::kAuxAofBase, aux.aof_base ? "1" : "0");
+  PutAux(rdb::kAuxAofBase, aux.aof_base ? "1" : "0");
+  return status_;  // sticky: the first failure of any write above
 }
 
 Status RdbWriter::WriteAux(std::string_view field, std::string_view value) {
   if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
+  PutAux(field, value);
+  return status_;
+}
+
+void RdbWriter::PutAux(std::string_view field, std::string_view value) {
   PutByte(rdb::kOpAux);
   PutString(field);
   PutString(value);
-  return status_;
 }
 
 Status RdbWriter::BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) {

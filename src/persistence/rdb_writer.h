@@ -101,6 +101,7 @@ class RdbWriter {
   void PutBytes(const char* data, size_t n);
   void PutLength(uint64_t len);
   void PutString(std::string_view s);
+  void PutAux(std::string_view field, std::string_view value);
   bool TryPutInteger(std::string_view s);
   bool TryPutLzf(std::string_view s);
   // Makes room for n bytes in the buffer, draining it to the sink when needed.

@@ -37,7 +37,9 @@ Status SnapshotJob::MakeDurable(FileSink& sink, const SnapshotFileSpec& spec) {
   if (st.ok()) st = closed;
   if (st.ok()) st = file::RenameFile(spec.temp_path, spec.final_path);
   if (st.ok()) st = file::SyncDirectory(file::DirName(spec.final_path));
-  if (!st.ok()) file::RemoveFile(spec.temp_path);
+  // The failure returned is what matters; a temp file this cannot remove is swept at the next
+  // start (PersistenceManager::RemoveStaleTempFiles).
+  if (!st.ok()) (void)file::RemoveFile(spec.temp_path);
   return st;
 }
 
@@ -61,8 +63,10 @@ void SnapshotJob::FinishInBackground(BackgroundWorker& worker,
 void SnapshotJob::Discard() {
   if (snapshotter_ != nullptr && snapshotter_->writing()) snapshotter_->Abort();
   snapshotter_ = nullptr;
-  if (sink_) sink_->Close();
-  file::RemoveFile(spec_.temp_path);
+  // An abandoned snapshot: its half-written file is not wanted whatever closing it says, and
+  // one that cannot be removed now is swept at the next start.
+  if (sink_) (void)sink_->Close();
+  (void)file::RemoveFile(spec_.temp_path);
 }
 
 }  // namespace basalt::persistence

@@ -265,6 +265,20 @@ TEST_SUITE("store api") {
     CHECK(ValueOf(*store, "k") == "v");
   }
 
+  TEST_CASE("Reopen with maxmemory below the dataset's size still loads every key (AOF)") {
+    TempDir tmp;
+    {
+      auto store = OpenOrDie(tmp.path(), TestOptions());
+      REQUIRE(store->Set("big", std::string(1000, 'x')).ok());
+      REQUIRE(store->Set("k", "v").ok());
+    }
+    Options options = TestOptions();
+    options.parameters = {{"maxmemory", "1"}};  // no write could be accepted now
+    auto store = OpenOrDie(tmp.path(), options);
+    CHECK(*store->Count() == 2);
+    CHECK(ValueOf(*store, "k") == "v");
+  }
+
   TEST_CASE("A directory holding only an RDB is adopted as the base of a new AOF") {
     TempDir tmp;
     Options rdb_only = TestOptions();
@@ -323,6 +337,69 @@ TEST_SUITE("store api") {
     REQUIRE(store->Set("k", "v").ok());
     REQUIRE(store->Save().ok());
     CHECK(ReadAll(tmp / "dump.rdb").rfind("REDIS0010", 0) == 0);
+  }
+
+  TEST_CASE("A rejected request is InvalidArgument and an OOM refusal Busy, with Redis's text") {
+    TempDir tmp;
+    {
+      auto store = OpenOrDie(tmp.path(), TestOptions());
+      REQUIRE(store->Set("big", std::string(1000, 'x')).ok());
+    }
+    Options options = TestOptions();
+    options.parameters = {{"maxmemory", "1"}};  // exceeded by the loaded key
+    auto store = OpenOrDie(tmp.path(), options);
+    Status set = store->Set("k", "v");
+    CHECK(set.code() == Status::Code::kBusy);
+    CHECK(set.message() == "OOM command not allowed when used memory > 'maxmemory'.");
+    CHECK(ValueOf(*store, "big").size() == 1000);  // reads are not refused
+    auto scan = store->Scan(0, "*", 0);
+    CHECK(scan.status().code() == Status::Code::kInvalidArgument);
+    CHECK(scan.status().message() == "ERR syntax error");
+  }
+
+  TEST_CASE("A failed Save is IoError, and so are the writes refused after it until one works") {
+    TempDir tmp;
+    Options options = TestOptions();
+    options.appendonly = false;
+    options.snapshot_on_close = false;
+    auto store = OpenOrDie(tmp.path(), options);
+    REQUIRE(store->Set("k", "v").ok());
+    // A directory where the snapshot goes: renaming the written file into place fails.
+    fs::create_directories(tmp / "dump.rdb/occupied");
+    Status save = store->Save();
+    CHECK(save.code() == Status::Code::kIoError);
+    CHECK(save.message() == "the snapshot could not be written (ERR)");
+    // stop-writes-on-bgsave-error (on by default): writes get MISCONF, reads still answer.
+    Status set = store->Set("k", "w");
+    CHECK(set.code() == Status::Code::kIoError);
+    CHECK(set.message().rfind("MISCONF ", 0) == 0);
+    CHECK(ValueOf(*store, "k") == "v");
+    fs::remove_all(tmp / "dump.rdb");
+    REQUIRE(store->Save().ok());
+    CHECK(store->Set("k", "w").ok());
+  }
+
+  TEST_CASE("Save while a background snapshot is being written is Busy") {
+    TempDir tmp;
+    ManualClock clock = RealTimeManualClock();
+    Options options = TestOptions(&clock);
+    options.appendonly = false;
+    options.save = "1 1";                  // a background snapshot 1 s after a change
+    options.parameters = {{"hz", "500"}};  // and a cron run every 2 ms of real time
+    auto store = OpenOrDie(tmp.path(), options);
+    REQUIRE(store->Set("k", "v").ok());
+    clock.AdvanceMs(1001);
+    // The next call runs the cron first, which starts the snapshot; SAVE then finds it running.
+    std::this_thread::sleep_for(milliseconds(5));
+    Status save = store->Save();
+    CHECK(save.code() == Status::Code::kBusy);
+    CHECK(save.message() == "ERR Background save already in progress");
+    // Calls advance the snapshot (no upkeep thread): it ends and Save works again.
+    for (int i = 0; i < 5000 && save.code() == Status::Code::kBusy; ++i) {
+      std::this_thread::sleep_for(milliseconds(1));
+      save = store->Save();
+    }
+    CHECK(save.ok());
   }
 
   TEST_CASE("Calls after Close fail with InvalidArgument; a second Close is Ok") {
@@ -529,7 +606,8 @@ TEST_SUITE("store crash") {
       if ((*store)->Set("b", std::string(100, 'x')).ok()) ::_exit(4);
       auto a = (*store)->Get("a");
       if (!a.ok() || a->value_or("") != "1") ::_exit(5);
-      if ((*store)->Set("c", "1").ok()) ::_exit(6);
+      // Refused by the dispatcher (MISCONF) from now on: IoError, as the failed write was.
+      if ((*store)->Set("c", "1").code() != Status::Code::kIoError) ::_exit(6);
       ::_exit(0);
     }
     int status = 0;
