@@ -32,9 +32,9 @@ std::string QuoteIfNeeded(const std::string& name) {
   return out + "\"";
 }
 
-void AppendLine(std::string& out, const AofFileInfo& f) {
+void AppendLine(std::string& out, const AofFileInfo& f, AofFileInfo::Type type) {
   out += "file " + QuoteIfNeeded(f.name) + " seq " + Int64ToString(f.seq) + " type ";
-  out += static_cast<char>(f.type);
+  out += static_cast<char>(type);
   out += '\n';
 }
 
@@ -42,9 +42,12 @@ void AppendLine(std::string& out, const AofFileInfo& f) {
 
 std::string AofManifest::Format() const {
   std::string out;
-  if (base) AppendLine(out, *base);
-  for (const AofFileInfo& f : history) AppendLine(out, f);
-  for (const AofFileInfo& f : incrs) AppendLine(out, f);
+  if (base) AppendLine(out, *base, AofFileInfo::Type::kBase);
+  // A replaced file keeps its name and seq in the history, but never its old type: read back
+  // as "b" or "i" after a crash before its deletion, it would be loaded again (a second base
+  // fails the load; an old incr file is replayed on top of the new base, applying it twice).
+  for (const AofFileInfo& f : history) AppendLine(out, f, AofFileInfo::Type::kHistory);
+  for (const AofFileInfo& f : incrs) AppendLine(out, f, AofFileInfo::Type::kIncr);
   return out;
 }
 

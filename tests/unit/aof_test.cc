@@ -73,6 +73,27 @@ TEST_SUITE("aof manifest") {
     CHECK(parsed->NextBaseSeq() == 2);
   }
 
+  TEST_CASE("replaced files are listed as history whatever they were, and not loaded") {
+    // As a rewrite's commit leaves it until the replaced files are deleted.
+    AofManifest m;
+    m.base = AofFileInfo{"appendonly.aof.2.base.rdb", 2, AofFileInfo::Type::kBase};
+    m.history.push_back({"appendonly.aof.1.base.rdb", 1, AofFileInfo::Type::kBase});
+    m.history.push_back({"appendonly.aof.1.incr.aof", 1, AofFileInfo::Type::kIncr});
+    m.incrs.push_back({"appendonly.aof.2.incr.aof", 2, AofFileInfo::Type::kIncr});
+    const std::string text = m.Format();
+    CHECK(text ==
+          "file appendonly.aof.2.base.rdb seq 2 type b\n"
+          "file appendonly.aof.1.base.rdb seq 1 type h\n"
+          "file appendonly.aof.1.incr.aof seq 1 type h\n"
+          "file appendonly.aof.2.incr.aof seq 2 type i\n");
+    auto parsed = AofManifest::Parse(text);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->base->name == "appendonly.aof.2.base.rdb");
+    REQUIRE(parsed->incrs.size() == 1);
+    CHECK(parsed->incrs[0].name == "appendonly.aof.2.incr.aof");
+    CHECK(parsed->history.size() == 2);
+  }
+
   TEST_CASE("names with spaces survive a round trip") {
     AofManifest m;
     m.incrs.push_back({"my file.aof", 1, AofFileInfo::Type::kIncr});
