@@ -64,7 +64,8 @@
 //                              (polling every millisecond) before they run.
 //   BASALT_STALL_OPS=op,op     default read.
 //   BASALT_STALL_MATCH=text    like BASALT_FAULT_MATCH, for stalls.
-// Slow fsync (what tools/slow_fsync.cc was): after every real fsync/fdatasync/sync_file_range
+// Slow fsync (what tools/slow_fsync.cc was): after every real fsync and fdatasync (not
+// sync_file_range, as before):
 //   BASALT_SLOW_FSYNC_US=us    sleep this long (a real SSD flush takes ~0.5-3 ms, tmpfs ~0.05).
 //   BASALT_SLOW_FSYNC_MATCH=t  only fds whose path contains t are slowed and counted.
 //   BASALT_FSYNC_COUNT_FILE=p  one byte appended to p per (matching) call, to count fsyncs.
@@ -72,7 +73,8 @@
 //
 // Order within one call: stall, then fault, then the real call, then the slow-fsync delay.
 // Thread-safe (counters are atomics) and free of allocation; a forked child (redis's BGSAVE)
-// goes on with a copy of the counters. Checks need up to ~9 KiB of stack, only when configured.
+// goes on with a copy of the counters. Checks need up to ~30 KiB of stack (paths, a log line,
+// a cut iovec array), only when configured.
 // Built with -fno-sanitize=all: it is loaded next to the sanitizer runtimes, not instrumented.
 #include <dlfcn.h>
 #include <errno.h>
@@ -97,8 +99,10 @@ namespace {
 
 // -- the real functions ----------------------------------------------------------------------
 
-// The next definition of a symbol (libc's), looked up on first use; a race only looks it up
-// twice. The slot is constant-initialized, so no guard and no allocation.
+// The next definition of a symbol (libc's). All are looked up when the library is loaded
+// (ResolveAll), so no hook calls dlsym later (not async-signal-safe: a hook may run in a signal
+// handler); one called before that, by another library's constructor, looks up its own. A race
+// only looks it up twice. The slots are constant-initialized: no guard, no allocation.
 template <typename Fn>
 Fn Real(std::atomic<void*>& slot, const char* name) {
   void* p = slot.load(std::memory_order_acquire);
@@ -109,11 +113,29 @@ Fn Real(std::atomic<void*>& slot, const char* name) {
   return reinterpret_cast<Fn>(p);
 }
 
-#define REAL(fn)                             \
-  ([] {                                      \
-    static std::atomic<void*> slot{nullptr}; \
-    return Real<decltype(&::fn)>(slot, #fn); \
-  }())
+// clang-format off
+#define BASALT_INTERPOSED(X)                                                                  \
+  X(write) X(pwrite) X(pwrite64) X(writev) X(pwritev) X(pwritev64) X(pwritev2) X(pwritev64v2) \
+  X(fsync) X(fdatasync) X(sync_file_range)                                                    \
+  X(rename) X(renameat) X(renameat2) X(ftruncate) X(ftruncate64)                              \
+  X(read) X(__read_chk) X(pread) X(pread64) X(readv) X(preadv) X(preadv64) X(preadv2)         \
+  X(preadv64v2)
+// clang-format on
+
+struct RealSlots {
+#define BASALT_SLOT(fn) std::atomic<void*> fn{nullptr};
+  BASALT_INTERPOSED(BASALT_SLOT)
+#undef BASALT_SLOT
+};
+RealSlots g_real;
+
+#define REAL(fn) Real<decltype(&::fn)>(g_real.fn, #fn)
+
+void ResolveAll() {
+#define BASALT_RESOLVE(fn) (void)REAL(fn);
+  BASALT_INTERPOSED(BASALT_RESOLVE)
+#undef BASALT_RESOLVE
+}
 
 // -- configuration ---------------------------------------------------------------------------
 
@@ -264,6 +286,7 @@ void ReadFaultConfig(Config& c) {
 }
 
 void Init() {
+  ResolveAll();
   Config& c = g_cfg;
   ReadFaultConfig(c);
   char buf[kTextSize];
@@ -592,13 +615,15 @@ void AfterSync(int fd) {
   if (g_cfg.slow_fsync_us > 0) SleepUs(g_cfg.slow_fsync_us);
 }
 
+// slow: whether the slow-fsync delay and count apply (fsync and fdatasync).
 template <typename Run>
-int GuardedSync(const char* fn, int fd, Run run) {
+int GuardedSync(const char* fn, int fd, bool slow, Run run) {
   if (Watched(kOpFsync)) {
     Paths p;
     if (InjectFault(Call{fn, kOpFsync, fd}, p)) return -1;
   }
   const int rc = run();
+  if (!slow) return rc;
   const int saved_errno = errno;
   AfterSync(fd);
   errno = saved_errno;
@@ -663,15 +688,15 @@ ssize_t pwritev64v2(int fd, const iovec* iov, int count, off64_t off, int flags)
 }
 
 int fsync(int fd) {
-  return GuardedSync("fsync", fd, [&] { return REAL(fsync)(fd); });
+  return GuardedSync("fsync", fd, true, [&] { return REAL(fsync)(fd); });
 }
 
 int fdatasync(int fd) {
-  return GuardedSync("fdatasync", fd, [&] { return REAL(fdatasync)(fd); });
+  return GuardedSync("fdatasync", fd, true, [&] { return REAL(fdatasync)(fd); });
 }
 
 int sync_file_range(int fd, off64_t off, off64_t n, unsigned int flags) {
-  return GuardedSync("sync_file_range", fd,
+  return GuardedSync("sync_file_range", fd, false,
                      [&] { return REAL(sync_file_range)(fd, off, n, flags); });
 }
 

@@ -1,6 +1,9 @@
 #include "store/entry.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <new>
+#include <type_traits>
 
 #include "common/memory.h"
 
@@ -93,16 +96,23 @@ HeapString* HeapString::Reserve(HeapString* s, size_t min_cap) {
 
 void HeapString::Destroy(HeapString* s) { mem::Free(s); }
 
+size_t Entry::BlockSize(size_t key_size, bool with_expire, size_t value_size) {
+  const size_t record = kHeaderSize + (with_expire ? kExpireFieldsSize : 0) + VarintSize(key_size) +
+                        key_size + value_size;
+  // The Entry object is constructed in the block, so the block must hold all of it (its tail
+  // padding included), however short the record behind the header.
+  return std::max(record, sizeof(Entry));
+}
+
 Entry* Entry::Allocate(std::string_view key, uint8_t meta, int64_t expire_at_ms,
                        size_t value_size) {
-  bool with_expire = expire_at_ms >= 0;
-  size_t size = kHeaderSize + (with_expire ? kExpireFieldsSize : 0) + VarintSize(key.size()) +
-                key.size() + value_size;
-  void* block = mem::Allocate(size);
-  // The block is smaller than sizeof(Entry) may suggest; only the header fields are objects.
-  auto* e = static_cast<Entry*>(block);
-  e->next_ = nullptr;
-  e->meta_ = static_cast<uint8_t>(meta | (with_expire ? kExpireBit : 0));
+  // The payload starts right after meta_, inside the object's tail padding: both offsets are
+  // fixed by the layout, which these pin down.
+  static_assert(std::is_standard_layout_v<Entry>);
+  static_assert(offsetof(Entry, meta_) + sizeof(meta_) == kHeaderSize);
+  const bool with_expire = expire_at_ms >= 0;
+  void* block = mem::Allocate(BlockSize(key.size(), with_expire, value_size));
+  auto* e = new (block) Entry(static_cast<uint8_t>(meta | (with_expire ? kExpireBit : 0)));
   char* p = e->payload();
   if (with_expire) {
     StoreUnaligned<int64_t>(p, expire_at_ms);
@@ -165,6 +175,11 @@ void Entry::Destroy(Entry* e) {
     case Encoding::kInline:
       break;
   }
+  Release(e);
+}
+
+void Entry::Release(Entry* e) {
+  e->~Entry();  // trivial today; keeps the lifetime honest if a member ever needs one
   mem::Free(e);
 }
 
@@ -184,7 +199,7 @@ Entry* Entry::Rebuild(const Entry* e, std::string_view key, int64_t expire_at_ms
   return fresh;
 }
 
-void Entry::FreeShell(Entry* e) { mem::Free(e); }
+void Entry::FreeShell(Entry* e) { Release(e); }
 
 int64_t Entry::expire_at() const { return has_expire() ? LoadUnaligned<int64_t>(payload()) : -1; }
 

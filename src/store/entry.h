@@ -11,8 +11,11 @@
 //            kObject: [CompositeValue*]           lists, sets, hashes, ... (future types)
 //
 // Fields after the header are unaligned and read with memcpy. An 11-byte key with a 10-byte
-// value takes 33 bytes. Adding or removing a TTL, or replacing an inline value, builds a new
-// entry: callers must use the returned pointer and relink it (the Database does this).
+// value takes 33 bytes. The header is a real object (constructed with placement new, Entry is
+// not an implicit-lifetime type), so a block is never smaller than sizeof(Entry): 16 bytes,
+// which costs nothing with glibc, whose smallest chunk holds 24. Adding or removing a TTL, or
+// replacing an inline value, builds a new entry: callers must use the returned pointer and
+// relink it (the Database does this).
 #pragma once
 
 #include <cstddef>
@@ -107,6 +110,9 @@ class Entry {
   // Bytes this entry and its value occupy, allocator rounding included.
   size_t MemoryUsage();
 
+  // Bytes Allocate asks for an entry with this key, TTL or not, and value field size.
+  static size_t BlockSize(size_t key_size, bool with_expire, size_t value_size);
+
  private:
   static constexpr uint8_t kTypeMask = 0x0F;
   static constexpr int kEncodingShift = 4;
@@ -122,6 +128,12 @@ class Entry {
   char* value_field() { return const_cast<char*>(std::as_const(*this).value_field()); }
   static Entry* Allocate(std::string_view key, uint8_t meta, int64_t expire_at_ms,
                          size_t value_size);
+  // Ends the header's lifetime and frees the block (the value is the caller's business).
+  static void Release(Entry* e);
+
+  // Only through Allocate (placement new into a block of BlockSize) and Release.
+  explicit Entry(uint8_t meta) : next_(nullptr), meta_(meta) {}
+  ~Entry() = default;
 
   Entry* next_;
   uint8_t meta_;

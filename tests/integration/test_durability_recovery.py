@@ -215,36 +215,47 @@ class RecoveryTest(lib.unittest.TestCase):
         self.assertIn("type list", output)
 
     def test_a_load_that_fails_late_never_serves_the_keys_before_the_damage(self):
-        # A big RDB cut off near its end: for the whole (long) load, clients get -LOADING;
-        # then the server exits. Nobody ever reads the keys loaded before the damage.
+        # A big RDB cut off near its end: for the whole load, clients get -LOADING; then the
+        # server exits. Nobody ever reads the keys loaded before the damage. The load is held
+        # in its first read of dump.rdb (a stall file, see lib.stall_env) until a client has
+        # seen -LOADING, so the test sees it however fast or slow the machine is.
         workdir = tempfile.mkdtemp(prefix="basalt-it-recovery-late-")
         self.addCleanup(shutil.rmtree, workdir, True)
         data = lib.rdb_string_file((b"key:%d" % i, b"value:%d" % i, None)
                                    for i in range(300000))
         with open(os.path.join(workdir, "dump.rdb"), "wb") as f:
             f.write(data[:len(data) * 9 // 10])
-        server = lib.ServerProcess(workdir=workdir)
+        stall_file = os.path.join(workdir, "hold-load")
+        stall_log = os.path.join(workdir, "stalls.log")
+        with open(stall_file, "w"):
+            pass
+        env = lib.stall_env(stall_file, ops="read", match="dump.rdb", log_file=stall_log)
+        server = lib.ServerProcess(workdir=workdir, env=env)
+        loading = b"-LOADING Redis is loading the dataset in memory\r\n"
         replies = set()
         try:
-            try:
-                server.start(accept_loading=True)
-            except AssertionError:
-                pass  # exited before answering at all: nothing was served either
-            else:
+            server.start(accept_loading=True)
+            lib.wait_until(lambda: lib.injected_faults(stall_log, "stall"),
+                           what="the load to be held in a read of dump.rdb")
+            with server.raw() as c:
+                self.assertEqual(c.command("GET", "key:1"), loading)
+                self.assertEqual(c.command("DBSIZE"), loading)
+                os.unlink(stall_file)
                 try:
-                    with server.raw() as c:
-                        while True:
-                            replies.add(c.command("GET", "key:1"))
-                            replies.add(c.command("DBSIZE"))
+                    while True:
+                        replies.add(c.command("GET", "key:1"))
+                        replies.add(c.command("DBSIZE"))
                 except (ConnectionError, OSError):
                     pass  # the server exited
             self.assertNotEqual(server.wait_exit(), 0)
             self.assertIn("Fatal error loading the DB", server.log())
             self.assertIn("dump.rdb", server.log())
-            self.assertLessEqual(replies, {b"-LOADING Redis is loading the dataset in memory\r\n"})
-            print(f"\n  replies seen while the doomed load ran: {replies or 'none'}",
+            self.assertLessEqual(replies, {loading})
+            print(f"\n  replies seen once the doomed load went on: {replies or 'none'}",
                   file=sys.stderr)
         finally:
+            if os.path.exists(stall_file):
+                os.unlink(stall_file)
             server.kill()
 
     # -- manifest housekeeping -------------------------------------------------------------
