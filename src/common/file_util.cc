@@ -82,7 +82,8 @@ Status SyncDirectory(const std::string& dir) {
   return st;
 }
 
-Status WriteFileAtomically(const std::string& path, std::string_view data) {
+Status WriteFileAtomically(const std::string& path, std::string_view data, bool* replaced) {
+  if (replaced != nullptr) *replaced = false;
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoErr("create", tmp, errno);
@@ -90,8 +91,11 @@ Status WriteFileAtomically(const std::string& path, std::string_view data) {
   if (st.ok()) st = SyncData(fd, tmp);
   if (::close(fd) != 0 && st.ok()) st = IoErr("close", tmp, errno);
   if (st.ok()) st = RenameFile(tmp, path);
-  if (st.ok()) st = SyncDirectory(DirName(path));
-  if (!st.ok()) ::unlink(tmp.c_str());
+  if (st.ok()) {
+    if (replaced != nullptr) *replaced = true;
+    return SyncDirectory(DirName(path));
+  }
+  ::unlink(tmp.c_str());
   return st;
 }
 

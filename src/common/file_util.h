@@ -26,7 +26,11 @@ Status SyncData(int fd, const std::string& path_for_errors);
 // fsync(2) a directory so a rename or a new file in it survives a crash.
 Status SyncDirectory(const std::string& dir);
 // Writes `data` to `path` durably: temp file in the same dir, fsync, rename, fsync the dir.
-Status WriteFileAtomically(const std::string& path, std::string_view data);
+// On failure the temp file is removed and `path` is either untouched or, when only the final
+// directory fsync failed, already replaced (visible now, but a crash may still undo it):
+// *replaced (optional) tells which, since a caller must then treat both versions as possible.
+Status WriteFileAtomically(const std::string& path, std::string_view data,
+                           bool* replaced = nullptr);
 Status ReadFile(const std::string& path, std::string* out);
 // Directory part of a path ("." when there is none) and path joining.
 std::string DirName(const std::string& path);

@@ -76,13 +76,16 @@ void PersistenceManager::RemoveStaleTempFiles() const {
 
 Status PersistenceManager::OpenAof() {
   if (!settings().appendonly || aof_.is_open()) return Status::Ok();
-  return aof_.Open(settings(), [this](const std::string& temp_path) {
+  Status st = aof_.Open(settings(), [this](const std::string& temp_path) {
     // A fresh AOF: its base is the dataset just loaded (normally empty), written now.
     SnapshotFileSpec spec = AofBaseSpec();
     spec.temp_path = temp_path;
     spec.final_path = temp_path;  // AofManager renames it into place
     return WriteSnapshotNow(spec);
   });
+  // Fatal for the caller (a server does not start without the AOF it was told to keep).
+  if (!st.ok()) spdlog::critical("Can't open the append only file: {}", st.message());
+  return st;
 }
 
 SnapshotFileSpec PersistenceManager::AofBaseSpec() const {
@@ -252,7 +255,7 @@ Status PersistenceManager::StartJob(JobKind kind) {
   }
   auto job = SnapshotJob::Start(spec, snapshotter_);
   if (!job.ok()) {
-    if (kind == JobKind::kAofRewrite) aof_.AbortRewrite();
+    if (kind == JobKind::kAofRewrite) aof_.AbortRewrite(settings(), spec.final_path);
     return job.status();
   }
   events_.set_observer(&snapshotter_);
@@ -342,11 +345,14 @@ void PersistenceManager::FinishRdb(const Status& st, int64_t dirty_at_start) {
 
 void PersistenceManager::FinishRewrite(const Status& st) {
   Status result = st;
-  if (result.ok()) result = aof_.CommitRewrite(settings(), rewrite_base_path_);
+  if (result.ok()) {
+    result = aof_.CommitRewrite(settings(), rewrite_base_path_);
+  } else {
+    aof_.AbortRewrite(settings(), rewrite_base_path_);
+  }
   last_rewrite_time_sec_ = (NowMs() - job_start_ms_) / 1000;
   last_rewrite_ok_ = result.ok();
   if (!result.ok()) {
-    aof_.AbortRewrite();
     ++rewrite_failures_;
     last_rewrite_failure_ms_ = NowMs();
     // Turned on at runtime, the AOF is not complete without a base: keep trying (Cron waits
