@@ -351,16 +351,12 @@ void PersistenceManager::FinishRewrite(const Status& st) {
     aof_.AbortRewrite(settings(), rewrite_base_path_);
   }
   last_rewrite_time_sec_ = (NowMs() - job_start_ms_) / 1000;
-  last_rewrite_ok_ = result.ok();
   if (!result.ok()) {
-    ++rewrite_failures_;
-    last_rewrite_failure_ms_ = NowMs();
-    // Turned on at runtime, the AOF is not complete without a base: keep trying (Cron waits
-    // a little between attempts), as Redis does.
-    if (aof_.awaiting_base()) rewrite_scheduled_ = true;
+    NoteRewriteFailure();
     spdlog::warn("Background AOF rewrite failed: {}", result.message());
     return;
   }
+  last_rewrite_ok_ = true;
   rewrite_failures_ = 0;
   ++aof_rewrites_;
   // The new base holds whatever a failed file lost: the writer reports again (and the error
@@ -419,13 +415,16 @@ cmd::ErrorReply PersistenceManager::RewriteAof(std::string* status_reply) {
     *status_reply = "Background append only file rewriting scheduled";
     return {};
   }
+  rewrite_scheduled_ = false;  // a failure that schedules a retry sets it again
   if (Status st = StartJob(JobKind::kAofRewrite); !st.ok()) {
+    // The new incr file or the manifest naming it could not be made. Counted as a failure
+    // (Redis does not count it), so an automatic rewrite backs off from a failing disk too.
     spdlog::warn("Can't rewrite append only file in background: {}", st.message());
-    last_rewrite_ok_ = false;
+    NoteRewriteFailure();
     return {cmd::ErrorKind::kIoError,
-            "ERR Can't rewrite append only file in background: " + st.message()};
+            "ERR Can't execute an AOF background rewriting. Please check the server logs for "
+            "more information."};
   }
-  rewrite_scheduled_ = false;
   *status_reply = "Background append only file rewriting started";
   return {};
 }
@@ -441,13 +440,29 @@ bool PersistenceManager::SavePointDue() const {
   return false;
 }
 
-bool PersistenceManager::AutoRewriteDue() const {
+int64_t PersistenceManager::AutoRewriteGrowth() const {
   const config::Settings& s = settings();
-  if (!aof_.is_open() || s.auto_aof_rewrite_percentage <= 0) return false;
+  if (!aof_.is_open() || s.auto_aof_rewrite_percentage <= 0) return -1;
   int64_t size = aof_.current_size();
-  if (size < s.auto_aof_rewrite_min_size) return false;
+  if (size < s.auto_aof_rewrite_min_size) return -1;
   int64_t base = std::max<int64_t>(aof_.size_after_last_rewrite(), 1);
-  return (size - base) * 100 / base >= s.auto_aof_rewrite_percentage;
+  int64_t growth = (size - base) * 100 / base;
+  if (growth < s.auto_aof_rewrite_percentage) return -1;
+  // After a failure the growth is still there: without a pause every cron tick would start
+  // a rewrite, each adding an incr file to the manifest (Redis pauses after the third).
+  if (rewrite_failures_ > 0 && NowMs() - last_rewrite_failure_ms_ <= RewriteRetryDelayMs()) {
+    return -1;
+  }
+  return growth;
+}
+
+void PersistenceManager::NoteRewriteFailure() {
+  last_rewrite_ok_ = false;
+  ++rewrite_failures_;
+  last_rewrite_failure_ms_ = NowMs();
+  // Turned on at runtime, the AOF is not complete without a base: keep trying (Cron waits
+  // a little between attempts), as Redis does.
+  if (aof_.awaiting_base()) rewrite_scheduled_ = true;
 }
 
 void PersistenceManager::Cron() {
@@ -470,9 +485,8 @@ void PersistenceManager::Cron() {
     }
     return;
   }
-  if (AutoRewriteDue()) {
-    spdlog::info("Starting automatic rewriting of AOF on {}% growth",
-                 settings().auto_aof_rewrite_percentage);
+  if (int64_t growth = AutoRewriteGrowth(); growth >= 0) {
+    spdlog::info("Starting automatic rewriting of AOF on {}% growth", growth);
     std::string ignored;
     RewriteAof(&ignored);
   }

@@ -119,8 +119,10 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   void RecoverAof();
   int64_t RewriteRetryDelayMs() const;
   void OnAppendOnlyChanged();
+  void NoteRewriteFailure();
   bool SavePointDue() const;
-  bool AutoRewriteDue() const;
+  // The AOF's growth in percent when an automatic rewrite is due, else -1.
+  int64_t AutoRewriteGrowth() const;
 
   cmd::ServerContext& context_;
   cmd::KeyspaceEvents& events_;
