@@ -253,19 +253,25 @@ Status PersistenceManager::StartJob(JobKind kind) {
     base.final_path = spec.final_path;
     spec = std::move(base);
   }
+  job_start_ms_ = NowMs();
+  spdlog::info(kind == JobKind::kRdb ? "Background saving started"
+                                     : "Background append only file rewriting started");
   auto job = SnapshotJob::Start(spec, snapshotter_);
   if (!job.ok()) {
-    if (kind == JobKind::kAofRewrite) aof_.AbortRewrite(settings(), spec.final_path);
-    return job.status();
+    // The job started and failed at once, as in Redis, whose child cannot create the file:
+    // the request is answered "started", and the failure is the job's.
+    if (kind == JobKind::kRdb) {
+      FinishRdb(job.status(), 0);
+    } else {
+      FinishRewrite(job.status());
+    }
+    return Status::Ok();
   }
   events_.set_observer(&snapshotter_);
   job_ = std::move(job.value());
   ++job_generation_;
   job_kind_ = kind;
-  job_start_ms_ = NowMs();
   dirty_at_job_start_ = context_.dirty;
-  spdlog::info(kind == JobKind::kRdb ? "Background saving started"
-                                     : "Background append only file rewriting started");
   return Status::Ok();
 }
 
@@ -330,6 +336,7 @@ void PersistenceManager::FinishRewriteNow() {
 }
 
 void PersistenceManager::FinishRdb(const Status& st, int64_t dirty_at_start) {
+  ++rdb_saves_;  // attempts, as Redis counts them
   last_bgsave_time_sec_ = (NowMs() - job_start_ms_) / 1000;
   last_bgsave_ok_ = st.ok();
   if (!st.ok()) {
@@ -339,7 +346,6 @@ void PersistenceManager::FinishRdb(const Status& st, int64_t dirty_at_start) {
   // Writes made while the snapshot ran are not in it: they stay counted as unsaved.
   context_.dirty -= dirty_at_start;
   lastsave_ms_ = NowMs();
-  ++rdb_saves_;
   spdlog::info("Background saving terminated with success");
 }
 
@@ -370,16 +376,18 @@ cmd::ErrorReply PersistenceManager::Save() {
   // progress (as in Redis); a BGSAVE would write the same file.
   if (job_kind_ == JobKind::kRdb)
     return {cmd::ErrorKind::kBusy, "ERR Background save already in progress"};
+  ++rdb_saves_;
   Status st = WriteSnapshotNow(RdbSpec(false));
   if (!st.ok()) {
+    // Only a failed background save refuses writes (stop-writes-on-bgsave-error), as in
+    // Redis: the caller of SAVE (or SHUTDOWN) has its error, and the next save point's
+    // BGSAVE tells whether the disk still fails.
     spdlog::warn("Error saving DB on disk: {}", st.message());
-    last_bgsave_ok_ = false;
     return {cmd::ErrorKind::kIoError, "ERR"};
   }
   context_.dirty = 0;
   lastsave_ms_ = NowMs();
   last_bgsave_ok_ = true;
-  ++rdb_saves_;
   spdlog::info("DB saved on disk");
   return {};
 }
@@ -398,7 +406,7 @@ cmd::ErrorReply PersistenceManager::BackgroundSave(bool schedule, std::string* s
     return {};
   }
   if (Status st = StartJob(JobKind::kRdb); !st.ok()) {
-    spdlog::warn("Can't start background save: {}", st.message());
+    spdlog::warn("Can't save in background: {}", st.message());
     last_bgsave_ok_ = false;
     return {cmd::ErrorKind::kIoError, "ERR"};
   }
