@@ -75,18 +75,22 @@ Status Server::Listen() {
 
 int Server::Run() {
   for (auto& a : acceptors_) Accept(*a);
-  signals_.async_wait([this](const asio::error_code& ec, int signo) {
-    if (ec) return;
-    BeginShutdown(signo == SIGINT ? "Received SIGINT scheduling shutdown..."
-                                  : "Received SIGTERM scheduling shutdown...",
-                  false);
-  });
+  WaitForSignal();
   ScheduleCron();
   spdlog::info("Ready to accept connections tcp (port {})", bound_port_);
   engine_->StartLoading([this](const Status& st) { OnLoaded(st); });
   io_.run();
   spdlog::info("basalt is now ready to exit, bye bye...");
   return exit_code_;
+}
+
+void Server::WaitForSignal() {
+  signals_.async_wait([this](const asio::error_code& ec, int signo) {
+    if (ec) return;
+    BeginShutdown(signo == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                  : "Received SIGTERM scheduling shutdown...",
+                  false);
+  });
 }
 
 void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
@@ -229,11 +233,10 @@ void Server::BeginShutdown(const char* reason, bool save_done) {
   if (context().loading) engine_->CancelLoading();
   if (!save_done) {
     if (Status st = engine_->PrepareShutdown(false, false); !st.ok()) {
-      // As Redis: a failed final save keeps the server running rather than losing data.
+      // As Redis: a failed final save keeps the server running rather than losing data, and
+      // the next signal tries again.
       spdlog::warn("{}", st.message());
-      signals_.async_wait([this](const asio::error_code& ec, int) {
-        if (!ec) BeginShutdown("Received signal, retrying shutdown...", false);
-      });
+      WaitForSignal();
       return;
     }
   }

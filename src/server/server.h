@@ -55,6 +55,8 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void Cron();
   void CloseIdleClients(int64_t now_ms);
   void BeginShutdown(const char* reason, bool save_done);
+  // SIGTERM/SIGINT: a shutdown (once; re-armed when a shutdown fails).
+  void WaitForSignal();
   void OnLoaded(const Status& st);
   void WaitForConnectionsThenStop(int attempts_left);
   void SyncParserLimits();
