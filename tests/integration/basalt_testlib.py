@@ -77,10 +77,11 @@ class ServerProcess:
     """
 
     def __init__(self, args=(), config_file=None, password=None, workdir=None,
-                 log_name="server.log", env=None):
+                 log_name="server.log", env=None, log_path=None):
         """workdir: an existing data directory to run in (restart tests); it is the caller's
         and is never removed here. By default a fresh temp dir is made, removed after a clean
         stop. log_name: the log file's name inside the workdir (one per run of a restart test).
+        log_path: the log file elsewhere (a workdir on a full or read-only disk cannot hold it).
         env: variables added to the server's environment (see slow_disk_env, fault_env).
         """
         self.extra_args = list(args)
@@ -91,7 +92,7 @@ class ServerProcess:
         self.proc = None
         self.owns_workdir = workdir is None
         self.workdir = tempfile.mkdtemp(prefix="basalt-it-") if workdir is None else workdir
-        self.log_path = os.path.join(self.workdir, log_name)
+        self.log_path = log_path or os.path.join(self.workdir, log_name)
         self.accept_loading = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -653,12 +654,13 @@ def rdb_string_file(entries):
     return b"".join(out)
 
 
-def run_server_until_exit(args, timeout=START_TIMEOUT):
+def run_server_until_exit(args, timeout=START_TIMEOUT, env=None):
     """Runs basalt-server with args (which should pick port 0 and a --dir) until it exits by
     itself; returns (exit code, output). Fails, killing it, when it is still running after
-    timeout: used for starts that must be refused."""
+    timeout: used for starts that must be refused. env: variables added to its environment."""
     proc = subprocess.Popen([SERVER_PATH, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env=dict(os.environ, **env) if env else None)
     _live_processes.add(proc)
     try:
         out, _ = proc.communicate(timeout=timeout)
