@@ -211,19 +211,37 @@ Status Config::Set(std::string_view name, std::string_view value, Origin origin)
   if (origin == Origin::kRuntime && !def->runtime_mutable) {
     return Status::InvalidArgument("can't set immutable config");
   }
+  if (origin != Origin::kRuntime) return def->set(settings_, value);
+  // CONFIG GET's text of a value is valid CONFIG SET input: it restores the value exactly.
+  const std::string before = def->get(settings_);
   Status st = def->set(settings_, value);
-  if (st.ok() && origin == Origin::kRuntime) NotifyChanged(def->name);
+  if (!st.ok()) return st;
+  st = NotifyChanged(def->name);
+  // Cannot fail: the text was produced from a value this parameter held.
+  if (!st.ok()) (void)def->set(settings_, before);
   return st;
 }
 
 void Config::OnChange(std::string_view name, std::function<void()> fn) {
+  OnChangeMayFail(name, [fn = std::move(fn)] {
+    fn();
+    return Status::Ok();
+  });
+}
+
+void Config::OnChangeMayFail(std::string_view name, std::function<Status()> fn) {
   listeners_[std::string(name)].push_back(std::move(fn));
 }
 
-void Config::NotifyChanged(std::string_view name) {
+Status Config::NotifyChanged(std::string_view name) {
+  Status result;
   auto it = listeners_.find(name);
-  if (it == listeners_.end()) return;
-  for (auto& fn : it->second) fn();
+  if (it == listeners_.end()) return result;
+  for (auto& fn : it->second) {
+    Status st = fn();
+    if (result.ok()) result = st;
+  }
+  return result;
 }
 
 Status ParseOutputBufferLimits(std::string_view text, Settings* s) {

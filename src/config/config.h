@@ -43,13 +43,19 @@ class Config {
 
   enum class Origin { kStartup, kRuntime };
   // Sets one parameter from text. At runtime, immutable parameters are refused with
-  // "can't set immutable config". Runs change listeners after a successful runtime set.
+  // "can't set immutable config". Runs change listeners after a successful runtime set; when
+  // one fails, the previous value is restored and its error returned.
   Status Set(std::string_view name, std::string_view value, Origin origin);
   std::string Get(const ParamDef& def) const { return def.get(settings_); }
 
   // Called after CONFIG SET changes `name` (loglevel, maxclients, ...).
   void OnChange(std::string_view name, std::function<void()> fn);
-  void NotifyChanged(std::string_view name);
+  // The same for a change that can fail to take effect (appendonly yes on a read-only disk):
+  // then the parameter keeps its previous value and CONFIG SET fails with the error, so it
+  // never shows a setting that is not in force.
+  void OnChangeMayFail(std::string_view name, std::function<Status()> fn);
+  // Runs the listeners of `name`; the first error (the later ones still run).
+  Status NotifyChanged(std::string_view name);
 
   // Loads a TOML file: every key must be a known parameter of the right type.
   Status LoadToml(const std::string& path);
@@ -61,7 +67,7 @@ class Config {
  private:
   Settings settings_;
   std::vector<ParamDef> params_;
-  std::map<std::string, std::vector<std::function<void()>>, std::less<>> listeners_;
+  std::map<std::string, std::vector<std::function<Status()>>, std::less<>> listeners_;
 };
 
 // "normal 0 0 0 replica 256mb 64mb 60 ..." parsing and printing (client-output-buffer-limit).

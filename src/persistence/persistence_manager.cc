@@ -43,7 +43,7 @@ PersistenceManager::PersistenceManager(cmd::ServerContext& context, cmd::Keyspac
           .on_recovered = [this] { post_([this] { OnAofRecovered(); }); },
       }) {
   lastsave_ms_ = NowMs();
-  context_.config.OnChange("appendonly", [this] { OnAppendOnlyChanged(); });
+  context_.config.OnChangeMayFail("appendonly", [this] { return OnAppendOnlyChanged(); });
   context_.config.OnChange("appendfsync", [this] {
     if (aof_.is_open()) aof_.writer().set_policy(ParseFsyncPolicy(settings().appendfsync));
   });
@@ -109,13 +109,15 @@ Status PersistenceManager::WriteSnapshotNow(const SnapshotFileSpec& spec) {
   return st;
 }
 
-void PersistenceManager::OnAppendOnlyChanged() {
+Status PersistenceManager::OnAppendOnlyChanged() {
   if (settings().appendonly && !aof_.is_open()) {
     // The files on disk do not hold the current dataset: new writes go to a fresh incr file
     // that becomes part of the AOF together with a base rewritten from the dataset.
     if (Status st = aof_.OpenPendingRewrite(settings()); !st.ok()) {
+      // As Redis: CONFIG SET fails and appendonly stays off, rather than claim an AOF that
+      // records nothing.
       spdlog::warn("Could not open the AOF: {}", st.message());
-      return;
+      return Status::IoError("Unable to turn on AOF. Check server logs.");
     }
     std::string ignored;
     RewriteAof(&ignored);
@@ -124,6 +126,7 @@ void PersistenceManager::OnAppendOnlyChanged() {
     // With no AOF there is no AOF error to refuse writes for (Redis likewise).
     OnAofRecovered();
   }
+  return Status::Ok();
 }
 
 bool PersistenceManager::Consume(const cmd::WriteUnit& unit) {

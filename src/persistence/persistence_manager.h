@@ -118,7 +118,8 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   // Cron: retries a failed AOF write, or rewrites the AOF when only that can recover.
   void RecoverAof();
   int64_t RewriteRetryDelayMs() const;
-  void OnAppendOnlyChanged();
+  // CONFIG SET appendonly: fails when the AOF cannot be opened.
+  Status OnAppendOnlyChanged();
   void NoteRewriteFailure();
   bool SavePointDue() const;
   // The AOF's growth in percent when an automatic rewrite is due, else -1.

@@ -119,6 +119,37 @@ class RdbSaveOnAReadOnlyDirectoryTest(DiskFaultCase):
             server.stop_and_check()
 
 
+class AofTurnedOnOverAReadOnlyDirectoryTest(DiskFaultCase):
+    def test_config_set_appendonly_fails_and_keeps_it_off(self):
+        # Redis 7.0.15 the same: the error below, appendonly stays no. basalt used to answer
+        # OK and show appendonly yes while no AOF recorded anything.
+        with lib.tmpfs("4m") as disk:
+            server = self.server(disk, [])
+            server.client().set("a", "1")
+            remount(disk, "ro")
+            try:
+                self.assertEqual(
+                    self.reply(server, "CONFIG", "SET", "appendonly", "yes"),
+                    b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - "
+                    b"Unable to turn on AOF. Check server logs.\r\n")
+                c = server.client()
+                self.assertEqual(c.config_get("appendonly"), {"appendonly": "no"})
+                self.assertEqual(persistence(server)["aof_enabled"], 0)
+                self.assertTrue(c.set("b", "2"))
+            finally:
+                remount(disk, "rw")
+            self.assertEqual(self.reply(server, "CONFIG", "SET", "appendonly", "yes"),
+                             b"+OK\r\n")
+            lib.wait_until(lambda: persistence(server)["aof_rewrites"] >= 1,
+                           what="the AOF's first base")
+            server.client().set("c", "3")
+            server.kill()
+            server = self.server(disk, ["--appendonly", "yes"])
+            self.assertDataset(server, {(0, b"a"): (b"1", -1), (0, b"b"): (b"2", -1),
+                                        (0, b"c"): (b"3", -1)})
+            server.stop_and_check()
+
+
 class RdbFsyncAndRenameFailureTest(DiskFaultCase):
     def check_fault(self, op):
         workdir = tempfile.mkdtemp(prefix="basalt-it-rdbfault-")

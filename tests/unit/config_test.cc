@@ -203,6 +203,22 @@ TEST_SUITE("config") {
     CHECK(calls == 1);
   }
 
+  TEST_CASE("a change that fails to take effect keeps the previous value") {
+    Config c;
+    int calls = 0;
+    c.OnChangeMayFail("appendonly", [&] {
+      ++calls;
+      return Status::IoError("Unable to turn on AOF. Check server logs.");
+    });
+    Status st = c.Set("appendonly", "yes", Config::Origin::kRuntime);
+    CHECK(st.message() == "Unable to turn on AOF. Check server logs.");
+    CHECK(calls == 1);
+    CHECK_FALSE(c.settings().appendonly);
+    // Startup applies the value without listeners (nothing is running yet to refuse it).
+    CHECK(c.Set("appendonly", "yes", Config::Origin::kStartup).ok());
+    CHECK(c.settings().appendonly);
+  }
+
   TEST_CASE("a TOML file sets parameters by their Redis names") {
     Config c;
     CHECK(LoadError(c,
