@@ -79,6 +79,16 @@ class ManifestFaultCase(DiskFaultCase):
         lib.wait_until(lambda: persistence(server)["aof_rewrites"] > rewrites,
                        what="the rewrite to commit")
 
+    def heal_and_check(self, server, counter):
+        """Lifts the fault; after a restart (counter as left), a rewrite that commits and one
+        more INCR, a second restart finds everything and a clean directory."""
+        self.disarm()
+        server = self.restart(server, counter)
+        self.rewrite(server)
+        self.assertEqual(server.client().incr("n"), counter + 1)
+        self.restart(server, counter + 1)
+        self.assertClean()
+
     def assertClean(self):
         """One base, one incr file, no history, nothing else in the directory."""
         lines = manifest_lines(self.workdir)
@@ -117,12 +127,7 @@ class RewriteStartTest(ManifestFaultCase):
                 size = self.size(INCR1)
                 self.assertEqual(c.incr("n"), 2)
                 self.assertGreater(self.size(INCR1), size)
-                self.disarm()
-                server = self.restart(server, 2)
-                self.rewrite(server)
-                self.assertEqual(server.client().incr("n"), 3)
-                self.restart(server, 3)
-                self.assertClean()
+                self.heal_and_check(server, 2)
 
     def test_a_manifest_in_place_despite_its_directory_fsync_keeps_the_new_file_unused(self):
         server = self.start(ops="fsync", match="appendonlydir", on_call=2, count=1)
@@ -137,12 +142,7 @@ class RewriteStartTest(ManifestFaultCase):
         self.assertEqual(listed(self.workdir, "i"), [INCR1, INCR2])
         self.assertEqual(c.incr("n"), 2)
         self.assertEqual(self.size(INCR2), 0)
-        self.disarm()
-        server = self.restart(server, 2)
-        self.rewrite(server)
-        self.assertEqual(server.client().incr("n"), 3)
-        self.restart(server, 3)
-        self.assertClean()
+        self.heal_and_check(server, 2)
 
 
 class RewriteCommitTest(ManifestFaultCase):
