@@ -13,6 +13,8 @@ and prints bytes per key.
 Builds nothing: point --basalt at a built binary (default build/basalt-server). Stdlib only.
 
   python3 tools/bench.py [--rounds 3] [--requests 100000] [--keys 1000000] [--pin]
+  python3 tools/bench.py --matrix [--pin] [--sizes 3,1024,...] [--clients-list 5,50,...]
+      [--pipelines 1,16]   SET/GET over value sizes x clients x pipeline (see bench_matrix.py)
 """
 
 import argparse
@@ -29,6 +31,7 @@ import time
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import free_port, median, pinned, stop_process  # noqa: E402
+from bench_matrix import add_matrix_args, run_matrix  # noqa: E402
 
 
 def parse_args():
@@ -52,6 +55,7 @@ def parse_args():
     p.add_argument("--client-cpus", default="1")
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-memory", action="store_true")
+    add_matrix_args(p)
     return p.parse_args()
 
 
@@ -173,6 +177,10 @@ def main():
     print(f"cpus={os.cpu_count()} load={load[0]:.2f},{load[1]:.2f},{load[2]:.2f} "
           f"pinned={'servers@' + args.server_cpus + ' client@' + args.client_cpus if args.pin else 'no'} "
           f"clients={args.clients} keyspace={args.keyspace}")
+    if args.matrix:
+        run_matrix(args, lambda name: Server(name, args.basalt if name == "basalt"
+                                             else args.redis_server, args))
+        return
     results, memory = {}, {}
     if not args.skip_throughput:
         servers = [Server("redis", args.redis_server, args), Server("basalt", args.basalt, args)]

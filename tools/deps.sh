@@ -3,7 +3,9 @@
 # Usage: tools/deps.sh [build|test]   (test adds the real clients and redis-server to compare)
 set -euo pipefail
 mode="${1:-build}"
-pkgs=(build-essential cmake ninja-build libasio-dev libspdlog-dev libtomlplusplus-dev doctest-dev)
+# libmimalloc-dev: the server's allocator (measurements in README, "Memory allocator").
+pkgs=(build-essential cmake ninja-build libasio-dev libspdlog-dev libtomlplusplus-dev doctest-dev
+  libmimalloc-dev)
 if [ "$mode" = "test" ]; then
   # redis-tools: redis-cli / redis-benchmark / redis-check-*; redis-server: reference
   # behaviour in tests and benchmarks; python3-redis: redis-py for integration tests.

@@ -15,6 +15,7 @@
 #include "clients/client.h"
 #include "commands/error_kind.h"
 #include "common/clock.h"
+#include "common/heap_string.h"
 #include "config/config.h"
 #include "protocol/reply_writer.h"
 #include "store/keyspace.h"
@@ -154,6 +155,11 @@ class ClientSession : public clients::Client {
   virtual size_t memory_usage() const { return 0; }
   // Closes the connection after the current batch of replies.
   virtual void Kill() { close_after_reply = true; }
+  // The buffer a big bulk argument of the running request was received into, if `arg` is one:
+  // the caller owns it from now on and may keep it as a stored value instead of copying the
+  // bytes (SET of a large value). Only the request's own arguments match; copies (a queued
+  // MULTI command) and in-process sessions return nullptr.
+  virtual HeapString* TakeArgBuffer(std::string_view arg) { return nullptr; }
 };
 
 // The set of connected clients, for CLIENT LIST/KILL and INFO clients.

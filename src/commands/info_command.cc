@@ -219,7 +219,7 @@ void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f
   f.Add("mem_clients_slaves", clients.replica_memory);
   f.Add("mem_clients_normal", clients.normal_memory);
   f.Add("mem_aof_buffer", 0);
-  f.Add("mem_allocator", "libc");
+  f.Add("mem_allocator", mem::AllocatorName());
   f.Add("active_defrag_running", 0);
   f.Add("lazyfree_pending_objects", 0);
   f.Add("lazyfreed_objects", 0);

@@ -117,6 +117,20 @@ bool ReplyOldValue(CommandContext& ctx, std::string_view key, bool* found) {
   return true;
 }
 
+// Stores a string value. A big value that arrived as this request's own argument is kept in
+// the buffer it was received into (the socket's copy was the only one); the view `value` stays
+// valid, now inside the stored entry, for propagation after the change.
+void StoreStringValue(CommandContext& ctx, std::string_view key, std::string_view value,
+                      int64_t at_ms, bool keep_ttl = false) {
+  if (value.size() > store::kInlineStringMax) {
+    if (HeapString* owned = ctx.client.TakeArgBuffer(value)) {
+      ctx.db().SetOwnedString(key, owned, at_ms, keep_ttl);
+      return;
+    }
+  }
+  ctx.db().SetString(key, value, at_ms, keep_ttl);
+}
+
 // What SET, SETNX, SETEX and PSETEX reply when the key was (or was not) written.
 enum class SetReply { kOk, kOneZero };
 
@@ -140,7 +154,7 @@ void SetGeneric(CommandContext& ctx, const StringOptions& opts, std::string_view
     return;
   }
 
-  ctx.db().SetString(key, value, at_ms, (flags & kKeepTtl) != 0);
+  StoreStringValue(ctx, key, value, at_ms, (flags & kKeepTtl) != 0);
   ctx.MarkDirty();
   NotifyKeyspaceEvent(ctx, config::kNotifyString, "set", key);
   if (flags & kAnyExpire) NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "expire", key);
@@ -177,7 +191,7 @@ void Set(CommandContext& ctx) {
   if (ctx.argc() == 3) {
     // The benchmark path: no options, so no parsing, no lookup unless a TTL could be pending.
     ExpireBeforeOverwrite(ctx, ctx.arg(1));
-    ctx.db().SetString(ctx.arg(1), ctx.arg(2), -1);
+    StoreStringValue(ctx, ctx.arg(1), ctx.arg(2), -1);
     ctx.MarkDirty();
     NotifyKeyspaceEvent(ctx, config::kNotifyString, "set", ctx.arg(1));
     ctx.reply.Ok();
@@ -207,7 +221,7 @@ void GetSet(CommandContext& ctx) {
   std::string_view key = ctx.arg(1);
   bool found;
   if (!ReplyOldValue(ctx, key, &found)) return;
-  ctx.db().SetString(key, ctx.arg(2), -1);
+  StoreStringValue(ctx, key, ctx.arg(2), -1);
   ctx.MarkDirty();
   NotifyKeyspaceEvent(ctx, config::kNotifyString, "set", key);
   ctx.PropagateAs({"SET", std::string(key), std::string(ctx.arg(2))});

@@ -1,10 +1,13 @@
 #include "common/memory.h"
 
+#include <dlfcn.h>
 #include <malloc.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <cstdio>
 #include <new>
+#include <string>
 
 namespace basalt::mem {
 
@@ -44,5 +47,20 @@ void Free(void* p) {
 int64_t Used() { return g_used.load(std::memory_order_relaxed); }
 
 size_t UsableSize(void* p) { return malloc_usable_size(p); }
+
+const char* AllocatorName() {
+  // Asked of the process, not decided at build time: the engine library is the same whichever
+  // allocator the executable links (or an embedding application preloads).
+  static const std::string name = [] {
+    using VersionFn = int (*)();
+    auto mi_version = reinterpret_cast<VersionFn>(dlsym(RTLD_DEFAULT, "mi_version"));
+    if (mi_version == nullptr) return std::string("libc");
+    const int v = mi_version();  // major*100 + minor*10 + patch
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "mimalloc-%d.%d.%d", v / 100, (v / 10) % 10, v % 10);
+    return std::string(buf);
+  }();
+  return name.c_str();
+}
 
 }  // namespace basalt::mem

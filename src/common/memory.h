@@ -17,5 +17,8 @@ void Free(void* p);
 int64_t Used();
 // Usable size of a block from Allocate.
 size_t UsableSize(void* p);
+// The malloc this process runs on, as INFO's mem_allocator shows it: "mimalloc-2.0.9" when
+// the server was linked with mimalloc (it replaces malloc process-wide), else "libc".
+const char* AllocatorName();
 
 }  // namespace basalt::mem

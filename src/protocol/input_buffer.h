@@ -26,6 +26,10 @@ class InputBuffer {
   // Returns writable space of at least min_free bytes at the end (compacting or growing).
   std::span<char> PrepareWrite(size_t min_free);
   void CommitWrite(size_t n) { end_ += n; }
+  // Keeps the first n readable bytes and drops the rest (they were moved elsewhere).
+  void Truncate(size_t n) {
+    if (n < end_ - start_) end_ = start_ + n;
+  }
   // Frees the storage when empty and larger than `keep` bytes (idle clients stay small).
   void ShrinkIfEmpty(size_t keep);
 

@@ -1,5 +1,6 @@
 #include "protocol/reply_writer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -36,6 +37,10 @@ void ReplyWriter::Error(std::string_view message) {
 void ReplyWriter::Integer(int64_t v) { AppendNumberLine(':', v); }
 
 void ReplyWriter::Bulk(std::string_view s) {
+  // Grow once for the whole reply: appending a big value that does not fit and then its CRLF
+  // would reallocate twice, copying the value each time.
+  const size_t needed = out_->size() + s.size() + 24;  // header, value and CRLF
+  if (needed > out_->capacity()) out_->reserve(std::max(needed, 2 * out_->capacity()));
   AppendNumberLine('$', static_cast<int64_t>(s.size()));
   out_->append(s);
   out_->append("\r\n", 2);

@@ -12,7 +12,6 @@ void RequestParser::Reset() {
   args_expected_ = -1;
   bulk_len_ = -1;
   spans_.clear();
-  bytes_needed_ = 0;
 }
 
 RequestParser::Result RequestParser::Fail(std::string_view message) {
@@ -24,7 +23,6 @@ RequestParser::Result RequestParser::Fail(std::string_view message) {
 
 RequestParser::Result RequestParser::Parse(std::string_view input) {
   args_.clear();
-  bytes_needed_ = 0;
   if (input.empty()) return Result::kNeedMore;
   if (input[0] == '*') return ParseMultibulk(input);
   return ParseInline(input);
@@ -86,20 +84,30 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view input) {
       bulk_len_ = len;
     }
     size_t need = pos_ + static_cast<size_t>(bulk_len_) + 2;
-    if (input.size() < need) {
-      if (bulk_len_ >= kBigArgLen) bytes_needed_ = need;
-      return Result::kNeedMore;
-    }
-    spans_.emplace_back(pos_, static_cast<size_t>(bulk_len_));
+    if (input.size() < need) return Result::kNeedMore;
+    spans_.push_back({pos_, static_cast<size_t>(bulk_len_), nullptr});
     pos_ = need;  // the CRLF after the payload is skipped unchecked, as Redis does
     bulk_len_ = -1;
   }
   return Finish(input);
 }
 
+bool RequestParser::pending_bulk(PendingBulk* out) const {
+  if (args_expected_ < 0 || bulk_len_ < 0) return false;
+  *out = {pos_, static_cast<size_t>(bulk_len_)};
+  return true;
+}
+
+void RequestParser::SupplyPendingBulk(std::string_view payload) {
+  spans_.push_back({pos_, payload.size(), payload.data()});
+  bulk_len_ = -1;
+}
+
 RequestParser::Result RequestParser::Finish(std::string_view input) {
   args_.reserve(spans_.size());
-  for (auto [off, len] : spans_) args_.emplace_back(input.data() + off, len);
+  for (const ArgSpan& a : spans_) {
+    args_.emplace_back(a.external != nullptr ? a.external : input.data() + a.offset, a.length);
+  }
   consumed_ = pos_;
   pos_ = 0;
   args_expected_ = -1;

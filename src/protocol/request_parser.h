@@ -23,7 +23,7 @@ struct ParserLimits {
   size_t max_inline_len = 64 * 1024;           // an inline request, or a header line
 };
 
-// Bulk arguments at least this long get their buffer space reserved up front.
+// Bulk arguments at least this long are received into a buffer of their own (RequestReader).
 inline constexpr int64_t kBigArgLen = 32 * 1024;
 // What a client that still has to AUTH may announce (as in Redis 7).
 inline constexpr int64_t kUnauthenticatedMaxArgs = 10;
@@ -42,9 +42,18 @@ class RequestParser {
   size_t consumed() const { return consumed_; }
   // After kError: the full error text, e.g. "ERR Protocol error: invalid bulk length".
   const std::string& error() const { return error_; }
-  // After kNeedMore: total bytes the current request needs, when known (a big bulk is being
-  // received), else 0. Lets the caller grow its buffer once instead of repeatedly.
-  size_t bytes_needed() const { return bytes_needed_; }
+  // After kNeedMore: the bulk argument whose header has been read but whose payload (and its
+  // CRLF) has not all arrived, if any. `offset` is where the payload starts in the input given
+  // to Parse(); every byte from there on belongs to it.
+  struct PendingBulk {
+    size_t offset;
+    size_t length;  // payload bytes, without the CRLF
+  };
+  bool pending_bulk(PendingBulk* out) const;
+  // Gives the pending bulk's payload from outside the input (the caller received it, and its
+  // CRLF, into a buffer of its own, which must outlive the request). The next Parse() resumes
+  // at the same offset: the input holds neither the payload nor its CRLF.
+  void SupplyPendingBulk(std::string_view payload);
   // While set, requests larger than an AUTH needs are refused ("unauthenticated ... length").
   void set_auth_required(bool v) { auth_required_ = v; }
   // True while a multibulk request is partially parsed.
@@ -66,11 +75,16 @@ class RequestParser {
   size_t pos_ = 0;                                // resume offset within the current request
   int64_t args_expected_ = -1;                    // -1: multibulk header not read yet
   int64_t bulk_len_ = -1;                         // -1: bulk header not read yet
-  std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of each argument
+  // Each argument: its offset and length in the input, or its bytes elsewhere (external).
+  struct ArgSpan {
+    size_t offset;
+    size_t length;
+    const char* external;  // non-null: the argument lives outside the input
+  };
+  std::vector<ArgSpan> spans_;
   std::vector<std::string_view> args_;
   std::vector<std::string> inline_args_;
   size_t consumed_ = 0;
-  size_t bytes_needed_ = 0;
   std::string error_;
 };
 

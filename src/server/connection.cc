@@ -28,7 +28,7 @@ std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep) {
 Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t conn_id)
     : server_(server),
       socket_(std::move(socket)),
-      parser_(&server.parser_limits()),
+      reader_(&server.parser_limits()),
       reply_(&output_) {
   id = conn_id;
   asio::error_code ec;
@@ -49,7 +49,7 @@ int Connection::fd() const {
 }
 
 size_t Connection::memory_usage() const {
-  return input_.capacity() + output_.capacity() + sending_.capacity() + sizeof(*this);
+  return reader_.memory_usage() + output_.capacity() + sending_.capacity() + sizeof(*this);
 }
 
 void Connection::Start() {
@@ -63,12 +63,7 @@ void Connection::Start() {
 
 void Connection::ReadMore() {
   if (reading_ || closed_ || close_after_reply) return;
-  size_t want = kReadChunk;
-  // A big bulk announced its length: make room for all of it at once.
-  if (size_t needed = parser_.bytes_needed(); needed > input_.size()) {
-    want = std::max(want, needed - input_.size());
-  }
-  std::span<char> space = input_.PrepareWrite(want);
+  std::span<char> space = reader_.ReadSpace(kReadChunk);
   reading_ = true;
   socket_.async_read_some(
       asio::buffer(space.data(), space.size()),
@@ -82,9 +77,14 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
     Close();
     return;
   }
-  input_.CommitWrite(n);
+  reader_.CommitRead(n);
   server_.context().stats.total_net_input_bytes += n;
   last_interaction_ms = server_.engine().clock().NowMs();
+  // Most of a big bulk arrives with nothing to run: keep receiving it, within the limit.
+  if (reader_.receiving_big_bulk()) {
+    if (!QueryBufferLimitReached()) ReadMore();
+    return;
+  }
   ServeInput();
 }
 
@@ -97,19 +97,9 @@ void Connection::Wake() {
 void Connection::ServeInput() {
   const uint64_t replies_begin = flushed_bytes_ + output_.size();
   ProcessInput();
-  if (closed_) return;
-  if (static_cast<int64_t>(input_.size()) >
-      server_.context().config.settings().client_query_buffer_limit) {
-    spdlog::warn(
-        "Closing client that reached max query buffer length: id={} addr={} (qbuf "
-        "initial bytes: {:?})",
-        id, peer_, std::string(input_.readable().substr(0, 64)));
-    ++server_.context().stats.client_query_buffer_limit_disconnections;
-    Close();
-    return;
-  }
+  if (closed_ || QueryBufferLimitReached()) return;
   if (OutputLimitReached()) return;
-  input_.ShrinkIfEmpty(kReadChunk * 2);
+  reader_.ShrinkIfIdle(kReadChunk * 2);
   // Group commit: this read's writes join those of every connection served in this loop turn
   // and go to the AOF writer together (see group_commit.h); the replies leave only once that
   // batch is written (fsynced with appendfsync always), never before.
@@ -125,6 +115,20 @@ void Connection::ServeInput() {
   Flush();
   server_.KickBackgroundWork();
   ReadMore();
+}
+
+bool Connection::QueryBufferLimitReached() {
+  if (static_cast<int64_t>(reader_.buffered()) <=
+      server_.context().config.settings().client_query_buffer_limit) {
+    return false;
+  }
+  spdlog::warn(
+      "Closing client that reached max query buffer length: id={} addr={} (qbuf "
+      "initial bytes: {:?})",
+      id, peer_, std::string(reader_.head(64)));
+  ++server_.context().stats.client_query_buffer_limit_disconnections;
+  Close();
+  return true;
 }
 
 void Connection::OnDurable(uint64_t seq) {
@@ -170,17 +174,17 @@ bool Connection::OnSubmitted(uint64_t seq) {
 
 void Connection::ProcessInput() {
   const bool password_set = !server_.context().config.settings().requirepass.empty();
-  while (!close_after_reply && !blocked && input_.size() > 0) {
-    parser_.set_auth_required(password_set && !authenticated);
-    auto result = parser_.Parse(input_.readable());
+  while (!close_after_reply && !blocked && reader_.buffered() > 0) {
+    reader_.set_auth_required(password_set && !authenticated);
+    auto result = reader_.Next();
     if (result == protocol::RequestParser::Result::kNeedMore) break;
     if (result == protocol::RequestParser::Result::kError) {
-      spdlog::debug("Protocol error from client id={} addr={}: {}", id, peer_, parser_.error());
-      reply_.Error(parser_.error());
+      spdlog::debug("Protocol error from client id={} addr={}: {}", id, peer_, reader_.error());
+      reply_.Error(reader_.error());
       close_after_reply = true;
       break;
     }
-    auto args = parser_.args();
+    auto args = reader_.args();
     if (!args.empty()) {
       if (RejectCrossProtocol(args)) return;
       reply_.set_protocol(resp);
@@ -192,9 +196,12 @@ void Connection::ProcessInput() {
       if (awaits_durability) held_writes_.push_back({reply_begin, flushed_bytes_ + output_.size()});
       awaits_durability = awaits_durability || wrote_before;
       // A blocked client stops at this request: it stays in the buffer and runs on Wake().
-      if (blocked) break;
+      if (blocked) {
+        reader_.KeepForRetry();
+        break;
+      }
     }
-    input_.Consume(parser_.consumed());
+    reader_.FinishRequest();
     // Checked per command, not per read: one read of small GETs of a big value could
     // otherwise queue far more than the limit.
     if (OutputLimitReached()) return;
@@ -278,8 +285,17 @@ void Connection::Flush() {
   }
   server_.context().stats.total_net_output_bytes += n;
   flushed_bytes_ += sendable;
-  if (n < sendable) sending_.assign(output_, n, sendable - n);
-  if (sendable == output_.size()) {
+  const bool all_sendable = sendable == output_.size();
+  if (n < sendable && all_sendable) {
+    // The rest goes out asynchronously from this very buffer: a big reply (a 1 MB GET) is
+    // never copied a second time. output_ takes the idle sending_ buffer in exchange.
+    sending_.swap(output_);
+    sending_offset_ = n;
+  } else if (n < sendable) {
+    sending_.assign(output_, n, sendable - n);  // later replies are held: split them off
+    sending_offset_ = 0;
+  }
+  if (all_sendable) {
     output_.clear();
     if (output_.capacity() > kKeepOutputCapacity) std::string().swap(output_);
   } else {
@@ -290,7 +306,9 @@ void Connection::Flush() {
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(sending_),
+  asio::async_write(socket_,
+                    asio::buffer(sending_.data() + sending_offset_,
+                                 sending_.size() - sending_offset_),
                     [self = shared_from_this()](const asio::error_code& ec, size_t written) {
                       self->OnWritten(ec, written);
                     });
@@ -305,6 +323,7 @@ void Connection::OnWritten(const asio::error_code& ec, size_t n) {
   }
   server_.context().stats.total_net_output_bytes += n;
   sending_.clear();
+  sending_offset_ = 0;
   if (sending_.capacity() > kKeepOutputCapacity) std::string().swap(sending_);
   Flush();
 }

@@ -11,9 +11,8 @@
 #include <vector>
 
 #include "commands/command.h"
-#include "protocol/input_buffer.h"
 #include "protocol/reply_writer.h"
-#include "protocol/request_parser.h"
+#include "protocol/request_reader.h"
 
 namespace basalt::server {
 
@@ -35,11 +34,14 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   std::string peer_address() const override { return peer_; }
   std::string local_address() const override { return local_; }
   int fd() const override;
-  size_t query_buffer_size() const override { return input_.size(); }
-  size_t query_buffer_free() const override { return input_.free_space(); }
-  size_t output_buffer_size() const override { return output_.size() + sending_.size(); }
+  size_t query_buffer_size() const override { return reader_.buffered(); }
+  size_t query_buffer_free() const override { return reader_.free_space(); }
+  size_t output_buffer_size() const override {
+    return output_.size() + sending_.size() - sending_offset_;
+  }
   size_t memory_usage() const override;
   void Kill() override;
+  HeapString* TakeArgBuffer(std::string_view arg) override { return reader_.TakeBuffer(arg); }
   // clients::Client: a pub/sub message (or other push) joins the output now.
   void Deliver(std::string_view bytes) override;
   // clients::Client: no longer blocked; the request it stopped at runs in a later loop turn.
@@ -81,6 +83,8 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   // Parses and executes every complete request in the input buffer.
   void ProcessInput();
   bool RejectCrossProtocol(std::span<const std::string_view> args);
+  // Closes the client when its unprocessed input passes client-query-buffer-limit.
+  bool QueryBufferLimitReached();
   void Flush();
   void OnWritten(const asio::error_code& ec, size_t n);
   void CloseAfterSending();
@@ -88,10 +92,12 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
 
   Server& server_;
   asio::ip::tcp::socket socket_;
-  protocol::InputBuffer input_;
-  protocol::RequestParser parser_;
+  protocol::RequestReader reader_;
   std::string output_;   // replies not yet handed to the socket
-  std::string sending_;  // bytes of the write in flight
+  // The write in flight: bytes [sending_offset_, size) of sending_ are still the socket's.
+  // A write that does not finish at once swaps its buffer here rather than copying it.
+  std::string sending_;
+  size_t sending_offset_ = 0;
   protocol::ReplyWriter reply_;
   std::string peer_, local_;
   bool reading_ = false;

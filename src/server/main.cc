@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#ifdef BASALT_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #include "config/config.h"
 #include "server/logging.h"
 #include "server/server.h"
@@ -24,9 +28,23 @@ void PrintUsage() {
                "       basalt-server --port 6380 --loglevel debug\n");
 }
 
+// Freed memory stays mapped for a while before mimalloc hands it back to the kernel (its
+// default is 25 ms). A server that replaces big values churns through the same amount of memory
+// request after request: returning it at once made every 1 MB SET fault its new value's pages
+// back in (zeroed by the kernel), which was a third of the server's time. Ten seconds is what
+// Redis's jemalloc keeps dirty pages; memory freed for good still goes back after that.
+void TuneAllocator() {
+#ifdef BASALT_MIMALLOC
+  constexpr long kReturnDelayMs = 10'000;
+  mi_option_set(mi_option_decommit_delay, kReturnDelayMs);
+  mi_option_set(mi_option_segment_decommit_delay, kReturnDelayMs);
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  TuneAllocator();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "--version" || args[0] == "-v")) {
     std::printf("basalt server v=%s\n", kVersion);

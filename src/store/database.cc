@@ -75,11 +75,24 @@ void Database::DeleteExpired(Entry** link) {
 
 Entry* Database::SetString(std::string_view key, std::string_view value, int64_t expire_at_ms,
                            bool keep_ttl) {
+  return PutString(key, expire_at_ms, keep_ttl,
+                   [&](int64_t at_ms) { return Entry::NewString(key, value, at_ms); });
+}
+
+Entry* Database::SetOwnedString(std::string_view key, HeapString* value, int64_t expire_at_ms,
+                                bool keep_ttl) {
+  return PutString(key, expire_at_ms, keep_ttl,
+                   [&](int64_t at_ms) { return Entry::NewHeapString(key, value, at_ms); });
+}
+
+template <typename MakeEntry>
+Entry* Database::PutString(std::string_view key, int64_t expire_at_ms, bool keep_ttl,
+                           MakeEntry make) {
   table_.RehashStep(1);
   uint64_t hash = HashKey(key);
   Entry** link = table_.FindLink(key, hash);
   if (link == nullptr) {
-    Entry* e = Entry::NewString(key, value, keep_ttl ? -1 : expire_at_ms);
+    Entry* e = make(keep_ttl ? -1 : expire_at_ms);
     OnNewEntry(e);
     table_.Insert(e, hash);
     Announce(key, KeyChange::kCreated);
@@ -87,7 +100,7 @@ Entry* Database::SetString(std::string_view key, std::string_view value, int64_t
   }
   Entry* old = *link;
   BeforeChange(old);
-  Entry* fresh = Entry::NewString(key, value, keep_ttl ? old->expire_at() : expire_at_ms);
+  Entry* fresh = make(keep_ttl ? old->expire_at() : expire_at_ms);
   fresh->set_snapshot_bit(owner_->new_entry_bit());
   ReplaceAt(link, fresh);
   Entry::Destroy(old);

@@ -48,6 +48,10 @@ class Database {
   // TTL when keep_ttl. Returns the new entry.
   Entry* SetString(std::string_view key, std::string_view value, int64_t expire_at_ms,
                    bool keep_ttl = false);
+  // The same with a value already in a heap string, which the new entry adopts (a big SET
+  // keeps the buffer its value was received into).
+  Entry* SetOwnedString(std::string_view key, HeapString* value, int64_t expire_at_ms,
+                        bool keep_ttl = false);
   // Inserts a built entry whose key is absent (loaders, RENAME, MOVE, COPY).
   void Insert(Entry* e);
   // Bulk loading: inserts e with its precomputed key hash unless the key exists (false, e
@@ -100,6 +104,9 @@ class Database {
   void MaybeShrink() { table_.MaybeShrink(); }
 
  private:
+  // SetString's body: `make(expire_at_ms)` builds the new entry.
+  template <typename MakeEntry>
+  Entry* PutString(std::string_view key, int64_t expire_at_ms, bool keep_ttl, MakeEntry make);
   void BeforeChange(const Entry* e);
   // Tells the change feed what happened to `key` (after the change).
   void Announce(std::string_view key, KeyChange change);

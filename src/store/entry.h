@@ -24,6 +24,8 @@
 #include <string_view>
 #include <utility>
 
+#include "common/heap_string.h"
+
 namespace basalt::store {
 
 enum class ValueType : uint8_t {
@@ -42,19 +44,8 @@ enum class Encoding : uint8_t { kInline = 0, kHeapString = 1, kObject = 2 };
 // Strings up to this length are stored inside the entry.
 inline constexpr size_t kInlineStringMax = 128;
 
-// A growable string owned by one entry. Allocated as one block: header then bytes.
-struct HeapString {
-  uint64_t len;
-  uint64_t cap;
-  char* data() { return reinterpret_cast<char*>(this + 1); }
-  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
-  std::string_view view() const { return {data(), len}; }
-
-  static HeapString* Create(std::string_view value, size_t capacity);
-  // Grows capacity to at least `min_cap` (with headroom for repeated appends); may move.
-  static HeapString* Reserve(HeapString* s, size_t min_cap);
-  static void Destroy(HeapString* s);
-};
+// Long or growing string values (common/heap_string.h).
+using basalt::HeapString;
 
 // Base of non-string values, so entries can hold them before those types exist.
 class CompositeValue {

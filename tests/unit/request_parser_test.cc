@@ -296,27 +296,37 @@ TEST_SUITE("request_parser") {
     CHECK(parser.args()[0] == "PING");
   }
 
-  TEST_CASE("bytes_needed announces the full size of a request with a big bulk") {
+  TEST_CASE("a pending bulk is reported with where its payload starts, and can be supplied") {
     ParserLimits limits;
     RequestParser parser(&limits);
-    std::string header = "*2\r\n$3\r\nSET\r\n$40000\r\n";
-    REQUIRE(parser.Parse(header + "abc") == R::kNeedMore);
-    CHECK(parser.bytes_needed() == header.size() + 40000 + 2);
-    CHECK(parser.in_request());
-    // Small bulks do not announce anything.
-    RequestParser small(&limits);
-    REQUIRE(small.Parse("*1\r\n$100\r\nab") == R::kNeedMore);
-    CHECK(small.bytes_needed() == 0);
-    // Exactly kBigArgLen announces.
-    RequestParser edge(&limits);
-    REQUIRE(edge.Parse("*1\r\n$32768\r\n") == R::kNeedMore);
-    CHECK(edge.bytes_needed() == 4 + 8 + 32768 + 2);
-    // Once complete, nothing more is needed.
-    std::string full =
-        header.substr(0, 4) + "$1\r\nx\r\n$40000\r\n" + std::string(40000, 'v') + "\r\n";
-    RequestParser done(&limits);
-    REQUIRE(done.Parse(full) == R::kComplete);
-    CHECK(done.bytes_needed() == 0);
+    const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$40000\r\n";
+    RequestParser::PendingBulk pending{};
+    CHECK_FALSE(parser.pending_bulk(&pending));
+    REQUIRE(parser.Parse(head + "abc") == R::kNeedMore);
+    REQUIRE(parser.pending_bulk(&pending));
+    CHECK(pending.offset == head.size());
+    CHECK(pending.length == 40000);
+    // The caller received the payload elsewhere; the input now ends where the payload began.
+    const std::string payload(40000, 'v');
+    parser.SupplyPendingBulk(payload);
+    CHECK_FALSE(parser.pending_bulk(&pending));
+    REQUIRE(parser.Parse(head) == R::kComplete);
+    REQUIRE(parser.args().size() == 3);
+    CHECK(parser.args()[1] == "k");
+    CHECK(parser.args()[2].data() == payload.data());
+    CHECK(parser.consumed() == head.size());
+    // Arguments after a supplied one come from the input again, at the same offset.
+    const std::string head2 = "*3\r\n$3\r\nSET\r\n$40000\r\n";
+    REQUIRE(parser.Parse(head2) == R::kNeedMore);
+    parser.SupplyPendingBulk(payload);
+    REQUIRE(parser.Parse(head2 + "$1\r\n") == R::kNeedMore);
+    REQUIRE(parser.pending_bulk(&pending));  // a small one: the reader leaves it in the input
+    CHECK(pending.offset == head2.size() + 4);
+    CHECK(pending.length == 1);
+    REQUIRE(parser.Parse(head2 + "$1\r\nz\r\n") == R::kComplete);
+    CHECK(parser.args()[1].size() == 40000);
+    CHECK(parser.args()[2] == "z");
+    CHECK(parser.consumed() == head2.size() + 7);
   }
 
   TEST_CASE("inline requests split on whitespace and ignore empty lines") {

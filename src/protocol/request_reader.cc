@@ -1,0 +1,106 @@
+#include "protocol/request_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace basalt::protocol {
+
+RequestReader::~RequestReader() {
+  FreeBigArgs();
+  if (receiving_ != nullptr) HeapString::Destroy(receiving_);
+}
+
+std::span<char> RequestReader::ReadSpace(size_t chunk) {
+  if (receiving_ != nullptr) {
+    const size_t whole = receiving_payload_ + 2;
+    return {receiving_->data() + receiving_->len, whole - receiving_->len};
+  }
+  return input_.PrepareWrite(chunk);
+}
+
+void RequestReader::CommitRead(size_t n) {
+  if (receiving_ == nullptr) {
+    input_.CommitWrite(n);
+    return;
+  }
+  receiving_->len += n;
+  if (receiving_->len < receiving_payload_ + 2) return;
+  // The CRLF after the payload is skipped unchecked, as the parser does for any bulk.
+  receiving_->len = receiving_payload_;
+  big_args_.push_back(receiving_);
+  receiving_ = nullptr;
+  parser_.SupplyPendingBulk(big_args_.back()->view());
+}
+
+RequestParser::Result RequestReader::Next() {
+  if (receiving_ != nullptr) return RequestParser::Result::kNeedMore;
+  RequestParser::Result result = parser_.Parse(input_.readable());
+  if (result == RequestParser::Result::kNeedMore) MaybeStartBigBulk();
+  return result;
+}
+
+void RequestReader::MaybeStartBigBulk() {
+  RequestParser::PendingBulk pending{};
+  if (!parser_.pending_bulk(&pending) || pending.length < static_cast<size_t>(kBigArgLen)) {
+    return;
+  }
+  // Everything after the payload's start belongs to the bulk (else it would be complete): it
+  // moves to the new buffer, and the input ends where the payload began.
+  std::string_view arrived = input_.readable().substr(pending.offset);
+  receiving_ = HeapString::Create(arrived, pending.length + 2);
+  receiving_payload_ = pending.length;
+  input_.Truncate(pending.offset);
+}
+
+void RequestReader::FinishRequest() {
+  input_.Consume(parser_.consumed());
+  FreeBigArgs();
+}
+
+void RequestReader::KeepForRetry() {
+  if (big_args_.empty()) return;  // the request is still whole in the input
+  // Rewrite the request with its big arguments inline, then the input that followed it.
+  std::string whole;
+  auto args = parser_.args();
+  whole.append("*").append(std::to_string(args.size())).append("\r\n");
+  for (std::string_view a : args) {
+    whole.append("$").append(std::to_string(a.size())).append("\r\n");
+    whole.append(a).append("\r\n");
+  }
+  whole.append(input_.readable().substr(parser_.consumed()));
+  input_.Consume(input_.size());
+  std::span<char> space = input_.PrepareWrite(whole.size());
+  std::memcpy(space.data(), whole.data(), whole.size());
+  input_.CommitWrite(whole.size());
+  FreeBigArgs();
+}
+
+HeapString* RequestReader::TakeBuffer(std::string_view arg) {
+  auto it = std::find_if(big_args_.begin(), big_args_.end(), [arg](const HeapString* s) {
+    return s->data() == arg.data() && s->len == arg.size();
+  });
+  if (it == big_args_.end()) return nullptr;
+  HeapString* taken = *it;
+  big_args_.erase(it);
+  return taken;
+}
+
+size_t RequestReader::buffered() const {
+  size_t n = input_.size() + (receiving_ != nullptr ? receiving_->len : 0);
+  for (const HeapString* s : big_args_) n += s->len;
+  return n;
+}
+
+size_t RequestReader::memory_usage() const {
+  size_t n = input_.capacity();
+  if (receiving_ != nullptr) n += sizeof(HeapString) + receiving_->cap;
+  for (const HeapString* s : big_args_) n += sizeof(HeapString) + s->cap;
+  return n;
+}
+
+void RequestReader::FreeBigArgs() {
+  for (HeapString* s : big_args_) HeapString::Destroy(s);
+  big_args_.clear();
+}
+
+}  // namespace basalt::protocol

@@ -1,0 +1,123 @@
+"""The value-size x clients x pipeline grid of bench.py --matrix (a benchmark, never a test).
+
+Every cell runs redis-benchmark -t set,get against basalt and redis-server started fresh for
+that cell, twice each: the first run on a fresh server ("fresh": the first requests after start,
+when buffers and the allocator's arenas are still cold) and a second one right after ("warm").
+The order of the two servers alternates from cell to cell, and within a cell the warm runs go
+in the opposite order to the fresh ones, so neither server always runs on a warmer machine.
+
+Requests per run scale with the value size (a run moves about --matrix-bytes of values, within
+--matrix-min/max-requests), so a 1 MB cell takes as long as a 3 B one. A cell whose bytes in
+flight (clients x pipeline x size, held once by redis-benchmark and once by the server) pass
+--matrix-max-inflight is skipped and says so: 1000 clients x 16 x 1 MB would need 32 GB.
+"""
+
+import csv
+import io
+import subprocess
+
+from benchlib import pinned, say
+
+DEFAULT_SIZES = "3,1024,16384,65536,262144,1048576"
+DEFAULT_CLIENTS = "5,50,200,1000"
+DEFAULT_PIPELINES = "1,16"
+
+
+def add_matrix_args(p):
+    p.add_argument("--matrix", action="store_true",
+                   help="run the size x clients x pipeline grid (SET and GET) instead")
+    p.add_argument("--sizes", default=DEFAULT_SIZES, help="value sizes for --matrix")
+    p.add_argument("--clients-list", default=DEFAULT_CLIENTS, help="client counts for --matrix")
+    p.add_argument("--pipelines", default=DEFAULT_PIPELINES, help="-P values for --matrix")
+    p.add_argument("--matrix-keyspace", type=int, default=1000, help="redis-benchmark -r")
+    p.add_argument("--matrix-bytes", type=float, default=1.5e9,
+                   help="value bytes one run moves (sets the request count)")
+    p.add_argument("--matrix-min-requests", type=int, default=2000)
+    p.add_argument("--matrix-max-requests", type=int, default=200_000)
+    p.add_argument("--matrix-max-inflight", type=float, default=4e9,
+                   help="skip cells whose clients x pipeline x size passes this")
+
+
+def ints(text):
+    return [int(x) for x in text.split(",") if x]
+
+
+def requests_for(size, clients, pipeline, args):
+    n = int(args.matrix_bytes / max(size, 1))
+    n = max(args.matrix_min_requests, min(args.matrix_max_requests, n))
+    # Every client must get several rounds of its pipeline, or the run measures connecting.
+    return max(n, clients * pipeline * 4)
+
+
+def run_cell_once(server, size, clients, pipeline, requests, args):
+    cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c", str(clients),
+           "-n", str(requests), "-t", "set,get", "-P", str(pipeline), "-d", str(size), "-r",
+           str(args.matrix_keyspace), "--csv", "--precision", "3"]
+    out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True, text=True,
+                         check=True).stdout
+    rows = {}
+    for row in csv.DictReader(io.StringIO(out)):
+        rows[row["test"]] = (float(row["rps"]), float(row["p50_latency_ms"]),
+                             float(row["p99_latency_ms"]))
+    return rows
+
+
+def run_matrix(args, make_server):
+    sizes, client_counts, pipelines = ints(args.sizes), ints(args.clients_list), \
+        ints(args.pipelines)
+    results = {}  # (size, clients, pipeline, phase, command) -> {server: (rps, p50, p99)}
+    cell = 0
+    for size in sizes:
+        for clients in client_counts:
+            for pipeline in pipelines:
+                inflight = 2 * clients * pipeline * size
+                if inflight > args.matrix_max_inflight:
+                    say(f"skip  d={size} c={clients} P={pipeline}: {inflight / 1e9:.1f} GB "
+                        f"in flight > --matrix-max-inflight")
+                    continue
+                requests = requests_for(size, clients, pipeline, args)
+                servers = [make_server("redis"), make_server("basalt")]
+                try:
+                    order = servers if cell % 2 == 0 else servers[::-1]
+                    for phase, phase_order in (("fresh", order), ("warm", order[::-1])):
+                        for server in phase_order:
+                            rows = run_cell_once(server, size, clients, pipeline, requests, args)
+                            for command, value in rows.items():
+                                key = (size, clients, pipeline, phase, command)
+                                results.setdefault(key, {})[server.name] = value
+                            say(f"d={size:<8} c={clients:<5} P={pipeline:<3} {phase:<5} "
+                                f"{server.name:<6} " + "  ".join(
+                                    f"{c} {v[0]:>10,.0f}/s p50 {v[1]:.3f} p99 {v[2]:.3f}"
+                                    for c, v in sorted(rows.items())))
+                finally:
+                    for s in servers:
+                        s.stop()
+                cell += 1
+    print_matrix(results)
+    return results
+
+
+def print_matrix(results):
+    say("\n== matrix: ops/s, p50 and p99 latency (ms); ratio = basalt/redis ops/s ==")
+    say(f"{'size':>8} {'c':>5} {'P':>3} {'run':<5} {'cmd':<4}"
+        f"{'redis/s':>11} {'p50':>7} {'p99':>7}{'basalt/s':>11} {'p50':>7} {'p99':>7}"
+        f"{'ratio':>7}")
+    worst = None
+    for key in sorted(results):
+        size, clients, pipeline, phase, command = key
+        pair = results[key]
+        if "redis" not in pair or "basalt" not in pair:
+            continue
+        r, b = pair["redis"], pair["basalt"]
+        ratio = b[0] / r[0] if r[0] else float("nan")
+        flag = ""
+        if ratio < 1.0 or b[1] > r[1] or b[2] > r[2]:
+            flag = "  <"
+        if worst is None or ratio < worst[0]:
+            worst = (ratio, key)
+        say(f"{size:>8} {clients:>5} {pipeline:>3} {phase:<5} {command:<4}"
+            f"{r[0]:>11,.0f} {r[1]:>7.3f} {r[2]:>7.3f}{b[0]:>11,.0f} {b[1]:>7.3f} {b[2]:>7.3f}"
+            f"{ratio:>7.2f}{flag}")
+    if worst:
+        say(f"lowest ratio {worst[0]:.2f} at size={worst[1][0]} c={worst[1][1]} "
+            f"P={worst[1][2]} {worst[1][3]} {worst[1][4]}  ('<': ratio < 1 or a latency worse)")
