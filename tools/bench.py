@@ -55,6 +55,10 @@ def parse_args():
     p.add_argument("--client-cpus", default="1")
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-memory", action="store_true")
+    p.add_argument("--churn", action="store_true",
+                   help="after the memory load, delete half the keys, add new ones, measure")
+    p.add_argument("--idle-connections", type=int, default=0,
+                   help="also measure memory per idle connection with this many clients")
     add_matrix_args(p)
     return p.parse_args()
 
@@ -62,7 +66,7 @@ def parse_args():
 class Server:
     """One server process on a free loopback port, stopped with SIGTERM."""
 
-    def __init__(self, name, binary, args):
+    def __init__(self, name, binary, args, extra=()):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-")
         self.port = free_port()
@@ -70,6 +74,7 @@ class Server:
                "--appendonly", "no", "--dir", self.dir]
         if name == "redis":
             cmd += ["--daemonize", "no"]
+        cmd += list(extra)
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.proc = subprocess.Popen(pinned(cmd, args.server_cpus, args), stdout=self.log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -147,6 +152,64 @@ def memory_per_key(args, server, stream):
     return before, after, dbsize
 
 
+def pipe(args, server, stream, expected):
+    proc = subprocess.run([args.redis_cli, "-p", str(server.port), "--pipe"], input=stream,
+                          capture_output=True, check=True)
+    summary = proc.stdout.decode().strip().splitlines()[-1]
+    if f"errors: 0, replies: {expected}" not in summary:
+        sys.exit(f"{server.name}: pipe failed: {summary}")
+
+
+def info_field(server, field):
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        s.sendall(b"INFO memory\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data[5:] and len(data) < 65536:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    for line in data.decode().splitlines():
+        if line.startswith(field + ":"):
+            return line.split(":", 1)[1]
+    return "?"
+
+
+def churn(args, server):
+    """After the load: deletes every other key, then adds half as many keys with 40-byte values
+    (another allocation size). Returns RSS bytes per live key and INFO's fragmentation ratio."""
+    n = args.keys
+    dels = b"".join(b"*2\r\n$3\r\nDEL\r\n$11\r\nkey:%07d\r\n" % i for i in range(0, n, 2))
+    pipe(args, server, dels, (n + 1) // 2)
+    template = b"*3\r\n$3\r\nSET\r\n$11\r\nkey:%07d\r\n$40\r\nw%039d\r\n"
+    adds = b"".join(template % (i, i) for i in range(n, n + n // 2))
+    pipe(args, server, adds, n // 2)
+    time.sleep(11)  # past the allocators' delay for returning freed memory
+    live = n - (n + 1) // 2 + n // 2
+    return server.rss_bytes() / live, info_field(server, "mem_fragmentation_ratio")
+
+
+def idle_connection_memory(args, name, binary):
+    """RSS growth per connection: N clients connect, each sends one PING and then stays idle."""
+    server = Server(name, binary, args, extra=("--maxclients", str(args.idle_connections + 100)))
+    conns = []
+    try:
+        before = server.rss_bytes()
+        for _ in range(args.idle_connections):
+            c = socket.create_connection(("127.0.0.1", server.port))
+            c.sendall(b"PING\r\n")
+            conns.append(c)
+        for c in conns:
+            if not c.recv(16).startswith(b"+PONG"):
+                sys.exit(f"{name}: a connection was refused")
+        time.sleep(1)  # let the server settle (buffers released after the first request)
+        return (server.rss_bytes() - before) / len(conns)
+    finally:
+        for c in conns:
+            c.close()
+        server.stop()
+
+
 def print_summary(results, memory):
     print("\n== summary (median of rounds) ==")
     if results:
@@ -181,7 +244,7 @@ def main():
         run_matrix(args, lambda name: Server(name, args.basalt if name == "basalt"
                                              else args.redis_server, args))
         return
-    results, memory = {}, {}
+    results, memory, churned = {}, {}, {}
     if not args.skip_throughput:
         servers = [Server("redis", args.redis_server, args), Server("basalt", args.basalt, args)]
         try:
@@ -196,9 +259,20 @@ def main():
             try:
                 before, after, dbsize = memory_per_key(args, server, stream)
                 memory[name] = (args.keys, before, after, dbsize)
+                if args.churn:
+                    churned[name] = churn(args, server)
             finally:
                 server.stop()
     print_summary(results, memory)
+    for name, (per_key, frag) in churned.items():
+        print(f"after churn (every other key deleted, {args.keys // 2:,} keys of 40 B added): "
+              f"{name} RSS/key {per_key:.1f} B, mem_fragmentation_ratio {frag}")
+    if args.idle_connections:
+        per_conn = {name: idle_connection_memory(args, name, binary)
+                    for name, binary in (("redis", args.redis_server), ("basalt", args.basalt))}
+        print(f"\nidle connections: {args.idle_connections:,}; RSS per connection: "
+              f"redis {per_conn['redis']:,.0f} B, basalt {per_conn['basalt']:,.0f} B, "
+              f"basalt/redis {per_conn['basalt'] / per_conn['redis']:.2f}")
 
 
 if __name__ == "__main__":

@@ -30,10 +30,11 @@ def add_matrix_args(p):
     p.add_argument("--clients-list", default=DEFAULT_CLIENTS, help="client counts for --matrix")
     p.add_argument("--pipelines", default=DEFAULT_PIPELINES, help="-P values for --matrix")
     p.add_argument("--matrix-keyspace", type=int, default=1000, help="redis-benchmark -r")
-    p.add_argument("--matrix-bytes", type=float, default=1.5e9,
+    p.add_argument("--matrix-bytes", type=float, default=2e9,
                    help="value bytes one run moves (sets the request count)")
-    p.add_argument("--matrix-min-requests", type=int, default=2000)
-    p.add_argument("--matrix-max-requests", type=int, default=200_000)
+    p.add_argument("--matrix-min-requests", type=int, default=1000)
+    p.add_argument("--matrix-max-requests", type=int, default=50_000,
+                   help="cap on requests per run with -P 1 (4x that when pipelined)")
     p.add_argument("--matrix-max-inflight", type=float, default=4e9,
                    help="skip cells whose clients x pipeline x size passes this")
 
@@ -44,7 +45,8 @@ def ints(text):
 
 def requests_for(size, clients, pipeline, args):
     n = int(args.matrix_bytes / max(size, 1))
-    n = max(args.matrix_min_requests, min(args.matrix_max_requests, n))
+    cap = args.matrix_max_requests * (4 if pipeline > 1 else 1)
+    n = max(args.matrix_min_requests, min(cap, n))
     # Every client must get several rounds of its pipeline, or the run measures connecting.
     return max(n, clients * pipeline * 4)
 

@@ -4,8 +4,8 @@
 #include <malloc.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <string>
 

@@ -72,9 +72,9 @@ class RequestParser {
 
   const ParserLimits* limits_;
   bool auth_required_ = false;
-  size_t pos_ = 0;                                // resume offset within the current request
-  int64_t args_expected_ = -1;                    // -1: multibulk header not read yet
-  int64_t bulk_len_ = -1;                         // -1: bulk header not read yet
+  size_t pos_ = 0;              // resume offset within the current request
+  int64_t args_expected_ = -1;  // -1: multibulk header not read yet
+  int64_t bulk_len_ = -1;       // -1: bulk header not read yet
   // Each argument: its offset and length in the input, or its bytes elsewhere (external).
   struct ArgSpan {
     size_t offset;

@@ -15,12 +15,21 @@ std::span<char> RequestReader::ReadSpace(size_t chunk) {
     const size_t whole = receiving_payload_ + 2;
     return {receiving_->data() + receiving_->len, whole - receiving_->len};
   }
-  return input_.PrepareWrite(chunk);
+  std::span<char> space = input_.PrepareWrite(std::max(chunk, read_ahead_));
+  read_size_ = space.size();
+  return space;
 }
 
 void RequestReader::CommitRead(size_t n) {
   if (receiving_ == nullptr) {
     input_.CommitWrite(n);
+    // A read that filled its space probably left more behind: offer twice as much next time.
+    // One that did not resets the offer, so a client that calms down stays small.
+    if (n == read_size_) {
+      read_ahead_ = std::min(kMaxReadChunk, std::max<size_t>(2 * n, read_ahead_));
+    } else {
+      read_ahead_ = 0;
+    }
     return;
   }
   receiving_->len += n;

@@ -35,8 +35,11 @@ class RequestReader {
   RequestReader& operator=(const RequestReader&) = delete;
 
   // Where the next read goes: the rest of a big bulk being received (exactly its remaining
-  // bytes, so no later request's bytes land in it), else at least `chunk` bytes of input.
+  // bytes, so no later request's bytes land in it), else at least `chunk` bytes of input, more
+  // while reads keep filling all they are given (a deep pipeline of mid-sized values is then
+  // read in a few syscalls, not one per chunk), up to kMaxReadChunk.
   std::span<char> ReadSpace(size_t chunk);
+  static constexpr size_t kMaxReadChunk = 64 * 1024;
   void CommitRead(size_t n);
   // True while a big bulk is still arriving: no request can complete before it has.
   bool receiving_big_bulk() const { return receiving_ != nullptr; }
@@ -49,7 +52,8 @@ class RequestReader {
 
   // The request from Next() is done: its bytes are dropped, big buffers not taken are freed.
   void FinishRequest();
-  // The request from Next() must run again later: it stays first in the input, whole.
+  // The request from Next() must run again later: it stays first in the input, whole. Call it
+  // before the next ReadSpace() (which may move the input the arguments point into).
   void KeepForRetry();
   // The buffer whose bytes are exactly `arg` (a big argument of the current request), now
   // owned by the caller; nullptr when `arg` is not one.
@@ -73,8 +77,10 @@ class RequestReader {
 
   InputBuffer input_;
   RequestParser parser_;
-  HeapString* receiving_ = nullptr;  // the big bulk arriving now (len counts what arrived)
-  size_t receiving_payload_ = 0;     // its payload length; the buffer holds it and its CRLF
+  size_t read_size_ = 0;               // what the last ReadSpace offered for input
+  size_t read_ahead_ = 0;              // extra room asked for after reads that filled what they got
+  HeapString* receiving_ = nullptr;    // the big bulk arriving now (len counts what arrived)
+  size_t receiving_payload_ = 0;       // its payload length; the buffer holds it and its CRLF
   std::vector<HeapString*> big_args_;  // complete big arguments of the current request
 };
 

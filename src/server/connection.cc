@@ -12,8 +12,16 @@ namespace basalt::server {
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
-// Output buffers larger than this are released after they drain.
+// Output buffers larger than this are released after they drain, unless the replies that just
+// drained filled a good part of them: a client pipelining big GETs keeps its buffer instead of
+// growing a new one (copying its replies at every doubling) for each batch.
 constexpr size_t kKeepOutputCapacity = 64 * 1024;
+
+void ReleaseIfOversized(std::string& buffer, size_t last_use) {
+  if (buffer.capacity() > kKeepOutputCapacity && last_use < buffer.capacity() / 4) {
+    std::string().swap(buffer);
+  }
+}
 
 std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep) {
   asio::ip::address a = ep.address();
@@ -297,7 +305,7 @@ void Connection::Flush() {
   }
   if (all_sendable) {
     output_.clear();
-    if (output_.capacity() > kKeepOutputCapacity) std::string().swap(output_);
+    ReleaseIfOversized(output_, sendable);
   } else {
     output_.erase(0, sendable);  // only while later replies are held
   }
@@ -306,12 +314,11 @@ void Connection::Flush() {
     return;
   }
   writing_ = true;
-  asio::async_write(socket_,
-                    asio::buffer(sending_.data() + sending_offset_,
-                                 sending_.size() - sending_offset_),
-                    [self = shared_from_this()](const asio::error_code& ec, size_t written) {
-                      self->OnWritten(ec, written);
-                    });
+  asio::async_write(
+      socket_, asio::buffer(sending_.data() + sending_offset_, sending_.size() - sending_offset_),
+      [self = shared_from_this()](const asio::error_code& ec, size_t written) {
+        self->OnWritten(ec, written);
+      });
 }
 
 void Connection::OnWritten(const asio::error_code& ec, size_t n) {
@@ -322,9 +329,9 @@ void Connection::OnWritten(const asio::error_code& ec, size_t n) {
     return;
   }
   server_.context().stats.total_net_output_bytes += n;
+  ReleaseIfOversized(sending_, sending_.size());
   sending_.clear();
   sending_offset_ = 0;
-  if (sending_.capacity() > kKeepOutputCapacity) std::string().swap(sending_);
   Flush();
 }
 

@@ -93,7 +93,7 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   Server& server_;
   asio::ip::tcp::socket socket_;
   protocol::RequestReader reader_;
-  std::string output_;   // replies not yet handed to the socket
+  std::string output_;  // replies not yet handed to the socket
   // The write in flight: bytes [sending_offset_, size) of sending_ are still the socket's.
   // A write that does not finish at once swaps its buffer here rather than copying it.
   std::string sending_;

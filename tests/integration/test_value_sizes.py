@@ -1,0 +1,129 @@
+"""Values of every size, from many clients at once, byte for byte.
+
+Bulks of 32 KB and more take another path than small ones (they are received into a buffer of
+their own, which SET keeps as the stored value): these tests cross that threshold from every
+side, with concurrency, pipelining, transactions, a paused client and values that are changed
+after they were stored.
+"""
+
+import random
+import re
+import threading
+
+import basalt_testlib as lib
+
+BIG = 32 * 1024  # protocol::kBigArgLen
+SIZES = (3, 1024, 16 * 1024, BIG - 1, BIG, BIG + 1, 64 * 1024, 256 * 1024, 1024 * 1024)
+
+
+def value_for(client, size, salt=0):
+    """Bytes that differ per client, size and salt, with every byte value (CR and LF too)."""
+    return random.Random(f"{client}/{size}/{salt}").randbytes(size)
+
+
+def bulk(value):
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
+class ValueSizesTest(lib.ServerTestCase):
+    def test_every_size_from_50_concurrent_clients_round_trips_byte_for_byte(self):
+        n_clients = 50
+        barrier = threading.Barrier(n_clients, timeout=lib.IO_TIMEOUT * 2)
+
+        def client_body(idx):
+            with self.server.raw() as c:
+                barrier.wait()  # every client uploads at the same time from here on
+                for size in SIZES:
+                    v = value_for(idx, size)
+                    key = f"vs:{idx}:{size}"
+                    # SET and GET in one write: the GET is parsed right behind the big bulk.
+                    c.send(lib.encode_command("SET", key, v) + lib.encode_command("GET", key))
+                    if c.read_reply() != b"+OK\r\n":
+                        return f"SET {key} failed"
+                    if c.read_reply() != bulk(v):
+                        return f"GET {key} differs"
+                # All sizes in one pipelined write, read back afterwards.
+                batch = b"".join(lib.encode_command("SET", f"vs:{idx}:{s}", value_for(idx, s, 1))
+                                 for s in SIZES)
+                sender = lib.run_in_thread(c.send, batch)
+                replies = [c.read_reply() for _ in SIZES]
+                sender.join()
+                if replies != [b"+OK\r\n"] * len(SIZES):
+                    return "pipelined SETs failed"
+                for s in SIZES:
+                    if c.command("GET", f"vs:{idx}:{s}") != bulk(value_for(idx, s, 1)):
+                        return f"pipelined value of size {s} differs"
+                return "ok"
+
+        workers = [lib.run_in_thread(client_body, i) for i in range(n_clients)]
+        results = [w.join(timeout=lib.IO_TIMEOUT * 6) for w in workers]
+        self.assertEqual(results, ["ok"] * n_clients)
+        # Nothing was overwritten by another client's traffic.
+        with self.server.raw() as c:
+            for idx in range(0, n_clients, 7):
+                for s in SIZES:
+                    self.assertEqual(c.command("GET", f"vs:{idx}:{s}"),
+                                     bulk(value_for(idx, s, 1)))
+            self.assertEqual(c.command("STRLEN", "vs:0:1048576"), b":1048576\r\n")
+
+    def test_a_big_bulk_split_around_its_header_and_payload_arrives_whole(self):
+        v = value_for("split", 100_000)
+        request = lib.encode_command("SET", "vs:split", v) + lib.encode_command("GET", "vs:split")
+        payload_at = request.index(b"$100000\r\n") + len(b"$100000\r\n")
+        payload_end = payload_at + len(v)
+        cuts = [payload_at - 3, payload_at - 1, payload_at, payload_at + 1, payload_end - 1,
+                payload_end, payload_end + 1, payload_end + 2, payload_end + 3]
+        for cut in cuts:
+            with self.subTest(cut=cut), self.server.raw() as c:
+                c.send(request[:cut])
+                # A PING on another connection makes the server read and handle the first part
+                # before the rest arrives (no sleeping on timing).
+                with self.server.raw() as other:
+                    self.assertEqual(other.command("PING"), b"+PONG\r\n")
+                c.send(request[cut:])
+                self.assertEqual(c.read_reply(), b"+OK\r\n")
+                self.assertEqual(c.read_reply(), bulk(v))
+
+    def test_big_values_in_set_options_multi_mset_and_append(self):
+        a, b = value_for("opt", 70_000), value_for("opt", 90_000)
+        with self.server.raw() as c:
+            self.assertEqual(c.command("SET", "vs:opt", a, "GET"), b"$-1\r\n")
+            self.assertEqual(c.command("SET", "vs:opt", b, "GET"), bulk(a))
+            self.assertEqual(c.command("GETSET", "vs:opt", a), bulk(b))
+            self.assertEqual(c.command("SETEX", "vs:ex", "100", b), b"+OK\r\n")
+            self.assertEqual(c.command("GET", "vs:ex"), bulk(b))
+            # The stored value is the received buffer: growing it must keep every byte.
+            self.assertEqual(c.command("APPEND", "vs:opt", b"tail"), b":%d\r\n" % (len(a) + 4))
+            self.assertEqual(c.command("GET", "vs:opt"), bulk(a + b"tail"))
+            self.assertEqual(c.command("SETRANGE", "vs:opt", "1", b"XY"), b":%d\r\n" % (len(a) + 4))
+            self.assertEqual(c.command("GET", "vs:opt"), bulk(a[:1] + b"XY" + a[3:] + b"tail"))
+            # Two big values for one key in one MSET: the last one wins.
+            self.assertEqual(c.command("MSET", "vs:m", a, "vs:m", b), b"+OK\r\n")
+            self.assertEqual(c.command("GET", "vs:m"), bulk(b))
+            # Queued in MULTI, the value is kept until EXEC.
+            self.assertEqual(c.command("MULTI"), b"+OK\r\n")
+            self.assertEqual(c.command("SET", "vs:tx", a), b"+QUEUED\r\n")
+            self.assertEqual(c.command("SET", "vs:tx2", b), b"+QUEUED\r\n")
+            self.assertEqual(c.command("EXEC"), b"*2\r\n+OK\r\n+OK\r\n")
+            self.assertEqual(c.command("GET", "vs:tx"), bulk(a))
+            self.assertEqual(c.command("GET", "vs:tx2"), bulk(b))
+
+    def test_a_big_set_held_by_client_pause_runs_whole_after_unpause(self):
+        v = value_for("pause", 200_000)
+        with self.server.raw() as admin, self.server.raw() as writer:
+            self.assertEqual(admin.command("CLIENT", "PAUSE", "100000", "WRITE"), b"+OK\r\n")
+            try:
+                writer.send(lib.encode_command("SET", "vs:paused", v) +
+                            lib.encode_command("GET", "vs:paused"))
+                # The whole upload was read and the SET stopped at the pause (flag b).
+                lib.wait_until(lambda: re.search(rb"flags=\w*b", admin.command("CLIENT", "LIST")),
+                               what="the writer to be blocked by the pause")
+                self.assertEqual(admin.command("EXISTS", "vs:paused"), b":0\r\n")
+            finally:
+                self.assertEqual(admin.command("CLIENT", "UNPAUSE"), b"+OK\r\n")
+            self.assertEqual(writer.read_reply(), b"+OK\r\n")
+            self.assertEqual(writer.read_reply(), bulk(v))
+
+
+if __name__ == "__main__":
+    lib.main()
