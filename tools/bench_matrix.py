@@ -14,6 +14,7 @@ flight (clients x pipeline x size, held once by redis-benchmark and once by the 
 
 import csv
 import io
+import os
 import subprocess
 
 from benchlib import pinned, say
@@ -51,17 +52,27 @@ def requests_for(size, clients, pipeline, args):
     return max(n, clients * pipeline * 4)
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process, from /proc (the server's own CPU, all threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_cell_once(server, size, clients, pipeline, requests, args):
+    """ops/s, p50, p99 per command, and the server's CPU microseconds per request."""
+    cpu_before = cpu_seconds(server.proc.pid)
     cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c", str(clients),
            "-n", str(requests), "-t", "set,get", "-P", str(pipeline), "-d", str(size), "-r",
            str(args.matrix_keyspace), "--csv", "--precision", "3"]
     out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True, text=True,
                          check=True).stdout
+    cpu_us = (cpu_seconds(server.proc.pid) - cpu_before) * 1e6
     rows = {}
     for row in csv.DictReader(io.StringIO(out)):
         rows[row["test"]] = (float(row["rps"]), float(row["p50_latency_ms"]),
                              float(row["p99_latency_ms"]))
-    return rows
+    return rows, cpu_us / (requests * max(len(rows), 1))
 
 
 def run_matrix(args, make_server):
@@ -83,14 +94,16 @@ def run_matrix(args, make_server):
                     order = servers if cell % 2 == 0 else servers[::-1]
                     for phase, phase_order in (("fresh", order), ("warm", order[::-1])):
                         for server in phase_order:
-                            rows = run_cell_once(server, size, clients, pipeline, requests, args)
+                            rows, cpu_per_op = run_cell_once(server, size, clients, pipeline,
+                                                             requests, args)
                             for command, value in rows.items():
                                 key = (size, clients, pipeline, phase, command)
-                                results.setdefault(key, {})[server.name] = value
+                                results.setdefault(key, {})[server.name] = value + (cpu_per_op,)
                             say(f"d={size:<8} c={clients:<5} P={pipeline:<3} {phase:<5} "
                                 f"{server.name:<6} " + "  ".join(
                                     f"{c} {v[0]:>10,.0f}/s p50 {v[1]:.3f} p99 {v[2]:.3f}"
-                                    for c, v in sorted(rows.items())))
+                                    for c, v in sorted(rows.items())) +
+                                f"  cpu {cpu_per_op:.2f} us/op")
                 finally:
                     for s in servers:
                         s.stop()
@@ -103,7 +116,7 @@ def print_matrix(results):
     say("\n== matrix: ops/s, p50 and p99 latency (ms); ratio = basalt/redis ops/s ==")
     say(f"{'size':>8} {'c':>5} {'P':>3} {'run':<5} {'cmd':<4}"
         f"{'redis/s':>11} {'p50':>7} {'p99':>7}{'basalt/s':>11} {'p50':>7} {'p99':>7}"
-        f"{'ratio':>7}")
+        f"{'ratio':>7}{'cpu/op':>8}")
     worst = None
     for key in sorted(results):
         size, clients, pipeline, phase, command = key
@@ -112,6 +125,7 @@ def print_matrix(results):
             continue
         r, b = pair["redis"], pair["basalt"]
         ratio = b[0] / r[0] if r[0] else float("nan")
+        cpu_ratio = b[3] / r[3] if r[3] else float("nan")
         flag = ""
         if ratio < 1.0 or b[1] > r[1] or b[2] > r[2]:
             flag = "  <"
@@ -119,7 +133,10 @@ def print_matrix(results):
             worst = (ratio, key)
         say(f"{size:>8} {clients:>5} {pipeline:>3} {phase:<5} {command:<4}"
             f"{r[0]:>11,.0f} {r[1]:>7.3f} {r[2]:>7.3f}{b[0]:>11,.0f} {b[1]:>7.3f} {b[2]:>7.3f}"
-            f"{ratio:>7.2f}{flag}")
+            f"{ratio:>7.2f}{cpu_ratio:>8.2f}{flag}")
+    say("cpu/op: the server's CPU time per request (SET and GET runs together), basalt/redis:"
+        " where redis-benchmark saturates its core, ops/s ratios sit near 1.0 and this is"
+        " what tells the servers apart")
     if worst:
         say(f"lowest ratio {worst[0]:.2f} at size={worst[1][0]} c={worst[1][1]} "
             f"P={worst[1][2]} {worst[1][3]} {worst[1][4]}  ('<': ratio < 1 or a latency worse)")

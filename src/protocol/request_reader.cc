@@ -55,6 +55,8 @@ void RequestReader::MaybeStartBigBulk() {
   }
   // Everything after the payload's start belongs to the bulk (else it would be complete): it
   // moves to the new buffer, and the input ends where the payload began.
+  // Big values take this path, not bigger reads into the input (which would copy them again).
+  read_ahead_ = 0;
   std::string_view arrived = input_.readable().substr(pending.offset);
   receiving_ = HeapString::Create(arrived, pending.length + 2);
   receiving_payload_ = pending.length;

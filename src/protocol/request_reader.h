@@ -67,8 +67,11 @@ class RequestReader {
   size_t memory_usage() const;
   // The first bytes of the input, for the log line of a client dropped at the limit.
   std::string_view head(size_t n) const { return input_.readable().substr(0, n); }
-  // Releases the input buffer when it is empty and bigger than `keep` (idle clients stay small).
-  void ShrinkIfIdle(size_t keep) { input_.ShrinkIfEmpty(keep); }
+  // Releases the input buffer when it is empty and bigger than `keep` (idle clients stay
+  // small), unless reads are still filling all they get (a pipeline streaming in).
+  void ShrinkIfIdle(size_t keep) {
+    if (read_ahead_ == 0) input_.ShrinkIfEmpty(keep);
+  }
 
  private:
   // After kNeedMore: starts receiving the pending bulk into its own buffer if it is big.

@@ -120,6 +120,22 @@ TEST_SUITE("request_reader") {
     }
   }
 
+  TEST_CASE("a stream of big values keeps taking the big-bulk path, however fast it arrives") {
+    // Reads as large as offered: growing reads for a pipeline must not swallow big values
+    // into the input buffer (which would copy them again and grow the buffer to their size).
+    std::string stream;
+    std::vector<Args> sets;
+    for (char c = 'a'; c < 'i'; ++c) {
+      sets.push_back({"SET", std::string(1, c), Value(40000, c)});
+      stream += Command(sets.back());
+    }
+    Fed fed = Feed(stream, {size_t(1) << 30});
+    CHECK(fed.requests == sets);
+    for (const std::vector<bool>& own : fed.own_buffer) {
+      CHECK(own == std::vector<bool>{false, false, true});
+    }
+  }
+
   TEST_CASE("the input buffer stays one read chunk while a big bulk arrives") {
     ParserLimits limits;
     RequestReader reader(&limits);
