@@ -26,6 +26,12 @@ HeapString* HeapString::Reserve(HeapString* s, size_t min_cap) {
   return grown;
 }
 
+HeapString* HeapString::Resize(HeapString* s, size_t cap) {
+  auto* resized = static_cast<HeapString*>(mem::Reallocate(s, sizeof(HeapString) + cap));
+  resized->cap = cap;
+  return resized;
+}
+
 void HeapString::Destroy(HeapString* s) { mem::Free(s); }
 
 }  // namespace basalt

@@ -19,6 +19,8 @@ struct HeapString {
   static HeapString* Create(std::string_view value, size_t capacity);
   // Grows capacity to at least `min_cap` (with headroom for repeated appends); may move.
   static HeapString* Reserve(HeapString* s, size_t min_cap);
+  // Sets the capacity to exactly `cap` (>= len); may move.
+  static HeapString* Resize(HeapString* s, size_t cap);
   static void Destroy(HeapString* s);
 };
 

@@ -13,7 +13,10 @@ RequestReader::~RequestReader() {
 std::span<char> RequestReader::ReadSpace(size_t chunk) {
   if (receiving_ != nullptr) {
     const size_t whole = receiving_payload_ + 2;
-    return {receiving_->data() + receiving_->len, whole - receiving_->len};
+    if (receiving_->len == receiving_->cap) {
+      receiving_ = HeapString::Resize(receiving_, std::min(whole, 2 * receiving_->cap));
+    }
+    return {receiving_->data() + receiving_->len, receiving_->cap - receiving_->len};
   }
   std::span<char> space = input_.PrepareWrite(std::max(chunk, read_ahead_));
   read_size_ = space.size();
@@ -58,7 +61,9 @@ void RequestReader::MaybeStartBigBulk() {
   // Big values take this path, not bigger reads into the input (which would copy them again).
   read_ahead_ = 0;
   std::string_view arrived = input_.readable().substr(pending.offset);
-  receiving_ = HeapString::Create(arrived, pending.length + 2);
+  const size_t whole = pending.length + 2;
+  receiving_ =
+      HeapString::Create(arrived, std::min(whole, std::max(arrived.size(), kBigBulkFirstCapacity)));
   receiving_payload_ = pending.length;
   input_.Truncate(pending.offset);
 }

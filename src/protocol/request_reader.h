@@ -40,6 +40,10 @@ class RequestReader {
   // read in a few syscalls, not one per chunk), up to kMaxReadChunk.
   std::span<char> ReadSpace(size_t chunk);
   static constexpr size_t kMaxReadChunk = 64 * 1024;
+  // A big bulk's buffer starts at most this large and doubles as its bytes arrive: a client
+  // that announces a 512 MB bulk and sends nothing does not make the server reserve 512 MB.
+  // (Values up to this size, the common case, are received in one allocation, never moved.)
+  static constexpr size_t kBigBulkFirstCapacity = 4 * 1024 * 1024;
   void CommitRead(size_t n);
   // True while a big bulk is still arriving: no request can complete before it has.
   bool receiving_big_bulk() const { return receiving_ != nullptr; }

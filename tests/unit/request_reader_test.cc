@@ -199,6 +199,24 @@ TEST_SUITE("request_reader") {
     }
   }
 
+  TEST_CASE("an announced bulk reserves memory only as its bytes arrive") {
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000000\r\n";
+    std::span<char> space = reader.ReadSpace(16 * 1024);
+    std::memcpy(space.data(), head.data(), head.size());
+    reader.CommitRead(head.size());
+    CHECK(reader.Next() == R::kNeedMore);
+    REQUIRE(reader.receiving_big_bulk());
+    CHECK(reader.memory_usage() <= 16 * 1024 + RequestReader::kBigBulkFirstCapacity + 64);
+    // A value past the first capacity is received through a few doublings, byte for byte.
+    const Args set = {"SET", "k", Value(RequestReader::kBigBulkFirstCapacity * 2 + 12345, 'g')};
+    Fed fed = Feed(Command(set) + Command({"GET", "k"}), {size_t(1) << 30});
+    REQUIRE(fed.requests.size() == 2);
+    CHECK(fed.requests[0] == set);
+    CHECK(fed.own_buffer[0] == std::vector<bool>{false, false, true});
+  }
+
   TEST_CASE("a big bulk still arriving is freed with the reader") {
     ParserLimits limits;
     auto reader = std::make_unique<RequestReader>(&limits);
