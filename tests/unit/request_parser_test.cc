@@ -319,11 +319,14 @@ TEST_SUITE("request_parser") {
     const std::string head2 = "*3\r\n$3\r\nSET\r\n$40000\r\n";
     REQUIRE(parser.Parse(head2) == R::kNeedMore);
     parser.SupplyPendingBulk(payload);
-    REQUIRE(parser.Parse(head2 + "$1\r\n") == R::kNeedMore);
+    const std::string partial = head2 + "$1\r\n";
+    REQUIRE(parser.Parse(partial) == R::kNeedMore);
     REQUIRE(parser.pending_bulk(&pending));  // a small one: the reader leaves it in the input
     CHECK(pending.offset == head2.size() + 4);
     CHECK(pending.length == 1);
-    REQUIRE(parser.Parse(head2 + "$1\r\nz\r\n") == R::kComplete);
+    // The input must outlive the arguments that point into it: a named string, no temporary.
+    const std::string complete = head2 + "$1\r\nz\r\n";
+    REQUIRE(parser.Parse(complete) == R::kComplete);
     CHECK(parser.args()[1].size() == 40000);
     CHECK(parser.args()[2] == "z");
     CHECK(parser.consumed() == head2.size() + 7);
