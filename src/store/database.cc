@@ -75,19 +75,28 @@ void Database::DeleteExpired(Entry** link) {
 
 Entry* Database::SetString(std::string_view key, std::string_view value, int64_t expire_at_ms,
                            bool keep_ttl) {
-  return PutString(key, expire_at_ms, keep_ttl,
-                   [&](int64_t at_ms) { return Entry::NewString(key, value, at_ms); });
+  return PutString(
+      key, expire_at_ms, keep_ttl, [&](Entry* old) { return old->TryOverwriteString(value); },
+      [&](int64_t at_ms) { return Entry::NewString(key, value, at_ms); });
 }
 
 Entry* Database::SetOwnedString(std::string_view key, HeapString* value, int64_t expire_at_ms,
                                 bool keep_ttl) {
-  return PutString(key, expire_at_ms, keep_ttl,
+  auto swap_in = [&](Entry* old) {
+    if (old->type() != ValueType::kString || old->encoding() != Encoding::kHeapString) {
+      return false;
+    }
+    HeapString::Destroy(old->heap_string());
+    old->set_heap_string(value);
+    return true;
+  };
+  return PutString(key, expire_at_ms, keep_ttl, swap_in,
                    [&](int64_t at_ms) { return Entry::NewHeapString(key, value, at_ms); });
 }
 
-template <typename MakeEntry>
+template <typename Overwrite, typename MakeEntry>
 Entry* Database::PutString(std::string_view key, int64_t expire_at_ms, bool keep_ttl,
-                           MakeEntry make) {
+                           Overwrite overwrite, MakeEntry make) {
   table_.RehashStep(1);
   uint64_t hash = HashKey(key);
   Entry** link = table_.FindLink(key, hash);
@@ -100,6 +109,13 @@ Entry* Database::PutString(std::string_view key, int64_t expire_at_ms, bool keep
   }
   Entry* old = *link;
   BeforeChange(old);
+  // Overwriting a value with one of the same shape (the common SET of a key that exists) needs
+  // no allocation when the TTL stays as it is: the entry keeps its layout and its TTL slot.
+  const bool ttl_unchanged = keep_ttl || (expire_at_ms < 0 && !old->has_expire());
+  if (ttl_unchanged && overwrite(old)) {
+    Announce(key, KeyChange::kChanged);
+    return old;
+  }
   Entry* fresh = make(keep_ttl ? old->expire_at() : expire_at_ms);
   fresh->set_snapshot_bit(owner_->new_entry_bit());
   ReplaceAt(link, fresh);

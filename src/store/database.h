@@ -104,9 +104,11 @@ class Database {
   void MaybeShrink() { table_.MaybeShrink(); }
 
  private:
-  // SetString's body: `make(expire_at_ms)` builds the new entry.
-  template <typename MakeEntry>
-  Entry* PutString(std::string_view key, int64_t expire_at_ms, bool keep_ttl, MakeEntry make);
+  // SetString's body: `overwrite(old)` replaces an existing entry's value in place (false if
+  // it cannot), else `make(expire_at_ms)` builds the new entry.
+  template <typename Overwrite, typename MakeEntry>
+  Entry* PutString(std::string_view key, int64_t expire_at_ms, bool keep_ttl, Overwrite overwrite,
+                   MakeEntry make);
   void BeforeChange(const Entry* e);
   // Tells the change feed what happened to `key` (after the change).
   void Announce(std::string_view key, KeyChange change);

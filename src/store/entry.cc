@@ -206,6 +206,23 @@ std::string_view Entry::string_value() const {
   return {p, static_cast<size_t>(len)};
 }
 
+bool Entry::TryOverwriteString(std::string_view value) {
+  if (type() != ValueType::kString) return false;
+  if (encoding() == Encoding::kInline) {
+    uint64_t len;
+    char* p = const_cast<char*>(GetVarint(value_field(), &len));
+    if (len != value.size()) return false;
+    if (!value.empty()) std::memmove(p, value.data(), value.size());
+    return true;
+  }
+  if (encoding() != Encoding::kHeapString || value.size() <= kInlineStringMax) return false;
+  HeapString* s = heap_string();
+  if (value.size() > s->cap || value.size() * 2 < s->cap) return false;
+  std::memmove(s->data(), value.data(), value.size());  // may alias
+  s->len = value.size();
+  return true;
+}
+
 HeapString* Entry::heap_string() const { return LoadUnaligned<HeapString*>(value_field()); }
 
 void Entry::set_heap_string(HeapString* s) { StoreUnaligned<HeapString*>(value_field(), s); }

@@ -98,6 +98,11 @@ class Entry {
   void set_heap_string(HeapString* s);
   CompositeValue* object() const;  // encoding kObject only
 
+  // Replaces a string value without allocating, when the new one fits where the old one is:
+  // an inline value of the same length, or a heap string whose capacity holds the new value
+  // without wasting more than half of it. False (nothing changed) otherwise.
+  bool TryOverwriteString(std::string_view value);
+
   // Bytes this entry and its value occupy, allocator rounding included.
   size_t MemoryUsage();
 

@@ -95,6 +95,50 @@ TEST_SUITE("database") {
     CheckTtlIndex(f.db());
   }
 
+  TEST_CASE("SetString overwrites a value of the same shape in place, without allocating") {
+    Fixture f;
+    Entry* small = f.db().SetString("s", "abc", -1);
+    const int64_t used = mem::Used();
+    CHECK(f.db().SetString("s", "xyz", -1) == small);  // same length inline: same entry
+    CHECK(mem::Used() == used);
+    CHECK(ValueOf(f.db(), "s") == "xyz");
+    CHECK(f.rec.events == std::vector<std::string>{"change 0 s=abc ttl=-1"});  // announced first
+    CHECK(f.db().SetString("s", "longer", -1) != small);  // another length: rebuilt
+    CHECK(ValueOf(f.db(), "s") == "longer");
+
+    Entry* big = f.db().SetString("b", std::string(1000, 'a'), -1);
+    const int64_t used_big = mem::Used();
+    CHECK(f.db().SetString("b", std::string(900, 'b'), -1) == big);  // fits the heap string
+    CHECK(mem::Used() == used_big);
+    CHECK(ValueOf(f.db(), "b") == std::string(900, 'b'));
+    // A value that would leave most of the old buffer unused gets its own.
+    CHECK(f.db().SetString("b", std::string(300, 'c'), -1) != big);
+    CHECK(ValueOf(f.db(), "b") == std::string(300, 'c'));
+
+    // A TTL that changes (set, or dropped by a plain SET) rebuilds; KEEPTTL may stay in place.
+    Entry* t = f.db().SetString("t", "v1", kNow + 5000);
+    Entry* kept = f.db().SetString("t", "v2", -1, /*keep_ttl=*/true);
+    CHECK(kept == t);
+    CHECK(kept->expire_at() == kNow + 5000);
+    Entry* dropped = f.db().SetString("t", "v3", -1);
+    CHECK_FALSE(dropped->has_expire());
+    CHECK(f.db().expires_count() == 0);
+    CheckTtlIndex(f.db());
+  }
+
+  TEST_CASE("SetOwnedString adopts the buffer, in place of a heap string value") {
+    Fixture f;
+    Entry* e = f.db().SetString("k", std::string(1000, 'a'), -1);
+    HeapString* mine = HeapString::Create(std::string(5000, 'z'), 5002);
+    CHECK(f.db().SetOwnedString("k", mine, -1) == e);
+    CHECK(e->heap_string() == mine);
+    CHECK(ValueOf(f.db(), "k") == std::string(5000, 'z'));
+    HeapString* other = HeapString::Create(std::string(200, 'y'), 200);
+    Entry* fresh = f.db().SetOwnedString("new", other, kNow + 10);
+    CHECK(fresh->heap_string() == other);
+    CHECK(f.db().expires_count() == 1);
+  }
+
   TEST_CASE("Delete removes present keys, expired ones included") {
     Fixture f;
     f.db().SetString("a", "1", -1);
