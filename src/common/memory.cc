@@ -63,4 +63,13 @@ const char* AllocatorName() {
   return name.c_str();
 }
 
+void PrefaultForKernelWrite(char* p, size_t n) {
+  constexpr uintptr_t kPage = 4096;
+  volatile char* touch = p;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + n;
+  for (uintptr_t at = reinterpret_cast<uintptr_t>(p); at < end; at = (at | (kPage - 1)) + 1) {
+    touch[at - reinterpret_cast<uintptr_t>(p)] = 0;
+  }
+}
+
 }  // namespace basalt::mem

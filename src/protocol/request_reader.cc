@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/memory.h"
+
 namespace basalt::protocol {
 
 RequestReader::~RequestReader() {
@@ -15,6 +17,7 @@ std::span<char> RequestReader::ReadSpace(size_t chunk) {
     const size_t whole = receiving_payload_ + 2;
     if (receiving_->len == receiving_->cap) {
       receiving_ = HeapString::Resize(receiving_, std::min(whole, 2 * receiving_->cap));
+      PrefaultReceiving();
     }
     return {receiving_->data() + receiving_->len, receiving_->cap - receiving_->len};
   }
@@ -65,7 +68,13 @@ void RequestReader::MaybeStartBigBulk() {
   receiving_ =
       HeapString::Create(arrived, std::min(whole, std::max(arrived.size(), kBigBulkFirstCapacity)));
   receiving_payload_ = pending.length;
+  PrefaultReceiving();
   input_.Truncate(pending.offset);
+}
+
+void RequestReader::PrefaultReceiving() {
+  mem::PrefaultForKernelWrite(receiving_->data() + receiving_->len,
+                              receiving_->cap - receiving_->len);
 }
 
 void RequestReader::FinishRequest() {

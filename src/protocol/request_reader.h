@@ -80,6 +80,8 @@ class RequestReader {
  private:
   // After kNeedMore: starts receiving the pending bulk into its own buffer if it is big.
   void MaybeStartBigBulk();
+  // Faults in the unfilled part of receiving_ from user space (see mem::PrefaultForKernelWrite).
+  void PrefaultReceiving();
   void FreeBigArgs();
 
   InputBuffer input_;

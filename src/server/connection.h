@@ -86,7 +86,9 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   // Closes the client when its unprocessed input passes client-query-buffer-limit.
   bool QueryBufferLimitReached();
   void Flush();
-  void OnWritten(const asio::error_code& ec, size_t n);
+  void WaitWritable();
+  void WriteSending();
+  void OnWritten(const asio::error_code& ec);
   void CloseAfterSending();
   bool OutputLimitReached();
 
