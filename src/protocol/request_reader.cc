@@ -29,6 +29,7 @@ std::span<char> RequestReader::ReadSpace(size_t chunk) {
 void RequestReader::CommitRead(size_t n) {
   if (receiving_ == nullptr) {
     input_.CommitWrite(n);
+    input_peak_ = std::max(input_peak_, input_.readable().size());
     // A read that filled its space probably left more behind: offer twice as much next time.
     // One that did not resets the offer, so a client that calms down stays small.
     if (n == read_size_) {
@@ -75,6 +76,16 @@ void RequestReader::MaybeStartBigBulk() {
 void RequestReader::PrefaultReceiving() {
   mem::PrefaultForKernelWrite(receiving_->data() + receiving_->len,
                               receiving_->cap - receiving_->len);
+}
+
+void RequestReader::ShrinkIfIdle(size_t keep) {
+  if (!input_.readable().empty()) return;
+  // A buffer that held a good part of its size in this burst is kept: a client pipelining 17 KB
+  // batches empties it after every batch, and freeing it then would split each next batch into
+  // a 16 KB read and a short one (two reads, two sends per batch). Only a buffer that bursts
+  // no longer fill goes back, as Redis shrinks a query buffer whose peak stays low.
+  if (read_ahead_ == 0 && input_peak_ < input_.capacity() / 4) input_.ShrinkIfEmpty(keep);
+  input_peak_ = 0;
 }
 
 void RequestReader::FinishRequest() {

@@ -73,9 +73,7 @@ class RequestReader {
   std::string_view head(size_t n) const { return input_.readable().substr(0, n); }
   // Releases the input buffer when it is empty and bigger than `keep` (idle clients stay
   // small), unless reads are still filling all they get (a pipeline streaming in).
-  void ShrinkIfIdle(size_t keep) {
-    if (read_ahead_ == 0) input_.ShrinkIfEmpty(keep);
-  }
+  void ShrinkIfIdle(size_t keep);
 
  private:
   // After kNeedMore: starts receiving the pending bulk into its own buffer if it is big.
@@ -88,6 +86,7 @@ class RequestReader {
   RequestParser parser_;
   size_t read_size_ = 0;               // what the last ReadSpace offered for input
   size_t read_ahead_ = 0;              // extra room asked for after reads that filled what they got
+  size_t input_peak_ = 0;              // most input held at once since the buffer was last empty
   HeapString* receiving_ = nullptr;    // the big bulk arriving now (len counts what arrived)
   size_t receiving_payload_ = 0;       // its payload length; the buffer holds it and its CRLF
   std::vector<HeapString*> big_args_;  // complete big arguments of the current request

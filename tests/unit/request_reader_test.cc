@@ -166,6 +166,54 @@ TEST_SUITE("request_reader") {
     CHECK(reader.buffered() == 0);
   }
 
+  TEST_CASE("pipelined batches a little over one read chunk are read whole once seen") {
+    // redis-benchmark -P 16 with 1 KB values sends 17 KB at a time: a 16 KB offer splits every
+    // batch into two reads (and two replies' sends). After one split the buffer must stay big
+    // enough, however often the batches leave it empty in between.
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    std::string batch;
+    for (int i = 0; i < 16; ++i) batch += Command({"SET", "key:" + std::to_string(i), Value(1024, 'b')});
+    REQUIRE(batch.size() > 16 * 1024);
+    std::vector<size_t> reads_per_batch;
+    for (int round = 0; round < 6; ++round) {
+      size_t pos = 0, reads = 0;
+      while (pos < batch.size()) {
+        std::span<char> space = reader.ReadSpace(16 * 1024);
+        size_t n = std::min(space.size(), batch.size() - pos);
+        std::memcpy(space.data(), batch.data() + pos, n);
+        reader.CommitRead(n);
+        pos += n;
+        ++reads;
+        while (reader.Next() == R::kComplete) reader.FinishRequest();
+        reader.ShrinkIfIdle(32 * 1024);
+      }
+      reads_per_batch.push_back(reads);
+    }
+    CHECK(reads_per_batch.front() == 2);
+    for (size_t i = 1; i < reads_per_batch.size(); ++i) CHECK(reads_per_batch[i] == 1);
+  }
+
+  TEST_CASE("a connection that calms down gives its grown input buffer back") {
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    const std::string big = Command({"SET", "k", Value(20000, 'c')});
+    const std::string small = Command({"PING"});
+    for (const std::string* request : {&big, &big, &small}) {
+      size_t pos = 0;
+      while (pos < request->size()) {
+        std::span<char> space = reader.ReadSpace(16 * 1024);
+        size_t n = std::min(space.size(), request->size() - pos);
+        std::memcpy(space.data(), request->data() + pos, n);
+        reader.CommitRead(n);
+        pos += n;
+        while (reader.Next() == R::kComplete) reader.FinishRequest();
+        reader.ShrinkIfIdle(32 * 1024);
+      }
+    }
+    CHECK(reader.memory_usage() <= 32 * 1024 + 1024);
+  }
+
   TEST_CASE("a request kept for retry is parsed again whole, with what followed it") {
     // As a connection does: KeepForRetry right after the request ran, before reading more.
     const Args set = {"SET", "k", Value(50000, 'r'), "PX", "100000"};
