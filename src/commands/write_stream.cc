@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/strings.h"
+#include "protocol/command_encoder.h"
 
 namespace basalt::cmd {
 
@@ -20,24 +21,10 @@ void ReleaseIfLarge(std::string& s) {
 
 }  // namespace
 
-void AppendRespCommand(std::string& out, std::span<const std::string_view> argv) {
-  char num[24];
-  out += '*';
-  out.append(num, FormatInt64(static_cast<int64_t>(argv.size()), num));
-  out += "\r\n";
-  for (std::string_view a : argv) {
-    out += '$';
-    out.append(num, FormatInt64(static_cast<int64_t>(a.size()), num));
-    out += "\r\n";
-    out.append(a);
-    out += "\r\n";
-  }
-}
-
 void AppendSelect(std::string& out, int db) {
   std::string db_text = Int64ToString(db);
   std::string_view select[] = {"SELECT", db_text};
-  AppendRespCommand(out, select);
+  protocol::AppendCommand(out, select);
 }
 
 void WriteStream::RemoveConsumer(WriteStreamConsumer* consumer) {
@@ -57,7 +44,7 @@ void WriteStream::Append(int db, std::span<const std::string_view> argv) {
     AppendSelect(staged_, db);
     current_db_ = db;
   }
-  AppendRespCommand(staged_, argv);
+  protocol::AppendCommand(staged_, argv);
   ++staged_commands_;
   if (depth_ == 0) Commit();
 }

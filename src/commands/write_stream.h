@@ -70,8 +70,6 @@ class WriteStream {
   uint64_t units_committed_ = 0;
 };
 
-// Appends argv as a RESP multibulk command.
-void AppendRespCommand(std::string& out, std::span<const std::string_view> argv);
 // Appends "SELECT db" as a RESP command.
 void AppendSelect(std::string& out, int db);
 

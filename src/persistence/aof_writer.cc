@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/file_util.h"
 #include "common/strings.h"
+#include "protocol/command_encoder.h"
 
 namespace basalt::persistence {
 
@@ -85,7 +86,7 @@ void AofWriter::AppendUnit(int start_db, int end_db, std::string_view resp) {
 
 void AofWriter::Append(int db, std::span<const std::string_view> argv) {
   std::string resp;
-  cmd::AppendRespCommand(resp, argv);
+  protocol::AppendCommand(resp, argv);
   AppendUnit(db, db, resp);
 }
 

@@ -1,8 +1,8 @@
 #include "persistence/snapshot_encoders.h"
 
-#include "commands/write_stream.h"
 #include "common/strings.h"
 #include "persistence/aof_writer.h"
+#include "protocol/command_encoder.h"
 #include "store/entry.h"
 
 namespace basalt::persistence {
@@ -27,7 +27,7 @@ Status RdbEncoder::Finish() {
 Status RespEncoder::BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) {
   std::string db_text = Int64ToString(db);
   std::string_view argv[] = {"SELECT", db_text};
-  cmd::AppendRespCommand(buffer_, argv);
+  protocol::AppendCommand(buffer_, argv);
   return FlushIfLarge();
 }
 
@@ -36,11 +36,11 @@ Status RespEncoder::WriteEntry(const store::Entry& e) {
     return Status::NotSupported("AOF rewrite of type " + std::string(store::TypeName(e.type())));
   }
   std::string_view set[] = {"SET", e.key(), e.string_value()};
-  cmd::AppendRespCommand(buffer_, set);
+  protocol::AppendCommand(buffer_, set);
   if (e.has_expire()) {
     std::string at = Int64ToString(e.expire_at());
     std::string_view expire[] = {"PEXPIREAT", e.key(), at};
-    cmd::AppendRespCommand(buffer_, expire);
+    protocol::AppendCommand(buffer_, expire);
   }
   return FlushIfLarge();
 }

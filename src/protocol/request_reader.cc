@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/memory.h"
+#include "protocol/command_encoder.h"
 
 namespace basalt::protocol {
 
@@ -97,12 +98,7 @@ void RequestReader::KeepForRetry() {
   if (big_args_.empty()) return;  // the request is still whole in the input
   // Rewrite the request with its big arguments inline, then the input that followed it.
   std::string whole;
-  auto args = parser_.args();
-  whole.append("*").append(std::to_string(args.size())).append("\r\n");
-  for (std::string_view a : args) {
-    whole.append("$").append(std::to_string(a.size())).append("\r\n");
-    whole.append(a).append("\r\n");
-  }
+  AppendCommand(whole, parser_.args());
   whole.append(input_.readable().substr(parser_.consumed()));
   input_.Consume(input_.size());
   std::span<char> space = input_.PrepareWrite(whole.size());

@@ -12,6 +12,7 @@
 #include "persistence/aof_loader.h"
 #include "persistence/aof_manifest.h"
 #include "persistence/aof_writer.h"
+#include "protocol/command_encoder.h"
 
 using namespace basalt;
 using namespace basalt::persistence;
@@ -25,7 +26,7 @@ std::string TempDir() {
 
 std::string Cmd(std::vector<std::string_view> argv) {
   std::string out;
-  cmd::AppendRespCommand(out, argv);
+  protocol::AppendCommand(out, argv);
   return out;
 }
 

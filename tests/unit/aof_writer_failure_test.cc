@@ -16,6 +16,7 @@
 #include "commands/write_stream.h"
 #include "common/file_util.h"
 #include "persistence/aof_writer.h"
+#include "protocol/command_encoder.h"
 
 using namespace basalt;
 using namespace basalt::persistence;
@@ -39,7 +40,7 @@ std::string ReadAll(const std::string& path) {
 
 std::string Cmd(std::vector<std::string_view> argv) {
   std::string out;
-  cmd::AppendRespCommand(out, argv);
+  protocol::AppendCommand(out, argv);
   return out;
 }
 

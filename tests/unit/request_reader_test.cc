@@ -173,7 +173,8 @@ TEST_SUITE("request_reader") {
     ParserLimits limits;
     RequestReader reader(&limits);
     std::string batch;
-    for (int i = 0; i < 16; ++i) batch += Command({"SET", "key:" + std::to_string(i), Value(1024, 'b')});
+    for (int i = 0; i < 16; ++i)
+      batch += Command({"SET", "key:" + std::to_string(i), Value(1024, 'b')});
     REQUIRE(batch.size() > 16 * 1024);
     std::vector<size_t> reads_per_batch;
     for (int round = 0; round < 6; ++round) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/command_encoder.h"
+
 namespace basalt::cmd {
 namespace {
 
@@ -28,7 +30,7 @@ class Collector : public WriteStreamConsumer {
 
 std::string Resp(std::vector<std::string_view> argv) {
   std::string out;
-  AppendRespCommand(out, argv);
+  protocol::AppendCommand(out, argv);
   return out;
 }
 
