@@ -37,77 +37,14 @@
 #include "persistence/aof_manager.h"
 #include "persistence/aof_manifest.h"
 #include "persistence/persistence_manager.h"
+#include "protocol/reply_parser.h"
 #include "protocol/reply_writer.h"
 
 namespace basalt {
 
 namespace {
 
-// A decoded RESP2 reply (the in-process session speaks RESP2).
-struct Reply {
-  enum class Kind { kStatus, kError, kInteger, kBulk, kNil, kArray };
-  Kind kind = Kind::kNil;
-  std::string text;  // status, error or bulk
-  int64_t integer = 0;
-  std::vector<Reply> elements;
-};
-
-bool ReadLine(std::string_view in, size_t* pos, std::string_view* line) {
-  size_t end = in.find("\r\n", *pos);
-  if (end == std::string_view::npos) return false;
-  *line = in.substr(*pos, end - *pos);
-  *pos = end + 2;
-  return true;
-}
-
-bool ParseReply(std::string_view in, size_t* pos, Reply* out, int depth = 0) {
-  std::string_view line;
-  if (depth > 8 || !ReadLine(in, pos, &line) || line.empty()) return false;
-  const char type = line[0];
-  line.remove_prefix(1);
-  switch (type) {
-    case '+':
-      out->kind = Reply::Kind::kStatus;
-      out->text.assign(line);
-      return true;
-    case '-':
-      out->kind = Reply::Kind::kError;
-      out->text.assign(line);
-      return true;
-    case ':':
-      out->kind = Reply::Kind::kInteger;
-      return ParseInt64(line, &out->integer);
-    case '$': {
-      int64_t n;
-      if (!ParseInt64(line, &n)) return false;
-      if (n < 0) {
-        out->kind = Reply::Kind::kNil;
-        return true;
-      }
-      if (in.size() - *pos < static_cast<size_t>(n) + 2) return false;
-      out->kind = Reply::Kind::kBulk;
-      out->text.assign(in.substr(*pos, static_cast<size_t>(n)));
-      *pos += static_cast<size_t>(n) + 2;
-      return true;
-    }
-    case '*': {
-      int64_t n;
-      if (!ParseInt64(line, &n)) return false;
-      if (n < 0) {
-        out->kind = Reply::Kind::kNil;
-        return true;
-      }
-      out->kind = Reply::Kind::kArray;
-      out->elements.resize(static_cast<size_t>(n));
-      for (Reply& e : out->elements) {
-        if (!ParseReply(in, pos, &e, depth + 1)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
+using protocol::Reply;
 
 // An error reply as a Status, by the kind the dispatcher recorded for it (never by its text,
 // which is kept whole, code first, as the message).
@@ -404,8 +341,11 @@ Result<Reply> Store::Impl::Call(std::initializer_list<std::string_view> argv) {
   // Taken now: a durability wait below lets other threads' calls run on session_.
   const cmd::ErrorKind error_kind = session_.last_error_kind;
   Reply reply;
-  size_t pos = 0;
-  if (!ParseReply(reply_buffer_, &pos, &reply) || pos != reply_buffer_.size()) {
+  size_t consumed = 0;
+  std::string why;
+  if (protocol::ParseReply(reply_buffer_, &reply, &consumed, &why) !=
+          protocol::ReplyParse::kComplete ||
+      consumed != reply_buffer_.size()) {
     return Status::Corruption("unreadable reply to " + std::string(*argv.begin()));
   }
   // Every policy waits until the writer thread has written the batch: with always that
@@ -529,8 +469,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
 Result<std::optional<std::string>> Store::Get(std::string_view key) {
   auto r = impl_->Call({"GET", key});
   if (!r.ok()) return r.status();
-  if (r->kind == Reply::Kind::kNil) return std::optional<std::string>();
-  if (r->kind != Reply::Kind::kBulk) return Unexpected("GET", *r);
+  if (r->kind == Reply::Kind::kNull) return std::optional<std::string>();
+  if (r->kind != Reply::Kind::kBulkString) return Unexpected("GET", *r);
   return std::optional<std::string>(std::move(r->text));
 }
 
@@ -593,7 +533,7 @@ Result<std::vector<std::string>> BulkStrings(Reply& r, std::string_view command)
   std::vector<std::string> out;
   out.reserve(r.elements.size());
   for (Reply& e : r.elements) {
-    if (e.kind != Reply::Kind::kBulk) return Unexpected(command, e);
+    if (e.kind != Reply::Kind::kBulkString) return Unexpected(command, e);
     out.push_back(std::move(e.text));
   }
   return out;
@@ -613,7 +553,7 @@ Result<Store::ScanPage> Store::Scan(uint64_t cursor, std::string_view pattern, u
   auto r = impl_->Call({"SCAN", cursor_text, "MATCH", pattern, "COUNT", count_text});
   if (!r.ok()) return r.status();
   if (r->kind != Reply::Kind::kArray || r->elements.size() != 2 ||
-      r->elements[0].kind != Reply::Kind::kBulk) {
+      r->elements[0].kind != Reply::Kind::kBulkString) {
     return Unexpected("SCAN", *r);
   }
   ScanPage page;
