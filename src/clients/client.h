@@ -27,9 +27,13 @@ class Client {
 
   uint64_t id = 0;
   int resp = 2;  // protocol version: 2, or 3 after HELLO 3
-  // Set while the client waits (CLIENT PAUSE; later WAIT, blocking pops): its connection
+  // Set while the client waits (CLIENT PAUSE, WAIT; later the blocking pops): its connection
   // processes no further input until Wake().
   bool blocked = false;
+  // How the request that blocked resumes: run again from the start when woken (CLIENT PAUSE
+  // holds commands back unrun), or done already, its reply delivered when the wait ends
+  // (blocking.h).
+  bool retry_when_woken = false;
   // Set while the client receives the MONITOR feed.
   bool monitor = false;
 

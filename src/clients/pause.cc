@@ -19,6 +19,7 @@ void ClientPause::Unpause() {
 
 void ClientPause::Park(Client& client) {
   client.blocked = true;
+  client.retry_when_woken = true;
   parked_.push_back(&client);
 }
 

@@ -2,6 +2,7 @@
 // when a client disconnects.
 #pragma once
 
+#include "clients/blocking.h"
 #include "clients/client.h"
 #include "clients/monitor.h"
 #include "clients/pause.h"
@@ -19,6 +20,7 @@ struct Registries {
   WatchRegistry watches;
   PubSubRegistry pubsub;
   ClientPause pause;
+  BlockedClients blocked;
   MonitorFeed monitors;
   TrackingRegistry tracking;
 
@@ -31,6 +33,7 @@ struct Registries {
     watches.UnwatchAll(client);
     pubsub.UnsubscribeAll(client);
     pause.Forget(client);
+    blocked.Forget(client);
     if (client.monitor) monitors.Remove(client);
   }
 };

@@ -1,4 +1,4 @@
-// CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, PAUSE, UNPAUSE, NO-EVICT, HELP.
+// CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, PAUSE, UNPAUSE, UNBLOCK, NO-EVICT, HELP.
 //
 // The connected clients come from ServerContext::clients (the server's registry); an engine
 // without one knows only the calling client.
@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "clients/blocking.h"
 #include "clients/pause.h"
 #include "clients/pubsub.h"
 #include "clients/tracking.h"
@@ -257,8 +258,7 @@ void ClientNoEvict(CommandContext& ctx) {
 // CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as in Redis.
 void ClientPause(CommandContext& ctx) {
   if (ctx.argc() > 4) {
-    ctx.reply.Error(
-        "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+    SubcommandSyntaxError(ctx);
     return;
   }
   bool writes_only = false;
@@ -271,18 +271,7 @@ void ClientPause(CommandContext& ctx) {
     }
   }
   int64_t timeout_ms;
-  if (!ParseInt64(ctx.arg(2), &timeout_ms)) {
-    ctx.reply.Error("ERR timeout is not an integer or out of range");
-    return;
-  }
-  if (timeout_ms < 0) {
-    ctx.reply.Error("ERR timeout is negative");
-    return;
-  }
-  if (timeout_ms > INT64_MAX - ctx.now_ms) {
-    ctx.reply.Error("ERR timeout is out of range");
-    return;
-  }
+  if (!ParseTimeoutMs(ctx, ctx.arg(2), &timeout_ms)) return;
   ctx.server.pause.Pause(ctx.now_ms + timeout_ms, writes_only);
   ctx.reply.Ok();
 }
@@ -290,6 +279,30 @@ void ClientPause(CommandContext& ctx) {
 void ClientUnpause(CommandContext& ctx) {
   ctx.server.pause.Unpause();
   ctx.reply.Ok();
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the wait of a client blocked in WAIT (or, later, a
+// blocking pop) as if it timed out, or with an error. A paused client is not waiting for an
+// event and is not unblocked. The reason is checked before the id, as in Redis.
+void ClientUnblock(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    SubcommandSyntaxError(ctx);
+    return;
+  }
+  clients::WaitEnd why = clients::WaitEnd::kTimeout;
+  if (ctx.argc() == 4) {
+    if (IsOption(ctx.arg(3), "error")) {
+      why = clients::WaitEnd::kError;
+    } else if (!IsOption(ctx.arg(3), "timeout")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  int64_t id;
+  if (!ParseIntArg(ctx, ctx.arg(2), &id)) return;
+  clients::Client* target = ctx.server.client_index.Find(static_cast<uint64_t>(id));
+  const bool ended = target != nullptr && ctx.server.blocked.End(*target, why);
+  ctx.reply.Integer(ended ? 1 : 0);
 }
 
 void ClientHelp(CommandContext& ctx) {
@@ -318,6 +331,9 @@ void ClientHelp(CommandContext& ctx) {
              "    Suspend all, or just write, clients for <timeout> milliseconds.",
              "SETNAME <name>",
              "    Name this connection (an empty name removes it).",
+             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+             "    End the wait of a client blocked in WAIT: as a timeout (the default) or with an",
+             "    error.",
              "UNPAUSE",
              "    Stop the current client pause, resuming traffic."});
 }
@@ -412,6 +428,9 @@ void RegisterClientCommand(CommandTable& table) {
               kPerClient),
           sub("pause", -3, kAdmin | kBase, ClientPause,
               "Stop processing commands from clients for some time", "2.9.50"),
+          sub("unblock", -3, kAdmin | kBase, ClientUnblock,
+              "Unblock a client blocked in a blocking command from a different connection", "5.0.0",
+              "O(log N) where N is the number of client connections"),
           sub("unpause", 2, kAdmin | kBase, ClientUnpause,
               "Resume processing of clients that were paused", "6.2.0",
               "O(N) Where N is the number of paused clients"),

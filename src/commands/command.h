@@ -25,6 +25,7 @@ struct Registries;
 class WatchRegistry;
 class PubSubRegistry;
 class ClientPause;
+class BlockedClients;
 class MonitorFeed;
 class TrackingRegistry;
 class ClientIndex;
@@ -160,6 +161,10 @@ class ClientSession : public clients::Client {
   // bytes (SET of a large value). Only the request's own arguments match; copies (a queued
   // MULTI command) and in-process sessions return nullptr.
   virtual HeapString* TakeArgBuffer(std::string_view arg) { return nullptr; }
+  // Whether a blocking command (WAIT; later the blocking pops) may park this client. One that
+  // cannot (an in-process caller, with no event loop to wake it) gets the answer the command
+  // gives without blocking, as Redis answers a client inside MULTI.
+  virtual bool can_block() const { return false; }
 };
 
 // The set of connected clients, for CLIENT LIST/KILL and INFO clients.
@@ -229,6 +234,7 @@ struct ServerContext {
   clients::WatchRegistry& watches;
   clients::PubSubRegistry& pubsub;
   clients::ClientPause& pause;
+  clients::BlockedClients& blocked;
   clients::MonitorFeed& monitors;
   clients::TrackingRegistry& tracking;
   // Every connected client by id (tracking redirection).

@@ -52,6 +52,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPersistenceCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
+  RegisterReplicationCommands(table);
 }
 
 }  // namespace basalt::cmd

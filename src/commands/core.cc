@@ -43,6 +43,7 @@ ServerContext::ServerContext(store::Keyspace& ks, config::Config& cfg, const Clo
       watches(registries.watches),
       pubsub(registries.pubsub),
       pause(registries.pause),
+      blocked(registries.blocked),
       monitors(registries.monitors),
       tracking(registries.tracking),
       client_index(registries.index) {}

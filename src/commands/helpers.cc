@@ -1,5 +1,7 @@
 #include "commands/helpers.h"
 
+#include <cstdint>
+
 #include "commands/keyspace_notify.h"
 #include "common/strings.h"
 
@@ -32,6 +34,28 @@ bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* out, std::
   if (ParseInt64(text, out)) return true;
   ctx.reply.Error(error);
   return false;
+}
+
+bool ParseTimeoutMs(CommandContext& ctx, std::string_view text, int64_t* timeout_ms) {
+  if (!ParseInt64(text, timeout_ms)) {
+    ctx.reply.Error("ERR timeout is not an integer or out of range");
+    return false;
+  }
+  if (*timeout_ms < 0) {
+    ctx.reply.Error("ERR timeout is negative");
+    return false;
+  }
+  if (*timeout_ms > INT64_MAX - ctx.now_ms) {
+    ctx.reply.Error("ERR timeout is out of range");
+    return false;
+  }
+  return true;
+}
+
+void SubcommandSyntaxError(CommandContext& ctx) {
+  ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                  std::string(ctx.arg(1).substr(0, 128)) + "'. Try " + ToUpper(ctx.arg(0)) +
+                  " HELP.");
 }
 
 bool ParseDbIndex(CommandContext& ctx, std::string_view text, int* out) {

@@ -23,8 +23,15 @@ bool CheckType(CommandContext& ctx, const store::Entry* e, store::ValueType type
 // Parses a strict integer; on failure replies `error` and returns false.
 bool ParseIntArg(CommandContext& ctx, std::string_view text, int64_t* out,
                  std::string_view error = err::kNotInteger);
+// Parses a timeout in milliseconds (CLIENT PAUSE, WAIT): a non-negative integer that, added to
+// ctx.now_ms, does not overflow. Replies Redis's error and returns false otherwise.
+bool ParseTimeoutMs(CommandContext& ctx, std::string_view text, int64_t* timeout_ms);
 // Parses a database index; replies Redis's errors for non-numbers and out of range.
 bool ParseDbIndex(CommandContext& ctx, std::string_view text, int* out);
+
+// Replies Redis's error for a subcommand given the wrong arguments, naming it as it was sent:
+// "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP."
+void SubcommandSyntaxError(CommandContext& ctx);
 
 inline bool IsOption(std::string_view arg, std::string_view option) {
   return EqualsIgnoreCase(arg, option);

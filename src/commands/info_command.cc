@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <random>
 
+#include "clients/blocking.h"
 #include "clients/pubsub.h"
 #include "clients/tracking.h"
 #include "commands/command_table.h"
@@ -178,9 +179,9 @@ void ClientsSection(ServerContext& server, const ClientTotals& clients, Fields& 
   f.Add("maxclients", server.config.settings().maxclients);
   f.Add("client_recent_max_input_buffer", clients.max_input_buffer);
   f.Add("client_recent_max_output_buffer", clients.max_output_buffer);
-  f.Add("blocked_clients", 0);
+  f.Add("blocked_clients", static_cast<int64_t>(server.blocked.size()));
   f.Add("tracking_clients", server.tracking.tracking_clients());
-  f.Add("clients_in_timeout_table", 0);
+  f.Add("clients_in_timeout_table", static_cast<int64_t>(server.blocked.with_deadline()));
 }
 
 void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f) {

@@ -105,8 +105,7 @@ void SPublish(CommandContext& ctx) {
 
 void ReplyChannels(CommandContext& ctx, ChannelKind kind) {
   if (ctx.argc() > 3) {
-    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
-                    std::string(ctx.arg(1).substr(0, 128)) + "'. Try PUBSUB HELP.");
+    SubcommandSyntaxError(ctx);
     return;
   }
   std::string_view pattern;

@@ -52,6 +52,7 @@ void Engine::Cron() {
   const int64_t hz = std::clamp<int64_t>(config_.settings().hz, 1, 500);
   const int64_t period_us = 1'000'000 / hz;
   core_.registries().pause.Tick(clock_.NowMs());
+  core_.registries().blocked.Tick(clock_.NowMs());
   if (!core_.context().loading) {
     // Redis's slow expire cycle: at most 25% of each cron period. Not while clients are
     // paused: a pause (a failover's quiet moment) must not change the data behind them.

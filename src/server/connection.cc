@@ -203,9 +203,14 @@ void Connection::ProcessInput() {
       server_.engine().Execute(*this, args, reply_);
       if (awaits_durability) held_writes_.push_back({reply_begin, flushed_bytes_ + output_.size()});
       awaits_durability = awaits_durability || wrote_before;
-      // A blocked client stops at this request: it stays in the buffer and runs on Wake().
+      // A blocked client stops at this request. A paused one keeps it, to run it on Wake();
+      // one waiting for an event (WAIT) is done with it and gets its reply when the wait ends.
       if (blocked) {
-        reader_.KeepForRetry();
+        if (retry_when_woken) {
+          reader_.KeepForRetry();
+        } else {
+          reader_.FinishRequest();
+        }
         break;
       }
     }

@@ -42,6 +42,7 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   size_t memory_usage() const override;
   void Kill() override;
   HeapString* TakeArgBuffer(std::string_view arg) override { return reader_.TakeBuffer(arg); }
+  bool can_block() const override { return true; }
   // clients::Client: a pub/sub message (or other push) joins the output now.
   void Deliver(std::string_view bytes) override;
   // clients::Client: no longer blocked; the request it stopped at runs in a later loop turn.

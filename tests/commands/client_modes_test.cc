@@ -66,8 +66,12 @@ TEST_SUITE("client pause") {
     CHECK(h.Run({"CLIENT", "PAUSE", "abc"}) ==
           Err("ERR timeout is not an integer or out of range"));
     CHECK(h.Run({"CLIENT", "PAUSE", "-1"}) == Err("ERR timeout is negative"));
+    // The subcommand is named as sent (redis-server 7.0.15 echoes 'PAUSE', 'PaUse', ...).
     CHECK(h.Run({"CLIENT", "PAUSE", "10", "x", "y"}) ==
-          Err("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT "
+          Err("ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT "
+              "HELP."));
+    CHECK(h.Run({"client", "PaUse", "10", "x", "y"}) ==
+          Err("ERR unknown subcommand or wrong number of arguments for 'PaUse'. Try CLIENT "
               "HELP."));
     CHECK(h.Run({"CLIENT", "PAUSE", "0"}) == Ok());  // a pause that is already over
     h.core().registries().pause.Tick(h.clock().NowMs());

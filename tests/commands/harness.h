@@ -56,6 +56,11 @@ class TestSession : public cmd::ClientSession {
     cmd::ClientSession::Kill();
   }
   void Deliver(std::string_view bytes) override { pushed.append(bytes); }
+  // Sessions stand for connections: they may block (WAIT) unless a test says otherwise.
+  bool may_block = true;
+  bool can_block() const override { return may_block; }
+  int wakes = 0;  // Wake() calls: a connection would resume reading its input
+  void Wake() override { ++wakes; }
   // Returns and clears what was pushed so far.
   std::string TakePushed() { return std::exchange(pushed, {}); }
 };

@@ -1,6 +1,7 @@
 """Connection modes over real sockets: CLIENT PAUSE parks a connection at its request and the
-connection resumes it after the pause (Wake), MONITOR streams other clients' commands, and a
-client in MULTI or subscribed mode is cleaned up when it disconnects."""
+connection resumes it after the pause (Wake), WAIT blocks a connection until its timeout or
+CLIENT UNBLOCK and answers later, MONITOR streams other clients' commands, and a client in
+MULTI or subscribed mode is cleaned up when it disconnects."""
 
 import socket
 
@@ -50,6 +51,44 @@ class ClientPauseTest(lib.ServerTestCase):
                            what="parked writer gone")
             self.assertEqual(admin.command("CLIENT", "UNPAUSE"), b"+OK\r\n")
             self.assertEqual(admin.command("EXISTS", "gone"), b":0\r\n")
+        self.assertServerAlive()
+
+
+class WaitTest(lib.ServerTestCase):
+    """WAIT on a primary with no replicas: blocked until its timeout, then :0 (redis-server
+    7.0.15 does the same), with the requests pipelined behind it answered after it."""
+
+    def test_wait_answers_after_its_timeout_and_then_what_followed(self):
+        with self.server.raw() as c:
+            c.send(lib.encode_command("WAIT", "1", "200") + lib.encode_command("PING"))
+            self.assertEqual(c.read_reply(), b":0\r\n")
+            self.assertEqual(c.read_reply(), b"+PONG\r\n")
+
+    def test_client_unblock_ends_a_wait_without_timeout(self):
+        with self.server.raw() as admin, self.server.raw() as waiter:
+            waiter_id = int(waiter.command("CLIENT", "ID")[1:-2])
+            waiter.send(lib.encode_command("WAIT", "1", "0") + lib.encode_command("GET", "k"))
+            lib.wait_until(
+                lambda: b"blocked_clients:1" in admin.command("INFO", "clients"),
+                what="waiter blocked")
+            assert_silent(waiter)
+            self.assertEqual(admin.command("CLIENT", "UNBLOCK", str(waiter_id), "ERROR"),
+                             b":1\r\n")
+            self.assertEqual(waiter.read_reply(),
+                             b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n")
+            self.assertEqual(waiter.read_reply(), b"$-1\r\n")
+            self.assertEqual(admin.command("CLIENT", "UNBLOCK", str(waiter_id)), b":0\r\n")
+
+    def test_blocked_client_that_disconnects_is_forgotten(self):
+        with self.server.raw() as admin:
+            with self.server.raw() as waiter:
+                waiter.send(lib.encode_command("WAIT", "1", "0"))
+                lib.wait_until(
+                    lambda: b"blocked_clients:1" in admin.command("INFO", "clients"),
+                    what="waiter blocked")
+            lib.wait_until(
+                lambda: b"blocked_clients:0" in admin.command("INFO", "clients"),
+                what="blocked waiter gone")
         self.assertServerAlive()
 
 

@@ -525,6 +525,21 @@ def gen_ping(rng, ctx):
     return Cmd(ctx.name("ECHO"), ctx.value())
 
 
+def gen_wait(rng, ctx):
+    """WAIT that does not block (no replica wanted, or bad arguments: numreplicas is checked
+    before the timeout), and CLIENT UNBLOCK of ids no client has."""
+    if rng.random() < 0.7:
+        wanted = rng.choice(("0", "-1", "-100", "abc", "", "1.5"))
+        timeout = rng.choice(("0", "10", "-1", "abc", "", "1.5", "9223372036854775808"))
+        return Cmd(ctx.name("WAIT"), wanted, timeout)
+    args = [rng.choice(("999999", "0", "-1", "abc", ""))]
+    if rng.random() < 0.5:
+        args.append(rng.choice(("TIMEOUT", "error", "later", "")))
+    if rng.random() < 0.1:
+        args.append("extra")
+    return Cmd(ctx.name("CLIENT"), ctx.name("UNBLOCK"), *args)
+
+
 def gen_hello(rng, ctx):
     """HELLO without switching protocols: the stream's own version, none, or an invalid one."""
     version = rng.choice((str(ctx.protocol), None, "4", "1", "0", "-1", "abc", ""))
@@ -716,7 +731,7 @@ FAMILIES = {
     "keys": [(gen_del, 2), gen_type, gen_rename, (gen_copy, 2), gen_move, gen_dbsize, gen_select,
              gen_swapdb, gen_keys, gen_randomkey, (gen_flush, 0.3)],
     "expiry": [(gen_expire, 5), (gen_ttl, 3), gen_persist],
-    "connection": [gen_ping, gen_hello, gen_client_name],
+    "connection": [gen_ping, gen_hello, gen_client_name, gen_wait],
     "errors": [gen_wrong_arity, gen_unknown, gen_unknown_subcommand, gen_bad_numbers],
     "transactions": [gen_transaction],
     "pubsub": [(gen_subscribe, 3), (gen_unsubscribe, 2), gen_subscriber_other, (gen_publish, 5),
