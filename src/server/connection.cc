@@ -324,8 +324,9 @@ void Connection::Flush() {
 
 // Not asio::async_write: it hands the socket at most 64 KB per write and goes back through the
 // scheduler between pieces, so a 1 MB reply that did not leave at once trickled out behind every
-// other connection's fresh requests (p99 of 1 MB GETs at 50 clients was 2-3x Redis's). Like
-// Redis, a connection that becomes writable writes all that the socket takes.
+// other connection's fresh requests. Like Redis, a connection that becomes writable writes all
+// that the socket takes. The wait is registered in the handler that saw the partial write, so
+// no writability edge can pass unseen before it.
 void Connection::WaitWritable() {
   socket_.async_wait(asio::ip::tcp::socket::wait_write,
                      [self = shared_from_this()](const asio::error_code& ec) {
