@@ -204,6 +204,7 @@ class PersistenceControl {
 };
 
 class CommandTable;
+class ReplicationControl;    // commands/replication_control.h
 class InstantaneousMetrics;  // commands/server_info.h
 
 struct ServerStats {
@@ -244,6 +245,8 @@ struct ServerContext {
   ClientDirectory* clients = nullptr;
   ServerControl* control = nullptr;
   PersistenceControl* persistence = nullptr;
+  // Replication (replication_control.h); null where nothing replicates (the embedded Store).
+  ReplicationControl* replication = nullptr;
   ServerStats stats;
   // Rate samples for INFO's instantaneous_* fields; owned and sampled by the server (may be null).
   InstantaneousMetrics* metrics = nullptr;

@@ -4,6 +4,7 @@
 
 #include "clients/registries.h"
 #include "commands/errors.h"
+#include "commands/replication_control.h"
 #include "commands/write_stream.h"
 #include "common/clock.h"
 #include "common/memory.h"
@@ -123,14 +124,35 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
     ErrorReply refusal{ErrorKind::kWriteRefused, server_.persistence->WriteRefusal()};
     if (!refusal.empty()) return refusal;
   }
+  if (ErrorReply refusal = ReplicationRefusal(client, effective); !refusal.empty()) {
+    return refusal;
+  }
   if (client.subscribed() && client.resp == 2 && !(flags & kSubscribedMode)) {
     return {ErrorKind::kClientMode,
             "ERR Can't execute '" + spec.full_name +
                 "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
                 "this context"};
   }
+  if (server_.replication != nullptr && server_.replication->stale() && !(flags & kStale)) {
+    return {ErrorKind::kReplication,
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."};
+  }
   if (server_.loading && !(flags & kLoading)) {
     return {ErrorKind::kLoading, std::string(err::kLoading)};
+  }
+  return {};
+}
+
+ErrorReply Dispatcher::ReplicationRefusal(const ClientSession& client, uint32_t flags) const {
+  ReplicationControl* repl = server_.replication;
+  if (repl == nullptr || !(flags & kWrite)) return {};
+  if (std::string refusal = repl->NoReplicasRefusal(); !refusal.empty()) {
+    return {ErrorKind::kReplication, std::move(refusal)};
+  }
+  // The primary's own stream is what a replica applies: only other clients are refused.
+  if (repl->is_replica() && server_.config.settings().replica_read_only &&
+      !repl->IsPrimaryLink(client)) {
+    return {ErrorKind::kReplication, "READONLY You can't write against a read only replica."};
   }
   return {};
 }

@@ -40,6 +40,8 @@ class Dispatcher {
              protocol::ReplyWriter& reply);
   // The checks that may refuse a known command; returns the refusal or an empty one.
   ErrorReply Refusal(const ClientSession& client, const CommandSpec& spec) const;
+  // READONLY on a replica, NOREPLICAS below min-replicas-to-write (for writes only).
+  ErrorReply ReplicationRefusal(const ClientSession& client, uint32_t flags) const;
   // Runs the handler, counts statistics and stages the command's writes. Returns the kind of
   // the reply it wrote (kNone when not an error).
   ErrorKind Call(ClientSession& client, const CommandSpec& spec,

@@ -20,6 +20,7 @@ enum class ErrorKind : uint8_t {
   kLoading,       // LOADING: the dataset is still being loaded
   kBusy,          // a conflicting job is in progress (a save or AOF rewrite already running)
   kIoError,       // the command's own disk work failed (SAVE, starting BGSAVE or a rewrite)
+  kReplication,   // READONLY replica, NOREPLICAS, MASTERDOWN: refused by the replication state
 };
 
 // An error reply handed to a handler by a component it called (e.g. PersistenceControl):

@@ -15,6 +15,7 @@
 #include "clients/tracking.h"
 #include "commands/command_table.h"
 #include "commands/helpers.h"
+#include "commands/replication_control.h"
 #include "commands/server_group.h"
 #include "commands/server_info.h"
 #include "common/memory.h"
@@ -319,9 +320,12 @@ void StatsSection(ServerContext& server, Fields& f) {
   f.Add("client_output_buffer_limit_disconnections", st.client_output_buffer_limit_disconnections);
 }
 
-// A primary without replicas until the replication layer reports its own state. master_replid
-// reuses the run id for now: a fresh replication id per start, which is what Redis does too.
+// A server without replication (the embedded engine) reports itself a primary without replicas.
 void ReplicationSection(ServerContext& server, Fields& f) {
+  if (server.replication != nullptr) {
+    server.replication->AppendInfoFields(f.out());
+    return;
+  }
   f.Add("role", "master");
   f.Add("connected_slaves", 0);
   f.Add("master_failover_state", "no-failover");
@@ -330,7 +334,7 @@ void ReplicationSection(ServerContext& server, Fields& f) {
   f.Add("master_repl_offset", 0);
   f.Add("second_repl_offset", -1);
   f.Add("repl_backlog_active", 0);
-  f.Add("repl_backlog_size", 1048576);
+  f.Add("repl_backlog_size", server.config.settings().repl_backlog_size);
   f.Add("repl_backlog_first_byte_offset", 0);
   f.Add("repl_backlog_histlen", 0);
 }
@@ -489,12 +493,7 @@ std::string BytesToHuman(int64_t bytes) {
 }
 
 const std::string& EnsureRunId(ServerContext& server) {
-  if (server.run_id.empty()) {
-    std::random_device rd;
-    std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ MonotonicUs());
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (int i = 0; i < 40; ++i) server.run_id += kHex[rng() & 15];
-  }
+  if (server.run_id.empty()) server.run_id = RandomHex(40);
   return server.run_id;
 }
 

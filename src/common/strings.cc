@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 
 namespace basalt {
 
@@ -272,6 +273,16 @@ bool GlobMatch(std::string_view pat, std::string_view text, bool nocase) {
   }
   while (p < pat.size() && pat[p] == '*') ++p;
   return p == pat.size();
+}
+
+std::string RandomHex(size_t n) {
+  // Seeded per call from the OS: ids are made rarely, and must differ across processes.
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(n, '0');
+  for (char& c : out) c = kHex[rng() & 15];
+  return out;
 }
 
 }  // namespace basalt

@@ -50,4 +50,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // listing keys treat a lone "*" as "everything" themselves.
 bool GlobMatch(std::string_view pattern, std::string_view text, bool nocase = false);
 
+// `n` random lowercase hex digits (run ids, replication ids, the EOF mark of a streamed RDB).
+std::string RandomHex(size_t n);
+
 }  // namespace basalt

@@ -114,6 +114,46 @@ ParamDef Special(std::string_view name, bool runtime, std::string_view help, Get
 constexpr int64_t kIntMax = 2147483647;
 constexpr int64_t kLongMax = INT64_MAX;
 
+void AddReplicationParams(std::vector<ParamDef>& t) {
+  using S = Settings;
+  t.push_back(String("replicaof", &S::replicaof, false,
+                     "\"host port\" of the primary to replicate (empty = run as a primary)."));
+  t.push_back(String("masterauth", &S::masterauth, true, "Password to AUTH with at the primary."));
+  t.push_back(String("masteruser", &S::masteruser, true,
+                     "User to AUTH as at the primary (empty = password only)."));
+  t.push_back(Bool("replica-read-only", &S::replica_read_only, true,
+                   "A replica refuses writes from its clients."));
+  t.push_back(Bool("replica-serve-stale-data", &S::replica_serve_stale_data, true,
+                   "A replica whose link is down still answers from its data."));
+  t.push_back(Int("replica-priority", &S::replica_priority, 0, kIntMax, true,
+                  "Sentinel promotes replicas with a lower number first (0 = never)."));
+  t.push_back(Bool("replica-announced", &S::replica_announced, true,
+                   "Sentinel lists this replica."));
+  t.push_back(Bool("repl-diskless-sync", &S::repl_diskless_sync, true,
+                   "Full syncs stream the snapshot to replicas instead of sending a file."));
+  t.push_back(Int("repl-diskless-sync-delay", &S::repl_diskless_sync_delay, 0, kIntMax, true,
+                  "Seconds a full sync waits for more replicas to share its snapshot."));
+  t.push_back(Int("repl-diskless-sync-max-replicas", &S::repl_diskless_sync_max_replicas, 0,
+                  kIntMax, true, "Start a waiting full sync once this many replicas wait (0 = "
+                  "wait the whole delay)."));
+  t.push_back(Enum("repl-diskless-load", &S::repl_diskless_load,
+                   {"disabled", "on-empty-db", "swapdb"}, true,
+                   "How a replica loads a full sync: swapdb keeps serving the old data until "
+                   "the new is loaded (memory holds both), disabled stores the file first."));
+  t.push_back(Memory("repl-backlog-size", &S::repl_backlog_size, 1, kLongMax, true,
+                     "Bytes of replication stream kept for partial resyncs."));
+  t.push_back(Int("repl-backlog-ttl", &S::repl_backlog_ttl, 0, kIntMax, true,
+                  "Free the backlog after this many seconds without replicas (0 = never)."));
+  t.push_back(Int("repl-ping-replica-period", &S::repl_ping_replica_period, 1, kIntMax, true,
+                  "Seconds between PINGs sent to replicas."));
+  t.push_back(Int("repl-timeout", &S::repl_timeout, 1, kIntMax, true,
+                  "Seconds of silence after which a replication link is taken as broken."));
+  t.push_back(Int("min-replicas-to-write", &S::min_replicas_to_write, 0, kIntMax, true,
+                  "Refuse writes with fewer good replicas than this (0 = off)."));
+  t.push_back(Int("min-replicas-max-lag", &S::min_replicas_max_lag, 0, kIntMax, true,
+                  "A replica is good when its last ACK is at most this many seconds old."));
+}
+
 std::vector<ParamDef> BuildTable() {
   using S = Settings;
   std::vector<ParamDef> t;
@@ -190,6 +230,7 @@ std::vector<ParamDef> BuildTable() {
                   "Rewrite the AOF when it grew by this percent (0 = off)."));
   t.push_back(Memory("auto-aof-rewrite-min-size", &S::auto_aof_rewrite_min_size, 0, kLongMax, true,
                      "Do not rewrite automatically below this AOF size."));
+  AddReplicationParams(t);
   return t;
 }
 

@@ -65,6 +65,24 @@ struct Settings {
   bool aof_load_truncated = true;
   int64_t auto_aof_rewrite_percentage = 100;
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  // Replication.
+  std::string replicaof;  // "host port" of the primary to follow (empty: this is a primary)
+  std::string masterauth;
+  std::string masteruser;
+  bool replica_read_only = true;
+  bool replica_serve_stale_data = true;
+  int64_t replica_priority = 100;
+  bool replica_announced = true;
+  bool repl_diskless_sync = true;
+  int64_t repl_diskless_sync_delay = 5;
+  int64_t repl_diskless_sync_max_replicas = 0;
+  std::string repl_diskless_load = "swapdb";
+  int64_t repl_backlog_size = 1024 * 1024;
+  int64_t repl_backlog_ttl = 3600;
+  int64_t repl_ping_replica_period = 10;
+  int64_t repl_timeout = 60;
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag = 10;
 };
 
 }  // namespace basalt::config

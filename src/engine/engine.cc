@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "persistence/data_loader.h"
 #include "persistence/persistence_manager.h"
+#include "replication/replication.h"
 
 namespace basalt::engine {
 
@@ -22,17 +23,32 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
   core_.context().persistence = persistence_.get();
   // The AOF is the write stream's first consumer (the replication backlog comes next).
   core_.writes().AddConsumer(persistence_.get());
+  // Replication is the second: its backlog and replicas get every write too.
+  replication_ = std::make_unique<replication::Replication>(core_.context(), *persistence_, post_);
+  core_.context().replication = replication_.get();
 }
 
 Engine::~Engine() {
   // A load still running posts its result to a loop that no longer runs: stop it and wait.
   cancel_loading_ = true;
   if (loader_.joinable()) loader_.join();
+  core_.context().replication = nullptr;
+  replication_.reset();
   core_.writes().RemoveConsumer(persistence_.get());
   core_.context().persistence = nullptr;
 }
 
-uint64_t Engine::EndOfBatch() { return persistence_->EndOfBatch(); }
+void Engine::OnClientClose(cmd::ClientSession& client) {
+  core_.OnClientClose(client);
+  replication_->OnClientClose(client);
+}
+
+uint64_t Engine::EndOfBatch() {
+  replication_->EndOfTurn();
+  return persistence_->EndOfBatch();
+}
+
+bool Engine::background_throttled() const { return persistence_->background_throttled(); }
 
 bool Engine::aof_durable(uint64_t seq) const { return persistence_->aof_durable(seq); }
 
@@ -53,6 +69,7 @@ void Engine::Cron() {
   const int64_t period_us = 1'000'000 / hz;
   core_.registries().pause.Tick(clock_.NowMs());
   core_.registries().blocked.Tick(clock_.NowMs());
+  replication_->Cron(clock_.NowMs());
   if (!core_.context().loading) {
     // Redis's slow expire cycle: at most 25% of each cron period. Not while clients are
     // paused: a pause (a failover's quiet moment) must not change the data behind them.

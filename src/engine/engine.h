@@ -21,6 +21,9 @@
 namespace basalt::persistence {
 class PersistenceManager;
 }
+namespace basalt::replication {
+class Replication;
+}
 
 namespace basalt::engine {
 
@@ -38,6 +41,7 @@ class Engine final {
   config::Config& config() { return config_; }
   const Clock& clock() const { return clock_; }
   persistence::PersistenceManager& persistence() { return *persistence_; }
+  replication::Replication& replication() { return *replication_; }
 
   // Loads the dataset (AOF when appendonly, else RDB) in a background thread; clients get
   // -LOADING meanwhile. `done` runs on the engine thread with the outcome.
@@ -54,7 +58,7 @@ class Engine final {
   }
   // A client connected / disconnected: the client registries list it / forget it.
   void OnClientOpen(cmd::ClientSession& client) { core_.OnClientOpen(client); }
-  void OnClientClose(cmd::ClientSession& client) { core_.OnClientClose(client); }
+  void OnClientClose(cmd::ClientSession& client);
   // End of a loop turn: hands buffered AOF writes to the writer thread. Returns the sequence a
   // client must wait for before its replies may leave (0: nothing to wait for).
   uint64_t EndOfBatch();
@@ -73,6 +77,9 @@ class Engine final {
   // Work to do between loop turns (snapshot slices); returns true while more is pending.
   bool BackgroundStep();
   bool has_background_work() const;
+  // True when the only background work waits for slow receivers (a full sync's replicas):
+  // the caller should come back after a short pause rather than at once.
+  bool background_throttled() const;
   // Final save (per save points or `force_save`) and AOF flush; returns an error to report.
   Status PrepareShutdown(bool force_save, bool nosave, bool force = false);
 
@@ -85,6 +92,7 @@ class Engine final {
   store::Keyspace keyspace_;
   cmd::Core core_;
   std::unique_ptr<persistence::PersistenceManager> persistence_;
+  std::unique_ptr<replication::Replication> replication_;
   std::function<void(uint64_t)> on_durable_;
   std::thread loader_;
   std::atomic<bool> cancel_loading_{false};

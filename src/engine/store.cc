@@ -56,6 +56,7 @@ Status ErrorStatus(cmd::ErrorKind kind, std::string text) {
     case cmd::ErrorKind::kOutOfMemory:
     case cmd::ErrorKind::kLoading:
     case cmd::ErrorKind::kBusy:
+    case cmd::ErrorKind::kReplication:
       return Status::Busy(std::move(text));
     case cmd::ErrorKind::kNone:
     case cmd::ErrorKind::kArgument:

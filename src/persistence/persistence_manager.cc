@@ -278,12 +278,55 @@ Status PersistenceManager::StartJob(JobKind kind) {
   return Status::Ok();
 }
 
+Status PersistenceManager::StartStreamSnapshot(ByteSink* sink,
+                                               const RdbAuxFields::Replication& replication,
+                                               std::function<bool()> throttled,
+                                               std::function<void(const Status&)> done) {
+  if (job_ || snapshotter_.active()) return Status::Busy("a snapshot is in progress");
+  RdbWriterOptions options;
+  options.compression = settings().rdbcompression;
+  options.checksum = settings().rdbchecksum;
+  RdbAuxFields aux = MakeAux(false);
+  aux.replication = replication;
+  stream_encoder_ = std::make_unique<RdbEncoder>(sink, options, aux);
+  stream_throttled_ = std::move(throttled);
+  stream_done_ = std::move(done);
+  spdlog::info("Streamed snapshot for replication started");
+  snapshotter_.Begin(stream_encoder_.get());
+  events_.set_observer(&snapshotter_);
+  return Status::Ok();
+}
+
+void PersistenceManager::AbortStreamSnapshot() {
+  if (!stream_encoder_) return;
+  stream_done_ = nullptr;
+  stream_throttled_ = nullptr;
+  // The walk goes on without output to restore the entries' bits; the encoder is dropped
+  // when it ends.
+  if (snapshotter_.writing()) snapshotter_.Abort();
+}
+
 bool PersistenceManager::BackgroundStep(int64_t budget_us) {
   if (!snapshotter_.active()) return false;
+  if (background_throttled()) return true;
   if (!snapshotter_.Step(budget_us)) return true;
   events_.set_observer(nullptr);
+  if (stream_encoder_) {
+    OnStreamWalkComplete();
+    return false;
+  }
   if (job_ && !job_finishing_) OnWalkComplete();
   return false;
+}
+
+void PersistenceManager::OnStreamWalkComplete() {
+  auto done = std::move(stream_done_);
+  stream_done_ = nullptr;
+  stream_throttled_ = nullptr;
+  const Status st = snapshotter_.status();
+  stream_encoder_.reset();
+  if (done) done(st);
+  Cron();  // start what was scheduled behind this snapshot
 }
 
 void PersistenceManager::OnWalkComplete() {
@@ -520,8 +563,10 @@ Status PersistenceManager::Shutdown(bool force_save, bool nosave, bool force) {
     job_.reset();
     job_kind_ = JobKind::kNone;
   }
+  AbortStreamSnapshot();
   if (snapshotter_.active()) snapshotter_.Step(-1);
   events_.set_observer(nullptr);
+  stream_encoder_.reset();
   if (context_.loading && !nosave) {
     // The live keyspace is still empty (the loader fills its own): saving it would replace
     // the very files being loaded with nothing. Redis 7.0 skips the save here too.

@@ -76,6 +76,19 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   // The AOF failed and is not whole again yet (writes are refused meanwhile).
   bool aof_failed() const { return !aof_write_error_.empty(); }
 
+  // A snapshot streamed to `sink` as RDB: a replica's full sync, the snapshotter's third sink.
+  // It is walked a slice per BackgroundStep like a BGSAVE, except while `throttled()` says the
+  // receivers are behind. `done` runs once the walk completed (the RDB is whole in the sink)
+  // or failed; not after AbortStreamSnapshot. Busy while another snapshot runs.
+  Status StartStreamSnapshot(ByteSink* sink, const RdbAuxFields::Replication& replication,
+                             std::function<bool()> throttled,
+                             std::function<void(const Status&)> done);
+  // Stops the streamed snapshot (its receivers are gone); the sink is not written again.
+  void AbortStreamSnapshot();
+  bool stream_snapshot_running() const { return stream_encoder_ != nullptr; }
+  // True when the only background work is a streamed snapshot waiting for its receivers.
+  bool background_throttled() const { return stream_throttled_ && stream_throttled_(); }
+
   // A slice of the running snapshot; true while more remains.
   bool BackgroundStep(int64_t budget_us);
   bool has_background_work() const { return snapshotter_.active(); }
@@ -107,6 +120,7 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   RdbAuxFields MakeAux(bool aof_base) const;
   Status StartJob(JobKind kind);
   void OnWalkComplete();
+  void OnStreamWalkComplete();
   void OnJobFinished(JobKind kind, const Status& st, int64_t dirty_at_start);
   void CompleteFinishedJob(uint64_t generation);
   // Completes a rewrite synchronously (shutdown): walk, file, manifest.
@@ -164,6 +178,9 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   int64_t last_aof_retry_ms_ = 0;
   int64_t aof_error_logged_ms_ = 0;
   LoadInfo load_info_;
+  std::unique_ptr<SnapshotEncoder> stream_encoder_;
+  std::function<bool()> stream_throttled_;
+  std::function<void(const Status&)> stream_done_;
 };
 
 }  // namespace basalt::persistence

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "commands/errors.h"
+#include "replication/replication.h"
 #include "server/connection.h"
+#include "server/primary_link.h"
 
 namespace basalt::server {
 
@@ -22,7 +24,10 @@ Server::Server(config::Config& config)
           config, clock_, [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); })),
       signals_(io_, SIGINT, SIGTERM),
       cron_timer_(io_),
-      group_commit_(std::make_unique<GroupCommit>(io_, *engine_)) {
+      background_timer_(io_),
+      group_commit_(std::make_unique<GroupCommit>(io_, *engine_)),
+      primary_link_(std::make_unique<PrimaryLink>(io_, engine_->replication().replica())) {
+  engine_->replication().set_transport(primary_link_.get());
   context().clients = this;
   context().control = this;
   context().metrics = &metrics_;
@@ -35,6 +40,8 @@ Server::Server(config::Config& config)
 
 Server::~Server() {
   connections_.clear();
+  engine_->replication().set_transport(nullptr);
+  primary_link_.reset();
   engine_.reset();
 }
 
@@ -212,12 +219,25 @@ void Server::OnLoaded(const Status& st) {
     io_.stop();
     return;
   }
+  if (Status repl = engine_->replication().StartFromConfig(); !repl.ok()) {
+    spdlog::warn("Not following a primary: {}", repl.message());
+  }
   KickBackgroundWork();
 }
 
 void Server::KickBackgroundWork() {
   if (background_scheduled_ || !engine_->has_background_work()) return;
   background_scheduled_ = true;
+  if (engine_->background_throttled()) {
+    // A full sync waits for its replicas to drain their buffers: look again shortly instead
+    // of spinning the loop.
+    background_timer_.expires_after(std::chrono::milliseconds(2));
+    background_timer_.async_wait([this](const asio::error_code& ec) {
+      background_scheduled_ = false;
+      if (!ec && !shutting_down_) KickBackgroundWork();
+    });
+    return;
+  }
   // Each slice is posted behind the network events that are ready, so clients interleave.
   asio::post(io_, [this] {
     background_scheduled_ = false;
@@ -244,7 +264,9 @@ void Server::BeginShutdown(const char* reason, bool save_done) {
   asio::error_code ec;
   for (auto& a : acceptors_) a->close(ec);
   cron_timer_.cancel();
+  background_timer_.cancel();
   signals_.cancel();
+  primary_link_->Close();
   std::vector<std::shared_ptr<Connection>> all;
   for (auto& [id, c] : connections_) all.push_back(c);
   for (auto& c : all) c->FlushAndClose();

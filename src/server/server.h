@@ -19,6 +19,7 @@
 namespace basalt::server {
 
 class Connection;
+class PrimaryLink;
 
 class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
  public:
@@ -71,11 +72,13 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;
+  asio::steady_timer background_timer_;  // paces background work that waits (see KickBackgroundWork)
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections_;
   uint64_t next_client_id_ = 1;
   uint16_t bound_port_ = 0;
   cmd::InstantaneousMetrics metrics_;
   std::unique_ptr<GroupCommit> group_commit_;
+  std::unique_ptr<PrimaryLink> primary_link_;  // the link to the primary we follow, if any
   bool background_scheduled_ = false;
   bool shutting_down_ = false;
   int exit_code_ = 0;

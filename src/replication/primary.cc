@@ -1,0 +1,395 @@
+#include "replication/primary.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "clients/blocking.h"
+#include "common/strings.h"
+#include "persistence/persistence_manager.h"
+#include "replication/full_sync.h"
+
+namespace basalt::replication {
+
+namespace {
+
+// A full sync's walk pauses while a replica holds this much unsent snapshot, so a slow replica
+// costs a bounded buffer rather than a copy of the dataset.
+constexpr size_t kSyncThrottleBytes = 8 * 1024 * 1024;
+
+constexpr std::string_view kGetAck = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+constexpr std::string_view kPing = "*1\r\n$4\r\nPING\r\n";
+
+const char* StateName(ReplicaState s) {
+  switch (s) {
+    case ReplicaState::kHandshake:
+      return "handshake";
+    case ReplicaState::kWaitSnapshot:
+      return "wait_bgsave";
+    case ReplicaState::kSyncing:
+      return "send_bulk";
+    case ReplicaState::kWaitFirstAck:
+    case ReplicaState::kOnline:
+      return "online";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Primary::Primary(cmd::ServerContext& context, persistence::PersistenceManager& persistence)
+    : context_(context), persistence_(persistence) {
+  ids_.replid = RandomHex(40);
+  context_.config.OnChange("repl-backlog-size", [this] {
+    if (backlog_) backlog_->Resize(context_.config.settings().repl_backlog_size);
+  });
+}
+
+Primary::~Primary() = default;
+
+bool Primary::Consume(const cmd::WriteUnit& unit) {
+  if (!accepting()) return false;
+  if (unit.start_db != selected_db_) {
+    std::string select;
+    cmd::AppendSelect(select, unit.start_db);
+    FeedStream(select);
+  }
+  FeedStream(unit.resp);
+  selected_db_ = unit.end_db;
+  return false;
+}
+
+void Primary::FeedStream(std::string_view bytes) {
+  backlog_->Append(bytes);
+  for (auto& [id, r] : replicas_) {
+    if (r->state == ReplicaState::kOnline) {
+      r->client->Deliver(bytes);
+    } else if (r->state == ReplicaState::kSyncing || r->state == ReplicaState::kWaitFirstAck) {
+      r->pending.append(bytes);
+    }
+  }
+}
+
+void Primary::FeedVerbatim(std::string_view bytes) {
+  if (backlog_ == nullptr) EnsureBacklog();
+  FeedStream(bytes);
+}
+
+ReplicaLinkInfo& Primary::Info(cmd::ClientSession& client) {
+  auto& slot = replicas_[client.id];
+  if (!slot) {
+    slot = std::make_unique<ReplicaLinkInfo>();
+    slot->client = &client;
+  }
+  return *slot;
+}
+
+ReplicaLinkInfo* Primary::Find(const cmd::ClientSession& client) {
+  auto it = replicas_.find(client.id);
+  return it == replicas_.end() ? nullptr : it->second.get();
+}
+
+std::string Primary::Replconf(cmd::ClientSession& client, std::string_view option,
+                              std::string_view value, bool* silent) {
+  if (EqualsIgnoreCase(option, "ack")) {
+    *silent = true;
+    int64_t offset;
+    if (ParseInt64(value, &offset)) OnAck(client, offset);
+    return {};
+  }
+  if (EqualsIgnoreCase(option, "getack")) {
+    *silent = true;  // only a replica answers it, and only to its primary
+    return {};
+  }
+  if (EqualsIgnoreCase(option, "listening-port")) {
+    int64_t port;
+    if (!ParseInt64(value, &port)) return "ERR value is not an integer or out of range";
+    Info(client).listening_port = port;
+  } else if (EqualsIgnoreCase(option, "ip-address")) {
+    Info(client).ip_address = std::string(value);
+  } else if (EqualsIgnoreCase(option, "capa")) {
+    if (EqualsIgnoreCase(value, "eof")) Info(client).capa_eof = true;
+    if (EqualsIgnoreCase(value, "psync2")) Info(client).capa_psync2 = true;
+  } else if (EqualsIgnoreCase(option, "rdb-only")) {
+    int64_t flag;
+    if (!ParseInt64(value, &flag) || (flag != 0 && flag != 1)) {
+      return "ERR value is not an integer or out of range";
+    }
+    Info(client).rdb_only = flag == 1;
+  } else if (!EqualsIgnoreCase(option, "rdb-filter-only")) {
+    return "ERR Unrecognized REPLCONF option: " + std::string(option);
+  }
+  return {};
+}
+
+void Primary::OnAck(cmd::ClientSession& client, int64_t offset) {
+  ReplicaLinkInfo* r = Find(client);
+  if (r == nullptr || !client.is_replica) return;
+  r->ack_offset = std::max(r->ack_offset, offset);
+  r->ack_ms = NowMs();
+  if (r->state == ReplicaState::kWaitFirstAck) {
+    // It loaded the snapshot: the writes made since it began follow now.
+    r->client->Deliver(r->pending);
+    std::string().swap(r->pending);
+    r->state = ReplicaState::kOnline;
+  }
+  WakeSatisfiedWaiters();
+}
+
+void Primary::EnsureBacklog() {
+  if (backlog_) return;
+  // A new history begins: replicas of an earlier one (before the backlog was freed) must not
+  // take it for theirs, so it gets a new id, as Redis does.
+  if (!following_) {
+    ids_.replid = RandomHex(40);
+    ids_.replid2 = std::string(40, '0');
+    ids_.second_offset = -1;
+  }
+  backlog_ = std::make_unique<Backlog>(context_.config.settings().repl_backlog_size, base_offset_);
+  selected_db_ = -1;
+}
+
+void Primary::Psync(cmd::ClientSession& client, std::string_view replid, int64_t offset,
+                    bool legacy) {
+  if (client.is_replica) return;  // a second PSYNC on a replica link is ignored, as in Redis
+  ReplicaLinkInfo& r = Info(client);
+  client.is_replica = true;
+  r.legacy = legacy;
+  r.ack_ms = NowMs();
+  no_replicas_since_ms_ = -1;
+  if (!legacy && TryContinue(r, replid, offset)) return;
+  EnsureBacklog();
+  spdlog::info("Replica {} asks for synchronization; full resync ({})", client.peer_address(),
+               legacy ? "SYNC" : "PSYNC " + std::string(replid) + " " + std::to_string(offset));
+  r.state = ReplicaState::kWaitSnapshot;
+  if (first_waiting_ms_ < 0) first_waiting_ms_ = NowMs();
+  StartFullSyncIfDue(NowMs());
+}
+
+bool Primary::TryContinue(ReplicaLinkInfo& r, std::string_view replid, int64_t offset) {
+  const bool same_history =
+      replid == ids_.replid || (replid == ids_.replid2 && offset <= ids_.second_offset);
+  if (!same_history || backlog_ == nullptr || !backlog_->Covers(offset)) return false;
+  r.state = ReplicaState::kOnline;
+  r.client->Deliver(r.capa_psync2 ? "+CONTINUE " + ids_.replid + "\r\n" : "+CONTINUE\r\n");
+  std::string missing;
+  backlog_->CopyFrom(offset, missing);
+  r.client->Deliver(missing);
+  spdlog::info("Partial resynchronization accepted for replica {}: {} bytes from offset {}",
+               r.client->peer_address(), missing.size(), offset);
+  return true;
+}
+
+void Primary::StartFullSyncIfDue(int64_t now_ms) {
+  if (sync_ || persistence_.job_running()) return;
+  std::vector<ReplicaLinkInfo*> waiting;
+  for (auto& [id, r] : replicas_) {
+    if (r->state == ReplicaState::kWaitSnapshot) waiting.push_back(r.get());
+  }
+  if (waiting.empty()) {
+    first_waiting_ms_ = -1;
+    return;
+  }
+  const config::Settings& s = context_.config.settings();
+  const int64_t delay_ms = s.repl_diskless_sync ? s.repl_diskless_sync_delay * 1000 : 0;
+  const bool enough = s.repl_diskless_sync_max_replicas > 0 &&
+                      static_cast<int64_t>(waiting.size()) >= s.repl_diskless_sync_max_replicas;
+  if (delay_ms > 0 && now_ms - first_waiting_ms_ < delay_ms && !enough) return;
+  std::vector<FullSync::Target> targets;
+  const std::string fullresync =
+      "+FULLRESYNC " + ids_.replid + " " + std::to_string(offset()) + "\r\n";
+  for (ReplicaLinkInfo* r : waiting) {
+    targets.push_back({r->client, r->capa_eof && s.repl_diskless_sync});
+    r->state = ReplicaState::kSyncing;
+    r->pending.clear();
+    if (!r->legacy) r->client->Deliver(fullresync);
+  }
+  first_waiting_ms_ = -1;
+  // The stream after the snapshot selects its database anew, whatever the replica had.
+  selected_db_ = -1;
+  sync_ = std::make_unique<FullSync>(std::move(targets));
+  sync_->Begin();
+  persistence::RdbAuxFields::Replication aux{.stream_db = 0, .repl_id = ids_.replid,
+                                             .offset = offset()};
+  Status st = persistence_.StartStreamSnapshot(
+      sync_.get(), aux, [this] { return SyncThrottled(); },
+      [this](const Status& done) { OnFullSyncDone(done); });
+  spdlog::info("Starting a full sync for {} replica(s) at offset {}", waiting.size(), offset());
+  if (!st.ok()) OnFullSyncDone(st);
+}
+
+void Primary::OnFullSyncDone(const Status& st) {
+  std::unique_ptr<FullSync> sync = std::move(sync_);
+  if (!st.ok()) {
+    spdlog::warn("Full sync failed: {}", st.message());
+    for (const FullSync::Target& t : sync->targets()) t.client->Kill();
+    return;
+  }
+  sync->Finish();
+  spdlog::info("Full sync of {} bytes sent to {} replica(s)", sync->bytes_written(),
+               sync->targets().size());
+  for (const FullSync::Target& t : sync->targets()) {
+    ReplicaLinkInfo* r = Find(*t.client);
+    if (r == nullptr) continue;
+    if (r->rdb_only) {
+      // redis-cli --rdb and the like want the file only.
+      t.client->Kill();
+      continue;
+    }
+    r->ack_ms = NowMs();
+    if (t.eof_framing && !r->legacy) {
+      r->state = ReplicaState::kWaitFirstAck;
+      continue;
+    }
+    t.client->Deliver(r->pending);
+    std::string().swap(r->pending);
+    r->state = ReplicaState::kOnline;
+  }
+  StartFullSyncIfDue(NowMs());  // replicas that asked meanwhile
+}
+
+bool Primary::SyncThrottled() const {
+  return sync_ != nullptr && sync_->largest_backlog() > kSyncThrottleBytes;
+}
+
+void Primary::OnClientClose(cmd::ClientSession& client) {
+  ForgetWaiter(client);
+  auto it = replicas_.find(client.id);
+  if (it == replicas_.end()) return;
+  if (client.is_replica) {
+    spdlog::info("Connection with replica {} lost.", client.peer_address());
+  }
+  if (sync_) {
+    sync_->Drop(client);
+    if (sync_->empty()) {
+      persistence_.AbortStreamSnapshot();
+      sync_.reset();
+    }
+  }
+  replicas_.erase(it);
+  if (replica_count() == 0 && no_replicas_since_ms_ < 0) no_replicas_since_ms_ = NowMs();
+}
+
+size_t Primary::replica_count() const {
+  return std::count_if(replicas_.begin(), replicas_.end(),
+                       [](const auto& kv) { return kv.second->client->is_replica; });
+}
+
+int64_t Primary::ReplicasAcked(int64_t offset) const {
+  int64_t n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r->state == ReplicaState::kOnline && r->ack_offset >= offset) ++n;
+  }
+  return n;
+}
+
+int64_t Primary::GoodReplicas() const {
+  const int64_t max_lag_ms = context_.config.settings().min_replicas_max_lag * 1000;
+  const int64_t now = NowMs();
+  int64_t n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r->state == ReplicaState::kOnline && now - r->ack_ms <= max_lag_ms) ++n;
+  }
+  return n;
+}
+
+void Primary::WaitForAcks(cmd::ClientSession& client, int64_t offset, int64_t wanted) {
+  waiters_.push_back({&client, offset, wanted});
+  RequestAcks();
+}
+
+void Primary::ForgetWaiter(cmd::ClientSession& client) {
+  std::erase_if(waiters_, [&](const AckWaiter& w) { return w.client == &client; });
+}
+
+void Primary::WakeSatisfiedWaiters() {
+  std::vector<cmd::ClientSession*> done;
+  for (const AckWaiter& w : waiters_) {
+    if (ReplicasAcked(w.offset) >= w.wanted) done.push_back(w.client);
+  }
+  // Ending a wait runs its resume, which forgets the waiter: not while iterating.
+  for (cmd::ClientSession* c : done) context_.blocked.End(*c, clients::WaitEnd::kEvent);
+}
+
+void Primary::EndOfTurn() {
+  if (!getack_requested_) return;
+  getack_requested_ = false;
+  if (backlog_ == nullptr || following_ || replica_count() == 0) return;
+  FeedStream(kGetAck);
+}
+
+void Primary::Cron(int64_t now_ms) {
+  const config::Settings& s = context_.config.settings();
+  if (backlog_ && !following_ && replica_count() > 0 &&
+      now_ms - last_ping_ms_ >= s.repl_ping_replica_period * 1000) {
+    last_ping_ms_ = now_ms;
+    FeedStream(kPing);
+  }
+  std::vector<cmd::ClientSession*> timed_out;
+  for (auto& [id, r] : replicas_) {
+    // A newline keeps a replica waiting for its snapshot from timing out (it skips them).
+    if (r->state == ReplicaState::kWaitSnapshot) r->client->Deliver("\n");
+    if (r->state == ReplicaState::kOnline && !r->legacy &&
+        now_ms - r->ack_ms > s.repl_timeout * 1000) {
+      timed_out.push_back(r->client);
+    }
+  }
+  for (cmd::ClientSession* c : timed_out) {
+    spdlog::warn("Disconnecting timedout replica {}", c->peer_address());
+    c->Kill();
+  }
+  if (backlog_ && !following_ && no_replicas_since_ms_ >= 0 && s.repl_backlog_ttl > 0 &&
+      now_ms - no_replicas_since_ms_ > s.repl_backlog_ttl * 1000) {
+    spdlog::info("Replication backlog freed after {} seconds without connected replicas.",
+                 s.repl_backlog_ttl);
+    base_offset_ = backlog_->offset();
+    backlog_.reset();
+  }
+  StartFullSyncIfDue(now_ms);
+}
+
+void Primary::StartFollowing(const ReplicationIds& ids, int64_t offset, bool keep_backlog) {
+  following_ = true;
+  ids_ = ids;
+  if (!keep_backlog || backlog_ == nullptr || backlog_->offset() != offset) {
+    base_offset_ = offset;
+    backlog_ = std::make_unique<Backlog>(context_.config.settings().repl_backlog_size, offset);
+  }
+}
+
+void Primary::StopFollowing() {
+  if (!following_) return;
+  following_ = false;
+  // PSYNC2: the history so far stays valid under its old id up to here.
+  ids_.replid2 = ids_.replid;
+  ids_.second_offset = offset() + 1;
+  ids_.replid = RandomHex(40);
+  selected_db_ = -1;
+}
+
+void Primary::DisconnectReplicas() {
+  for (auto& [id, r] : replicas_) {
+    if (r->client->is_replica) r->client->Kill();
+  }
+}
+
+std::string Primary::ReplicaInfoLines() const {
+  std::string out;
+  int i = 0;
+  const int64_t now = NowMs();
+  for (const auto& [id, r] : replicas_) {
+    if (!r->client->is_replica) continue;
+    std::string ip = r->ip_address;
+    if (ip.empty()) {
+      ip = r->client->peer_address();
+      if (auto colon = ip.rfind(':'); colon != std::string::npos) ip.resize(colon);
+    }
+    out += "slave" + std::to_string(i++) + ":ip=" + ip +
+           ",port=" + std::to_string(r->listening_port) + ",state=" + StateName(r->state) +
+           ",offset=" + std::to_string(r->ack_offset) +
+           ",lag=" + std::to_string((now - r->ack_ms) / 1000) + "\r\n";
+  }
+  return out;
+}
+
+}  // namespace basalt::replication

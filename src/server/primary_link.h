@@ -1,0 +1,37 @@
+// The network half of following a primary: one outgoing TCP connection, owned by the server,
+// driving replication::Replica (which holds the protocol and the state). Reads go to
+// Replica::OnData as they arrive; sends are queued and written one at a time.
+#pragma once
+
+#include <asio.hpp>
+#include <memory>
+#include <string>
+
+#include "replication/replica.h"
+
+namespace basalt::server {
+
+class PrimaryLink final : public replication::Transport {
+ public:
+  PrimaryLink(asio::io_context& io, replication::Replica& replica);
+  ~PrimaryLink() override;
+
+  // replication::Transport
+  void Connect(const std::string& host, int port) override;
+  void Send(std::string_view bytes) override;
+  void Close() override;
+
+ private:
+  // One connection attempt and its socket; a new attempt gets a new one, so callbacks of an
+  // old socket (closed, cancelled) find themselves stale and do nothing.
+  struct Link;
+  void ReadMore(std::shared_ptr<Link> link);
+  void WriteMore(std::shared_ptr<Link> link);
+  void Fail(const std::shared_ptr<Link>& link, const std::string& why);
+
+  asio::io_context& io_;
+  replication::Replica& replica_;
+  std::shared_ptr<Link> link_;
+};
+
+}  // namespace basalt::server
