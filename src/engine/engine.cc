@@ -48,6 +48,8 @@ uint64_t Engine::EndOfBatch() {
   return persistence_->EndOfBatch();
 }
 
+bool Engine::wants_end_of_turn() const { return replication_->primary().acks_requested(); }
+
 bool Engine::background_throttled() const { return persistence_->background_throttled(); }
 
 bool Engine::aof_durable(uint64_t seq) const { return persistence_->aof_durable(seq); }

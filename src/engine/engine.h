@@ -62,6 +62,8 @@ class Engine final {
   // End of a loop turn: hands buffered AOF writes to the writer thread. Returns the sequence a
   // client must wait for before its replies may leave (0: nothing to wait for).
   uint64_t EndOfBatch();
+  // True when EndOfBatch has work even if no client waits for it (WAIT asked replicas to ack).
+  bool wants_end_of_turn() const;
   // See PersistenceManager: whether batch `seq` is durable.
   bool aof_durable(uint64_t seq) const;
   bool aof_fsync_always() const;

@@ -37,6 +37,13 @@ const char* StateName(ReplicaState s) {
 
 }  // namespace
 
+std::string ReplicaIp(const ReplicaLinkInfo& r) {
+  if (!r.ip_address.empty()) return r.ip_address;
+  std::string ip = r.client->peer_address();
+  if (auto colon = ip.rfind(':'); colon != std::string::npos) ip.resize(colon);
+  return ip;
+}
+
 Primary::Primary(cmd::ServerContext& context, persistence::PersistenceManager& persistence)
     : context_(context), persistence_(persistence) {
   ids_.replid = RandomHex(40);
@@ -61,11 +68,21 @@ bool Primary::Consume(const cmd::WriteUnit& unit) {
 
 void Primary::FeedStream(std::string_view bytes) {
   backlog_->Append(bytes);
+  const int64_t hard_limit = context_.config.settings().output_limit_replica.hard_bytes;
   for (auto& [id, r] : replicas_) {
     if (r->state == ReplicaState::kOnline) {
       r->client->Deliver(bytes);
     } else if (r->state == ReplicaState::kSyncing || r->state == ReplicaState::kWaitFirstAck) {
+      // What waits behind a snapshot counts against the replica's output limit, as in Redis:
+      // a sync that cannot keep up with the writes starts over rather than grow without end.
       r->pending.append(bytes);
+      if (hard_limit > 0 && static_cast<int64_t>(r->pending.size()) > hard_limit) {
+        spdlog::warn("Replica {} dropped: the writes waiting behind its snapshot passed the "
+                     "replica output buffer limit",
+                     r->client->peer_address());
+        std::string().swap(r->pending);
+        r->client->Kill();
+      }
     }
   }
 }
@@ -379,12 +396,7 @@ std::string Primary::ReplicaInfoLines() const {
   const int64_t now = NowMs();
   for (const auto& [id, r] : replicas_) {
     if (!r->client->is_replica) continue;
-    std::string ip = r->ip_address;
-    if (ip.empty()) {
-      ip = r->client->peer_address();
-      if (auto colon = ip.rfind(':'); colon != std::string::npos) ip.resize(colon);
-    }
-    out += "slave" + std::to_string(i++) + ":ip=" + ip +
+    out += "slave" + std::to_string(i++) + ":ip=" + ReplicaIp(*r) +
            ",port=" + std::to_string(r->listening_port) + ",state=" + StateName(r->state) +
            ",offset=" + std::to_string(r->ack_offset) +
            ",lag=" + std::to_string((now - r->ack_ms) / 1000) + "\r\n";

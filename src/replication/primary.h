@@ -67,6 +67,10 @@ struct ReplicaLinkInfo {
   std::string pending;
 };
 
+// The address a replica is known by: the one it announced (REPLCONF ip-address), else its
+// connection's.
+std::string ReplicaIp(const ReplicaLinkInfo& r);
+
 class Primary final : public cmd::WriteStreamConsumer {
  public:
   Primary(cmd::ServerContext& context, persistence::PersistenceManager& persistence);
@@ -93,6 +97,7 @@ class Primary final : public cmd::WriteStreamConsumer {
   int64_t GoodReplicas() const;
   // Asks every online replica to report its offset (REPLCONF GETACK *), once per loop turn.
   void RequestAcks() { getack_requested_ = true; }
+  bool acks_requested() const { return getack_requested_; }
   // WAIT: `client` (already blocked) is woken once `wanted` replicas acked `offset`.
   void WaitForAcks(cmd::ClientSession& client, int64_t offset, int64_t wanted);
   void ForgetWaiter(cmd::ClientSession& client);

@@ -190,13 +190,8 @@ void Replication::Role(protocol::ReplyWriter& reply) const {
   });
   reply.ArrayHeader(online.size());
   for (const ReplicaLinkInfo* r : online) {
-    std::string ip = r->ip_address;
-    if (ip.empty()) {
-      ip = r->client->peer_address();
-      if (auto colon = ip.rfind(':'); colon != std::string::npos) ip.resize(colon);
-    }
     reply.ArrayHeader(3);
-    reply.Bulk(ip);
+    reply.Bulk(ReplicaIp(*r));
     reply.Bulk(std::to_string(r->listening_port));
     reply.Bulk(std::to_string(r->ack_offset));
   }

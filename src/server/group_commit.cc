@@ -26,6 +26,15 @@ void GroupCommit::ScheduleSubmit() {
   });
 }
 
+void GroupCommit::SubmitUnawaited() {
+  if (unawaited_posted_) return;
+  unawaited_posted_ = true;
+  asio::post(io_, [this] {
+    unawaited_posted_ = false;
+    if (awaiting_submit_.empty() && !submit_scheduled_) engine_.EndOfBatch();
+  });
+}
+
 void GroupCommit::NoteActivity(Connection& conn) {
   if (conn.release_epoch() != release_epoch_) return;
   conn.set_release_epoch(0);

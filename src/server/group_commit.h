@@ -44,6 +44,10 @@ class GroupCommit {
   void OnDurable(uint64_t seq);
   // The AOF failed: every connection waiting for a batch gets `refusal` for its writes now.
   void OnFailure(const std::string& refusal);
+  // Ends the loop turn for writes no client waits for (the stream a replica applies, a
+  // replica's acks asked for by WAIT): posted once, behind the ready events, and left to the
+  // next Submit when clients do wait.
+  void SubmitUnawaited();
 
  private:
   void ScheduleSubmit();
@@ -59,6 +63,7 @@ class GroupCommit {
   std::vector<std::weak_ptr<Connection>> awaiting_submit_;
   std::vector<std::weak_ptr<Connection>> waiting_for_durable_;
   bool submit_scheduled_ = false;
+  bool unawaited_posted_ = false;
   uint64_t in_flight_seq_ = 0;  // always: the batch being written and fsynced (0: none)
   // Clients released by the last durable batch are marked with release_epoch_ until they send
   // something, so a stale mark from an older release never counts.

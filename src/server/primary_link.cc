@@ -15,8 +15,9 @@ struct PrimaryLink::Link {
   bool closed = false;
 };
 
-PrimaryLink::PrimaryLink(asio::io_context& io, replication::Replica& replica)
-    : io_(io), replica_(replica) {}
+PrimaryLink::PrimaryLink(asio::io_context& io, replication::Replica& replica,
+                         std::function<void()> on_applied)
+    : io_(io), replica_(replica), on_applied_(std::move(on_applied)) {}
 
 PrimaryLink::~PrimaryLink() { Close(); }
 
@@ -49,6 +50,7 @@ void PrimaryLink::ReadMore(std::shared_ptr<Link> link) {
         if (ec) return Fail(link, ec == asio::error::eof ? "connection closed by the primary"
                                                          : ec.message());
         replica_.OnData(std::string_view(link->read_buffer.data(), n));
+        on_applied_();
         // The replica may have closed (or replaced) the link while handling the data.
         if (!link->closed) ReadMore(link);
       });

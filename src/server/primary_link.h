@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,7 +14,9 @@ namespace basalt::server {
 
 class PrimaryLink final : public replication::Transport {
  public:
-  PrimaryLink(asio::io_context& io, replication::Replica& replica);
+  // `on_applied` runs after each read handed to the replica (its writes are to be submitted).
+  PrimaryLink(asio::io_context& io, replication::Replica& replica,
+              std::function<void()> on_applied);
   ~PrimaryLink() override;
 
   // replication::Transport
@@ -31,6 +34,7 @@ class PrimaryLink final : public replication::Transport {
 
   asio::io_context& io_;
   replication::Replica& replica_;
+  std::function<void()> on_applied_;
   std::shared_ptr<Link> link_;
 };
 

@@ -26,7 +26,9 @@ Server::Server(config::Config& config)
       cron_timer_(io_),
       background_timer_(io_),
       group_commit_(std::make_unique<GroupCommit>(io_, *engine_)),
-      primary_link_(std::make_unique<PrimaryLink>(io_, engine_->replication().replica())) {
+      primary_link_(std::make_unique<PrimaryLink>(io_, engine_->replication().replica(), [this] {
+        group_commit_->SubmitUnawaited();
+      })) {
   engine_->replication().set_transport(primary_link_.get());
   context().clients = this;
   context().control = this;

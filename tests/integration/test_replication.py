@@ -1,0 +1,329 @@
+"""Replication (Redis 7.0's PSYNC protocol) between real processes.
+
+basalt primary -> basalt replica: the full sync of a dataset written before REPLICAOF (TTLs,
+100 KB values, several databases), then the live stream (SET, DEL, EXPIRE, MSET, MULTI/EXEC,
+SELECT) until the offsets match, compared key by key. The replica refuses writes with READONLY
+and answers reads; ROLE on both sides; WAIT counts acknowledgements; a dropped link resumes with
+a partial resync (+CONTINUE from the backlog); REPLICAOF NO ONE promotes the replica keeping its
+data and moving the old replication id to master_replid2. Interop with redis-server 7.0.15 in
+both directions, redis-cli --rdb (a diskless SYNC) checked by redis-check-rdb, and
+min-replicas-to-write refusing writes with NOREPLICAS.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import basalt_testlib as lib
+
+REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+REDIS_CHECK_RDB = shutil.which("redis-check-rdb") or "/usr/bin/redis-check-rdb"
+SYNC_TIMEOUT = 30.0
+DBS = (0, 3)
+BIG = 100 * 1024
+READONLY = b"-READONLY You can't write against a read only replica.\r\n"
+NOREPLICAS = b"-NOREPLICAS Not enough good replicas to write.\r\n"
+
+
+def repl_info(port):
+    """INFO replication of a server (basalt or Redis) as {field: text}."""
+    with lib.RawConnection(port) as c:
+        reply = c.command("INFO", "replication")
+    body = reply.split(b"\r\n", 1)[1].decode()
+    return dict(line.split(":", 1) for line in body.splitlines() if ":" in line)
+
+
+def fill(port, keys=2000, big=20):
+    """The dataset written before replication starts: plain keys, keys with TTLs, big values,
+    and a few keys in db 3."""
+    import redis
+    c = redis.Redis(host="127.0.0.1", port=port, socket_timeout=lib.IO_TIMEOUT)
+    pipe = c.pipeline(transaction=False)
+    for i in range(keys):
+        if i % 5 == 0:
+            pipe.set(f"ttl:{i}", f"t{i}", ex=3600 + i)
+        else:
+            pipe.set(f"key:{i}", f"value-{i}")
+    for i in range(big):
+        pipe.set(f"big:{i}", bytes([65 + i % 26]) * BIG)
+    pipe.execute()
+    c3 = redis.Redis(host="127.0.0.1", port=port, db=3, socket_timeout=lib.IO_TIMEOUT)
+    c3.mset({f"db3:{i}": f"three-{i}" for i in range(50)})
+    c3.set("db3:ttl", "x", ex=5000)
+    c.close()
+    c3.close()
+
+
+def live_writes(port):
+    """Writes made while a replica is attached."""
+    import redis
+    c = redis.Redis(host="127.0.0.1", port=port, socket_timeout=lib.IO_TIMEOUT)
+    for i in range(100):
+        c.set(f"live:{i}", f"live-{i}")
+    c.set("live:big", b"z" * BIG)
+    c.set("live:ttl", "short-lived", ex=7200)
+    c.delete(*[f"key:{i}" for i in range(1, 200, 5)])
+    for i in range(2, 200, 5):
+        c.expire(f"key:{i}", 9000)
+    c.mset({f"mset:{i}": f"m{i}" for i in range(20)})
+    tx = c.pipeline(transaction=True)  # MULTI ... EXEC
+    tx.incr("tx:counter").incr("tx:counter").set("tx:a", "in a transaction").delete("key:3")
+    tx.execute()
+    with lib.RawConnection(port) as raw:  # an explicit SELECT on one connection
+        for args in (("SELECT", 3), ("SET", "db3:live", "after sync"), ("DEL", "db3:0"),
+                     ("SET", "db3:live-ttl", "y", "PX", 8000000), ("SELECT", 0),
+                     ("SET", "last", "written last")):
+            reply = raw.command(*args)
+            assert not reply.startswith(b"-"), (args, reply)
+    c.close()
+
+
+class ReplicationTest(unittest.TestCase):
+    # -- processes ----------------------------------------------------------------------------
+
+    def basalt(self, *args):
+        server = lib.ServerProcess(["--repl-diskless-sync-delay", "0", *args]).start()
+        self.addCleanup(server.stop_and_check)
+        return server
+
+    def redis(self, *args):
+        workdir = tempfile.mkdtemp(prefix="basalt-it-repl-redis-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        server = lib.RedisProcess(workdir, list(args)).start()
+        self.addCleanup(server.stop)
+        return server
+
+    # -- replication helpers ------------------------------------------------------------------
+
+    def replicaof(self, replica, primary):
+        with lib.RawConnection(replica.port) as c:
+            self.assertEqual(c.command("REPLICAOF", "127.0.0.1", primary.port), b"+OK\r\n")
+
+    def wait_synced(self, primary, replica, timeout=SYNC_TIMEOUT):
+        """Until the replica's link is up and it has applied everything the primary sent."""
+        state = {}
+
+        def synced():
+            state["replica"] = r = repl_info(replica.port)
+            state["primary"] = p = repl_info(primary.port)
+            return (r.get("master_link_status") == "up" and
+                    r.get("slave_repl_offset") == p.get("master_repl_offset"))
+        try:
+            lib.wait_until(synced, timeout=timeout, interval=0.05, what="the replica in sync")
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nreplica: {state.get('replica')}\n"
+                                 f"primary: {state.get('primary')}\n"
+                                 f"primary log:\n{primary.log()[-3000:]}\n"
+                                 f"replica log:\n{replica.log()[-3000:]}") from None
+
+    def assertSameData(self, primary, replica, dbs=DBS):
+        expected = lib.read_dataset(primary.port, dbs)
+        actual = lib.read_dataset(replica.port, dbs)
+        missing = sorted(k for k in expected if k not in actual)
+        extra = sorted(k for k in actual if k not in expected)
+        wrong = [(k, actual[k][0][:40], actual[k][1], expected[k][0][:40], expected[k][1])
+                 for k in sorted(expected) if k in actual and actual[k] != expected[k]]
+        self.assertEqual((missing[:5], extra[:5], wrong[:5]), ([], [], []),
+                         f"{len(missing)} missing, {len(extra)} extra, {len(wrong)} different "
+                         f"(of {len(expected)})")
+        return expected
+
+    def synced_pair(self, keys=300, big=2):
+        """A basalt primary with some data and a basalt replica in sync with it."""
+        primary = self.basalt()
+        fill(primary.port, keys, big)
+        replica = self.basalt()
+        self.replicaof(replica, primary)
+        self.wait_synced(primary, replica)
+        return primary, replica
+
+    # -- tests --------------------------------------------------------------------------------
+
+    def test_replica_receives_full_sync_then_live_stream_in_every_db(self):
+        primary = self.basalt()
+        fill(primary.port)
+        replica = self.basalt()
+        self.replicaof(replica, primary)
+        lib.wait_until(lambda: repl_info(replica.port).get("master_link_status") == "up",
+                       timeout=SYNC_TIMEOUT, what="master_link_status:up")
+        live_writes(primary.port)
+        self.wait_synced(primary, replica)
+        data = self.assertSameData(primary, replica)
+        self.assertGreater(len(data), 2000)
+        now_ms = int(time.time() * 1000)
+        with_ttl = {k for k in data if k[1].startswith((b"ttl:", b"live:ttl", b"db3:ttl",
+                                                          b"db3:live-ttl"))}
+        with_ttl |= {(0, f"key:{i}".encode()) for i in range(2, 200, 5)}
+        self.assertEqual(len(with_ttl), 400 + 1 + 2 + 40)
+        r = replica.client()
+        for db, key in sorted(with_ttl):
+            self.assertGreater(data[(db, key)][1], now_ms, key)
+            if db == 0:
+                self.assertGreater(r.pttl(key), 0, key)
+        self.assertEqual(r.get("big:7"), b"H" * BIG)
+        self.assertEqual(r.get("tx:counter"), b"2")
+        self.assertIsNone(r.get("key:3"))
+        self.assertIsNone(r.get("key:1"))
+        self.assertEqual(replica.client(db=3).get("db3:live"), b"after sync")
+        self.assertEqual(replica.client(db=3).dbsize(), 52)
+
+    def test_replica_refuses_writes_and_role_describes_both_sides(self):
+        primary, replica = self.synced_pair()
+        with replica.raw() as c:
+            self.assertEqual(c.command("SET", "key:1", "nope"), READONLY)
+            self.assertEqual(c.command("DEL", "key:1"), READONLY)
+            self.assertEqual(c.command("GET", "key:1"), b"$7\r\nvalue-1\r\n")
+        self.assertEqual(replica.client().get("key:1"), b"value-1")
+        self.assertEqual(primary.client().get("key:1"), b"value-1")
+
+        role = replica.client().execute_command("ROLE")
+        self.assertEqual(role[:4], [b"slave", b"127.0.0.1", primary.port, b"connected"], role)
+        self.assertIsInstance(role[4], int)
+        self.assertGreater(role[4], 0)
+
+        role = primary.client().execute_command("ROLE")
+        self.assertEqual(role[0], b"master", role)
+        self.assertIsInstance(role[1], int)
+        self.assertEqual(len(role[2]), 1, role)
+        self.assertEqual(role[2][0][:2], [b"127.0.0.1", str(replica.port).encode()], role)
+        info = repl_info(primary.port)
+        self.assertEqual(info["role"], "master")
+        self.assertEqual(info["connected_slaves"], "1")
+        self.assertIn(f"port={replica.port},state=online", info["slave0"])
+
+    def test_wait_counts_replica_acknowledgements(self):
+        primary, _ = self.synced_pair()
+        c = primary.client()
+        c.set("waited", "1")
+        self.assertEqual(c.execute_command("WAIT", 1, 30000), 1)
+        c.set("waited", "2")
+        started = time.monotonic()
+        self.assertEqual(c.execute_command("WAIT", 2, 200), 1)
+        self.assertGreaterEqual(time.monotonic() - started, 0.19)  # waited for its timeout
+        self.assertEqual(c.execute_command("WAIT", 0, 0), 1)
+
+    def test_dropped_link_resumes_with_partial_resync(self):
+        primary, replica = self.synced_pair()
+        self.assertEqual(primary.log().count("full resync"), 1, primary.log_tail())
+        c = primary.client()
+        self.assertEqual(c.execute_command("CLIENT", "KILL", "TYPE", "replica"), 1)
+        for i in range(50):
+            c.set(f"during:{i}", f"d{i}")
+        c.delete("key:1")
+        lib.wait_until(lambda: "Partial resynchronization accepted" in primary.log(),
+                       timeout=SYNC_TIMEOUT, what="the partial resync in the primary's log")
+        c.set("after", "the resync")
+        self.wait_synced(primary, replica)
+        self.assertSameData(primary, replica)
+        self.assertEqual(replica.client().get("during:49"), b"d49")
+        self.assertEqual(primary.log().count("full resync"), 1, primary.log_tail())
+
+        # From the replica's side too: killing its master link resumes the same way.
+        with replica.raw() as r:
+            self.assertEqual(r.command("CLIENT", "KILL", "TYPE", "master"), b":1\r\n")
+        c.set("after", "the second resync")
+        lib.wait_until(lambda: primary.log().count("Partial resynchronization accepted") >= 2,
+                       timeout=SYNC_TIMEOUT, what="a second partial resync")
+        self.wait_synced(primary, replica)
+        self.assertSameData(primary, replica)
+        self.assertEqual(primary.log().count("full resync"), 1, primary.log_tail())
+
+    def test_promoted_replica_keeps_data_and_remembers_old_replid(self):
+        primary, replica = self.synced_pair()
+        primary.client().set("before-promotion", "yes")
+        self.wait_synced(primary, replica)
+        old = repl_info(primary.port)
+        expected = lib.read_dataset(primary.port, DBS)
+
+        self.assertEqual(replica.client().execute_command("REPLICAOF", "NO", "ONE"), b"OK")
+        info = repl_info(replica.port)
+        self.assertEqual(info["role"], "master")
+        self.assertEqual(info["master_replid2"], old["master_replid"])
+        self.assertNotEqual(info["master_replid"], old["master_replid"])
+        self.assertEqual(int(info["second_repl_offset"]), int(old["master_repl_offset"]) + 1)
+        self.assertEqual(replica.client().execute_command("ROLE")[0], b"master")
+        self.assertEqual(lib.read_dataset(replica.port, DBS), expected)
+        with replica.raw() as c:
+            self.assertEqual(c.command("SET", "after-promotion", "accepted"), b"+OK\r\n")
+        self.assertEqual(replica.client().get("after-promotion"), b"accepted")
+
+    def test_redis_replica_of_basalt_primary(self):
+        primary = self.basalt()
+        fill(primary.port, keys=500, big=3)
+        redis = self.redis("--replicaof", "127.0.0.1", str(primary.port))
+        self.wait_synced(primary, redis)
+        live_writes(primary.port)
+        self.wait_synced(primary, redis)
+        data = self.assertSameData(primary, redis)
+        self.assertGreater(len(data), 500)
+        r = redis.client()
+        self.assertGreater(r.pttl("ttl:5"), 0)
+        self.assertGreater(r.pttl("live:ttl"), 0)
+        self.assertEqual(r.get("live:big"), b"z" * BIG)
+        self.assertEqual(r.get("tx:counter"), b"2")
+        self.assertEqual(redis.client(db=3).get("db3:live"), b"after sync")
+
+    def test_basalt_replica_of_redis_primary(self):
+        primary = self.redis("--repl-diskless-sync-delay", "0")
+        fill(primary.port, keys=500, big=3)
+        replica = self.basalt()
+        self.replicaof(replica, primary)
+        self.wait_synced(primary, replica)
+        live_writes(primary.port)
+        self.wait_synced(primary, replica)
+        data = self.assertSameData(primary, replica)
+        self.assertGreater(len(data), 500)
+        r = replica.client()
+        self.assertGreater(r.pttl("ttl:5"), 0)
+        self.assertGreater(r.pttl("live:ttl"), 0)
+        self.assertEqual(r.get("tx:counter"), b"2")
+        self.assertEqual(replica.client(db=3).get("db3:live"), b"after sync")
+        with replica.raw() as c:
+            self.assertEqual(c.command("SET", "x", "y"), READONLY)
+
+    def test_redis_cli_rdb_dump_passes_redis_check_rdb(self):
+        primary = self.basalt()
+        fill(primary.port, keys=500, big=2)
+        workdir = tempfile.mkdtemp(prefix="basalt-it-repl-rdb-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        path = os.path.join(workdir, "dump.rdb")
+        cli = subprocess.run([REDIS_CLI, "-p", str(primary.port), "--rdb", path],
+                             capture_output=True, text=True, timeout=lib.IO_TIMEOUT * 2)
+        self.assertEqual(cli.returncode, 0, cli.stdout + cli.stderr)
+        check = subprocess.run([REDIS_CHECK_RDB, path], capture_output=True, text=True,
+                               timeout=lib.IO_TIMEOUT * 2)
+        output = check.stdout + check.stderr
+        self.assertEqual(check.returncode, 0, output)
+        keys = sum(int(n) for n in re.findall(r"(\d+) keys read", output))
+        self.assertEqual(keys, 500 + 2 + 51, output)
+        self.assertIn("RDB looks OK", output)
+        self.assertTrue(primary.running())
+        self.assertEqual(primary.client().dbsize(), 502)
+
+    def test_min_replicas_to_write_refuses_writes_without_replicas(self):
+        primary = self.basalt()
+        c = primary.client()
+        c.set("k", "v")
+        c.config_set("min-replicas-to-write", 1)
+        self.addCleanup(c.config_set, "min-replicas-to-write", 0)
+        with primary.raw() as raw:
+            self.assertEqual(raw.command("SET", "k", "refused"), NOREPLICAS)
+            self.assertEqual(raw.command("GET", "k"), b"$1\r\nv\r\n")  # reads still served
+
+        replica = self.basalt()
+        self.replicaof(replica, primary)
+        self.wait_synced(primary, replica)
+        with primary.raw() as raw:  # one good replica: writes go through again
+            lib.wait_until(lambda: raw.command("SET", "k", "accepted") == b"+OK\r\n",
+                           timeout=SYNC_TIMEOUT, interval=0.1, what="a write accepted")
+        c.config_set("min-replicas-to-write", 0)
+        c.set("k", "plain")
+        self.assertEqual(c.get("k"), b"plain")
+
+
+if __name__ == "__main__":
+    lib.main()
