@@ -38,6 +38,7 @@ bool ParseClientType(std::string_view s, ClientType* out) {
 
 ClientType TypeOf(const ClientSession& s) {
   if (s.is_replica) return ClientType::kReplica;
+  if (s.is_primary) return ClientType::kMaster;
   return s.subscribed() ? ClientType::kPubSub : ClientType::kNormal;
 }
 
@@ -54,6 +55,7 @@ std::string Flags(const ClientSession& s) {
   std::string flags;
   if (s.monitor) flags += 'O';
   if (s.is_replica) flags += 'S';
+  if (s.is_primary) flags += 'M';
   if (s.subscriptions() != nullptr && !s.subscriptions()->empty()) flags += 'P';
   if (s.in_multi()) flags += 'x';
   if (s.blocked) flags += 'b';

@@ -162,7 +162,11 @@ void Dispatcher::Execute(ClientSession& client, std::span<const std::string_view
   if (args.empty()) return;
   client.last_error_kind = ErrorKind::kNone;
   const uint64_t errors_before = reply.errors_written();
+  const uint64_t units_before = server_.writes.units_committed();
   Admit(client, args, reply);
+  if (server_.replication != nullptr && server_.writes.units_committed() != units_before) {
+    client.last_write_offset = server_.replication->offset();
+  }
   server_.stats.total_error_replies += reply.errors_written() - errors_before;
 }
 

@@ -29,8 +29,9 @@ void Wait(CommandContext& ctx) {
   if (!ParseIntArg(ctx, ctx.arg(1), &wanted)) return;
   int64_t timeout_ms;
   if (!ParseTimeoutMs(ctx, ctx.arg(2), &timeout_ms)) return;
-  // Every write this client made so far is at or before the current end of the stream.
-  const int64_t offset = repl ? repl->offset() : 0;
+  // Redis's rule: the replicas must have this client's own writes, not whatever the stream
+  // holds by now (a GETACK sent for an earlier WAIT is in it too).
+  const int64_t offset = ctx.client.last_write_offset;
   const int64_t acked = AcknowledgedReplicas(ctx.server, offset);
   if (acked >= wanted || ctx.client.in_multi() || !ctx.client.can_block()) {
     ctx.reply.Integer(acked);
@@ -38,17 +39,16 @@ void Wait(CommandContext& ctx) {
   }
   const int64_t deadline_ms = timeout_ms > 0 ? ctx.now_ms + timeout_ms : 0;
   ServerContext& server = ctx.server;
-  server.blocked.Block(ctx.client, deadline_ms,
-                       [&server, offset](clients::Client& c, clients::WaitEnd end) {
-                         auto& session = static_cast<ClientSession&>(c);
-                         if (server.replication) server.replication->ForgetWaiter(session);
-                         if (end == clients::WaitEnd::kError) {
-                           c.Deliver("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
-                           return;
-                         }
-                         c.Deliver(":" + std::to_string(AcknowledgedReplicas(server, offset)) +
-                                   "\r\n");
-                       });
+  server.blocked.Block(
+      ctx.client, deadline_ms, [&server, offset](clients::Client& c, clients::WaitEnd end) {
+        auto& session = static_cast<ClientSession&>(c);
+        if (server.replication) server.replication->ForgetWaiter(session);
+        if (end == clients::WaitEnd::kError) {
+          c.Deliver("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+          return;
+        }
+        c.Deliver(":" + std::to_string(AcknowledgedReplicas(server, offset)) + "\r\n");
+      });
   if (repl != nullptr) repl->WaitForAcks(ctx.client, offset, wanted);
 }
 

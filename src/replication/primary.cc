@@ -77,9 +77,10 @@ void Primary::FeedStream(std::string_view bytes) {
       // a sync that cannot keep up with the writes starts over rather than grow without end.
       r->pending.append(bytes);
       if (hard_limit > 0 && static_cast<int64_t>(r->pending.size()) > hard_limit) {
-        spdlog::warn("Replica {} dropped: the writes waiting behind its snapshot passed the "
-                     "replica output buffer limit",
-                     r->client->peer_address());
+        spdlog::warn(
+            "Replica {} dropped: the writes waiting behind its snapshot passed the "
+            "replica output buffer limit",
+            r->client->peer_address());
         std::string().swap(r->pending);
         r->client->Kill();
       }
@@ -226,8 +227,8 @@ void Primary::StartFullSyncIfDue(int64_t now_ms) {
   selected_db_ = -1;
   sync_ = std::make_unique<FullSync>(std::move(targets));
   sync_->Begin();
-  persistence::RdbAuxFields::Replication aux{.stream_db = 0, .repl_id = ids_.replid,
-                                             .offset = offset()};
+  persistence::RdbAuxFields::Replication aux{
+      .stream_db = 0, .repl_id = ids_.replid, .offset = offset()};
   Status st = persistence_.StartStreamSnapshot(
       sync_.get(), aux, [this] { return SyncThrottled(); },
       [this](const Status& done) { OnFullSyncDone(done); });

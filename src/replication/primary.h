@@ -82,8 +82,8 @@ class Primary final : public cmd::WriteStreamConsumer {
   bool Consume(const cmd::WriteUnit& unit) override;
 
   // REPLCONF options from a (future) replica's connection; returns an error text or empty.
-  std::string Replconf(cmd::ClientSession& client, std::string_view option,
-                       std::string_view value, bool* silent);
+  std::string Replconf(cmd::ClientSession& client, std::string_view option, std::string_view value,
+                       bool* silent);
   void Psync(cmd::ClientSession& client, std::string_view replid, int64_t offset, bool legacy);
   // REPLCONF ACK from a replica.
   void OnAck(cmd::ClientSession& client, int64_t offset);

@@ -33,11 +33,26 @@ std::vector<std::string> SplitWords(const std::string& line) {
 // allowed on a read-only replica and nothing is answered to it.
 class Replica::PrimarySession final : public cmd::ClientSession {
  public:
-  PrimarySession() {
+  explicit PrimarySession(Replica& replica) : replica_(replica) {
     authenticated = true;
-    name = "";
+    is_primary = true;
   }
+  std::string peer_address() const override {
+    return replica_.host() + ":" + std::to_string(replica_.port());
+  }
+  // CLIENT KILL TYPE master: the link drops (later in this loop turn, not under the caller)
+  // and is made again, continuing where it was.
+  void Kill() override { replica_.DropSoon("killed by CLIENT KILL"); }
+
+ private:
+  Replica& replica_;
 };
+
+void Replica::DropSoon(const std::string& why) {
+  post_([this, why, generation = generation_] {
+    if (generation == generation_ && state_ == LinkState::kConnected) Drop(why);
+  });
+}
 
 Replica::Replica(cmd::ServerContext& context, Primary& primary,
                  persistence::PersistenceManager& persistence, PostFn post)
@@ -45,13 +60,14 @@ Replica::Replica(cmd::ServerContext& context, Primary& primary,
       primary_(primary),
       persistence_(persistence),
       post_(std::move(post)),
-      session_(std::make_unique<PrimarySession>()),
+      session_(std::make_unique<PrimarySession>(*this)),
       discarded_(nullptr) {
   limits_.max_bulk_len = INT64_MAX;  // the primary's stream is trusted to be well formed
   limits_.max_multibulk_len = INT64_MAX;
 }
 
 const cmd::ClientSession& Replica::session() const { return *session_; }
+cmd::ClientSession& Replica::session() { return *session_; }
 
 Replica::~Replica() {
   ++generation_;
@@ -138,7 +154,8 @@ void Replica::HandshakeReply(const std::string& line, bool is_error) {
       return Send({"REPLCONF", "listening-port", std::to_string(context_.tcp_port)});
     case kPort:
       // An old primary may not know REPLCONF: not fatal, as in Redis.
-      if (is_error) spdlog::info("(Non critical) Master does not understand REPLCONF listening-port");
+      if (is_error)
+        spdlog::info("(Non critical) Master does not understand REPLCONF listening-port");
       handshake_step_ = kCapa;
       return Send({"REPLCONF", "capa", "eof", "capa", "psync2"});
     case kCapa:
@@ -233,8 +250,8 @@ bool Replica::ReadTransfer() {
     in_.erase(0, eol + 2);
     if (header.starts_with("$EOF:") && header.size() == 5 + kEofMarkLen) {
       eof_mark_ = header.substr(5);
-    } else if (header.starts_with("$") && ParseInt64(std::string_view(header).substr(1),
-                                                     &transfer_size_) &&
+    } else if (header.starts_with("$") &&
+               ParseInt64(std::string_view(header).substr(1), &transfer_size_) &&
                transfer_size_ >= 0) {
       eof_mark_.clear();
     } else {
@@ -289,8 +306,7 @@ void Replica::StartLoading() {
   });
 }
 
-void Replica::OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& st,
-                       uint64_t keys) {
+void Replica::OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& st, uint64_t keys) {
   context_.loading = false;
   if (!st.ok()) {
     spdlog::warn("Failed trying to load the MASTER synchronization DB: {}", st.message());
@@ -392,7 +408,8 @@ void Replica::Cron(int64_t now_ms) {
       if (now_ms - last_io_ms_ > timeout_ms) Drop("Timeout receiving bulk data from MASTER");
       return;
     case LinkState::kConnected:
-      if (now_ms - last_io_ms_ > timeout_ms) return Drop("MASTER timeout: no data nor PING received");
+      if (now_ms - last_io_ms_ > timeout_ms)
+        return Drop("MASTER timeout: no data nor PING received");
       if (now_ms - last_ack_ms_ >= 1000) SendAck();
       return;
   }

@@ -43,14 +43,14 @@ class Transport {
 };
 
 enum class LinkState {
-  kNone,         // not a replica
-  kConnect,      // must connect (again)
-  kConnecting,   // TCP connect in progress
-  kHandshake,    // PING ... REPLCONF exchanges
-  kPsync,        // PSYNC sent, waiting for +FULLRESYNC / +CONTINUE
-  kTransfer,     // receiving the RDB
-  kLoading,      // loading the RDB
-  kConnected,    // applying the stream
+  kNone,        // not a replica
+  kConnect,     // must connect (again)
+  kConnecting,  // TCP connect in progress
+  kHandshake,   // PING ... REPLCONF exchanges
+  kPsync,       // PSYNC sent, waiting for +FULLRESYNC / +CONTINUE
+  kTransfer,    // receiving the RDB
+  kLoading,     // loading the RDB
+  kConnected,   // applying the stream
 };
 
 using PostFn = std::function<void(std::function<void()>)>;
@@ -84,6 +84,9 @@ class Replica {
   const std::string& host() const { return host_; }
   int port() const { return port_; }
   const cmd::ClientSession& session() const;
+  cmd::ClientSession& session();
+  // Drops the link from outside the stream's processing (CLIENT KILL TYPE master).
+  void DropSoon(const std::string& why);
   int64_t last_io_ms() const { return last_io_ms_; }
   int64_t link_down_since_ms() const { return link_down_since_ms_; }
   int64_t transfer_size() const { return transfer_size_; }

@@ -42,8 +42,8 @@ const char* RoleState(LinkState s) {
 
 }  // namespace
 
-Replication::Replication(cmd::ServerContext& context,
-                         persistence::PersistenceManager& persistence, PostFn post)
+Replication::Replication(cmd::ServerContext& context, persistence::PersistenceManager& persistence,
+                         PostFn post)
     : context_(context),
       primary_(context, persistence),
       replica_(context, primary_, persistence, std::move(post)) {
@@ -81,8 +81,8 @@ std::string Replication::Replconf(cmd::ClientSession& client, std::string_view o
   return primary_.Replconf(client, option, value, silent);
 }
 
-std::string Replication::Psync(cmd::ClientSession& client, std::string_view replid,
-                               int64_t offset, bool legacy) {
+std::string Replication::Psync(cmd::ClientSession& client, std::string_view replid, int64_t offset,
+                               bool legacy) {
   if (IsPrimaryLink(client)) return "ERR Replica can't interact with the keyspace";
   // A replica serves sub-replicas only from a live stream of its own.
   if (replica_.active() && !replica_.link_up()) {

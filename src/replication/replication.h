@@ -32,8 +32,8 @@ class Replication final : public cmd::ReplicationControl {
   void EndOfTurn() { primary_.EndOfTurn(); }
 
   // cmd::ReplicationControl
-  std::string Replconf(cmd::ClientSession& client, std::string_view option,
-                       std::string_view value, bool* silent) override;
+  std::string Replconf(cmd::ClientSession& client, std::string_view option, std::string_view value,
+                       bool* silent) override;
   std::string Psync(cmd::ClientSession& client, std::string_view replid, int64_t offset,
                     bool legacy) override;
   int64_t offset() const override { return primary_.offset(); }

@@ -30,16 +30,16 @@ void PrimaryLink::Connect(const std::string& host, int port) {
       [this, link](const asio::error_code& ec, asio::ip::tcp::resolver::results_type results) {
         if (link->closed) return;
         if (ec) return Fail(link, "Unable to resolve the MASTER address: " + ec.message());
-        asio::async_connect(link->socket, results,
-                            [this, link](const asio::error_code& ec, const asio::ip::tcp::endpoint&) {
-                              if (link->closed) return;
-                              if (ec) return Fail(link, "Error condition on socket for SYNC: " +
-                                                            ec.message());
-                              asio::error_code ignored;
-                              link->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-                              ReadMore(link);
-                              replica_.OnConnected();
-                            });
+        asio::async_connect(
+            link->socket, results,
+            [this, link](const asio::error_code& ec, const asio::ip::tcp::endpoint&) {
+              if (link->closed) return;
+              if (ec) return Fail(link, "Error condition on socket for SYNC: " + ec.message());
+              asio::error_code ignored;
+              link->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+              ReadMore(link);
+              replica_.OnConnected();
+            });
       });
 }
 
@@ -47,8 +47,9 @@ void PrimaryLink::ReadMore(std::shared_ptr<Link> link) {
   link->socket.async_read_some(
       asio::buffer(link->read_buffer), [this, link](const asio::error_code& ec, size_t n) {
         if (link->closed) return;
-        if (ec) return Fail(link, ec == asio::error::eof ? "connection closed by the primary"
-                                                         : ec.message());
+        if (ec)
+          return Fail(link,
+                      ec == asio::error::eof ? "connection closed by the primary" : ec.message());
         replica_.OnData(std::string_view(link->read_buffer.data(), n));
         on_applied_();
         // The replica may have closed (or replaced) the link while handling the data.

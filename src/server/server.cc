@@ -167,6 +167,9 @@ void Server::ForEach(const std::function<void(cmd::ClientSession&)>& fn) {
   for (auto& c : all) {
     if (!c->closed()) fn(*c);
   }
+  // The link to our primary is a client too (CLIENT LIST flag M, CLIENT KILL TYPE master).
+  replication::Replica& replica = engine_->replication().replica();
+  if (replica.link_up()) fn(replica.session());
 }
 
 void Server::ScheduleCron() {
