@@ -9,7 +9,9 @@ pkgs=(build-essential cmake ninja-build libasio-dev libspdlog-dev libtomlplusplu
 if [ "$mode" = "test" ]; then
   # redis-tools: redis-cli / redis-benchmark / redis-check-*; redis-server: reference
   # behaviour in tests and benchmarks; python3-redis: redis-py for integration tests.
-  pkgs+=(redis-tools redis-server python3 python3-redis)
+  # redis-sentinel, nutcracker (twemproxy): the HA and sharding tools users run in front of
+  # basalt, driven by the replication integration tests.
+  pkgs+=(redis-tools redis-server python3 python3-redis redis-sentinel nutcracker)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
