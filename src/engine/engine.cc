@@ -26,6 +26,7 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
   // Replication is the second: its backlog and replicas get every write too.
   replication_ = std::make_unique<replication::Replication>(core_.context(), *persistence_, post_);
   core_.context().replication = replication_.get();
+  persistence_->set_replication_info([this] { return replication_->SnapshotInfo(); });
 }
 
 Engine::~Engine() {
@@ -49,6 +50,12 @@ uint64_t Engine::EndOfBatch() {
 }
 
 bool Engine::wants_end_of_turn() const { return replication_->primary().acks_requested(); }
+
+void Engine::RestoreReplication(const persistence::DatasetLoadResult& result) {
+  if (result.repl_id.size() == 40 && result.repl_offset >= 0) {
+    replication_->RestoreFromRdb(result.repl_id, result.repl_offset, result.repl_stream_db);
+  }
+}
 
 bool Engine::background_throttled() const { return persistence_->background_throttled(); }
 
@@ -110,6 +117,7 @@ Status Engine::LoadNow() {
   Status st = persistence::LoadDataset(config_, clock_, keyspace_, &result);
   if (!st.ok()) return st;
   LogLoaded(result);
+  RestoreReplication(result);
   persistence_->set_load_info({result.keys_loaded, result.expired_skipped});
   return persistence_->OpenAof();
 }
@@ -133,6 +141,7 @@ void Engine::StartLoading(std::function<void(const Status&)> done) {
           keyspace_.db(i).SwapContents(staging->db(i));
         }
         LogLoaded(*result);
+        RestoreReplication(*result);
         persistence_->set_load_info({result->keys_loaded, result->expired_skipped});
         outcome = persistence_->OpenAof();
       }

@@ -20,6 +20,7 @@
 
 namespace basalt::persistence {
 class PersistenceManager;
+struct DatasetLoadResult;
 }
 namespace basalt::replication {
 class Replication;
@@ -87,6 +88,9 @@ class Engine final {
 
  private:
   void RunDurableCallback(uint64_t seq);
+  // An RDB that recorded replication history: the stream continues from it (partial resyncs
+  // after a restart).
+  void RestoreReplication(const persistence::DatasetLoadResult& result);
 
   config::Config& config_;
   const Clock& clock_;

@@ -104,6 +104,9 @@ Status LoadRdbFile(const std::string& path, const Clock& clock, store::Keyspace&
   result->expired_skipped += stats.expired_skipped;
   result->bytes += stats.read.bytes_read;
   if (!st.ok()) return WithFileName(st, path);
+  result->repl_id = stats.read.aux.repl_id;
+  result->repl_offset = stats.read.aux.repl_offset;
+  result->repl_stream_db = static_cast<int>(std::max<int64_t>(stats.read.aux.repl_stream_db, 0));
   return Status::Ok();
 }
 
@@ -181,6 +184,8 @@ Status LoadDataset(const config::Config& config, const Clock& clock, store::Keys
   Status st;
   if (s.appendonly) {
     st = LoadAof(config, clock, target, result, cancel);
+    // An AOF's preamble is not the whole dataset: its replication fields mean nothing here.
+    result->repl_id.clear();
   } else {
     const std::string path = file::JoinPath(s.dir, s.dbfilename);
     if (file::Exists(path)) {

@@ -21,6 +21,10 @@ struct DatasetLoadResult {
   uint64_t bytes = 0;
   uint64_t aof_commands = 0;
   double seconds = 0;
+  // Replication history recorded in a loaded RDB (repl-id empty when none, or loaded from AOF).
+  std::string repl_id;
+  int64_t repl_offset = -1;
+  int repl_stream_db = 0;
 };
 
 // Loads into `target` (which must be empty) per `config`. Logs progress at least every second

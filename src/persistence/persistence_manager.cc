@@ -237,6 +237,7 @@ SnapshotFileSpec PersistenceManager::RdbSpec(bool background) const {
   spec.rdb_options.compression = settings().rdbcompression;
   spec.rdb_options.checksum = settings().rdbchecksum;
   spec.aux = MakeAux(false);
+  if (replication_info_) spec.aux.replication = replication_info_();
   return spec;
 }
 

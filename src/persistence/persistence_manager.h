@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -99,6 +100,11 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   Status Shutdown(bool force_save, bool nosave, bool force = false);
 
   void set_load_info(const LoadInfo& info) { load_info_ = info; }
+  // What RDB files (SAVE, BGSAVE, shutdown) record of replication, asked when a snapshot
+  // starts (its repl-offset is the stream's offset at that instant).
+  void set_replication_info(std::function<std::optional<RdbAuxFields::Replication>()> fn) {
+    replication_info_ = std::move(fn);
+  }
 
   // cmd::PersistenceControl
   cmd::ErrorReply Save() override;
@@ -178,6 +184,7 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   int64_t last_aof_retry_ms_ = 0;
   int64_t aof_error_logged_ms_ = 0;
   LoadInfo load_info_;
+  std::function<std::optional<RdbAuxFields::Replication>()> replication_info_;
   std::unique_ptr<SnapshotEncoder> stream_encoder_;
   std::function<bool()> stream_throttled_;
   std::function<void(const Status&)> stream_done_;

@@ -385,6 +385,23 @@ void Primary::StopFollowing() {
   selected_db_ = -1;
 }
 
+void Primary::RestoreHistory(const std::string& replid, int64_t offset, bool will_follow) {
+  base_offset_ = offset;
+  backlog_.reset();
+  if (will_follow) {
+    ids_ = ReplicationIds{.replid = replid};
+    return;
+  }
+  ids_.replid2 = replid;
+  ids_.second_offset = offset + 1;
+  ids_.replid = RandomHex(40);
+  // The backlog starts empty at `offset`: a replica that was in sync continues with nothing
+  // missing, one that was behind syncs in full.
+  backlog_ = std::make_unique<Backlog>(context_.config.settings().repl_backlog_size, offset);
+  selected_db_ = -1;
+  no_replicas_since_ms_ = NowMs();
+}
+
 void Primary::DisconnectReplicas() {
   for (auto& [id, r] : replicas_) {
     if (r->client->is_replica) r->client->Kill();

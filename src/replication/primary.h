@@ -118,6 +118,12 @@ class Primary final : public cmd::WriteStreamConsumer {
   // REPLICAOF NO ONE: this server's own stream continues from the primary's history; the old
   // replid becomes replid2 so replicas re-pointed here continue with +CONTINUE.
   void StopFollowing();
+  // After loading an RDB that recorded replication history `ids.replid` up to `offset`: a
+  // replica continues it (its next PSYNC asks for offset + 1); a primary starts a new history
+  // whose replid2 is the loaded one, so its replicas can still continue partially.
+  void RestoreHistory(const std::string& replid, int64_t offset, bool will_follow);
+  // The database the stream has selected (-1: none yet), for a snapshot's repl-stream-db.
+  int selected_db() const { return selected_db_; }
   // Replicas must sync again (this server just loaded a new dataset as a replica).
   void DisconnectReplicas();
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "clients/transaction.h"
 #include "commands/dispatcher.h"
 #include "common/strings.h"
 #include "persistence/byte_io.h"
@@ -68,6 +69,8 @@ Replica::Replica(cmd::ServerContext& context, Primary& primary,
 
 const cmd::ClientSession& Replica::session() const { return *session_; }
 cmd::ClientSession& Replica::session() { return *session_; }
+int Replica::stream_db() const { return session_->db; }
+void Replica::RestoreStreamDb(int db) { session_->db = db; }
 
 Replica::~Replica() {
   ++generation_;
@@ -83,7 +86,7 @@ bool Replica::Follow(const std::string& host, int port) {
   context_.keyspace.set_replica_mode(true);
   if (state_ == LinkState::kNone) {
     // Our own history so far is what we offer the new primary to continue (PSYNC2).
-    offset_ = primary_.offset();
+    offset_ = parsed_offset_ = primary_.offset();
     EnterFollowing(true);
   }
   if (link_down_since_ms_ < 0) link_down_since_ms_ = NowMs();
@@ -205,6 +208,7 @@ void Replica::OnPsyncReply(const std::string& line) {
     spdlog::info("Successful partial resynchronization with master.");
     state_ = LinkState::kConnected;
     link_down_since_ms_ = -1;
+    parsed_offset_ = offset_;
     stream_.append(in_);
     in_.clear();
     return ApplyStream();
@@ -316,7 +320,7 @@ void Replica::OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& s
     context_.keyspace.db(i).Clear();
     context_.keyspace.db(i).SwapContents(staging->db(i));
   }
-  offset_ = sync_offset_;
+  offset_ = parsed_offset_ = sync_offset_;
   EnterFollowing(false);
   // Our replicas held the old dataset: they must sync again.
   primary_.DisconnectReplicas();
@@ -352,7 +356,11 @@ void Replica::ApplyStream() {
       replies.clear();
     }
     primary_.FeedVerbatim(rest.substr(0, n));
-    offset_ += static_cast<int64_t>(n);
+    parsed_offset_ += static_cast<int64_t>(n);
+    // Inside MULTI the queued commands are not applied yet: the offset (what an ACK, a
+    // snapshot's repl-offset and the next PSYNC claim) moves only past whole transactions,
+    // as Redis's reploff does.
+    if (!session_->in_multi()) offset_ = parsed_offset_;
     pos += n;
   }
   stream_.erase(0, pos);
@@ -377,6 +385,11 @@ void Replica::OnDisconnected(const std::string& why) {
     link_down_since_ms_ = NowMs();
   }
   if (state_ == LinkState::kLoading) ++generation_;  // the load's result is of no use now
+  // A transaction cut by the drop is sent again whole after the PSYNC from offset_ + 1.
+  if (clients::Transaction* t = session_->transaction(); t != nullptr && t->in_multi) {
+    t->EndMulti();
+  }
+  parsed_offset_ = offset_;
   context_.loading = false;
   state_ = LinkState::kConnect;
   state_since_ms_ = NowMs();

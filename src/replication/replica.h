@@ -92,7 +92,11 @@ class Replica {
   int64_t transfer_size() const { return transfer_size_; }
   int64_t transfer_read() const { return static_cast<int64_t>(rdb_.size()); }
   // The offset reached: bytes of the stream read (read) and applied (processed).
-  int64_t read_offset() const { return offset_ + static_cast<int64_t>(stream_.size()); }
+  int64_t read_offset() const { return parsed_offset_ + static_cast<int64_t>(stream_.size()); }
+  // The database the primary's stream has selected (a snapshot's repl-stream-db).
+  int stream_db() const;
+  // After loading an RDB that a replica saved: where its stream was, to PSYNC from there.
+  void RestoreStreamDb(int db);
   int64_t processed_offset() const { return offset_; }
 
  private:
@@ -134,7 +138,8 @@ class Replica {
   bool transfer_header_read_ = false;
   ReplicationIds sync_ids_;  // from +FULLRESYNC
   int64_t sync_offset_ = 0;
-  int64_t offset_ = 0;  // replication offset of the last applied byte
+  int64_t offset_ = 0;         // replication offset of the last applied byte
+  int64_t parsed_offset_ = 0;  // ... of the last byte parsed (ahead inside MULTI)
   int64_t last_io_ms_ = 0;
   int64_t state_since_ms_ = 0;
   int64_t link_down_since_ms_ = -1;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "persistence/persistence_manager.h"
 
@@ -64,6 +66,26 @@ Status Replication::StartFromConfig() {
   std::string reply = ReplicaOf(spec.substr(0, space), port);
   if (reply.starts_with("-")) return Status::InvalidArgument(reply.substr(1));
   return Status::Ok();
+}
+
+std::optional<persistence::RdbAuxFields::Replication> Replication::SnapshotInfo() const {
+  if (replica_.active()) {
+    if (!replica_.link_up()) return std::nullopt;
+    return persistence::RdbAuxFields::Replication{.stream_db = replica_.stream_db(),
+                                                  .repl_id = primary_.ids().replid,
+                                                  .offset = replica_.processed_offset()};
+  }
+  if (primary_.backlog() == nullptr) return std::nullopt;
+  return persistence::RdbAuxFields::Replication{.stream_db = std::max(primary_.selected_db(), 0),
+                                                .repl_id = primary_.ids().replid,
+                                                .offset = primary_.offset()};
+}
+
+void Replication::RestoreFromRdb(const std::string& replid, int64_t offset, int stream_db) {
+  const bool will_follow = !context_.config.settings().replicaof.empty();
+  spdlog::info("Replication history {}:{} restored from the RDB", replid, offset);
+  primary_.RestoreHistory(replid, offset, will_follow);
+  if (will_follow) replica_.RestoreStreamDb(stream_db);
 }
 
 void Replication::Cron(int64_t now_ms) {

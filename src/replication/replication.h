@@ -3,9 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "commands/replication_control.h"
+#include "persistence/rdb_writer.h"
 #include "replication/primary.h"
 #include "replication/replica.h"
 
@@ -26,6 +28,11 @@ class Replication final : public cmd::ReplicationControl {
   }
   // After the dataset is loaded: follows the configured `replicaof`, if any.
   Status StartFromConfig();
+  // What an RDB saved now records of the replication stream (Redis's repl-id, repl-offset and
+  // repl-stream-db aux fields), or nothing when there is no stream to continue.
+  std::optional<persistence::RdbAuxFields::Replication> SnapshotInfo() const;
+  // After loading an RDB with those fields: continue that history (see Primary).
+  void RestoreFromRdb(const std::string& replid, int64_t offset, int stream_db);
 
   void OnClientClose(cmd::ClientSession& client) { primary_.OnClientClose(client); }
   void Cron(int64_t now_ms);

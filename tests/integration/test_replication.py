@@ -235,6 +235,64 @@ class ReplicationTest(unittest.TestCase):
         self.assertEqual(replica.client().get("during:49"), b"d49")
         self.assertEqual(primary.log().count("full resync"), 1, primary.log_tail())
 
+    def restartable_basalt(self, *args):
+        """A basalt whose data dir outlives it, so the test can start it again on it."""
+        workdir = tempfile.mkdtemp(prefix="basalt-it-repl-restart-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        server = lib.ServerProcess(["--repl-diskless-sync-delay", "0", *args], workdir=workdir,
+                                   log_name="run1.log").start()
+        self.addCleanup(lambda: server.proc.poll() is not None or server.stop_and_check())
+        return server
+
+    def restart(self, server, *args, log_name, same_port=False):
+        again = lib.ServerProcess(["--repl-diskless-sync-delay", "0", *args],
+                                  workdir=server.workdir, log_name=log_name)
+        if same_port:
+            again.port = server.port
+            self.assertTrue(again._spawn_and_wait(), again.log_tail())
+        else:
+            again.start()
+        self.addCleanup(again.stop_and_check)
+        return again
+
+    def test_restarted_replica_continues_from_the_offset_in_its_rdb(self):
+        primary = self.basalt()
+        fill(primary.port, 300, 2)
+        replica = self.restartable_basalt("--replicaof", f"127.0.0.1 {primary.port}")
+        self.wait_synced(primary, replica)
+        with replica.raw() as r:
+            r.send(lib.encode_command("SHUTDOWN", "SAVE"))
+        replica.proc.wait(timeout=SYNC_TIMEOUT)
+        c = primary.client()
+        for i in range(30):
+            c.set(f"while-down:{i}", i)
+        again = self.restart(replica, "--replicaof", f"127.0.0.1 {primary.port}",
+                             log_name="run2.log")
+        lib.wait_until(lambda: "Partial resynchronization accepted" in primary.log(),
+                       timeout=SYNC_TIMEOUT, what="the partial resync in the primary's log")
+        self.wait_synced(primary, again)
+        self.assertSameData(primary, again)
+        self.assertEqual(primary.log().count("full resync"), 1, primary.log_tail())
+
+    def test_restarted_primary_lets_its_replica_continue(self):
+        primary = self.restartable_basalt()
+        fill(primary.port, 300, 2)
+        replica = self.basalt("--replicaof", f"127.0.0.1 {primary.port}")
+        self.wait_synced(primary, replica)
+        old_replid = repl_info(primary.port)["master_replid"]
+        with primary.raw() as p:
+            p.send(lib.encode_command("SHUTDOWN", "SAVE"))
+        primary.proc.wait(timeout=SYNC_TIMEOUT)
+        again = self.restart(primary, log_name="run2.log", same_port=True)
+        info = repl_info(again.port)
+        self.assertEqual(info["master_replid2"], old_replid, info)
+        lib.wait_until(lambda: "Partial resynchronization accepted" in again.log(),
+                       timeout=SYNC_TIMEOUT, what="the replica's partial resync after restart")
+        again.client().set("after-restart", "1")
+        self.wait_synced(again, replica)
+        self.assertSameData(again, replica)
+        self.assertNotIn("full resync", again.log())
+
     def test_replica_side_client_kill_master_resumes_with_partial_resync(self):
         primary, replica = self.synced_pair()
         with replica.raw() as r:
