@@ -14,14 +14,18 @@ FullSync::FullSync(std::vector<Target> targets)
     : targets_(std::move(targets)), eof_mark_(RandomHex(kEofMarkLen)) {}
 
 void FullSync::Begin() {
-  for (const Target& t : targets_) {
+  // Each loop runs over a copy: a Deliver that passes a replica's output limit closes it at
+  // once, and the close drops it from targets_ (its object lives until the loop turn ends).
+  const std::vector<Target> targets = targets_;
+  for (const Target& t : targets) {
     if (t.eof_framing) t.client->Deliver("$EOF:" + eof_mark_ + "\r\n");
   }
 }
 
 Status FullSync::Append(std::string_view data) {
   bytes_ += data.size();
-  for (const Target& t : targets_) {
+  const std::vector<Target> targets = targets_;
+  for (const Target& t : targets) {
     if (t.eof_framing) t.client->Deliver(data);
   }
   if (any_length_framed()) held_.append(data);
@@ -29,7 +33,8 @@ Status FullSync::Append(std::string_view data) {
 }
 
 void FullSync::Finish() {
-  for (const Target& t : targets_) {
+  const std::vector<Target> targets = targets_;
+  for (const Target& t : targets) {
     if (t.eof_framing) {
       t.client->Deliver(eof_mark_);
     } else {

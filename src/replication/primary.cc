@@ -31,6 +31,8 @@ const char* StateName(ReplicaState s) {
     case ReplicaState::kWaitFirstAck:
     case ReplicaState::kOnline:
       return "online";
+    case ReplicaState::kClosed:
+      return "closed";
   }
   return "?";
 }
@@ -67,6 +69,7 @@ bool Primary::Consume(const cmd::WriteUnit& unit) {
 }
 
 void Primary::FeedStream(std::string_view bytes) {
+  DeliveryScope scope(*this);
   backlog_->Append(bytes);
   const int64_t hard_limit = context_.config.settings().output_limit_replica.hard_bytes;
   for (auto& [id, r] : replicas_) {
@@ -213,6 +216,7 @@ void Primary::StartFullSyncIfDue(int64_t now_ms) {
   const bool enough = s.repl_diskless_sync_max_replicas > 0 &&
                       static_cast<int64_t>(waiting.size()) >= s.repl_diskless_sync_max_replicas;
   if (delay_ms > 0 && now_ms - first_waiting_ms_ < delay_ms && !enough) return;
+  DeliveryScope scope(*this);
   std::vector<FullSync::Target> targets;
   const std::string fullresync =
       "+FULLRESYNC " + ids_.replid + " " + std::to_string(offset()) + "\r\n";
@@ -237,6 +241,7 @@ void Primary::StartFullSyncIfDue(int64_t now_ms) {
 }
 
 void Primary::OnFullSyncDone(const Status& st) {
+  DeliveryScope scope(*this);
   std::unique_ptr<FullSync> sync = std::move(sync_);
   if (!st.ok()) {
     spdlog::warn("Full sync failed: {}", st.message());
@@ -274,6 +279,13 @@ void Primary::OnClientClose(cmd::ClientSession& client) {
   ForgetWaiter(client);
   auto it = replicas_.find(client.id);
   if (it == replicas_.end()) return;
+  if (delivering_ > 0) {
+    // A Deliver in one of our loops over replicas_ closed it (output limit): forget it once
+    // the loop is over; its connection object lives until then.
+    closed_while_delivering_.push_back(&client);
+    it->second->state = ReplicaState::kClosed;
+    return;
+  }
   if (client.is_replica) {
     spdlog::info("Connection with replica {} lost.", client.peer_address());
   }
@@ -286,6 +298,13 @@ void Primary::OnClientClose(cmd::ClientSession& client) {
   }
   replicas_.erase(it);
   if (replica_count() == 0 && no_replicas_since_ms_ < 0) no_replicas_since_ms_ = NowMs();
+}
+
+Primary::DeliveryScope::~DeliveryScope() {
+  if (--primary_.delivering_ > 0) return;
+  std::vector<cmd::ClientSession*> closed;
+  closed.swap(primary_.closed_while_delivering_);
+  for (cmd::ClientSession* c : closed) primary_.OnClientClose(*c);
 }
 
 size_t Primary::replica_count() const {
@@ -344,6 +363,7 @@ void Primary::Cron(int64_t now_ms) {
     FeedStream(kPing);
   }
   std::vector<cmd::ClientSession*> timed_out;
+  DeliveryScope scope(*this);
   for (auto& [id, r] : replicas_) {
     // A newline keeps a replica waiting for its snapshot from timing out (it skips them).
     if (r->state == ReplicaState::kWaitSnapshot) r->client->Deliver("\n");

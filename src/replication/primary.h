@@ -50,6 +50,7 @@ enum class ReplicaState {
   kWaitFirstAck,  // snapshot sent with EOF framing: the stream waits for the replica's ACK,
                   // since nothing may follow the end mark until it has seen it (as in Redis)
   kOnline,        // receiving the live stream
+  kClosed,        // its connection closed during a delivery loop; forgotten after it
 };
 
 struct ReplicaLinkInfo {
@@ -164,6 +165,18 @@ class Primary final : public cmd::WriteStreamConsumer {
     int64_t wanted;
   };
   std::vector<AckWaiter> waiters_;
+  // Loops that Deliver to replicas: a Deliver can close its connection (output limit), and
+  // the close must not erase from replicas_ under the loop.
+  class DeliveryScope {
+   public:
+    explicit DeliveryScope(Primary& p) : primary_(p) { ++primary_.delivering_; }
+    ~DeliveryScope();
+
+   private:
+    Primary& primary_;
+  };
+  int delivering_ = 0;
+  std::vector<cmd::ClientSession*> closed_while_delivering_;
 };
 
 }  // namespace basalt::replication
