@@ -283,9 +283,9 @@ void StatsSection(ServerContext& server, Fields& f) {
   f.Fixed("instantaneous_input_repl_kbps", 0.0);
   f.Fixed("instantaneous_output_repl_kbps", 0.0);
   f.Add("rejected_connections", st.rejected_connections);
-  f.Add("sync_full", 0);
-  f.Add("sync_partial_ok", 0);
-  f.Add("sync_partial_err", 0);
+  f.Add("sync_full", st.sync_full);
+  f.Add("sync_partial_ok", st.sync_partial_ok);
+  f.Add("sync_partial_err", st.sync_partial_err);
   f.Add("expired_keys", ks.expired_keys);
   f.Fixed("expired_stale_perc", static_cast<double>(ks.expired_stale_perc_x100) / 100);
   f.Add("expired_time_cap_reached_count", 0);

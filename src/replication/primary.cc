@@ -178,7 +178,12 @@ void Primary::Psync(cmd::ClientSession& client, std::string_view replid, int64_t
   r.legacy = legacy;
   r.ack_ms = NowMs();
   no_replicas_since_ms_ = -1;
-  if (!legacy && TryContinue(r, replid, offset)) return;
+  if (!legacy && TryContinue(r, replid, offset)) {
+    ++context_.stats.sync_partial_ok;
+    return;
+  }
+  if (!legacy && replid != "?") ++context_.stats.sync_partial_err;
+  ++context_.stats.sync_full;
   EnsureBacklog();
   spdlog::info("Replica {} asks for synchronization; full resync ({})", client.peer_address(),
                legacy ? "SYNC" : "PSYNC " + std::string(replid) + " " + std::to_string(offset));

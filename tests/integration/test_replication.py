@@ -234,6 +234,9 @@ class ReplicationTest(unittest.TestCase):
         self.assertSameData(primary, replica)
         self.assertEqual(replica.client().get("during:49"), b"d49")
         self.assertEqual(primary.log().count("full resync"), 1, primary.log_tail())
+        stats = c.info("stats")
+        self.assertEqual((stats["sync_full"], stats["sync_partial_ok"], stats["sync_partial_err"]),
+                         (1, 1, 1), stats)  # the first PSYNC named the replica's own old id
 
     def restartable_basalt(self, *args):
         """A basalt whose data dir outlives it, so the test can start it again on it."""
@@ -292,6 +295,47 @@ class ReplicationTest(unittest.TestCase):
         self.wait_synced(again, replica)
         self.assertSameData(again, replica)
         self.assertNotIn("full resync", again.log())
+
+    def test_shutdown_of_the_primary_sends_replicas_everything_first(self):
+        primary, replica = self.synced_pair(keys=50, big=0)
+        with primary.raw() as p:
+            p.send(b"".join(lib.encode_command("SET", f"last:{i}", i) for i in range(5000)) +
+                   lib.encode_command("SHUTDOWN", "NOSAVE"))
+            primary.proc.wait(timeout=SYNC_TIMEOUT)
+        r = replica.client()
+        # What reached the replica's socket before the primary went is applied soon after.
+        lib.wait_until(lambda: r.dbsize() == 50 + 5000, timeout=SYNC_TIMEOUT,
+                       what="every write before the SHUTDOWN on the replica")
+        self.assertEqual(r.get("last:4999"), b"4999")
+
+    def test_chain_of_three_passes_the_stream_on(self):
+        a, b = self.synced_pair(keys=100, big=1)
+        c = self.basalt("--replicaof", f"127.0.0.1 {b.port}")
+        self.wait_synced(b, c)
+        live_writes(a.port)
+        self.wait_synced(a, b)
+        self.wait_synced(b, c)
+        self.assertSameData(a, c)
+        # Offsets are the first primary's, byte for byte, down the chain.
+        self.assertEqual(repl_info(c.port)["master_repl_offset"],
+                         repl_info(a.port)["master_repl_offset"])
+        self.assertEqual(repl_info(c.port)["master_replid"], repl_info(a.port)["master_replid"])
+
+    def test_primary_killed_and_restarted_from_its_aof_is_followed_again(self):
+        primary = self.restartable_basalt("--appendonly", "yes", "--appendfsync", "always")
+        fill(primary.port, 200, 1)
+        replica = self.basalt("--replicaof", f"127.0.0.1 {primary.port}")
+        self.wait_synced(primary, replica)
+        c = primary.client()
+        for i in range(100):
+            c.set(f"acked:{i}", i)
+        primary.kill()
+        again = self.restart(primary, "--appendonly", "yes", "--appendfsync", "always",
+                             log_name="run2.log", same_port=True)
+        self.assertEqual(again.client().get("acked:99"), b"99")
+        again.client().set("after-restart", "1")
+        self.wait_synced(again, replica)
+        self.assertSameData(again, replica)
 
     def test_replica_side_client_kill_master_resumes_with_partial_resync(self):
         primary, replica = self.synced_pair()
