@@ -11,20 +11,29 @@ Per round and server:
   4. a second replica attached, then SET throughput again with both replicas, while the lag
      (primary offset - first replica's processed offset, in bytes) is sampled.
 
-Usage: tools/bench_replication.py [--keys 1000000] [--rounds 2] [--pin]
+With --failover, also per round and server: a primary, two replicas and three redis-sentinel
+processes (down-after-milliseconds 1000); the time from SIGKILL of the primary to the first
+write a Sentinel-guided client gets accepted (asking the sentinels for the primary, as the
+clients do).
+
+Usage: tools/bench_replication.py [--keys 1000000] [--rounds 2] [--pin] [--failover]
 """
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import MemorySampler, add_server_args, median, say  # noqa: E402
+from benchlib import (MemorySampler, add_server_args, free_port, median, say,  # noqa: E402
+                      stop_process)
 from bench_persistence import (benchmark_result, load_keys, load_stream,  # noqa: E402
                                run_redis_benchmark)
-from bench_servers import Server, info_fields, servers_in_order  # noqa: E402
+from bench_servers import Conn, Server, info_fields, servers_in_order  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,6 +47,8 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--requests", type=int, default=300_000, help="SETs per throughput run")
     p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--failover", action="store_true", help="also time Sentinel failovers")
+    p.add_argument("--redis-sentinel", default="redis-sentinel")
     return p.parse_args()
 
 
@@ -128,6 +139,92 @@ def one_round(args, rnd, stream, results):
                 s.destroy()
 
 
+class Sentinel:
+    def __init__(self, args, primary_port):
+        self.dir = tempfile.mkdtemp(prefix="bench-sentinel-", dir=args.tmpdir)
+        self.port = free_port()
+        conf = os.path.join(self.dir, "sentinel.conf")
+        with open(conf, "w") as f:
+            f.write(f"port {self.port}\nbind 127.0.0.1\ndir {self.dir}\n"
+                    f"sentinel monitor m 127.0.0.1 {primary_port} 2\n"
+                    "sentinel down-after-milliseconds m 1000\n"
+                    "sentinel failover-timeout m 10000\n")
+        self.proc = subprocess.Popen([args.redis_sentinel, conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, cwd=self.dir)
+
+    def field(self, name):
+        try:
+            c = Conn(self.port, timeout=2)
+            reply = c.call("SENTINEL", "MASTER", "m")
+            c.close()
+        except OSError:
+            return None
+        if not isinstance(reply, list):
+            return None
+        return dict(zip(reply[::2], reply[1::2])).get(name.encode())
+
+    def primary(self):
+        c = Conn(self.port, timeout=2)
+        try:
+            host, port = c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "m")
+            return int(port)
+        finally:
+            c.close()
+
+    def destroy(self):
+        stop_process(self.proc, timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    sys.exit(f"timed out waiting for {what}")
+
+
+def write_accepted(sentinels):
+    """One write through the primary the sentinels name now; True when it was accepted."""
+    for s in sentinels:
+        try:
+            port = s.primary()
+            c = Conn(port, timeout=1)
+            ok = c.call("SET", "failover-probe", "1") == b"+OK"
+            c.close()
+            return ok
+        except (OSError, ValueError, TypeError, ConnectionError):
+            continue
+    return False
+
+
+def failover_seconds(args, name, binary):
+    extra = ["--repl-diskless-sync-delay", "0"]
+    primary = Server(name, binary, args, extra=extra)
+    replicas = [Server(name, binary, args, extra=extra) for _ in range(2)]
+    sentinels = []
+    try:
+        primary.start()
+        for r in replicas:
+            r.extra += ["--replicaof", f"127.0.0.1 {primary.port}"]
+            r.start()
+            wait_synced(r, 0)
+        sentinels = [Sentinel(args, primary.port) for _ in range(3)]
+        wait_for(lambda: all(s.field("num-slaves") == b"2" and
+                             s.field("num-other-sentinels") == b"2" for s in sentinels),
+                 60, "the sentinels to see the set")
+        primary.proc.kill()
+        t0 = time.monotonic()
+        wait_for(lambda: write_accepted(sentinels), 120, "a write after the failover")
+        return time.monotonic() - t0
+    finally:
+        for s in sentinels:
+            s.destroy()
+        for s in [primary] + replicas:
+            s.destroy()
+
+
 def summary(results):
     say("\n== replication: medians over rounds; ratio = basalt / redis ==")
     say(f"{'measure':34s} {'redis':>12s} {'basalt':>12s} {'ratio':>7s}")
@@ -136,9 +233,12 @@ def summary(results):
                        ("alone", "SET/s, no replica"), ("with_two", "SET/s, 2 replicas"),
                        ("kept", "throughput kept with 2 replicas"),
                        ("lag_max", "replica lag max (bytes)"),
-                       ("lag_median", "replica lag median (bytes)")]:
-        r = median([row[key] for row in results.get("redis", [])])
-        b = median([row[key] for row in results.get("basalt", [])])
+                       ("lag_median", "replica lag median (bytes)"),
+                       ("failover_s", "Sentinel failover to first write (s)")]:
+        if not any(key in row for rows in results.values() for row in rows):
+            continue
+        r = median([row[key] for row in results.get("redis", []) if key in row])
+        b = median([row[key] for row in results.get("basalt", []) if key in row])
         ratio = b / r if r else float("nan")
         say(f"{label:34s} {r:12.2f} {b:12.2f} {ratio:7.2f}")
 
@@ -149,6 +249,11 @@ def main():
     results = {}
     for rnd in range(args.rounds):
         one_round(args, rnd, stream, results)
+        if args.failover:
+            for name, binary in servers_in_order(args, rnd):
+                seconds = failover_seconds(args, name, binary)
+                results[name].append({"failover_s": seconds})
+                say(f"round {rnd} {name:6s} failover: first write {seconds:.2f}s after SIGKILL")
     summary(results)
 
 
