@@ -352,7 +352,9 @@ void Replica::ApplyStream() {
     }
     const size_t n = parser_.consumed();
     if (!parser_.args().empty()) {
+      context_.keyspace.set_applying_primary_stream(true);
       context_.dispatcher->Execute(*session_, parser_.args(), discarded_);
+      context_.keyspace.set_applying_primary_stream(false);
       replies.clear();
     }
     primary_.FeedVerbatim(rest.substr(0, n));

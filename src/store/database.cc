@@ -58,7 +58,8 @@ Entry* Database::Lookup(std::string_view key, int64_t now_ms) {
   if (link == nullptr) return nullptr;
   Entry* e = *link;
   if (!IsExpired(e, now_ms)) return e;
-  if (!owner_->replica_mode()) DeleteExpired(link);
+  if (owner_->replica_mode()) return owner_->applying_primary_stream() ? e : nullptr;
+  DeleteExpired(link);
   return nullptr;
 }
 

@@ -82,6 +82,10 @@ class Keyspace {
   // Replicas never delete expired keys themselves; the primary's DEL arrives in the stream.
   bool replica_mode() const { return replica_mode_; }
   void set_replica_mode(bool v) { replica_mode_ = v; }
+  // Set while a replica applies its primary's stream: the primary decided what exists, so an
+  // expired key it still names (its DEL for that very key, say) is there, as in Redis.
+  bool applying_primary_stream() const { return applying_primary_stream_; }
+  void set_applying_primary_stream(bool v) { applying_primary_stream_ = v; }
 
   // Bit given to entries created from now on; the snapshotter flips it (see snapshotter.h).
   bool new_entry_bit() const { return new_entry_bit_; }
@@ -105,6 +109,7 @@ class Keyspace {
   std::vector<KeyspaceListener*> listeners_;
   KeyspaceStats stats_;
   bool replica_mode_ = false;
+  bool applying_primary_stream_ = false;
   bool new_entry_bit_ = false;
   int expire_db_cursor_ = 0;
   std::mt19937_64 rng_{0x6261'7361'6c74ULL};

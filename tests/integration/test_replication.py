@@ -337,6 +337,29 @@ class ReplicationTest(unittest.TestCase):
         self.wait_synced(again, replica)
         self.assertSameData(again, replica)
 
+    def test_primary_expiry_reaches_the_replica_as_del(self):
+        primary, replica = self.synced_pair(keys=20, big=0)
+        c = primary.client()
+        for i in range(30):
+            c.set(f"short:{i}", i, px=100)
+        # The replica never deletes by itself: only the primary's DELs (from its active
+        # expiry, with no client touching the keys) bring its key count back.
+        lib.wait_until(lambda: replica.client().dbsize() == 20, timeout=SYNC_TIMEOUT,
+                       what="the primary's expiry DELs applied on the replica")
+        self.assertEqual(c.dbsize(), 20)
+
+    def test_replica_with_masterauth_and_disk_load_lists_its_primary_link(self):
+        primary = lib.ServerProcess(["--repl-diskless-sync-delay", "0", "--requirepass", "s3"],
+                                    password="s3").start()
+        self.addCleanup(primary.stop_and_check)
+        primary.client().set("guarded", "yes")
+        replica = self.basalt("--masterauth", "s3", "--repl-diskless-load", "disabled",
+                              "--replicaof", f"127.0.0.1 {primary.port}")
+        lib.wait_until(lambda: replica.client().get("guarded") == b"yes",
+                       timeout=SYNC_TIMEOUT, what="the sync through AUTH")
+        with replica.raw() as r:
+            self.assertIn(b" flags=M ", r.command("CLIENT", "LIST"))
+
     def test_replica_side_client_kill_master_resumes_with_partial_resync(self):
         primary, replica = self.synced_pair()
         with replica.raw() as r:

@@ -235,6 +235,18 @@ TEST_SUITE("database") {
     CHECK(f.db().Lookup("live", kNow + 101) == nullptr);
   }
 
+  TEST_CASE("a replica's primary sees the expired keys it has not deleted yet") {
+    Fixture f;
+    f.ks.set_replica_mode(true);
+    f.db().SetString("k", "v", kNow);
+    f.ks.set_applying_primary_stream(true);
+    CHECK(f.db().Lookup("k", kNow + 1) != nullptr);  // its DEL k finds the key
+    f.ks.set_applying_primary_stream(false);
+    CHECK(f.db().Lookup("k", kNow + 1) == nullptr);  // clients still see it gone
+    CHECK(f.db().size() == 1);
+    CHECK(f.rec.events.empty());
+  }
+
   TEST_CASE("SweepExpired reclaims every expired key over repeated calls") {
     Fixture f;
     for (int i = 0; i < 1000; ++i) {
