@@ -316,7 +316,18 @@ void Replica::OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& s
     spdlog::warn("Failed trying to load the MASTER synchronization DB: {}", st.message());
     return Drop("bad snapshot");
   }
+  // The loaded entries must not look pending to a snapshot running on the live keyspace (a
+  // BGSAVE begun while they loaded): they did not exist at its start. The loader marked them
+  // with the new-entry bit of when it began; if a snapshot flipped it since, they take the
+  // current one (a walk over the new data, only in that case).
+  const bool bit = context_.keyspace.new_entry_bit();
+  if (staging->new_entry_bit() != bit) {
+    for (int i = 0; i < staging->db_count(); ++i) {
+      staging->db(i).table().ForEach([bit](store::Entry* e) { e->set_snapshot_bit(bit); });
+    }
+  }
   for (int i = 0; i < context_.keyspace.db_count(); ++i) {
+    // Clear() first lets a running snapshot save the old entries it still needs.
     context_.keyspace.db(i).Clear();
     context_.keyspace.db(i).SwapContents(staging->db(i));
   }
