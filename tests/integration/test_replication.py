@@ -366,6 +366,20 @@ class ReplicationTest(unittest.TestCase):
         with replica.raw() as r:
             self.assertIn(b" flags=M ", r.command("CLIENT", "LIST"))
 
+    def test_replicas_asking_together_share_one_snapshot(self):
+        # A long delay, cut short once two replicas wait (repl-diskless-sync-max-replicas).
+        primary = self.basalt("--repl-diskless-sync-delay", "60",
+                              "--repl-diskless-sync-max-replicas", "2")
+        fill(primary.port, 100, 1)
+        first = self.basalt()
+        second = self.basalt()
+        self.replicaof(first, primary)
+        self.replicaof(second, primary)
+        self.wait_synced(primary, first)
+        self.wait_synced(primary, second)
+        self.assertIn("Starting a full sync for 2 replica(s)", primary.log())
+        self.assertEqual(primary.client().info("stats")["sync_full"], 2)
+
     def test_replica_side_client_kill_master_resumes_with_partial_resync(self):
         primary, replica = self.synced_pair()
         with replica.raw() as r:
