@@ -36,6 +36,12 @@ class ReplicationControl {
   // clients, ending with WaitEnd::kEvent) and asks the replicas for acks.
   virtual void WaitForAcks(ClientSession& client, int64_t offset, int64_t wanted) = 0;
   virtual void ForgetWaiter(ClientSession& client) = 0;
+  // SHUTDOWN: online replicas that have not acknowledged everything yet, and the client whose
+  // SHUTDOWN waits for them (null when none does).
+  virtual int64_t LaggingReplicas() const = 0;
+  virtual int64_t OnlineReplicas() const = 0;
+  virtual ClientSession* shutdown_waiter() const = 0;
+  virtual void set_shutdown_waiter(ClientSession* client) = 0;
 
   // ---- Replica side.
   // REPLICAOF host port / REPLICAOF NO ONE (host empty). Returns the reply line (without CRLF),

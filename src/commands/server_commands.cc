@@ -1,9 +1,14 @@
 // Server commands: TIME, SHUTDOWN here; INFO, CONFIG and COMMAND in their own files
 // (info_command.cc, config_command.cc, command_docs.cc). DBSIZE, FLUSHDB and the other
 // whole-keyspace commands live with the key commands.
+#include <spdlog/spdlog.h>
+
+#include "clients/blocking.h"
 #include "clients/monitor.h"
+#include "clients/pause.h"
 #include "commands/command_table.h"
 #include "commands/helpers.h"
+#include "commands/replication_control.h"
 #include "commands/server_group.h"
 
 namespace basalt::cmd {
@@ -17,11 +22,57 @@ void Time(CommandContext& ctx) {
   ctx.reply.Bulk(Int64ToString(now_us % 1'000'000));
 }
 
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. NOW is accepted (basalt has no replica wait to
-// skip); FORCE exits even when the final save fails, which otherwise keeps the server running.
-// A shutdown that starts sends no reply, as in Redis: the connection just closes.
+constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
+
+// SHUTDOWN ABORT: the SHUTDOWN waiting for replicas gives up (its client gets the error).
+void AbortShutdown(CommandContext& ctx) {
+  ReplicationControl* repl = ctx.server.replication;
+  ClientSession* waiter = repl ? repl->shutdown_waiter() : nullptr;
+  if (waiter == nullptr) return ctx.reply.Error("ERR No shutdown in progress.");
+  ctx.server.blocked.End(*waiter, clients::WaitEnd::kError);
+  ctx.reply.Ok();
+}
+
+// Redis 7's graceful shutdown: with replicas behind, writes pause and the SHUTDOWN waits (at
+// most shutdown-timeout) until they acknowledged everything, then goes on. Returns false when
+// there is nothing to wait for.
+bool WaitForReplicasThenShutdown(CommandContext& ctx, bool save, bool nosave, bool force) {
+  ReplicationControl* repl = ctx.server.replication;
+  const int64_t timeout_ms = ctx.server.config.settings().shutdown_timeout * 1000;
+  if (repl == nullptr || timeout_ms <= 0 || !ctx.client.can_block() ||
+      repl->shutdown_waiter() != nullptr || repl->LaggingReplicas() == 0) {
+    return false;
+  }
+  const int64_t deadline_ms = ctx.now_ms + timeout_ms;
+  ctx.server.pause.Pause(deadline_ms, /*writes_only=*/true);
+  ServerContext& server = ctx.server;
+  server.blocked.Block(ctx.client, deadline_ms,
+                       [&server, save, nosave, force](clients::Client& c, clients::WaitEnd end) {
+                         auto& session = static_cast<ClientSession&>(c);
+                         server.replication->ForgetWaiter(session);
+                         std::string error(kShutdownFailed);
+                         if (end != clients::WaitEnd::kError) {
+                           if (end == clients::WaitEnd::kTimeout) {
+                             spdlog::warn("{} replica(s) did not catch up before shutdown-timeout",
+                                          server.replication->LaggingReplicas());
+                           }
+                           error = server.control->RequestShutdown(save, nosave, force);
+                         }
+                         if (error.empty()) return;  // exiting: no reply, as in Redis
+                         server.pause.Unpause();
+                         c.Deliver("-" + error + "\r\n");
+                       });
+  spdlog::info("Waiting for replicas before shutting down.");
+  repl->set_shutdown_waiter(&ctx.client);
+  repl->WaitForAcks(ctx.client, repl->offset(), repl->OnlineReplicas());
+  return true;
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. NOW skips waiting for lagging replicas; FORCE
+// exits even when the final save fails, which otherwise keeps the server running. A shutdown
+// that starts sends no reply, as in Redis: the connection just closes.
 void Shutdown(CommandContext& ctx) {
-  bool save = false, nosave = false, abort = false, force = false, other = false;
+  bool save = false, nosave = false, abort = false, force = false, now = false, other = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
     if (IsOption(a, "nosave")) {
@@ -29,7 +80,7 @@ void Shutdown(CommandContext& ctx) {
     } else if (IsOption(a, "save")) {
       save = true;
     } else if (IsOption(a, "now")) {
-      other = true;
+      now = other = true;
     } else if (IsOption(a, "force")) {
       force = other = true;
     } else if (IsOption(a, "abort")) {
@@ -43,15 +94,12 @@ void Shutdown(CommandContext& ctx) {
     ctx.reply.Error(err::kSyntax);
     return;
   }
-  if (abort) {
-    // Shutdowns start at once here, so there is never one waiting to be aborted.
-    ctx.reply.Error("ERR No shutdown in progress.");
-    return;
-  }
+  if (abort) return AbortShutdown(ctx);
   if (ctx.server.control == nullptr) {
     ctx.reply.Error("ERR SHUTDOWN is not available in this server");
     return;
   }
+  if (!now && WaitForReplicasThenShutdown(ctx, save, nosave, force)) return;
   std::string error = ctx.server.control->RequestShutdown(save, nosave, force);
   if (!error.empty()) ctx.reply.Error(error);
 }

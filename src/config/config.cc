@@ -152,6 +152,8 @@ void AddReplicationParams(std::vector<ParamDef>& t) {
                   "Refuse writes with fewer good replicas than this (0 = off)."));
   t.push_back(Int("min-replicas-max-lag", &S::min_replicas_max_lag, 0, kIntMax, true,
                   "A replica is good when its last ACK is at most this many seconds old."));
+  t.push_back(Int("shutdown-timeout", &S::shutdown_timeout, 0, kIntMax, true,
+                  "Seconds SHUTDOWN waits (writes paused) for lagging replicas to catch up."));
 }
 
 std::vector<ParamDef> BuildTable() {

@@ -83,6 +83,7 @@ struct Settings {
   int64_t repl_timeout = 60;
   int64_t min_replicas_to_write = 0;
   int64_t min_replicas_max_lag = 10;
+  int64_t shutdown_timeout = 10;
 };
 
 }  // namespace basalt::config

@@ -34,7 +34,10 @@ class Replication final : public cmd::ReplicationControl {
   // After loading an RDB with those fields: continue that history (see Primary).
   void RestoreFromRdb(const std::string& replid, int64_t offset, int stream_db);
 
-  void OnClientClose(cmd::ClientSession& client) { primary_.OnClientClose(client); }
+  void OnClientClose(cmd::ClientSession& client) {
+    if (&client == shutdown_waiter_) shutdown_waiter_ = nullptr;
+    primary_.OnClientClose(client);
+  }
   void Cron(int64_t now_ms);
   void EndOfTurn() { primary_.EndOfTurn(); }
 
@@ -48,7 +51,16 @@ class Replication final : public cmd::ReplicationControl {
   void WaitForAcks(cmd::ClientSession& client, int64_t offset, int64_t wanted) override {
     primary_.WaitForAcks(client, offset, wanted);
   }
-  void ForgetWaiter(cmd::ClientSession& client) override { primary_.ForgetWaiter(client); }
+  void ForgetWaiter(cmd::ClientSession& client) override {
+    primary_.ForgetWaiter(client);
+    if (&client == shutdown_waiter_) shutdown_waiter_ = nullptr;
+  }
+  int64_t LaggingReplicas() const override {
+    return OnlineReplicas() - primary_.ReplicasAcked(primary_.offset());
+  }
+  int64_t OnlineReplicas() const override { return primary_.ReplicasAcked(0); }
+  cmd::ClientSession* shutdown_waiter() const override { return shutdown_waiter_; }
+  void set_shutdown_waiter(cmd::ClientSession* client) override { shutdown_waiter_ = client; }
   std::string ReplicaOf(std::string_view host, int64_t port) override;
   bool is_replica() const override { return replica_.active(); }
   bool IsPrimaryLink(const cmd::ClientSession& client) const override {
@@ -66,6 +78,7 @@ class Replication final : public cmd::ReplicationControl {
   Primary primary_;
   Replica replica_;
   Transport* transport_ = nullptr;
+  cmd::ClientSession* shutdown_waiter_ = nullptr;
 };
 
 }  // namespace basalt::replication

@@ -195,6 +195,44 @@ class ReplicationFaultTest(unittest.TestCase):
         link.flow()
         self.wait_synced(primary, replica)
 
+    def lagging_replica(self):
+        primary = self.basalt("--shutdown-timeout", "120")
+        c = self.fill(primary, 20, 100)
+        link, replica = self.replica_through(primary)
+        self.wait_synced(primary, replica)
+        link.stall()
+        for i in range(300):
+            c.set(f"late:{i}", os.urandom(2000))
+        return primary, link, replica
+
+    def test_shutdown_waits_for_a_lagging_replica_to_catch_up(self):
+        primary, link, replica = self.lagging_replica()
+        with primary.raw() as p:
+            p.send(lib.encode_command("SHUTDOWN", "NOSAVE"))
+            lib.wait_until(lambda: "Waiting for replicas before shutting down" in primary.log(),
+                           timeout=SYNC_TIMEOUT, what="the shutdown waiting for the replica")
+            self.assertIsNone(primary.proc.poll())
+            link.flow()
+            primary.proc.wait(timeout=SYNC_TIMEOUT)
+        # It left only once the replica had acknowledged everything.
+        self.assertEqual(replica.client().get("late:299") is not None, True)
+        self.assertEqual(replica.client().dbsize(), 20 + 300)
+
+    def test_shutdown_abort_ends_the_wait_and_the_write_pause(self):
+        primary, link, replica = self.lagging_replica()
+        with primary.raw() as waiting, primary.raw() as other:
+            waiting.send(lib.encode_command("SHUTDOWN"))
+            lib.wait_until(lambda: "Waiting for replicas before shutting down" in primary.log(),
+                           timeout=SYNC_TIMEOUT, what="the shutdown waiting for the replica")
+            self.assertEqual(other.command("SHUTDOWN", "ABORT"), b"+OK\r\n")
+            self.assertEqual(waiting.read_reply(),
+                             b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n")
+            self.assertEqual(other.command("SET", "after-abort", "1"), b"+OK\r\n")
+            self.assertEqual(other.command("SHUTDOWN", "ABORT"),
+                             b"-ERR No shutdown in progress.\r\n")
+        link.flow()
+        self.wait_synced(primary, replica)
+
 
 if __name__ == "__main__":
     lib.main()
