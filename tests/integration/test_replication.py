@@ -380,6 +380,60 @@ class ReplicationTest(unittest.TestCase):
         self.assertIn("Starting a full sync for 2 replica(s)", primary.log())
         self.assertEqual(primary.client().info("stats")["sync_full"], 2)
 
+    def test_full_sync_of_200k_keys_with_ttls_and_big_values(self):
+        import redis
+        primary = self.basalt()
+        c = redis.Redis(host="127.0.0.1", port=primary.port, socket_timeout=lib.IO_TIMEOUT)
+        pipe = c.pipeline(transaction=False)
+        for i in range(200_000):
+            if i % 4 == 0:
+                pipe.set(f"t:{i}", i, ex=10_000 + i)
+            else:
+                pipe.set(f"k:{i}", i)
+            if i % 10_000 == 9_999:
+                pipe.execute()
+        for i in range(10):
+            pipe.set(f"big:{i}", os.urandom(1 << 20))
+        pipe.execute()
+        replica = self.basalt()
+        self.replicaof(replica, primary)
+        for i in range(1000):  # live writes while the snapshot goes
+            c.set(f"live:{i}", i)
+        self.wait_synced(primary, replica, timeout=120)
+        r = redis.Redis(host="127.0.0.1", port=replica.port, socket_timeout=lib.IO_TIMEOUT)
+        self.assertEqual(r.dbsize(), 200_000 + 10 + 1000)
+        for i in range(0, 200_000, 997):
+            key = f"t:{i}" if i % 4 == 0 else f"k:{i}"
+            self.assertEqual(r.get(key), str(i).encode(), key)
+            if i % 4 == 0:
+                self.assertEqual(r.execute_command("PEXPIRETIME", key),
+                                 c.execute_command("PEXPIRETIME", key), key)
+        for i in range(10):
+            self.assertEqual(r.get(f"big:{i}"), c.get(f"big:{i}"))
+        c.close()
+        r.close()
+
+    def test_redis_cli_replica_shows_the_stream(self):
+        primary = self.basalt()
+        proc = subprocess.Popen([REDIS_CLI, "-p", str(primary.port), "--replica"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.addCleanup(proc.kill)
+        lib.wait_until(lambda: repl_info(primary.port).get("connected_slaves") == "1",
+                       timeout=SYNC_TIMEOUT, what="redis-cli attached as a replica")
+        out = b""
+
+        def seen():
+            nonlocal out
+            primary.client().set("shown", "in the stream")
+            import select
+            while select.select([proc.stdout], [], [], 0.2)[0]:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                out += chunk
+            return b'"set","shown","in the stream"' in out.lower()
+        lib.wait_until(seen, timeout=SYNC_TIMEOUT, what="the SET in redis-cli --replica's output")
+
     def test_replica_side_client_kill_master_resumes_with_partial_resync(self):
         primary, replica = self.synced_pair()
         with replica.raw() as r:
