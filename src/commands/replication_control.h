@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -36,12 +37,16 @@ class ReplicationControl {
   // clients, ending with WaitEnd::kEvent) and asks the replicas for acks.
   virtual void WaitForAcks(ClientSession& client, int64_t offset, int64_t wanted) = 0;
   virtual void ForgetWaiter(ClientSession& client) = 0;
-  // SHUTDOWN: online replicas that have not acknowledged everything yet, and the client whose
-  // SHUTDOWN waits for them (null when none does).
-  virtual int64_t LaggingReplicas() const = 0;
-  virtual int64_t OnlineReplicas() const = 0;
-  virtual ClientSession* shutdown_waiter() const = 0;
-  virtual void set_shutdown_waiter(ClientSession* client) = 0;
+  // SHUTDOWN's wait for lagging replicas (Redis 7). It belongs to the server, not to the
+  // client that asked: a client that disconnects does not cancel it. When every online
+  // replica acknowledged the stream as it was, or at `deadline_ms`, `shutdown` runs; if it
+  // returns an error (or the wait is aborted), writes resume and `client` (blocked by the
+  // caller, still connected) is woken with kEvent and gets shutdown_error().
+  // StartShutdownWait returns false (nothing started) when no replica lags.
+  virtual bool StartShutdownWait(ClientSession& client, int64_t deadline_ms,
+                                 std::function<std::string()> shutdown) = 0;
+  virtual bool AbortShutdownWait() = 0;
+  virtual const std::string& shutdown_error() const = 0;
 
   // ---- Replica side.
   // REPLICAOF host port / REPLICAOF NO ONE (host empty). Returns the reply line (without CRLF),

@@ -27,9 +27,9 @@ constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Che
 // SHUTDOWN ABORT: the SHUTDOWN waiting for replicas gives up (its client gets the error).
 void AbortShutdown(CommandContext& ctx) {
   ReplicationControl* repl = ctx.server.replication;
-  ClientSession* waiter = repl ? repl->shutdown_waiter() : nullptr;
-  if (waiter == nullptr) return ctx.reply.Error("ERR No shutdown in progress.");
-  ctx.server.blocked.End(*waiter, clients::WaitEnd::kError);
+  if (repl == nullptr || !repl->AbortShutdownWait()) {
+    return ctx.reply.Error("ERR No shutdown in progress.");
+  }
   ctx.reply.Ok();
 }
 
@@ -39,32 +39,17 @@ void AbortShutdown(CommandContext& ctx) {
 bool WaitForReplicasThenShutdown(CommandContext& ctx, bool save, bool nosave, bool force) {
   ReplicationControl* repl = ctx.server.replication;
   const int64_t timeout_ms = ctx.server.config.settings().shutdown_timeout * 1000;
-  if (repl == nullptr || timeout_ms <= 0 || !ctx.client.can_block() ||
-      repl->shutdown_waiter() != nullptr || repl->LaggingReplicas() == 0) {
-    return false;
-  }
-  const int64_t deadline_ms = ctx.now_ms + timeout_ms;
-  ctx.server.pause.Pause(deadline_ms, /*writes_only=*/true);
+  if (repl == nullptr || timeout_ms <= 0 || !ctx.client.can_block()) return false;
   ServerContext& server = ctx.server;
-  server.blocked.Block(ctx.client, deadline_ms,
-                       [&server, save, nosave, force](clients::Client& c, clients::WaitEnd end) {
-                         auto& session = static_cast<ClientSession&>(c);
-                         server.replication->ForgetWaiter(session);
-                         std::string error(kShutdownFailed);
-                         if (end != clients::WaitEnd::kError) {
-                           if (end == clients::WaitEnd::kTimeout) {
-                             spdlog::warn("{} replica(s) did not catch up before shutdown-timeout",
-                                          server.replication->LaggingReplicas());
-                           }
-                           error = server.control->RequestShutdown(save, nosave, force);
-                         }
-                         if (error.empty()) return;  // exiting: no reply, as in Redis
-                         server.pause.Unpause();
-                         c.Deliver("-" + error + "\r\n");
-                       });
-  spdlog::info("Waiting for replicas before shutting down.");
-  repl->set_shutdown_waiter(&ctx.client);
-  repl->WaitForAcks(ctx.client, repl->offset(), repl->OnlineReplicas());
+  auto shutdown = [&server, save, nosave, force] {
+    return server.control->RequestShutdown(save, nosave, force);
+  };
+  if (!repl->StartShutdownWait(ctx.client, ctx.now_ms + timeout_ms, shutdown)) return false;
+  // Woken only when the shutdown failed or was aborted; one that goes ahead never replies.
+  server.blocked.Block(ctx.client, 0, [&server](clients::Client& c, clients::WaitEnd) {
+    const std::string& error = server.replication->shutdown_error();
+    c.Deliver("-" + (error.empty() ? std::string(kShutdownFailed) : error) + "\r\n");
+  });
   return true;
 }
 

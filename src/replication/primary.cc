@@ -155,6 +155,7 @@ void Primary::OnAck(cmd::ClientSession& client, int64_t offset) {
     r->state = ReplicaState::kOnline;
   }
   WakeSatisfiedWaiters();
+  if (on_ack_) on_ack_();
 }
 
 void Primary::EnsureBacklog() {

@@ -88,6 +88,8 @@ class Primary final : public cmd::WriteStreamConsumer {
   void Psync(cmd::ClientSession& client, std::string_view replid, int64_t offset, bool legacy);
   // REPLCONF ACK from a replica.
   void OnAck(cmd::ClientSession& client, int64_t offset);
+  // Called after every ACK (the SHUTDOWN wait watches them).
+  void set_on_ack(std::function<void()> fn) { on_ack_ = std::move(fn); }
   void OnClientClose(cmd::ClientSession& client);
 
   // Offset of the last byte of the stream (master_repl_offset).
@@ -165,6 +167,7 @@ class Primary final : public cmd::WriteStreamConsumer {
     int64_t wanted;
   };
   std::vector<AckWaiter> waiters_;
+  std::function<void()> on_ack_;
   // Loops that Deliver to replicas: a Deliver can close its connection (output limit), and
   // the close must not erase from replicas_ under the loop.
   class DeliveryScope {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "clients/blocking.h"
+#include "clients/pause.h"
 #include "common/strings.h"
 #include "persistence/persistence_manager.h"
 
@@ -50,6 +52,7 @@ Replication::Replication(cmd::ServerContext& context, persistence::PersistenceMa
       primary_(context, persistence),
       replica_(context, primary_, persistence, std::move(post)) {
   context_.writes.AddConsumer(&primary_);
+  primary_.set_on_ack([this] { CheckShutdownWait(context_.clock.NowMs()); });
 }
 
 Replication::~Replication() { context_.writes.RemoveConsumer(&primary_); }
@@ -91,6 +94,50 @@ void Replication::RestoreFromRdb(const std::string& replid, int64_t offset, int 
 void Replication::Cron(int64_t now_ms) {
   primary_.Cron(now_ms);
   replica_.Cron(now_ms);
+  CheckShutdownWait(now_ms);
+}
+
+bool Replication::StartShutdownWait(cmd::ClientSession& client, int64_t deadline_ms,
+                                    std::function<std::string()> shutdown) {
+  const int64_t online = primary_.ReplicasAcked(0);
+  if (shutdown_ || online == 0 || primary_.ReplicasAcked(primary_.offset()) == online) {
+    return false;
+  }
+  spdlog::info("Waiting for replicas before shutting down.");
+  shutdown_ = ShutdownWait{deadline_ms, primary_.offset(), std::move(shutdown), &client};
+  context_.pause.Pause(deadline_ms, /*writes_only=*/true);
+  primary_.RequestAcks();
+  return true;
+}
+
+void Replication::CheckShutdownWait(int64_t now_ms) {
+  if (!shutdown_) return;
+  const int64_t online = primary_.ReplicasAcked(0);
+  const bool caught_up = primary_.ReplicasAcked(shutdown_->offset) == online;
+  if (!caught_up && now_ms < shutdown_->deadline_ms) return;
+  if (!caught_up) {
+    spdlog::warn("{} replica(s) did not catch up before shutdown-timeout",
+                 online - primary_.ReplicasAcked(shutdown_->offset));
+  }
+  ShutdownWait wait = std::move(*shutdown_);
+  shutdown_.reset();
+  std::string error = wait.shutdown();
+  // No error: the server is on its way out, and the client gets no reply, as in Redis.
+  if (!error.empty()) FailShutdownWait(wait.client, std::move(error));
+}
+
+bool Replication::AbortShutdownWait() {
+  if (!shutdown_) return false;
+  cmd::ClientSession* client = shutdown_->client;
+  shutdown_.reset();
+  FailShutdownWait(client, "ERR Errors trying to SHUTDOWN. Check logs.");
+  return true;
+}
+
+void Replication::FailShutdownWait(cmd::ClientSession* client, std::string error) {
+  context_.pause.Unpause();
+  shutdown_error_ = std::move(error);
+  if (client != nullptr) context_.blocked.End(*client, clients::WaitEnd::kEvent);
 }
 
 std::string Replication::Replconf(cmd::ClientSession& client, std::string_view option,

@@ -35,7 +35,7 @@ class Replication final : public cmd::ReplicationControl {
   void RestoreFromRdb(const std::string& replid, int64_t offset, int stream_db);
 
   void OnClientClose(cmd::ClientSession& client) {
-    if (&client == shutdown_waiter_) shutdown_waiter_ = nullptr;
+    if (shutdown_ && shutdown_->client == &client) shutdown_->client = nullptr;
     primary_.OnClientClose(client);
   }
   void Cron(int64_t now_ms);
@@ -51,16 +51,11 @@ class Replication final : public cmd::ReplicationControl {
   void WaitForAcks(cmd::ClientSession& client, int64_t offset, int64_t wanted) override {
     primary_.WaitForAcks(client, offset, wanted);
   }
-  void ForgetWaiter(cmd::ClientSession& client) override {
-    primary_.ForgetWaiter(client);
-    if (&client == shutdown_waiter_) shutdown_waiter_ = nullptr;
-  }
-  int64_t LaggingReplicas() const override {
-    return OnlineReplicas() - primary_.ReplicasAcked(primary_.offset());
-  }
-  int64_t OnlineReplicas() const override { return primary_.ReplicasAcked(0); }
-  cmd::ClientSession* shutdown_waiter() const override { return shutdown_waiter_; }
-  void set_shutdown_waiter(cmd::ClientSession* client) override { shutdown_waiter_ = client; }
+  void ForgetWaiter(cmd::ClientSession& client) override { primary_.ForgetWaiter(client); }
+  bool StartShutdownWait(cmd::ClientSession& client, int64_t deadline_ms,
+                         std::function<std::string()> shutdown) override;
+  bool AbortShutdownWait() override;
+  const std::string& shutdown_error() const override { return shutdown_error_; }
   std::string ReplicaOf(std::string_view host, int64_t port) override;
   bool is_replica() const override { return replica_.active(); }
   bool IsPrimaryLink(const cmd::ClientSession& client) const override {
@@ -73,12 +68,23 @@ class Replication final : public cmd::ReplicationControl {
 
  private:
   void AppendReplicaFields(std::string& out) const;
+  // Runs the pending shutdown once the replicas caught up or its time is up.
+  void CheckShutdownWait(int64_t now_ms);
+  // Writes resume and `client` (if still connected) gets `error`.
+  void FailShutdownWait(cmd::ClientSession* client, std::string error);
 
   cmd::ServerContext& context_;
   Primary primary_;
   Replica replica_;
   Transport* transport_ = nullptr;
-  cmd::ClientSession* shutdown_waiter_ = nullptr;
+  struct ShutdownWait {
+    int64_t deadline_ms;
+    int64_t offset;  // the stream's end when SHUTDOWN came
+    std::function<std::string()> shutdown;
+    cmd::ClientSession* client;  // null once it disconnected (the wait goes on)
+  };
+  std::optional<ShutdownWait> shutdown_;
+  std::string shutdown_error_;
 };
 
 }  // namespace basalt::replication
