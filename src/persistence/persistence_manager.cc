@@ -72,6 +72,8 @@ void PersistenceManager::RemoveStaleTempFiles() const {
   };
   sweep(settings().dir, "temp-", ".rdb");
   sweep(AofManager::DirectoryPath(settings()), "temp-rewriteaof-", ".aof");
+  // A manifest being replaced when the process died (file::WriteFileAtomically's temp).
+  sweep(AofManager::DirectoryPath(settings()), settings().appendfilename + ".manifest.tmp-", "");
 }
 
 Status PersistenceManager::OpenAof() {
