@@ -220,9 +220,9 @@ struct ServerStats {
   uint64_t unexpected_error_replies = 0;
   uint64_t client_query_buffer_limit_disconnections = 0;
   uint64_t client_output_buffer_limit_disconnections = 0;
-  uint64_t sync_full = 0;          // full syncs served to replicas
-  uint64_t sync_partial_ok = 0;    // PSYNCs answered +CONTINUE
-  uint64_t sync_partial_err = 0;   // PSYNCs with an id that could not continue
+  uint64_t sync_full = 0;         // full syncs served to replicas
+  uint64_t sync_partial_ok = 0;   // PSYNCs answered +CONTINUE
+  uint64_t sync_partial_err = 0;  // PSYNCs with an id that could not continue
   int64_t start_time_ms = 0;
 };
 

@@ -127,14 +127,15 @@ void AddReplicationParams(std::vector<ParamDef>& t) {
                    "A replica whose link is down still answers from its data."));
   t.push_back(Int("replica-priority", &S::replica_priority, 0, kIntMax, true,
                   "Sentinel promotes replicas with a lower number first (0 = never)."));
-  t.push_back(Bool("replica-announced", &S::replica_announced, true,
-                   "Sentinel lists this replica."));
+  t.push_back(
+      Bool("replica-announced", &S::replica_announced, true, "Sentinel lists this replica."));
   t.push_back(Bool("repl-diskless-sync", &S::repl_diskless_sync, true,
                    "Full syncs stream the snapshot to replicas instead of sending a file."));
   t.push_back(Int("repl-diskless-sync-delay", &S::repl_diskless_sync_delay, 0, kIntMax, true,
                   "Seconds a full sync waits for more replicas to share its snapshot."));
   t.push_back(Int("repl-diskless-sync-max-replicas", &S::repl_diskless_sync_max_replicas, 0,
-                  kIntMax, true, "Start a waiting full sync once this many replicas wait (0 = "
+                  kIntMax, true,
+                  "Start a waiting full sync once this many replicas wait (0 = "
                   "wait the whole delay)."));
   t.push_back(Enum("repl-diskless-load", &S::repl_diskless_load,
                    {"disabled", "on-empty-db", "swapdb"}, true,

@@ -21,7 +21,7 @@
 namespace basalt::persistence {
 class PersistenceManager;
 struct DatasetLoadResult;
-}
+}  // namespace basalt::persistence
 namespace basalt::replication {
 class Replication;
 }

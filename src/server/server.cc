@@ -26,9 +26,8 @@ Server::Server(config::Config& config)
       cron_timer_(io_),
       background_timer_(io_),
       group_commit_(std::make_unique<GroupCommit>(io_, *engine_)),
-      primary_link_(std::make_unique<PrimaryLink>(io_, engine_->replication().replica(), [this] {
-        group_commit_->SubmitUnawaited();
-      })) {
+      primary_link_(std::make_unique<PrimaryLink>(io_, engine_->replication().replica(),
+                                                  [this] { group_commit_->SubmitUnawaited(); })) {
   engine_->replication().set_transport(primary_link_.get());
   context().clients = this;
   context().control = this;

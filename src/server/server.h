@@ -72,7 +72,8 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;
-  asio::steady_timer background_timer_;  // paces background work that waits (see KickBackgroundWork)
+  asio::steady_timer
+      background_timer_;  // paces background work that waits (see KickBackgroundWork)
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections_;
   uint64_t next_client_id_ = 1;
   uint16_t bound_port_ = 0;
