@@ -48,6 +48,19 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_process(proc):
+    """SIGTERM a helper process (redis-sentinel, nutcracker, ...), SIGKILL it if it is still
+    there after STOP_TIMEOUT, and stop tracking it for the exit-time cleanup."""
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    _live_processes.discard(proc)
+
+
 def wait_until(predicate, timeout=IO_TIMEOUT, interval=0.02, what="condition"):
     """Polls predicate() until it returns a true value (returned) or the deadline passes."""
     deadline = time.monotonic() + timeout

@@ -84,14 +84,7 @@ class SentinelProcess:
         raise AssertionError("redis-sentinel did not start; log:\n" + self.log()[-3000:])
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=lib.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        lib._live_processes.discard(self.proc)
+        lib.stop_process(self.proc)
 
     def client(self):
         import redis

@@ -10,7 +10,6 @@ Skipped when nutcracker is not installed.
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import unittest
@@ -84,14 +83,7 @@ class Nutcracker:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=lib.IO_TIMEOUT)
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=lib.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        lib._live_processes.discard(self.proc)
+        lib.stop_process(self.proc)
 
 
 def keys_of(tag, count):
