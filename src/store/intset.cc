@@ -110,14 +110,16 @@ size_t IntSet::Search(int64_t v, bool* found) const {
   *found = false;
   const size_t n = size();
   if (n == 0) return 0;
+  const uint32_t width = encoding();
+  const uint8_t* members = data_ + kHeaderSize;
   // Appending in order is common (SADD of increasing ids): check the ends first.
-  if (v > Get(n - 1)) return n;
-  if (v < Get(0)) return 0;
+  if (v > LoadMember(members + (n - 1) * width, width)) return n;
+  if (v < LoadMember(members, width)) return 0;
   size_t lo = 0;
   size_t hi = n;  // the answer lies in [lo, hi]
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    const int64_t m = Get(mid);
+    const int64_t m = LoadMember(members + mid * width, width);
     if (m == v) {
       *found = true;
       return mid;

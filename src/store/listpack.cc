@@ -450,6 +450,7 @@ uint32_t Listpack::Delete(uint32_t pos) {
 }
 
 void Listpack::DeleteRange(uint32_t pos, size_t count) {
+  if (pos == kNone) return;
   uint32_t end = pos;
   size_t n = 0;
   for (; n < count && data_[end] != kEnd; ++n) end += ElementSize(data_ + end);

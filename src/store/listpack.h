@@ -58,7 +58,7 @@ class Listpack {
     bool Equals(std::string_view s) const;
   };
 
-  // An empty listpack (7 bytes).
+  // An empty listpack (7 bytes). A moved-from listpack may only be destroyed or assigned to.
   Listpack();
   ~Listpack();
   Listpack(Listpack&& other) noexcept;
@@ -86,7 +86,8 @@ class Listpack {
   // Heap bytes held (the allocator's usable size of the block).
   size_t MemoryUsage() const;
 
-  // Navigation. All return kNone when there is no such element. `pos` must be an element.
+  // Navigation. All return kNone when there is no such element. Wherever a parameter is a
+  // position, it must be an element's (not kNone) unless stated otherwise.
   uint32_t First() const;
   uint32_t Last() const;
   uint32_t Next(uint32_t pos) const;
@@ -114,7 +115,8 @@ class Listpack {
   uint32_t Replace(uint32_t pos, std::string_view s);
   // Returns the position of the element that followed, kNone if the deleted one was last.
   uint32_t Delete(uint32_t pos);
-  // Deletes `count` elements starting at `pos`, or fewer when the listpack ends first.
+  // Deletes `count` elements starting at `pos`, or fewer when the listpack ends first. Does
+  // nothing when `pos` is kNone (so an out-of-range Seek can be passed straight in).
   void DeleteRange(uint32_t pos, size_t count);
   void Clear();
 

@@ -85,6 +85,75 @@ void CheckMatches(const Listpack& lp, const std::deque<std::string>& model) {
   CHECK(copy->size() == model.size());
 }
 
+std::string RandomValue(std::mt19937_64& rng) {
+  switch (rng() % 10) {
+    case 0:
+      return std::to_string(static_cast<int64_t>(rng() % 256) - 128);
+    case 1:
+      return std::to_string(static_cast<int64_t>(rng() % 20000) - 10000);
+    case 2:
+      return std::to_string(static_cast<int64_t>(rng()));
+    case 3:
+      return std::to_string(static_cast<int32_t>(rng()));
+    case 4:
+      return "0" + std::to_string(rng() % 100);  // leading zero: a string
+    case 5:
+      return std::string(rng() % 200, static_cast<char>('a' + rng() % 26));
+    case 6:
+      return rng() % 20 == 0 ? std::string(4000 + rng() % 200, 'L') : std::string("x");
+    default:
+      return std::string(rng() % 10, static_cast<char>('a' + rng() % 26));
+  }
+}
+
+// One random mutation, applied to both the listpack and the model; checks what it returns.
+void RandomOperation(std::mt19937_64& rng, Listpack* lp, std::deque<std::string>* model) {
+  const size_t n = model->size();
+  const size_t i = n == 0 ? 0 : rng() % n;
+  const auto at = static_cast<int64_t>(i);
+  const auto it = model->begin() + static_cast<ptrdiff_t>(i);
+  const std::string v = RandomValue(rng);
+  const int kind = n > 300 ? 7 : n == 0 ? static_cast<int>(rng() % 3) : static_cast<int>(rng() % 9);
+  if (kind == 0) {
+    lp->Append(v);
+    model->push_back(v);
+  } else if (kind == 1) {
+    lp->Prepend(v);
+    model->push_front(v);
+  } else if (kind == 2) {
+    const auto x = static_cast<int64_t>(rng() >> (rng() % 64));
+    const int64_t signed_x = rng() % 2 ? x : -x;
+    lp->AppendInt(signed_x);
+    model->push_back(std::to_string(signed_x));
+  } else if (kind == 3) {
+    const uint32_t p = lp->InsertBefore(lp->Seek(at), v);
+    model->insert(it, v);
+    CHECK(p == lp->Seek(at));
+  } else if (kind == 4) {
+    const uint32_t p = lp->InsertAfter(lp->Seek(at), v);
+    model->insert(it + 1, v);
+    CHECK(p == lp->Seek(at + 1));
+  } else if (kind == 5) {
+    CHECK(lp->Replace(lp->Seek(at), v) == lp->Seek(at));
+    *it = v;
+  } else if (kind == 6) {
+    const uint32_t next = lp->Delete(lp->Seek(at));
+    model->erase(it);
+    CHECK(next == (i < model->size() ? lp->Seek(at) : Listpack::kNone));
+  } else if (kind == 7) {
+    const size_t count = rng() % (n / 2 + 2);
+    lp->DeleteRange(lp->Seek(at), count);
+    model->erase(it, model->begin() + static_cast<ptrdiff_t>(std::min(n, i + count)));
+  } else {
+    // Replace with an element read from the same block (the mutation moves its bytes).
+    const uint32_t src = lp->Seek(static_cast<int64_t>(rng() % n));
+    char buf[Listpack::kIntBufSize];
+    const std::string text(lp->Get(src).Text(buf));
+    lp->Replace(lp->Seek(at), lp->Get(src).Text(buf));
+    *it = text;
+  }
+}
+
 // A listpack touching every encoding and backlen width.
 Listpack Sample() {
   Listpack lp;
@@ -304,78 +373,22 @@ TEST_SUITE("listpack redis blobs") {
 TEST_SUITE("listpack operations") {
   TEST_CASE("random operations match a deque, forwards and backwards") {
     std::mt19937_64 rng(20240601);
-    auto random_value = [&rng]() -> std::string {
-      switch (rng() % 10) {
-        case 0:
-          return std::to_string(static_cast<int64_t>(rng() % 256) - 128);
-        case 1:
-          return std::to_string(static_cast<int64_t>(rng() % 20000) - 10000);
-        case 2:
-          return std::to_string(static_cast<int64_t>(rng()));
-        case 3:
-          return std::to_string(static_cast<int32_t>(rng()));
-        case 4:
-          return "0" + std::to_string(rng() % 100);  // leading zero: a string
-        case 5:
-          return std::string(rng() % 200, static_cast<char>('a' + rng() % 26));
-        case 6:
-          return rng() % 20 == 0 ? std::string(4000 + rng() % 200, 'L') : std::string("x");
-        default:
-          return std::string(rng() % 10, static_cast<char>('a' + rng() % 26));
-      }
-    };
     Listpack lp;
     std::deque<std::string> model;
     for (int op = 0; op < 10000; ++op) {
       CAPTURE(op);
-      const size_t n = model.size();
-      const size_t i = n == 0 ? 0 : rng() % n;
-      const std::string v = random_value();
-      const int kind = n > 300 ? 7 : static_cast<int>(rng() % 9);
-      if (n == 0 && kind >= 3) {
-        lp.Append(v);
-        model.push_back(v);
-      } else if (kind == 0) {
-        lp.Append(v);
-        model.push_back(v);
-      } else if (kind == 1) {
-        lp.Prepend(v);
-        model.push_front(v);
-      } else if (kind == 2) {
-        const auto x = static_cast<int64_t>(rng() >> (rng() % 64));
-        const int64_t signed_x = rng() % 2 ? x : -x;
-        lp.AppendInt(signed_x);
-        model.push_back(std::to_string(signed_x));
-      } else if (kind == 3) {
-        const uint32_t p = lp.InsertBefore(lp.Seek(static_cast<int64_t>(i)), v);
-        model.insert(model.begin() + static_cast<ptrdiff_t>(i), v);
-        CHECK(p == lp.Seek(static_cast<int64_t>(i)));
-      } else if (kind == 4) {
-        const uint32_t p = lp.InsertAfter(lp.Seek(static_cast<int64_t>(i)), v);
-        model.insert(model.begin() + static_cast<ptrdiff_t>(i + 1), v);
-        CHECK(p == lp.Seek(static_cast<int64_t>(i + 1)));
-      } else if (kind == 5) {
-        const uint32_t p = lp.Replace(lp.Seek(static_cast<int64_t>(i)), v);
-        model[i] = v;
-        CHECK(p == lp.Seek(static_cast<int64_t>(i)));
-      } else if (kind == 6) {
-        const uint32_t next = lp.Delete(lp.Seek(static_cast<int64_t>(i)));
-        model.erase(model.begin() + static_cast<ptrdiff_t>(i));
-        CHECK(next == (i < model.size() ? lp.Seek(static_cast<int64_t>(i)) : Listpack::kNone));
-      } else if (kind == 7) {
-        const size_t count = rng() % (n / 2 + 2);
-        lp.DeleteRange(lp.Seek(static_cast<int64_t>(i)), count);
-        model.erase(model.begin() + static_cast<ptrdiff_t>(i),
-                    model.begin() + static_cast<ptrdiff_t>(std::min(n, i + count)));
-      } else {
-        // Replace with an element read from the same block (the mutation moves its bytes).
-        const uint32_t src = lp.Seek(static_cast<int64_t>(rng() % n));
-        char buf[Listpack::kIntBufSize];
-        const std::string text(lp.Get(src).Text(buf));
-        lp.Replace(lp.Seek(static_cast<int64_t>(i)), lp.Get(src).Text(buf));
-        model[i] = text;
-      }
+      RandomOperation(rng, &lp, &model);
       CheckMatches(lp, model);
+      if (model.empty()) continue;
+      // Find, over every element and over every other one, agrees with a linear search.
+      const std::string& wanted = model[rng() % model.size()];
+      const auto every = std::find(model.begin(), model.end(), wanted) - model.begin();
+      CHECK(lp.Find(lp.First(), wanted) == lp.Seek(every));
+      int64_t even = -1;
+      for (size_t k = 0; k < model.size() && even < 0; k += 2) {
+        if (model[k] == wanted) even = static_cast<int64_t>(k);
+      }
+      CHECK(lp.Find(lp.First(), wanted, 2) == (even < 0 ? Listpack::kNone : lp.Seek(even)));
     }
   }
 
@@ -399,6 +412,8 @@ TEST_SUITE("listpack operations") {
     CHECK(lp.Find(first, "x") == lp.Seek(7));
     CHECK(lp.Find(lp.Seek(8), "a") == Listpack::kNone);
     CHECK(lp.Find(Listpack::kNone, "a") == Listpack::kNone);
+    lp.DeleteRange(lp.Seek(100), 5);  // out of range: nothing happens
+    CHECK(lp.size() == 10);
     CHECK(lp.Find(lp.Seek(1), "10", 3) == lp.Seek(4));
   }
 
@@ -429,6 +444,20 @@ TEST_SUITE("listpack operations") {
     CHECK(lp->size() == 14);
     lp->Append("more");
     CHECK(static_cast<uint8_t>(lp->bytes()[4]) == 15);
+  }
+
+  TEST_CASE("Reserve keeps appends in place and ShrinkToFit gives the rest back") {
+    Listpack lp;
+    lp.Reserve(10000);
+    CHECK(lp.MemoryUsage() >= 10000);
+    const void* block = lp.bytes().data();
+    for (int i = 0; i < 1000; ++i) lp.Append("value");
+    CHECK(lp.bytes().data() == block);
+    const std::string before(lp.bytes());
+    lp.ShrinkToFit();
+    CHECK(lp.MemoryUsage() < 10000);
+    CHECK(lp.bytes() == before);
+    CHECK(lp.size() == 1000);
   }
 
   TEST_CASE("clone, move, clear and memory accounting") {
