@@ -23,7 +23,8 @@ class IntSet {
  public:
   static constexpr size_t kHeaderSize = 8;
 
-  // An empty set with 2-byte encoding (8 bytes), as Redis creates one.
+  // An empty set with 2-byte encoding (8 bytes), as Redis creates one. A moved-from set may
+  // only be destroyed or assigned to.
   IntSet();
   ~IntSet();
   IntSet(IntSet&& other) noexcept;

@@ -209,6 +209,19 @@ bool StepChecked(const uint8_t* b, size_t size, size_t* pos) {
   return true;
 }
 
+// A string to insert may be a Value read from this very block; the mutation moves the bytes
+// under it, so such a string is copied out first.
+std::string_view DetachFrom(const uint8_t* block, uint32_t total, std::string_view s,
+                            std::string* copy) {
+  const auto* begin = reinterpret_cast<const char*>(block);
+  std::less<const char*> before;
+  if (!s.empty() && !before(s.data(), begin) && before(s.data(), begin + total)) {
+    copy->assign(s);
+    return *copy;
+  }
+  return s;
+}
+
 }  // namespace
 
 // An element ready to be copied into the block: encoding (with integer data), string data,
@@ -399,23 +412,6 @@ uint32_t Listpack::Splice(uint32_t pos, uint32_t remove_bytes, const Encoded* en
   StoreCount();
   return pos;
 }
-
-namespace {
-
-// A string to insert may be a Value read from this very block; the mutation moves the bytes
-// under it, so such a string is copied out first.
-std::string_view DetachFrom(const uint8_t* block, uint32_t total, std::string_view s,
-                            std::string* copy) {
-  const auto* begin = reinterpret_cast<const char*>(block);
-  std::less<const char*> before;
-  if (!s.empty() && !before(s.data(), begin) && before(s.data(), begin + total)) {
-    copy->assign(s);
-    return *copy;
-  }
-  return s;
-}
-
-}  // namespace
 
 uint32_t Listpack::InsertAt(uint32_t pos, std::string_view s) {
   std::string copy;
