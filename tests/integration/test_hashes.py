@@ -731,6 +731,59 @@ class KeyspaceTest(HashTestCase):
                                           "errors."))
 
 
+class KeyspaceEventsTest(HashTestCase):
+    """The keyevent notifications of the hash commands (class h, and g for the DEL of a hash
+    whose last field went). test_keyspace_events.py compares them with Redis's on random
+    streams; this is the readable list."""
+
+    def setUp(self):
+        super().setUp()
+        self.r.config_set("notify-keyspace-events", "KEA")
+        self.sub = self.server.raw()
+        self.sub.send(lib.encode_command("PSUBSCRIBE", "__keyevent@0__:*"))
+        self.sub.read_reply()
+
+    def tearDown(self):
+        self.sub.close()
+        self.r.config_set("notify-keyspace-events", "")
+        super().tearDown()
+
+    def events(self, *args):
+        """Runs a command; returns its reply and the (event, key) pairs it published (a PING on
+        the subscriber comes back after them)."""
+        reply = self.cmd(*args)
+        self.sub.send(lib.encode_command("PING"))
+        events = []
+        while True:
+            parts = self.sub.read_reply().split(b"\r\n")
+            if parts[2] == b"pong":
+                return reply, events
+            events.append((parts[6].split(b":", 1)[1], parts[8]))
+
+    def test_events(self):
+        cases = [
+            (("HSET", "h", "a", "1", "b", "2"), [(b"hset", b"h")]),
+            (("HSET", "h", "a", "1"), [(b"hset", b"h")]),  # even when nothing is new
+            (("HSETNX", "h", "a", "1"), []),
+            (("HSETNX", "h", "c", "1"), [(b"hset", b"h")]),
+            (("HMSET", "h", "d", "1"), [(b"hset", b"h")]),
+            (("HINCRBY", "h", "n", "1"), [(b"hincrby", b"h")]),
+            (("HINCRBYFLOAT", "h", "f", "1.5"), [(b"hincrbyfloat", b"h")]),
+            (("HINCRBY", "h", "a", "x"), []),
+            (("HINCRBY", "h", "f", "1"), []),
+            (("HDEL", "h", "zz"), []),
+            (("HDEL", "h", "a", "b"), [(b"hdel", b"h")]),
+            (("HGET", "h", "c"), []),
+            (("HDEL", "h", "c", "d", "n", "f"), [(b"hdel", b"h"), (b"del", b"h")]),
+            (("HSET", "big", "a", "x" * 100), [(b"hset", b"big")]),
+            (("HRANDFIELD", "big", "-2"), []),
+            (("HSCAN", "big", "0"), []),
+        ]
+        for args, expected in cases:
+            _, events = self.events(*args)
+            self.assertEqual(events, expected, args)
+
+
 class Resp3Test(HashTestCase):
     def setUp(self):
         super().setUp()
