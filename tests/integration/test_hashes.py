@@ -2,7 +2,8 @@
 HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN) and OBJECT ENCODING of hashes, end to end with redis-py
 and raw RESP2 / RESP3 connections: exact replies and error strings, the listpack -> hashtable
 conversion, hash keys under the key commands (WRONGTYPE, RENAME, COPY, MOVE, EXPIRE), big
-values, concurrent clients, and hashes across SAVE + restart and BGREWRITEAOF + restart.
+values, concurrent clients, keyspace events, and hashes across SAVE + restart, BGREWRITEAOF +
+restart and replication.
 
 Every expectation here is Redis 7.0.15's: the file passes against the real redis-server, which
 takes basalt's command line (`python3 test_hashes.py --basalt /usr/bin/redis-server`); run it
@@ -1098,6 +1099,68 @@ class HashPersistenceTest(lib.unittest.TestCase):
 
     def test_bgrewriteaof_with_rdb_preamble(self):
         self.check_bgrewriteaof("yes")
+
+
+class HashReplicationTest(lib.unittest.TestCase):
+    """A replica gets the hashes by the full sync (RDB) and then by the live stream."""
+
+    def start(self):
+        server = lib.ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
+        self.addCleanup(server.stop_and_check)
+        return server
+
+    def wait_synced(self, primary, replica):
+        def info(port):
+            with lib.RawConnection(port) as c:
+                body = c.command("INFO", "replication").split(b"\r\n", 1)[1].decode()
+            return dict(line.split(":", 1) for line in body.splitlines() if ":" in line)
+
+        def synced():
+            r, p = info(replica.port), info(primary.port)
+            return (r.get("master_link_status") == "up" and
+                    r.get("slave_repl_offset") == p.get("master_repl_offset"))
+        lib.wait_until(synced, timeout=30, interval=0.05, what="the replica in sync")
+
+    def assertSameHashes(self, primary, replica, keys):
+        """Fields and PEXPIRETIME of the keys equal on both; returns the primary's."""
+        def hashes(port):
+            contents, deadlines = read_hashes(port, keys)
+            return {k: (contents[k][0], deadlines[k]) for k in keys}
+        on_primary = hashes(primary.port)
+        self.assertEqual(hashes(replica.port), on_primary)
+        return on_primary
+
+    def test_full_sync_then_live_writes(self):
+        primary, replica = self.start(), self.start()
+        c = primary.client()
+        expected = fill_hashes(c)
+        with replica.raw() as r:
+            self.assertEqual(r.command("REPLICAOF", "127.0.0.1", primary.port), b"+OK\r\n")
+        self.wait_synced(primary, replica)
+        self.assertSameHashes(primary, replica, expected)
+        # The replica loaded an RDB: encodings by contents, as after a restart.
+        self.assertEqual({k: v[2] for k, v in read_hashes(replica.port, expected)[0].items()},
+                         {k: v[2] for k, v in expected.items()})
+        # Live: every write command of the family, and the last field's HDEL deleting the key.
+        c.hset("small", mapping={"live": "1", "a": "overwritten"})
+        c.hsetnx("small", "nx", "v")
+        c.execute_command("HMSET", "wide", "m", "1")
+        c.hincrby("small", "n", 5)
+        c.hincrbyfloat("small", "f", "0.05")  # replicated as an HSET of the result
+        c.hdel("big", *[f"field:{i}" for i in range(0, 1000, 2)])
+        c.hdel("ttl:small", "t")
+        c.hset("new", mapping={f"x{i}": i for i in range(600)})
+        c.expire("new", 7000)
+        c.close()
+        expected[(0, b"new")] = None
+        self.wait_synced(primary, replica)
+        on_primary = self.assertSameHashes(primary, replica, expected)
+        self.assertEqual(on_primary[(0, b"ttl:small")], ({}, -2))
+        self.assertEqual(on_primary[(0, b"small")][0][b"f"], b"1.65")
+        self.assertEqual(len(on_primary[(0, b"new")][0]), 600)
+        with replica.raw() as r:
+            self.assertEqual(r.command("HSET", "small", "x", "1"),
+                             b"-READONLY You can't write against a read only replica.\r\n")
 
 
 def wait_rewrites_done(client):
