@@ -11,9 +11,15 @@ differ (TTLs, KEYS order), as parsed structures after the command's normalisatio
 
 On a mismatch the failure names the seed, the protocol, the command's index, the command, both
 replies and the ~10 commands before it. Environment knobs for a longer hunt or a replay:
-BASALT_DIFF_SEEDS ("1-200" or "7,12"), BASALT_DIFF_COMMANDS (commands per seed and protocol)
-and BASALT_DIFF_KEEP_GOING=1 (list every mismatch at the end instead of stopping at the first;
-later ones may follow from an earlier one).
+BASALT_DIFF_SEEDS ("1-200" or "7,12"), BASALT_DIFF_COMMANDS (commands per seed and protocol),
+BASALT_DIFF_KEEP_GOING=1 (list every mismatch at the end instead of stopping at the first;
+later ones may follow from an earlier one) and BASALT_DIFF_WEIGHTS ("hashes=30,pubsub=0":
+family weights replacing FAMILY_WEIGHTS's, for a hunt in one family; 0 leaves a family out;
+a replay needs the same weights, since they change the streams).
+
+The normalisations themselves are checked by running Redis against Redis: `--basalt
+/usr/bin/redis-server` (redis-server takes basalt's command line) must pass any number of
+seeds; a mismatch there is nondeterminism a normalisation misses.
 
 Nondeterminism is kept out by construction: the key space is small (8 keys, databases 0-2
 mostly) but every TTL is long; relative TTLs come from Context.relative_seconds(), which never
@@ -51,7 +57,8 @@ How to add a command family (hashes, lists, ...):
      sends it to the subscriber pair. ctx.queued (in MULTI or not) and ctx.subscriptions
      tell a generator the connections' state.
   2. Add `FAMILIES["name"] = [gen_xxx, (gen_yyy, 3), ...]` (a bare generator has weight 1)
-     and the family's weight in FAMILY_WEIGHTS.
+     and the family's weight in FAMILY_WEIGHTS. A big family goes in a module of its own
+     (diff_hash_family.py: hashes), whose generators get Cmd through a bind() call.
   3. Add the commands' arities to ARITY (the wrong-arity generator picks from it) and, for a
      new data type, teach dump_dataset to read its values.
   4. Run with a few hundred seeds (BASALT_DIFF_SEEDS=1-300). A mismatch that is basalt's bug
@@ -66,6 +73,7 @@ import tempfile
 import time
 
 import basalt_testlib as lib
+import diff_hash_family
 
 SEEDS = range(1, 21)
 COMMANDS_PER_SEED = 250
@@ -736,9 +744,18 @@ FAMILIES = {
     "transactions": [gen_transaction],
     "pubsub": [(gen_subscribe, 3), (gen_unsubscribe, 2), gen_subscriber_other, (gen_publish, 5),
                gen_pubsub_introspection],
+    "hashes": diff_hash_family.GENERATORS,  # diff_hash_family.py
 }
+diff_hash_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
-                  "transactions": 3, "pubsub": 4}
+                  "transactions": 3, "pubsub": 4, "hashes": 8}
+FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
+                       (part.partition("=") for part in
+                        os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
+# With BASALT_DIFF_WEIGHTS=hashes=0 no hash command is sent at all (not even a wrong-arity one),
+# and the streams are the same as without the family: the run for a basalt without hashes.
+if FAMILY_WEIGHTS["hashes"] > 0:
+    ARITY.update(diff_hash_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
@@ -887,6 +904,8 @@ class Stream:
             ctx.queued.append(cmd)
         elif name in (b"exec", b"discard") and len(cmd.args) == 1:
             ctx.queued = None  # EXEC ends MULTI whatever it answers (array, nil, EXECABORT)
+        elif name == b"exec" and reply[0] == b"-" and reply[1].startswith(b"EXECABORT"):
+            ctx.queued = None  # an EXEC refused for its arity aborts the transaction too
 
     def compare_messages(self, cmd, queued, expected_reply, actual_reply):
         """After a PUBLISH / SPUBLISH, or an EXEC that ran some, reads what the subscriber
@@ -913,7 +932,9 @@ class Stream:
                  f"  basalt: {show(actual, 600)}",
                  "preceding commands (reply as both gave it, or normalised alike):"]
         lines += [f"  #{i} {c} -> {show(reply)}" for i, c, reply in self.history]
-        lines.append(f"replay: BASALT_DIFF_SEEDS={self.seed} python3 {__file__} --basalt PATH "
+        weights = os.environ.get("BASALT_DIFF_WEIGHTS")
+        lines.append(f"replay: {f'BASALT_DIFF_WEIGHTS={weights} ' if weights else ''}"
+                     f"BASALT_DIFF_SEEDS={self.seed} python3 {__file__} --basalt PATH "
                      f"DifferentialTest.test_resp{self.protocol}")
         if self.keep_going:
             self.mismatches.append("\n".join(lines[:3]))
@@ -927,7 +948,12 @@ class Stream:
             self.request(conn, "SELECT", db)
             keys = parse_whole(self.request(conn, "KEYS", "*"))[1]
             for _, key in keys:
-                value = parse_whole(self.request(conn, "GET", key))[1]
+                kind = parse_whole(self.request(conn, "TYPE", key))[1]
+                if kind == b"hash":
+                    value = diff_hash_family.dataset_value(
+                        parse_whole(self.request(conn, "HGETALL", key)))
+                else:
+                    value = parse_whole(self.request(conn, "GET", key))[1]
                 ttl = parse_whole(self.request(conn, "PTTL", key))[1]
                 out[(db, key)] = (value, ttl > 0 if ttl != -2 else "gone")
         return out
