@@ -208,6 +208,7 @@ class PersistenceControl {
 
 class CommandTable;
 class ReplicationControl;    // commands/replication_control.h
+class DumpFormat;            // commands/dump_format.h
 class InstantaneousMetrics;  // commands/server_info.h
 
 struct ServerStats {
@@ -253,6 +254,9 @@ struct ServerContext {
   PersistenceControl* persistence = nullptr;
   // Replication (replication_control.h); null where nothing replicates (the embedded Store).
   ReplicationControl* replication = nullptr;
+  // DUMP/RESTORE's payload codec (dump_format.h), from the persistence layer; null where no
+  // one provided it (those commands then refuse).
+  const DumpFormat* dump_format = nullptr;
   ServerStats stats;
   // Rate samples for INFO's instantaneous_* fields; owned and sampled by the server (may be null).
   InstantaneousMetrics* metrics = nullptr;

@@ -45,6 +45,11 @@ const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& parent, std::
 
 void RegisterAllCommands(CommandTable& table) {
   RegisterStringCommands(table);
+  RegisterHashCommands(table);
+  RegisterSetCommands(table);
+  RegisterListCommands(table);
+  RegisterObjectCommand(table);
+  RegisterDumpCommands(table);
   RegisterKeyCommands(table);
   RegisterExpireCommands(table);
   RegisterConnectionCommands(table);

@@ -35,6 +35,11 @@ void RegisterAllCommands(CommandTable& table);
 
 // Per-group registration, each defined in its group's file.
 void RegisterStringCommands(CommandTable& table);
+void RegisterHashCommands(CommandTable& table);
+void RegisterSetCommands(CommandTable& table);
+void RegisterListCommands(CommandTable& table);
+void RegisterObjectCommand(CommandTable& table);
+void RegisterDumpCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterExpireCommands(CommandTable& table);
 void RegisterConnectionCommands(CommandTable& table);

@@ -19,17 +19,22 @@ bool HasGlob(std::string_view pattern) {
 void ConfigGet(CommandContext& ctx) {
   const config::Config& cfg = ctx.server.config;
   std::vector<std::pair<std::string_view, const config::ParamDef*>> found;
-  std::unordered_set<const config::ParamDef*> seen;
+  // By the name reported: a parameter and its alias are two entries, as in Redis.
+  std::unordered_set<std::string> seen;
+  auto add = [&](std::string_view name, const config::ParamDef* def) {
+    if (seen.insert(ToLower(name)).second) found.emplace_back(name, def);
+  };
   for (size_t i = 2; i < ctx.argc(); ++i) {
     std::string_view pattern = ctx.arg(i);
     if (!HasGlob(pattern)) {
       const config::ParamDef* def = cfg.Find(pattern);
-      if (def != nullptr && seen.insert(def).second) found.emplace_back(pattern, def);
+      if (def != nullptr) add(pattern, def);
       continue;
     }
     for (const config::ParamDef& def : cfg.params()) {
-      if (GlobMatch(pattern, def.name, /*nocase=*/true) && seen.insert(&def).second) {
-        found.emplace_back(def.name, &def);
+      if (GlobMatch(pattern, def.name, /*nocase=*/true)) add(def.name, &def);
+      if (!def.alias.empty() && GlobMatch(pattern, def.alias, /*nocase=*/true)) {
+        add(def.alias, &def);
       }
     }
   }

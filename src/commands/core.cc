@@ -15,6 +15,25 @@ Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock
   };
   sync_tracking_limit();
   config.OnChange("tracking-table-max-keys", sync_tracking_limit);
+  auto sync_encoding_limits = [this, &config] {
+    const config::Settings& s = config.settings();
+    keyspace_.set_encoding_limits({
+        .hash_max_listpack_entries = s.hash_max_listpack_entries,
+        .hash_max_listpack_value = s.hash_max_listpack_value,
+        .set_max_intset_entries = s.set_max_intset_entries,
+        .zset_max_listpack_entries = s.zset_max_listpack_entries,
+        .zset_max_listpack_value = s.zset_max_listpack_value,
+        .list_max_listpack_size = s.list_max_listpack_size,
+        .list_compress_depth = s.list_compress_depth,
+    });
+  };
+  sync_encoding_limits();
+  for (std::string_view name :
+       {"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+        "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
+        "list-compress-depth"}) {
+    config.OnChange(name, sync_encoding_limits);
+  }
   context_.dispatcher = &dispatcher_;
   context_.stats.start_time_ms = clock.NowMs();
   keyspace_.AddListener(&events_);

@@ -1,5 +1,6 @@
 #include "commands/helpers.h"
 
+#include <cctype>
 #include <cstdint>
 
 #include "commands/keyspace_notify.h"
@@ -69,6 +70,53 @@ bool ParseDbIndex(CommandContext& ctx, std::string_view text, int* out) {
     return false;
   }
   *out = static_cast<int>(idx);
+  return true;
+}
+
+bool ParseScanCursor(std::string_view text, uint64_t* out) {
+  text = text.substr(0, text.find('\0'));
+  if (text.empty()) {
+    *out = 0;
+    return true;
+  }
+  if (std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  size_t i = 0;
+  const bool negative = text[0] == '-';
+  if (text[0] == '-' || text[0] == '+') ++i;
+  if (i == text.size()) return false;
+  uint64_t v = 0;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c < '0' || c > '9') return false;
+    const auto digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *out = negative ? (~v + 1) : v;
+  return true;
+}
+
+bool ParseScanOptions(CommandContext& ctx, size_t first, bool allow_type, ScanOptions* opts) {
+  for (size_t i = first; i < ctx.argc(); i += 2) {
+    const bool has_value = i + 1 < ctx.argc();
+    const std::string_view name = ctx.arg(i);
+    if (IsOption(name, "count") && has_value) {
+      if (!ParseIntArg(ctx, ctx.arg(i + 1), &opts->count)) return false;
+      if (opts->count < 1) {
+        ctx.reply.Error(err::kSyntax);
+        return false;
+      }
+    } else if (IsOption(name, "match") && has_value) {
+      opts->pattern = ctx.arg(i + 1);
+      opts->has_pattern = opts->pattern != "*";
+    } else if (allow_type && IsOption(name, "type") && has_value) {
+      opts->type = ctx.arg(i + 1);
+      opts->has_type = true;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+  }
   return true;
 }
 

@@ -29,6 +29,24 @@ bool ParseTimeoutMs(CommandContext& ctx, std::string_view text, int64_t* timeout
 // Parses a database index; replies Redis's errors for non-numbers and out of range.
 bool ParseDbIndex(CommandContext& ctx, std::string_view text, int* out);
 
+// A SCAN-family cursor as Redis reads it (strtoul, base 10). Clients only ever send back
+// cursors we gave them, but the accepted spellings are observable, so they match: a leading
+// space is refused, an empty string is cursor 0, a sign is allowed and '-' wraps modulo 2^64,
+// trailing characters and magnitudes past 64 bits are refused. Like C string code, an embedded
+// NUL ends the text. False: reply err::kInvalidCursor.
+bool ParseScanCursor(std::string_view text, uint64_t* out);
+
+// The options of SCAN, HSCAN, SSCAN and ZSCAN (TYPE only for SCAN).
+struct ScanOptions {
+  int64_t count = 10;
+  std::string_view pattern;
+  bool has_pattern = false;  // MATCH given and not "*" (which matches everything)
+  std::string_view type;
+  bool has_type = false;
+};
+// Parses them from argument `first` on; replies Redis's error and returns false when invalid.
+bool ParseScanOptions(CommandContext& ctx, size_t first, bool allow_type, ScanOptions* opts);
+
 // Replies Redis's error for a subcommand given the wrong arguments, naming it as it was sent:
 // "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP."
 void SubcommandSyntaxError(CommandContext& ctx);

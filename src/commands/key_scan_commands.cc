@@ -12,34 +12,6 @@ namespace basalt::cmd {
 
 namespace {
 
-// A SCAN cursor as Redis reads it (strtoul, base 10). Clients only ever send back cursors we
-// gave them, but the accepted spellings are observable, so they match: a leading space is
-// refused, an empty string is cursor 0, a sign is allowed and '-' wraps modulo 2^64, trailing
-// characters and magnitudes past 64 bits are refused. Like C string code, an embedded NUL ends
-// the text.
-bool ParseScanCursor(std::string_view text, uint64_t* out) {
-  text = text.substr(0, text.find('\0'));
-  if (text.empty()) {
-    *out = 0;
-    return true;
-  }
-  if (std::isspace(static_cast<unsigned char>(text[0]))) return false;
-  size_t i = 0;
-  const bool negative = text[0] == '-';
-  if (text[0] == '-' || text[0] == '+') ++i;
-  if (i == text.size()) return false;
-  uint64_t v = 0;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c < '0' || c > '9') return false;
-    const auto digit = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  *out = negative ? (~v + 1) : v;
-  return true;
-}
-
 void Keys(CommandContext& ctx) {
   const std::string_view pattern = ctx.arg(1);
   const bool all = pattern == "*";
@@ -61,38 +33,6 @@ void Keys(CommandContext& ctx) {
   ctx.reply.EndDeferredArray(token, n);
 }
 
-struct ScanOptions {
-  int64_t count = 10;
-  std::string_view pattern;
-  bool has_pattern = false;  // MATCH given and not "*" (which matches everything)
-  std::string_view type;
-  bool has_type = false;
-};
-
-bool ParseScanOptions(CommandContext& ctx, size_t first, ScanOptions* opts) {
-  for (size_t i = first; i < ctx.argc(); i += 2) {
-    const bool has_value = i + 1 < ctx.argc();
-    const std::string_view name = ctx.arg(i);
-    if (IsOption(name, "count") && has_value) {
-      if (!ParseIntArg(ctx, ctx.arg(i + 1), &opts->count)) return false;
-      if (opts->count < 1) {
-        ctx.reply.Error(err::kSyntax);
-        return false;
-      }
-    } else if (IsOption(name, "match") && has_value) {
-      opts->pattern = ctx.arg(i + 1);
-      opts->has_pattern = opts->pattern != "*";
-    } else if (IsOption(name, "type") && has_value) {
-      opts->type = ctx.arg(i + 1);
-      opts->has_type = true;
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
 //
 // As in Redis 7, COUNT is a hint for how many keys to gather before filtering: buckets are
@@ -107,7 +47,7 @@ void Scan(CommandContext& ctx) {
     return;
   }
   ScanOptions opts;
-  if (!ParseScanOptions(ctx, 2, &opts)) return;
+  if (!ParseScanOptions(ctx, 2, /*allow_type=*/true, &opts)) return;
 
   store::Database& db = ctx.db();
   const auto wanted = static_cast<size_t>(opts.count);

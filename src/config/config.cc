@@ -111,22 +111,32 @@ ParamDef Special(std::string_view name, bool runtime, std::string_view help, Get
   return {name, ParamKind::kSpecial, runtime, help, std::move(get), std::move(set)};
 }
 
+ParamDef Aliased(ParamDef def, std::string_view alias) {
+  def.alias = alias;
+  return def;
+}
+
 constexpr int64_t kIntMax = 2147483647;
 constexpr int64_t kLongMax = INT64_MAX;
 
 void AddReplicationParams(std::vector<ParamDef>& t) {
   using S = Settings;
-  t.push_back(String("replicaof", &S::replicaof, false,
-                     "\"host port\" of the primary to replicate (empty = run as a primary)."));
+  t.push_back(
+      Aliased(String("replicaof", &S::replicaof, false,
+                     "\"host port\" of the primary to replicate (empty = run as a primary)."),
+              "slaveof"));
   t.push_back(String("masterauth", &S::masterauth, true, "Password to AUTH with at the primary."));
   t.push_back(String("masteruser", &S::masteruser, true,
                      "User to AUTH as at the primary (empty = password only)."));
-  t.push_back(Bool("replica-read-only", &S::replica_read_only, true,
-                   "A replica refuses writes from its clients."));
-  t.push_back(Bool("replica-serve-stale-data", &S::replica_serve_stale_data, true,
-                   "A replica whose link is down still answers from its data."));
-  t.push_back(Int("replica-priority", &S::replica_priority, 0, kIntMax, true,
-                  "Sentinel promotes replicas with a lower number first (0 = never)."));
+  t.push_back(Aliased(Bool("replica-read-only", &S::replica_read_only, true,
+                           "A replica refuses writes from its clients."),
+                      "slave-read-only"));
+  t.push_back(Aliased(Bool("replica-serve-stale-data", &S::replica_serve_stale_data, true,
+                           "A replica whose link is down still answers from its data."),
+                      "slave-serve-stale-data"));
+  t.push_back(Aliased(Int("replica-priority", &S::replica_priority, 0, kIntMax, true,
+                          "Sentinel promotes replicas with a lower number first (0 = never)."),
+                      "slave-priority"));
   t.push_back(
       Bool("replica-announced", &S::replica_announced, true, "Sentinel lists this replica."));
   t.push_back(Bool("repl-diskless-sync", &S::repl_diskless_sync, true,
@@ -145,16 +155,46 @@ void AddReplicationParams(std::vector<ParamDef>& t) {
                      "Bytes of replication stream kept for partial resyncs."));
   t.push_back(Int("repl-backlog-ttl", &S::repl_backlog_ttl, 0, kIntMax, true,
                   "Free the backlog after this many seconds without replicas (0 = never)."));
-  t.push_back(Int("repl-ping-replica-period", &S::repl_ping_replica_period, 1, kIntMax, true,
-                  "Seconds between PINGs sent to replicas."));
+  t.push_back(Aliased(Int("repl-ping-replica-period", &S::repl_ping_replica_period, 1, kIntMax,
+                          true, "Seconds between PINGs sent to replicas."),
+                      "repl-ping-slave-period"));
   t.push_back(Int("repl-timeout", &S::repl_timeout, 1, kIntMax, true,
                   "Seconds of silence after which a replication link is taken as broken."));
-  t.push_back(Int("min-replicas-to-write", &S::min_replicas_to_write, 0, kIntMax, true,
-                  "Refuse writes with fewer good replicas than this (0 = off)."));
-  t.push_back(Int("min-replicas-max-lag", &S::min_replicas_max_lag, 0, kIntMax, true,
-                  "A replica is good when its last ACK is at most this many seconds old."));
+  t.push_back(Aliased(Int("min-replicas-to-write", &S::min_replicas_to_write, 0, kIntMax, true,
+                          "Refuse writes with fewer good replicas than this (0 = off)."),
+                      "min-slaves-to-write"));
+  t.push_back(Aliased(Int("min-replicas-max-lag", &S::min_replicas_max_lag, 0, kIntMax, true,
+                          "A replica is good when its last ACK is at most this many seconds old."),
+                      "min-slaves-max-lag"));
   t.push_back(Int("shutdown-timeout", &S::shutdown_timeout, 0, kIntMax, true,
                   "Seconds SHUTDOWN waits (writes paused) for lagging replicas to catch up."));
+}
+
+void AddEncodingParams(std::vector<ParamDef>& t) {
+  using S = Settings;
+  t.push_back(
+      Aliased(Int("hash-max-listpack-entries", &S::hash_max_listpack_entries, 0, kLongMax, true,
+                  "A hash with more fields than this leaves the compact listpack encoding."),
+              "hash-max-ziplist-entries"));
+  t.push_back(
+      Aliased(Memory("hash-max-listpack-value", &S::hash_max_listpack_value, 0, kLongMax, true,
+                     "A hash with a field or value longer than this leaves the listpack."),
+              "hash-max-ziplist-value"));
+  t.push_back(Int("set-max-intset-entries", &S::set_max_intset_entries, 0, kLongMax, true,
+                  "A set of integers with more members than this leaves the intset."));
+  t.push_back(Aliased(Int("zset-max-listpack-entries", &S::zset_max_listpack_entries, 0, kLongMax,
+                          true, "A sorted set with more members than this leaves the listpack."),
+                      "zset-max-ziplist-entries"));
+  t.push_back(
+      Aliased(Memory("zset-max-listpack-value", &S::zset_max_listpack_value, 0, kLongMax, true,
+                     "A sorted set with a member longer than this leaves the listpack."),
+              "zset-max-ziplist-value"));
+  t.push_back(
+      Aliased(Int("list-max-listpack-size", &S::list_max_listpack_size, -kIntMax - 1, kIntMax, true,
+                  "Size of a list node: > 0 elements, or -1..-5 for 4, 8, 16, 32, 64 KB."),
+              "list-max-ziplist-size"));
+  t.push_back(Int("list-compress-depth", &S::list_compress_depth, 0, kIntMax, true,
+                  "List nodes kept uncompressed at each end (0 = no compression)."));
 }
 
 std::vector<ParamDef> BuildTable() {
@@ -234,6 +274,7 @@ std::vector<ParamDef> BuildTable() {
   t.push_back(Memory("auto-aof-rewrite-min-size", &S::auto_aof_rewrite_min_size, 0, kLongMax, true,
                      "Do not rewrite automatically below this AOF size."));
   AddReplicationParams(t);
+  AddEncodingParams(t);
   return t;
 }
 
@@ -243,9 +284,10 @@ Config::Config() : params_(BuildTable()) {}
 
 const ParamDef* Config::Find(std::string_view name) const {
   for (const ParamDef& p : params_) {
-    if (EqualsIgnoreCase(p.name, name)) return &p;
+    if (EqualsIgnoreCase(p.name, name) || (!p.alias.empty() && EqualsIgnoreCase(p.alias, name))) {
+      return &p;
+    }
   }
-  // Redis's old name for replica output limits and the like are not aliased yet.
   return nullptr;
 }
 

@@ -29,6 +29,9 @@ struct ParamDef {
   // Parses and validates `text`; on failure returns InvalidArgument with Redis's wording
   // ("argument must be 'yes' or 'no'") and leaves Settings unchanged.
   std::function<Status(Settings&, std::string_view text)> set;
+  // Redis's older name for the same parameter (hash-max-ziplist-entries, slave-read-only, ...):
+  // accepted everywhere the name is, and listed by CONFIG GET patterns that match it.
+  std::string_view alias = {};
 };
 
 class Config {

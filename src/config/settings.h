@@ -47,6 +47,15 @@ struct Settings {
   OutputBufferLimit output_limit_normal;
   OutputBufferLimit output_limit_replica{256LL * 1024 * 1024, 64LL * 1024 * 1024, 60};
   OutputBufferLimit output_limit_pubsub{32LL * 1024 * 1024, 8LL * 1024 * 1024, 60};
+  // Encodings of collections (store/encoding_limits.h): past these, a compact listpack or
+  // intset becomes a real table, list, or index.
+  int64_t hash_max_listpack_entries = 512;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
   // Memory.
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "persistence/data_loader.h"
 #include "persistence/persistence_manager.h"
+#include "persistence/rdb_dump.h"
 #include "replication/replication.h"
 
 namespace basalt::engine {
@@ -21,6 +22,7 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
       std::make_unique<persistence::PersistenceManager>(core_.context(), core_.events(), post_);
   persistence_->set_on_durable([this](uint64_t seq) { RunDurableCallback(seq); });
   core_.context().persistence = persistence_.get();
+  core_.context().dump_format = &persistence::DumpFormatInstance();
   // The AOF is the write stream's first consumer (the replication backlog comes next).
   core_.writes().AddConsumer(persistence_.get());
   // Replication is the second: its backlog and replicas get every write too.

@@ -12,6 +12,7 @@
 #include "persistence/aof_loader.h"
 #include "persistence/aof_manager.h"
 #include "persistence/byte_io.h"
+#include "persistence/rdb_dump.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_reader.h"
 
@@ -63,6 +64,7 @@ class ReplayContext {
     // The file is the dataset: refusing a command for memory (OOM) would silently drop data
     // that the next snapshot or rewrite then loses for good. Redis's loading skips the check.
     config_.settings().maxmemory = 0;
+    core_.context().dump_format = &DumpFormatInstance();
   }
 
   Status Execute(std::span<const std::string_view> argv) {

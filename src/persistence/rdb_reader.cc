@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include "common/crc64.h"
@@ -9,6 +10,7 @@
 #include "common/lzf.h"
 #include "common/strings.h"
 #include "persistence/rdb_format.h"
+#include "persistence/value_codec.h"
 #include "store/keyspace.h"
 
 namespace basalt::persistence {
@@ -71,7 +73,7 @@ int64_t ParseAuxInt(std::string_view v) {
 // One pass over one stream. Bytes are read into buffer_ in large chunks; buffer_[0] is at file
 // offset base_. The checksum covers bytes up to crc_pos_ and catches up lazily (before bytes
 // leave the buffer and at the EOF opcode), so small fields cost no CRC call each.
-class Parser {
+class Parser final : public RdbValueInput {
  public:
   Parser(ByteSource* source, RdbVisitor* visitor, const RdbReaderOptions& options,
          RdbReadStats* stats)
@@ -83,6 +85,8 @@ class Parser {
         buffer_(new char[cap_]) {}
 
   Status Run();
+  // DUMP payloads: one type byte and a value, nothing else.
+  Status ReadDumped(DumpedValue* out);
 
  private:
   uint64_t Offset() const { return base_ + pos_; }
@@ -102,7 +106,17 @@ class Parser {
   // n bytes; *out views the buffer (valid until the next read) or *scratch.
   Status ReadBytes(uint64_t n, std::string* scratch, std::string_view* out, std::string_view what,
                    uint64_t start);
-  Status ReadString(std::string* scratch, std::string_view* out, std::string_view what);
+
+  // RdbValueInput, for the collection codecs.
+  Status ReadLength(uint64_t* len, std::string_view what) override;
+  Status ReadString(std::string* scratch, std::string_view* out, std::string_view what) override;
+  Status ReadBinaryDouble(double* out, std::string_view what) override;
+  Status ReadTextDouble(double* out, std::string_view what) override;
+  int64_t remaining() const override {
+    return source_->size() >= 0 ? source_->size() - static_cast<int64_t>(Offset()) : -1;
+  }
+
+ private:
   Status ReadLzf(std::string* scratch, std::string_view* out, uint64_t start);
 
   Status ReadHeader();
@@ -111,6 +125,7 @@ class Parser {
   Status ReadResizeDb();
   Status ReadItem(uint8_t op, uint64_t start, int64_t* expire_at_ms);
   Status ReadKey(uint8_t type, uint64_t start, int64_t expire_at_ms);
+  Status ReadObject(uint8_t type, std::string_view key, uint64_t start, int64_t expire_at_ms);
   Status ReadTrailer();
   Status MaybeReportProgress(bool force);
 
@@ -357,23 +372,76 @@ Status Parser::ReadAux() {
   return visitor_->OnAux(field, value);
 }
 
+Status Parser::ReadLength(uint64_t* len, std::string_view what) {
+  const uint64_t start = Offset();
+  bool encoded;
+  Status s = ReadLength(len, &encoded, what);
+  if (s.ok() && encoded) {
+    return Status::Corruption("a string encoding where a length belongs at offset " +
+                              std::to_string(start) + " (reading " + std::string(what) + ")");
+  }
+  return s;
+}
+
+Status Parser::ReadBinaryDouble(double* out, std::string_view what) {
+  const char* p;
+  Status s = ReadFixed(8, &p, what, Offset());
+  if (!s.ok()) return s;
+  uint64_t bits = DecodeLittleEndian(p, 8);
+  std::memcpy(out, &bits, sizeof(bits));
+  return Status::Ok();
+}
+
+Status Parser::ReadTextDouble(double* out, std::string_view what) {
+  const uint64_t start = Offset();
+  const char* p;
+  Status s = ReadFixed(1, &p, what, start);
+  if (!s.ok()) return s;
+  const auto len = static_cast<uint8_t>(*p);
+  // Lengths 253..255 stand for the values that have no plain spelling.
+  if (len == 253) {
+    *out = std::numeric_limits<double>::quiet_NaN();
+  } else if (len == 254) {
+    *out = std::numeric_limits<double>::infinity();
+  } else if (len == 255) {
+    *out = -std::numeric_limits<double>::infinity();
+  } else {
+    if (s = ReadFixed(len, &p, what, start); !s.ok()) return s;
+    if (!ParseDouble(std::string_view(p, len), out)) {
+      return Status::Corruption("invalid double at offset " + std::to_string(start) + " (reading " +
+                                std::string(what) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 Status Parser::ReadKey(uint8_t type, uint64_t start, int64_t expire_at_ms) {
   std::string_view key;
   Status s = ReadString(&key_scratch_, &key, "a key");
   if (!s.ok()) return s;
-  if (type != rdb::kTypeString) {
-    rdb::TypeInfo info = rdb::DescribeType(type);
-    return Status::NotSupported("key " + QuoteKey(key) + " at offset " + std::to_string(start) +
-                                " has type " + std::string(info.logical) + " (" +
-                                std::to_string(type) + ", " + std::string(info.encoding) +
-                                "), which basalt does not support yet");
-  }
   if (key.data() != key_scratch_.data()) key_scratch_.assign(key);
   key = key_scratch_;
+  if (type != rdb::kTypeString) return ReadObject(type, key, start, expire_at_ms);
   std::string_view value;
   if (s = ReadString(&value_scratch_, &value, "a string value"); !s.ok()) return s;
   ++stats_->keys_read;
   return visitor_->OnString(db_, key, value, expire_at_ms);
+}
+
+// A collection: its type's codec reads the body (value_codec.h); errors name the key.
+Status Parser::ReadObject(uint8_t type, std::string_view key, uint64_t start,
+                          int64_t expire_at_ms) {
+  DecodedValue decoded;
+  Status s = ReadObjectBody(type, *this, options_.limits, &decoded);
+  if (!s.ok()) {
+    std::string msg = "key " + QuoteKey(key) + " at offset " + std::to_string(start) + ": " +
+                      std::string(s.message());
+    return s.code() == Status::Code::kNotSupported ? Status::NotSupported(std::move(msg))
+                                                   : Status::Corruption(std::move(msg));
+  }
+  ++stats_->keys_read;
+  if (decoded.value == nullptr) return Status::Ok();  // an empty collection: skipped, as Redis
+  return visitor_->OnObject(db_, key, decoded.type, std::move(decoded.value), expire_at_ms);
 }
 
 Status Parser::ReadTrailer() {
@@ -485,6 +553,22 @@ Status Parser::ReadItem(uint8_t op, uint64_t start, int64_t* expire_at_ms) {
   return s;
 }
 
+Status Parser::ReadDumped(DumpedValue* out) {
+  const char* p;
+  Status s = ReadFixed(1, &p, "a value type", 0);
+  if (!s.ok()) return s;
+  const auto type = static_cast<uint8_t>(*p);
+  if (type == rdb::kTypeString) {
+    out->is_string = true;
+    std::string_view value;
+    s = ReadString(&value_scratch_, &value, "a string value");
+    if (s.ok()) out->string_value.assign(value);
+    return s;
+  }
+  if (!rdb::IsValueType(type)) return Status::Corruption("unknown value type " + Hex(type, 2));
+  return ReadObjectBody(type, *this, options_.limits, &out->object);
+}
+
 Status Parser::Run() {
   Status s = ReadHeader();
   int64_t expire_at_ms = -1;
@@ -522,25 +606,15 @@ class KeyspaceLoader final : public RdbVisitor {
 
   Status OnString(int db, std::string_view key, std::string_view value,
                   int64_t expire_at_ms) override {
-    if (options_.skip_expired && expire_at_ms >= 0 && expire_at_ms < options_.now_ms) {
-      ++stats_->expired_skipped;
-      return Status::Ok();
-    }
-    // A pipeline of kDepth keys: each key's bucket is prefetched when it arrives, its chain
-    // head half-way through, and it is inserted when it leaves, so the cache misses of many
-    // inserts overlap instead of stalling one after another.
-    const uint64_t hash = HashKey(key);
-    store::Database& d = keyspace_->db(db);
-    d.PrefetchBucket(hash);
-    if (tail_ - head_ >= kDepth / 2) {
-      const Pending& mid = ring_[(tail_ - kDepth / 2) % kDepth];
-      keyspace_->db(mid.db).PrefetchChainHead(mid.hash);
-    }
-    if (tail_ - head_ == kDepth) {
-      if (Status st = InsertOldest(); !st.ok()) return st;
-    }
-    ring_[tail_++ % kDepth] = {db, hash, store::Entry::NewString(key, value, expire_at_ms)};
-    return Status::Ok();
+    if (Skip(expire_at_ms)) return Status::Ok();
+    return Push(db, key, [&] { return store::Entry::NewString(key, value, expire_at_ms); });
+  }
+
+  Status OnObject(int db, std::string_view key, store::ValueType type,
+                  std::unique_ptr<store::CompositeValue> value, int64_t expire_at_ms) override {
+    if (Skip(expire_at_ms)) return Status::Ok();
+    return Push(db, key,
+                [&] { return store::Entry::NewObject(key, type, value.release(), expire_at_ms); });
   }
 
   // Inserts what is still in the pipeline (at the end of the file).
@@ -552,6 +626,33 @@ class KeyspaceLoader final : public RdbVisitor {
   }
 
  private:
+  bool Skip(int64_t expire_at_ms) {
+    if (options_.skip_expired && expire_at_ms >= 0 && expire_at_ms < options_.now_ms) {
+      ++stats_->expired_skipped;
+      return true;
+    }
+    return false;
+  }
+
+  // A pipeline of kDepth keys: each key's bucket is prefetched when it arrives, its chain
+  // head half-way through, and it is inserted when it leaves, so the cache misses of many
+  // inserts overlap instead of stalling one after another.
+  template <typename MakeEntry>
+  Status Push(int db, std::string_view key, MakeEntry make) {
+    const uint64_t hash = HashKey(key);
+    store::Database& d = keyspace_->db(db);
+    d.PrefetchBucket(hash);
+    if (tail_ - head_ >= kDepth / 2) {
+      const Pending& mid = ring_[(tail_ - kDepth / 2) % kDepth];
+      keyspace_->db(mid.db).PrefetchChainHead(mid.hash);
+    }
+    if (tail_ - head_ == kDepth) {
+      if (Status st = InsertOldest(); !st.ok()) return st;
+    }
+    ring_[tail_++ % kDepth] = {db, hash, make()};
+    return Status::Ok();
+  }
+
   struct Pending {
     int db;
     uint64_t hash;
@@ -582,6 +683,13 @@ class KeyspaceLoader final : public RdbVisitor {
 
 }  // namespace
 
+Status RdbVisitor::OnObject(int db, std::string_view key, store::ValueType type,
+                            std::unique_ptr<store::CompositeValue> value, int64_t expire_at_ms) {
+  return Status::NotSupported("key " + QuoteKey(key) + " has type " +
+                              std::string(store::TypeName(type)) +
+                              ", which this reader does not accept");
+}
+
 Status ReadRdb(ByteSource* source, RdbVisitor* visitor, const RdbReaderOptions& options,
                RdbReadStats* stats) {
   RdbReadStats local;
@@ -589,6 +697,21 @@ Status ReadRdb(ByteSource* source, RdbVisitor* visitor, const RdbReaderOptions& 
   *stats = RdbReadStats();
   Parser parser(source, visitor, options, stats);
   return parser.Run();
+}
+
+Status ReadDumpedValue(std::string_view body, const store::EncodingLimits& limits,
+                       DumpedValue* out) {
+  class NoVisitor final : public RdbVisitor {
+    Status OnString(int, std::string_view, std::string_view, int64_t) override {
+      return Status::Ok();
+    }
+  } visitor;
+  StringSource source(body);
+  RdbReaderOptions options;
+  options.limits = limits;
+  RdbReadStats stats;
+  Parser parser(&source, &visitor, options, &stats);
+  return parser.ReadDumped(out);
 }
 
 Status LoadRdb(ByteSource* source, store::Keyspace* keyspace, const RdbLoadOptions& options,
@@ -601,6 +724,7 @@ Status LoadRdb(ByteSource* source, store::Keyspace* keyspace, const RdbLoadOptio
   }
   RdbReaderOptions reader = options.reader;
   reader.databases = keyspace->db_count();
+  reader.limits = keyspace->encoding_limits();
   KeyspaceLoader loader(keyspace, options, stats);
   Status st = ReadRdb(source, &loader, reader, &stats->read);
   if (st.ok()) st = loader.Drain();

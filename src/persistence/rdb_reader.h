@@ -6,7 +6,8 @@
 //    tool can reuse it.
 //  - LoadRdb() is ReadRdb() with a visitor that fills a store::Keyspace.
 //
-// What is accepted: every string encoding Redis writes (raw, INT8/16/32, LZF), AUX (unknown
+// What is accepted: every string encoding Redis writes (raw, INT8/16/32, LZF), the
+// collection encodings that value_codec.h reads, AUX (unknown
 // fields are passed to the visitor and otherwise ignored), SELECTDB, RESIZEDB, EXPIRETIME_MS
 // and the older EXPIRETIME (seconds), IDLE and FREQ (skipped: basalt keeps no LRU/LFU data).
 //
@@ -16,7 +17,7 @@
 //    of file at offset N (reading ...)", "unknown opcode 0x.. at offset N", "unknown length
 //    encoding ...", "invalid LZF data ...", "bad RDB checksum ...", duplicate keys.
 //  - NotSupported: valid RDB content basalt cannot hold yet: "unsupported RDB version 11 ...",
-//    "key 'foo' has type list (18, quicklist v2), which basalt does not support yet",
+//    "key 'foo' at offset N: type stream (19, listpacks v2), which basalt does not support yet",
 //    functions (FUNCTION2) and module data (MODULE_AUX).
 //  - InvalidArgument: a SELECTDB beyond options.databases (the file needs more databases than
 //    the server is configured with).
@@ -33,15 +34,19 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "basalt/status.h"
 #include "persistence/byte_io.h"
+#include "persistence/value_codec.h"
+#include "store/encoding_limits.h"
+#include "store/entry.h"
 
 namespace basalt::store {
 class Keyspace;
-}
+}  // namespace basalt::store
 
 namespace basalt::persistence {
 
@@ -60,6 +65,11 @@ class RdbVisitor {
   // time before the epoch is reported as 0: already expired).
   virtual Status OnString(int db, std::string_view key, std::string_view value,
                           int64_t expire_at_ms) = 0;
+  // A collection key (hash, list, set, zset), decoded and validated; the visitor takes the
+  // value. Empty collections are skipped before this, as Redis 7.0 skips them. By default
+  // collections are refused (NotSupported), for visitors that only understand strings.
+  virtual Status OnObject(int db, std::string_view key, store::ValueType type,
+                          std::unique_ptr<store::CompositeValue> value, int64_t expire_at_ms);
 };
 
 // The well-known AUX fields, as found in the file (-1 / empty when absent).
@@ -96,12 +106,24 @@ struct RdbReaderOptions {
   std::function<Status(uint64_t bytes_read, uint64_t keys_read)> progress;
   // Size of the read buffer; longer strings are read straight into their own storage.
   size_t buffer_size = 64 * 1024;
+  // Collections within these limits load compact (listpack, intset), as in Redis.
+  store::EncodingLimits limits;
 };
 
 // Parses a whole RDB stream from `source`, reporting to `visitor`. `stats` (optional) is filled
 // as far as the read got, also on error.
 Status ReadRdb(ByteSource* source, RdbVisitor* visitor, const RdbReaderOptions& options,
                RdbReadStats* stats);
+
+// A value as DUMP writes it: the type byte, then the value (no key, no footer). Used by
+// RESTORE after it checked the footer.
+struct DumpedValue {
+  bool is_string = false;
+  std::string string_value;
+  DecodedValue object;
+};
+Status ReadDumpedValue(std::string_view body, const store::EncodingLimits& limits,
+                       DumpedValue* out);
 
 struct RdbLoadOptions {
   RdbReaderOptions reader;  // reader.databases is taken from the keyspace

@@ -6,6 +6,7 @@
 #include "common/crc64.h"
 #include "common/strings.h"
 #include "persistence/rdb_format.h"
+#include "persistence/value_codec.h"
 #include "store/entry.h"
 
 namespace basalt::persistence {
@@ -170,14 +171,17 @@ Status RdbWriter::BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) {
   return status_;
 }
 
+void RdbWriter::PutExpire(int64_t expire_at_ms) {
+  if (expire_at_ms < 0) return;
+  Reserve(9);
+  buffer_[buffer_used_] = static_cast<char>(rdb::kOpExpireTimeMs);
+  EncodeLittleEndian(static_cast<uint64_t>(expire_at_ms), 8, buffer_.get() + buffer_used_ + 1);
+  buffer_used_ += 9;
+}
+
 Status RdbWriter::WriteString(std::string_view key, std::string_view value, int64_t expire_at_ms) {
   if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
-  if (expire_at_ms >= 0) {
-    Reserve(9);
-    buffer_[buffer_used_] = static_cast<char>(rdb::kOpExpireTimeMs);
-    EncodeLittleEndian(static_cast<uint64_t>(expire_at_ms), 8, buffer_.get() + buffer_used_ + 1);
-    buffer_used_ += 9;
-  }
+  PutExpire(expire_at_ms);
   PutByte(rdb::kTypeString);
   PutString(key);
   PutString(value);
@@ -186,13 +190,36 @@ Status RdbWriter::WriteString(std::string_view key, std::string_view value, int6
 }
 
 Status RdbWriter::WriteEntry(const store::Entry& e) {
-  if (e.type() != store::ValueType::kString) {
-    std::string msg = "cannot save key of type ";
-    msg += store::TypeName(e.type());
-    msg += ": basalt's RDB writer supports only strings";
-    return Status::NotSupported(std::move(msg));
+  if (e.type() == store::ValueType::kString) {
+    return WriteString(e.key(), e.string_value(), e.has_expire() ? e.expire_at() : -1);
   }
-  return WriteString(e.key(), e.string_value(), e.has_expire() ? e.expire_at() : -1);
+  if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
+  PutExpire(e.has_expire() ? e.expire_at() : -1);
+  PutByte(RdbTypeOf(e));
+  PutString(e.key());
+  WriteObjectBody(*this, e);
+  ++keys_written_;
+  return status_;
+}
+
+Status RdbWriter::WriteValue(const store::Entry& e) {
+  if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
+  if (e.type() == store::ValueType::kString) {
+    PutByte(rdb::kTypeString);
+    PutString(e.string_value());
+  } else {
+    PutByte(RdbTypeOf(e));
+    WriteObjectBody(*this, e);
+  }
+  return status_;
+}
+
+void RdbWriter::AppendBinaryDouble(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  Reserve(8);
+  EncodeLittleEndian(bits, 8, buffer_.get() + buffer_used_);
+  buffer_used_ += 8;
 }
 
 Status RdbWriter::Finish() {

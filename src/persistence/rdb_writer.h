@@ -22,8 +22,9 @@
 // larger than the buffer go to the sink directly. No heap allocation per key (the LZF scratch
 // buffer only grows).
 //
-// Errors: the first sink error is sticky; every later call returns it. Writing a non-string
-// entry returns NotSupported and writes nothing for it (the stream stays valid).
+// Errors: the first sink error is sticky; every later call returns it.
+//
+// Collections are written in the encodings Redis 7.0 writes (see value_codec.h).
 //
 // Not thread-safe; the sink must outlive the writer.
 #pragma once
@@ -82,14 +83,28 @@ class RdbWriter {
   // SELECTDB `db`, then RESIZEDB with the database's key count and count of keys with a TTL
   // (hints for the loader's table sizes; they need not be exact).
   Status BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl);
-  // One key of the current database, with its TTL if it has one. NotSupported for types other
-  // than string.
+  // One key of the current database, with its TTL if it has one.
   Status WriteEntry(const store::Entry& e);
   // The same from parts: a string key; expire_at_ms < 0 means no TTL.
   Status WriteString(std::string_view key, std::string_view value, int64_t expire_at_ms);
+  // The value alone, as DUMP's payload starts: its type byte, then its encoding.
+  Status WriteValue(const store::Entry& e);
+
+  // For the per-type codecs (persistence/value_codec.h), which write a collection's body:
+  // a length, a string (with the integer and LZF encodings), raw bytes, a binary double.
+  void AppendLength(uint64_t len) { PutLength(len); }
+  void AppendString(std::string_view s) { PutString(s); }
+  void AppendRaw(std::string_view s) { PutBytes(s.data(), s.size()); }
+  void AppendBinaryDouble(double v);
   // EOF opcode and the checksum, then everything is handed to the sink (Flush, not Sync).
   // Nothing may be written afterwards.
   Status Finish();
+
+  // Hands the buffered bytes to the sink without ending the stream (DUMP, which has no EOF).
+  Status FlushBuffered() {
+    Drain();
+    return status_;
+  }
 
   // Bytes produced so far (buffered ones included).
   uint64_t bytes_written() const { return flushed_ + buffer_used_; }
@@ -102,6 +117,7 @@ class RdbWriter {
   void PutLength(uint64_t len);
   void PutString(std::string_view s);
   void PutAux(std::string_view field, std::string_view value);
+  void PutExpire(int64_t expire_at_ms);  // nothing when < 0
   bool TryPutInteger(std::string_view s);
   bool TryPutLzf(std::string_view s);
   // Makes room for n bytes in the buffer, draining it to the sink when needed.

@@ -2,6 +2,7 @@
 
 #include "common/strings.h"
 #include "persistence/aof_writer.h"
+#include "persistence/value_codec.h"
 #include "protocol/command_encoder.h"
 #include "store/entry.h"
 
@@ -33,7 +34,8 @@ Status RespEncoder::BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl)
 
 Status RespEncoder::WriteEntry(const store::Entry& e) {
   if (e.type() != store::ValueType::kString) {
-    return Status::NotSupported("AOF rewrite of type " + std::string(store::TypeName(e.type())));
+    Status st = AppendRewriteCommands(e, buffer_, [this] { return FlushIfLarge(); });
+    return st.ok() ? FlushIfLarge() : st;
   }
   std::string_view set[] = {"SET", e.key(), e.string_value()};
   protocol::AppendCommand(buffer_, set);

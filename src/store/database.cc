@@ -132,6 +132,12 @@ void Database::Insert(Entry* e) {
   Announce(e->key(), KeyChange::kCreated);
 }
 
+Entry* Database::AddObject(std::string_view key, ValueType type, CompositeValue* value) {
+  Entry* e = Entry::NewObject(key, type, value, -1);
+  Insert(e);
+  return e;
+}
+
 bool Database::InsertIfAbsent(Entry* e, uint64_t hash) {
   table_.RehashStep(1);
   if (!table_.InsertIfAbsent(e, hash)) return false;

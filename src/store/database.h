@@ -54,6 +54,9 @@ class Database {
                         bool keep_ttl = false);
   // Inserts a built entry whose key is absent (loaders, RENAME, MOVE, COPY).
   void Insert(Entry* e);
+  // Creates `key` (absent) holding a new collection, taking ownership; returns its entry. To
+  // change an existing collection, announce it with PrepareModify first.
+  Entry* AddObject(std::string_view key, ValueType type, CompositeValue* value);
   // Bulk loading: inserts e with its precomputed key hash unless the key exists (false, e
   // untouched), and prefetch hints for a pipeline of such inserts.
   bool InsertIfAbsent(Entry* e, uint64_t hash);

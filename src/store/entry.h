@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "common/heap_string.h"
+#include "common/memory.h"
 
 namespace basalt::store {
 
@@ -47,12 +48,22 @@ inline constexpr size_t kInlineStringMax = 128;
 // Long or growing string values (common/heap_string.h).
 using basalt::HeapString;
 
-// Base of non-string values, so entries can hold them before those types exist.
+// Base of the collection values (hash, list, set, zset; store/*_value.h). Each type downcasts
+// after checking Entry::type(). Objects live on the accounted heap (mem::), and so must
+// everything they own, so INFO's used_memory and maxmemory see collections as they see strings.
 class CompositeValue {
  public:
   virtual ~CompositeValue() = default;
+  // Bytes held by the value and everything it owns, allocator rounding included.
   virtual size_t MemoryUsage() const = 0;
   virtual CompositeValue* Clone() const = 0;
+  // OBJECT ENCODING's answer: "listpack", "hashtable", "intset", "quicklist", "skiplist".
+  virtual std::string_view EncodingName() const { return "unknown"; }
+  // Elements held: what decides whether freeing the value is worth a background thread.
+  virtual size_t ElementCount() const { return 1; }
+
+  static void* operator new(size_t size) { return mem::Allocate(size); }
+  static void operator delete(void* p) { mem::Free(p); }
 };
 
 class Entry {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/encoding_limits.h"
 
 namespace basalt::store {
 
@@ -87,6 +88,11 @@ class Keyspace {
   bool applying_primary_stream() const { return applying_primary_stream_; }
   void set_applying_primary_stream(bool v) { applying_primary_stream_ = v; }
 
+  // Where collections leave their compact encodings (the *-max-listpack-* parameters): read by
+  // the commands that grow collections and by RDB loading.
+  const EncodingLimits& encoding_limits() const { return encoding_limits_; }
+  void set_encoding_limits(const EncodingLimits& limits) { encoding_limits_ = limits; }
+
   // Bit given to entries created from now on; the snapshotter flips it (see snapshotter.h).
   bool new_entry_bit() const { return new_entry_bit_; }
   void set_new_entry_bit(bool v) { new_entry_bit_ = v; }
@@ -111,6 +117,7 @@ class Keyspace {
   bool replica_mode_ = false;
   bool applying_primary_stream_ = false;
   bool new_entry_bit_ = false;
+  EncodingLimits encoding_limits_;
   int expire_db_cursor_ = 0;
   std::mt19937_64 rng_{0x6261'7361'6c74ULL};
 };

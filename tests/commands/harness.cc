@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "persistence/rdb_dump.h"
 #include "protocol/request_parser.h"
 
 namespace basalt::test {
@@ -56,6 +57,7 @@ Harness::Harness()
   core_.OnClientOpen(session_);
   server().clients = &directory_;
   server().control = &control_;
+  server().dump_format = &persistence::DumpFormatInstance();
 }
 
 Harness::~Harness() {

@@ -7,36 +7,31 @@
 
 #include "commands/harness.h"
 #include "store/entry.h"
+#include "store/list_value.h"
 
 using namespace basalt;
 using namespace basalt::test;
 
 namespace {
 
-// A stand-in for a list value until the list type exists: TYPE, COPY and RENAME only need an
-// entry of another type whose value can be cloned.
-class FakeList : public store::CompositeValue {
- public:
-  explicit FakeList(std::vector<std::string> items) : items_(std::move(items)) {}
-  size_t MemoryUsage() const override { return 0; }
-  CompositeValue* Clone() const override { return new FakeList(items_); }
-  std::vector<std::string>& items() { return items_; }
-
- private:
-  std::vector<std::string> items_;
-};
-
-FakeList* AddList(Harness& h, int db, std::string_view key, std::vector<std::string> items) {
-  auto* list = new FakeList(std::move(items));
+// Puts a list value at `key` of database `db` directly (no command, so no propagation).
+void AddList(Harness& h, int db, std::string_view key, std::vector<std::string> items) {
+  auto* list = new store::ListValue();
+  for (const std::string& item : items) list->PushBack(item, {});
   h.keyspace().db(db).Insert(store::Entry::NewObject(key, store::ValueType::kList, list, -1));
-  return list;
 }
 
-FakeList* ListAt(Harness& h, int db, std::string_view key) {
+store::ListValue* ListAt(Harness& h, int db, std::string_view key) {
   store::Entry* e = h.keyspace().db(db).LookupRaw(key);
   REQUIRE(e != nullptr);
   REQUIRE(e->type() == store::ValueType::kList);
-  return static_cast<FakeList*>(e->object());
+  return static_cast<store::ListValue*>(e->object());
+}
+
+std::vector<std::string> Items(const store::ListValue* list) {
+  std::vector<std::string> out;
+  list->ForEach([&](std::string_view v) { out.emplace_back(v); });
+  return out;
 }
 
 // Sets a string key with a TTL of `ms` from now, the way a client would.
@@ -196,7 +191,7 @@ TEST_SUITE("key commands") {
     AddList(h, 0, "l", {"y"});
     CHECK(h.Run({"RENAME", "l", "dst"}) == Ok());
     CHECK(h.Run({"TYPE", "dst"}) == Simple("list"));
-    CHECK(ListAt(h, 0, "dst")->items() == std::vector<std::string>{"y"});
+    CHECK(Items(ListAt(h, 0, "dst")) == std::vector<std::string>{"y"});
   }
 
   TEST_CASE("RENAME onto an expired destination propagates its expiry first, in one MULTI/EXEC") {
@@ -251,8 +246,8 @@ TEST_SUITE("key commands") {
 
     AddList(h, 0, "l", {"x"});
     CHECK(h.Run({"COPY", "l", "l2"}) == Int(1));
-    ListAt(h, 0, "l")->items().push_back("y");
-    CHECK(ListAt(h, 0, "l2")->items() == std::vector<std::string>{"x"});
+    ListAt(h, 0, "l")->PushBack("y", {});
+    CHECK(Items(ListAt(h, 0, "l2")) == std::vector<std::string>{"x"});
   }
 
   TEST_CASE("COPY does not overwrite without REPLACE") {

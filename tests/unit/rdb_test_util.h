@@ -52,6 +52,13 @@ class Collector : public persistence::RdbVisitor {
     keys.push_back({db, std::string(key), std::string(value), expire_at_ms});
     return Status::Ok();
   }
+  // Collections are recorded as (key, TYPE name, OBJECT ENCODING name).
+  Status OnObject(int db, std::string_view key, store::ValueType type,
+                  std::unique_ptr<store::CompositeValue> value, int64_t expire_at_ms) override {
+    objects.push_back(
+        {std::string(key), std::string(store::TypeName(type)), std::string(value->EncodingName())});
+    return Status::Ok();
+  }
   std::vector<Key> Sorted() const {
     std::vector<Key> k = keys;
     std::sort(k.begin(), k.end());
@@ -62,6 +69,12 @@ class Collector : public persistence::RdbVisitor {
   std::vector<int> selects;
   std::vector<std::tuple<int, uint64_t, uint64_t>> resizes;
   std::vector<Key> keys;
+  struct Object {
+    std::string key;
+    std::string type;
+    std::string encoding;
+  };
+  std::vector<Object> objects;
 };
 
 // Hands out at most `step` bytes per Read and does not know its size: exercises every refill

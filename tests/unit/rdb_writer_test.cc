@@ -9,6 +9,7 @@
 
 #include "persistence/rdb_format.h"
 #include "store/entry.h"
+#include "store/hash_value.h"
 #include "unit/rdb_test_util.h"
 
 using namespace basalt;
@@ -188,22 +189,21 @@ TEST_SUITE("rdb writer") {
     CHECK(EncodedValue(std::string(21, 'x'), false) == "\x15" + std::string(21, 'x'));
   }
 
-  TEST_CASE("a non-string entry is refused with NotSupported and nothing is written") {
-    struct Dummy : store::CompositeValue {
-      size_t MemoryUsage() const override { return 0; }
-      CompositeValue* Clone() const override { return new Dummy; }
-    };
-    store::Entry* e = store::Entry::NewObject("mylist", store::ValueType::kList, new Dummy, -1);
+  TEST_CASE("a listpack hash is written as HASH_LISTPACK holding the block itself") {
+    auto* h = new store::HashValue();
+    h->Set("f1", "v1", {});
+    h->Set("f2", "12", {});
+    store::Entry* e = store::Entry::NewObject("myhash", store::ValueType::kHash, h, -1);
     std::string out;
     StringSink sink(&out);
-    RdbWriter w(&sink, {});
-    REQUIRE(w.WriteHeader(TinyAux()).ok());
-    REQUIRE(w.BeginDatabase(0, 1, 0).ok());
-    uint64_t before = w.bytes_written();
-    Status s = w.WriteEntry(*e);
-    CHECK(s.code() == Status::Code::kNotSupported);
-    CHECK(w.bytes_written() == before);
-    CHECK(w.Finish().ok());
+    RdbWriter w(&sink, {.compression = false});
+    REQUIRE(w.WriteValue(*e).ok());
+    REQUIRE(w.FlushBuffered().ok());
+    const std::string_view block = h->listpack().bytes();
+    REQUIRE(out.size() == 2 + block.size());
+    CHECK(static_cast<uint8_t>(out[0]) == rdb::kTypeHashListpack);
+    CHECK(static_cast<uint8_t>(out[1]) == block.size());  // a 6-bit length
+    CHECK(out.substr(2) == block);
     store::Entry::Destroy(e);
   }
 

@@ -1,0 +1,334 @@
+// Set commands on one key: SADD SREM SCARD SISMEMBER SMISMEMBER SPOP SRANDMEMBER SSCAN, over
+// store::SetValue. The commands over several sets live in set_algebra_commands.cc.
+// Conventions: see hash_commands.cc.
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "commands/command_table.h"
+#include "commands/helpers.h"
+#include "commands/keyspace_notify.h"
+#include "commands/set_commands_internal.h"
+#include "common/strings.h"
+
+namespace basalt::cmd {
+
+using store::NumberBuffer;
+using store::SetValue;
+
+const SetValue* ReadSet(CommandContext& ctx, std::string_view key, bool* ok) {
+  store::Entry* e = LookupRead(ctx, key);
+  *ok = CheckType(ctx, e, store::ValueType::kSet);
+  return *ok && e != nullptr ? &AsSet(e) : nullptr;
+}
+
+void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members, bool as_set) {
+  as_set ? ctx.reply.SetHeader(members.size()) : ctx.reply.ArrayHeader(members.size());
+  for (const std::string& m : members) ctx.reply.Bulk(m);
+}
+
+namespace {
+
+void SAdd(CommandContext& ctx) {
+  const std::string_view key = ctx.arg(1);
+  store::Entry* e = LookupWrite(ctx, key);
+  if (!CheckType(ctx, e, store::ValueType::kSet)) return;
+  const store::EncodingLimits& limits = ctx.server.keyspace.encoding_limits();
+  SetValue* set;
+  if (e == nullptr) {
+    set = SetValue::NewFor(ctx.arg(2), limits);
+    ctx.db().AddObject(key, store::ValueType::kSet, set);
+  } else {
+    set = &AsSet(e);
+    // Announced only when something is added: SADD of existing members changes nothing.
+    bool any_new = false;
+    for (size_t i = 2; i < ctx.argc() && !any_new; ++i) any_new = !set->Contains(ctx.arg(i));
+    if (any_new) ctx.db().PrepareModify(e);
+  }
+  int64_t added = 0;
+  for (size_t i = 2; i < ctx.argc(); ++i) added += set->Add(ctx.arg(i), limits);
+  ctx.reply.Integer(added);
+  if (added == 0) return;
+  ctx.MarkDirty(added);
+  NotifyKeyspaceEvent(ctx, config::kNotifySet, "sadd", key);
+}
+
+void SRem(CommandContext& ctx) {
+  const std::string_view key = ctx.arg(1);
+  store::Entry* e = LookupWrite(ctx, key);
+  if (!CheckType(ctx, e, store::ValueType::kSet)) return;
+  int64_t removed = 0;
+  for (size_t i = 2; e != nullptr && i < ctx.argc(); ++i) {
+    SetValue& set = AsSet(e);
+    if (!set.Contains(ctx.arg(i))) continue;
+    if (removed == 0) ctx.db().PrepareModify(e);
+    set.Remove(ctx.arg(i));
+    ++removed;
+    if (set.size() == 0) break;
+  }
+  ctx.reply.Integer(removed);
+  if (removed == 0) return;
+  ctx.MarkDirty(removed);
+  NotifyKeyspaceEvent(ctx, config::kNotifySet, "srem", key);
+  DeleteIfEmptySet(ctx, key, e);
+}
+
+void SCard(CommandContext& ctx) {
+  bool ok;
+  const SetValue* set = ReadSet(ctx, ctx.arg(1), &ok);
+  if (ok) ctx.reply.Integer(set == nullptr ? 0 : static_cast<int64_t>(set->size()));
+}
+
+void SIsMember(CommandContext& ctx) {
+  bool ok;
+  const SetValue* set = ReadSet(ctx, ctx.arg(1), &ok);
+  if (ok) ctx.reply.Integer(set != nullptr && set->Contains(ctx.arg(2)) ? 1 : 0);
+}
+
+void SMIsMember(CommandContext& ctx) {
+  bool ok;
+  const SetValue* set = ReadSet(ctx, ctx.arg(1), &ok);
+  if (!ok) return;
+  ctx.reply.ArrayHeader(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    ctx.reply.Integer(set != nullptr && set->Contains(ctx.arg(i)) ? 1 : 0);
+  }
+}
+
+// Removes `count` random members (fewer than the set holds) and returns them. Far from the
+// whole set, random draws; close to it, a shuffle of every member.
+std::vector<std::string> PopRandom(CommandContext& ctx, SetValue& set, size_t count) {
+  std::vector<std::string> popped;
+  std::mt19937_64& rng = ctx.server.keyspace.rng();
+  if ((set.size() - count) * 5 > count) {
+    while (popped.size() < count) {
+      NumberBuffer buf;
+      popped.emplace_back(set.Random(rng, &buf));
+      set.Remove(popped.back());
+    }
+    return popped;
+  }
+  std::vector<std::string> all;
+  set.ForEach([&](std::string_view m) { all.emplace_back(m); });
+  for (size_t i = 0; i < count; ++i) {
+    std::swap(all[i], all[std::uniform_int_distribution<size_t>(i, all.size() - 1)(rng)]);
+    set.Remove(all[i]);
+  }
+  all.resize(count);
+  return all;
+}
+
+// SPOP key count: propagated as SREM commands of at most 1024 members (or a DEL when the whole
+// set goes), so replicas remove exactly what was popped here.
+void SPopWithCount(CommandContext& ctx) {
+  int64_t count;
+  if (!ParseIntArg(ctx, ctx.arg(2), &count, "ERR value is out of range, must be positive")) return;
+  if (count < 0) {
+    ctx.reply.Error("ERR value is out of range, must be positive");
+    return;
+  }
+  const std::string_view key = ctx.arg(1);
+  store::Entry* e = LookupWrite(ctx, key);
+  if (!CheckType(ctx, e, store::ValueType::kSet)) return;
+  if (e == nullptr || count == 0) {
+    ctx.reply.SetHeader(0);
+    return;
+  }
+  SetValue& set = AsSet(ctx.db().PrepareModify(e));
+  NotifyKeyspaceEvent(ctx, config::kNotifySet, "spop", key);
+  ctx.MarkDirty();
+  if (static_cast<uint64_t>(count) >= set.size()) {
+    std::vector<std::string> all;
+    set.ForEach([&](std::string_view m) { all.emplace_back(m); });
+    ReplyMembers(ctx, all, /*as_set=*/true);
+    ctx.db().Delete(key);
+    NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
+    ctx.PropagateAs({"DEL", std::string(key)});
+    return;
+  }
+  std::vector<std::string> popped = PopRandom(ctx, set, static_cast<size_t>(count));
+  ReplyMembers(ctx, popped, /*as_set=*/true);
+  constexpr size_t kBatch = 1024;
+  for (size_t i = 0; i < popped.size(); i += kBatch) {
+    std::vector<std::string> argv = {"SREM", std::string(key)};
+    for (size_t j = i; j < popped.size() && j < i + kBatch; ++j) argv.push_back(popped[j]);
+    ctx.PropagateAs(std::move(argv));
+  }
+}
+
+void SPop(CommandContext& ctx) {
+  if (ctx.argc() == 3) {
+    SPopWithCount(ctx);
+    return;
+  }
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  const std::string_view key = ctx.arg(1);
+  store::Entry* e = LookupWrite(ctx, key);
+  if (!CheckType(ctx, e, store::ValueType::kSet)) return;
+  if (e == nullptr) {
+    ctx.reply.Null();
+    return;
+  }
+  SetValue& set = AsSet(ctx.db().PrepareModify(e));
+  NumberBuffer buf;
+  const std::string member(set.Random(ctx.server.keyspace.rng(), &buf));
+  set.Remove(member);
+  ctx.reply.Bulk(member);
+  ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifySet, "spop", key);
+  ctx.PropagateAs({"SREM", std::string(key), member});
+  DeleteIfEmptySet(ctx, key, e);
+}
+
+void SRandMemberWithCount(CommandContext& ctx) {
+  int64_t l;
+  if (!ParseIntArg(ctx, ctx.arg(2), &l)) return;
+  if (l == INT64_MIN) {
+    ctx.reply.Error(
+        "ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+    return;
+  }
+  bool ok;
+  const SetValue* set = ReadSet(ctx, ctx.arg(1), &ok);
+  if (!ok) return;
+  const auto count = static_cast<size_t>(l < 0 ? -l : l);
+  if (set == nullptr || count == 0) {
+    ctx.reply.ArrayHeader(0);
+    return;
+  }
+  std::mt19937_64& rng = ctx.server.keyspace.rng();
+  if (l < 0 || count == 1) {  // repetitions allowed: independent draws
+    ctx.reply.ArrayHeader(count);
+    for (size_t i = 0; i < count; ++i) {
+      NumberBuffer buf;
+      ctx.reply.Bulk(set->Random(rng, &buf));
+    }
+    return;
+  }
+  std::vector<std::string> members;
+  if (count >= set->size()) {
+    set->ForEach([&](std::string_view m) { members.emplace_back(m); });
+  } else if (count * 3 > set->size()) {
+    set->ForEach([&](std::string_view m) { members.emplace_back(m); });
+    for (size_t i = 0; i < count; ++i) {
+      std::swap(members[i],
+                members[std::uniform_int_distribution<size_t>(i, members.size() - 1)(rng)]);
+    }
+    members.resize(count);
+  } else {
+    std::unordered_set<std::string> seen;
+    while (members.size() < count) {
+      NumberBuffer buf;
+      std::string_view m = set->Random(rng, &buf);
+      if (seen.emplace(m).second) members.emplace_back(m);
+    }
+  }
+  ReplyMembers(ctx, members, /*as_set=*/false);
+}
+
+void SRandMember(CommandContext& ctx) {
+  if (ctx.argc() == 3) {
+    SRandMemberWithCount(ctx);
+    return;
+  }
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  bool ok;
+  const SetValue* set = ReadSet(ctx, ctx.arg(1), &ok);
+  if (!ok) return;
+  if (set == nullptr) {
+    ctx.reply.Null();
+    return;
+  }
+  NumberBuffer buf;
+  ctx.reply.Bulk(set->Random(ctx.server.keyspace.rng(), &buf));
+}
+
+// SSCAN key cursor [MATCH pattern] [COUNT count]; an intset answers whole with cursor 0.
+void SScan(CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseScanCursor(ctx.arg(2), &cursor)) {
+    ctx.reply.Error(err::kInvalidCursor);
+    return;
+  }
+  bool ok;
+  const SetValue* set = ReadSet(ctx, ctx.arg(1), &ok);
+  if (!ok) return;
+  if (set == nullptr) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("0");
+    ctx.reply.ArrayHeader(0);
+    return;
+  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
+  std::vector<std::string> found;
+  auto collect = [&](std::string_view m) {
+    if (!opts.has_pattern || GlobMatch(opts.pattern, m)) found.emplace_back(m);
+  };
+  if (set->is_intset()) {
+    cursor = set->Scan(0, collect);
+  } else {
+    const auto wanted = static_cast<uint64_t>(opts.count);
+    uint64_t steps_left = wanted > UINT64_MAX / 10 ? UINT64_MAX : wanted * 10;
+    uint64_t gathered = 0;
+    do {
+      cursor = set->Scan(cursor, [&](std::string_view m) {
+        ++gathered;
+        collect(m);
+      });
+    } while (cursor != 0 && steps_left-- > 0 && gathered < wanted);
+  }
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(cursor));
+  ReplyMembers(ctx, found, /*as_set=*/false);
+}
+
+}  // namespace
+
+void DeleteIfEmptySet(CommandContext& ctx, std::string_view key, store::Entry* e) {
+  if (AsSet(e).size() != 0) return;
+  ctx.db().Delete(key);
+  NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
+}
+
+void RegisterSetCommands(CommandTable& table) {
+  auto add = [&](std::string_view name, int arity, uint32_t flags, Handler handler,
+                 std::string_view summary, std::string_view since,
+                 std::string_view complexity = "O(1)") {
+    table.Add(SingleKeySpec(name, arity, flags, handler, "set", summary, since, complexity));
+  };
+  add("sadd", -3, kWrite | kDenyOom | kFast, SAdd, "Add one or more members to a set", "1.0.0",
+      "O(1) for each element added, so O(N) to add N elements when the command is called with "
+      "multiple arguments.");
+  add("srem", -3, kWrite | kFast, SRem, "Remove one or more members from a set", "1.0.0",
+      "O(N) where N is the number of members to be removed.");
+  add("scard", 2, kReadOnly | kFast, SCard, "Get the number of members in a set", "1.0.0");
+  add("sismember", 3, kReadOnly | kFast, SIsMember,
+      "Determine if a given value is a member of a set", "1.0.0");
+  add("smismember", -3, kReadOnly | kFast, SMIsMember,
+      "Returns the membership associated with the given elements for a set", "6.2.0",
+      "O(N) where N is the number of elements being checked for membership");
+  add("spop", -2, kWrite | kFast, SPop,
+      "Remove and return one or multiple random members from a set", "1.0.0",
+      "Without the count argument O(1), otherwise O(N) where N is the value of the "
+      "passed count.");
+  add("srandmember", -2, kReadOnly, SRandMember, "Get one or multiple random members from a set",
+      "1.0.0",
+      "Without the count argument O(1), otherwise O(N) where N is the absolute value of "
+      "the passed count.");
+  add("sscan", -3, kReadOnly, SScan, "Incrementally iterate Set elements", "2.8.0",
+      "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
+      "the cursor to return back to 0. N is the number of elements inside the collection..");
+  RegisterSetAlgebraCommands(table);
+}
+
+}  // namespace basalt::cmd

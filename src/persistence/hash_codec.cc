@@ -1,0 +1,171 @@
+// Hashes in RDB and AOF rewrite (see type_codecs.h).
+//
+// Redis 7.0 writes a listpack-encoded hash as HASH_LISTPACK (the block itself, as a string)
+// and a table-encoded one as HASH (a count, then field and value strings). Older files may hold
+// HASH_ZIPMAP (Redis < 2.6) or HASH_ZIPLIST (< 7.0); those blobs are converted to a listpack.
+// Duplicate fields make a file corrupt, as in Redis.
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "persistence/rdb_format.h"
+#include "persistence/rdb_writer.h"
+#include "persistence/type_codecs.h"
+#include "protocol/command_encoder.h"
+#include "store/ziplist_convert.h"
+
+namespace basalt::persistence {
+
+namespace {
+
+using store::HashValue;
+using store::Listpack;
+
+// Below this many pairs a quadratic scan finds duplicates faster than building a set.
+constexpr size_t kQuadraticDuplicateScan = 256;
+
+bool HasDuplicateFields(const Listpack& lp) {
+  if (lp.size() / 2 <= kQuadraticDuplicateScan) {
+    store::NumberBuffer buf;
+    for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(lp.Next(p))) {
+      uint32_t after = lp.Next(lp.Next(p));
+      if (after != Listpack::kNone &&
+          lp.Find(after, lp.Get(p).Text(buf.data), 2) != Listpack::kNone) {
+        return true;
+      }
+    }
+    return false;
+  }
+  std::vector<std::string> texts;
+  texts.reserve(lp.size() / 2);
+  store::NumberBuffer buf;
+  for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(lp.Next(p))) {
+    texts.emplace_back(lp.Get(p).Text(buf.data));
+  }
+  std::unordered_set<std::string_view> seen(texts.begin(), texts.end());
+  return seen.size() != texts.size();
+}
+
+bool ExceedsListpackLimits(const HashValue& h, const store::EncodingLimits& limits) {
+  if (h.size() > static_cast<uint64_t>(limits.hash_max_listpack_entries)) return true;
+  bool too_long = false;
+  const auto max = static_cast<uint64_t>(limits.hash_max_listpack_value);
+  h.ForEach([&](std::string_view f, std::string_view v) {
+    too_long = too_long || f.size() > max || v.size() > max;
+  });
+  return too_long;
+}
+
+// An encoded hash (zipmap, ziplist or listpack blob).
+Status ReadHashBlob(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
+                    DecodedValue* out) {
+  std::string scratch;
+  std::string_view blob;
+  Status st = in.ReadString(&scratch, &blob, "an encoded hash");
+  if (!st.ok()) return st;
+  std::optional<Listpack> lp;
+  if (rdb_type == rdb::kTypeHashZipmap) {
+    lp = store::ZipmapToListpack(blob);
+  } else if (rdb_type == rdb::kTypeHashZiplist) {
+    lp = store::ZiplistToListpack(blob);
+  } else {
+    lp = Listpack::FromBytes(blob);
+  }
+  const std::string what(rdb::DescribeType(rdb_type).encoding);
+  if (!lp) return Status::Corruption("invalid " + what + " in a hash value");
+  if (lp->size() % 2 != 0) {
+    return Status::Corruption("a hash " + what + " with an odd number of elements");
+  }
+  if (lp->size() == 0) return Status::Ok();
+  if (HasDuplicateFields(*lp)) return Status::Corruption("duplicate fields in a hash " + what);
+  auto h = std::make_unique<HashValue>(std::move(*lp));
+  if (ExceedsListpackLimits(*h, limits)) h->ConvertToTable();
+  out->value = std::move(h);
+  return Status::Ok();
+}
+
+// HASH: a count, then field and value strings.
+Status ReadHashPairs(RdbValueInput& in, const store::EncodingLimits& limits, DecodedValue* out) {
+  uint64_t pairs;
+  Status st = in.ReadLength(&pairs, "a hash's field count");
+  if (!st.ok()) return st;
+  // Each field and value takes at least one byte.
+  if (in.remaining() >= 0 && pairs > static_cast<uint64_t>(in.remaining()) / 2) {
+    return Status::Corruption("a hash claims " + std::to_string(pairs) +
+                              " fields, more than the data left can hold");
+  }
+  if (pairs == 0) return Status::Ok();
+  auto h = std::make_unique<HashValue>();
+  if (pairs > static_cast<uint64_t>(limits.hash_max_listpack_entries)) {
+    h->ConvertToTable();
+    h->Reserve(pairs);
+  }
+  std::string field_scratch;
+  std::string value_scratch;
+  for (uint64_t i = 0; i < pairs; ++i) {
+    std::string_view field;
+    std::string_view value;
+    if (st = in.ReadString(&field_scratch, &field, "a hash field"); !st.ok()) return st;
+    if (field.data() != field_scratch.data()) field_scratch.assign(field);
+    field = field_scratch;
+    if (st = in.ReadString(&value_scratch, &value, "a hash value"); !st.ok()) return st;
+    const bool added = h->is_listpack() ? (!h->Contains(field) && h->Set(field, value, limits))
+                                        : h->InsertNewForLoad(field, value);
+    if (!added) return Status::Corruption("duplicate hash field in a hash value");
+  }
+  out->value = std::move(h);
+  return Status::Ok();
+}
+
+}  // namespace
+
+uint8_t HashRdbType(const HashValue& h) {
+  return h.is_listpack() ? rdb::kTypeHashListpack : rdb::kTypeHash;
+}
+
+void WriteHashBody(RdbWriter& w, const HashValue& h) {
+  if (h.is_listpack()) {
+    w.AppendString(h.listpack().bytes());
+    return;
+  }
+  w.AppendLength(h.size());
+  h.ForEach([&](std::string_view field, std::string_view value) {
+    w.AppendString(field);
+    w.AppendString(value);
+  });
+}
+
+Status ReadHashBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
+                    DecodedValue* out) {
+  out->type = store::ValueType::kHash;
+  if (rdb_type == rdb::kTypeHash) return ReadHashPairs(in, limits, out);
+  return ReadHashBlob(rdb_type, in, limits, out);
+}
+
+Status AppendHashRewrite(std::string_view key, const HashValue& h, std::string& out,
+                         const std::function<Status()>& flush) {
+  std::vector<std::string_view> argv;
+  std::vector<std::string> copies;  // listpack integers are formatted, so views need a home
+  Status st;
+  auto emit = [&] {
+    protocol::AppendCommand(out, argv);
+    argv.resize(2);
+    copies.clear();
+    if (st.ok()) st = flush();
+  };
+  argv = {"HMSET", key};
+  copies.reserve(2 * kRewriteItemsPerCommand);
+  h.ForEach([&](std::string_view field, std::string_view value) {
+    if (!st.ok()) return;
+    copies.emplace_back(field);
+    argv.emplace_back(copies.back());
+    copies.emplace_back(value);
+    argv.emplace_back(copies.back());
+    if ((argv.size() - 2) / 2 == kRewriteItemsPerCommand) emit();
+  });
+  if (st.ok() && argv.size() > 2) emit();
+  return st;
+}
+
+}  // namespace basalt::persistence

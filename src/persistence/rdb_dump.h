@@ -1,0 +1,18 @@
+// The DUMP / RESTORE payload format (commands/dump_format.h) over the RDB codecs.
+#pragma once
+
+#include "commands/dump_format.h"
+
+namespace basalt::persistence {
+
+class RdbDumpFormat final : public cmd::DumpFormat {
+ public:
+  std::string Dump(const store::Entry& e, bool compress) const override;
+  RestoreResult Restore(std::string_view payload, std::string_view key, int64_t expire_at_ms,
+                        const store::EncodingLimits& limits, store::Entry** out) const override;
+};
+
+// One instance is enough: the format has no state.
+const cmd::DumpFormat& DumpFormatInstance();
+
+}  // namespace basalt::persistence

@@ -1,0 +1,43 @@
+// The per-type codecs behind value_codec.h: one group of functions per collection type, each
+// implemented in its own file (hash_codec.cc, ...). Only value_codec.cc calls these.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "basalt/status.h"
+#include "persistence/value_codec.h"
+#include "store/hash_value.h"
+#include "store/list_value.h"
+#include "store/set_value.h"
+
+namespace basalt::persistence {
+
+// Hash: HASH_LISTPACK for listpacks, HASH for tables; loads HASH, HASH_ZIPMAP, HASH_ZIPLIST
+// and HASH_LISTPACK.
+uint8_t HashRdbType(const store::HashValue& h);
+void WriteHashBody(RdbWriter& w, const store::HashValue& h);
+Status ReadHashBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
+                    DecodedValue* out);
+Status AppendHashRewrite(std::string_view key, const store::HashValue& h, std::string& out,
+                         const std::function<Status()>& flush);
+
+// Set: SET_INTSET for intsets, SET for tables; loads both.
+uint8_t SetRdbType(const store::SetValue& s);
+void WriteSetBody(RdbWriter& w, const store::SetValue& s);
+Status ReadSetBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
+                   DecodedValue* out);
+Status AppendSetRewrite(std::string_view key, const store::SetValue& s, std::string& out,
+                        const std::function<Status()>& flush);
+
+// List: QUICKLIST_2 (listpack nodes); loads LIST, LIST_ZIPLIST, QUICKLIST and QUICKLIST_2.
+uint8_t ListRdbType(const store::ListValue& list);
+void WriteListBody(RdbWriter& w, const store::ListValue& list);
+Status ReadListBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
+                    DecodedValue* out);
+Status AppendListRewrite(std::string_view key, const store::ListValue& list, std::string& out,
+                         const std::function<Status()>& flush);
+
+}  // namespace basalt::persistence

@@ -1,0 +1,74 @@
+// How collections are saved and restored: the RDB body of each type in Redis 7.0's encodings
+// (so redis-server and redis-check-rdb read our files and we read theirs), and the commands an
+// AOF rewrite emits to rebuild them. This header dispatches on the type; each type's codec is
+// its own file (hash_codec.cc, ...), declared in type_codecs.h.
+//
+// Strings are not handled here: the RDB writer and reader do them inline (the hot path of a
+// snapshot of a cache).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "basalt/status.h"
+#include "store/encoding_limits.h"
+#include "store/entry.h"
+
+namespace basalt::persistence {
+
+class RdbWriter;
+
+// ---- Writing -------------------------------------------------------------------------------
+
+// The RDB type byte Redis 7.0 writes for e's value (e is not a string).
+uint8_t RdbTypeOf(const store::Entry& e);
+// Writes e's value body, which follows the type byte and key.
+void WriteObjectBody(RdbWriter& w, const store::Entry& e);
+
+// ---- Reading -------------------------------------------------------------------------------
+
+// What a codec reads a body from: the RDB parser (a file, a replica's stream) or a RESTORE
+// payload. Each call fails with Corruption (naming `what` and the offset) on bad or missing
+// bytes; views are valid until the next call.
+class RdbValueInput {
+ public:
+  virtual ~RdbValueInput() = default;
+  virtual Status ReadLength(uint64_t* len, std::string_view what) = 0;
+  virtual Status ReadString(std::string* scratch, std::string_view* out, std::string_view what) = 0;
+  // 8 bytes, little-endian IEEE 754 (ZSET_2).
+  virtual Status ReadBinaryDouble(double* out, std::string_view what) = 0;
+  // One length byte, then that many ASCII bytes; 253/254/255 mean nan/+inf/-inf (ZSET).
+  virtual Status ReadTextDouble(double* out, std::string_view what) = 0;
+  // Bytes the input holds at most from here (-1: unknown), to refuse absurd counts early.
+  virtual int64_t remaining() const = 0;
+};
+
+struct DecodedValue {
+  store::ValueType type = store::ValueType::kString;
+  // Null when the stored collection was empty: Redis 7.0 skips such keys on load.
+  std::unique_ptr<store::CompositeValue> value;
+};
+
+// Reads the body of a value of RDB type `rdb_type` (a collection type). Collections within
+// `limits` come back compact, as Redis loads them. Inner blobs (listpacks, ziplists, intsets)
+// are validated: a corrupt one is Corruption, never a crash. NotSupported for types basalt
+// does not hold (modules, streams).
+Status ReadObjectBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
+                      DecodedValue* out);
+
+// ---- AOF rewrite ---------------------------------------------------------------------------
+
+// Appends to `out` the commands that rebuild e (not a string) in RESP: batches of at most 64
+// elements per command, as Redis writes them, then PEXPIREAT when e has a TTL. `flush` is
+// called whenever `out` has grown large, so a huge collection is never held whole; its error
+// stops the walk.
+Status AppendRewriteCommands(const store::Entry& e, std::string& out,
+                             const std::function<Status()>& flush);
+
+// Elements per command in an AOF rewrite (Redis's AOF_REWRITE_ITEMS_PER_CMD).
+inline constexpr size_t kRewriteItemsPerCommand = 64;
+
+}  // namespace basalt::persistence

@@ -1,0 +1,182 @@
+#include "store/hash_value.h"
+
+#include <cstring>
+#include <new>
+
+#include "common/hash.h"
+#include "common/memory.h"
+
+namespace basalt::store {
+
+// ---- HashNode ------------------------------------------------------------------------------
+
+HashNode* HashNode::New(std::string_view field, std::string_view value) {
+  void* block = mem::Allocate(sizeof(HashNode) + field.size() + value.size());
+  auto* n = new (block) HashNode();
+  n->field_size_ = static_cast<uint32_t>(field.size());
+  n->value_size_ = static_cast<uint32_t>(value.size());
+  char* data = reinterpret_cast<char*>(n + 1);
+  if (!field.empty()) std::memcpy(data, field.data(), field.size());
+  if (!value.empty()) std::memcpy(data + field.size(), value.data(), value.size());
+  return n;
+}
+
+void HashNode::Destroy(HashNode* n) {
+  n->~HashNode();
+  mem::Free(n);
+}
+
+std::string_view HashNode::field() const {
+  return {reinterpret_cast<const char*>(this + 1), field_size_};
+}
+
+std::string_view HashNode::value() const {
+  return {reinterpret_cast<const char*>(this + 1) + field_size_, value_size_};
+}
+
+bool HashNode::TryOverwriteValue(std::string_view value) {
+  if (value.size() != value_size_) return false;
+  if (!value.empty())
+    std::memmove(reinterpret_cast<char*>(this + 1) + field_size_, value.data(), value.size());
+  return true;
+}
+
+size_t HashNode::MemoryUsage() const { return mem::UsableSize(const_cast<HashNode*>(this)); }
+
+uint64_t HashNodeTraits::Hash(std::string_view field) { return HashKey(field); }
+
+// ---- HashValue -----------------------------------------------------------------------------
+
+HashValue::~HashValue() = default;
+
+size_t HashValue::size() const { return table_ ? table_->size() : listpack_.size() / 2; }
+
+bool HashValue::Get(std::string_view field, std::string_view* value, NumberBuffer* buf) const {
+  if (table_ != nullptr) {
+    HashNode* n = table_->Find(field);
+    if (n == nullptr) return false;
+    *value = n->value();
+    return true;
+  }
+  uint32_t p = listpack_.Find(listpack_.First(), field, 2);
+  if (p == Listpack::kNone) return false;
+  *value = listpack_.Get(listpack_.Next(p)).Text(buf->data);
+  return true;
+}
+
+bool HashValue::Contains(std::string_view field) const {
+  if (table_ != nullptr) return table_->Find(field) != nullptr;
+  return listpack_.Find(listpack_.First(), field, 2) != Listpack::kNone;
+}
+
+bool HashValue::Set(std::string_view field, std::string_view value, const EncodingLimits& limits) {
+  if (table_ == nullptr &&
+      (TooLongForListpack(field.size(), limits) || TooLongForListpack(value.size(), limits))) {
+    ConvertToTable();
+  }
+  if (table_ != nullptr) return SetInTable(field, value);
+  uint32_t p = listpack_.Find(listpack_.First(), field, 2);
+  const bool created = p == Listpack::kNone;
+  if (created) {
+    listpack_.Append(field);
+    listpack_.Append(value);
+  } else {
+    listpack_.Replace(listpack_.Next(p), value);
+  }
+  // Checked after updates too: a lowered hash-max-listpack-entries takes effect on any write.
+  if (listpack_.size() / 2 > static_cast<uint64_t>(limits.hash_max_listpack_entries)) {
+    ConvertToTable();
+  }
+  return created;
+}
+
+bool HashValue::SetInTable(std::string_view field, std::string_view value) {
+  table_->RehashStep(1);
+  HashNode** link = table_->FindLink(field);
+  if (link == nullptr) {
+    table_->Insert(HashNode::New(field, value), HashNodeTraits::Hash(field));
+    return true;
+  }
+  if (!(*link)->TryOverwriteValue(value)) {
+    HashNode::Destroy(table_->Replace(link, HashNode::New(field, value)));
+  }
+  return false;
+}
+
+bool HashValue::Delete(std::string_view field) {
+  if (table_ != nullptr) {
+    table_->RehashStep(1);
+    HashNode* n = table_->Remove(field);
+    if (n == nullptr) return false;
+    HashNode::Destroy(n);
+    return true;
+  }
+  uint32_t p = listpack_.Find(listpack_.First(), field, 2);
+  if (p == Listpack::kNone) return false;
+  listpack_.DeleteRange(p, 2);
+  return true;
+}
+
+void HashValue::RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
+                            NumberBuffer* field_buf, NumberBuffer* value_buf) const {
+  if (table_ != nullptr) {
+    HashNode* n = table_->RandomEntry(rng);
+    *field = n->field();
+    *value = n->value();
+    return;
+  }
+  const size_t pairs = listpack_.size() / 2;
+  const auto pick = static_cast<int64_t>(std::uniform_int_distribution<size_t>(0, pairs - 1)(rng));
+  uint32_t p = listpack_.Seek(pick * 2);
+  *field = listpack_.Get(p).Text(field_buf->data);
+  *value = listpack_.Get(listpack_.Next(p)).Text(value_buf->data);
+}
+
+void HashValue::ConvertToTable() {
+  if (table_ != nullptr) return;
+  auto table = mem::MakeUnique<HashTable>();
+  table->Reserve(listpack_.size() / 2);
+  ForEach([&](std::string_view f, std::string_view v) {
+    table->Insert(HashNode::New(f, v), HashNodeTraits::Hash(f));
+  });
+  table_ = std::move(table);
+  listpack_ = Listpack();
+}
+
+void HashValue::Reserve(size_t n) {
+  if (table_ != nullptr) table_->Reserve(n);
+}
+
+bool HashValue::InsertNewForLoad(std::string_view field, std::string_view value) {
+  const uint64_t hash = HashNodeTraits::Hash(field);
+  HashNode* n = HashNode::New(field, value);
+  if (table_->InsertIfAbsent(n, hash)) return true;
+  HashNode::Destroy(n);
+  return false;
+}
+
+size_t HashValue::MemoryUsage() const {
+  size_t total = mem::UsableSize(const_cast<HashValue*>(this));
+  if (table_ == nullptr) return total + listpack_.MemoryUsage();
+  total += mem::UsableSize(table_.get()) + table_->MemoryUsage();
+  table_->ForEach([&](HashNode* n) { total += n->MemoryUsage(); });
+  return total;
+}
+
+CompositeValue* HashValue::Clone() const {
+  auto* copy = new HashValue(listpack_.Clone());
+  if (table_ != nullptr) {
+    copy->table_ = mem::MakeUnique<HashTable>();
+    copy->table_->Reserve(table_->size());
+    ForEach([&](std::string_view f, std::string_view v) {
+      copy->table_->Insert(HashNode::New(f, v), HashNodeTraits::Hash(f));
+    });
+  }
+  return copy;
+}
+
+std::string_view HashValue::EncodingName() const {
+  return table_ == nullptr ? "listpack" : "hashtable";
+}
+
+}  // namespace basalt::store
