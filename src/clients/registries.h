@@ -4,6 +4,7 @@
 
 #include "clients/blocking.h"
 #include "clients/client.h"
+#include "clients/key_waits.h"
 #include "clients/monitor.h"
 #include "clients/pause.h"
 #include "clients/pubsub.h"
@@ -14,7 +15,8 @@
 namespace basalt::clients {
 
 struct Registries {
-  explicit Registries(store::Keyspace& keyspace) : watches(keyspace), tracking(index) {}
+  explicit Registries(store::Keyspace& keyspace)
+      : watches(keyspace), tracking(index), key_waits(keyspace) {}
 
   ClientIndex index;
   WatchRegistry watches;
@@ -23,6 +25,7 @@ struct Registries {
   BlockedClients blocked;
   MonitorFeed monitors;
   TrackingRegistry tracking;
+  KeyWaits key_waits;  // the keys blocked clients wait for (blocking pops)
 
   // A client connected: it can be found by id (tracking redirection).
   void OnClientOpen(Client& client) { index.Add(client); }
@@ -34,6 +37,7 @@ struct Registries {
     pubsub.UnsubscribeAll(client);
     pause.Forget(client);
     blocked.Forget(client);
+    key_waits.Remove(client);
     if (client.monitor) monitors.Remove(client);
   }
 };

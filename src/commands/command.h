@@ -26,6 +26,7 @@ class WatchRegistry;
 class PubSubRegistry;
 class ClientPause;
 class BlockedClients;
+class KeyWaits;
 class MonitorFeed;
 class TrackingRegistry;
 class ClientIndex;
@@ -243,6 +244,7 @@ struct ServerContext {
   clients::PubSubRegistry& pubsub;
   clients::ClientPause& pause;
   clients::BlockedClients& blocked;
+  clients::KeyWaits& key_waits;
   clients::MonitorFeed& monitors;
   clients::TrackingRegistry& tracking;
   // Every connected client by id (tracking redirection).

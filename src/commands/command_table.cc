@@ -48,6 +48,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHashCommands(table);
   RegisterSetCommands(table);
   RegisterListCommands(table);
+  RegisterBlockingCommands(table);
   RegisterObjectCommand(table);
   RegisterDumpCommands(table);
   RegisterKeyCommands(table);

@@ -63,6 +63,7 @@ ServerContext::ServerContext(store::Keyspace& ks, config::Config& cfg, const Clo
       pubsub(registries.pubsub),
       pause(registries.pause),
       blocked(registries.blocked),
+      key_waits(registries.key_waits),
       monitors(registries.monitors),
       tracking(registries.tracking),
       client_index(registries.index) {}

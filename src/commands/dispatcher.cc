@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "clients/key_waits.h"
 #include "clients/registries.h"
 #include "commands/errors.h"
 #include "commands/replication_control.h"
@@ -168,6 +169,21 @@ void Dispatcher::Execute(ClientSession& client, std::span<const std::string_view
     client.last_write_offset = server_.replication->offset();
   }
   server_.stats.total_error_replies += reply.errors_written() - errors_before;
+  // Clients blocked on keys this request made ready are served right after it.
+  if (unit_depth_ == 0 && server_.key_waits.has_ready()) ServeBlockedClients(server_);
+}
+
+void Dispatcher::RunWoken(ClientSession& client, std::span<const std::string_view> args,
+                          protocol::ReplyWriter& reply) {
+  const CommandSpec* spec = Resolve(args, reply);
+  if (spec == nullptr) return;
+  const uint64_t units_before = server_.writes.units_committed();
+  BeginUnit(client);
+  client.last_error_kind = Call(client, *spec, args, reply);
+  EndUnit(client);
+  if (server_.replication != nullptr && server_.writes.units_committed() != units_before) {
+    client.last_write_offset = server_.replication->offset();
+  }
 }
 
 void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> args,

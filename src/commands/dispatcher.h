@@ -30,6 +30,11 @@ class Dispatcher {
   void CallQueued(ClientSession& client, const CommandSpec& spec,
                   std::span<const std::string_view> args, protocol::ReplyWriter& reply);
 
+  // Runs again, in an execution unit of its own and without the admission checks (it passed
+  // them when it blocked), the command of a client woken because a key it waited for is ready.
+  void RunWoken(ClientSession& client, std::span<const std::string_view> args,
+                protocol::ReplyWriter& reply);
+
   // Finds the command or subcommand; replies with Redis's error and returns nullptr otherwise.
   const CommandSpec* Resolve(std::span<const std::string_view> args, protocol::ReplyWriter& reply);
   // The same, giving the error text instead of replying.

@@ -27,6 +27,11 @@ void PopRangeAndReply(CommandContext& ctx, std::string_view key, store::Entry* e
 // "LEFT" / "RIGHT" (any case); false after a syntax error reply.
 bool ParseEnd(CommandContext& ctx, std::string_view text, End* end);
 
+// LMOVE's body: pops from `from` of the list at argument 1 and pushes to `to` of the list at
+// argument 2, replying the element. False when nothing moved (null reply for a missing
+// source, or WRONGTYPE).
+bool MoveListElement(CommandContext& ctx, End from, End to);
+
 void RegisterListMoveCommands(CommandTable& table);
 
 }  // namespace basalt::cmd

@@ -31,6 +31,8 @@ class ListValue final : public CompositeValue {
 
   ListValue() = default;
   ~ListValue() override = default;
+  ListValue(const ListValue&) = delete;  // Clone() copies
+  ListValue& operator=(const ListValue&) = delete;
 
   size_t size() const { return size_; }
 

@@ -204,15 +204,16 @@ class RecoveryTest(lib.unittest.TestCase):
         self.assertIn(path, output)
         self.assertIn("unknown opcode 0x20", output)
 
-    def test_redis_dump_with_a_list_key_is_refused_naming_type_and_key(self):
-        workdir = tempfile.mkdtemp(prefix="basalt-it-recovery-list-")
+    def test_redis_dump_with_a_zset_key_is_refused_naming_type_and_key(self):
+        # Sorted sets are the one Redis 7.0 collection type basalt does not hold yet.
+        workdir = tempfile.mkdtemp(prefix="basalt-it-recovery-zset-")
         self.addCleanup(shutil.rmtree, workdir, True)
-        fixture = os.path.join(lib.REPO_ROOT, "tests", "data", "list.rdb")
+        fixture = os.path.join(lib.REPO_ROOT, "tests", "data", "zset.rdb")
         shutil.copy(fixture, os.path.join(workdir, "dump.rdb"))
         output = refuse_start(workdir)
         self.assertIn(os.path.join(workdir, "dump.rdb"), output)
-        self.assertIn("'mylist'", output)
-        self.assertIn("type list", output)
+        self.assertIn("'myzset'", output)
+        self.assertIn("type zset", output)
 
     def test_a_load_that_fails_late_never_serves_the_keys_before_the_damage(self):
         # A big RDB cut off near its end: for the whole load, clients get -LOADING; then the

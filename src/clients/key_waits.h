@@ -1,0 +1,79 @@
+// Which clients wait for which keys: the blocking pops (BLPOP, BLMOVE, BLMPOP, ...) park a
+// client with BlockedClients (blocking.h) and register here the keys that would serve it.
+//
+// A key is *ready* when something creates or changes it while a client waits for it (a push, a
+// RENAME onto it, RESTORE, a transaction, the replication stream: every change reaches the
+// keyspace's change feed, which this listens to). Ready keys are collected, and after the
+// command that made them ready finishes, the command layer serves their waiters in the order
+// they blocked (cmd::ServeBlockedClients). Nothing is done per key that nobody waits for, and
+// idle waits cost no CPU.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "clients/client.h"
+#include "store/keyspace.h"
+
+namespace basalt::clients {
+
+class KeyWaits final : public store::KeyspaceListener {
+ public:
+  explicit KeyWaits(store::Keyspace& keyspace);
+  ~KeyWaits() override;
+  KeyWaits(const KeyWaits&) = delete;
+  KeyWaits& operator=(const KeyWaits&) = delete;
+
+  // `client` waits for any of `keys` of database `db` (after every waiter already there) to
+  // hold a value of type `type` (a store::ValueType).
+  void Add(Client& client, int db, std::span<const std::string_view> keys, uint8_t type);
+  // The value type `client` waits for (it must be waiting).
+  uint8_t WantedType(const Client& client) const { return by_client_.at(&client).type; }
+  // `client` waits no more (served, timed out, unblocked, disconnected).
+  void Remove(Client& client);
+
+  struct Key {
+    int db;
+    std::string key;
+    bool operator==(const Key& o) const { return db == o.db && key == o.key; }
+  };
+  // The keys that became ready since the last call, in the order they did.
+  std::vector<Key> TakeReady();
+  bool has_ready() const { return !ready_.empty(); }
+  // The clients waiting for `key`, first blocked first.
+  std::vector<Client*> Waiters(const Key& key) const;
+  size_t waiting_clients() const { return by_client_.size(); }
+  size_t waited_keys() const { return by_key_.size(); }
+
+  // store::KeyspaceListener
+  void OnKeyChanged(int db, std::string_view key, store::KeyChange change) override;
+  void BeforeDatabasesSwap(int a, int b) override;
+
+ private:
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<std::string_view>()(k.key) ^
+             (static_cast<size_t>(k.db) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  void MarkReady(const Key& key);
+
+  store::Keyspace& keyspace_;
+  std::unordered_map<Key, std::deque<Client*>, KeyHash> by_key_;
+  struct ClientWait {
+    std::vector<Key> keys;
+    uint8_t type = 0;
+  };
+  std::unordered_map<const Client*, ClientWait> by_client_;
+  std::vector<Key> ready_;
+  std::unordered_set<Key, KeyHash> ready_set_;
+};
+
+}  // namespace basalt::clients

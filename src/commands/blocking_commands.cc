@@ -1,0 +1,343 @@
+// The blocking list pops (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP), LMPOP, and the serving of
+// clients blocked on keys.
+//
+// How a blocking pop works, end to end:
+//  1. The command finds something to pop: it behaves as its non-blocking form and is
+//     propagated as that form (LPOP key, LMOVE ..., LPOP key count), as Redis does.
+//  2. Nothing to pop, and the client may block (not inside MULTI, not an in-process caller):
+//     the client is parked with BlockedClients (the same mechanism WAIT uses) and its keys are
+//     registered with KeyWaits. Otherwise it gets its timeout answer at once.
+//  3. A later change to a waited key marks it ready; after the command that changed it (or the
+//     whole transaction, or the replication stream's command) ServeBlockedClients runs the
+//     waiters' commands again, first blocked first, while the key still holds elements. The
+//     re-run takes path 1, so the reply, the events and the propagation are the ordinary ones.
+//  4. The deadline passes (the cron's Tick), or CLIENT UNBLOCK: the timeout answer (a null
+//     array, or a null for BLMOVE / BRPOPLPUSH), or the UNBLOCKED error.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "clients/blocking.h"
+#include "clients/key_waits.h"
+#include "commands/dispatcher.h"
+#include "commands/helpers.h"
+#include "commands/keyspace_notify.h"
+#include "commands/list_commands_internal.h"
+#include "common/strings.h"
+
+namespace basalt::cmd {
+
+namespace {
+
+// A blocking command's timeout in seconds (fractions allowed; 0 = forever), as an absolute
+// deadline in ms (0 = none). Redis's errors otherwise.
+bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {
+  long double seconds;
+  if (!ParseLongDouble(text, &seconds)) {
+    ctx.reply.Error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  const long double ms = seconds * 1000.0L;
+  if (ms > static_cast<long double>(INT64_MAX)) {
+    ctx.reply.Error("ERR timeout is out of range");
+    return false;
+  }
+  const auto whole = static_cast<int64_t>(std::ceil(ms));
+  if (whole < 0) {
+    ctx.reply.Error("ERR timeout is negative");
+    return false;
+  }
+  if (whole > 0 && whole > INT64_MAX - ctx.now_ms) {
+    ctx.reply.Error("ERR timeout is out of range");
+    return false;
+  }
+  *deadline_ms = whole > 0 ? ctx.now_ms + whole : 0;
+  return true;
+}
+
+// The answer of a wait that timed out (or of a client that may not block).
+enum class TimeoutReply { kNullArray, kNull };
+
+std::string TimeoutBytes(const clients::Client& c, TimeoutReply kind) {
+  if (c.resp >= 3) return "_\r\n";
+  return kind == TimeoutReply::kNullArray ? "*-1\r\n" : "$-1\r\n";
+}
+
+void ReplyTimeout(CommandContext& ctx, TimeoutReply kind) {
+  kind == TimeoutReply::kNullArray ? ctx.reply.NullArray() : ctx.reply.Null();
+}
+
+// Parks the client until one of `keys` holds a list (its command then runs again), the
+// deadline, or CLIENT UNBLOCK.
+void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,
+                  TimeoutReply timeout_reply) {
+  ServerContext& server = ctx.server;
+  std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
+  server.blocked.Block(
+      ctx.client, deadline_ms,
+      [&server, argv = std::move(argv), timeout_reply](clients::Client& c, clients::WaitEnd end) {
+        server.key_waits.Remove(c);
+        if (end == clients::WaitEnd::kError) {
+          c.Deliver("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+        } else if (end == clients::WaitEnd::kTimeout) {
+          c.Deliver(TimeoutBytes(c, timeout_reply));
+        } else {
+          auto& session = static_cast<ClientSession&>(c);
+          std::string out;
+          protocol::ReplyWriter writer(&out, c.resp);
+          std::vector<std::string_view> views(argv.begin(), argv.end());
+          server.dispatcher->RunWoken(session, views, writer);
+          if (!out.empty()) c.Deliver(out);
+        }
+      });
+  server.key_waits.Add(ctx.client, ctx.client.db, keys,
+                       static_cast<uint8_t>(store::ValueType::kList));
+}
+
+bool MayBlock(const CommandContext& ctx) {
+  return !ctx.client.in_multi() && ctx.client.can_block();
+}
+
+// The first of `keys` holding a non-empty list; nullptr if none; *ok false after WRONGTYPE.
+store::Entry* FirstNonEmptyList(CommandContext& ctx, std::span<const std::string_view> keys,
+                                std::string_view* found, bool* ok) {
+  *ok = true;
+  for (std::string_view key : keys) {
+    store::Entry* e = LookupWrite(ctx, key);
+    if (e == nullptr) continue;
+    if (!CheckType(ctx, e, store::ValueType::kList)) {
+      *ok = false;
+      return nullptr;
+    }
+    *found = key;
+    return e;  // stored lists are never empty
+  }
+  return nullptr;
+}
+
+// BLPOP / BRPOP key [key ...] timeout
+void BlockingPop(CommandContext& ctx, End end) {
+  int64_t deadline_ms;
+  if (!ParseBlockingTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline_ms)) return;
+  const auto keys = ctx.args.subspan(1, ctx.argc() - 2);
+  std::string_view key;
+  bool ok;
+  store::Entry* e = FirstNonEmptyList(ctx, keys, &key, &ok);
+  if (!ok) return;
+  if (e == nullptr) {
+    MayBlock(ctx) ? BlockForKeys(ctx, keys, deadline_ms, TimeoutReply::kNullArray)
+                  : ReplyTimeout(ctx, TimeoutReply::kNullArray);
+    return;
+  }
+  store::ListValue& list = AsList(ctx.db().PrepareModify(e));
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(key);
+  ctx.reply.Bulk(end == End::kHead ? list.PopFront() : list.PopBack());
+  ctx.MarkDirty();
+  NotifyKeyspaceEvent(ctx, config::kNotifyList, end == End::kHead ? "lpop" : "rpop", key);
+  if (list.size() == 0) {
+    ctx.db().Delete(key);
+    NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
+  }
+  ctx.PropagateAs({end == End::kHead ? "LPOP" : "RPOP", std::string(key)});
+}
+
+void BLPop(CommandContext& ctx) { BlockingPop(ctx, End::kHead); }
+void BRPop(CommandContext& ctx) { BlockingPop(ctx, End::kTail); }
+
+// BLMOVE / BRPOPLPUSH: LMOVE when the source has elements, else a wait for the source.
+void BlockingMove(CommandContext& ctx, End from, End to, std::string_view timeout,
+                  std::vector<std::string> propagate_as) {
+  int64_t deadline_ms;
+  if (!ParseBlockingTimeout(ctx, timeout, &deadline_ms)) return;
+  store::Entry* src = LookupWrite(ctx, ctx.arg(1));
+  if (!CheckType(ctx, src, store::ValueType::kList)) return;
+  if (src == nullptr) {
+    MayBlock(ctx) ? BlockForKeys(ctx, ctx.args.subspan(1, 1), deadline_ms, TimeoutReply::kNull)
+                  : ReplyTimeout(ctx, TimeoutReply::kNull);
+    return;
+  }
+  if (!MoveListElement(ctx, from, to)) return;
+  ctx.PropagateAs(std::move(propagate_as));
+}
+
+void BLMove(CommandContext& ctx) {
+  End from;
+  End to;
+  if (!ParseEnd(ctx, ctx.arg(3), &from) || !ParseEnd(ctx, ctx.arg(4), &to)) return;
+  BlockingMove(ctx, from, to, ctx.arg(5),
+               {"LMOVE", std::string(ctx.arg(1)), std::string(ctx.arg(2)), std::string(ctx.arg(3)),
+                std::string(ctx.arg(4))});
+}
+
+void BRPopLPush(CommandContext& ctx) {
+  BlockingMove(ctx, End::kTail, End::kHead, ctx.arg(3),
+               {"RPOPLPUSH", std::string(ctx.arg(1)), std::string(ctx.arg(2))});
+}
+
+struct MPopArgs {
+  std::span<const std::string_view> keys;
+  End end = End::kHead;
+  int64_t count = 1;
+};
+
+// [B]LMPOP's "numkeys key [key ...] LEFT|RIGHT [COUNT count]" from argument `at`.
+bool ParseMPopArgs(CommandContext& ctx, size_t at, MPopArgs* out) {
+  int64_t numkeys;
+  constexpr std::string_view kBadNumKeys = "ERR numkeys should be greater than 0";
+  if (!ParseIntArg(ctx, ctx.arg(at), &numkeys, kBadNumKeys)) return false;
+  if (numkeys < 1) {
+    ctx.reply.Error(kBadNumKeys);
+    return false;
+  }
+  if (numkeys >= static_cast<int64_t>(ctx.argc() - at)) {
+    ctx.reply.Error(err::kSyntax);
+    return false;
+  }
+  const size_t where_at = at + 1 + static_cast<size_t>(numkeys);
+  if (!ParseEnd(ctx, ctx.arg(where_at), &out->end)) return false;
+  bool has_count = false;
+  constexpr std::string_view kBadCount = "ERR count should be greater than 0";
+  for (size_t j = where_at + 1; j < ctx.argc(); ++j) {
+    if (!has_count && IsOption(ctx.arg(j), "count") && j + 1 < ctx.argc()) {
+      if (!ParseIntArg(ctx, ctx.arg(++j), &out->count, kBadCount)) return false;
+      if (out->count < 1) {
+        ctx.reply.Error(kBadCount);
+        return false;
+      }
+      has_count = true;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+  }
+  out->keys = ctx.args.subspan(at + 1, static_cast<size_t>(numkeys));
+  return true;
+}
+
+// Pops from the first non-empty list of args.keys: [key, [elements]], propagated as the LPOP /
+// RPOP with a count that did the same. False when every list is empty (nothing replied) or
+// after WRONGTYPE (*ok false).
+bool MPopFirst(CommandContext& ctx, const MPopArgs& args, bool* ok) {
+  std::string_view key;
+  store::Entry* e = FirstNonEmptyList(ctx, args.keys, &key, ok);
+  if (e == nullptr) return false;
+  ctx.db().PrepareModify(e);
+  ctx.MarkDirty();
+  const std::string popped =
+      Int64ToString(std::min<int64_t>(args.count, static_cast<int64_t>(AsList(e).size())));
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(key);
+  PopRangeAndReply(ctx, key, e, args.end, static_cast<size_t>(args.count));
+  ctx.PropagateAs({args.end == End::kHead ? "LPOP" : "RPOP", std::string(key), popped});
+  return true;
+}
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+void LMPop(CommandContext& ctx) {
+  MPopArgs args;
+  if (!ParseMPopArgs(ctx, 1, &args)) return;
+  bool ok;
+  if (!MPopFirst(ctx, args, &ok) && ok) ctx.reply.NullArray();
+}
+
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+void BLMPop(CommandContext& ctx) {
+  MPopArgs args;
+  if (!ParseMPopArgs(ctx, 2, &args)) return;
+  int64_t deadline_ms;
+  if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline_ms)) return;
+  bool ok;
+  if (MPopFirst(ctx, args, &ok) || !ok) return;
+  MayBlock(ctx) ? BlockForKeys(ctx, args.keys, deadline_ms, TimeoutReply::kNullArray)
+                : ReplyTimeout(ctx, TimeoutReply::kNullArray);
+}
+
+// Whether `key` holds what a client waiting for `type` can take.
+bool Ready(ServerContext& server, const clients::KeyWaits::Key& key, uint8_t type) {
+  store::Entry* e = server.keyspace.db(key.db).Lookup(key.key, server.clock.NowMs());
+  return e != nullptr && static_cast<uint8_t>(e->type()) == type;
+}
+
+}  // namespace
+
+void ServeBlockedClients(ServerContext& server) {
+  while (server.key_waits.has_ready()) {
+    for (const clients::KeyWaits::Key& key : server.key_waits.TakeReady()) {
+      for (clients::Client* waiter : server.key_waits.Waiters(key)) {
+        if (!server.blocked.IsWaiting(*waiter)) continue;
+        if (!Ready(server, key, server.key_waits.WantedType(*waiter))) break;
+        server.blocked.End(*waiter, clients::WaitEnd::kEvent);
+      }
+    }
+  }
+}
+
+void RegisterBlockingCommands(CommandTable& table) {
+  constexpr uint32_t kBlocking = kWrite | kNoScript;
+  auto keys_then_timeout = [](std::string_view name, Handler h, std::string_view summary,
+                              std::string_view since) {
+    return CommandSpec{.name = name,
+                       .arity = -3,
+                       .flags = kBlocking,
+                       .first_key = 1,
+                       .last_key = -2,
+                       .key_step = 1,
+                       .handler = h,
+                       .group = "list",
+                       .summary = summary,
+                       .since = since,
+                       .complexity = "O(N) where N is the number of provided keys."};
+  };
+  table.Add(keys_then_timeout("blpop", BLPop,
+                              "Remove and get the first element in a list, or block until one is "
+                              "available",
+                              "2.0.0"));
+  table.Add(keys_then_timeout("brpop", BRPop,
+                              "Remove and get the last element in a list, or block until one is "
+                              "available",
+                              "2.0.0"));
+  auto two_keys = [](std::string_view name, int arity, uint32_t flags, Handler h,
+                     std::string_view summary, std::string_view since) {
+    return CommandSpec{.name = name,
+                       .arity = arity,
+                       .flags = flags,
+                       .first_key = 1,
+                       .last_key = 2,
+                       .key_step = 1,
+                       .handler = h,
+                       .group = "list",
+                       .summary = summary,
+                       .since = since,
+                       .complexity = "O(1)"};
+  };
+  table.Add(two_keys("blmove", 6, kBlocking | kDenyOom, BLMove,
+                     "Pop an element from a list, push it to another list and return it; or "
+                     "block until one is available",
+                     "6.2.0"));
+  table.Add(two_keys("brpoplpush", 4, kBlocking | kDenyOom, BRPopLPush,
+                     "Pop an element from a list, push it to another list and return it; or "
+                     "block until one is available",
+                     "2.2.0"));
+  auto numkeys = [](std::string_view name, int arity, uint32_t flags, int first_key, Handler h,
+                    std::string_view summary) {
+    return CommandSpec{.name = name,
+                       .arity = arity,
+                       .flags = flags,
+                       .first_key = first_key,
+                       .last_key = first_key,
+                       .key_step = 1,
+                       .handler = h,
+                       .group = "list",
+                       .summary = summary,
+                       .since = "7.0.0",
+                       .complexity =
+                           "O(N+M) where N is the number of provided keys and M is the "
+                           "number of elements returned."};
+  };
+  table.Add(numkeys("lmpop", -4, kWrite, 2, LMPop, "Pop elements from a list"));
+  table.Add(numkeys("blmpop", -5, kBlocking, 3, BLMPop,
+                    "Pop elements from a list, or block until one is available"));
+}
+
+}  // namespace basalt::cmd
