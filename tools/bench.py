@@ -15,6 +15,9 @@ Builds nothing: point --basalt at a built binary (default build/basalt-server). 
   python3 tools/bench.py [--rounds 3] [--requests 100000] [--keys 1000000] [--pin]
   python3 tools/bench.py --matrix [--pin] [--sizes 3,1024,...] [--clients-list 5,50,...]
       [--pipelines 1,16]   SET/GET over value sizes x clients x pipeline (see bench_matrix.py)
+  python3 tools/bench.py --types [--pin] [--members 1000000]
+                           the collection types: redis-benchmark's type tests and the memory
+                           of big collections (see bench_types.py)
 """
 
 import argparse
@@ -32,6 +35,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import free_port, median, pinned, stop_process  # noqa: E402
 from bench_matrix import add_matrix_args, run_matrix  # noqa: E402
+from bench_types import add_types_args, run_types  # noqa: E402
 
 
 def parse_args():
@@ -60,6 +64,7 @@ def parse_args():
     p.add_argument("--idle-connections", type=int, default=0,
                    help="also measure memory per idle connection with this many clients")
     add_matrix_args(p)
+    add_types_args(p)
     return p.parse_args()
 
 
@@ -240,9 +245,13 @@ def main():
     print(f"cpus={os.cpu_count()} load={load[0]:.2f},{load[1]:.2f},{load[2]:.2f} "
           f"pinned={'servers@' + args.server_cpus + ' client@' + args.client_cpus if args.pin else 'no'} "
           f"clients={args.clients} keyspace={args.keyspace}")
+    make_server = lambda name: Server(name, args.basalt if name == "basalt"  # noqa: E731
+                                      else args.redis_server, args)
     if args.matrix:
-        run_matrix(args, lambda name: Server(name, args.basalt if name == "basalt"
-                                             else args.redis_server, args))
+        run_matrix(args, make_server)
+        return
+    if args.types:
+        run_types(args, make_server)
         return
     results, memory, churned = {}, {}, {}
     if not args.skip_throughput:

@@ -34,6 +34,18 @@ Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock
         "list-compress-depth"}) {
     config.OnChange(name, sync_encoding_limits);
   }
+  auto sync_lazy_free = [this, &config] {
+    const config::Settings& s = config.settings();
+    keyspace_.lazy_free_policy() = {.expire = s.lazyfree_lazy_expire,
+                                    .server_del = s.lazyfree_lazy_server_del,
+                                    .user_del = s.lazyfree_lazy_user_del,
+                                    .user_flush = s.lazyfree_lazy_user_flush};
+  };
+  sync_lazy_free();
+  for (std::string_view name : {"lazyfree-lazy-expire", "lazyfree-lazy-server-del",
+                                "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush"}) {
+    config.OnChange(name, sync_lazy_free);
+  }
   context_.dispatcher = &dispatcher_;
   context_.stats.start_time_ms = clock.NowMs();
   keyspace_.AddListener(&events_);

@@ -223,8 +223,8 @@ void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f
   f.Add("mem_aof_buffer", 0);
   f.Add("mem_allocator", mem::AllocatorName());
   f.Add("active_defrag_running", 0);
-  f.Add("lazyfree_pending_objects", 0);
-  f.Add("lazyfreed_objects", 0);
+  f.Add("lazyfree_pending_objects", server.keyspace.lazyfree_pending().load());
+  f.Add("lazyfreed_objects", server.keyspace.lazyfreed_objects());
 }
 
 // The persistence layer reports its own state; without one (a bare engine) nothing is ever

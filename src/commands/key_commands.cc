@@ -14,12 +14,12 @@ namespace {
 
 // DEL and UNLINK. An expired key is lazily removed first (its own DEL is propagated by the
 // keyspace listener) and is not counted, as in Redis.
-void DeleteKeys(CommandContext& ctx) {
+void DeleteKeys(CommandContext& ctx, bool lazy) {
   store::Database& db = ctx.db();
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     if (LookupWrite(ctx, ctx.arg(i)) == nullptr) continue;
-    if (db.Delete(ctx.arg(i))) {
+    if (db.Delete(ctx.arg(i), lazy)) {
       NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", ctx.arg(i));
       ++deleted;
     }
@@ -28,12 +28,11 @@ void DeleteKeys(CommandContext& ctx) {
   ctx.reply.Integer(deleted);
 }
 
-void Del(CommandContext& ctx) { DeleteKeys(ctx); }
+// DEL frees inline unless lazyfree-lazy-user-del; UNLINK hands collections of more than 64
+// elements to the background thread (Keyspace::DisposeEntry).
+void Del(CommandContext& ctx) { DeleteKeys(ctx, ctx.server.keyspace.lazy_free_policy().user_del); }
 
-// UNLINK frees values synchronously for now: entries are freed on the keyspace thread exactly
-// like DEL. Handing large values to a background thread is a later optimisation; the reply and
-// the propagated command are already Redis's.
-void Unlink(CommandContext& ctx) { DeleteKeys(ctx); }
+void Unlink(CommandContext& ctx) { DeleteKeys(ctx, /*lazy=*/true); }
 
 // EXISTS and TOUCH: the number of given keys that exist, duplicates counted each time.
 void CountExisting(CommandContext& ctx) {
@@ -159,11 +158,13 @@ void Move(CommandContext& ctx) {
 
 void DbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.db().size())); }
 
-// The optional ASYNC|SYNC argument of FLUSHDB and FLUSHALL. Both modes free synchronously for
-// now (see Unlink); the reply is +OK either way, as Redis's is.
-bool ParseFlushMode(CommandContext& ctx) {
+// The optional ASYNC|SYNC argument of FLUSHDB and FLUSHALL; without one,
+// lazyfree-lazy-user-flush decides. ASYNC frees the old keys on the background thread.
+bool ParseFlushMode(CommandContext& ctx, bool* lazy) {
+  *lazy = ctx.server.keyspace.lazy_free_policy().user_flush;
   if (ctx.argc() == 1) return true;
   if (ctx.argc() == 2 && (IsOption(ctx.arg(1), "sync") || IsOption(ctx.arg(1), "async"))) {
+    *lazy = IsOption(ctx.arg(1), "async");
     return true;
   }
   ctx.reply.Error(err::kSyntax);
@@ -173,9 +174,10 @@ bool ParseFlushMode(CommandContext& ctx) {
 // FLUSHDB and FLUSHALL are propagated even when nothing was removed (Redis forces it), so a
 // replica or the AOF that somehow diverged is emptied too: mark at least one change.
 void FlushDb(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  bool lazy;
+  if (!ParseFlushMode(ctx, &lazy)) return;
   const auto removed = static_cast<int64_t>(ctx.db().size());
-  ctx.db().Clear();
+  ctx.db().Clear(lazy);
   ctx.MarkDirty(removed > 0 ? removed : 1);
   ctx.reply.Ok();
 }
@@ -183,9 +185,10 @@ void FlushDb(CommandContext& ctx) {
 // Redis also writes an RDB after FLUSHALL when save points are configured; that belongs to the
 // persistence layer and is not done here.
 void FlushAll(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  bool lazy;
+  if (!ParseFlushMode(ctx, &lazy)) return;
   const auto removed = static_cast<int64_t>(ctx.server.keyspace.TotalKeys());
-  ctx.server.keyspace.FlushAll();
+  ctx.server.keyspace.FlushAll(lazy);
   ctx.MarkDirty(removed + 1);
   ctx.reply.Ok();
 }

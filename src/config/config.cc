@@ -172,6 +172,16 @@ void AddReplicationParams(std::vector<ParamDef>& t) {
 
 void AddEncodingParams(std::vector<ParamDef>& t) {
   using S = Settings;
+  t.push_back(Bool("lazyfree-lazy-eviction", &S::lazyfree_lazy_eviction, true,
+                   "Free evicted collections on a background thread (no eviction yet)."));
+  t.push_back(Bool("lazyfree-lazy-expire", &S::lazyfree_lazy_expire, true,
+                   "Free expired collections on a background thread."));
+  t.push_back(Bool("lazyfree-lazy-server-del", &S::lazyfree_lazy_server_del, true,
+                   "Free overwritten or implicitly deleted collections on a background thread."));
+  t.push_back(Bool("lazyfree-lazy-user-del", &S::lazyfree_lazy_user_del, true,
+                   "DEL frees collections on a background thread, as UNLINK does."));
+  t.push_back(Bool("lazyfree-lazy-user-flush", &S::lazyfree_lazy_user_flush, true,
+                   "FLUSHALL / FLUSHDB without SYNC free on a background thread, as ASYNC does."));
   t.push_back(
       Aliased(Int("hash-max-listpack-entries", &S::hash_max_listpack_entries, 0, kLongMax, true,
                   "A hash with more fields than this leaves the compact listpack encoding."),

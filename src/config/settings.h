@@ -56,6 +56,12 @@ struct Settings {
   int64_t zset_max_listpack_value = 64;
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
+  // Freeing big values on a background thread (Redis's lazyfree-lazy-* parameters).
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
   // Memory.
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";

@@ -18,6 +18,12 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
       post_(std::move(post)),
       keyspace_(static_cast<int>(config.settings().databases)),
       core_(keyspace_, config, clock) {
+  keyspace_.set_lazy_free([this](store::CompositeValue* value) {
+    lazy_free_worker_.Submit([this, value] {
+      delete value;
+      keyspace_.lazyfree_pending().fetch_sub(1, std::memory_order_relaxed);
+    });
+  });
   persistence_ =
       std::make_unique<persistence::PersistenceManager>(core_.context(), core_.events(), post_);
   persistence_->set_on_durable([this](uint64_t seq) { RunDurableCallback(seq); });
@@ -32,6 +38,7 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
 }
 
 Engine::~Engine() {
+  lazy_free_worker_.Drain();  // its jobs count down the keyspace's pending objects
   // A load still running posts its result to a loop that no longer runs: stop it and wait.
   cancel_loading_ = true;
   if (loader_.joinable()) loader_.join();

@@ -15,6 +15,7 @@
 
 #include "commands/command.h"
 #include "commands/core.h"
+#include "common/background_worker.h"
 #include "config/config.h"
 #include "store/keyspace.h"
 
@@ -95,6 +96,8 @@ class Engine final {
   config::Config& config_;
   const Clock& clock_;
   PostFn post_;
+  // Frees big collections off the loop (UNLINK, FLUSHALL ASYNC, lazyfree-lazy-*).
+  BackgroundWorker lazy_free_worker_;
   store::Keyspace keyspace_;
   cmd::Core core_;
   std::unique_ptr<persistence::PersistenceManager> persistence_;

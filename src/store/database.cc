@@ -46,9 +46,9 @@ void Database::ReplaceAt(Entry** link, Entry* fresh) {
   }
 }
 
-void Database::DestroyUnlinked(Entry* e) {
+void Database::DestroyUnlinked(Entry* e, bool lazy) {
   if (e->has_expire()) UntrackExpire(e);
-  Entry::Destroy(e);
+  owner_->DisposeEntry(e, lazy);
 }
 
 Entry* Database::LookupRaw(std::string_view key) const { return table_.Find(key, HashKey(key)); }
@@ -70,7 +70,7 @@ void Database::DeleteExpired(Entry** link) {
   table_.Unlink(link);
   // The key's bytes live in the entry: announce before destroying it.
   Announce(e->key(), KeyChange::kExpired);
-  DestroyUnlinked(e);
+  DestroyUnlinked(e, owner_->lazy_free_policy().expire);
   ++owner_->stats().expired_keys;
 }
 
@@ -120,7 +120,7 @@ Entry* Database::PutString(std::string_view key, int64_t expire_at_ms, bool keep
   Entry* fresh = make(keep_ttl ? old->expire_at() : expire_at_ms);
   fresh->set_snapshot_bit(owner_->new_entry_bit());
   ReplaceAt(link, fresh);
-  Entry::Destroy(old);
+  owner_->DisposeEntry(old, owner_->lazy_free_policy().server_del);
   Announce(key, KeyChange::kChanged);
   return fresh;
 }
@@ -147,9 +147,13 @@ bool Database::InsertIfAbsent(Entry* e, uint64_t hash) {
 }
 
 bool Database::Delete(std::string_view key) {
+  return Delete(key, owner_->lazy_free_policy().server_del);
+}
+
+bool Database::Delete(std::string_view key, bool lazy) {
   Entry* e = Take(key);
   if (e == nullptr) return false;
-  Entry::Destroy(e);
+  owner_->DisposeEntry(e, lazy);
   return true;
 }
 
@@ -226,8 +230,12 @@ Entry* Database::AppendString(std::string_view key, std::string_view suffix) {
   return SetRange(key, e->string_value().size(), suffix);
 }
 
-void Database::Clear() {
+void Database::Clear(bool lazy) {
   owner_->NotifyBeforeDatabaseReset(index_);
+  if (lazy) {
+    owner_->DisposeTable(std::move(table_));
+    table_ = EntryTable();
+  }
   table_.Clear();
   expiring_.clear();
   sweep_cursor_ = 0;

@@ -64,7 +64,11 @@ class Database {
   void PrefetchChainHead(uint64_t hash) const { table_.PrefetchChainHead(hash); }
   // Sizes an empty database's table for `keys` keys up front (loaders; see EntryTable).
   void Reserve(size_t keys) { table_.Reserve(keys); }
-  // Deletes `key`; false when absent. Expired-but-present keys count as present.
+  // Deletes `key`; false when absent. Expired-but-present keys count as present. `lazy`: a big
+  // collection is freed on the background thread (UNLINK; see Keyspace::DisposeEntry). Without
+  // it, lazyfree-lazy-server-del decides, as for Redis's own deletions (RENAME onto a key, a
+  // *STORE destination, the last element popped).
+  bool Delete(std::string_view key, bool lazy);
   bool Delete(std::string_view key);
   // Removes `key` and hands its entry to the caller (RENAME, MOVE); nullptr when absent.
   Entry* Take(std::string_view key);
@@ -79,8 +83,8 @@ class Database {
   // Overwrites bytes of a string at `offset`, zero-padding up to it; returns the entry.
   Entry* SetRange(std::string_view key, size_t offset, std::string_view bytes);
 
-  // Removes all keys.
-  void Clear();
+  // Removes all keys; `lazy` (FLUSHALL ASYNC) frees them on the background thread.
+  void Clear(bool lazy = false);
   // Exchanges contents with another database (SWAPDB).
   void SwapContents(Database& other);
 
@@ -120,7 +124,7 @@ class Database {
   void UntrackExpire(Entry* e);
   // Puts `fresh` in place of the entry at `link`, keeping the TTL index pointing at it.
   void ReplaceAt(Entry** link, Entry* fresh);
-  void DestroyUnlinked(Entry* e);
+  void DestroyUnlinked(Entry* e, bool lazy = false);
   void DeleteExpired(Entry** link);
 
   int index_;

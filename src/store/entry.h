@@ -59,8 +59,10 @@ class CompositeValue {
   virtual CompositeValue* Clone() const = 0;
   // OBJECT ENCODING's answer: "listpack", "hashtable", "intset", "quicklist", "skiplist".
   virtual std::string_view EncodingName() const { return "unknown"; }
-  // Elements held: what decides whether freeing the value is worth a background thread.
-  virtual size_t ElementCount() const { return 1; }
+  // Roughly how many separate blocks freeing the value releases (1 for a compact encoding,
+  // nodes or members otherwise): what decides whether it is worth a background thread, as
+  // Redis's free effort does.
+  virtual size_t FreeEffort() const { return 1; }
 
   static void* operator new(size_t size) { return mem::Allocate(size); }
   static void operator delete(void* p) { mem::Free(p); }

@@ -109,7 +109,7 @@ class HashValue final : public CompositeValue {
   size_t MemoryUsage() const override;
   CompositeValue* Clone() const override;
   std::string_view EncodingName() const override;
-  size_t ElementCount() const override { return size(); }
+  size_t FreeEffort() const override { return is_listpack() ? 1 : size(); }
 
  private:
   // Whether a field or value of this length forces the table encoding.

@@ -23,8 +23,44 @@ size_t Keyspace::TotalKeys() const {
   return n;
 }
 
-void Keyspace::FlushAll() {
-  for (auto& d : dbs_) d->Clear();
+void Keyspace::DisposeEntry(Entry* e, bool lazy) {
+  if (lazy && lazy_free_ && e->encoding() == Encoding::kObject &&
+      e->object()->FreeEffort() > kLazyFreeThreshold) {
+    CompositeValue* value = e->object();
+    Entry::FreeShell(e);
+    ++lazyfreed_objects_;
+    lazyfree_pending_.fetch_add(1, std::memory_order_relaxed);
+    lazy_free_(value);
+    return;
+  }
+  Entry::Destroy(e);
+}
+
+namespace {
+
+// A database's former table, on its way to the background thread.
+class DetachedTable final : public CompositeValue {
+ public:
+  explicit DetachedTable(EntryTable table) : table_(std::move(table)) {}
+  size_t MemoryUsage() const override { return table_.MemoryUsage(); }
+  CompositeValue* Clone() const override { return nullptr; }  // never stored in a key
+  size_t FreeEffort() const override { return table_.size(); }
+
+ private:
+  EntryTable table_;
+};
+
+}  // namespace
+
+void Keyspace::DisposeTable(EntryTable table) {
+  if (!lazy_free_ || table.size() == 0) return;  // `table` is freed inline on return
+  ++lazyfreed_objects_;
+  lazyfree_pending_.fetch_add(1, std::memory_order_relaxed);
+  lazy_free_(new DetachedTable(std::move(table)));
+}
+
+void Keyspace::FlushAll(bool lazy) {
+  for (auto& d : dbs_) d->Clear(lazy);
 }
 
 void Keyspace::SwapDatabases(int a, int b) {

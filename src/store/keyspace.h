@@ -1,7 +1,9 @@
 // All databases of a server (or embedded store), the change feed and keyspace statistics.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string_view>
@@ -93,12 +95,35 @@ class Keyspace {
   const EncodingLimits& encoding_limits() const { return encoding_limits_; }
   void set_encoding_limits(const EncodingLimits& limits) { encoding_limits_ = limits; }
 
+  // Where big collections go to be freed off the event loop (a background thread, set by the
+  // engine); unset, everything is freed inline. Which deletions may use it is decided per
+  // path, as Redis's lazyfree-lazy-* parameters say (LazyFreePolicy).
+  using LazyFreeFn = std::function<void(CompositeValue*)>;
+  void set_lazy_free(LazyFreeFn fn) { lazy_free_ = std::move(fn); }
+  struct LazyFreePolicy {
+    bool expire = false;      // lazyfree-lazy-expire
+    bool server_del = false;  // lazyfree-lazy-server-del: overwrites (SET over a hash, ...)
+    bool user_del = false;    // lazyfree-lazy-user-del: DEL behaves as UNLINK
+    bool user_flush = false;  // lazyfree-lazy-user-flush: FLUSHALL without SYNC is ASYNC
+  };
+  LazyFreePolicy& lazy_free_policy() { return lazy_free_policy_; }
+  // Frees an entry that is out of every table: its value on the background thread when `lazy`
+  // and freeing the value releases more than kLazyFreeThreshold blocks (CompositeValue::FreeEffort)
+  // (Redis's LAZYFREE_THRESHOLD), inline otherwise.
+  void DisposeEntry(Entry* e, bool lazy);
+  static constexpr size_t kLazyFreeThreshold = 64;
+  // Frees a whole detached table (FLUSHALL ASYNC) on the background thread when there is one.
+  void DisposeTable(EntryTable table);
+  // Values handed to the background thread and not freed yet (INFO lazyfree_pending_objects).
+  std::atomic<int64_t>& lazyfree_pending() { return lazyfree_pending_; }
+  int64_t lazyfreed_objects() const { return lazyfreed_objects_; }
+
   // Bit given to entries created from now on; the snapshotter flips it (see snapshotter.h).
   bool new_entry_bit() const { return new_entry_bit_; }
   void set_new_entry_bit(bool v) { new_entry_bit_ = v; }
 
   size_t TotalKeys() const;
-  void FlushAll();
+  void FlushAll(bool lazy = false);
   void SwapDatabases(int a, int b);
 
   // One active expiry cycle over all databases: samples keys with a TTL and deletes expired
@@ -118,6 +143,10 @@ class Keyspace {
   bool applying_primary_stream_ = false;
   bool new_entry_bit_ = false;
   EncodingLimits encoding_limits_;
+  LazyFreeFn lazy_free_;
+  LazyFreePolicy lazy_free_policy_;
+  std::atomic<int64_t> lazyfree_pending_{0};
+  int64_t lazyfreed_objects_ = 0;
   int expire_db_cursor_ = 0;
   std::mt19937_64 rng_{0x6261'7361'6c74ULL};
 };

@@ -72,7 +72,7 @@ class ListValue final : public CompositeValue {
   size_t MemoryUsage() const override;
   CompositeValue* Clone() const override;
   std::string_view EncodingName() const override { return "quicklist"; }
-  size_t ElementCount() const override { return size_; }
+  size_t FreeEffort() const override { return nodes_.size(); }
 
  private:
   struct Position {

@@ -90,7 +90,7 @@ class SetValue final : public CompositeValue {
   size_t MemoryUsage() const override;
   CompositeValue* Clone() const override;
   std::string_view EncodingName() const override { return is_intset() ? "intset" : "hashtable"; }
-  size_t ElementCount() const override { return size(); }
+  size_t FreeEffort() const override { return is_intset() ? 1 : size(); }
 
  private:
   IntSet ints_;
