@@ -49,6 +49,10 @@ class KeyWaits final : public store::KeyspaceListener {
   bool has_ready() const { return !ready_.empty(); }
   // The clients waiting for `key`, first blocked first.
   std::vector<Client*> Waiters(const Key& key) const;
+  // The ready key whose waiter is being served right now (nullptr otherwise): the woken
+  // command takes from it.
+  const Key* serving() const { return serving_; }
+  void set_serving(const Key* key) { serving_ = key; }
   size_t waiting_clients() const { return by_client_.size(); }
   size_t waited_keys() const { return by_key_.size(); }
 
@@ -74,6 +78,7 @@ class KeyWaits final : public store::KeyspaceListener {
   std::unordered_map<const Client*, ClientWait> by_client_;
   std::vector<Key> ready_;
   std::unordered_set<Key, KeyHash> ready_set_;
+  const Key* serving_ = nullptr;
 };
 
 }  // namespace basalt::clients

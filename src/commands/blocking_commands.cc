@@ -9,16 +9,17 @@
 //     registered with KeyWaits. Otherwise it gets its timeout answer at once.
 //  3. A later change to a waited key marks it ready; after the command that changed it (or the
 //     whole transaction, or the replication stream's command) ServeBlockedClients runs the
-//     waiters' commands again, first blocked first, while the key still holds elements. The
-//     re-run takes path 1, so the reply, the events and the propagation are the ordinary ones.
+//     waiters' commands again, first blocked first, while the key still holds elements, with
+//     that key first among the command's keys. The re-run takes path 1, so the reply, the events and the propagation are the ordinary ones.
 //  4. The deadline passes (the cron's Tick), or CLIENT UNBLOCK: the timeout answer (a null
-//     array, or a null for BLMOVE / BRPOPLPUSH), or the UNBLOCKED error.
+//     array), or the UNBLOCKED error.
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "clients/blocking.h"
 #include "clients/key_waits.h"
+#include "commands/blocking_internal.h"
 #include "commands/dispatcher.h"
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
@@ -27,61 +28,74 @@
 
 namespace basalt::cmd {
 
-namespace {
-
 // A blocking command's timeout in seconds (fractions allowed; 0 = forever), as an absolute
-// deadline in ms (0 = none). Redis's errors otherwise.
+// deadline in ms (0 = none). Redis 7.0.15's errors: it has no "out of range" error, and a
+// timeout whose milliseconds do not fit 64 bits (inf, 1e17, ...) wraps negative there, so it
+// is reported as negative; a deadline that overflows when added to the clock wraps too and
+// times out at once.
 bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {
   long double seconds;
   if (!ParseLongDouble(text, &seconds)) {
     ctx.reply.Error("ERR timeout is not a float or out of range");
     return false;
   }
-  const long double ms = seconds * 1000.0L;
-  if (ms > static_cast<long double>(INT64_MAX)) {
-    ctx.reply.Error("ERR timeout is out of range");
-    return false;
-  }
-  const auto whole = static_cast<int64_t>(std::ceil(ms));
-  if (whole < 0) {
+  const long double ms = std::ceil(seconds * 1000.0L);
+  if (ms < 0 || ms >= 0x1p63L) {
     ctx.reply.Error("ERR timeout is negative");
     return false;
   }
-  if (whole > 0 && whole > INT64_MAX - ctx.now_ms) {
-    ctx.reply.Error("ERR timeout is out of range");
-    return false;
+  const auto whole = static_cast<int64_t>(ms);
+  if (whole == 0) {
+    *deadline_ms = 0;
+  } else {
+    *deadline_ms = whole > INT64_MAX - ctx.now_ms ? ctx.now_ms : ctx.now_ms + whole;
   }
-  *deadline_ms = whole > 0 ? ctx.now_ms + whole : 0;
   return true;
-}
-
-// The answer of a wait that timed out (or of a client that may not block).
-enum class TimeoutReply { kNullArray, kNull };
-
-std::string TimeoutBytes(const clients::Client& c, TimeoutReply kind) {
-  if (c.resp >= 3) return "_\r\n";
-  return kind == TimeoutReply::kNullArray ? "*-1\r\n" : "$-1\r\n";
 }
 
 void ReplyTimeout(CommandContext& ctx, TimeoutReply kind) {
   kind == TimeoutReply::kNullArray ? ctx.reply.NullArray() : ctx.reply.Null();
 }
 
-// Parks the client until one of `keys` holds a list (its command then runs again), the
-// deadline, or CLIENT UNBLOCK.
+namespace {
+
+// What a waiter gets when its wait times out: a null array (RESP3 null) for every blocking
+// command, BLMOVE included: only the not-blocking answer inside MULTI differs (ReplyTimeout).
+std::string_view TimeoutBytes(const clients::Client& c) { return c.resp >= 3 ? "_\r\n" : "*-1\r\n"; }
+
+// The woken command runs again with `ready` moved to the front of its keys, so it takes from
+// the key that got data first, as Redis serves a waiter from the key that made it ready.
+void PutReadyKeyFirst(std::vector<std::string>& argv, const std::vector<size_t>& key_at,
+                      std::string_view ready) {
+  for (size_t i = 0; i < key_at.size(); ++i) {
+    if (argv[key_at[i]] != ready) continue;
+    for (size_t j = i; j > 0; --j) std::swap(argv[key_at[j]], argv[key_at[j - 1]]);
+    return;
+  }
+}
+
+}  // namespace
+
 void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,
-                  TimeoutReply timeout_reply) {
+                  store::ValueType type) {
   ServerContext& server = ctx.server;
   std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
+  std::vector<size_t> key_at;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    key_at.push_back(static_cast<size_t>(&keys[i] - ctx.args.data()));
+  }
   server.blocked.Block(
       ctx.client, deadline_ms,
-      [&server, argv = std::move(argv), timeout_reply](clients::Client& c, clients::WaitEnd end) {
+      [&server, argv = std::move(argv), key_at = std::move(key_at)](clients::Client& c,
+                                                                    clients::WaitEnd end) mutable {
+        const clients::KeyWaits::Key* ready = server.key_waits.serving();
         server.key_waits.Remove(c);
         if (end == clients::WaitEnd::kError) {
           c.Deliver("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
         } else if (end == clients::WaitEnd::kTimeout) {
-          c.Deliver(TimeoutBytes(c, timeout_reply));
+          c.Deliver(TimeoutBytes(c));
         } else {
+          if (ready != nullptr) PutReadyKeyFirst(argv, key_at, ready->key);
           auto& session = static_cast<ClientSession&>(c);
           std::string out;
           protocol::ReplyWriter writer(&out, c.resp);
@@ -90,13 +104,14 @@ void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, i
           if (!out.empty()) c.Deliver(out);
         }
       });
-  server.key_waits.Add(ctx.client, ctx.client.db, keys,
-                       static_cast<uint8_t>(store::ValueType::kList));
+  server.key_waits.Add(ctx.client, ctx.client.db, keys, static_cast<uint8_t>(type));
 }
 
 bool MayBlock(const CommandContext& ctx) {
   return !ctx.client.in_multi() && ctx.client.can_block();
 }
+
+namespace {
 
 // The first of `keys` holding a non-empty list; nullptr if none; *ok false after WRONGTYPE.
 store::Entry* FirstNonEmptyList(CommandContext& ctx, std::span<const std::string_view> keys,
@@ -125,7 +140,7 @@ void BlockingPop(CommandContext& ctx, End end) {
   store::Entry* e = FirstNonEmptyList(ctx, keys, &key, &ok);
   if (!ok) return;
   if (e == nullptr) {
-    MayBlock(ctx) ? BlockForKeys(ctx, keys, deadline_ms, TimeoutReply::kNullArray)
+    MayBlock(ctx) ? BlockForKeys(ctx, keys, deadline_ms, store::ValueType::kList)
                   : ReplyTimeout(ctx, TimeoutReply::kNullArray);
     return;
   }
@@ -153,7 +168,7 @@ void BlockingMove(CommandContext& ctx, End from, End to, std::string_view timeou
   store::Entry* src = LookupWrite(ctx, ctx.arg(1));
   if (!CheckType(ctx, src, store::ValueType::kList)) return;
   if (src == nullptr) {
-    MayBlock(ctx) ? BlockForKeys(ctx, ctx.args.subspan(1, 1), deadline_ms, TimeoutReply::kNull)
+    MayBlock(ctx) ? BlockForKeys(ctx, ctx.args.subspan(1, 1), deadline_ms, store::ValueType::kList)
                   : ReplyTimeout(ctx, TimeoutReply::kNull);
     return;
   }
@@ -249,7 +264,7 @@ void BLMPop(CommandContext& ctx) {
   if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline_ms)) return;
   bool ok;
   if (MPopFirst(ctx, args, &ok) || !ok) return;
-  MayBlock(ctx) ? BlockForKeys(ctx, args.keys, deadline_ms, TimeoutReply::kNullArray)
+  MayBlock(ctx) ? BlockForKeys(ctx, args.keys, deadline_ms, store::ValueType::kList)
                 : ReplyTimeout(ctx, TimeoutReply::kNullArray);
 }
 
@@ -267,7 +282,9 @@ void ServeBlockedClients(ServerContext& server) {
       for (clients::Client* waiter : server.key_waits.Waiters(key)) {
         if (!server.blocked.IsWaiting(*waiter)) continue;
         if (!Ready(server, key, server.key_waits.WantedType(*waiter))) break;
+        server.key_waits.set_serving(&key);
         server.blocked.End(*waiter, clients::WaitEnd::kEvent);
+        server.key_waits.set_serving(nullptr);
       }
     }
   }

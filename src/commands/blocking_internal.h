@@ -1,0 +1,33 @@
+// What every blocking command (the list pops in blocking_commands.cc, the sorted-set pops in
+// zset_pop_commands.cc) shares: the timeout argument, parking a client on keys, and the answer
+// of a command that may not block. See blocking_commands.cc for the whole flow.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "commands/command.h"
+#include "store/entry.h"
+
+namespace basalt::cmd {
+
+// The timeout argument (seconds, fractions allowed, 0 = forever) as an absolute deadline in ms
+// (0 = none); false after replying Redis's error.
+bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms);
+
+// Whether the client may be parked: not inside MULTI, not an in-process caller.
+bool MayBlock(const CommandContext& ctx);
+
+// Parks the client until one of `keys` (a subspan of ctx.args) holds a value of `type`: its
+// command then runs again with the ready key first among its keys. Or the deadline, or CLIENT
+// UNBLOCK.
+void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,
+                  store::ValueType type);
+
+// The immediate answer of a blocking command that found nothing and may not block (inside
+// MULTI): a null array, or a null bulk for BLMOVE / BRPOPLPUSH.
+enum class TimeoutReply { kNullArray, kNull };
+void ReplyTimeout(CommandContext& ctx, TimeoutReply kind);
+
+}  // namespace basalt::cmd
