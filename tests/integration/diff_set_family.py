@@ -33,12 +33,10 @@ What legitimately differs, and how it is compared:
     SMEMBERS (captures the set) -> SPOP -> SADD of every member the set had: the SADD puts back
     exactly what was popped, so both sets are whole again and equal, and its reply (how many
     were popped) is deterministic. The SPOP reply is compared as its length, distinctness and
-    membership. The encoding after the chain is deterministic too: Redis rebuilds a set that
-    loses most of its members (SPOP's "case 3": a new set from the members that stay, an intset
-    when they are all integers), and the SADD then re-adds every member, so an intset comes
-    back exactly when all members are integers and there are at most 512 of them, while a
-    hashtable that keeps a string stays a hashtable. (That rebuild is why an all-integer
-    hashtable set can come back as an intset: both servers must agree.) Inside MULTI the chain
+    membership. The encoding after the chain is deterministic too: in Redis 7.0.15 SPOP never
+    changes a set's encoding (even when it pops most of a hashtable of integers, which Redis
+    rebuilds from the members that stay, the result is still a hashtable), and the SADD puts
+    back members the set held in that encoding, so it converts nothing. Inside MULTI the chain
     is impossible (nothing is known before EXEC): only the determined forms are queued, with a
     COUNT larger than any set (100000).
   - SSCAN: only forms whose reply Redis determines: cursor 0 on an intset (Redis returns it
