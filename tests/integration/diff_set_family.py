@@ -30,14 +30,19 @@ What legitimately differs, and how it is compared:
     whose effect is determined are sent alone: SPOP without COUNT on a set of one member, SPOP
     with a COUNT >= the set's size (the whole set, the key deleted: a guard SCARD decides),
     COUNT 0, missing keys, wrong types and bad counts. Any other SPOP runs in a chain
-    SMEMBERS (captures the set) -> SPOP -> SADD of every member the set had: the SADD puts back
+    SMEMBERS (captures the set) -> SPOP -> SADD of every member the set had -> OBJECT
+    ENCODING of the key: the SADD puts back
     exactly what was popped, so both sets are whole again and equal, and its reply (how many
     were popped) is deterministic. The SPOP reply is compared as its length, distinctness and
-    membership. The encoding after the chain is deterministic too: in Redis 7.0.15 SPOP never
-    changes a set's encoding (even when it pops most of a hashtable of integers, which Redis
-    rebuilds from the members that stay, the result is still a hashtable), and the SADD puts
-    back members the set held in that encoding, so it converts nothing. Inside MULTI the chain
-    is impossible (nothing is known before EXEC): only the determined forms are queued, with a
+    membership. Some chains pop all but 1, 2 or 4 members (the COUNT is set from the captured
+    size): that is where Redis 7.0 changes strategy. When the members that stay are few
+    (remaining * 5 <= COUNT) it builds a new set from them, and that new set is an intset when
+    they are all integers: a hashtable of integers (one that grew past 512 members, or lost its
+    strings) becomes an intset. The encoding after the chain is still deterministic: the SADD
+    re-adds every member, so a set with a string ends up a hashtable again, one of more than
+    512 integers too, and one of at most 512 integers stays the intset the rebuild made
+    (whichever members stayed): an implementation must do the same rebuild. Inside MULTI the
+    chain is impossible (nothing is known before EXEC): only the determined forms are queued, with a
     COUNT larger than any set (100000).
   - SSCAN: only forms whose reply Redis determines: cursor 0 on an intset (Redis returns it
     whole with cursor 0 whatever COUNT says; a guard TYPE + OBJECT ENCODING checks), or
@@ -125,13 +130,15 @@ def dataset_value(reply):
     return ("set", sorted(set_content(reply)))
 
 
-def random_normalizer(count, holder, name):
+def random_normalizer(fixed_count, holder, name):
     """The comparable form of an SRANDMEMBER / SPOP reply (see the module docstring);
-    holder["content"] is the set as the guard SMEMBERS read it, or None (unknown)."""
+    holder["content"] is the set as the guard SMEMBERS read it, or None (unknown);
+    holder["count"], when there, the COUNT the guard chose (replacing fixed_count)."""
 
     def normalize(reply):
         kind, payload = reply
         content = holder.get("content")
+        count = holder.get("count", fixed_count)
         if kind in (b"-", b"_", b"+") or payload is None:
             return reply  # errors, nil, QUEUED
         if count is None:
@@ -164,7 +171,15 @@ def is_set(reply):
 # -- generators -------------------------------------------------------------------------------
 
 def gen_sadd(rng, ctx):
-    return Cmd(ctx.name("SADD"), ctx.key(), *members(rng, 1, 5))
+    key = ctx.key()
+    if rng.random() < 0.2:
+        # SADD of integers and a string, then SREM of the string: a hashtable of integers
+        # only (what SPOP's rebuild turns into an intset).
+        string = rng.choice(STR_MEMBERS)
+        added = [int_member(rng) for _ in range(rng.randint(1, 12))] + [string]
+        return Cmd(ctx.name("SREM"), key, string,
+                   guard=(Cmd(ctx.name("SADD"), key, *added), lambda reply: True))
+    return Cmd(ctx.name("SADD"), key, *members(rng, 1, 5))
 
 
 def gen_sadd_big(rng, ctx):
@@ -258,7 +273,13 @@ def gen_spop(rng, ctx):
                    guard=(Cmd("SCARD", key), lambda reply: reply[0] != b":" or
                           reply[1] <= count))
     # The chain SMEMBERS -> SPOP -> SADD of every former member (see the module docstring).
-    count = None if r < 0.7 else rng.choice((1, 2, 3, 5, 10, 100, 400, 511, 550))
+    if r < 0.7:
+        count = None
+    elif r < 0.8:
+        count = rng.choice((1, 2, 3, 5, 10, 100, 400, 511, 550))
+    else:
+        count = "most"  # all but a few members: Redis's rebuilding strategy (see above)
+    keep = rng.choice((1, 1, 2, 4))
     holder = {}
     spop_args = [name, key] + ([] if count is None else [str(count)])
     restore = Cmd(ctx.name("SADD"), key, b"placeholder")
@@ -269,13 +290,17 @@ def gen_spop(rng, ctx):
         if not content:
             return False  # a missing key or not a set: nothing to pop and put back
         restore.args = restore.args[:2] + sorted(content)
+        if count == "most":
+            holder["count"] = max(1, len(content) - keep)
+            spop.args = spop.args[:2] + [b"%d" % holder["count"]]
         return True
 
     spop = Cmd(*spop_args, normalize=random_normalizer(count, holder, "spop"),
                guard=(Cmd("SMEMBERS", key, normalize=sorted_reply), capture))
     restore.guard = (spop, lambda reply: bool(holder.get("content")) and reply is not None
                      and reply[0] != b"-")
-    return restore
+    # Last, the encoding the chain left (compared exactly).
+    return Cmd("OBJECT", "ENCODING", key, guard=(restore, lambda reply: reply is not None))
 
 
 def gen_smove(rng, ctx):

@@ -366,16 +366,44 @@ class SpopSrandmemberTest(SetTestCase):
                 self.assertTrue(set(popped) <= members)
                 self.assertEqual(self.r.smembers("s"), members - set(popped), (size, count))
 
-    def test_spop_keeps_the_encoding(self):
-        """Popping most of a hashtable of integers leaves a hashtable (Redis 7.0.15)."""
-        self.r.sadd("s", *range(20), "a")
-        self.r.srem("s", "a")
-        self.r.spop("s", 15)
+    def test_spop_of_most_members_rebuilds_the_set(self):
+        """When few members stay (remaining * 5 <= COUNT), Redis 7.0 builds a new set from the
+        members that stay instead of removing the popped ones: a hashtable whose remaining
+        members are all integers comes out an intset. Otherwise SPOP keeps the encoding."""
+        def int_hashtable(key, n):
+            self.r.sadd(key, *range(n), "a")
+            self.r.srem(key, "a")
+            self.assertEqual(self.encoding(key), b"hashtable")
+
+        int_hashtable("s", 20)
+        self.assertEqual(len(self.r.spop("s", 15)), 15)  # 5 stay: 25 > 15, popped one by one
         self.assertEqual(self.encoding("s"), b"hashtable")
-        self.assertEqual(self.r.scard("s"), 5)
-        self.r.sadd("t", *range(20))
-        self.r.spop("t", 15)
+        int_hashtable("t", 20)
+        self.assertEqual(len(self.r.spop("t", 17)), 17)  # 3 stay: 15 <= 17, rebuilt
+        self.assertEqual(self.r.scard("t"), 3)
         self.assertEqual(self.encoding("t"), b"intset")
+        int_hashtable("u", 12)
+        self.r.spop("u", 10)  # 2 stay: 10 <= 10, rebuilt
+        self.assertEqual(self.encoding("u"), b"intset")
+        self.r.sadd("big", *range(1000))  # a hashtable by its size
+        popped = self.r.spop("big", 990)
+        self.assertEqual(self.r.scard("big"), 10)
+        self.assertEqual(self.encoding("big"), b"intset")
+        self.assertEqual(self.r.smembers("big"), {b"%d" % i for i in range(1000)} - set(popped))
+        # Mixed members: an intset exactly when the members that stay are integers.
+        for _ in range(10):
+            self.r.delete("m")
+            self.r.sadd("m", *range(12), "a")
+            self.r.spop("m", 12)
+            (left,) = self.r.smembers("m")
+            self.assertEqual(self.encoding("m"), b"hashtable" if left == b"a" else b"intset")
+        # Strings only: a hashtable; an intset stays an intset.
+        self.r.sadd("str", *[f"m{i}" for i in range(20)])
+        self.r.spop("str", 19)
+        self.assertEqual(self.encoding("str"), b"hashtable")
+        self.r.sadd("ints", *range(20))
+        self.r.spop("ints", 19)
+        self.assertEqual(self.encoding("ints"), b"intset")
 
     def test_spop_errors(self):
         self.r.sadd("s", "a", "b")
