@@ -523,6 +523,15 @@ class SscanTest(SetTestCase):
         self.assertReply(("SSCAN", "nokey", "0", "FOO"), b"*2\r\n$1\r\n0\r\n*0\r\n")
 
 
+    def test_cursor_forms_strtoul_accepts(self):
+        """Redis parses the cursor with strtoul: "+0", "", "00", "-1" and 2^64-1 are valid;
+        an intset is returned whole with cursor 0 whatever the cursor."""
+        self.r.sadd("s", "9223372036854775807", "0")
+        whole = b"*2\r\n$1\r\n0\r\n" + array([b"0", b"9223372036854775807"])
+        for cursor in ("0", "+0", "", "00", "-1", "18446744073709551615", "12345"):
+            self.assertReply(("SSCAN", "s", cursor), whole)
+
+
 class EncodingTest(SetTestCase):
     def tearDown(self):
         self.r.config_set("set-max-intset-entries", DEFAULT_INTSET_ENTRIES)
