@@ -980,6 +980,24 @@ class SetPersistenceTest(lib.unittest.TestCase):
         self.assertSetsBack(server.port, expected, deadlines)
         server.stop_and_check()
 
+    def test_load_converts_by_the_configured_threshold(self):
+        """Loading picks the encoding by the set-max-intset-entries in force: an intset saved
+        with more members than that loads as a hashtable (and a set of few integers saved as
+        a hashtable loads as an intset)."""
+        server = self.start()
+        c = server.client()
+        expected = fill_sets(c)
+        _, deadlines = read_sets(server.port, expected)
+        c.save()
+        c.close()
+        server.stop_and_check()
+        server = self.start(["--set-max-intset-entries", "2"])
+        for key in ((0, b"ints"), (0, b"ttl:ints")):  # 6 and 3 integers
+            members, has_ttl, _ = expected[key]
+            expected[key] = (members, has_ttl, b"hashtable")
+        self.assertSetsBack(server.port, expected, deadlines)  # "shrunk" (2): an intset
+        server.stop_and_check()
+
     def test_dump_rdb_loads_into_redis_and_back(self):
         server = self.start()
         c = server.client()
