@@ -74,6 +74,7 @@ import time
 
 import basalt_testlib as lib
 import diff_hash_family
+import diff_list_family
 
 SEEDS = range(1, 21)
 COMMANDS_PER_SEED = 250
@@ -745,10 +746,13 @@ FAMILIES = {
     "pubsub": [(gen_subscribe, 3), (gen_unsubscribe, 2), gen_subscriber_other, (gen_publish, 5),
                gen_pubsub_introspection],
     "hashes": diff_hash_family.GENERATORS,  # diff_hash_family.py
+    "lists": diff_list_family.GENERATORS,  # diff_list_family.py
 }
 diff_hash_family.bind(Cmd)
+diff_list_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
                   "transactions": 3, "pubsub": 4, "hashes": 8}
+FAMILY_WEIGHTS["lists"] = 8
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -756,6 +760,8 @@ FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
 # and the streams are the same as without the family: the run for a basalt without hashes.
 if FAMILY_WEIGHTS["hashes"] > 0:
     ARITY.update(diff_hash_family.ARITY)
+if FAMILY_WEIGHTS["lists"] > 0:
+    ARITY.update(diff_list_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
@@ -952,6 +958,9 @@ class Stream:
                 if kind == b"hash":
                     value = diff_hash_family.dataset_value(
                         parse_whole(self.request(conn, "HGETALL", key)))
+                elif kind == b"list":
+                    value = diff_list_family.dataset_value(
+                        parse_whole(self.request(conn, "LRANGE", key, 0, -1)))
                 else:
                     value = parse_whole(self.request(conn, "GET", key))[1]
                 ttl = parse_whole(self.request(conn, "PTTL", key))[1]
