@@ -15,11 +15,13 @@ so basalt need not mimic the string encodings.
 
 Elements come from a small pool (so LREM, LPOS, LINSERT pivots hit): binary, empty and
 integer-looking ones ("-0", "007", "9223372036854775808", and integers at the limits of each
-width a listpack stores them in: stored as integers or not, they must come back as written), the string pool, and now and then long ones (4 KB to 20 KB, over a
-quicklist node's 8 KB, so nodes split and merge). Now and then one RPUSH / LPUSH writes
-hundreds to thousands of elements (many quicklist nodes), and LINSERT, LSET, LREM, LTRIM and
-LINDEX then work in their middle. Indexes and counts include negative, out-of-range, huge
-(+-LLONG_MAX, LLONG_MIN) and non-integer ones.
+width a listpack stores them in: stored as integers or not, they must come back as written), the
+string pool, and now and then long ones (4 KB to 20 KB, over a quicklist node's 8 KB, so nodes
+split and merge). Now and then one RPUSH / LPUSH writes hundreds to thousands of elements (many
+quicklist nodes), and LINSERT, LSET, LREM, LTRIM and LINDEX then work in their middle. Indexes
+and counts include negative, out-of-range, huge (+-LLONG_MAX, LLONG_MIN) and non-integer ones.
+LPOS RANK -9223372036854775808 is sent too: redis-server 7.0.15 accepts it (and answers as for
+the first match from the tail); the error for it is 7.2's.
 """
 
 Cmd = None  # the Cmd class of test_differential.py, set by bind()
