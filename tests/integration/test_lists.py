@@ -603,6 +603,93 @@ class IntegerElementsTest(ListTestCase):
         self.assertList("l", [e for e in elements if e != b"8192"])
 
 
+class NodeConfigTest(ListTestCase):
+    """list-max-listpack-size (alias list-max-ziplist-size) and list-compress-depth change how a
+    list is cut into nodes, never what the commands answer: a random stream of edits checked
+    against a model under several settings."""
+
+    def tearDown(self):
+        self.r.config_set("list-max-listpack-size", -2)
+        self.r.config_set("list-compress-depth", 0)
+        super().tearDown()
+
+    def test_config_values(self):
+        self.assertEqual(self.r.config_get("list-max-listpack-size"),
+                         {"list-max-listpack-size": "-2"})
+        self.assertEqual(self.r.config_get("list-max-ziplist-size"),
+                         {"list-max-ziplist-size": "-2"})
+        self.assertEqual(self.r.config_get("list-compress-depth"), {"list-compress-depth": "0"})
+        self.assertReply(("CONFIG", "SET", "list-max-ziplist-size", "-3"), OK)
+        self.assertEqual(self.r.config_get("list-max-listpack-size"),
+                         {"list-max-listpack-size": "-3"})
+        self.assertReply(("CONFIG", "SET", "list-compress-depth", "-1"), error(
+            "ERR CONFIG SET failed (possibly related to argument 'list-compress-depth') - "
+            "argument must be between 0 and 2147483647 inclusive"))
+
+    def test_edits_under_node_settings(self):
+        rng = random.Random(21)
+        for fill, depth in ((1, 0), (2, 1), (4, 2), (128, 0), (-1, 1), (-5, 3), (-2, 0)):
+            self.r.config_set("list-max-listpack-size", fill)
+            self.r.config_set("list-compress-depth", depth)
+            self.r.delete("l")
+            model = [b"v%d" % i * rng.choice((1, 1, 30, 300)) for i in range(600)]
+            self.r.rpush("l", *model)
+            for step in range(300):
+                op = rng.randrange(8)
+                value = rng.choice((b"n%d" % step, b"N%d" % step * 500, b"%d" % step))
+                i = rng.randrange(len(model)) if model else 0
+                if op == 0:
+                    self.assertEqual(self.r.lpush("l", value), len(model) + 1)
+                    model.insert(0, value)
+                elif op == 1:
+                    self.assertEqual(self.r.rpush("l", value), len(model) + 1)
+                    model.append(value)
+                elif op == 2 and model:
+                    where = rng.choice(("BEFORE", "AFTER"))
+                    j = model.index(model[i])
+                    self.r.linsert("l", where, model[i], value)
+                    model.insert(j if where == "BEFORE" else j + 1, value)
+                elif op == 3 and model:
+                    self.r.lset("l", i, value)
+                    model[i] = value
+                elif op == 4 and model:
+                    target = model[i]
+                    self.assertEqual(self.r.lrem("l", 1, target), 1)
+                    model.remove(target)
+                elif op == 5:
+                    n = rng.randint(1, 5)
+                    self.assertEqual(self.r.lpop("l", n) or [], model[:n])
+                    del model[:n]
+                elif op == 6:
+                    n = rng.randint(1, 5)
+                    self.assertEqual(self.r.rpop("l", n) or [], model[::-1][:n])
+                    del model[len(model) - n:]
+                else:
+                    self.assertEqual(self.r.lrange("l", max(0, i - 20), i + 20),
+                                     model[max(0, i - 20):i + 21])
+                    self.assertEqual(self.r.lindex("l", -1 - i if model else 0),
+                                     model[-1 - i] if model else None)
+            self.assertList("l", model)
+            payload = self.r.dump("l")
+            self.assertEqual(self.r.restore("copy", 0, payload, replace=True), b"OK")
+            self.assertList("copy", model)
+
+    def test_five_megabyte_elements(self):
+        big = b"x" * (5 * 1024 * 1024)
+        other = b"y" * (5 * 1024 * 1024 + 1)
+        self.assertEqual(self.r.rpush("l", "a", big, "b"), 3)
+        self.assertEqual(self.r.lindex("l", 1), big)
+        self.assertTrue(self.r.lset("l", 0, other))
+        self.assertEqual(self.r.lpos("l", big, count=0), [1])
+        self.assertEqual(self.r.linsert("l", "AFTER", big, other), 4)
+        self.assertEqual(self.r.lrem("l", -1, other), 1)
+        self.assertEqual(self.r.lrange("l", 0, -1), [other, big, b"b"])
+        self.assertEqual(self.r.lmove("l", "m", "RIGHT", "LEFT"), b"b")
+        self.assertEqual(self.r.rpoplpush("l", "m"), big)
+        self.assertEqual(self.r.lrange("m", 0, -1), [big, b"b"])
+        self.assertEqual(self.r.lpop("l", 5), [other])
+
+
 class BigListTest(ListTestCase):
     def test_edits_in_the_middle_of_a_many_node_list(self):
         model = [b"e:%d" % i for i in range(5000)]
