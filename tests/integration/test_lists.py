@@ -518,6 +518,24 @@ class KeyspaceTest(ListTestCase):
         self.assertReply(("LLEN", "x"), integer(0))
         self.assertReply(("EXISTS", "x"), integer(0))
 
+    def test_expired_keys_are_missing_keys(self):
+        """A list command meeting a key whose TTL has passed sees no key: LPUSHX does nothing,
+        LMOVE into an expired string creates a list (no WRONGTYPE), LMOVE from an expired list
+        returns nil."""
+        self.r.set("s", "x", px=1)
+        self.r.rpush("gone", "a")
+        self.r.pexpire("gone", 1)
+        self.r.rpush("src", "a", "b")
+        time.sleep(0.05)
+        self.assertReply(("LPUSHX", "gone", "x"), integer(0))
+        self.assertReply(("LMOVE", "gone", "src", "LEFT", "LEFT"), NIL)
+        self.assertReply(("LMOVE", "src", "s", "LEFT", "LEFT"), bulk(b"a"))
+        self.assertReply(("TYPE", "s"), b"+list\r\n")
+        self.assertReply(("TTL", "s"), integer(-1))
+        self.assertReply(("LSET", "gone", "0", "x"), error("ERR no such key"))
+        self.assertReply(("LLEN", "gone"), integer(0))
+        self.assertReply(("EXISTS", "gone"), integer(0))
+
     def test_emptied_list_deletes_key_and_ttl(self):
         for pop in (("LPOP", "k"), ("RPOP", "k", "5"), ("LREM", "k", "0", "a"),
                     ("LTRIM", "k", "1", "0"), ("LMPOP", "1", "k", "LEFT", "COUNT", "2"),
@@ -1125,6 +1143,8 @@ class ListPersistenceTest(lib.unittest.TestCase):
         self.assertEqual(c.lmove("ints", "moved", "LEFT", "RIGHT"), b"-9223372036854775808")
         c.lset("wide", 1, "set")
         c.ltrim("ttl:big", 10, -1)
+        c.linsert("small", "AFTER", "12", "after 12")
+        c.lrem("big", -1, "item:5")
         expected[(0, b"small")] = expected[(0, b"small")][2:]
         expected[(0, b"big")] = expected[(0, b"big")][:-3]
         expected[(0, b"ints")] = expected[(0, b"ints")][1:]
@@ -1132,6 +1152,9 @@ class ListPersistenceTest(lib.unittest.TestCase):
         before[(0, b"moved")] = (None, -1, b"quicklist")
         expected[(0, b"wide")][1] = b"set"
         expected[(0, b"ttl:big")] = expected[(0, b"ttl:big")][10:]
+        small = expected[(0, b"small")]
+        small.insert(small.index(b"12") + 1, b"after 12")
+        expected[(0, b"big")].remove(b"item:5")
         incr = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "i")[-1])
         c.close()
         server.stop_and_check()
@@ -1193,6 +1216,40 @@ class ListPersistenceTest(lib.unittest.TestCase):
                 self.assertEqual(rc.restore(b"back:" + key, 0, payload), b"OK", key)
                 self.assertEqual(rc.lrange(b"back:" + key, 0, -1), b.lrange(key, 0, -1), key)
             rc.close()
+        b.close()
+        server.stop_and_check()
+
+
+    def test_compressed_nodes_from_redis_load_and_restore(self):
+        """With list-compress-depth 1 Redis writes the inner nodes LZF-compressed, in its
+        dump.rdb and in DUMP payloads: basalt reads both, and Redis reads basalt's."""
+        redis_dir = tempfile.mkdtemp(prefix="basalt-it-lists-redis-")
+        self.addCleanup(shutil.rmtree, redis_dir, True)
+        model = [(b"compressible %d " % i) * 20 for i in range(300)] + [b"-5", b"", b"77"]
+        with lib.RedisProcess(redis_dir, ["--list-compress-depth", "1",
+                                          "--list-max-listpack-size", "4"]) as real:
+            rc = real.client()
+            rc.rpush("c", *model)
+            rc.expire("c", 5000)
+            payload = rc.dump("c")
+            self.assertTrue(rc.save())
+            server = self.start()
+            b = server.client()
+            self.assertEqual(b.restore("c", 0, payload), b"OK")
+            self.assertEqual(b.lrange("c", 0, -1), model)
+            b.config_set("list-compress-depth", 2)
+            b.config_set("list-max-listpack-size", 3)
+            b.rpush("mine", *model)
+            self.assertEqual(rc.restore("mine", 0, b.dump("mine")), b"OK")
+            self.assertEqual(rc.lrange("mine", 0, -1), model)
+            b.close()
+            server.stop_and_check()
+            rc.close()
+        shutil.copy(os.path.join(redis_dir, "dump.rdb"), self.workdir)
+        server = self.start()
+        b = server.client()
+        self.assertEqual(b.lrange("c", 0, -1), model)
+        self.assertGreater(b.ttl("c"), 0)
         b.close()
         server.stop_and_check()
 
