@@ -760,6 +760,7 @@ FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
 # and the streams are the same as without the family: the run for a basalt without hashes.
 if FAMILY_WEIGHTS["hashes"] > 0:
     ARITY.update(diff_hash_family.ARITY)
+# Likewise BASALT_DIFF_WEIGHTS=lists=0 gives the streams of a basalt without lists.
 if FAMILY_WEIGHTS["lists"] > 0:
     ARITY.update(diff_list_family.ARITY)
 
