@@ -509,6 +509,13 @@ class KeyspaceTest(ListTestCase):
         self.r.expire("l", 1000)
         self.r.rpush("l", "d")
         self.assertGreater(self.r.ttl("l"), 0)  # a push keeps the TTL
+        self.assertReply(("RENAME", "l", "l"), OK)
+        self.r.hset("h", "f", "v")
+        self.assertReply(("SCAN", "0", "TYPE", "list", "COUNT", "100"),
+                         b"*2\r\n$1\r\n0\r\n" + array(b"l"))
+        self.assertReply(("COPY", "l", "h"), integer(0))
+        self.assertReply(("COPY", "l", "h", "REPLACE"), integer(1))
+        self.assertList("h", [b"a", b"b", b"c", b"d"])
         self.r.set("l", "now a string")
         self.assertEqual(self.r.type("l"), b"string")
         self.assertEqual(self.r.ttl("l"), -1)
@@ -952,6 +959,33 @@ class ConcurrencyTest(ListTestCase):
         self.assertEqual(self.r.exists("shared"), 0)
         self.assertServerAlive()
 
+
+    def test_pipeline_of_twenty_thousand_commands(self):
+        rng = random.Random(9)
+        model, expected = [], []
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(20000):
+            op = rng.randrange(4)
+            value = b"%d:" % i + rng.randbytes(rng.choice((0, 5, 100)))
+            if op == 0:
+                pipe.rpush("p", value)
+                model.append(value)
+                expected.append(len(model))
+            elif op == 1:
+                pipe.lpush("p", value)
+                model.insert(0, value)
+                expected.append(len(model))
+            elif op == 2:
+                pipe.lpop("p")
+                expected.append(model.pop(0) if model else None)
+            else:
+                n = rng.randint(1, 3)
+                pipe.rpop("p", n)
+                got = model[::-1][:n]
+                del model[len(model) - len(got):]
+                expected.append(got or None)
+        self.assertEqual(pipe.execute(), expected)
+        self.assertList("p", model)
 
     def test_fifty_clients_move_elements_between_lists(self):
         """LMOVE / RPOPLPUSH / LMPOP + RPUSH between three lists by 50 clients at once: no
