@@ -75,6 +75,7 @@ import time
 
 import basalt_testlib as lib
 import diff_hash_family
+import diff_list_family
 import diff_set_family
 
 SEEDS = range(1, 21)
@@ -748,11 +749,13 @@ FAMILIES = {
                gen_pubsub_introspection],
     "hashes": diff_hash_family.GENERATORS,  # diff_hash_family.py
     "sets": diff_set_family.GENERATORS,  # diff_set_family.py
+    "lists": diff_list_family.GENERATORS,  # diff_list_family.py
 }
 diff_hash_family.bind(Cmd)
 diff_set_family.bind(Cmd)
+diff_list_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
-                  "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8}
+                  "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -763,6 +766,9 @@ if FAMILY_WEIGHTS["hashes"] > 0:
     ARITY.update(diff_hash_family.ARITY)
 if FAMILY_WEIGHTS["sets"] > 0:
     ARITY.update(diff_set_family.ARITY)
+# Likewise BASALT_DIFF_WEIGHTS=lists=0 gives the streams of a basalt without lists.
+if FAMILY_WEIGHTS["lists"] > 0:
+    ARITY.update(diff_list_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
@@ -962,6 +968,9 @@ class Stream:
                 elif kind == b"set":
                     value = diff_set_family.dataset_value(
                         parse_whole(self.request(conn, "SMEMBERS", key)))
+                elif kind == b"list":
+                    value = diff_list_family.dataset_value(
+                        parse_whole(self.request(conn, "LRANGE", key, 0, -1)))
                 else:
                     value = parse_whole(self.request(conn, "GET", key))[1]
                 ttl = parse_whole(self.request(conn, "PTTL", key))[1]
