@@ -21,7 +21,8 @@ split and merge). Now and then one RPUSH / LPUSH writes hundreds to thousands of
 quicklist nodes), and LINSERT, LSET, LREM, LTRIM and LINDEX then work in their middle. Indexes
 and counts include negative, out-of-range, huge (+-LLONG_MAX, LLONG_MIN) and non-integer ones.
 LPOS RANK -9223372036854775808 is sent too: redis-server 7.0.15 accepts it (and answers as for
-the first match from the tail); the error for it is 7.2's.
+the first match from the tail, every match whatever the COUNT: its arithmetic overflows); the
+error for it is 7.2's.
 """
 
 Cmd = None  # the Cmd class of test_differential.py, set by bind()

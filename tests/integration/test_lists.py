@@ -339,6 +339,12 @@ class LposTest(ListTestCase):
         self.assertReply(("LPOS", "l", "a", "RANK", LLONG_MIN), integer(0))
         self.assertReply(("LPOS", "l", "c", "RANK", LLONG_MIN, "COUNT", "0"),
                          b"*3\r\n:7\r\n:6\r\n:2\r\n")
+        # Its COUNT test ("matches - rank + 1 >= count") overflows as well and never stops the
+        # search: any COUNT returns every match, MAXLEN still applies.
+        self.assertReply(("LPOS", "l", "c", "RANK", LLONG_MIN, "COUNT", "1"),
+                         b"*3\r\n:7\r\n:6\r\n:2\r\n")
+        self.assertReply(("LPOS", "l", "c", "RANK", LLONG_MIN, "COUNT", "2", "MAXLEN", "2"),
+                         b"*2\r\n:7\r\n:6\r\n")
 
     def test_missing_key(self):
         self.assertReply(("LPOS", "nokey", "a"), NIL)
