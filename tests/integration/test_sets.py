@@ -1092,6 +1092,13 @@ class SetPersistenceTest(lib.unittest.TestCase):
                       for cmd in parse_commands(f.read())]
         names = [cmd[0] for cmd in logged]
         self.assertNotIn(b"SPOP", names)
+        # Redis 7.0 logs one SREM per popped member (7.2 batches them), the SREMs of one SPOP
+        # inside MULTI ... EXEC.
+        self.assertTrue(all(len(cmd) == 3 for cmd in logged if cmd[0] == b"SREM"), logged)
+        first = logged.index([b"SREM", b"big", next(iter(popped))])
+        start = max(i for i in range(first) if logged[i][0] == b"MULTI")
+        end = next(i for i in range(first, len(logged)) if logged[i][0] == b"EXEC")
+        self.assertEqual({cmd[2] for cmd in logged[start + 1:end]}, popped)
         removed = set()
         for cmd in logged:
             if cmd[0] == b"SREM" and cmd[1] == b"big":
