@@ -127,4 +127,60 @@ TEST_SUITE("set commands") {
     CHECK(h.Run({"EXISTS", "s"}) == Int(0));
   }
 
+  TEST_CASE("the startup load converts an intset by the configured set-max-intset-entries") {
+    namespace fs = std::filesystem;
+    const fs::path dir =
+        fs::temp_directory_path() / ("basalt-set-load-" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+      // A dump holding a 5-member intset, as Redis 7.0 writes it (SET_INTSET).
+      store::Keyspace ks(16);
+      store::SetValue* ints = store::SetValue::NewFor("1", {});
+      for (int i = 1; i <= 5; ++i) ints->Add(std::to_string(i), {});
+      REQUIRE(ints->is_intset());
+      ks.db(0).Insert(store::Entry::NewObject("ints", store::ValueType::kSet, ints, -1));
+      std::string out;
+      persistence::StringSink sink(&out);
+      persistence::RdbWriter w(&sink, {});
+      REQUIRE(w.WriteHeader({}).ok());
+      REQUIRE(w.BeginDatabase(0, 1, 0).ok());
+      REQUIRE(w.WriteEntry(*ks.db(0).LookupRaw("ints")).ok());
+      REQUIRE(w.Finish().ok());
+      std::ofstream(dir / "dump.rdb", std::ios::binary) << out;
+    }
+    for (const char* limit : {"2", "512"}) {
+      config::Config config;
+      REQUIRE(config.Set("dir", dir.string(), config::Config::Origin::kStartup).ok());
+      REQUIRE(config.Set("set-max-intset-entries", limit, config::Config::Origin::kStartup).ok());
+      ManualClock clock;
+      std::mutex mu;
+      std::condition_variable cv;
+      std::vector<std::function<void()>> posted;
+      engine::Engine engine(config, clock, [&](std::function<void()> fn) {
+        std::lock_guard lock(mu);
+        posted.push_back(std::move(fn));
+        cv.notify_all();
+      });
+      bool loaded = false;
+      engine.StartLoading([&](const Status& st) {
+        CHECK(st.ok());
+        loaded = true;
+      });
+      while (!loaded) {
+        std::vector<std::function<void()>> run;
+        {
+          std::unique_lock lock(mu);
+          cv.wait(lock, [&] { return !posted.empty(); });
+          run.swap(posted);
+        }
+        for (auto& fn : run) fn();
+      }
+      store::Entry* e = engine.keyspace().db(0).LookupRaw("ints");
+      REQUIRE(e != nullptr);
+      CHECK(e->object()->EncodingName() ==
+            (std::string_view(limit) == "2" ? "hashtable" : "intset"));
+    }
+    fs::remove_all(dir);
+  }
 }
