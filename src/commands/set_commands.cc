@@ -223,10 +223,14 @@ void SRandMemberWithCount(CommandContext& ctx) {
   }
   std::mt19937_64& rng = ctx.server.keyspace.rng();
   if (l < 0 || count == 1) {  // repetitions allowed: independent draws
+    // Bounded: see RepeatedPickReply (Redis 7.0 runs out of memory for a count like -2^40).
+    RepeatedPickReply bounded(ctx);
+    if (!bounded.Admit(count)) return;
     ctx.reply.ArrayHeader(count);
     for (size_t i = 0; i < count; ++i) {
       NumberBuffer buf;
       ctx.reply.Bulk(set->Random(rng, &buf));
+      if (!bounded.StillFits()) return;
     }
     return;
   }

@@ -127,6 +127,39 @@ TEST_SUITE("set commands") {
     CHECK(h.Run({"EXISTS", "s"}) == Int(0));
   }
 
+  TEST_CASE("SRANDMEMBER with a huge negative count is refused, not built") {
+    Harness h;
+    h.Run({"SADD", "s", "a", "b", "1"});
+    for (const char* count : {"-9223372036854775807", "-1099511627776", "-4611686018427387904"}) {
+      CHECK(h.Run({"SRANDMEMBER", "s", count}) == Err("ERR value is out of range"));
+    }
+    // Redis 7.0's own errors stay.
+    CHECK(h.Run({"SRANDMEMBER", "s", "-9223372036854775808"}) ==
+          Err("ERR value is out of range, value must between -9223372036854775807 and "
+              "9223372036854775807"));
+    CHECK(h.Run({"SRANDMEMBER", "nokey", "-9223372036854775807"}) == "*0\r\n");
+    // Counts that fit are answered whole.
+    CHECK(ParseBulkArray(h.Run({"SRANDMEMBER", "s", "-1000"})).size() == 1000);
+    CHECK(ParseBulkArray(h.Run({"SRANDMEMBER", "s", "9223372036854775807"})).size() == 3);
+  }
+
+  TEST_CASE("a repeated-pick reply past the normal clients' hard output limit is refused") {
+    Harness h;
+    const std::string big(100, 'x');
+    h.Run({"SADD", "s", big});
+    h.Run({"HSET", "h", big, big});
+    REQUIRE(h.Run({"CONFIG", "SET", "client-output-buffer-limit", "normal 2000 0 0"}) == Ok());
+    // 100 picks of 107 bytes: the smallest picks would fit, the real ones do not.
+    CHECK(h.Run({"SRANDMEMBER", "s", "-100"}) == Err("ERR value is out of range"));
+    CHECK(h.Run({"HRANDFIELD", "h", "-100"}) == Err("ERR value is out of range"));
+    CHECK(h.Run({"HRANDFIELD", "h", "-10", "WITHVALUES"}) == Err("ERR value is out of range"));
+    CHECK(ParseBulkArray(h.Run({"SRANDMEMBER", "s", "-10"})).size() == 10);
+    CHECK(ParseBulkArray(h.Run({"HRANDFIELD", "h", "-5", "WITHVALUES"})).size() == 10);
+    // Admission alone refuses what even empty members could not fill.
+    CHECK(h.Run({"SRANDMEMBER", "s", "-1000"}) == Err("ERR value is out of range"));
+    CHECK(h.Run({"HRANDFIELD", "h", "-9223372036854775807"}) == Err("ERR value is out of range"));
+  }
+
   TEST_CASE("the startup load converts an intset by the configured set-max-intset-entries") {
     namespace fs = std::filesystem;
     const fs::path dir =
