@@ -50,4 +50,17 @@ TEST_SUITE("list commands") {
     CHECK(h.Run({"LPOS", "l", "a", "RANK", "abc"}) ==
           Err("ERR value is not an integer or out of range"));
   }
+
+  TEST_CASE("[B]LMPOP without LEFT|RIGHT after its keys is a syntax error, before any lookup") {
+    Harness h;
+    h.Run({"SET", "k0", "x"});
+    h.Run({"RPUSH", "k1", "a"});
+    CHECK(h.Run({"LMPOP", "2", "k0", "k1"}) == Err("ERR syntax error"));
+    CHECK(h.Run({"LMPOP", "1", "k1"}) == Err("ERR wrong number of arguments for 'lmpop' command"));
+    CHECK(h.Run({"BLMPOP", "0", "2", "k0", "k1"}) == Err("ERR syntax error"));
+    CHECK(h.Run({"LMPOP", "3", "k0", "k1", "LEFT"}) == Err("ERR syntax error"));
+    CHECK(h.Run({"LMPOP", "2", "k1", "k0", "LEFT"}) == "*2\r\n$2\r\nk1\r\n*1\r\n$1\r\na\r\n");
+    CHECK(h.Run({"LMPOP", "2", "k0", "k1", "LEFT"}) ==
+          Err("WRONGTYPE Operation against a key holding the wrong kind of value"));
+  }
 }
