@@ -58,8 +58,8 @@ How to add a command family (hashes, lists, ...):
      tell a generator the connections' state.
   2. Add `FAMILIES["name"] = [gen_xxx, (gen_yyy, 3), ...]` (a bare generator has weight 1)
      and the family's weight in FAMILY_WEIGHTS. A big family goes in a module of its own
-     (diff_hash_family.py: hashes, diff_set_family.py: sets), whose generators get Cmd
-     through a bind() call.
+     (diff_hash_family.py: hashes, diff_set_family.py: sets, diff_list_family.py: lists),
+     whose generators get Cmd through a bind() call.
   3. Add the commands' arities to ARITY (the wrong-arity generator picks from it) and, for a
      new data type, teach dump_dataset to read its values.
   4. Run with a few hundred seeds (BASALT_DIFF_SEEDS=1-300). A mismatch that is basalt's bug
