@@ -205,7 +205,8 @@ bool ParseMPopArgs(CommandContext& ctx, size_t at, MPopArgs* out) {
     ctx.reply.Error(kBadNumKeys);
     return false;
   }
-  if (numkeys >= static_cast<int64_t>(ctx.argc() - at)) {
+  // The keys and then LEFT|RIGHT must be there (the arity guarantees at + 1 < argc).
+  if (numkeys >= static_cast<int64_t>(ctx.argc() - at - 1)) {
     ctx.reply.Error(err::kSyntax);
     return false;
   }

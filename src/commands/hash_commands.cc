@@ -311,6 +311,9 @@ void HRandFieldWithCount(CommandContext& ctx, int64_t count_arg, bool with_value
     return;
   }
   if (!distinct) {  // repetitions allowed: independent draws
+    // Bounded as SRANDMEMBER's (see RepeatedPickReply): Redis 7.0 runs out of memory.
+    RepeatedPickReply bounded(ctx);
+    if (!bounded.Admit(count, RepeatedPickReply::kMinPickBytes * (with_values ? 2 : 1))) return;
     ReplyRandomHeader(ctx, count, with_values);
     for (size_t i = 0; i < count; ++i) {
       std::string_view f;
@@ -319,6 +322,7 @@ void HRandFieldWithCount(CommandContext& ctx, int64_t count_arg, bool with_value
       NumberBuffer vb;
       h->RandomField(ctx.server.keyspace.rng(), &f, &v, &fb, &vb);
       ReplyRandomElement(ctx, f, v, with_values);
+      if (!bounded.StillFits()) return;
     }
     return;
   }

@@ -120,4 +120,25 @@ bool ParseScanOptions(CommandContext& ctx, size_t first, bool allow_type, ScanOp
   return true;
 }
 
+RepeatedPickReply::RepeatedPickReply(CommandContext& ctx)
+    : ctx_(ctx), start_(ctx.reply.buffer()->size()) {
+  const int64_t hard = ctx.server.config.settings().output_limit_normal.hard_bytes;
+  limit_ = static_cast<uint64_t>(
+      hard > 0 && hard < kMaxRepeatedPickReplyBytes ? hard : kMaxRepeatedPickReplyBytes);
+}
+
+bool RepeatedPickReply::Admit(uint64_t count, uint64_t min_bytes) {
+  if (min_bytes == 0 || count <= limit_ / min_bytes) return true;
+  ctx_.reply.Error(err::kOutOfRange);
+  return false;
+}
+
+bool RepeatedPickReply::StillFits() {
+  std::string* out = ctx_.reply.buffer();
+  if (out->size() - start_ <= limit_) return true;
+  out->resize(start_);
+  ctx_.reply.Error(err::kOutOfRange);
+  return false;
+}
+
 }  // namespace basalt::cmd

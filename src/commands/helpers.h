@@ -47,6 +47,36 @@ struct ScanOptions {
 // Parses them from argument `first` on; replies Redis's error and returns false when invalid.
 bool ParseScanOptions(CommandContext& ctx, size_t first, bool allow_type, ScanOptions* opts);
 
+// The bound on a reply of random picks with repetitions (SRANDMEMBER and HRANDFIELD with a
+// negative count). Such a reply grows with the count the client asks for, not with the key,
+// and is built whole before a byte of it is sent: Redis 7.0.15 answers SRANDMEMBER s -2^40 by
+// running out of memory (normal clients have no output buffer limit by default; no later
+// Redis bounds it either, nor has an error for it). basalt refuses, with
+// "ERR value is out of range", a reply that would pass kMaxRepeatedPickReplyBytes, or the
+// normal clients' hard client-output-buffer-limit when one is set and lower (where Redis would
+// drop the client): at once when even the smallest picks could not fit, else when the reply,
+// as it is written, passes the bound (what was written of it is taken back first).
+class RepeatedPickReply {
+ public:
+  static constexpr int64_t kMaxRepeatedPickReplyBytes = 512LL * 1024 * 1024;
+  // The least bytes one pick adds: an empty bulk, "$0\r\n\r\n".
+  static constexpr uint64_t kMinPickBytes = 6;
+
+  explicit RepeatedPickReply(CommandContext& ctx);
+  // Before the reply: false (the error replied) when `count` picks of at least `min_bytes`
+  // each cannot fit.
+  bool Admit(uint64_t count, uint64_t min_bytes = kMinPickBytes);
+  // After some picks are written: false (the reply so far removed, the error replied) when
+  // the reply has passed the bound.
+  bool StillFits();
+  uint64_t limit() const { return limit_; }
+
+ private:
+  CommandContext& ctx_;
+  size_t start_;
+  uint64_t limit_;
+};
+
 // Replies Redis's error for a subcommand given the wrong arguments, naming it as it was sent:
 // "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP."
 void SubcommandSyntaxError(CommandContext& ctx);

@@ -312,13 +312,9 @@ bool ParsePosOptions(CommandContext& ctx, PosOptions* o) {
     const std::string_view opt = ctx.arg(j);
     const bool more = j + 1 < ctx.argc();
     if (IsOption(opt, "rank") && more) {
+      // Any 64-bit integer but 0. RANK -9223372036854775808 is accepted as by Redis 7.0.15
+      // (7.2 refuses it): see LPos for what it means.
       if (!ParseIntArg(ctx, ctx.arg(++j), &o->rank)) return false;
-      if (o->rank == INT64_MIN) {
-        ctx.reply.Error(
-            "ERR value is out of range, value must between -9223372036854775807 and "
-            "9223372036854775807");
-        return false;
-      }
       if (o->rank == 0) {
         ctx.reply.Error(
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
@@ -352,15 +348,25 @@ void LPos(CommandContext& ctx) {
   if (!ok) return;
   std::vector<int64_t> found;
   if (list != nullptr) {
-    const uint64_t rank =
-        o.rank < 0 ? static_cast<uint64_t>(-o.rank) : static_cast<uint64_t>(o.rank);
+    // The number of matches to skip, plus one, and how many to return (0: all).
+    // RANK -9223372036854775808 as Redis 7.0.15 answers it, whose arithmetic is in longs:
+    // negating LLONG_MIN leaves LLONG_MIN, so its "matches >= rank" test holds from the first
+    // match on (a search from the tail that skips nothing, as RANK -1), and its COUNT test,
+    // "matches - rank + 1 >= count", overflows to a negative number and never stops the
+    // search: with any COUNT, every match (within MAXLEN) is returned. The same here, without
+    // the overflow.
+    const bool llong_min_rank = o.rank == INT64_MIN;
+    const uint64_t rank = llong_min_rank ? 1
+                          : o.rank < 0   ? static_cast<uint64_t>(-o.rank)
+                                         : static_cast<uint64_t>(o.rank);
+    const int64_t count = llong_min_rank && o.count > 0 ? 0 : o.count;
     uint64_t matches = 0;
     uint64_t scanned = 0;
     list->Walk(o.rank > 0, [&](size_t index, std::string_view v) {
       if (o.maxlen != 0 && scanned++ >= static_cast<uint64_t>(o.maxlen)) return false;
       if (v != ctx.arg(2) || ++matches < rank) return true;
       found.push_back(static_cast<int64_t>(index));
-      return o.count > 0 ? found.size() < static_cast<uint64_t>(o.count) : o.count == 0;
+      return count > 0 ? found.size() < static_cast<uint64_t>(count) : count == 0;
     });
   }
   if (o.count == -1) {

@@ -1,6 +1,7 @@
 // Set commands on one key: SADD SREM SCARD SISMEMBER SMISMEMBER SPOP SRANDMEMBER SSCAN, over
 // store::SetValue. The commands over several sets live in set_algebra_commands.cc.
 // Conventions: see hash_commands.cc.
+#include <memory>
 #include <random>
 #include <string>
 #include <unordered_set>
@@ -97,12 +98,24 @@ void SMIsMember(CommandContext& ctx) {
   }
 }
 
-// Removes `count` random members (fewer than the set holds) and returns them. Far from the
-// whole set, random draws; close to it, a shuffle of every member.
+// SPOP builds a new set of the members that stay, rather than removing the popped ones, when
+// it pops at least this many times as many as stay (Redis's SPOP_MOVE_STRATEGY_MUL).
+constexpr size_t kSpopRebuildFactor = 5;
+
+// Removes `count` random members (fewer than the set holds) and returns them, in reply order.
+// As Redis 7.0's spopWithCountCommand, by how many members stay (remaining = size - count):
+//  - remaining * 5 > count: random draws, each removed as drawn (reply in draw order);
+//  - otherwise, `remaining` random draws move to a new set, built as SADD builds one (an
+//    intset when the first survivor is an integer, converted by the usual rules), which then
+//    becomes the key's value: a hashtable whose survivors are few integers comes out an
+//    intset. The reply is what the old set still holds, in its iteration order (ascending for
+//    an intset).
 std::vector<std::string> PopRandom(CommandContext& ctx, SetValue& set, size_t count) {
   std::vector<std::string> popped;
+  popped.reserve(count);
   std::mt19937_64& rng = ctx.server.keyspace.rng();
-  if ((set.size() - count) * 5 > count) {
+  const size_t remaining = set.size() - count;
+  if (remaining * kSpopRebuildFactor > count) {
     while (popped.size() < count) {
       NumberBuffer buf;
       popped.emplace_back(set.Random(rng, &buf));
@@ -110,18 +123,24 @@ std::vector<std::string> PopRandom(CommandContext& ctx, SetValue& set, size_t co
     }
     return popped;
   }
-  std::vector<std::string> all;
-  set.ForEach([&](std::string_view m) { all.emplace_back(m); });
-  for (size_t i = 0; i < count; ++i) {
-    std::swap(all[i], all[std::uniform_int_distribution<size_t>(i, all.size() - 1)(rng)]);
-    set.Remove(all[i]);
+  const store::EncodingLimits& limits = ctx.server.keyspace.encoding_limits();
+  std::unique_ptr<SetValue> survivors;
+  for (size_t i = 0; i < remaining; ++i) {
+    NumberBuffer buf;
+    const std::string member(set.Random(rng, &buf));
+    if (survivors == nullptr) survivors.reset(SetValue::NewFor(member, limits));
+    survivors->Add(member, limits);
+    set.Remove(member);
   }
-  all.resize(count);
-  return all;
+  set.ForEach([&](std::string_view m) { popped.emplace_back(m); });
+  // The survivors take the value's place (its entry, and so its TTL, stay).
+  if (survivors != nullptr) set.Swap(*survivors);
+  return popped;
 }
 
-// SPOP key count: propagated as SREM commands of at most 1024 members (or a DEL when the whole
-// set goes), so replicas remove exactly what was popped here.
+// SPOP key count. Propagated as Redis 7.0 does: a DEL when the whole set goes, else one
+// "SREM key member" per popped member, which the write stream wraps in MULTI ... EXEC when
+// there are several (Redis 7.2 batches them 1024 to an SREM; 7.0 does not).
 void SPopWithCount(CommandContext& ctx) {
   int64_t count;
   if (!ParseIntArg(ctx, ctx.arg(2), &count, "ERR value is out of range, must be positive")) return;
@@ -138,10 +157,12 @@ void SPopWithCount(CommandContext& ctx) {
   }
   SetValue& set = AsSet(ctx.db().PrepareModify(e));
   NotifyKeyspaceEvent(ctx, config::kNotifySet, "spop", key);
-  ctx.MarkDirty();
   if (static_cast<uint64_t>(count) >= set.size()) {
     std::vector<std::string> all;
     set.ForEach([&](std::string_view m) { all.emplace_back(m); });
+    // Redis adds the requested count to its dirty counter here (and can overflow it); the
+    // members popped are counted instead, plus the deletion.
+    ctx.MarkDirty(static_cast<int64_t>(all.size()) + 1);
     ReplyMembers(ctx, all, /*as_set=*/true);
     ctx.db().Delete(key);
     NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
@@ -149,12 +170,10 @@ void SPopWithCount(CommandContext& ctx) {
     return;
   }
   std::vector<std::string> popped = PopRandom(ctx, set, static_cast<size_t>(count));
+  ctx.MarkDirty(count + 1);
   ReplyMembers(ctx, popped, /*as_set=*/true);
-  constexpr size_t kBatch = 1024;
-  for (size_t i = 0; i < popped.size(); i += kBatch) {
-    std::vector<std::string> argv = {"SREM", std::string(key)};
-    for (size_t j = i; j < popped.size() && j < i + kBatch; ++j) argv.push_back(popped[j]);
-    ctx.PropagateAs(std::move(argv));
+  for (std::string& member : popped) {
+    ctx.PropagateAs({"SREM", std::string(key), std::move(member)});
   }
 }
 
@@ -204,10 +223,14 @@ void SRandMemberWithCount(CommandContext& ctx) {
   }
   std::mt19937_64& rng = ctx.server.keyspace.rng();
   if (l < 0 || count == 1) {  // repetitions allowed: independent draws
+    // Bounded: see RepeatedPickReply (Redis 7.0 runs out of memory for a count like -2^40).
+    RepeatedPickReply bounded(ctx);
+    if (!bounded.Admit(count)) return;
     ctx.reply.ArrayHeader(count);
     for (size_t i = 0; i < count; ++i) {
       NumberBuffer buf;
       ctx.reply.Bulk(set->Random(rng, &buf));
+      if (!bounded.StillFits()) return;
     }
     return;
   }

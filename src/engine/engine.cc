@@ -136,7 +136,7 @@ void Engine::StartLoading(std::function<void(const Status&)> done) {
   core_.context().loading = true;
   // The loader fills a keyspace of its own; the live one is swapped with it when done, on this
   // thread, so commands allowed during loading never see a half-built table.
-  auto staging = std::make_shared<store::Keyspace>(keyspace_.db_count());
+  auto staging = keyspace_.NewStaging();
   auto config_copy = std::make_shared<config::Config>(config_);
   loader_ = std::thread([this, staging, config_copy, done = std::move(done)]() mutable {
     auto result = std::make_shared<persistence::DatasetLoadResult>();

@@ -288,9 +288,7 @@ void Replica::StartLoading() {
   const uint64_t generation = ++generation_;
   auto data = std::make_shared<std::string>(std::move(rdb_));
   rdb_.clear();
-  auto staging = std::make_shared<store::Keyspace>(context_.keyspace.db_count());
-  staging->set_new_entry_bit(context_.keyspace.new_entry_bit());
-  staging->set_encoding_limits(context_.keyspace.encoding_limits());
+  auto staging = context_.keyspace.NewStaging();
   if (context_.config.settings().repl_diskless_load == "disabled") {
     // Memory never holds both datasets; clients wait for the new one (-LOADING).
     context_.keyspace.FlushAll();

@@ -11,6 +11,13 @@ Keyspace::Keyspace(int databases) {
   for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(i, this));
 }
 
+std::shared_ptr<Keyspace> Keyspace::NewStaging() const {
+  auto staging = std::make_shared<Keyspace>(db_count());
+  staging->encoding_limits_ = encoding_limits_;
+  staging->new_entry_bit_ = new_entry_bit_;
+  return staging;
+}
+
 void Keyspace::AddListener(KeyspaceListener* l) { listeners_.push_back(l); }
 
 void Keyspace::RemoveListener(KeyspaceListener* l) {

@@ -55,6 +55,11 @@ struct KeyspaceStats {
 class Keyspace {
  public:
   explicit Keyspace(int databases);
+  // An empty keyspace to load a dataset into before it replaces this one's contents (startup
+  // load, a replica's full sync): same databases, and the settings that shape what loading
+  // builds (the configured encoding limits, the snapshot entry bit). Without them a load
+  // converts by the defaults, not by the set-max-intset-entries & co. in force.
+  std::shared_ptr<Keyspace> NewStaging() const;
 
   int db_count() const { return static_cast<int>(dbs_.size()); }
   Database& db(int i) { return *dbs_[i]; }

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "common/hash.h"
 
@@ -90,6 +91,11 @@ void SetValue::ConvertToTable() {
   ForEach([&](std::string_view m) { table->Insert(SetNode::New(m), SetNodeTraits::Hash(m)); });
   table_ = std::move(table);
   ints_ = IntSet();
+}
+
+void SetValue::Swap(SetValue& other) noexcept {
+  std::swap(ints_, other.ints_);
+  std::swap(table_, other.table_);
 }
 
 void SetValue::Reserve(size_t n) {

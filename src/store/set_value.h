@@ -7,7 +7,8 @@
 //    SCAN's guarantee, random picks). A node is one block [next][length][member bytes].
 //
 // A set starts as an intset when its first member is an integer, else as a table, and never
-// goes back. An empty set is never stored: callers delete the key when the last member goes.
+// goes back by itself (SPOP of most members builds a new set, which may be an intset). An empty set
+// is never stored: callers delete the key when the last member goes.
 #pragma once
 
 #include <cstddef>
@@ -82,6 +83,8 @@ class SetValue final : public CompositeValue {
   std::string_view Random(std::mt19937_64& rng, NumberBuffer* buf) const;
 
   const IntSet& intset() const { return ints_; }
+  // Exchanges members and encodings with `other` (SPOP's rebuild of the members that stay).
+  void Swap(SetValue& other) noexcept;
   void ConvertToTable();
   void Reserve(size_t n);
   // Adds a member known to be new... or reports a duplicate (RDB load): false on duplicate.

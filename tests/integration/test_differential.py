@@ -58,7 +58,8 @@ How to add a command family (hashes, lists, ...):
      tell a generator the connections' state.
   2. Add `FAMILIES["name"] = [gen_xxx, (gen_yyy, 3), ...]` (a bare generator has weight 1)
      and the family's weight in FAMILY_WEIGHTS. A big family goes in a module of its own
-     (diff_hash_family.py: hashes), whose generators get Cmd through a bind() call.
+     (diff_hash_family.py: hashes, diff_set_family.py: sets, diff_list_family.py: lists),
+     whose generators get Cmd through a bind() call.
   3. Add the commands' arities to ARITY (the wrong-arity generator picks from it) and, for a
      new data type, teach dump_dataset to read its values.
   4. Run with a few hundred seeds (BASALT_DIFF_SEEDS=1-300). A mismatch that is basalt's bug
@@ -74,6 +75,8 @@ import time
 
 import basalt_testlib as lib
 import diff_hash_family
+import diff_list_family
+import diff_set_family
 
 SEEDS = range(1, 21)
 COMMANDS_PER_SEED = 250
@@ -745,17 +748,27 @@ FAMILIES = {
     "pubsub": [(gen_subscribe, 3), (gen_unsubscribe, 2), gen_subscriber_other, (gen_publish, 5),
                gen_pubsub_introspection],
     "hashes": diff_hash_family.GENERATORS,  # diff_hash_family.py
+    "sets": diff_set_family.GENERATORS,  # diff_set_family.py
+    "lists": diff_list_family.GENERATORS,  # diff_list_family.py
 }
 diff_hash_family.bind(Cmd)
+diff_set_family.bind(Cmd)
+diff_list_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
-                  "transactions": 3, "pubsub": 4, "hashes": 8}
+                  "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
 # With BASALT_DIFF_WEIGHTS=hashes=0 no hash command is sent at all (not even a wrong-arity one),
-# and the streams are the same as without the family: the run for a basalt without hashes.
+# and the streams are the same as without the family: the run for a basalt without hashes (the
+# same for sets=0).
 if FAMILY_WEIGHTS["hashes"] > 0:
     ARITY.update(diff_hash_family.ARITY)
+if FAMILY_WEIGHTS["sets"] > 0:
+    ARITY.update(diff_set_family.ARITY)
+# Likewise BASALT_DIFF_WEIGHTS=lists=0 gives the streams of a basalt without lists.
+if FAMILY_WEIGHTS["lists"] > 0:
+    ARITY.update(diff_list_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
@@ -952,6 +965,12 @@ class Stream:
                 if kind == b"hash":
                     value = diff_hash_family.dataset_value(
                         parse_whole(self.request(conn, "HGETALL", key)))
+                elif kind == b"set":
+                    value = diff_set_family.dataset_value(
+                        parse_whole(self.request(conn, "SMEMBERS", key)))
+                elif kind == b"list":
+                    value = diff_list_family.dataset_value(
+                        parse_whole(self.request(conn, "LRANGE", key, 0, -1)))
                 else:
                     value = parse_whole(self.request(conn, "GET", key))[1]
                 ttl = parse_whole(self.request(conn, "PTTL", key))[1]

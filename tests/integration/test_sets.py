@@ -1,0 +1,1218 @@
+"""The set commands (SADD SREM SCARD SISMEMBER SMISMEMBER SMEMBERS SPOP SRANDMEMBER SMOVE SINTER
+SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE SSCAN) and OBJECT ENCODING of sets,
+end to end with redis-py and raw RESP2 / RESP3 connections: exact replies and error strings,
+the intset -> hashtable conversion (set-max-intset-entries, also via CONFIG SET), set keys
+under the key commands (WRONGTYPE, *STORE over other types and TTLs), RESP3 reply types,
+keyspace events, concurrent clients, DUMP / RESTORE between Redis and basalt, and sets across
+SAVE + restart, BGREWRITEAOF + restart (SPOP logged as SREM) and replication.
+
+Every expectation here is Redis 7.0.15's: the file passes against the real redis-server, which
+takes basalt's command line (`python3 test_sets.py --basalt /usr/bin/redis-server`); run it
+that way again after changing an expectation. Redis 7.0 has no listpack sets (7.2 added them):
+a set is an intset (integers only, at most set-max-intset-entries of them) or a hashtable.
+"""
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+
+import redis
+
+import basalt_testlib as lib
+
+DEFAULT_INTSET_ENTRIES = 512
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_POSITIVE = "ERR value is out of range, must be positive"
+
+
+def bulk(data):
+    return b"$%d\r\n%s\r\n" % (len(data), data)
+
+
+def error(text):
+    return b"-" + text.encode() + b"\r\n"
+
+
+def arity_error(name):
+    return error(f"ERR wrong number of arguments for '{name}' command")
+
+
+def array(items, kind=b"*"):
+    return kind + b"%d\r\n" % len(items) + b"".join(bulk(i) for i in items)
+
+
+def parse_bulks(reply):
+    """The elements of a flat aggregate of bulks ('*' or '~') as (type byte, [bytes, ...])."""
+    kind, rest = reply[:1], reply[1:]
+    header, rest = rest.split(b"\r\n", 1)
+    items = []
+    for _ in range(int(header)):
+        assert rest[:1] == b"$", rest[:20]
+        size, rest = rest[1:].split(b"\r\n", 1)
+        items.append(rest[:int(size)])
+        rest = rest[int(size) + 2:]
+    assert rest == b"", rest[:20]
+    return kind, items
+
+
+class SetTestCase(lib.ServerTestCase):
+    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
+
+    def setUp(self):
+        self.r = self.server.client()
+        self.r.flushall()
+        self.c = self.server.raw()
+
+    def tearDown(self):
+        self.c.close()
+        self.r.close()
+
+    def cmd(self, *args):
+        return self.c.command(*args)
+
+    def assertReply(self, args, expected):
+        self.assertEqual(self.cmd(*args), expected, args)
+
+    def assertUnordered(self, args, expected, kind=b"*"):
+        """An aggregate reply of bulks, compared as a sorted list (hashtable order)."""
+        got_kind, items = parse_bulks(self.cmd(*args))
+        self.assertEqual((got_kind, sorted(items)), (kind, sorted(expected)), args)
+
+    def encoding(self, key):
+        return self.r.object("ENCODING", key)
+
+
+class SetCommandsTest(SetTestCase):
+    def test_sadd_counts_new_members(self):
+        self.assertReply(("SADD", "s", "a", "b", "a"), b":2\r\n")  # a counted once
+        self.assertReply(("SADD", "s", "a", "c"), b":1\r\n")
+        self.assertReply(("SADD", "s", "a"), b":0\r\n")
+        self.assertEqual(self.r.smembers("s"), {b"a", b"b", b"c"})
+        self.assertEqual(self.r.type("s"), b"set")
+        self.assertReply(("SADD", "s"), arity_error("sadd"))
+        self.assertReply(("sAdD",), arity_error("sadd"))
+        self.assertReply(("SADD", "e", ""), b":1\r\n")  # the empty string is a member
+        self.assertEqual(self.r.smembers("e"), {b""})
+
+    def test_srem(self):
+        self.r.sadd("s", "a", "b", "c", "1")
+        self.assertReply(("SREM", "s", "a", "a", "nope"), b":1\r\n")
+        self.assertReply(("SREM", "s", "nope"), b":0\r\n")
+        self.assertReply(("SREM", "nokey", "a"), b":0\r\n")
+        self.assertReply(("SREM", "s"), arity_error("srem"))
+        self.assertEqual(self.r.smembers("s"), {b"b", b"c", b"1"})
+        self.assertReply(("SREM", "s", "b", "c", "1", "x"), b":3\r\n")
+        self.assertEqual(self.r.exists("s"), 0)  # the last member removed: the key goes
+
+    def test_scard_sismember_smismember(self):
+        self.r.sadd("s", "a", "", "1", "-5")
+        self.assertReply(("SCARD", "s"), b":4\r\n")
+        self.assertReply(("SCARD", "nokey"), b":0\r\n")
+        self.assertReply(("SISMEMBER", "s", "a"), b":1\r\n")
+        self.assertReply(("SISMEMBER", "s", ""), b":1\r\n")
+        self.assertReply(("SISMEMBER", "s", "b"), b":0\r\n")
+        self.assertReply(("SISMEMBER", "nokey", "a"), b":0\r\n")
+        self.assertReply(("SISMEMBER", "s", "-5"), b":1\r\n")
+        self.assertReply(("SISMEMBER", "s", "01"), b":0\r\n")  # not the integer 1
+        self.assertReply(("SMISMEMBER", "s", "a", "b", "a", "1"),
+                         b"*4\r\n:1\r\n:0\r\n:1\r\n:1\r\n")
+        self.assertReply(("SMISMEMBER", "nokey", "a", "b"), b"*2\r\n:0\r\n:0\r\n")
+        for args, name in ((("SCARD",), "scard"), (("SCARD", "s", "x"), "scard"),
+                           (("SISMEMBER", "s"), "sismember"),
+                           (("SISMEMBER", "s", "a", "b"), "sismember"),
+                           (("SMISMEMBER", "s"), "smismember"), (("SMEMBERS",), "smembers"),
+                           (("SMEMBERS", "s", "x"), "smembers"), (("SPOP",), "spop"),
+                           (("SRANDMEMBER",), "srandmember"), (("SMOVE", "s", "d"), "smove"),
+                           (("SMOVE", "s", "d", "a", "b"), "smove"), (("SINTER",), "sinter"),
+                           (("SUNION",), "sunion"), (("SDIFF",), "sdiff"),
+                           (("SINTERSTORE", "d"), "sinterstore"),
+                           (("SUNIONSTORE", "d"), "sunionstore"),
+                           (("SDIFFSTORE", "d"), "sdiffstore"), (("SINTERCARD", "1"), "sintercard"),
+                           (("SSCAN", "s"), "sscan")):
+            self.assertReply(args, arity_error(name))
+
+    def test_smembers(self):
+        self.assertReply(("SMEMBERS", "nokey"), b"*0\r\n")
+        self.r.sadd("i", "3", "-1", "2", "10")
+        # An intset is sorted (in Redis; basalt must give the same order).
+        self.assertReply(("SMEMBERS", "i"), array([b"-1", b"2", b"3", b"10"]))
+        members = {b"a", b"", b"bin\x00\r\n\xff", bytes(range(256)), b"1", b"x" * 100}
+        self.r.sadd("h", *members)
+        self.assertUnordered(("SMEMBERS", "h"), members)
+
+    def test_binary_members(self):
+        members = {b"\x00", b"bin\x00\r\n\xff", b"", bytes(range(256)), b"\r\n"}
+        self.r.sadd("bin\x00key", *members)
+        self.assertEqual(self.r.smembers("bin\x00key"), members)
+        for m in members:
+            self.assertTrue(self.r.sismember("bin\x00key", m))
+        self.assertEqual(self.r.srem("bin\x00key", b"\x00", b"\x00x"), 1)
+        self.assertEqual(self.r.scard("bin\x00key"), 4)
+
+    def test_smove(self):
+        self.r.sadd("src", "a", "b", "1")
+        self.r.sadd("dst", "c")
+        self.assertReply(("SMOVE", "src", "dst", "a"), b":1\r\n")
+        self.assertReply(("SMOVE", "src", "dst", "a"), b":0\r\n")  # no longer in src
+        self.assertReply(("SMOVE", "nokey", "dst", "a"), b":0\r\n")
+        self.assertEqual(self.r.smembers("src"), {b"b", b"1"})
+        self.assertEqual(self.r.smembers("dst"), {b"a", b"c"})
+        # Already in the destination: removed from the source, still counted as moved.
+        self.r.sadd("src", "c")
+        self.assertReply(("SMOVE", "src", "dst", "c"), b":1\r\n")
+        self.assertEqual(self.r.smembers("src"), {b"b", b"1"})
+        # Source and destination the same key: 1 when the member is there, nothing changes.
+        self.assertReply(("SMOVE", "src", "src", "b"), b":1\r\n")
+        self.assertReply(("SMOVE", "src", "src", "zz"), b":0\r\n")
+        self.assertEqual(self.r.smembers("src"), {b"b", b"1"})
+        # To a missing key: created, an intset for an integer member.
+        self.assertReply(("SMOVE", "src", "new", "1"), b":1\r\n")
+        self.assertEqual(self.encoding("new"), b"intset")
+        self.assertReply(("SMOVE", "src", "new2", "b"), b":1\r\n")
+        self.assertEqual(self.encoding("new2"), b"hashtable")
+        self.assertEqual(self.r.exists("src"), 0)  # its last member moved: the key goes
+        # The destination's TTL stays; the source's goes with the key.
+        self.r.expire("new2", 1000)
+        self.r.sadd("src", "q")
+        self.r.smove("src", "new2", "q")
+        self.assertTrue(0 < self.r.ttl("new2") <= 1000)
+
+    def test_smove_wrongtype(self):
+        self.r.sadd("s", "1", "2")
+        self.r.set("str", "x")
+        self.assertReply(("SMOVE", "s", "str", "1"), error(WRONGTYPE))
+        self.assertReply(("SMOVE", "s", "str", "9"), error(WRONGTYPE))  # even when not a member
+        self.assertReply(("SMOVE", "str", "s", "1"), error(WRONGTYPE))
+        self.assertReply(("SMOVE", "nokey", "str", "1"), b":0\r\n")  # no source: 0 first
+        self.assertEqual(self.r.smembers("s"), {b"1", b"2"})
+        self.assertEqual(self.r.get("str"), b"x")
+
+    def test_sinter_sunion_sdiff(self):
+        self.r.sadd("a", "1", "2", "3", "x")
+        self.r.sadd("b", "2", "3", "4")
+        self.r.sadd("c", "3", "x", "5")
+        self.assertUnordered(("SINTER", "a", "b"), [b"2", b"3"])
+        self.assertUnordered(("SINTER", "a", "b", "c"), [b"3"])
+        self.assertUnordered(("SINTER", "a"), [b"1", b"2", b"3", b"x"])
+        self.assertReply(("SINTER", "a", "nokey"), b"*0\r\n")
+        self.assertReply(("SINTER", "nokey", "a"), b"*0\r\n")
+        self.assertUnordered(("SUNION", "a", "b", "c"), [b"1", b"2", b"3", b"4", b"5", b"x"])
+        self.assertUnordered(("SUNION", "a", "nokey"), [b"1", b"2", b"3", b"x"])
+        self.assertReply(("SUNION", "nokey"), b"*0\r\n")
+        self.assertUnordered(("SDIFF", "a", "b"), [b"1", b"x"])
+        self.assertUnordered(("SDIFF", "a", "b", "c"), [b"1"])
+        self.assertUnordered(("SDIFF", "a", "nokey"), [b"1", b"2", b"3", b"x"])
+        self.assertReply(("SDIFF", "nokey", "a"), b"*0\r\n")
+        self.assertReply(("SDIFF", "a", "a"), b"*0\r\n")
+        self.assertUnordered(("SINTER", "a", "a"), [b"1", b"2", b"3", b"x"])
+        # Integer members compare as integers whatever the encoding on either side.
+        self.r.sadd("ints", "1", "2", "3")
+        self.r.sadd("strs", "1", "2", "three")
+        self.assertUnordered(("SINTER", "ints", "strs"), [b"1", b"2"])
+        self.assertUnordered(("SDIFF", "strs", "ints"), [b"three"])
+
+    def test_set_ops_wrongtype(self):
+        self.r.sadd("s", "1")
+        self.r.set("str", "x")
+        self.r.hset("h", "f", "v")
+        for name in ("SINTER", "SUNION", "SDIFF"):
+            for keys in (("s", "str"), ("str", "s"), ("nokey", "str"), ("s", "h"),
+                         ("nokey", "s", "h")):
+                self.assertReply((name,) + keys, error(WRONGTYPE))
+        for name in ("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"):
+            self.assertReply((name, "d", "s", "str"), error(WRONGTYPE))
+            self.assertReply((name, "d", "nokey", "h"), error(WRONGTYPE))
+            self.assertEqual(self.r.exists("d"), 0)
+        self.assertReply(("SINTERCARD", "2", "nokey", "str"), error(WRONGTYPE))
+        self.assertReply(("SINTERCARD", "2", "s", "h"), error(WRONGTYPE))
+
+    def test_store_commands(self):
+        self.r.sadd("a", "1", "2", "3")
+        self.r.sadd("b", "2", "3", "4", "x")
+        self.assertReply(("SINTERSTORE", "d", "a", "b"), b":2\r\n")
+        self.assertEqual(self.r.smembers("d"), {b"2", b"3"})
+        self.assertEqual(self.encoding("d"), b"intset")  # from a hashtable: rebuilt
+        self.assertReply(("SUNIONSTORE", "d", "a", "b"), b":5\r\n")
+        self.assertEqual(self.r.smembers("d"), {b"1", b"2", b"3", b"4", b"x"})
+        self.assertEqual(self.encoding("d"), b"hashtable")
+        self.assertReply(("SDIFFSTORE", "d", "b", "a"), b":2\r\n")
+        self.assertEqual(self.r.smembers("d"), {b"4", b"x"})
+        # The destination among the sources.
+        self.assertReply(("SUNIONSTORE", "a", "a", "b"), b":5\r\n")
+        self.assertEqual(self.r.smembers("a"), {b"1", b"2", b"3", b"4", b"x"})
+        self.assertReply(("SDIFFSTORE", "a", "a", "d"), b":3\r\n")
+        self.assertEqual(self.r.smembers("a"), {b"1", b"2", b"3"})
+        # One source only: a copy.
+        self.assertReply(("SINTERSTORE", "copy", "b"), b":4\r\n")
+        self.assertEqual(self.r.smembers("copy"), self.r.smembers("b"))
+        self.r.sadd("copy", "new")
+        self.assertFalse(self.r.sismember("b", "new"))
+
+    def test_store_over_other_types_and_ttls(self):
+        self.r.sadd("src", "1", "2")
+        self.r.set("str", "x")
+        self.r.expire("str", 1000)
+        self.assertReply(("SUNIONSTORE", "str", "src"), b":2\r\n")
+        self.assertEqual(self.r.type("str"), b"set")
+        self.assertEqual(self.r.ttl("str"), -1)  # a new key: the old TTL goes
+        self.r.hset("h", "f", "v")
+        self.assertReply(("SINTERSTORE", "h", "src"), b":2\r\n")
+        self.assertEqual(self.r.type("h"), b"set")
+        self.r.sadd("withttl", "9")
+        self.r.expire("withttl", 1000)
+        self.assertReply(("SDIFFSTORE", "withttl", "src"), b":2\r\n")
+        self.assertEqual(self.r.ttl("withttl"), -1)
+        self.assertEqual(self.r.smembers("withttl"), {b"1", b"2"})
+
+    def test_store_of_an_empty_result_deletes_the_destination(self):
+        self.r.sadd("a", "1")
+        self.r.sadd("b", "2")
+        for name, sources in (("SINTERSTORE", ("a", "b")), ("SDIFFSTORE", ("a", "a")),
+                              ("SUNIONSTORE", ("nokey",)), ("SINTERSTORE", ("a", "nokey")),
+                              ("SDIFFSTORE", ("nokey", "a"))):
+            self.r.set("d", "a string")
+            self.r.expire("d", 1000)
+            self.assertReply((name, "d") + sources, b":0\r\n")
+            self.assertEqual(self.r.exists("d"), 0, name)
+            self.r.sadd("d2", "x")
+            self.assertReply((name, "d2") + sources, b":0\r\n")
+            self.assertEqual(self.r.exists("d2"), 0, name)
+            self.assertReply((name, "nothing") + sources, b":0\r\n")
+            self.assertEqual(self.r.exists("nothing"), 0, name)
+
+    def test_sintercard(self):
+        self.r.sadd("a", "1", "2", "3", "x", "y")
+        self.r.sadd("b", "2", "3", "x", "z")
+        self.assertReply(("SINTERCARD", "2", "a", "b"), b":3\r\n")
+        self.assertReply(("SINTERCARD", "1", "a"), b":5\r\n")
+        self.assertReply(("SINTERCARD", "2", "a", "nokey"), b":0\r\n")
+        self.assertReply(("SINTERCARD", "1", "nokey"), b":0\r\n")
+        for limit, expected in (("0", 3), ("1", 1), ("2", 2), ("3", 3), ("100", 3)):
+            self.assertReply(("SINTERCARD", "2", "a", "b", "LIMIT", limit),
+                             b":%d\r\n" % expected)
+        self.assertReply(("SINTERCARD", "2", "a", "b", "limit", "1", "LIMIT", "0"), b":3\r\n")
+        self.assertReply(("SINTERCARD", "2", "a", "b", "LIMIT", "9223372036854775807"), b":3\r\n")
+        numkeys = error("ERR numkeys should be greater than 0")
+        for n in ("0", "-1", "abc", "", "1.5", "9223372036854775808"):
+            self.assertReply(("SINTERCARD", n, "a"), numkeys)
+        too_many = error("ERR Number of keys can't be greater than number of args")
+        self.assertReply(("SINTERCARD", "2", "a"), too_many)
+        self.assertReply(("SINTERCARD", "5", "a", "b", "LIMIT", "1"), too_many)
+        negative = error("ERR LIMIT can't be negative")
+        for limit in ("-1", "abc", "1.5", "9223372036854775808"):
+            self.assertReply(("SINTERCARD", "2", "a", "b", "LIMIT", limit), negative)
+        syntax = error("ERR syntax error")
+        self.assertReply(("SINTERCARD", "1", "a", "b"), syntax)  # b is an unknown option
+        self.assertReply(("SINTERCARD", "2", "a", "b", "LIMIT"), syntax)
+        self.assertReply(("SINTERCARD", "2", "a", "b", "FOO", "1"), syntax)
+        self.assertReply(("SINTERCARD", "1", "a", "LIMIT", "1", "x"), syntax)
+
+
+class SpopSrandmemberTest(SetTestCase):
+    def test_missing_key_and_zero_count(self):
+        self.assertReply(("SPOP", "nokey"), b"$-1\r\n")
+        self.assertReply(("SPOP", "nokey", "3"), b"*0\r\n")
+        self.assertReply(("SPOP", "nokey", "0"), b"*0\r\n")
+        self.assertReply(("SRANDMEMBER", "nokey"), b"$-1\r\n")
+        self.assertReply(("SRANDMEMBER", "nokey", "3"), b"*0\r\n")
+        self.assertReply(("SRANDMEMBER", "nokey", "-3"), b"*0\r\n")
+        self.r.sadd("s", "a", "b")
+        self.assertReply(("SPOP", "s", "0"), b"*0\r\n")
+        self.assertReply(("SRANDMEMBER", "s", "0"), b"*0\r\n")
+        self.assertEqual(self.r.scard("s"), 2)
+
+    def test_spop(self):
+        members = {b"a", b"b", b"c", b"1", b"2"}
+        self.r.sadd("s", *members)
+        popped = self.r.spop("s")
+        self.assertIn(popped, members)
+        self.assertFalse(self.r.sismember("s", popped))
+        many = self.r.spop("s", 2)
+        self.assertEqual(len(many), 2)
+        self.assertEqual(len(set(many)), 2)
+        self.assertTrue(set(many) <= members - {popped})
+        self.assertEqual(self.r.smembers("s"), members - {popped} - set(many))
+        rest = self.r.spop("s", 10)  # more than there are: all of them, the key goes
+        self.assertEqual(set(rest), members - {popped} - set(many))
+        self.assertEqual(self.r.exists("s"), 0)
+        self.r.sadd("one", "only")
+        self.assertReply(("SPOP", "one"), bulk(b"only"))
+        self.assertEqual(self.r.exists("one"), 0)
+        self.r.sadd("i", "1", "2", "3")
+        self.assertUnordered(("SPOP", "i", "3"), [b"1", b"2", b"3"])
+        self.assertEqual(self.r.exists("i"), 0)
+        self.r.sadd("i", "1", "2", "3")
+        self.assertUnordered(("SPOP", "i", "9223372036854775807"), [b"1", b"2", b"3"])
+
+    def test_spop_every_strategy(self):
+        """Redis pops with three strategies by COUNT against the size; each must pop distinct
+        members of the set and leave the rest."""
+        for size, encoding in ((20, b"intset"), (300, b"intset"), (1000, b"hashtable"),
+                               (100, b"hashtable")):
+            for count in (1, size // 10, size // 2, size - size // 10, size - 1):
+                members = {b"%d" % i for i in range(size)}
+                if encoding == b"hashtable" and size <= 512:
+                    members.add(b"str")
+                self.r.delete("s")
+                self.r.sadd("s", *members)
+                self.assertEqual(self.encoding("s"), encoding)
+                popped = self.r.spop("s", count)
+                self.assertEqual(len(popped), count, (size, count))
+                self.assertEqual(len(set(popped)), count)
+                self.assertTrue(set(popped) <= members)
+                self.assertEqual(self.r.smembers("s"), members - set(popped), (size, count))
+
+    def test_spop_of_most_members_rebuilds_the_set(self):
+        """When few members stay (remaining * 5 <= COUNT), Redis 7.0 builds a new set from the
+        members that stay instead of removing the popped ones: a hashtable whose remaining
+        members are all integers comes out an intset. Otherwise SPOP keeps the encoding."""
+        def int_hashtable(key, n):
+            self.r.sadd(key, *range(n), "a")
+            self.r.srem(key, "a")
+            self.assertEqual(self.encoding(key), b"hashtable")
+
+        int_hashtable("s", 20)
+        self.assertEqual(len(self.r.spop("s", 15)), 15)  # 5 stay: 25 > 15, popped one by one
+        self.assertEqual(self.encoding("s"), b"hashtable")
+        int_hashtable("t", 20)
+        self.assertEqual(len(self.r.spop("t", 17)), 17)  # 3 stay: 15 <= 17, rebuilt
+        self.assertEqual(self.r.scard("t"), 3)
+        self.assertEqual(self.encoding("t"), b"intset")
+        int_hashtable("u", 12)
+        self.r.spop("u", 10)  # 2 stay: 10 <= 10, rebuilt
+        self.assertEqual(self.encoding("u"), b"intset")
+        self.r.sadd("big", *range(1000))  # a hashtable by its size
+        popped = self.r.spop("big", 990)
+        self.assertEqual(self.r.scard("big"), 10)
+        self.assertEqual(self.encoding("big"), b"intset")
+        self.assertEqual(self.r.smembers("big"), {b"%d" % i for i in range(1000)} - set(popped))
+        # Mixed members: an intset exactly when the members that stay are integers.
+        for _ in range(10):
+            self.r.delete("m")
+            self.r.sadd("m", *range(12), "a")
+            self.r.spop("m", 12)
+            (left,) = self.r.smembers("m")
+            self.assertEqual(self.encoding("m"), b"hashtable" if left == b"a" else b"intset")
+        # Strings only: a hashtable; an intset stays an intset.
+        self.r.sadd("str", *[f"m{i}" for i in range(20)])
+        self.r.spop("str", 19)
+        self.assertEqual(self.encoding("str"), b"hashtable")
+        self.r.sadd("ints", *range(20))
+        self.r.spop("ints", 19)
+        self.assertEqual(self.encoding("ints"), b"intset")
+
+    def test_spop_errors(self):
+        self.r.sadd("s", "a", "b")
+        for count in ("-1", "-9223372036854775808", "abc", "1.5", "", "+1", " 1",
+                      "9223372036854775808"):
+            self.assertReply(("SPOP", "s", count), error(NOT_POSITIVE))
+        self.assertReply(("SPOP", "nokey", "-1"), error(NOT_POSITIVE))
+        self.assertReply(("SPOP", "s", "1", "2"), error("ERR syntax error"))
+        self.assertReply(("SPOP", "s", "1", "COUNT"), error("ERR syntax error"))
+        self.assertEqual(self.r.scard("s"), 2)
+        self.r.set("str", "x")
+        self.assertReply(("SPOP", "str"), error(WRONGTYPE))
+        self.assertReply(("SPOP", "str", "1"), error(WRONGTYPE))
+        self.assertReply(("SPOP", "str", "0"), error(WRONGTYPE))
+        self.assertReply(("SPOP", "str", "-1"), error(NOT_POSITIVE))  # parsed before the type
+
+    def test_srandmember(self):
+        members = {b"a", b"b", b"c", b"1", b"2"}
+        self.r.sadd("s", *members)
+        self.assertIn(self.r.srandmember("s"), members)
+        for count in (1, 2, 4):
+            got = self.r.srandmember("s", count)
+            self.assertEqual(len(got), count)
+            self.assertEqual(len(set(got)), count)
+            self.assertTrue(set(got) <= members)
+        for count in (5, 6, 1000, 9223372036854775807):  # the whole set
+            self.assertEqual(sorted(self.r.srandmember("s", count)), sorted(members))
+        got = self.r.srandmember("s", -20)
+        self.assertEqual(len(got), 20)
+        self.assertTrue(set(got) <= members)
+        seen = set()
+        for _ in range(50):
+            seen.update(self.r.srandmember("s", -10))
+        self.assertEqual(seen, members)
+        self.assertEqual(self.r.scard("s"), 5)  # nothing removed
+        self.r.sadd("one", "7")
+        self.assertReply(("SRANDMEMBER", "one", "-3"), array([b"7"] * 3))
+        self.assertReply(("SRANDMEMBER", "one"), bulk(b"7"))
+        for size in (100, 1000):  # an intset and a hashtable, counts around each strategy
+            self.r.delete("big")
+            data = {b"%d" % i for i in range(size)}
+            self.r.sadd("big", *data)
+            for count in (1, size // 4, size // 2, size - 1, size):
+                got = self.r.srandmember("big", count)
+                self.assertEqual(len(got), count)
+                self.assertEqual(len(set(got)), count)
+                self.assertTrue(set(got) <= data)
+            got = self.r.srandmember("big", -(size * 2))
+            self.assertEqual(len(got), size * 2)
+            self.assertTrue(set(got) <= data)
+
+    def test_srandmember_errors(self):
+        self.r.sadd("s", "a", "b")
+        for count in ("abc", "1.5", "", "+1", " 1", "-0", "9223372036854775808"):
+            self.assertReply(("SRANDMEMBER", "s", count), error(NOT_INTEGER))
+        self.assertReply(("SRANDMEMBER", "s", "-9223372036854775808"), error(
+            "ERR value is out of range, value must between -9223372036854775807 and "
+            "9223372036854775807"))
+        self.assertReply(("SRANDMEMBER", "s", "1", "2"), error("ERR syntax error"))
+        self.assertReply(("SRANDMEMBER", "s", "1", "WITHVALUES"), error("ERR syntax error"))
+        self.r.set("str", "x")
+        self.assertReply(("SRANDMEMBER", "str"), error(WRONGTYPE))
+        self.assertReply(("SRANDMEMBER", "str", "1"), error(WRONGTYPE))
+        self.assertReply(("SRANDMEMBER", "str", "x"), error(NOT_INTEGER))  # before the type
+
+
+class SscanTest(SetTestCase):
+    def test_intset_comes_back_whole_with_cursor_0(self):
+        data = {b"%d" % i for i in range(100)}
+        self.r.sadd("s", *data)
+        self.assertEqual(self.encoding("s"), b"intset")
+        for count in (None, 1, 5, 1000):
+            cursor, items = self.r.sscan("s", 0, count=count)
+            self.assertEqual((cursor, sorted(items)), (0, sorted(data)), count)
+        # The intset's order: sorted as integers.
+        reply = self.cmd("SSCAN", "s", "0", "MATCH", "9*")
+        self.assertEqual(reply, b"*2\r\n$1\r\n0\r\n" +
+                         array([b"9"] + [b"%d" % i for i in range(90, 100)]))
+        # Any cursor: an intset is scanned whole.
+        self.assertEqual(self.r.sscan("s", 12345)[0], 0)
+        self.assertEqual(self.r.sscan("s", 0, match="nomatch*"), (0, []))
+        self.assertReply(("SSCAN", "nokey", "0"), b"*2\r\n$1\r\n0\r\n*0\r\n")
+
+    def test_hashtable_scans_every_member_in_steps(self):
+        data = {f"m:{i}".encode() for i in range(1000)}
+        self.r.sadd("big", *data)
+        self.assertEqual(self.encoding("big"), b"hashtable")
+        seen, calls, cursor = set(), 0, 0
+        while True:
+            cursor, items = self.r.sscan("big", cursor, count=10)
+            calls += 1
+            self.assertTrue(set(items) <= data)
+            seen.update(items)
+            if cursor == 0:
+                break
+            self.assertLess(calls, 1000, "SSCAN does not end")
+        self.assertEqual(seen, data)
+        self.assertGreater(calls, 10)
+        matched = set(self.r.sscan_iter("big", match="m:1*", count=50))
+        self.assertEqual(matched, {m for m in data if m.startswith(b"m:1")})
+        cursor, items = self.r.sscan("big", 0, count=5000)
+        self.assertEqual((cursor, set(items)), (0, data))
+
+    def test_argument_errors(self):
+        self.r.sadd("s", "1")
+        for cursor in ("abc", " 0", "0 ", "1.5", "18446744073709551616", "0x0", "--1"):
+            self.assertReply(("SSCAN", "s", cursor), error("ERR invalid cursor"))
+            self.assertReply(("SSCAN", "nokey", cursor), error("ERR invalid cursor"))
+        syntax = error("ERR syntax error")
+        for options in (("COUNT", "0"), ("COUNT", "-1"), ("COUNT",), ("MATCH",), ("NOVALUES",),
+                        ("TYPE", "set"), ("FOO", "bar")):
+            self.assertReply(("SSCAN", "s", "0") + options, syntax)
+        self.assertReply(("SSCAN", "s", "0", "COUNT", "abc"), error(NOT_INTEGER))
+        self.r.set("str", "v")
+        self.assertReply(("SSCAN", "str", "0"), error(WRONGTYPE))
+        self.assertReply(("SSCAN", "str", "0", "COUNT", "0"), error(WRONGTYPE))
+        self.assertReply(("SSCAN", "nokey", "0", "FOO"), b"*2\r\n$1\r\n0\r\n*0\r\n")
+
+
+    def test_cursor_forms_strtoul_accepts(self):
+        """Redis parses the cursor with strtoul: "+0", "", "00", "-1" and 2^64-1 are valid;
+        an intset is returned whole with cursor 0 whatever the cursor."""
+        self.r.sadd("s", "9223372036854775807", "0")
+        whole = b"*2\r\n$1\r\n0\r\n" + array([b"0", b"9223372036854775807"])
+        for cursor in ("0", "+0", "", "00", "-1", "18446744073709551615", "12345"):
+            self.assertReply(("SSCAN", "s", cursor), whole)
+
+
+class EncodingTest(SetTestCase):
+    def tearDown(self):
+        self.r.config_set("set-max-intset-entries", DEFAULT_INTSET_ENTRIES)
+        super().tearDown()
+
+    def test_default_threshold(self):
+        self.assertEqual(self.r.config_get("set-max-intset-entries"),
+                         {"set-max-intset-entries": "512"})
+
+    def test_integers_make_an_intset(self):
+        self.r.sadd("s", "1", "-1", "0", "32767", "-32768", "2147483648",
+                    "9223372036854775807", "-9223372036854775808")
+        self.assertEqual(self.encoding("s"), b"intset")
+        for member in ("007", "-0", "+5", " 1", "1 ", "1.5", "1e3", "0x10",
+                       "9223372036854775808", "-9223372036854775809", "", "a"):
+            self.r.delete("t")
+            self.r.sadd("t", "1", member)
+            self.assertEqual(self.encoding("t"), b"hashtable", member)
+            self.assertEqual(self.r.smembers("t"), {b"1", member.encode()})
+        # Not canonical: "007" and "7" are two members.
+        self.r.sadd("u", "7", "007", "+7")
+        self.assertEqual(self.r.scard("u"), 3)
+
+    def test_conversions(self):
+        self.r.sadd("s", *range(511))
+        self.assertEqual(self.encoding("s"), b"intset")
+        self.r.sadd("s", 511)  # 512 members
+        self.assertEqual(self.encoding("s"), b"intset")
+        self.r.sadd("s", 511)  # no new member
+        self.assertEqual(self.encoding("s"), b"intset")
+        self.r.sadd("s", 512)  # 513
+        self.assertEqual(self.encoding("s"), b"hashtable")
+        self.r.srem("s", *range(500))
+        self.assertEqual(self.r.scard("s"), 13)
+        self.assertEqual(self.encoding("s"), b"hashtable")  # never back to an intset
+        self.r.sadd("big", *range(513))  # one SADD of 513
+        self.assertEqual(self.encoding("big"), b"hashtable")
+        self.r.sadd("str", *range(10))
+        self.r.sadd("str", "x")
+        self.assertEqual(self.encoding("str"), b"hashtable")
+        self.r.srem("str", "x")
+        self.assertEqual(self.encoding("str"), b"hashtable")
+        self.assertEqual(self.r.smembers("str"), {b"%d" % i for i in range(10)})
+        # SMOVE adding a 513th member or a string converts the destination.
+        self.r.sadd("d", *range(512))
+        self.r.sadd("src", 1000, "y")
+        self.r.smove("src", "d", 1000)
+        self.assertEqual(self.encoding("d"), b"hashtable")
+        self.r.sadd("d2", 1)
+        self.r.smove("src", "d2", "y")
+        self.assertEqual(self.encoding("d2"), b"hashtable")
+        # *STORE: the result's encoding follows its contents.
+        self.r.sunionstore("u", "s")
+        self.assertEqual(self.encoding("u"), b"intset")
+        self.r.sadd("ints", *range(300))
+        self.r.sadd("ints2", *range(300, 600))
+        self.r.sunionstore("u2", "ints", "ints2")
+        self.assertEqual(self.encoding("u2"), b"hashtable")
+        self.r.sdiffstore("u3", "u2", "ints2")
+        self.assertEqual(self.encoding("u3"), b"intset")
+
+    def test_config_set_threshold(self):
+        self.assertTrue(self.r.config_set("set-max-intset-entries", 4))
+        self.r.sadd("s", 1, 2, 3, 4)
+        self.assertEqual(self.encoding("s"), b"intset")
+        self.r.sadd("s", 5)
+        self.assertEqual(self.encoding("s"), b"hashtable")
+        # Existing intsets stay until a write adds a member.
+        self.r.config_set("set-max-intset-entries", DEFAULT_INTSET_ENTRIES)
+        self.r.sadd("old", *range(10))
+        self.r.config_set("set-max-intset-entries", 4)
+        self.assertEqual(self.encoding("old"), b"intset")
+        self.r.sadd("old", 0)  # not new: no conversion
+        self.assertEqual(self.encoding("old"), b"intset")
+        self.r.sadd("old", 100)
+        self.assertEqual(self.encoding("old"), b"hashtable")
+        self.assertTrue(self.r.config_set("set-max-intset-entries", 0))
+        self.r.sadd("zero", 1)
+        self.assertEqual(self.encoding("zero"), b"hashtable")  # converted at once
+
+    def test_copy_rename_move_keep_the_encoding(self):
+        self.r.sadd("small", 1, 2)
+        self.r.sadd("wide", 1, "a")
+        self.r.srem("wide", "a")
+        self.assertTrue(self.r.copy("small", "small2"))
+        self.assertTrue(self.r.copy("wide", "wide2"))
+        self.assertEqual(self.encoding("small2"), b"intset")
+        self.assertEqual(self.encoding("wide2"), b"hashtable")
+        self.r.rename("wide2", "wide3")
+        self.assertEqual(self.encoding("wide3"), b"hashtable")
+        self.assertTrue(self.r.move("wide3", 1))
+        c1 = self.server.client(db=1)
+        self.assertEqual(c1.object("ENCODING", "wide3"), b"hashtable")
+        self.assertEqual(c1.smembers("wide3"), {b"1"})
+        c1.close()
+        self.r.sadd("small2", 3)  # a deep copy
+        self.assertEqual(self.r.smembers("small"), {b"1", b"2"})
+
+
+class KeyspaceTest(SetTestCase):
+    def test_wrongtype_both_ways(self):
+        self.r.sadd("s", "a")
+        self.r.set("str", "v")
+        self.r.hset("h", "f", "v")
+        for args in (("GET", "s"), ("APPEND", "s", "x"), ("INCR", "s"), ("GETDEL", "s"),
+                     ("SET", "s", "v", "GET"), ("HSET", "s", "f", "v"), ("HGET", "s", "f"),
+                     ("HGETALL", "s")):
+            self.assertReply(args, error(WRONGTYPE))
+        self.assertEqual(self.r.smembers("s"), {b"a"})
+        for key in ("str", "h"):
+            for args in (("SADD", key, "a"), ("SREM", key, "a"), ("SCARD", key),
+                         ("SISMEMBER", key, "a"), ("SMISMEMBER", key, "a"), ("SMEMBERS", key),
+                         ("SPOP", key), ("SRANDMEMBER", key), ("SINTER", key),
+                         ("SUNION", key), ("SDIFF", key), ("SINTERCARD", "1", key),
+                         ("SSCAN", key, "0")):
+                self.assertReply(args, error(WRONGTYPE))
+        self.assertEqual(self.r.get("str"), b"v")
+        self.r.expire("s", 1000)
+        self.assertTrue(self.r.set("s", "now a string"))
+        self.assertEqual((self.r.type("s"), self.r.ttl("s")), (b"string", -1))
+
+    def test_last_member_removed_deletes_the_key_and_its_ttl(self):
+        for how in ("srem", "spop", "spop1", "smove"):
+            self.r.sadd("s", "a", "b")
+            self.r.expire("s", 1000)
+            self.r.srem("s", "a")
+            self.assertTrue(0 < self.r.ttl("s") <= 1000)
+            if how == "srem":
+                self.r.srem("s", "b")
+            elif how == "spop":
+                self.r.spop("s")
+            elif how == "spop1":
+                self.r.spop("s", 1)
+            else:
+                self.r.smove("s", "other", "b")
+            self.assertEqual(self.r.exists("s"), 0, how)
+            self.assertEqual(self.r.ttl("s"), -2)
+            self.r.sadd("s", "c")
+            self.assertEqual(self.r.ttl("s"), -1, how)
+            self.r.delete("s")
+
+    def test_set_with_a_ttl_expires_on_the_real_clock(self):
+        self.r.sadd("s", "a")
+        self.assertTrue(self.r.pexpire("s", 50))
+        lib.wait_until(lambda: self.r.exists("s") == 0, what="the set to expire")
+        self.assertEqual(self.r.smembers("s"), set())
+
+    def test_transaction_of_set_commands(self):
+        pipe = self.r.pipeline(transaction=True)
+        pipe.sadd("s", 1, 2, 3).srem("s", 1).scard("s").smembers("s").set("str", "x")
+        pipe.sadd("str", 1).spop("s", 10).exists("s")
+        results = pipe.execute(raise_on_error=False)
+        self.assertEqual(results[:5], [3, 1, 2, {b"2", b"3"}, True])
+        self.assertIsInstance(results[5], redis.ResponseError)
+        self.assertEqual(sorted(results[6]), [b"2", b"3"])
+        self.assertEqual(results[7], 0)
+
+
+class KeyspaceEventsTest(SetTestCase):
+    """The keyevent notifications of the set commands (class s, g for the DEL of an emptied
+    set)."""
+
+    def setUp(self):
+        super().setUp()
+        self.r.config_set("notify-keyspace-events", "KEA")
+        self.sub = self.server.raw()
+        self.sub.send(lib.encode_command("PSUBSCRIBE", "__keyevent@0__:*"))
+        self.sub.read_reply()
+
+    def tearDown(self):
+        self.sub.close()
+        self.r.config_set("notify-keyspace-events", "")
+        super().tearDown()
+
+    def events(self, *args):
+        reply = self.cmd(*args)
+        self.sub.send(lib.encode_command("PING"))
+        events = []
+        while True:
+            parts = self.sub.read_reply().split(b"\r\n")
+            if parts[2] == b"pong":
+                return reply, events
+            events.append((parts[6].split(b":", 1)[1], parts[8]))
+
+    def test_events(self):
+        cases = [
+            (("SADD", "s", "a", "b", "c", "d"), [(b"sadd", b"s")]),
+            (("SADD", "s", "a"), []),  # nothing added
+            (("SREM", "s", "zz"), []),
+            (("SREM", "s", "a"), [(b"srem", b"s")]),
+            (("SISMEMBER", "s", "b"), []),
+            (("SRANDMEMBER", "s", "-2"), []),
+            (("SSCAN", "s", "0"), []),
+            (("SPOP", "s", "0"), []),
+            (("SMOVE", "s", "t", "zz"), []),
+            (("SMOVE", "s", "t", "b"), [(b"srem", b"s"), (b"sadd", b"t")]),
+            (("SMOVE", "s", "s", "c"), []),
+            (("SPOP", "s", "1"), [(b"spop", b"s")]),
+            (("SADD", "u", "1", "2"), [(b"sadd", b"u")]),
+            (("SINTERSTORE", "d", "u", "u"), [(b"sinterstore", b"d")]),
+            (("SUNIONSTORE", "d", "u", "t"), [(b"sunionstore", b"d")]),
+            (("SDIFFSTORE", "d", "u", "t"), [(b"sdiffstore", b"d")]),
+            (("SDIFFSTORE", "d", "u", "u"), [(b"del", b"d")]),
+            (("SDIFFSTORE", "d", "u", "u"), []),
+            (("SINTERCARD", "1", "u"), []),
+            (("SPOP", "u", "5"), [(b"spop", b"u"), (b"del", b"u")]),
+            (("SADD", "v", "x"), [(b"sadd", b"v")]),
+            (("SPOP", "v"), [(b"spop", b"v"), (b"del", b"v")]),
+            (("SADD", "v", "x", "y"), [(b"sadd", b"v")]),
+            (("SREM", "v", "x", "y"), [(b"srem", b"v"), (b"del", b"v")]),
+            (("SMOVE", "t", "w", "b"), [(b"srem", b"t"), (b"del", b"t"), (b"sadd", b"w")]),
+        ]
+        for args, expected in cases:
+            _, events = self.events(*args)
+            self.assertEqual(events, expected, args)
+
+
+class Resp3Test(SetTestCase):
+    def setUp(self):
+        super().setUp()
+        self.assertTrue(self.cmd("HELLO", "3").startswith(b"%7\r\n"))
+
+    def test_reply_types(self):
+        self.r.sadd("i", 1, 2, 3)
+        self.r.sadd("h", "a", "b")
+        self.assertReply(("SMEMBERS", "i"), array([b"1", b"2", b"3"], b"~"))
+        self.assertUnordered(("SMEMBERS", "h"), [b"a", b"b"], b"~")
+        self.assertReply(("SMEMBERS", "nokey"), b"~0\r\n")
+        self.assertUnordered(("SINTER", "i", "i"), [b"1", b"2", b"3"], b"~")
+        self.assertUnordered(("SUNION", "i", "h"), [b"1", b"2", b"3", b"a", b"b"], b"~")
+        self.assertUnordered(("SDIFF", "h", "i"), [b"a", b"b"], b"~")
+        self.assertReply(("SINTER", "i", "nokey"), b"~0\r\n")
+        self.assertReply(("SUNION", "nokey"), b"~0\r\n")
+        self.assertReply(("SDIFF", "nokey"), b"~0\r\n")
+        self.assertReply(("SISMEMBER", "i", "1"), b":1\r\n")  # an integer, not a boolean
+        self.assertReply(("SMISMEMBER", "i", "1", "9"), b"*2\r\n:1\r\n:0\r\n")
+        self.assertReply(("SCARD", "i"), b":3\r\n")
+        self.assertReply(("SINTERCARD", "1", "i"), b":3\r\n")
+        # SRANDMEMBER with a count: an array, also when it returns the whole set.
+        kind, items = parse_bulks(self.cmd("SRANDMEMBER", "i", "2"))
+        self.assertEqual((kind, len(items)), (b"*", 2))
+        self.assertReply(("SRANDMEMBER", "i", "3"), array([b"1", b"2", b"3"]))
+        self.assertReply(("SRANDMEMBER", "i", "100"), array([b"1", b"2", b"3"]))
+        self.assertUnordered(("SRANDMEMBER", "h", "100"), [b"a", b"b"], b"*")
+        kind, items = parse_bulks(self.cmd("SRANDMEMBER", "i", "-5"))
+        self.assertEqual((kind, len(items)), (b"*", 5))
+        self.assertReply(("SRANDMEMBER", "nokey", "2"), b"*0\r\n")
+        self.assertReply(("SRANDMEMBER", "i", "0"), b"*0\r\n")
+        self.assertReply(("SRANDMEMBER", "nokey"), b"_\r\n")
+        self.assertReply(("SPOP", "nokey"), b"_\r\n")
+        # SPOP with a count: a set, whatever the count.
+        self.assertReply(("SPOP", "nokey", "2"), b"~0\r\n")
+        self.assertReply(("SPOP", "i", "0"), b"~0\r\n")
+        kind, items = parse_bulks(self.cmd("SPOP", "i", "1"))
+        self.assertEqual((kind, len(items)), (b"~", 1))
+        self.assertUnordered(("SPOP", "i", "10"), {b"1", b"2", b"3"} - set(items), b"~")
+        self.assertUnordered(("SPOP", "h", "2"), [b"a", b"b"], b"~")
+        self.r.sadd("one", "x")
+        self.assertReply(("SPOP", "one"), bulk(b"x"))
+        self.r.sadd("i", 1, 2)
+        self.assertReply(("SSCAN", "i", "0"), b"*2\r\n$1\r\n0\r\n" + array([b"1", b"2"]))
+        self.assertReply(("SSCAN", "nokey", "0"), b"*2\r\n$1\r\n0\r\n*0\r\n")
+        self.assertReply(("OBJECT", "ENCODING", "i"), b"$6\r\nintset\r\n")
+        self.assertReply(("TYPE", "i"), b"+set\r\n")
+
+    def test_big_set_reply(self):
+        data = {f"m{i}".encode() for i in range(2000)}
+        self.r.sadd("s", *data)
+        self.assertUnordered(("SMEMBERS", "s"), data, b"~")
+
+
+class ConcurrencyTest(SetTestCase):
+    def test_fifty_clients(self):
+        errors = []
+
+        def client(n):
+            c = self.server.client()
+            try:
+                mine = set()
+                for i in range(60):
+                    member = (b"%d" % (n * 1000 + i)) if i % 3 else b"c%d:%d" % (n, i)
+                    mine.add(member)
+                    c.sadd(f"own:{n}", member)
+                    c.sadd("shared", member)
+                    if not c.sismember("shared", member):
+                        errors.append(f"client {n}: {member!r} not in shared")
+                if c.smembers(f"own:{n}") != mine:
+                    errors.append(f"client {n}: SMEMBERS differs")
+                c.smove(f"own:{n}", "moved", next(iter(sorted(mine))))
+                return mine
+            finally:
+                c.close()
+
+        results = {}
+        threads = [threading.Thread(target=lambda n=n: results.__setitem__(n, client(n)),
+                                    daemon=True) for n in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(lib.IO_TIMEOUT * 2)
+            self.assertFalse(t.is_alive(), "a client thread hangs")
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), 50)
+        everything = set().union(*results.values())
+        self.assertEqual(self.r.smembers("shared"), everything)
+        self.assertEqual(self.r.scard("moved"), 50)
+
+        # 50 clients popping the shared set at once: every member popped exactly once.
+        popped = []
+        lock = threading.Lock()
+
+        def popper():
+            c = self.server.client()
+            try:
+                while True:
+                    got = c.spop("shared", 7)
+                    if not got:
+                        return
+                    with lock:
+                        popped.extend(got)
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=popper, daemon=True) for _ in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(lib.IO_TIMEOUT * 2)
+            self.assertFalse(t.is_alive(), "a popper hangs")
+        self.assertEqual(len(popped), len(everything))
+        self.assertEqual(set(popped), everything)
+        self.assertEqual(self.r.exists("shared"), 0)
+        self.assertServerAlive()
+
+
+# -- DUMP / RESTORE and persistence ---------------------------------------------------------------
+
+def fill_sets(client):
+    """Sets of both encodings, with and without a TTL, in two databases; returns what
+    read_sets must find afterwards ({(db, key): (members, has_ttl, encoding)})."""
+    client.execute_command("SELECT", 0)
+    expected = {}
+    small = {b"1", b"-5", b"0", b"9223372036854775807", b"-9223372036854775808", b"65536"}
+    client.sadd("ints", *small)
+    expected[(0, b"ints")] = (small, False, b"intset")
+    strs = {b"a", b"", b"bin\x00\r\n\xff", b"007", b"1", b"x" * 200}
+    client.sadd("strs", *strs)
+    expected[(0, b"strs")] = (strs, False, b"hashtable")
+    big = {b"%d" % i for i in range(1000)}
+    client.sadd("big", *big)
+    expected[(0, b"big")] = (big, False, b"hashtable")
+    bigstr = {b"member:%d" % i for i in range(700)}
+    client.sadd("bigstr", *bigstr)
+    expected[(0, b"bigstr")] = (bigstr, False, b"hashtable")
+    # A hashtable whose members are integers again: loaded as an intset.
+    client.sadd("shrunk", "1", "2", "x")
+    client.srem("shrunk", "x")
+    expected[(0, b"shrunk")] = ({b"1", b"2"}, False, b"intset")
+    client.sadd("ttl:ints", 1, 2, 3)
+    client.expire("ttl:ints", 5000)
+    expected[(0, b"ttl:ints")] = ({b"1", b"2", b"3"}, True, b"intset")
+    ttl_str = {b"t%d" % i for i in range(600)}
+    client.sadd("ttl:str", *ttl_str)
+    client.pexpireat("ttl:str", int(time.time() * 1000) + 3600 * 1000)
+    expected[(0, b"ttl:str")] = (ttl_str, True, b"hashtable")
+    client.execute_command("SELECT", 5)
+    client.sadd("s", "db5")
+    expected[(5, b"s")] = ({b"db5"}, False, b"hashtable")
+    client.set("string", "still a string")
+    client.execute_command("SELECT", 0)
+    return expected
+
+
+def read_sets(port, keys):
+    """{(db, key): (members, has_ttl, encoding)} for the given keys, plus the PEXPIRETIMEs."""
+    out, deadlines = {}, {}
+    for db, key in keys:
+        c = redis.Redis(host="127.0.0.1", port=port, db=db, socket_timeout=lib.IO_TIMEOUT)
+        deadline = c.execute_command("PEXPIRETIME", key)
+        out[(db, key)] = (c.smembers(key), deadline > 0, c.object("ENCODING", key))
+        deadlines[(db, key)] = deadline
+        c.close()
+    return out, deadlines
+
+
+def parse_commands(data):
+    """The commands of an AOF file (RESP arrays of bulks), as lists of bytes."""
+    commands, pos = [], 0
+    while pos < len(data):
+        assert data[pos:pos + 1] == b"*", data[pos:pos + 20]
+        end = data.index(b"\r\n", pos)
+        n, pos = int(data[pos + 1:end]), end + 2
+        args = []
+        for _ in range(n):
+            end = data.index(b"\r\n", pos)
+            size = int(data[pos + 1:end])
+            args.append(data[end + 2:end + 2 + size])
+            pos = end + 2 + size + 2
+        commands.append(args)
+    return commands
+
+
+class SetPersistenceTest(lib.unittest.TestCase):
+    """Sets of both encodings, with TTLs, across restarts (SAVE; BGREWRITEAOF with and without
+    RDB preamble), DUMP payloads and dump.rdb files moved between basalt and Redis. A set's
+    encoding after a load depends on its contents only."""
+
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="basalt-it-sets-")
+        self.runs = 0
+
+    def tearDown(self):
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def start(self, args=()):
+        self.runs += 1
+        server = lib.ServerProcess(list(args), workdir=self.workdir,
+                                   log_name=f"server-{self.runs}.log").start()
+        self.addCleanup(server.kill)
+        return server
+
+    def assertSetsBack(self, port, expected, deadlines):
+        actual, actual_deadlines = read_sets(port, expected)
+        for key in expected:
+            members, has_ttl, encoding = expected[key]
+            got, got_ttl, got_encoding = actual[key]
+            if got != members:
+                self.fail(f"{key}: {len(members - got)} members missing "
+                          f"{sorted(members - got)[:3]}, {len(got - members)} extra "
+                          f"{sorted(got - members)[:3]}")
+            self.assertEqual((got_ttl, got_encoding), (has_ttl, encoding), key)
+        self.assertEqual(actual_deadlines, deadlines)
+        c = redis.Redis(host="127.0.0.1", port=port, db=5, socket_timeout=lib.IO_TIMEOUT)
+        self.assertEqual(c.get("string"), b"still a string")
+        c.close()
+
+    def test_sets_survive_save_and_restart(self):
+        server = self.start()
+        c = server.client()
+        expected = fill_sets(c)
+        before, deadlines = read_sets(server.port, expected)
+        self.assertEqual(before[(0, b"shrunk")][2], b"hashtable")  # until a load
+        self.assertTrue(c.save())
+        c.close()
+        server.stop_and_check()
+        server = self.start()
+        self.assertSetsBack(server.port, expected, deadlines)
+        server.stop_and_check()
+
+    def test_load_converts_by_the_configured_threshold(self):
+        """Loading picks the encoding by the set-max-intset-entries in force: an intset saved
+        with more members than that loads as a hashtable (and a set of few integers saved as
+        a hashtable loads as an intset)."""
+        server = self.start()
+        c = server.client()
+        expected = fill_sets(c)
+        _, deadlines = read_sets(server.port, expected)
+        c.save()
+        c.close()
+        server.stop_and_check()
+        server = self.start(["--set-max-intset-entries", "2"])
+        for key in ((0, b"ints"), (0, b"ttl:ints")):  # 6 and 3 integers
+            members, has_ttl, _ = expected[key]
+            expected[key] = (members, has_ttl, b"hashtable")
+        self.assertSetsBack(server.port, expected, deadlines)  # "shrunk" (2): an intset
+        server.stop_and_check()
+
+    def test_dump_rdb_loads_into_redis_and_back(self):
+        server = self.start()
+        c = server.client()
+        expected = fill_sets(c)
+        _, deadlines = read_sets(server.port, expected)
+        c.save()
+        c.close()
+        server.stop_and_check()
+        redis_dir = tempfile.mkdtemp(prefix="basalt-it-sets-redis-")
+        self.addCleanup(shutil.rmtree, redis_dir, True)
+        shutil.copy(os.path.join(self.workdir, "dump.rdb"), redis_dir)
+        os.remove(os.path.join(self.workdir, "dump.rdb"))
+        with lib.RedisProcess(redis_dir) as real:
+            self.assertSetsBack(real.port, expected, deadlines)
+            real.client().save()
+        shutil.copy(os.path.join(redis_dir, "dump.rdb"), self.workdir)
+        server = self.start()
+        self.assertSetsBack(server.port, expected, deadlines)
+        server.stop_and_check()
+
+    def test_dump_restore_between_redis_and_basalt(self):
+        """DUMP payloads of both encodings made by redis-server RESTORE into basalt, and
+        basalt's back into redis-server."""
+        redis_dir = tempfile.mkdtemp(prefix="basalt-it-sets-redis-")
+        self.addCleanup(shutil.rmtree, redis_dir, True)
+        server = self.start()
+        b = server.client()
+        with lib.RedisProcess(redis_dir) as real:
+            r = real.client()
+            expected = fill_sets(r)
+            for (db, key), (members, _, encoding) in expected.items():
+                r.execute_command("SELECT", db)
+                payload = r.dump(key)
+                b.execute_command("SELECT", db)
+                self.assertTrue(b.restore(key, 0, payload), key)
+                self.assertEqual(b.smembers(key), members, key)
+                self.assertEqual(b.object("ENCODING", key), encoding, key)  # by contents
+                self.assertEqual(b.ttl(key), -1)
+                back = b.dump(key)
+                r.delete(key)
+                self.assertTrue(r.restore(key, 12345000, back), key)
+                self.assertEqual(r.smembers(key), members, key)
+                self.assertTrue(0 < r.ttl(key) <= 12345, key)
+                # REPLACE over an existing key; without it, BUSYKEY.
+                with self.assertRaisesRegex(redis.ResponseError, "BUSYKEY"):
+                    b.restore(key, 0, payload)
+                b.sadd(key, "extra")
+                self.assertTrue(b.restore(key, 0, payload, replace=True))
+                self.assertEqual(b.smembers(key), members, key)
+            r.close()
+        b.close()
+        server.stop_and_check()
+
+    def check_bgrewriteaof(self, preamble):
+        args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
+        server = self.start(args)
+        c = server.client()
+        wait_rewrites_done(c)
+        expected = fill_sets(c)
+        before = c.info("persistence")["aof_rewrites"]
+        self.assertTrue(c.bgrewriteaof())
+        lib.wait_until(lambda: c.info("persistence")["aof_rewrites"] > before,
+                       what="the AOF rewrite")
+        wait_rewrites_done(c)
+        base = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "b")[-1])
+        if preamble == "no":
+            self.check_rewritten_commands(base, expected)
+        # After the rewrite, in the incr file: SPOP is logged as SREM of what it popped (never
+        # as SPOP, which would pop other members on a replay); SPOP of the whole set as a DEL.
+        popped = set(c.spop("big", 10))
+        expected[(0, b"big")][0].difference_update(popped)
+        one = c.spop("strs")
+        expected[(0, b"strs")][0].discard(one)
+        c.spop("ttl:ints", 100)
+        del expected[(0, b"ttl:ints")]
+        c.sadd("after", 5)
+        expected[(0, b"after")] = ({b"5"}, False, b"intset")
+        c.smove("bigstr", "after", "member:1")
+        expected[(0, b"bigstr")][0].discard(b"member:1")
+        expected[(0, b"after")] = ({b"5", b"member:1"}, False, b"hashtable")
+        popped_most = set(c.spop("bigstr", 690))  # 9 stay: the rebuilding strategy
+        expected[(0, b"bigstr")][0].difference_update(popped_most)
+        c.sinterstore("inter", "big", "ints")
+        expected[(0, b"inter")] = (expected[(0, b"big")][0] & expected[(0, b"ints")][0], False,
+                                   b"intset")
+        _, deadlines = read_sets(server.port, expected)
+        incr = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "i")[-1])
+        c.close()
+        server.stop_and_check()
+        with open(incr, "rb") as f:
+            logged = [[a.upper() if i == 0 else a for i, a in enumerate(cmd)]
+                      for cmd in parse_commands(f.read())]
+        names = [cmd[0] for cmd in logged]
+        self.assertNotIn(b"SPOP", names)
+        # Redis 7.0 logs one SREM per popped member (7.2 batches them), the SREMs of one SPOP
+        # inside MULTI ... EXEC.
+        self.assertTrue(all(len(cmd) == 3 for cmd in logged if cmd[0] == b"SREM"), logged)
+        first = logged.index([b"SREM", b"big", next(iter(popped))])
+        start = max(i for i in range(first) if logged[i][0] == b"MULTI")
+        end = next(i for i in range(first, len(logged)) if logged[i][0] == b"EXEC")
+        self.assertEqual({cmd[2] for cmd in logged[start + 1:end]}, popped)
+        removed = set()
+        for cmd in logged:
+            if cmd[0] == b"SREM" and cmd[1] == b"big":
+                removed.update(cmd[2:])
+        self.assertEqual(removed, popped)
+        removed = set()
+        for cmd in logged:
+            if cmd[0] == b"SREM" and cmd[1] == b"bigstr":
+                removed.update(cmd[2:])
+        self.assertEqual(removed, popped_most)  # (the SMOVE is logged as itself)
+        self.assertIn([b"SREM", b"strs", one], logged)
+        self.assertTrue(any(cmd[0] in (b"DEL", b"UNLINK") and cmd[1:] == [b"ttl:ints"]
+                            for cmd in logged), logged)
+        server = self.start(args)
+        self.assertSetsBack(server.port, expected, deadlines)
+        server.stop_and_check()
+
+    def check_rewritten_commands(self, base, expected):
+        """The AOF base without RDB preamble rebuilds every set with SADD commands (Redis: at
+        most 64 members per command)."""
+        with open(base, "rb") as f:
+            commands = parse_commands(f.read())
+        db, rebuilt = 0, {}
+        for cmd in commands:
+            name = cmd[0].upper()
+            if name == b"SELECT":
+                db = int(cmd[1])
+            elif name == b"SADD":
+                rebuilt.setdefault((db, cmd[1]), set()).update(cmd[2:])
+        self.assertEqual(rebuilt, {k: v[0] for k, v in expected.items()})
+
+    def test_bgrewriteaof_without_rdb_preamble_writes_set_commands(self):
+        self.check_bgrewriteaof("no")
+
+    def test_bgrewriteaof_with_rdb_preamble(self):
+        self.check_bgrewriteaof("yes")
+
+
+class SetReplicationTest(lib.unittest.TestCase):
+    """A replica gets the sets by the full sync and then by the live stream, SPOP as SREM."""
+
+    def start(self):
+        server = lib.ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
+        self.addCleanup(server.stop_and_check)
+        return server
+
+    def wait_synced(self, primary, replica):
+        def info(port):
+            with lib.RawConnection(port) as c:
+                body = c.command("INFO", "replication").split(b"\r\n", 1)[1].decode()
+            return dict(line.split(":", 1) for line in body.splitlines() if ":" in line)
+
+        def synced():
+            r, p = info(replica.port), info(primary.port)
+            return (r.get("master_link_status") == "up" and
+                    r.get("slave_repl_offset") == p.get("master_repl_offset"))
+        lib.wait_until(synced, timeout=30, interval=0.05, what="the replica in sync")
+
+    def assertSameSets(self, primary, replica, keys):
+        """Members and PEXPIRETIME of the keys equal on both; returns the primary's."""
+        def sets(port):
+            contents, deadlines = read_sets(port, keys)
+            return {k: (contents[k][0], deadlines[k]) for k in keys}
+        on_primary = sets(primary.port)
+        self.assertEqual(sets(replica.port), on_primary)
+        return on_primary
+
+    def test_full_sync_then_live_writes(self):
+        primary, replica = self.start(), self.start()
+        c = primary.client()
+        expected = fill_sets(c)
+        with replica.raw() as r:
+            self.assertEqual(r.command("REPLICAOF", "127.0.0.1", primary.port), b"+OK\r\n")
+        self.wait_synced(primary, replica)
+        self.assertSameSets(primary, replica, expected)
+        # The replica loaded an RDB: encodings by contents, as after a restart.
+        self.assertEqual({k: v[2] for k, v in read_sets(replica.port, expected)[0].items()},
+                         {k: v[2] for k, v in expected.items()})
+        # Live: every write command, the random ones included (the replica must pop the same).
+        c.sadd("ints", 77)
+        c.srem("strs", "a")
+        c.spop("big", 300)
+        c.spop("bigstr")
+        c.spop("ttl:str", 590)  # few stay: the rebuilding strategy
+        c.smove("ints", "strs", 1)
+        c.sinterstore("inter", "big", "ints")
+        c.sunionstore("union", "strs", "ints")
+        c.sdiffstore("diff", "big", "ints")
+        c.spop("shrunk", 2)  # the whole set
+        for key in (b"inter", b"union", b"diff"):
+            expected[(0, key)] = None
+        c.close()
+        self.wait_synced(primary, replica)
+        on_primary = self.assertSameSets(primary, replica, expected)
+        self.assertEqual(on_primary[(0, b"shrunk")], (set(), -2))
+        self.assertEqual(len(on_primary[(0, b"big")][0]), 700)
+        with replica.raw() as r:
+            self.assertEqual(r.command("SADD", "ints", "1"),
+                             b"-READONLY You can't write against a read only replica.\r\n")
+
+
+def wait_rewrites_done(client):
+    def done():
+        info = client.info("persistence")
+        return info["aof_rewrite_in_progress"] == 0 and info["aof_rewrite_scheduled"] == 0
+    lib.wait_until(done, what="the AOF rewrite to finish")
+
+
+def aof_files(workdir, kind):
+    """The names of the manifest's files of one type ("b" base, "i" incr), in order."""
+    with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.manifest")) as f:
+        rows = [line.split() for line in f if line.strip() and not line.startswith("#")]
+    return [row[row.index("file") + 1] for row in rows if row[row.index("type") + 1] == kind]
+
+
+if __name__ == "__main__":
+    lib.main()
