@@ -124,18 +124,31 @@ struct WriteOutcome {
   int64_t stored = 0;  // the stored value, as the type reads it
 };
 
+// Which side of the op's type `wanted` falls out on: 1 above, -1 below, 0 inside.
+int OverflowSide(const FieldOp& op, __int128 wanted, __int128 min, __int128 max) {
+  // Redis 7.0 checks a signed SET by computing max - value in 64 bits, which wraps for values
+  // at least 2^63 below max: those are reported as too big, so SAT stores the maximum. We
+  // reproduce that, replies and stored bits being observable.
+  if (op.code == OpCode::kSet && op.is_signed && op.bits < 64 &&
+      max - wanted >= (static_cast<__int128>(1) << 63)) {
+    return 1;
+  }
+  return wanted > max ? 1 : wanted < min ? -1 : 0;
+}
+
 // Fits `wanted` (exact, in 128 bits) into the op's type under its overflow mode.
 WriteOutcome FitValue(const FieldOp& op, __int128 wanted) {
-  const __int128 min = op.is_signed ? -(static_cast<__int128>(1) << (op.bits - 1)) : 0;
-  const __int128 max = op.is_signed ? (static_cast<__int128>(1) << (op.bits - 1)) - 1
-                                    : (static_cast<__int128>(1) << op.bits) - 1;
+  const __int128 one = 1;
+  const __int128 min = op.is_signed ? -(one << (op.bits - 1)) : 0;
+  const __int128 max = op.is_signed ? (one << (op.bits - 1)) - 1 : (one << op.bits) - 1;
   WriteOutcome out;
-  if (wanted < min || wanted > max) {
+  const int side = OverflowSide(op, wanted, min, max);
+  if (side != 0) {
     if (op.overflow == Overflow::kFail) {
       out.fail = true;
       return out;
     }
-    if (op.overflow == Overflow::kSat) wanted = wanted < min ? min : max;
+    if (op.overflow == Overflow::kSat) wanted = side > 0 ? max : min;
   }
   // Two's complement truncation to the field's width is exactly WRAP's modular result.
   const uint64_t mask = op.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << op.bits) - 1;
