@@ -58,7 +58,8 @@ How to add a command family (hashes, lists, ...):
      tell a generator the connections' state.
   2. Add `FAMILIES["name"] = [gen_xxx, (gen_yyy, 3), ...]` (a bare generator has weight 1)
      and the family's weight in FAMILY_WEIGHTS. A big family goes in a module of its own
-     (diff_hash_family.py: hashes), whose generators get Cmd through a bind() call.
+     (diff_hash_family.py: hashes; diff_bit_family.py: bitmaps and LCS), whose generators get
+     Cmd through a bind() call.
   3. Add the commands' arities to ARITY (the wrong-arity generator picks from it) and, for a
      new data type, teach dump_dataset to read its values.
   4. Run with a few hundred seeds (BASALT_DIFF_SEEDS=1-300). A mismatch that is basalt's bug
@@ -73,6 +74,7 @@ import tempfile
 import time
 
 import basalt_testlib as lib
+import diff_bit_family
 import diff_hash_family
 
 SEEDS = range(1, 21)
@@ -745,10 +747,12 @@ FAMILIES = {
     "pubsub": [(gen_subscribe, 3), (gen_unsubscribe, 2), gen_subscriber_other, (gen_publish, 5),
                gen_pubsub_introspection],
     "hashes": diff_hash_family.GENERATORS,  # diff_hash_family.py
+    "bits": diff_bit_family.GENERATORS,  # diff_bit_family.py
 }
 diff_hash_family.bind(Cmd)
+diff_bit_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
-                  "transactions": 3, "pubsub": 4, "hashes": 8}
+                  "transactions": 3, "pubsub": 4, "hashes": 8, "bits": 8}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -756,6 +760,8 @@ FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
 # and the streams are the same as without the family: the run for a basalt without hashes.
 if FAMILY_WEIGHTS["hashes"] > 0:
     ARITY.update(diff_hash_family.ARITY)
+if FAMILY_WEIGHTS["bits"] > 0:
+    ARITY.update(diff_bit_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
