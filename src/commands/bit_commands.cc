@@ -5,6 +5,7 @@
 // the key up before parsing their range, so a missing key answers 0 (or BITPOS's -1 / 0) even
 // to malformed ranges.
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
