@@ -54,6 +54,21 @@ TEST_SUITE("bit commands") {
     CHECK(Propagated(h) == std::vector<std::string>{"SETBIT k 3 1", "SETBIT k 20 0"});
   }
 
+  TEST_CASE("writes that store the bits already there leave a WATCH alone") {
+    Harness h;
+    h.Run({"SET", "k", "a"});
+    CHECK(h.Run({"WATCH", "k"}) == Ok());
+    CHECK(h.Run({"SETBIT", "k", "1", "1"}) == Int(1));
+    CHECK(h.Run({"BITFIELD", "k", "SET", "u8", "0", "97"}) == "*1\r\n:97\r\n");
+    CHECK(h.Run({"MULTI"}) == Ok());
+    CHECK(h.Run({"PING"}) == Simple("QUEUED"));
+    CHECK(h.Run({"EXEC"}) == "*1\r\n+PONG\r\n");
+    CHECK(h.Run({"WATCH", "k"}) == Ok());
+    CHECK(h.Run({"SETBIT", "k", "0", "1"}) == Int(0));
+    CHECK(h.Run({"MULTI"}) == Ok());
+    CHECK(h.Run({"EXEC"}) == NilArray());
+  }
+
   TEST_CASE("SETBIT keeps the TTL and crosses the inline/heap boundary") {
     Harness h;
     h.Run({"SET", "k", "abc", "EX", "100"});
