@@ -209,6 +209,8 @@ void BitFieldGeneric(CommandContext& ctx, bool read_only_command) {
   }
   BitStringEditor bits;
   // Created or lengthened even if every write then fails its overflow check, as in Redis.
+  // (Redis then neither propagates nor signals the key; basalt's database announces every
+  // growth, so a WATCH on the key breaks there: a known, tiny difference.)
   if (!bits.Open(ctx, key, ((write_end - 1) >> 3) + 1)) return;
   ctx.reply.ArrayHeader(ops.size());
   int64_t changes = 0;
