@@ -45,6 +45,7 @@ const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& parent, std::
 
 void RegisterAllCommands(CommandTable& table) {
   RegisterStringCommands(table);
+  RegisterBitCommands(table);
   RegisterHashCommands(table);
   RegisterSetCommands(table);
   RegisterListCommands(table);

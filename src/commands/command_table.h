@@ -35,6 +35,8 @@ void RegisterAllCommands(CommandTable& table);
 
 // Per-group registration, each defined in its group's file.
 void RegisterStringCommands(CommandTable& table);
+// SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO, and LCS (bit_commands.cc).
+void RegisterBitCommands(CommandTable& table);
 void RegisterHashCommands(CommandTable& table);
 void RegisterSetCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);

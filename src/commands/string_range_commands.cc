@@ -28,8 +28,13 @@ void Append(CommandContext& ctx) {
   } else {
     const size_t current = e->string_value().size();
     if (!CheckStringLength(ctx, current, suffix.size())) return;
-    // Appending nothing changes no bytes but still counts as a write, as in Redis.
-    if (!suffix.empty()) ctx.db().SetRange(key, current, suffix);
+    // Appending nothing changes no bytes but still counts as a write, as in Redis: it is
+    // propagated, and announced as a change (WATCH aborts, tracking invalidates).
+    if (suffix.empty()) {
+      ctx.db().PrepareModify(e);
+    } else {
+      ctx.db().SetRange(key, current, suffix);
+    }
     total = current + suffix.size();
   }
   ctx.MarkDirty();

@@ -33,6 +33,16 @@ TEST_SUITE("string range commands") {
     CHECK(Propagated(h) == std::vector<std::string>{"APPEND k ", "APPEND k "});
   }
 
+  TEST_CASE("APPEND of nothing to an existing key aborts a WATCH, as any write does") {
+    Harness h;
+    h.Run({"SET", "k", "a"});
+    CHECK(h.Run({"WATCH", "k"}) == Ok());
+    CHECK(h.Run({"APPEND", "k", ""}) == Int(1));
+    CHECK(h.Run({"MULTI"}) == Ok());
+    CHECK(h.Run({"PING"}) == Simple("QUEUED"));
+    CHECK(h.Run({"EXEC"}) == NilArray());
+  }
+
   TEST_CASE("APPEND grows a value across the inline/heap boundary") {
     Harness h;
     std::string expected;

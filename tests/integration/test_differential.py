@@ -58,8 +58,8 @@ How to add a command family (hashes, lists, ...):
      tell a generator the connections' state.
   2. Add `FAMILIES["name"] = [gen_xxx, (gen_yyy, 3), ...]` (a bare generator has weight 1)
      and the family's weight in FAMILY_WEIGHTS. A big family goes in a module of its own
-     (diff_hash_family.py: hashes, diff_set_family.py: sets, diff_list_family.py: lists),
-     whose generators get Cmd through a bind() call.
+     (diff_hash_family.py: hashes, diff_set_family.py: sets, diff_list_family.py: lists,
+     diff_bit_family.py: bitmaps and LCS), whose generators get Cmd through a bind() call.
   3. Add the commands' arities to ARITY (the wrong-arity generator picks from it) and, for a
      new data type, teach dump_dataset to read its values.
   4. Run with a few hundred seeds (BASALT_DIFF_SEEDS=1-300). A mismatch that is basalt's bug
@@ -74,6 +74,7 @@ import tempfile
 import time
 
 import basalt_testlib as lib
+import diff_bit_family
 import diff_hash_family
 import diff_list_family
 import diff_set_family
@@ -750,12 +751,14 @@ FAMILIES = {
     "hashes": diff_hash_family.GENERATORS,  # diff_hash_family.py
     "sets": diff_set_family.GENERATORS,  # diff_set_family.py
     "lists": diff_list_family.GENERATORS,  # diff_list_family.py
+    "bits": diff_bit_family.GENERATORS,  # diff_bit_family.py
 }
 diff_hash_family.bind(Cmd)
 diff_set_family.bind(Cmd)
 diff_list_family.bind(Cmd)
+diff_bit_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
-                  "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8}
+                  "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8, "bits": 8}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -769,6 +772,8 @@ if FAMILY_WEIGHTS["sets"] > 0:
 # Likewise BASALT_DIFF_WEIGHTS=lists=0 gives the streams of a basalt without lists.
 if FAMILY_WEIGHTS["lists"] > 0:
     ARITY.update(diff_list_family.ARITY)
+if FAMILY_WEIGHTS["bits"] > 0:
+    ARITY.update(diff_bit_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
