@@ -131,6 +131,13 @@ def unique_weights(store):
     return predicate
 
 
+def reads_in_set_order(args):
+    """Whether a command is a SORT over a set source (test_keyspace_events.py: the keys its
+    BY and GET patterns form are read in the set's order, so their keymiss events are too)."""
+    return (len(args) > 1 and args[0].lower() in (b"sort", b"sort_ro") and
+            args[1] in SET_KEYS)
+
+
 # -- generators -----------------------------------------------------------------------------------
 
 def gen_fill_list(rng, ctx):
