@@ -131,6 +131,10 @@ constexpr Tips kTips[] = {
     {"command|docs", {kUnordered}},
     {"command|list", {kUnordered}},
     {"lastsave", {kNondeterministic}},
+    {"memory|doctor", {kNondeterministic, kAllShards, "response_policy:special"}},
+    {"memory|malloc-stats", {kNondeterministic, kAllShards, "response_policy:special"}},
+    {"memory|purge", {kAllShards, kAllSucceeded}},
+    {"memory|stats", {kNondeterministic, kAllShards, "response_policy:special"}},
 };
 
 std::vector<std::string_view> TipsOf(const CommandSpec& spec) {

@@ -308,17 +308,16 @@ void StoreSorted(CommandContext& ctx, const SortSpec& spec, const std::vector<So
       list->PushBack(LookupByPattern(ctx, pattern, element).value_or(""), limits);
     }
   }
-  // Like Redis: a write lookup (lazily expiring the destination) before replacing it, but a
+  // Like Redis: a write lookup (lazily expiring the destination) before overwriting it, but a
   // plain delete, expired or not, when the result is empty.
-  if (outputlen > 0) LookupWrite(ctx, spec.store);
-  const bool existed = ctx.db().Delete(spec.store);
   if (outputlen > 0) {
-    ctx.db().AddObject(spec.store, store::ValueType::kList, list);
+    LookupWrite(ctx, spec.store);
+    ctx.db().SetObject(spec.store, store::ValueType::kList, list);
     NotifyKeyspaceEvent(ctx, config::kNotifyList, "sortstore", spec.store);
     ctx.MarkDirty(static_cast<int64_t>(outputlen));
   } else {
     delete list;
-    if (existed) {
+    if (ctx.db().Delete(spec.store)) {
       NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", spec.store);
       ctx.MarkDirty();
     }

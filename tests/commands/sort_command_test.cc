@@ -142,14 +142,22 @@ TEST_SUITE("sort command") {
           BulkArray({"a", std::string("a\0a", 3), std::string("a\0b", 3)}));
   }
 
-  TEST_CASE("keyspace event sortstore") {
+  TEST_CASE("keyspace events: sortstore; new only for a new destination; del when emptied") {
     Harness h;
     Fill(h);
-    h.Run({"CONFIG", "SET", "notify-keyspace-events", "KEA"});
+    h.Run({"CONFIG", "SET", "notify-keyspace-events", "KEAn"});
     TestSession& sub = h.NewSession();
-    h.RunAs(sub, {"SUBSCRIBE", "__keyevent@0__:sortstore"});
+    h.RunAs(sub, {"PSUBSCRIBE", "__keyevent@0__:*"});
+    h.Run({"SET", "dst", "x"});
     sub.TakePushed();
     h.Run({"SORT", "l", "STORE", "dst"});
-    CHECK(sub.TakePushed().find("dst") != std::string::npos);
+    std::string events = sub.TakePushed();
+    CHECK(events.find("__keyevent@0__:sortstore") != std::string::npos);
+    CHECK(events.find("__keyevent@0__:new") == std::string::npos);  // overwritten, not added
+    h.Run({"SORT", "l", "STORE", "fresh"});
+    events = sub.TakePushed();
+    CHECK(events.find("__keyevent@0__:new") < events.find("__keyevent@0__:sortstore"));
+    h.Run({"SORT", "l", "LIMIT", "9", "9", "STORE", "dst"});
+    CHECK(sub.TakePushed().find("__keyevent@0__:del") != std::string::npos);
   }
 }
