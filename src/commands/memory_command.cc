@@ -189,16 +189,16 @@ void RegisterMemoryCommand(CommandTable& table) {
              .summary = "A container for memory diagnostics commands",
              .since = "4.0.0",
              .complexity = "Depends on subcommand.",
+             // Redis lists subcommands in its dict's order, which varies between processes.
              .subcommands = {
+                 sub("purge", MemoryPurge, "Ask the allocator to release memory",
+                     "Depends on how much memory is allocated, could be slow"),
+                 usage,
+                 sub("stats", MemoryStats, "Show memory usage details", "O(1)"),
                  sub("doctor", MemoryDoctor, "Outputs memory problems report", "O(1)"),
                  help,
                  sub("malloc-stats", MemoryMallocStats, "Show allocator internal stats",
                      "Depends on how much memory is allocated, could be slow"),
-                 sub("purge", MemoryPurge, "Ask the allocator to release memory",
-                     "Depends on "
-                     "how much memory is allocated, could be slow"),
-                 sub("stats", MemoryStats, "Show memory usage details", "O(1)"),
-                 usage,
              }});
 }
 
