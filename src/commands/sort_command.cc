@@ -269,6 +269,13 @@ bool LoadSource(CommandContext& ctx, SortSpec& spec, std::vector<SortItem>& item
   }
 #ifdef BASALT_HAVE_ZSET_VALUE
   else if (type == store::ValueType::kZSet) {
+    // Redis turns a listpack zset into its skiplist encoding for any SORT (SORT_RO too), which
+    // OBJECT ENCODING shows afterwards. Announced like any in-place change so that a snapshot
+    // in progress keeps the old form (a WATCH of the key is touched too; Redis does not).
+    if (static_cast<const store::ZsetValue*>(e->object())->is_listpack()) {
+      e = ctx.db().PrepareModify(e);
+      static_cast<store::ZsetValue*>(e->object())->ConvertToTree();
+    }
     const auto& zset = static_cast<const store::ZsetValue&>(*e->object());
     *w = LimitWindow(spec, static_cast<int64_t>(zset.size()));
     LoadZset(zset, spec.dontsort, spec.desc, *w, items);

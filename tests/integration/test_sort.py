@@ -169,6 +169,29 @@ class SortOptionsTest(SortTestCase):
         self.assertReply(("SORT_RO", "nokey", "BY", "x_*", "ALPHA"), b"*0\r\n")
 
 
+class SortZsetTest(SortTestCase):
+    """Sorted-set sources (skipped by a server without ZADD yet)."""
+
+    def setUp(self):
+        super().setUp()
+        if self.cmd("ZADD", "z", "3", "a", "1", "c", "2", "b").startswith(b"-ERR unknown"):
+            self.skipTest("the server has no sorted sets yet")
+
+    def test_zset_sources(self):
+        self.assertEqual(self.sort("z", "BY", "nosort"), [b"c", b"b", b"a"])  # score order
+        self.assertEqual(self.sort("z", "BY", "nosort", "DESC", "LIMIT", "1", "5"), [b"b", b"c"])
+        self.assertEqual(self.sort("z", "ALPHA", "DESC"), [b"c", b"b", b"a"])
+        # Redis converts a listpack zset to its skiplist encoding for SORT, even SORT_RO.
+        self.assertEqual(self.r.execute_command("SORT_RO", "z", "ALPHA"), [b"a", b"b", b"c"])
+        self.assertEqual(self.r.object("ENCODING", "z"), b"skiplist")
+        with self.assertRaisesRegex(redis.ResponseError, NOT_DOUBLE[4:]):
+            self.sort("z")
+        self.r.zadd("nz", {"10": 1, "2": 2, "33": 0})
+        self.assertEqual(self.sort("nz"), [b"2", b"10", b"33"])
+        self.assertEqual(self.sort("nz", "BY", "nosort", "LIMIT", "0", "2", "STORE", "d"), 2)
+        self.assertEqual(self.r.lrange("d", 0, -1), [b"33", b"10"])
+
+
 class SortStoreTest(SortTestCase):
     def test_store_replaces_the_destination_as_a_list(self):
         self.fill()
