@@ -81,10 +81,16 @@ constexpr std::pair<std::string_view, uint32_t> kExtraCategories[] = {
     {"keys", kCatDangerous},
     {"info", kCatDangerous},
     {"lastsave", kCatAdmin | kCatDangerous},
-    {"sort", kCatDangerous},
     {"migrate", kCatDangerous},
     {"restore", kCatDangerous},
     {"role", kCatDangerous},
+};
+
+// Commands whose categories replace their group's: SORT is in the "generic" group but Redis files
+// it under the types it sorts, not @keyspace.
+constexpr std::pair<std::string_view, uint32_t> kOwnCategories[] = {
+    {"sort", kCatSet | kCatSortedSet | kCatList | kCatDangerous},
+    {"sort_ro", kCatSet | kCatSortedSet | kCatList | kCatDangerous},
 };
 
 // Redis's command tips (cluster routing and output determinism) for the commands basalt has.
@@ -125,6 +131,10 @@ constexpr Tips kTips[] = {
     {"command|docs", {kUnordered}},
     {"command|list", {kUnordered}},
     {"lastsave", {kNondeterministic}},
+    {"memory|doctor", {kNondeterministic, kAllShards, "response_policy:special"}},
+    {"memory|malloc-stats", {kNondeterministic, kAllShards, "response_policy:special"}},
+    {"memory|purge", {kAllShards, kAllSucceeded}},
+    {"memory|stats", {kNondeterministic, kAllShards, "response_policy:special"}},
 };
 
 std::vector<std::string_view> TipsOf(const CommandSpec& spec) {
@@ -146,7 +156,14 @@ uint32_t Categories(const CommandSpec& spec) {
   if (spec.flags & kAdmin) cats |= kCatAdmin | kCatDangerous;
   cats |= (spec.flags & kFast) ? kCatFast : kCatSlow;
   // A container lists only what its subcommands share by exception (COMMAND's @connection).
-  if (!spec.is_container()) {
+  bool own = false;
+  for (const auto& [name, cat] : kOwnCategories) {
+    if (spec.name == name) {
+      cats |= cat;
+      own = true;
+    }
+  }
+  if (!spec.is_container() && !own) {
     for (const auto& [group, cat] : kGroupCategories) {
       if (spec.group == group) cats |= cat;
     }

@@ -49,8 +49,10 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHashCommands(table);
   RegisterSetCommands(table);
   RegisterListCommands(table);
+  RegisterSortCommands(table);
   RegisterBlockingCommands(table);
   RegisterObjectCommand(table);
+  RegisterMemoryCommand(table);
   RegisterDumpCommands(table);
   RegisterKeyCommands(table);
   RegisterExpireCommands(table);

@@ -40,10 +40,12 @@ void RegisterBitCommands(CommandTable& table);
 void RegisterHashCommands(CommandTable& table);
 void RegisterSetCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
+void RegisterSortCommands(CommandTable& table);
 void RegisterBlockingCommands(CommandTable& table);
 // Serves the clients blocked on keys that became ready (blocking_commands.cc).
 void ServeBlockedClients(ServerContext& server);
 void RegisterObjectCommand(CommandTable& table);
+void RegisterMemoryCommand(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterExpireCommands(CommandTable& table);

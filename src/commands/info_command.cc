@@ -129,15 +129,6 @@ ClientTotals SumClients(ServerContext& server) {
   return t;
 }
 
-int64_t ResidentMemory() {
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  long long size = 0, resident = 0;
-  int n = std::fscanf(f, "%lld %lld", &size, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * sysconf(_SC_PAGESIZE) : 0;
-}
-
 int64_t EffectiveHz(const config::Settings& s) { return std::clamp<int64_t>(s.hz, 1, 500); }
 
 void ServerSection(ServerContext& server, int64_t now_ms, Fields& f) {
@@ -473,9 +464,24 @@ std::string GenerateInfo(ServerContext& server, std::span<const std::string_view
   return out;
 }
 
+int64_t ResidentMemory() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  long long size = 0, resident = 0;
+  int n = std::fscanf(f, "%lld %lld", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * sysconf(_SC_PAGESIZE) : 0;
+}
+
 int64_t UsedMemory(ServerContext& server) {
   ClientTotals clients = SumClients(server);
   return mem::Used() + clients.normal_memory + clients.replica_memory;
+}
+
+int64_t PeakMemory(ServerContext& server, int64_t used) {
+  if (server.metrics == nullptr) return used;
+  server.metrics->NotePeakMemory(used);
+  return server.metrics->peak_memory();
 }
 
 std::string BytesToHuman(int64_t bytes) {

@@ -58,6 +58,11 @@ std::string GenerateInfo(ServerContext& server, std::span<const std::string_view
 
 // Memory use as INFO counts it: the keyspace's accounted allocations plus client buffers.
 int64_t UsedMemory(ServerContext& server);
+// The process's resident set size in bytes (0 when /proc is unavailable).
+int64_t ResidentMemory();
+// The highest UsedMemory() seen so far (after noting the current one); UsedMemory() when the
+// server keeps no metrics.
+int64_t PeakMemory(ServerContext& server, int64_t used);
 
 // "1.21M" style sizes (used_memory_human).
 std::string BytesToHuman(int64_t bytes);

@@ -138,6 +138,20 @@ Entry* Database::AddObject(std::string_view key, ValueType type, CompositeValue*
   return e;
 }
 
+Entry* Database::SetObject(std::string_view key, ValueType type, CompositeValue* value) {
+  table_.RehashStep(1);
+  Entry** link = table_.FindLink(key, HashKey(key));
+  if (link == nullptr) return AddObject(key, type, value);
+  Entry* old = *link;
+  BeforeChange(old);
+  Entry* fresh = Entry::NewObject(key, type, value, -1);
+  fresh->set_snapshot_bit(owner_->new_entry_bit());
+  ReplaceAt(link, fresh);
+  owner_->DisposeEntry(old, owner_->lazy_free_policy().server_del);
+  Announce(key, KeyChange::kChanged);
+  return fresh;
+}
+
 bool Database::InsertIfAbsent(Entry* e, uint64_t hash) {
   table_.RehashStep(1);
   if (!table_.InsertIfAbsent(e, hash)) return false;

@@ -57,6 +57,10 @@ class Database {
   // Creates `key` (absent) holding a new collection, taking ownership; returns its entry. To
   // change an existing collection, announce it with PrepareModify first.
   Entry* AddObject(std::string_view key, ValueType type, CompositeValue* value);
+  // Sets `key` to a new collection (taking ownership) whether it exists or not, dropping any
+  // TTL: an existing key is overwritten (announced as changed, not created, so no "new" event,
+  // as Redis's setKey of a *STORE destination). Returns the entry.
+  Entry* SetObject(std::string_view key, ValueType type, CompositeValue* value);
   // Bulk loading: inserts e with its precomputed key hash unless the key exists (false, e
   // untouched), and prefetch hints for a pipeline of such inserts.
   bool InsertIfAbsent(Entry* e, uint64_t hash);

@@ -107,6 +107,8 @@ class HashValue final : public CompositeValue {
 
   // CompositeValue
   size_t MemoryUsage() const override;
+  // MEMORY USAGE's estimate: measures `samples` blocks and extrapolates (0: all, exact).
+  size_t SampledMemoryUsage(size_t samples) const;
   CompositeValue* Clone() const override;
   std::string_view EncodingName() const override;
   size_t FreeEffort() const override { return is_listpack() ? 1 : size(); }

@@ -199,6 +199,16 @@ size_t ListValue::MemoryUsage() const {
   return total;
 }
 
+size_t ListValue::SampledMemoryUsage(size_t samples) const {
+  if (samples == 0 || samples >= nodes_.size()) return MemoryUsage();
+  // The first `samples` listpack nodes stand for all of them, as Redis samples a quicklist.
+  size_t bytes = 0;
+  for (size_t i = 0; i < samples; ++i) bytes += nodes_[i].MemoryUsage();
+  const size_t fixed =
+      mem::UsableSize(const_cast<ListValue*>(this)) + nodes_.size() * sizeof(Listpack);
+  return fixed + static_cast<size_t>(static_cast<double>(bytes) / samples * nodes_.size());
+}
+
 CompositeValue* ListValue::Clone() const {
   auto* copy = new ListValue();
   for (const Listpack& lp : nodes_) copy->AppendNode(lp.Clone());

@@ -70,6 +70,8 @@ class ListValue final : public CompositeValue {
   void AppendNode(Listpack node);
 
   size_t MemoryUsage() const override;
+  // MEMORY USAGE's estimate: measures `samples` blocks and extrapolates (0: all, exact).
+  size_t SampledMemoryUsage(size_t samples) const;
   CompositeValue* Clone() const override;
   std::string_view EncodingName() const override { return "quicklist"; }
   size_t FreeEffort() const override { return nodes_.size(); }

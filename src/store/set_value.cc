@@ -117,6 +117,22 @@ size_t SetValue::MemoryUsage() const {
   return total;
 }
 
+size_t SetValue::SampledMemoryUsage(size_t samples) const {
+  if (table_ == nullptr || samples == 0 || samples >= size()) return MemoryUsage();
+  // The first `samples` members in scan order stand for all of them, as Redis samples.
+  size_t seen = 0, bytes = 0;
+  uint64_t cursor = 0;
+  do {
+    cursor = table_->Scan(cursor, [&](SetNode* n) {
+      ++seen;
+      bytes += n->MemoryUsage();
+    });
+  } while (cursor != 0 && seen < samples);
+  const size_t fixed = mem::UsableSize(const_cast<SetValue*>(this)) +
+                       mem::UsableSize(table_.get()) + table_->MemoryUsage();
+  return fixed + static_cast<size_t>(static_cast<double>(bytes) / seen * size());
+}
+
 CompositeValue* SetValue::Clone() const {
   if (table_ == nullptr) return new SetValue(ints_.Clone());
   auto* copy = new SetValue();

@@ -91,6 +91,8 @@ class SetValue final : public CompositeValue {
   bool InsertForLoad(std::string_view member);
 
   size_t MemoryUsage() const override;
+  // MEMORY USAGE's estimate: measures `samples` blocks and extrapolates (0: all, exact).
+  size_t SampledMemoryUsage(size_t samples) const;
   CompositeValue* Clone() const override;
   std::string_view EncodingName() const override { return is_intset() ? "intset" : "hashtable"; }
   size_t FreeEffort() const override { return is_intset() ? 1 : size(); }

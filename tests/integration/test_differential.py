@@ -78,6 +78,7 @@ import diff_bit_family
 import diff_hash_family
 import diff_list_family
 import diff_set_family
+import diff_sort_family
 
 SEEDS = range(1, 21)
 COMMANDS_PER_SEED = 250
@@ -752,13 +753,16 @@ FAMILIES = {
     "sets": diff_set_family.GENERATORS,  # diff_set_family.py
     "lists": diff_list_family.GENERATORS,  # diff_list_family.py
     "bits": diff_bit_family.GENERATORS,  # diff_bit_family.py
+    "sort": diff_sort_family.GENERATORS,  # diff_sort_family.py
 }
 diff_hash_family.bind(Cmd)
 diff_set_family.bind(Cmd)
 diff_list_family.bind(Cmd)
 diff_bit_family.bind(Cmd)
+diff_sort_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
-                  "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8, "bits": 8}
+                  "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8, "bits": 8,
+                  "sort": 6}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -774,6 +778,8 @@ if FAMILY_WEIGHTS["lists"] > 0:
     ARITY.update(diff_list_family.ARITY)
 if FAMILY_WEIGHTS["bits"] > 0:
     ARITY.update(diff_bit_family.ARITY)
+if FAMILY_WEIGHTS["sort"] > 0:
+    ARITY.update(diff_sort_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 
 import basalt_testlib as lib
+import diff_sort_family
 import test_differential as diff
 
 PATTERN = b"__key*__:*"
@@ -68,12 +69,23 @@ class EventStream(diff.Stream):
         self.basalt_events.close()
 
     def execute(self, cmd):
+        queued = list(self.ctx.queued or ())
         reply = super().execute(cmd)
         expected = self.redis_events.take_events()
         actual = self.basalt_events.take_events()
+        runs = queued if cmd.name() == b"exec" else [cmd]
+        if expected != actual and any(diff_sort_family.reads_in_set_order(c.args) for c in runs):
+            expected, actual = unordered_misses(expected), unordered_misses(actual)
         if expected != actual:
             self.fail(cmd, repr(expected).encode(), repr(actual).encode(), "events differ")
         return reply
+
+
+def unordered_misses(events):
+    """A SORT over a set looks its weight and GET keys up in the set's own order (a hash
+    table's): its keymiss events compared as a set, the others in order."""
+    misses = [e for e in events if e[1] == b"keymiss" or e[0].endswith(b":keymiss")]
+    return sorted(misses), [e for e in events if e not in misses]
 
 
 class KeyspaceEventsTest(lib.unittest.TestCase):
