@@ -335,11 +335,53 @@ void ZsetTree::InsertNode(ZsetNode* n) {
   Leaf* extra = nullptr;
   if (p.leaf->n < Leaf::kCap) {
     InsertAt(p.leaf, p.pos, n);
+  } else if (height_ > 0 && ShiftToNeighbour(&p, n)) {
+    // Placed without a split.
   } else {
     extra = NewLeaf();
     SplitInsert(p.leaf, p.pos, n, leftmost[height_], rightmost[height_], extra);
   }
   PropagateSplit(&p, extra, leftmost, rightmost);
+}
+
+// p->leaf is full: makes room by passing its first element to the previous leaf or its last
+// to the next one, when that neighbour (under the same parent) has room. Splitting only when
+// both neighbours are full keeps randomly filled leaves about 85% full instead of 70%.
+bool ZsetTree::ShiftToNeighbour(Path* p, ZsetNode* n) {
+  Inner* par = p->inner[height_ - 1];
+  const uint32_t i = p->idx[height_ - 1];
+  Leaf* leaf = p->leaf;
+  if (i > 0) {
+    auto* left = static_cast<Leaf*>(par->e[i - 1].child);
+    if (left->n < Leaf::kCap) {
+      // n sorts after everything in `left` (the descent chose this leaf over it).
+      ZsetNode* moved = p->pos == 0 ? n : leaf->e[0];
+      InsertAt(left, left->n, moved);
+      if (moved != n) {
+        EraseAt(leaf, 0);
+        InsertAt(leaf, p->pos - 1, n);
+      }
+      par->e[i - 1].count++;
+      par->e[i].count--;
+      return true;
+    }
+  }
+  if (i + 1 < par->n) {
+    auto* right = static_cast<Leaf*>(par->e[i + 1].child);
+    if (right->n < Leaf::kCap) {
+      ZsetNode* moved = p->pos == leaf->n ? n : leaf->e[leaf->n - 1];
+      InsertAt(right, 0, moved);
+      if (moved != n) {
+        --leaf->n;
+        InsertAt(leaf, p->pos, n);
+      }
+      par->e[i + 1].first = moved;
+      par->e[i + 1].count++;
+      par->e[i].count--;
+      return true;
+    }
+  }
+  return false;
 }
 
 // After an insert into p->leaf, which split off `extra` (or not): puts the split-off blocks

@@ -127,6 +127,7 @@ class ZsetTree {
   void InsertNode(ZsetNode* n);
   void RemoveNode(const ZsetNode* n);
   size_t DescendRank(size_t rank, Path* path) const;
+  bool ShiftToNeighbour(Path* path, ZsetNode* n);
   void PropagateSplit(Path* path, void* extra, const bool* leftmost, const bool* rightmost);
   void Rebalance(Path* path);
   template <typename Block>
