@@ -28,8 +28,10 @@ std::string RdbDumpFormat::Dump(const store::Entry& e, bool compress) const {
   std::string out;
   StringSink sink(&out);
   RdbWriter writer(&sink, {.compression = compress, .checksum = false});
-  writer.WriteValue(e);
-  writer.FlushBuffered();
+  // A string sink never fails; the check only keeps a writer error from passing unnoticed.
+  Status st = writer.WriteValue(e);
+  if (st.ok()) st = writer.FlushBuffered();
+  if (!st.ok()) return {};
   AppendLittleEndian(out, rdb::kVersion, 2);
   AppendLittleEndian(out, Crc64(0, out), 8);
   return out;

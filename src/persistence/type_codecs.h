@@ -12,6 +12,7 @@
 #include "store/hash_value.h"
 #include "store/list_value.h"
 #include "store/set_value.h"
+#include "store/zset_value.h"
 
 namespace basalt::persistence {
 
@@ -38,6 +39,15 @@ void WriteListBody(RdbWriter& w, const store::ListValue& list);
 Status ReadListBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                     DecodedValue* out);
 Status AppendListRewrite(std::string_view key, const store::ListValue& list, std::string& out,
+                         const std::function<Status()>& flush);
+
+// Sorted set: ZSET_LISTPACK for listpacks, ZSET_2 for trees; loads ZSET, ZSET_2, ZSET_ZIPLIST
+// and ZSET_LISTPACK.
+uint8_t ZsetRdbType(const store::ZsetValue& z);
+void WriteZsetBody(RdbWriter& w, const store::ZsetValue& z);
+Status ReadZsetBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
+                    DecodedValue* out);
+Status AppendZsetRewrite(std::string_view key, const store::ZsetValue& z, std::string& out,
                          const std::function<Status()>& flush);
 
 }  // namespace basalt::persistence

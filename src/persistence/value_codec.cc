@@ -22,6 +22,10 @@ const store::ListValue& AsList(const store::Entry& e) {
   return static_cast<const store::ListValue&>(*e.object());
 }
 
+const store::ZsetValue& AsZset(const store::Entry& e) {
+  return static_cast<const store::ZsetValue&>(*e.object());
+}
+
 }  // namespace
 
 uint8_t RdbTypeOf(const store::Entry& e) {
@@ -32,6 +36,8 @@ uint8_t RdbTypeOf(const store::Entry& e) {
       return SetRdbType(AsSet(e));
     case store::ValueType::kList:
       return ListRdbType(AsList(e));
+    case store::ValueType::kZSet:
+      return ZsetRdbType(AsZset(e));
     default:
       break;
   }
@@ -50,6 +56,9 @@ void WriteObjectBody(RdbWriter& w, const store::Entry& e) {
       return;
     case store::ValueType::kList:
       WriteListBody(w, AsList(e));
+      return;
+    case store::ValueType::kZSet:
+      WriteZsetBody(w, AsZset(e));
       return;
     default:
       w.AppendString("");
@@ -73,6 +82,11 @@ Status ReadObjectBody(uint8_t rdb_type, RdbValueInput& in, const store::Encoding
     case rdb::kTypeListQuicklist:
     case rdb::kTypeListQuicklist2:
       return ReadListBody(rdb_type, in, limits, out);
+    case rdb::kTypeZSet:
+    case rdb::kTypeZSet2:
+    case rdb::kTypeZSetZiplist:
+    case rdb::kTypeZSetListpack:
+      return ReadZsetBody(rdb_type, in, limits, out);
     default:
       break;
   }
@@ -94,6 +108,9 @@ Status AppendRewriteCommands(const store::Entry& e, std::string& out,
       break;
     case store::ValueType::kList:
       st = AppendListRewrite(e.key(), AsList(e), out, flush);
+      break;
+    case store::ValueType::kZSet:
+      st = AppendZsetRewrite(e.key(), AsZset(e), out, flush);
       break;
     default:
       return Status::NotSupported("AOF rewrite of type " + std::string(store::TypeName(e.type())));

@@ -43,6 +43,10 @@ class ZsetValue final : public CompositeValue {
   ZsetValue();
   // Adopts a validated listpack of sorted member, score pairs (RDB load checks order).
   explicit ZsetValue(Listpack pairs);
+  // Whether `pairs` may be adopted: member, score pairs, every score a number (an integer, or
+  // text that parses whole, not NaN), in strictly ascending (score, member) order, no member
+  // twice. RDB and RESTORE payloads are checked with this before the constructor above.
+  static bool IsValidListpack(const Listpack& pairs);
   ~ZsetValue() override;
 
   bool is_listpack() const { return tree_ == nullptr; }
@@ -100,12 +104,13 @@ class ZsetValue final : public CompositeValue {
   // file: RDB load refuses it).
   bool InsertForLoad(std::string_view member, double score);
 
+  // Tests: whether the encoding's internal invariants hold (order, counts, accounting).
+  bool CheckInvariants() const;
+
   // CompositeValue
   size_t MemoryUsage() const override;
   CompositeValue* Clone() const override;
-  std::string_view EncodingName() const override {
-    return is_listpack() ? "listpack" : "skiplist";
-  }
+  std::string_view EncodingName() const override { return is_listpack() ? "listpack" : "skiplist"; }
   size_t FreeEffort() const override { return is_listpack() ? 1 : size(); }
 
  private:
