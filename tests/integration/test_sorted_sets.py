@@ -271,6 +271,25 @@ class ScoreFormatTest(ZsetTestCase):
         self.assertReply(("ZCOUNT", "sk", "0", "0"), integer(2))
         self.assertReply(("ZCOUNT", "sk", "(0", "+inf"), integer(0))
 
+    def test_new_key_encoding_follows_the_first_member(self):
+        """ZADD creating a key makes it a skiplist at once only when the first member named is
+        longer than zset-max-listpack-value; otherwise it starts as a listpack (and converts as
+        soon as a long member goes in). The -0 of a member added meanwhile shows which."""
+        long = "L" * 100
+        self.zadd("k1", "-0", "a", 1, long)  # listpack first: a stored as 0
+        self.assertEqual(self.encoding("k1"), b"skiplist")
+        self.assertReply(("ZSCORE", "k1", "a"), bulk("0"))
+        self.zadd("k2", 1, long, "-0", "a")  # skiplist from the start
+        self.assertReply(("ZSCORE", "k2", "a"), bulk("-0"))
+        self.zadd("k3", 1, "L" * 65, "-0", "a")
+        self.assertReply(("ZSCORE", "k3", "a"), bulk("-0"))
+        self.zadd("k4", 1, "L" * 64, "-0", "a")  # 64 bytes fit a listpack
+        self.assertEqual(self.encoding("k4"), b"listpack")
+        self.assertReply(("ZSCORE", "k4", "a"), bulk("0"))
+        self.zadd("k5", "-0", "a")
+        self.zadd("k5", 1, long)
+        self.assertReply(("ZSCORE", "k5", "a"), bulk("0"))
+
     def test_zscan_shows_the_stored_text(self):
         pairs = ["1e17", "a", "0.1", "b", "-0", "c", "inf", "d", "-inf", "e",
                  "123456789012345678", "f", "1e300", "g", "2", "h"]
@@ -1107,6 +1126,451 @@ class BigZsetTest(ZsetTestCase):
         popped = self.r.zpopmax("big", 3)
         self.assertEqual(popped, [(b"m07999", 3999.5), (b"m07998", 3999.0),
                                   (b"m07997", 3998.5)])
+
+
+
+# -- blocking pops --------------------------------------------------------------------------------
+
+NIL_ARRAY = b"*-1\r\n"
+
+
+class BlockingTest(ZsetTestCase):
+    """BZPOPMIN, BZPOPMAX and BZMPOP. A test waits for a client to be blocked by polling INFO's
+    blocked_clients (never a fixed sleep), and for replies with the connection's long timeout."""
+
+    def setUp(self):
+        super().setUp()
+        self.blockers = []
+
+    def tearDown(self):
+        for b in self.blockers:
+            b.close()
+        super().tearDown()
+
+    def blocker(self, resp3=False):
+        b = self.server.raw()
+        self.blockers.append(b)
+        if resp3:
+            self.assertTrue(b.command("HELLO", "3").startswith(b"%"))
+        return b
+
+    def blocked_clients(self):
+        return self.r.info("clients")["blocked_clients"]
+
+    def block(self, conn, *args, expected_blocked=1):
+        """Sends a blocking command on conn and waits until the server has it blocked."""
+        conn.send(lib.encode_command(*args))
+        lib.wait_until(lambda: self.blocked_clients() >= expected_blocked,
+                       what=f"{args[0]} to block")
+
+    def test_served_at_once_when_there_are_members(self):
+        self.zadd("z", 1, "a", 2, "b", 3, "c")
+        self.assertReply(("BZPOPMIN", "nokey", "z", "0"), bulks("z", "a", "1"))
+        self.assertReply(("BZPOPMAX", "z", "0"), bulks("z", "c", "3"))
+        self.assertReply(("BZMPOP", "0", "2", "nokey", "z", "MIN", "COUNT", "5"),
+                         b"*2\r\n$1\r\nz\r\n*1\r\n" + bulks("b", "2"))
+        self.assertEqual(self.r.exists("z"), 0)
+
+    def test_timeouts(self):
+        b = self.blocker()
+        started = time.monotonic()
+        self.assertEqual(b.command("BZPOPMIN", "z", "0.2"), NIL_ARRAY)
+        self.assertGreaterEqual(time.monotonic() - started, 0.1)
+        self.assertEqual(b.command("BZPOPMAX", "z", "z2", "0.05"), NIL_ARRAY)
+        self.assertEqual(b.command("BZMPOP", "0.05", "1", "z", "MIN"), NIL_ARRAY)
+        # Tiny timeouts still time out (and do not mean "forever").
+        self.assertEqual(b.command("BZPOPMIN", "z", "0.0001"), NIL_ARRAY)
+        self.assertEqual(b.command("BZPOPMIN", "z", "1e-400"), NIL_ARRAY)
+        b3 = self.blocker(resp3=True)
+        self.assertEqual(b3.command("BZPOPMIN", "z", "0.05"), b"_\r\n")
+        self.assertEqual(b3.command("BZMPOP", "0.05", "1", "z", "MAX"), b"_\r\n")
+        self.assertEqual(self.blocked_clients(), 0)
+
+    def test_timeout_errors(self):
+        negative = error("ERR timeout is negative")
+        not_float = error("ERR timeout is not a float or out of range")
+        # inf, 1e400 and huge numbers overflow the milliseconds: "negative".
+        for timeout in ("-1", "-0.5", "inf", "1e400", "9223372036854775807"):
+            self.assertReply(("BZPOPMIN", "z", timeout), negative, timeout)
+            self.assertReply(("BZPOPMAX", "z", timeout), negative, timeout)
+            self.assertReply(("BZMPOP", timeout, "1", "z", "MIN"), negative, timeout)
+        for timeout in ("abc", "nan", "", " 1", "1 ", "0.5abc"):
+            self.assertReply(("BZPOPMIN", "z", timeout), not_float, timeout)
+            self.assertReply(("BZMPOP", timeout, "1", "z", "MIN"), not_float, timeout)
+        self.assertReply(("BZMPOP", "0", "0", "z", "MIN"),
+                         error("ERR numkeys should be greater than 0"))
+        self.assertReply(("BZMPOP", "0", "abc", "z", "MIN"),
+                         error("ERR numkeys should be greater than 0"))
+        self.assertReply(("BZMPOP", "0", "1", "z", "FOO"), error(SYNTAX))
+        self.assertReply(("BZMPOP", "0", "1", "z", "MIN", "COUNT", "0"),
+                         error("ERR count should be greater than 0"))
+        self.assertReply(("BZMPOP", "0", "1", "z", "MIN", "COUNT", "1", "COUNT", "2"),
+                         error(SYNTAX))
+        self.assertReply(("BZPOPMIN", "z"), arity_error("bzpopmin"))
+        self.assertReply(("BZMPOP", "0"), arity_error("bzmpop"))
+        self.r.set("s", "v")
+        self.assertReply(("BZPOPMIN", "nokey", "s", "0"), error(WRONGTYPE))
+        self.assertEqual(self.blocked_clients(), 0)
+
+    def test_woken_by_zadd(self):
+        b = self.blocker()
+        self.block(b, "BZPOPMIN", "z1", "z2", "0")
+        self.assertEqual(self.r.zadd("z2", {"a": 1}), 1)
+        self.assertEqual(b.read_reply(), bulks("z2", "a", "1"))
+        self.assertEqual(self.r.exists("z2"), 0)
+        self.block(b, "BZPOPMAX", "z1", "z2", "0")
+        self.r.zadd("z1", {"x": 5})
+        self.assertEqual(b.read_reply(), bulks("z1", "x", "5"))
+        self.assertEqual(self.r.exists("z1"), 0)
+        self.block(b, "BZMPOP", "0", "2", "z1", "z3", "MAX", "COUNT", "10")
+        self.r.zadd("z3", {"p": 1, "q": 2, "r": 3})
+        self.assertEqual(b.read_reply(), b"*2\r\n$2\r\nz3\r\n*3\r\n" + bulks("r", "3") +
+                         bulks("q", "2") + bulks("p", "1"))
+        self.assertEqual(self.r.exists("z3"), 0)
+        # ZINCRBY and ZADD INCR creating the key wake too.
+        self.block(b, "BZPOPMIN", "z4", "0")
+        self.r.zincrby("z4", 2.5, "m")
+        self.assertEqual(b.read_reply(), bulks("z4", "m", "2.5"))
+        self.block(b, "BZPOPMIN", "z4", "0")
+        self.r.execute_command("ZADD", "z4", "INCR", "1", "n")
+        self.assertEqual(b.read_reply(), bulks("z4", "n", "1"))
+        self.assertEqual(self.blocked_clients(), 0)
+
+    def test_woken_by_a_transaction_and_by_store_commands(self):
+        b = self.blocker()
+        self.block(b, "BZPOPMIN", "z", "0")
+        pipe = self.r.pipeline(transaction=True)
+        pipe.zadd("z", {"x": 1}).zadd("z", {"y": 2}).zrem("z", "x")
+        self.assertEqual(pipe.execute(), [1, 1, 1])
+        self.assertEqual(b.read_reply(), bulks("z", "y", "2"))  # the state after EXEC
+        # A transaction that adds and deletes again leaves the client blocked.
+        self.block(b, "BZPOPMIN", "z", "0")
+        pipe = self.r.pipeline(transaction=True)
+        pipe.zadd("z", {"x": 1}).delete("z")
+        pipe.execute()
+        self.assertEqual(self.blocked_clients(), 1)
+        self.r.zadd("src", {"q": 3, "w": 4})
+        self.r.zunionstore("z", ["src"])
+        self.assertEqual(b.read_reply(), bulks("z", "q", "3"))
+        for args in (("ZINTERSTORE", "t1", "1", "src"), ("ZDIFFSTORE", "t2", "1", "src"),
+                     ("ZRANGESTORE", "t3", "src", "1", "1")):
+            self.block(b, "BZPOPMAX", args[1], "0")
+            self.r.execute_command(*args)
+            self.assertEqual(b.read_reply(), bulks(args[1], "w", "4"), args)
+        # RENAME and COPY onto the waited key.
+        self.r.zadd("other", {"o": 9})
+        self.block(b, "BZPOPMIN", "ren", "0")
+        self.r.rename("other", "ren")
+        self.assertEqual(b.read_reply(), bulks("ren", "o", "9"))
+
+    def test_wrong_type_and_deleted_keys_keep_the_client_blocked(self):
+        b = self.blocker()
+        self.block(b, "BZPOPMIN", "k", "0")
+        self.r.set("k", "a string")
+        self.r.delete("k")
+        self.r.lpush("k", "a list")
+        self.r.delete("k")
+        self.assertEqual(self.blocked_clients(), 1)
+        self.r.zadd("k", {"m": 1})
+        self.assertEqual(b.read_reply(), bulks("k", "m", "1"))
+
+    def test_fifo_order(self):
+        clients = [self.blocker() for _ in range(3)]
+        for i, b in enumerate(clients):
+            self.block(b, "BZPOPMIN", "f", "0", expected_blocked=i + 1)
+        self.assertEqual(self.r.zadd("f", {"a": 1, "b": 2}), 2)
+        self.assertEqual(clients[0].read_reply(), bulks("f", "a", "1"))
+        self.assertEqual(clients[1].read_reply(), bulks("f", "b", "2"))
+        lib.wait_until(lambda: self.blocked_clients() == 1, what="two clients served")
+        self.r.zadd("f", {"c": 3})
+        self.assertEqual(clients[2].read_reply(), bulks("f", "c", "3"))
+        # BZMPOP with COUNT takes what is there for the first, the rest wait.
+        first, second = self.blocker(), self.blocker()
+        self.block(first, "BZMPOP", "0", "1", "g", "MIN", "COUNT", "2")
+        self.block(second, "BZPOPMAX", "g", "0", expected_blocked=2)
+        self.r.zadd("g", {"a": 1, "b": 2, "c": 3})
+        self.assertEqual(first.read_reply(), b"*2\r\n$1\r\ng\r\n*2\r\n" + bulks("a", "1") +
+                         bulks("b", "2"))
+        self.assertEqual(second.read_reply(), bulks("g", "c", "3"))
+
+    def test_a_disconnected_client_takes_nothing(self):
+        gone, stays = self.blocker(), self.blocker()
+        self.block(gone, "BZPOPMIN", "z", "0")
+        self.block(stays, "BZPOPMIN", "z", "0", expected_blocked=2)
+        gone.close()
+        self.blockers.remove(gone)
+        lib.wait_until(lambda: self.blocked_clients() == 1, what="the disconnect")
+        self.r.zadd("z", {"a": 1, "b": 2})
+        self.assertEqual(stays.read_reply(), bulks("z", "a", "1"))
+        self.assertEqual(self.r.zrange("z", 0, -1), [b"b"])
+
+    def test_replies_in_resp3(self):
+        b = self.blocker(resp3=True)
+        self.block(b, "BZPOPMAX", "r", "0")
+        self.r.zadd("r", {"m": 0.5})
+        self.assertEqual(b.read_reply(), b"*3\r\n$1\r\nr\r\n$1\r\nm\r\n,0.5\r\n")
+        self.block(b, "BZMPOP", "0", "1", "r", "MAX")
+        self.r.zadd("r", {"m": 0.5})
+        self.assertEqual(b.read_reply(), b"*2\r\n$1\r\nr\r\n*1\r\n*2\r\n$1\r\nm\r\n,0.5\r\n")
+
+    def test_inside_multi_they_do_not_block(self):
+        for args in (("BZPOPMIN", "z", "0"), ("BZPOPMAX", "z", "1"),
+                     ("BZMPOP", "0", "1", "z", "MIN")):
+            self.assertReply(("MULTI",), b"+OK\r\n")
+            self.assertReply(args, b"+QUEUED\r\n")
+            self.assertReply(("EXEC",), b"*1\r\n*-1\r\n", args)
+        c3 = self.blocker(resp3=True)
+        for args in (("BZPOPMIN", "z", "0"), ("BZMPOP", "0", "1", "z", "MAX")):
+            c3.command("MULTI")
+            c3.command(*args)
+            self.assertEqual(c3.command("EXEC"), b"*1\r\n_\r\n", args)
+        self.zadd("z", 1, "a")
+        self.assertReply(("MULTI",), b"+OK\r\n")
+        self.assertReply(("BZPOPMIN", "z", "0"), b"+QUEUED\r\n")
+        self.assertReply(("EXEC",), b"*1\r\n" + bulks("z", "a", "1"))
+
+    def test_client_unblock(self):
+        b = self.blocker()
+        client_id = int(b.command("CLIENT", "ID")[1:-2])
+        self.block(b, "BZPOPMIN", "z", "k2", "0")
+        self.assertReply(("CLIENT", "UNBLOCK", str(client_id), "TIMEOUT"), integer(1))
+        self.assertEqual(b.read_reply(), NIL_ARRAY)
+        self.block(b, "BZMPOP", "0", "1", "z", "MIN")
+        self.assertReply(("CLIENT", "UNBLOCK", str(client_id), "ERROR"), integer(1))
+        self.assertEqual(b.read_reply(),
+                         error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+        self.assertReply(("CLIENT", "UNBLOCK", str(client_id)), integer(0))  # not blocked now
+        self.block(b, "BZPOPMAX", "z", "0")
+        self.assertReply(("CLIENT", "UNBLOCK", str(client_id)), integer(1))  # TIMEOUT default
+        self.assertEqual(b.read_reply(), NIL_ARRAY)
+
+
+# -- persistence ----------------------------------------------------------------------------------
+
+def fill_zsets(client):
+    """Sorted sets of both encodings, with and without a TTL, in two databases; returns
+    {(db, key): (RESP2 ZRANGE ... WITHSCORES bytes after a load, has_ttl, encoding after a load)}.
+    A small skiplist loads as a listpack (Redis re-picks the encoding by the contents), so its
+    -0 comes back as 0."""
+    client.execute_command("SELECT", 0)
+    expected = {}
+    small = ["0.1", "a", "-inf", "b", "inf", "c", "1e17", "d", "-2.5", "e", "3", b"bin\x00\r\n"]
+    client.execute_command("ZADD", "small", *small)
+    expected[(0, b"small")] = (None, False, b"listpack")
+    big = []
+    for i in range(500):
+        big += [str(i * 0.25 - 10), f"member:{i}"]
+    client.execute_command("ZADD", "big", *big)
+    expected[(0, b"big")] = (None, False, b"skiplist")
+    client.execute_command("ZADD", "wide", "1", "L" * 100, "2", "x", "-0", "negzero")
+    expected[(0, b"wide")] = (None, False, b"skiplist")
+    client.execute_command("ZADD", "shrunk", "1", "L" * 100, "-0", "negzero", "0.5", "y")
+    client.execute_command("ZREM", "shrunk", "L" * 100)
+    expected[(0, b"shrunk")] = (None, False, b"listpack")
+    client.execute_command("ZADD", "lex", *[a for w in ("a", "b", "c", "") for a in ("0", w)])
+    expected[(0, b"lex")] = (None, False, b"listpack")
+    client.execute_command("ZADD", "ttl", "1", "a")
+    client.execute_command("EXPIRE", "ttl", "5000")
+    expected[(0, b"ttl")] = (None, True, b"listpack")
+    client.execute_command("SELECT", 5)
+    client.execute_command("ZADD", "z5", "7", "seven")
+    client.set("string", "still a string")
+    client.execute_command("SELECT", 0)
+    expected[(5, b"z5")] = (None, False, b"listpack")
+    return expected
+
+
+def read_zsets(port, keys):
+    """{(db, key): (ZRANGE 0 -1 WITHSCORES raw RESP2 bytes, has_ttl, encoding)}."""
+    out = {}
+    for db, key in keys:
+        with lib.RawConnection(port) as c:
+            c.command("SELECT", db)
+            content = c.command("ZRANGE", key, "0", "-1", "WITHSCORES")
+            ttl = c.command("PTTL", key)
+            encoding = c.command("OBJECT", "ENCODING", key).split(b"\r\n")[1]
+        out[(db, key)] = (content, int(ttl[1:-2]) > 0, encoding)
+    return out
+
+
+def after_load(contents, from_commands=False):
+    """What a key's ZRANGE WITHSCORES gives after a load: -0 turns 0 where the set loads as a
+    listpack (all but the big and wide keys here). from_commands: loaded from an AOF of ZADDs
+    (no RDB preamble): the rewrite writes members in score order and the first ZADD of "wide"
+    starts with its -0 member, short, so the key begins as a listpack and loses the sign
+    before the long member converts it (see test_new_key_encoding_follows_the_first_member)."""
+    out = {}
+    for key, (content, ttl, encoding) in contents.items():
+        if encoding == b"skiplist" and key[1] not in (b"big", b"wide"):
+            encoding = b"listpack"
+        if encoding == b"listpack" or (from_commands and key[1] == b"wide"):
+            content = content.replace(b"$2\r\n-0\r\n", b"$1\r\n0\r\n")
+        out[key] = (content, ttl, encoding)
+    return out
+
+
+def parse_commands(data):
+    """The commands of an AOF file (RESP arrays of bulks), as lists of bytes."""
+    commands, pos = [], 0
+    while pos < len(data):
+        assert data[pos:pos + 1] == b"*", data[pos:pos + 20]
+        end = data.index(b"\r\n", pos)
+        n, pos = int(data[pos + 1:end]), end + 2
+        args = []
+        for _ in range(n):
+            end = data.index(b"\r\n", pos)
+            size = int(data[pos + 1:end])
+            args.append(data[end + 2:end + 2 + size])
+            pos = end + 2 + size + 2
+        commands.append(args)
+    return commands
+
+
+def aof_files(workdir, kind):
+    """The names of the manifest's files of one type ("b" base, "i" incr), in order."""
+    with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.manifest")) as f:
+        rows = [line.split() for line in f if line.strip() and not line.startswith("#")]
+    return [row[row.index("file") + 1] for row in rows if row[row.index("type") + 1] == kind]
+
+
+def wait_rewrites_done(client):
+    def done():
+        info = client.info("persistence")
+        return info["aof_rewrite_in_progress"] == 0 and info["aof_rewrite_scheduled"] == 0
+    lib.wait_until(done, what="the AOF rewrite to finish")
+
+
+class ZsetPersistenceTest(lib.unittest.TestCase):
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="basalt-it-zsets-")
+        self.runs = 0
+
+    def tearDown(self):
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def start(self, args=()):
+        self.runs += 1
+        server = lib.ServerProcess(list(args), workdir=self.workdir,
+                                   log_name=f"server-{self.runs}.log").start()
+        self.addCleanup(server.kill)
+        return server
+
+    def check_back(self, server, expected):
+        self.assertEqual(read_zsets(server.port, expected), expected)
+        c = server.client(db=5)
+        self.assertEqual(c.get("string"), b"still a string")
+        c.close()
+
+    def test_save_and_restart(self):
+        server = self.start()
+        c = server.client()
+        keys = fill_zsets(c)
+        before = read_zsets(server.port, keys)
+        self.assertEqual(before[(0, b"shrunk")][2], b"skiplist")  # until a load
+        self.assertIn(b"$2\r\n-0\r\n", before[(0, b"shrunk")][0])
+        self.assertTrue(c.save())
+        c.close()
+        server.stop_and_check()
+        server = self.start()
+        expected = after_load(before)
+        self.assertEqual({k: v[2] for k, v in expected.items()},
+                         {k: v[2] for k, v in keys.items()})
+        self.assertIn(b"$2\r\n-0\r\n", expected[(0, b"wide")][0])  # a skiplist keeps -0
+        self.check_back(server, expected)
+        server.stop_and_check()
+
+    def check_bgrewriteaof(self, preamble):
+        args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
+        server = self.start(args)
+        c = server.client()
+        wait_rewrites_done(c)
+        keys = fill_zsets(c)
+        before = read_zsets(server.port, keys)
+        rewrites = c.info("persistence")["aof_rewrites"]
+        self.assertTrue(c.bgrewriteaof())
+        lib.wait_until(lambda: c.info("persistence")["aof_rewrites"] > rewrites,
+                       what="the AOF rewrite")
+        wait_rewrites_done(c)
+        if preamble == "no":
+            base = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "b")[-1])
+            with open(base, "rb") as f:
+                commands = parse_commands(f.read())
+            zadds = [cmd for cmd in commands if cmd[0].upper() == b"ZADD"]
+            self.assertTrue(zadds)
+            # At most 64 pairs per ZADD (Redis's AOF_REWRITE_ITEMS_PER_CMD).
+            self.assertTrue(all(len(cmd) <= 2 + 2 * 64 for cmd in zadds))
+            self.assertEqual(sum((len(cmd) - 2) // 2 for cmd in zadds if cmd[1] == b"big"), 500)
+        c.zadd("after", {"k": 1.5})
+        c.zincrby("small", 0.1, "a")
+        c.close()
+        server.stop_and_check()
+        server = self.start(args)
+        expected = after_load(before, from_commands=preamble == "no")
+        expected[(0, b"small")] = (expected[(0, b"small")][0].replace(
+            b"$1\r\na\r\n$19\r\n0.10000000000000001",
+            b"$1\r\na\r\n$19\r\n0.20000000000000001"), False,
+            b"listpack")
+        self.check_back(server, {k: v for k, v in expected.items()})
+        c = server.client()
+        self.assertEqual(c.zscore("after", "k"), 1.5)
+        self.assertEqual(c.zscore("small", "a"), 0.2)
+        c.close()
+        server.stop_and_check()
+
+    def test_bgrewriteaof_without_rdb_preamble(self):
+        self.check_bgrewriteaof("no")
+
+    def test_bgrewriteaof_with_rdb_preamble(self):
+        self.check_bgrewriteaof("yes")
+
+    def test_blocking_pops_are_propagated_as_zpop(self):
+        """What a woken or immediate blocking pop writes to the AOF: BZPOPMIN -> ZPOPMIN key,
+        BZMPOP -> ZPOPMIN key <number popped>, ZMPOP likewise; ZINCRBY as it was sent."""
+        server = self.start(["--appendonly", "yes", "--appendfsync", "always"])
+        c = server.client()
+        wait_rewrites_done(c)
+        c.zadd("z", {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5})
+        b = server.raw()
+        self.assertEqual(b.command("BZPOPMIN", "z", "0"), bulks("z", "a", "1"))
+        self.assertEqual(b.command("BZPOPMAX", "z", "0"), bulks("z", "e", "5"))
+        self.assertEqual(b.command("BZMPOP", "0", "1", "z", "MIN", "COUNT", "2"),
+                         b"*2\r\n$1\r\nz\r\n*2\r\n" + bulks("b", "2") + bulks("c", "3"))
+        self.assertEqual(b.command("ZMPOP", "1", "z", "MAX"),
+                         b"*2\r\n$1\r\nz\r\n*1\r\n" + bulks("d", "4"))
+        b.send(lib.encode_command("BZMPOP", "0", "1", "q", "MIN", "COUNT", "5"))
+        lib.wait_until(lambda: c.info("clients")["blocked_clients"] == 1, what="BZMPOP blocks")
+        c.zadd("q", {"x": 1, "y": 2})
+        self.assertEqual(b.read_reply(), b"*2\r\n$1\r\nq\r\n*2\r\n" + bulks("x", "1") +
+                         bulks("y", "2"))
+        b.send(lib.encode_command("BZPOPMAX", "w", "0"))
+        lib.wait_until(lambda: c.info("clients")["blocked_clients"] == 1, what="BZPOPMAX blocks")
+        c.zadd("w", {"x": 1, "y": 2})
+        self.assertEqual(b.read_reply(), bulks("w", "y", "2"))
+        c.zincrby("w", 0.1, "x")
+        c.zpopmin("w", 0)  # pops nothing: not written
+        c.zremrangebyscore("w", 100, 200)  # removes nothing: not written
+        b.close()
+        c.close()
+        incr = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "i")[-1])
+        with open(incr, "rb") as f:
+            logged = [[a.upper() if i == 0 else a for i, a in enumerate(cmd)]
+                      for cmd in parse_commands(f.read())]
+        logged = [cmd for cmd in logged if cmd[0] != b"SELECT"]
+        self.assertEqual(logged, [
+            [b"ZADD", b"z", b"1", b"a", b"2", b"b", b"3", b"c", b"4", b"d", b"5", b"e"],
+            [b"ZPOPMIN", b"z"], [b"ZPOPMAX", b"z"], [b"ZPOPMIN", b"z", b"2"],
+            [b"ZPOPMAX", b"z", b"1"],
+            [b"ZADD", b"q", b"1", b"x", b"2", b"y"], [b"ZPOPMIN", b"q", b"2"],
+            [b"ZADD", b"w", b"1", b"x", b"2", b"y"], [b"ZPOPMAX", b"w"],
+            [b"ZINCRBY", b"w", b"0.1", b"x"],
+        ])
+        server.stop_and_check()
+        server = self.start(["--appendonly", "yes"])
+        c = server.client()
+        self.assertEqual(c.zrange("w", 0, -1, withscores=True), [(b"x", 1.1)])
+        self.assertEqual(c.exists("z", "q"), 0)
+        c.close()
+        server.stop_and_check()
 
 
 if __name__ == "__main__":
