@@ -1393,17 +1393,14 @@ def read_zsets(port, keys):
     return out
 
 
-def after_load(contents, from_commands=False):
+def after_load(contents):
     """What a key's ZRANGE WITHSCORES gives after a load: -0 turns 0 where the set loads as a
-    listpack (all but the big and wide keys here). from_commands: loaded from an AOF of ZADDs
-    (no RDB preamble): the rewrite writes members in score order and the first ZADD of "wide"
-    starts with its -0 member, short, so the key begins as a listpack and loses the sign
-    before the long member converts it (see test_new_key_encoding_follows_the_first_member)."""
+    listpack (all but the big and wide keys here)."""
     out = {}
     for key, (content, ttl, encoding) in contents.items():
         if encoding == b"skiplist" and key[1] not in (b"big", b"wide"):
             encoding = b"listpack"
-        if encoding == b"listpack" or (from_commands and key[1] == b"wide"):
+        if encoding == b"listpack":
             content = content.replace(b"$2\r\n-0\r\n", b"$1\r\n0\r\n")
         out[key] = (content, ttl, encoding)
     return out
@@ -1455,8 +1452,12 @@ class ZsetPersistenceTest(lib.unittest.TestCase):
         self.addCleanup(server.kill)
         return server
 
-    def check_back(self, server, expected):
-        self.assertEqual(read_zsets(server.port, expected), expected)
+    def check_back(self, server, expected, loose_zero=()):
+        """loose_zero: keys whose -0 scores may have come back as 0."""
+        def loosen(contents):
+            return {k: (v[0].replace(b"$2\r\n-0\r\n", b"$1\r\n0\r\n"),) + v[1:]
+                    if k in loose_zero else v for k, v in contents.items()}
+        self.assertEqual(loosen(read_zsets(server.port, expected)), loosen(expected))
         c = server.client(db=5)
         self.assertEqual(c.get("string"), b"still a string")
         c.close()
@@ -1491,6 +1492,9 @@ class ZsetPersistenceTest(lib.unittest.TestCase):
         lib.wait_until(lambda: c.info("persistence")["aof_rewrites"] > rewrites,
                        what="the AOF rewrite")
         wait_rewrites_done(c)
+        # Loaded from ZADD commands (no preamble), whether "wide" keeps its -0 depends on the
+        # member its first ZADD names (test_new_key_encoding_follows_the_first_member), and
+        # Redis rewrites a skiplist in its hash table's order, different in every run.
         if preamble == "no":
             base = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "b")[-1])
             with open(base, "rb") as f:
@@ -1505,12 +1509,13 @@ class ZsetPersistenceTest(lib.unittest.TestCase):
         c.close()
         server.stop_and_check()
         server = self.start(args)
-        expected = after_load(before, from_commands=preamble == "no")
+        expected = after_load(before)
         expected[(0, b"small")] = (expected[(0, b"small")][0].replace(
             b"$1\r\na\r\n$19\r\n0.10000000000000001",
             b"$1\r\na\r\n$19\r\n0.20000000000000001"), False,
             b"listpack")
-        self.check_back(server, {k: v for k, v in expected.items()})
+        self.check_back(server, expected,
+                        loose_zero=[(0, b"wide")] if preamble == "no" else [])
         c = server.client()
         self.assertEqual(c.zscore("after", "k"), 1.5)
         self.assertEqual(c.zscore("small", "a"), 0.2)
