@@ -74,6 +74,7 @@ import time
 
 import basalt_testlib as lib
 import diff_hash_family
+import diff_zset_family
 
 SEEDS = range(1, 21)
 COMMANDS_PER_SEED = 250
@@ -745,10 +746,15 @@ FAMILIES = {
     "pubsub": [(gen_subscribe, 3), (gen_unsubscribe, 2), gen_subscriber_other, (gen_publish, 5),
                gen_pubsub_introspection],
     "hashes": diff_hash_family.GENERATORS,  # diff_hash_family.py
+    "zsets": diff_zset_family.GENERATORS,  # diff_zset_family.py
 }
 diff_hash_family.bind(Cmd)
+diff_zset_family.bind(Cmd)
+# zsets is 0 by default until basalt has the sorted-set commands (then 8, like hashes); hunt in
+# it with BASALT_DIFF_WEIGHTS=zsets=N. It comes last in FAMILIES, so with weight 0 the streams
+# are exactly the ones without the family.
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
-                  "transactions": 3, "pubsub": 4, "hashes": 8}
+                  "transactions": 3, "pubsub": 4, "hashes": 8, "zsets": 0}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -756,6 +762,8 @@ FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
 # and the streams are the same as without the family: the run for a basalt without hashes.
 if FAMILY_WEIGHTS["hashes"] > 0:
     ARITY.update(diff_hash_family.ARITY)
+if FAMILY_WEIGHTS["zsets"] > 0:
+    ARITY.update(diff_zset_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
@@ -952,6 +960,12 @@ class Stream:
                 if kind == b"hash":
                     value = diff_hash_family.dataset_value(
                         parse_whole(self.request(conn, "HGETALL", key)))
+                elif kind == b"zset":
+                    value = diff_zset_family.dataset_value(parse_whole(
+                        self.request(conn, "ZRANGE", key, "0", "-1", "WITHSCORES")))
+                elif kind == b"set":
+                    value = ("set", sorted_elements(
+                        parse_whole(self.request(conn, "SMEMBERS", key))))
                 else:
                     value = parse_whole(self.request(conn, "GET", key))[1]
                 ttl = parse_whole(self.request(conn, "PTTL", key))[1]
