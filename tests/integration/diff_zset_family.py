@@ -59,11 +59,13 @@ ARITY = {
     "zintercard": -3, "zdiff": -3, "zdiffstore": -4, "zscan": -3, "sadd": -3,
 }
 
-MEMBERS = (b"a", b"b", b"c", b"d", b"e", b"f", b"A", b"", b"0", b"1", b"-1", b"10", b"1.5",
-           b"\x00", b"\xff", b"bin\x00\r\n", b"m:1", b"m:2", b"big:3", b"big:128")
+CORE_MEMBERS = (b"a", b"b", b"c", b"d", b"e")  # most members: commands meet each other's
+MEMBERS = (b"f", b"A", b"", b"0", b"1", b"-1", b"10", b"1.5", b"\x00", b"\xff", b"bin\x00\r\n",
+           b"m:1", b"m:2", b"big:3", b"big:128")
 LONG_MEMBER = b"L" * 65   # one byte over zset-max-listpack-value
 EDGE_MEMBER = b"E" * 64   # still fits a listpack
-LEX_KEYS = (b"k2", b"key:b")  # ZADD writes score 0 to these most of the time
+ZSET_KEYS = (b"k1", b"k2", b"k3", b"key:b")  # where the family's commands go most of the time
+LEX_KEYS = (b"k2", b"key:b")  # ZADD and ZINCRBY keep these at score 0 most of the time
 
 SCORES = ("0", "1", "-1", "2", "3", "5", "10", "-7", "0.1", "0.5", "1.5", "-2.5",
           "0.30000000000000004", "3.0e3", "1e17", "123456789012345678", "1e-300", "2e-320",
@@ -91,8 +93,19 @@ BAD_CURSORS = ("abc", " 0", "0 ", "1.5", "18446744073709551616", "-1x")
 BIG_COUNT = 1000  # > the largest set of a stream: a ZSCAN with it is complete at once
 
 
+def zkey(rng, ctx):
+    """A key of the shared space, mostly one of ZSET_KEYS (fewer WRONGTYPEs and empty keys)."""
+    return rng.choice(ZSET_KEYS) if rng.random() < 0.65 else ctx.key()
+
+
+def zkeys(rng, ctx, low=1, high=3):
+    return [zkey(rng, ctx) for _ in range(rng.randint(low, high))]
+
+
 def member(rng):
     r = rng.random()
+    if r < 0.6:
+        return rng.choice(CORE_MEMBERS)
     if r < 0.9:
         return rng.choice(MEMBERS)
     if r < 0.94:
@@ -116,6 +129,28 @@ def score(rng, good=0.93):
 
 def score_bound(rng):
     return rng.choice(SCORE_BOUNDS) if rng.random() < 0.93 else rng.choice(BAD_SCORE_BOUNDS)
+
+
+def score_value(bound):
+    """A valid score bound's value, for ordering two of them."""
+    text = bound[1:] if bound.startswith("(") else bound
+    return float(text.strip() or "0")
+
+
+def score_bounds(rng, reverse=False):
+    """Two score bounds, most of the time in the order that selects something (max first for
+    the reverse forms)."""
+    lo, hi = score_bound(rng), score_bound(rng)
+    if lo in SCORE_BOUNDS and hi in SCORE_BOUNDS and rng.random() < 0.75:
+        lo, hi = sorted((lo, hi), key=score_value)
+        if reverse:
+            lo, hi = hi, lo
+    return lo, hi
+
+
+def lex_value(bound):
+    return (0, b"") if bound == "-" else (2, b"") if bound == "+" else \
+        (1, bound[1:].encode("latin-1"))
 
 
 def lex_bound(rng, good=True):
@@ -237,12 +272,13 @@ ZADD_OPTION_SETS = ([], [], [], ["NX"], ["XX"], ["GT"], ["LT"], ["CH"], ["XX", "
 
 
 def gen_zadd(rng, ctx):
-    key = ctx.key()
-    options = [ctx.name(o) for o in rng.choice(ZADD_OPTION_SETS)]
+    key = zkey(rng, ctx)
+    plain = rng.random() < 0.5
+    options = [] if plain else [ctx.name(o) for o in rng.choice(ZADD_OPTION_SETS)]
     rng.shuffle(options)
     lex = key in LEX_KEYS and rng.random() < 0.85
     incr = any(o.upper() == "INCR" for o in options)
-    n = 1 if incr and rng.random() < 0.85 else rng.randint(1, 4)
+    n = 1 if incr and rng.random() < 0.85 else rng.randint(1, 5)
     args = []
     for _ in range(n):
         args += ["0" if lex else score(rng), member(rng)]
@@ -257,7 +293,7 @@ def gen_zadd(rng, ctx):
 def gen_zadd_big(rng, ctx):
     """127-200 members in one ZADD (around zset-max-listpack-entries), sometimes starting with
     a long member (skiplist from the start) and sometimes carrying -0 scores."""
-    key = ctx.key()
+    key = zkey(rng, ctx)
     n = rng.choice((127, 128, 129, 130, 200))
     start = rng.randint(0, 40)
     lex = key in LEX_KEYS and rng.random() < 0.85
@@ -274,8 +310,11 @@ def gen_zadd_big(rng, ctx):
 
 
 def gen_zincrby(rng, ctx):
+    key = zkey(rng, ctx)
     amount = rng.choice(INCREMENTS) if rng.random() < 0.9 else rng.choice(BAD_SCORES)
-    return Cmd(ctx.name("ZINCRBY"), ctx.key(), amount, member(rng))
+    if key in LEX_KEYS and rng.random() < 0.85:
+        amount = "0"
+    return Cmd(ctx.name("ZINCRBY"), key, amount, member(rng))
 
 
 def gen_zrem(rng, ctx):
@@ -284,25 +323,25 @@ def gen_zrem(rng, ctx):
         names = [b"big:%d" % i for i in range(start, start + rng.randint(5, 150))]
     else:
         names = members(rng, 1, 4)
-    return Cmd(ctx.name("ZREM"), ctx.key(), *names)
+    return Cmd(ctx.name("ZREM"), zkey(rng, ctx), *names)
 
 
 def gen_zread(rng, ctx):
     name = rng.choice(("ZCARD", "ZSCORE", "ZSCORE", "ZMSCORE", "ZRANK", "ZREVRANK"))
     if name == "ZCARD":
-        return Cmd(ctx.name(name), ctx.key())
+        return Cmd(ctx.name(name), zkey(rng, ctx))
     if name == "ZMSCORE":
-        return Cmd(ctx.name(name), ctx.key(), *members(rng, 1, 4))
-    return Cmd(ctx.name(name), ctx.key(), member(rng))
+        return Cmd(ctx.name(name), zkey(rng, ctx), *members(rng, 1, 4))
+    return Cmd(ctx.name(name), zkey(rng, ctx), member(rng))
 
 
 def gen_zcount(rng, ctx):
-    return Cmd(ctx.name("ZCOUNT"), ctx.key(), score_bound(rng), score_bound(rng))
+    return Cmd(ctx.name("ZCOUNT"), zkey(rng, ctx), *score_bounds(rng))
 
 
 def gen_zrange_rank(rng, ctx):
     name = rng.choice(("ZRANGE", "ZRANGE", "ZREVRANGE"))
-    args = [ctx.name(name), ctx.key(), rank(rng), rank(rng)]
+    args = [ctx.name(name), zkey(rng, ctx), rank(rng), rank(rng)]
     options = []
     if rng.random() < 0.5:
         options.append([ctx.name("WITHSCORES")])
@@ -317,7 +356,8 @@ def gen_zrange_rank(rng, ctx):
 
 def gen_zrange_score(rng, ctx):
     form = rng.choice(("ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE"))
-    lo, hi = score_bound(rng), score_bound(rng)
+    reverse = form == "ZREVRANGEBYSCORE" or (form == "ZRANGE" and rng.random() < 0.4)
+    lo, hi = score_bounds(rng, reverse)
     options = []
     if rng.random() < 0.5:
         options.append([ctx.name("WITHSCORES")])
@@ -325,23 +365,29 @@ def gen_zrange_score(rng, ctx):
         options.append(limit(rng, ctx))
     if form == "ZRANGE":
         options.append([ctx.name("BYSCORE")])
-        if rng.random() < 0.4:
+        if reverse:
             options.append([ctx.name("REV")])
     if rng.random() < 0.05:
         options.append(rng.choice((["BYLEX"], ["REV"], ["FOO"], ["BYSCORE"])))
     rng.shuffle(options)
-    return Cmd(ctx.name(form), ctx.key(), lo, hi, *[a for o in options for a in o])
+    return Cmd(ctx.name(form), zkey(rng, ctx), lo, hi, *[a for o in options for a in o])
 
 
 def gen_lex(rng, ctx):
     """The lex commands, behind the one-score guard (module docstring)."""
-    key = rng.choice(LEX_KEYS) if rng.random() < 0.6 else ctx.key()
+    key = rng.choice(LEX_KEYS) if rng.random() < 0.6 else zkey(rng, ctx)
     form = rng.choice(("ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZRANGE", "ZLEXCOUNT",
                        "ZREMRANGEBYLEX", "ZRANGESTORE"))
     good = ctx.queued is None and rng.random() < 0.92
     lo, hi = lex_bound(rng, good or rng.random() < 0.5), lex_bound(rng, good)
     if not good and lo in LEX_BOUNDS and hi in LEX_BOUNDS:
         hi = rng.choice(BAD_LEX_BOUNDS)
+    reverse = form == "ZREVRANGEBYLEX" or (form in ("ZRANGE", "ZRANGESTORE") and
+                                           rng.random() < 0.4)
+    if good and rng.random() < 0.75:
+        lo, hi = sorted((lo, hi), key=lex_value)
+        if reverse:
+            lo, hi = hi, lo
     options = []
     if form in ("ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZRANGE", "ZRANGESTORE"):
         if rng.random() < 0.4:
@@ -350,12 +396,12 @@ def gen_lex(rng, ctx):
             options.append([ctx.name("WITHSCORES")])
     if form in ("ZRANGE", "ZRANGESTORE"):
         options.append([ctx.name("BYLEX")])
-        if rng.random() < 0.4:
+        if reverse:
             options.append([ctx.name("REV")])
     rng.shuffle(options)
     flat = [a for o in options for a in o]
     if form == "ZRANGESTORE":
-        args = [ctx.name(form), ctx.key(), key, lo, hi, *flat]
+        args = [ctx.name(form), store_key(rng, ctx), key, lo, hi, *flat]
     else:
         args = [ctx.name(form), key, lo, hi, *flat]
     if not good:
@@ -363,8 +409,14 @@ def gen_lex(rng, ctx):
     return Cmd(*args, guard=(Cmd("ZRANGE", key, "0", "-1", "WITHSCORES"), lex_allowed))
 
 
+def store_key(rng, ctx):
+    """The destination of a *STORE: an empty result deletes it, so mostly not one of the
+    family's own keys."""
+    return ctx.key() if rng.random() < 0.6 else zkey(rng, ctx)
+
+
 def gen_zrangestore(rng, ctx):
-    args = [ctx.name("ZRANGESTORE"), ctx.key(), ctx.key()]
+    args = [ctx.name("ZRANGESTORE"), store_key(rng, ctx), zkey(rng, ctx)]
     r = rng.random()
     if r < 0.5:
         args += [rank(rng), rank(rng)]
@@ -381,21 +433,21 @@ def gen_zrangestore(rng, ctx):
 
 def gen_zremrange(rng, ctx):
     if rng.random() < 0.5:
-        return Cmd(ctx.name("ZREMRANGEBYRANK"), ctx.key(), rank(rng), rank(rng))
-    return Cmd(ctx.name("ZREMRANGEBYSCORE"), ctx.key(), score_bound(rng), score_bound(rng))
+        return Cmd(ctx.name("ZREMRANGEBYRANK"), zkey(rng, ctx), rank(rng), rank(rng))
+    return Cmd(ctx.name("ZREMRANGEBYSCORE"), zkey(rng, ctx), score_bound(rng), score_bound(rng))
 
 
 def gen_zpop(rng, ctx):
     r = rng.random()
     if r < 0.45:
-        args = [ctx.name(rng.choice(("ZPOPMIN", "ZPOPMAX"))), ctx.key()]
-        if rng.random() < 0.6:
+        args = [ctx.name(rng.choice(("ZPOPMIN", "ZPOPMAX"))), zkey(rng, ctx)]
+        if rng.random() < 0.4:
             args.append(rng.choice(("0", "1", "2", "3", "10", "200", "-1", "abc")))
         if rng.random() < 0.03:
             args.append("1")
         return Cmd(*args)
     if r < 0.8:
-        keys = ctx.keys(1, 3)
+        keys = zkeys(rng, ctx)
         numkeys = str(len(keys)) if rng.random() < 0.9 else rng.choice(("0", "-1", "abc", "5"))
         args = [ctx.name("ZMPOP"), numkeys, *keys,
                 ctx.name(rng.choice(("MIN", "MAX"))) if rng.random() < 0.95 else "MID"]
@@ -409,7 +461,7 @@ def gen_zpop(rng, ctx):
 
 def gen_blocking_pop(rng, ctx):
     """BZPOPMIN / BZPOPMAX / BZMPOP only where they answer at once."""
-    keys = ctx.keys(1, 3)
+    keys = zkeys(rng, ctx)
     name = rng.choice(("BZPOPMIN", "BZPOPMAX", "BZMPOP"))
     bad = rng.random() < 0.3
     timeout = rng.choice(("-1", "abc", "nan", "inf", "", "1e400")) if bad else \
@@ -427,7 +479,7 @@ def gen_blocking_pop(rng, ctx):
 
 
 def gen_zrandmember(rng, ctx):
-    key = ctx.key()
+    key = zkey(rng, ctx)
     r = rng.random()
     if r < 0.25:
         count = None
@@ -463,12 +515,12 @@ def gen_zrandmember(rng, ctx):
 def gen_setop(rng, ctx):
     name = rng.choice(("ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE",
                        "ZINTERCARD"))
-    keys = ctx.keys(1, 3)
+    keys = zkeys(rng, ctx)
     r = rng.random()
     numkeys = str(len(keys)) if r < 0.92 else rng.choice(("0", "-1", "abc", str(len(keys) + 1)))
     args = [ctx.name(name)]
     if name.endswith("STORE"):
-        args.append(ctx.key())
+        args.append(store_key(rng, ctx))
     args += [numkeys, *keys]
     if name != "ZINTERCARD" and not name.startswith("ZDIFF"):
         if rng.random() < 0.4:
@@ -500,7 +552,7 @@ def gen_sadd(rng, ctx):
 
 
 def gen_zscan(rng, ctx):
-    key = ctx.key()
+    key = zkey(rng, ctx)
     options = []
     big = rng.random() < 0.4 or ctx.queued is not None
     if big:
@@ -528,16 +580,27 @@ def gen_zscan(rng, ctx):
 
 
 def gen_object_encoding(rng, ctx):
-    key = ctx.key()
+    key = zkey(rng, ctx)
     return Cmd(ctx.name("OBJECT"), ctx.name("ENCODING"), key, guard=(Cmd("TYPE", key), is_zset))
 
 
 def gen_zread_all(rng, ctx):
     """The whole set, exactly (order, score texts): where encodings and -0 show."""
-    args = [ctx.name("ZRANGE"), ctx.key(), "0", "-1"]
+    args = [ctx.name("ZRANGE"), zkey(rng, ctx), "0", "-1"]
     if rng.random() < 0.8:
         args.append(ctx.name("WITHSCORES"))
     return Cmd(*args)
+
+
+def not_zset(reply):
+    return reply[0] == b"+" and reply[1] not in (b"zset", b"none")
+
+
+def gen_reclaim_key(rng, ctx):
+    """DEL of one of ZSET_KEYS when it holds another type (the other families' SETs are
+    sticky: no Z* command replaces them), so the family's commands find sorted sets."""
+    key = rng.choice(ZSET_KEYS)
+    return Cmd(ctx.name("DEL"), key, guard=(Cmd("TYPE", key), not_zset))
 
 
 WRONG_EXTRA_ARGS = (("ZCARD", (1, 2)), ("ZSCORE", (0, 2)), ("ZRANK", (0, 2)),
@@ -570,9 +633,9 @@ def gen_zset_bad_args(rng, ctx):
 
 
 GENERATORS = [
-    (gen_zadd, 8), (gen_zadd_big, 0.4), (gen_zincrby, 2), (gen_zrem, 2.5), (gen_zread, 4),
+    (gen_zadd, 9), (gen_zadd_big, 0.4), (gen_zincrby, 2), (gen_zrem, 1.5), (gen_zread, 4),
     (gen_zcount, 1.5), (gen_zrange_rank, 3), (gen_zrange_score, 3), (gen_lex, 3),
-    (gen_zrangestore, 1), (gen_zremrange, 1.5), (gen_zpop, 2.5), (gen_zrandmember, 2),
+    (gen_zrangestore, 1), (gen_zremrange, 1), (gen_zpop, 2), (gen_zrandmember, 2),
     (gen_setop, 3), (gen_sadd, 1), (gen_zscan, 1.5), (gen_object_encoding, 1.5),
-    (gen_zread_all, 2), (gen_zset_bad_args, 1),
+    (gen_zread_all, 2), (gen_zset_bad_args, 1), (gen_reclaim_key, 2),
 ]
