@@ -484,6 +484,9 @@ class RangeTest(ZsetTestCase):
         self.assertReply(("ZRANGESTORE", "d", "l", "[b", "+", "BYLEX"), integer(2))
         self.assertReply(("ZRANGE", "d", "0", "-1"), bulks("b", "c"))
         self.assertReply(("ZRANGESTORE", "d", "z", "0", "-1", "WITHSCORES"), error(SYNTAX))
+        self.assertReply(("ZRANGESTORE", "d", "z", "0", "-1", "LIMIT", "0", "1"), error(
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or "
+            "BYLEX"))
         # An empty result deletes the destination; a missing source too.
         self.assertReply(("ZRANGESTORE", "d", "z", "10", "20"), integer(0))
         self.assertEqual(self.r.exists("d"), 0)
@@ -695,6 +698,27 @@ class SetOperationsTest(ZsetTestCase):
         self.assertReply(("ZUNIONSTORE", "out", "2", "p", "n"), integer(2))
         self.assertReply(("ZRANGE", "out", "0", "-1", "WITHSCORES"), bulks("b", "0", "a", "3"))
 
+    def test_inputs_are_combined_smallest_first(self):
+        """ZUNION / ZINTER (and their STOREs) add the inputs' scores in order of cardinality,
+        smallest first (each weight stays with its key): only visible where inf meets -inf,
+        whose NaN becomes 0 at that step."""
+        self.zadd("a", "-inf", "m", 1, "x", 2, "y")  # 3 members
+        self.zadd("b", "inf", "m")                   # 1 member
+        self.zadd("c", "inf", "m", 5, "x")           # 2 members
+        # b, b, a: inf + inf = inf, then + -inf = 0 (in the order named: 0 + inf = inf).
+        self.assertReply(("ZUNIONSTORE", "d", "3", "a", "b", "b"), integer(3))
+        self.assertReply(("ZSCORE", "d", "m"), bulk("0"))
+        self.assertReply(("ZUNION", "3", "a", "b", "b", "WITHSCORES"),
+                         bulks("m", "0", "x", "1", "y", "2"))
+        self.assertReply(("ZINTER", "3", "a", "b", "b", "WITHSCORES"), bulks("m", "0"))
+        self.assertReply(("ZINTERSTORE", "d", "3", "a", "b", "b"), integer(1))
+        self.assertReply(("ZSCORE", "d", "m"), bulk("0"))
+        # b, c, a
+        self.assertReply(("ZUNION", "3", "a", "c", "b", "WITHSCORES"),
+                         bulks("m", "0", "y", "2", "x", "6"))
+        self.assertReply(("ZUNION", "2", "a", "b", "WEIGHTS", "1", "-1", "WITHSCORES"),
+                         bulks("m", "-inf", "x", "1", "y", "2"))
+
     def test_sets_as_inputs(self):
         self.r.sadd("s", "x", "y", "a")
         self.assertReply(("ZUNION", "2", "z1", "s", "WITHSCORES"),
@@ -789,6 +813,10 @@ class ZscanTest(ZsetTestCase):
         self.assertEqual(self.r.zscan("z", 0, match="m1*"),
                          (0, [(m, s) for m, s in data.items() if m.startswith(b"m1")]))
         self.assertReply(("ZSCAN", "nokey", "0"), b"*2\r\n$1\r\n0\r\n*0\r\n")
+        # On a listpack any cursor (strtoul: "" is 0) gives everything and cursor 0.
+        whole = self.cmd("ZSCAN", "z", "0")
+        for cursor in ("5", "", "+0", "123456789"):
+            self.assertReply(("ZSCAN", "z", cursor), whole, cursor)
         self.assertReply(("ZSCAN", "z", "abc"), error("ERR invalid cursor"))
         self.assertReply(("ZSCAN", "z", "0", "COUNT", "0"), error(SYNTAX))
         self.assertReply(("ZSCAN", "z", "0", "FOO"), error(SYNTAX))
