@@ -23,10 +23,7 @@ Score formatting, as Redis 7.0 does it (what basalt must copy):
 import os
 import shutil
 import tempfile
-import threading
 import time
-
-import redis
 
 import basalt_testlib as lib
 
@@ -47,13 +44,6 @@ def bulk(data):
     if isinstance(data, str):
         data = data.encode()
     return b"$%d\r\n%s\r\n" % (len(data), data)
-
-
-def array(*items):
-    """A RESP2 array of bulk strings (str/bytes) or already encoded replies (tuples' bytes)."""
-    return b"*%d\r\n" % len(items) + b"".join(
-        i if isinstance(i, bytes) and i[:1] in (b"*", b"$", b":", b",", b"_") and i.endswith(
-            b"\r\n") else bulk(i) for i in items)
 
 
 def bulks(*items):
