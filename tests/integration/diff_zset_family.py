@@ -467,7 +467,8 @@ def gen_blocking_pop(rng, ctx):
     timeout = rng.choice(("-1", "abc", "nan", "inf", "", "1e400")) if bad else \
         rng.choice(("0", "0.5", "1", "10"))
     if name == "BZMPOP":
-        args = [ctx.name(name), timeout, str(len(keys)), *keys, ctx.name(rng.choice(("MIN", "MAX")))]
+        args = [ctx.name(name), timeout, str(len(keys)), *keys,
+                ctx.name(rng.choice(("MIN", "MAX")))]
         if rng.random() < 0.4:
             args += [ctx.name("COUNT"), rng.choice(("1", "2", "10", "0" if bad else "3"))]
     else:

@@ -225,7 +225,8 @@ class ZaddTest(ZsetTestCase):
 class ScoreFormatTest(ZsetTestCase):
     CASES = (("0.1", b"0.10000000000000001"), ("1e100", b"1e+100"), ("2.0", b"2"),
              ("1.5", b"1.5"), ("1e15", b"1000000000000000"), ("1e17", b"1e+17"),
-             ("123456789012345678", b"1.2345678901234568e+17"), ("-1.5e-7", b"-1.4999999999999999e-07"),
+             ("123456789012345678", b"1.2345678901234568e+17"),
+             ("-1.5e-7", b"-1.4999999999999999e-07"),
              ("0.30000000000000004", b"0.30000000000000004"), ("1e-300", b"1e-300"),
              ("inf", b"inf"), ("-inf", b"-inf"), ("1e300", b"1.0000000000000001e+300"),
              ("-3", b"-3"), ("1e-5", b"1.0000000000000001e-05"))
@@ -959,7 +960,8 @@ class KeyspaceTest(ZsetTestCase):
                 self.skiplist(key, *pairs)
             else:
                 self.zadd(key, *pairs)
-            before = self.cmd("ZRANGE", key, "0", "-1", "WITHSCORES").replace(b"$2\r\n-0", b"$1\r\n0")
+            before = self.cmd("ZRANGE", key, "0", "-1", "WITHSCORES").replace(b"$2\r\n-0",
+                                                                             b"$1\r\n0")
             payload = self.r.dump(key)
             self.assertTrue(self.r.restore(key + ":r", 0, payload))
             self.assertEqual(self.cmd("ZRANGE", key + ":r", "0", "-1", "WITHSCORES"), before)
@@ -1070,7 +1072,8 @@ class Resp3Test(ZsetTestCase):
                          b"*2\r\n" + self.pair("a", "0.10000000000000001") + self.pair("b", "2"))
         self.assertReply(("ZRANGEBYSCORE", "z", "-inf", "+inf", "WITHSCORES", "LIMIT", "2", "1"),
                          b"*1\r\n" + self.pair("c", "inf"))
-        self.assertReply(("ZREVRANGE", "z", "0", "0", "WITHSCORES"), b"*1\r\n" + self.pair("c", "inf"))
+        self.assertReply(("ZREVRANGE", "z", "0", "0", "WITHSCORES"),
+                         b"*1\r\n" + self.pair("c", "inf"))
         self.assertReply(("ZUNION", "1", "z", "WITHSCORES"),
                          b"*3\r\n" + self.pair("a", "0.10000000000000001") + self.pair("b", "2") +
                          self.pair("c", "inf"))
@@ -1093,7 +1096,8 @@ class Resp3Test(ZsetTestCase):
         self.zadd("one", "1.5", "m")
         self.assertReply(("ZRANDMEMBER", "one"), bulk("m"))
         self.assertReply(("ZRANDMEMBER", "nokey"), b"_\r\n")
-        self.assertReply(("ZRANDMEMBER", "one", "1", "WITHSCORES"), b"*1\r\n" + self.pair("m", "1.5"))
+        self.assertReply(("ZRANDMEMBER", "one", "1", "WITHSCORES"),
+                         b"*1\r\n" + self.pair("m", "1.5"))
         self.assertReply(("ZRANDMEMBER", "one", "-2", "WITHSCORES"),
                          b"*2\r\n" + self.pair("m", "1.5") * 2)
         self.assertReply(("ZRANDMEMBER", "one", "-2"), bulks("m", "m"))
