@@ -21,6 +21,7 @@ Score formatting, as Redis 7.0 does it (what basalt must copy):
 """
 
 import os
+import select
 import shutil
 import tempfile
 import time
@@ -1180,10 +1181,17 @@ class BlockingTest(ZsetTestCase):
         return self.r.info("clients")["blocked_clients"]
 
     def block(self, conn, *args, expected_blocked=1):
-        """Sends a blocking command on conn and waits until the server has it blocked."""
+        """Sends a blocking command on conn and waits until the server has it blocked; fails at
+        once when the command answers instead."""
         conn.send(lib.encode_command(*args))
-        lib.wait_until(lambda: self.blocked_clients() >= expected_blocked,
-                       what=f"{args[0]} to block")
+
+        def blocked():
+            if self.blocked_clients() >= expected_blocked:
+                return True
+            if conn.buf or select.select([conn.sock], [], [], 0)[0]:
+                self.fail(f"{args} answered instead of blocking: {conn.read_reply()!r}")
+            return False
+        lib.wait_until(blocked, what=f"{args[0]} to block")
 
     def test_served_at_once_when_there_are_members(self):
         self.zadd("z", 1, "a", 2, "b", 3, "c")
