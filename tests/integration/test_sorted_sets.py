@@ -18,6 +18,10 @@ Score formatting, as Redis 7.0 does it (what basalt must copy):
     from a listpack but as "-0" from a skiplist.
   - ZSCAN replies with the stored text, not "%.17g": on a listpack an integer-valued score is
     its integer digits (1e17 -> "100000000000000000"); ZSCAN is a bulk string even in RESP3.
+  - A ZADD creating a key makes a skiplist at once only when the first member it names is over
+    zset-max-listpack-value (there is no size hint by the number of pairs in 7.0); the -0 of a
+    member added meanwhile shows which encoding it went through.
+  - DUMP / RESTORE, SAVE + restart: a small skiplist comes back as a listpack (and -0 as 0).
 """
 
 import os
