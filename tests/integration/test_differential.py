@@ -79,6 +79,7 @@ import diff_hash_family
 import diff_list_family
 import diff_set_family
 import diff_sort_family
+import diff_zset_family
 
 SEEDS = range(1, 21)
 COMMANDS_PER_SEED = 250
@@ -754,15 +755,18 @@ FAMILIES = {
     "lists": diff_list_family.GENERATORS,  # diff_list_family.py
     "bits": diff_bit_family.GENERATORS,  # diff_bit_family.py
     "sort": diff_sort_family.GENERATORS,  # diff_sort_family.py
+    "zsets": diff_zset_family.GENERATORS,  # diff_zset_family.py
 }
 diff_hash_family.bind(Cmd)
 diff_set_family.bind(Cmd)
 diff_list_family.bind(Cmd)
 diff_bit_family.bind(Cmd)
 diff_sort_family.bind(Cmd)
+diff_zset_family.bind(Cmd)
+# zsets comes last in FAMILIES, so with weight 0 the streams are exactly the ones without it.
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
                   "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8, "bits": 8,
-                  "sort": 6}
+                  "sort": 6, "zsets": 0}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -780,6 +784,8 @@ if FAMILY_WEIGHTS["bits"] > 0:
     ARITY.update(diff_bit_family.ARITY)
 if FAMILY_WEIGHTS["sort"] > 0:
     ARITY.update(diff_sort_family.ARITY)
+if FAMILY_WEIGHTS["zsets"] > 0:
+    ARITY.update(diff_zset_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
@@ -982,6 +988,9 @@ class Stream:
                 elif kind == b"list":
                     value = diff_list_family.dataset_value(
                         parse_whole(self.request(conn, "LRANGE", key, 0, -1)))
+                elif kind == b"zset":
+                    value = diff_zset_family.dataset_value(parse_whole(
+                        self.request(conn, "ZRANGE", key, "0", "-1", "WITHSCORES")))
                 else:
                     value = parse_whole(self.request(conn, "GET", key))[1]
                 ttl = parse_whole(self.request(conn, "PTTL", key))[1]
