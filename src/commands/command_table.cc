@@ -49,6 +49,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHashCommands(table);
   RegisterSetCommands(table);
   RegisterListCommands(table);
+  RegisterZsetCommands(table);
   RegisterSortCommands(table);
   RegisterBlockingCommands(table);
   RegisterObjectCommand(table);

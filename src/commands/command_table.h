@@ -41,6 +41,8 @@ void RegisterHashCommands(CommandTable& table);
 void RegisterSetCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
+// ZADD ... (zset_commands.cc and the zset_*_commands.cc files it registers).
+void RegisterZsetCommands(CommandTable& table);
 void RegisterBlockingCommands(CommandTable& table);
 // Serves the clients blocked on keys that became ready (blocking_commands.cc).
 void ServeBlockedClients(ServerContext& server);

@@ -225,8 +225,8 @@ void LTrim(CommandContext& ctx) {
   ctx.reply.Ok();
   if (e == nullptr) return;
   ListValue& list = AsList(e);
-  size_t from;
-  size_t to;
+  size_t from = 0;
+  size_t to = 0;
   const bool keep_some = ClampRange(start, stop, list.size(), &from, &to);
   const size_t removed = keep_some ? list.size() - (to - from + 1) : list.size();
   // Redis counts removed elements as changes, so a trim that removes nothing is not

@@ -29,9 +29,7 @@
 #include "store/hash_value.h"
 #include "store/list_value.h"
 #include "store/set_value.h"
-#ifdef BASALT_HAVE_ZSET_VALUE
 #include "store/zset_value.h"
-#endif
 
 namespace basalt::cmd {
 
@@ -223,7 +221,6 @@ void LoadList(const store::ListValue& list, bool window_only, bool desc, Window 
   range(0, list.size(), items);
 }
 
-#ifdef BASALT_HAVE_ZSET_VALUE
 // A sorted set: with nothing to sort by, the window in score order (from the top with DESC);
 // otherwise every member, to be sorted.
 void LoadZset(const store::ZsetValue& zset, bool window_only, bool desc, Window w,
@@ -236,7 +233,6 @@ void LoadZset(const store::ZsetValue& zset, bool window_only, bool desc, Window 
   if (window_only) return LoadOrderedWindow(zset.size(), desc, w, range, items);
   range(0, zset.size(), items);
 }
-#endif
 
 // Loads the source's elements into `items`, and sets *w to the window over them. Lists and
 // sorted sets with nothing to sort load only the window (ordered as DESC asks); then *w is
@@ -267,7 +263,6 @@ bool LoadSource(CommandContext& ctx, SortSpec& spec, std::vector<SortItem>& item
     *w = LimitWindow(spec, static_cast<int64_t>(list.size()));
     LoadList(list, spec.dontsort, spec.desc, *w, items);
   }
-#ifdef BASALT_HAVE_ZSET_VALUE
   else if (type == store::ValueType::kZSet) {
     // Redis turns a listpack zset into its skiplist encoding for any SORT (SORT_RO too), which
     // OBJECT ENCODING shows afterwards. Announced like any in-place change so that a snapshot
@@ -280,7 +275,6 @@ bool LoadSource(CommandContext& ctx, SortSpec& spec, std::vector<SortItem>& item
     *w = LimitWindow(spec, static_cast<int64_t>(zset.size()));
     LoadZset(zset, spec.dontsort, spec.desc, *w, items);
   }
-#endif
   else {
     ctx.reply.Error(err::kWrongType);
     return false;

@@ -1,0 +1,6 @@
+// Placeholder, replaced by the real commands.
+#include "commands/zset_commands_internal.h"
+
+namespace basalt::cmd {
+void RegisterZsetAlgebraCommands(CommandTable&) {}
+}  // namespace basalt::cmd
