@@ -393,8 +393,8 @@ std::string ScanScoreText(double score, bool listpack) {
   if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
   if (score == 0) return !listpack && std::signbit(score) ? "-0" : "0";
   const double limit = listpack ? 4611686018427387904.0 : kD2StringIntegralLimit;
-  const bool in_range = listpack ? (score >= -limit && score <= limit)
-                                 : (score > -(limit - 1) && score < limit);
+  const bool in_range =
+      listpack ? (score >= -limit && score <= limit) : (score > -(limit - 1) && score < limit);
   if (in_range && score == std::trunc(score)) {
     return Int64ToString(static_cast<int64_t>(score));
   }
@@ -451,8 +451,8 @@ void RegisterZsetCommands(CommandTable& table) {
     table.Add(SingleKeySpec(name, arity, flags, handler, "sorted-set", summary, since, complexity));
   };
   add("zadd", -4, kWrite | kDenyOom | kFast, ZAdd,
-      "Add one or more members to a sorted set, or update its score if it already exists",
-      "1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.");
+      "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0",
+      "O(log(N)) for each item added, where N is the number of elements in the sorted set.");
   add("zincrby", 4, kWrite | kDenyOom | kFast, ZIncrBy,
       "Increment the score of a member in a sorted set", "1.2.0",
       "O(log(N)) where N is the number of elements in the sorted set.");
@@ -474,10 +474,10 @@ void RegisterZsetCommands(CommandTable& table) {
       "Count the members in a sorted set with scores within the given values", "2.0.0",
       "O(log(N)) with N being the number of elements in the sorted set.");
   add("zlexcount", 4, kReadOnly | kFast, ZLexCount,
-      "Count the number of members in a sorted set between a given lexicographical range",
-      "2.8.9", "O(log(N)) with N being the number of elements in the sorted set.");
-  add("zscan", -3, kReadOnly, ZScan, "Incrementally iterate sorted sets elements and associated scores",
-      "2.8.0",
+      "Count the number of members in a sorted set between a given lexicographical range", "2.8.9",
+      "O(log(N)) with N being the number of elements in the sorted set.");
+  add("zscan", -3, kReadOnly, ZScan,
+      "Incrementally iterate sorted sets elements and associated scores", "2.8.0",
       "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
       "the cursor to return back to 0. N is the number of elements inside the collection..");
   RegisterZsetRangeCommands(table);

@@ -90,8 +90,7 @@ struct LexRange {
 };
 bool ParseLexRange(std::string_view min, std::string_view max, LexRange* out);
 // The ascending ranks [*from, *to) of the elements within `range`, by member bytes.
-void RanksInLexRange(const store::ZsetValue& zset, const LexRange& range, size_t* from,
-                     size_t* to);
+void RanksInLexRange(const store::ZsetValue& zset, const LexRange& range, size_t* from, size_t* to);
 
 void RegisterZsetRangeCommands(CommandTable& table);
 void RegisterZsetAlgebraCommands(CommandTable& table);
