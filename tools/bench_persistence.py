@@ -31,6 +31,10 @@ test (so neither always runs on a warmer machine). Tests:
          alternately in a tight loop on its own connection and records every round trip; the
          slowest and p99.9 within the snapshot window are "the slowest command". The writers'
          own latency (redis-benchmark --csv: p99, max over their whole run) is shown too.
+  bigkey the same BGSAVE under writes, but the dataset is one hash of --big-members fields
+         (1M; "f:000000xxxxxx" -> 10-byte values) and the writers HSET random fields of it
+         (redis-benchmark -r over the same fields): the save of one big collection that is
+         being written to, where a forkless snapshot must not turn into one long pause.
 
 A summary table at the end has the median of the rounds, the ratios basalt/redis and whether
 each goal is met (save and boot load <= 0.5x Redis's time; appendfsync always >= 2x Redis's
@@ -67,7 +71,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import MemorySampler, add_server_args, median, percentile, pinned, say  # noqa: E402
 from bench_servers import (Conn, Server, info_fields, servers_in_order,  # noqa: E402
                            wait_aof_idle)
-ALL_TESTS = ("save", "load", "aof", "bgsave")
+ALL_TESTS = ("save", "load", "aof", "bgsave", "bigkey")
 GOAL_SAVE_RATIO = 0.5
 GOAL_LOAD_RATIO = 0.5
 GOAL_ALWAYS_RATIO = 2.0
@@ -85,6 +89,8 @@ def parse_args(argv=None):
     p.add_argument("--keys", type=int, default=1_000_000, help="keys for save/load")
     p.add_argument("--bgsave-keys", type=int, default=1_000_000,
                    help="keys for the BGSAVE-under-writes test (also redis-benchmark -r)")
+    p.add_argument("--big-members", type=int, default=1_000_000,
+                   help="fields of the one hash of the bigkey test (also redis-benchmark -r)")
     p.add_argument("--aof-always-requests", type=int, default=100_000)
     p.add_argument("--aof-everysec-requests", type=int, default=300_000)
     p.add_argument("--aof-keyspace", type=int, default=100_000, help="redis-benchmark -r")
@@ -272,9 +278,12 @@ def fsync_probe(directory, count=100):
     return median(lat), percentile(lat, 99), lat[-1]
 
 
-def run_redis_benchmark(args, port, requests, keyspace, tests="set", data_size=3, wait=True):
+def run_redis_benchmark(args, port, requests, keyspace, tests="set", data_size=3, wait=True,
+                        command=None):
+    """redis-benchmark -t tests, or the custom `command` (a list of arguments) when given."""
     cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(port), "-c", str(args.clients),
-           "-n", str(requests), "-t", tests, "-r", str(keyspace), "-d", str(data_size), "--csv"]
+           "-n", str(requests), "-r", str(keyspace), "-d", str(data_size), "--csv"]
+    cmd += command if command else ["-t", tests]
     proc = subprocess.Popen(pinned(cmd, args.client_cpus, args), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     return benchmark_result(proc) if wait else proc
@@ -419,8 +428,10 @@ def rtt_stats(points):
             "p50_ms": percentile(rtts, 50) * 1e3}
 
 
-def snapshot_under_writes(args, server, bgsave_estimate_s):
-    """Write load, then BGSAVE; memory samples and probe round trips. Returns measurements."""
+def snapshot_under_writes(args, server, bgsave_estimate_s, keyspace=None, command=None):
+    """Write load (SETs over --bgsave-keys, or `command` over `keyspace`), then BGSAVE; memory
+    samples and probe round trips. Returns measurements."""
+    keyspace = keyspace or args.bgsave_keys
     sampler = MemorySampler(server.proc.pid, args.sample_ms / 1000.0)
     sampler.start()
     writer = None
@@ -430,11 +441,11 @@ def snapshot_under_writes(args, server, bgsave_estimate_s):
         # writes for the steady window, the snapshot (slower under load) and a margin, since
         # redis-benchmark reports its latency only when it ends by itself.
         t0 = time.monotonic()
-        run_redis_benchmark(args, server.port, 40_000, args.bgsave_keys, data_size=10)
+        run_redis_benchmark(args, server.port, 40_000, keyspace, data_size=10, command=command)
         rate = 40_000 / (time.monotonic() - t0)
         n = int(rate * (args.steady_seconds + 3 * max(1.0, bgsave_estimate_s) + 2.0))
-        writer = run_redis_benchmark(args, server.port, n, args.bgsave_keys, data_size=10,
-                                     wait=False)
+        writer = run_redis_benchmark(args, server.port, n, keyspace, data_size=10, wait=False,
+                                     command=command)
         probe = Probe(args, server.port, "key:%012d" % 1)
         t_steady = time.monotonic()
         time.sleep(args.steady_seconds)
@@ -475,14 +486,57 @@ def snapshot_under_writes(args, server, bgsave_estimate_s):
     }
 
 
-def test_bgsave_under_writes(args, rnd, results):
-    stream = load_stream(args.bgsave_keys, b"key:%012d")
+BIG_HASH = b"bighash"
+
+
+def big_hash_stream(members):
+    """HSET commands of 1000 fields each building BIG_HASH ("f:%012d" -> "v%09d")."""
+    out = []
+    for first in range(0, members, 1000):
+        n = min(1000, members - first)
+        parts = [b"*%d\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n" % (2 + 2 * n, len(BIG_HASH), BIG_HASH)]
+        for i in range(first, first + n):
+            parts.append(b"$14\r\nf:%012d\r\n$10\r\nv%09d\r\n" % (i, i))
+        out.append(b"".join(parts))
+    return b"".join(out), (members + 999) // 1000
+
+
+def load_big_hash(args, server, stream, commands):
+    proc = subprocess.run(pinned([args.redis_cli, "-p", str(server.port), "--pipe"],
+                                 args.client_cpus, args),
+                          input=stream, capture_output=True, check=True)
+    summary = proc.stdout.decode().strip().splitlines()[-1]
+    if f"errors: 0, replies: {commands}" not in summary:
+        sys.exit(f"{server.name}: load failed: {summary}")
+    c = server.conn()
+    try:
+        hlen = c.call("HLEN", BIG_HASH)
+    finally:
+        c.close()
+    if hlen != b":%d" % args.big_members:
+        sys.exit(f"{server.name}: HLEN {hlen!r} after loading {args.big_members} fields")
+
+
+def test_bgsave_under_writes(args, rnd, results, big=False):
+    """bgsave (many small keys), or bigkey (one big hash written to) when `big`."""
+    if big:
+        stream, commands = big_hash_stream(args.big_members)
+        # The writers overwrite random fields of the same hash (f:000000xxxxxx, as loaded).
+        command = ["HSET", BIG_HASH.decode(), "f:__rand_int__", "v000000000"]
+    else:
+        stream = load_stream(args.bgsave_keys, b"key:%012d")
+    prefix = "big_" if big else ""
     for name, binary in servers_in_order(args, rnd):
         server = Server(name, binary, args)
         try:
             server.start()
-            load_keys(args, server, stream, args.bgsave_keys)
-            m = snapshot_under_writes(args, server, estimate_bgsave_seconds(results, name))
+            if big:
+                load_big_hash(args, server, stream, commands)
+                m = snapshot_under_writes(args, server, 3.0, keyspace=args.big_members,
+                                          command=command)
+            else:
+                load_keys(args, server, stream, args.bgsave_keys)
+                m = snapshot_under_writes(args, server, estimate_bgsave_seconds(results, name))
         finally:
             server.destroy()
         steady, snap, before, w = m["steady_rss"], m["in_snap"], m["before"], m["writer"]
@@ -496,8 +550,8 @@ def test_bgsave_under_writes(args, rnd, results):
             "writer_p99_ms": w["p99_latency_ms"],
         }
         for k, v in row.items():
-            results.setdefault((name, k), []).append(v)
-        say(f"round {rnd + 1}  {name:<6}  BGSAVE under writes: {m['bg_s'] * 1000:8.1f} ms "
+            results.setdefault((name, prefix + k), []).append(v)
+        say(f"round {rnd + 1}  {name:<6}  {'one big hash: ' if big else ''}BGSAVE under writes: {m['bg_s'] * 1000:8.1f} ms "
             f"({m['status']})  writes {m['rate']:,.0f} ops/s before, {w['rps']:,.0f} over the "
             f"run{'' if m['writer_outlived_save'] else '  (writer ended before the save!)'}")
         say(f"               RSS steady {steady / 1024:7.1f} MB   peak parent "
@@ -567,7 +621,12 @@ def summary_rows(args):
         for delay_us in fsync_delays(args):
             label = row[0] + ("" if delay_us == 0 else f", fsync +{delay_us / 1000:g} ms")
             rows.append((label, aof_key(policy, delay_us)) + tuple(row[2:]))
-    return rows
+    # The bigkey test's rows: the BGSAVE-under-writes rows, measured on one big hash.
+    big = [(label + " [one big hash]", "big_" + key) + tuple(rest)
+           for label, key, *rest in SUMMARY_ROWS
+           if key in ("bgsave_load_s", "peak_parent_ratio", "probe_max_ms", "probe_p999_ms",
+                      "probe_before_max_ms", "runq_max_ms", "writer_max_ms", "writer_p99_ms")]
+    return rows + big
 
 
 def print_summary(args, results):
@@ -634,6 +693,8 @@ def main():
             test_aof(args, rnd, results)
         if "bgsave" in args.tests:
             test_bgsave_under_writes(args, rnd, results)
+        if "bigkey" in args.tests:
+            test_bgsave_under_writes(args, rnd, results, big=True)
     print_summary(args, results)
 
 
