@@ -10,7 +10,8 @@ basalt/redis. Tests a server does not support (an error reply) are reported as n
 Memory: for each dataset a fresh server is started, VmRSS is read, the dataset is loaded
 through redis-cli --pipe, and VmRSS is read again; the growth is compared. Datasets: one key
 with N members for a hash, a set of strings, a set of integers (beyond set-max-intset-entries,
-so both are tables) and a list; and N/10 keys each a hash of 10 small fields.
+so both are tables), a list and a sorted set (integral scores in shuffled order); and N/10 keys
+each a hash of 10 small fields.
 """
 
 import csv
@@ -59,6 +60,7 @@ def datasets(n):
         "set of strings": big("SADD", "bigset", lambda i: ("member:%07d" % i,)),
         "set of integers": big("SADD", "bigints", lambda i: (str(i * 7),)),
         "list, 1 key": big("RPUSH", "biglist", lambda i: ("element:%07d" % i,)),
+        "zset, 1 key": big("ZADD", "bigzset", lambda i: (str(i * 3 % 1000003), "member:%07d" % i)),
         "hashes of 10 fields": small_hashes,
     }
 
