@@ -6,7 +6,8 @@ free loopback ports and, for --rounds rounds, alternates which of the two goes f
 test (so neither always runs on a warmer machine). Tests:
 
   save   1M keys (--keys; 11-byte keys "key:0000000", 10-byte values, loaded with
-         redis-cli --pipe): time of SAVE (client round trip), then of BGSAVE until INFO says
+         redis-cli --pipe; with --dataset mixed, keys of every type in small and big
+         encodings instead): time of SAVE (client round trip), then of BGSAVE until INFO says
          rdb_bgsave_in_progress:0 (and, from the servers' own logs, from "started" to the end
          of the write: Redis's parent only notices its child's exit in its cron, up to 1/hz
          later).
@@ -87,6 +88,8 @@ def parse_args(argv=None):
     p.add_argument("--tests", default=",".join(ALL_TESTS),
                    help="comma-separated subset of " + ",".join(ALL_TESTS))
     p.add_argument("--keys", type=int, default=1_000_000, help="keys for save/load")
+    p.add_argument("--dataset", choices=("strings", "mixed"), default="strings",
+                   help="save/load: 10-byte strings, or a mix of every type (mixed_stream)")
     p.add_argument("--bgsave-keys", type=int, default=1_000_000,
                    help="keys for the BGSAVE-under-writes test (also redis-benchmark -r)")
     p.add_argument("--big-members", type=int, default=1_000_000,
@@ -133,6 +136,48 @@ def load_stream(keys, key_format):
     for i in range(keys):
         k = key_format % i
         out.append(template % (len(k), k, i))
+    return b"".join(out)
+
+
+def resp(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def mixed_stream(keys, key_format):
+    """One command per key building a mix of every type: of each 20 keys, 8 strings, 3 hashes
+    of 10 fields, 2 lists of 10, 2 sets of 10 integers (intsets), 1 set of 10 strings, 2 sorted
+    sets of 10 (all small: the compact encodings), and 2 more strings; but every 1000th key is
+    a 1000-member hash, set, sorted set or list in turn (the big encodings)."""
+    out = []
+    for i in range(keys):
+        k = key_format % i
+        kind = i % 20
+        if i % 1000 == 19:
+            big = (i // 1000) % 4
+            if big == 0:
+                out.append(resp("HSET", k, *[x for j in range(1000) for x in (f"f{j}", f"v{i}")]))
+            elif big == 1:
+                out.append(resp("SADD", k, *[f"m{j}:{i}" for j in range(1000)]))
+            elif big == 2:
+                out.append(resp("ZADD", k, *[x for j in range(1000) for x in (j, f"m{j}")]))
+            else:
+                out.append(resp("RPUSH", k, *[f"e{j}:{i}" for j in range(1000)]))
+        elif 8 <= kind <= 10:
+            out.append(resp("HSET", k, *[x for j in range(10) for x in (f"f{j}", f"v{i}")]))
+        elif kind in (11, 12):
+            out.append(resp("RPUSH", k, *[f"e{j}:{i}" for j in range(10)]))
+        elif kind in (13, 14):
+            out.append(resp("SADD", k, *[i + j for j in range(10)]))
+        elif kind == 15:
+            out.append(resp("SADD", k, *[f"m{j}:{i}" for j in range(10)]))
+        elif kind in (16, 17):
+            out.append(resp("ZADD", k, *[x for j in range(10) for x in (j * 1.5, f"m{j}")]))
+        else:
+            out.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$10\r\nv%09d\r\n" % (len(k), k, i))
     return b"".join(out)
 
 
@@ -212,7 +257,8 @@ def bgsave_and_wait(conn, poll_s=0.005):
 
 
 def test_save_load(args, rnd, results):
-    stream = load_stream(args.keys, b"key:%07d")
+    make = mixed_stream if args.dataset == "mixed" else load_stream
+    stream = make(args.keys, b"key:%07d")
     for name, binary in servers_in_order(args, rnd):
         server = Server(name, binary, args)
         try:

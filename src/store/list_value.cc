@@ -119,11 +119,11 @@ void ListValue::SplitIfOverfull(size_t i, const EncodingLimits& limits) {
   uint32_t pos = node.Seek(static_cast<int64_t>(keep));
   for (uint32_t p = pos; p != Listpack::kNone; p = node.Next(p)) tail.Append(node.Get(p).Text(buf));
   node.DeleteRange(pos, node.size() - keep);
-  nodes_.insert(nodes_.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(tail));
+  nodes_.insert(i + 1, std::move(tail));
 }
 
 void ListValue::EraseNodeIfEmpty(size_t i) {
-  if (nodes_[i].empty()) nodes_.erase(nodes_.begin() + static_cast<std::ptrdiff_t>(i));
+  if (nodes_[i].empty()) nodes_.erase(i);
 }
 
 size_t ListValue::Remove(std::string_view v, int64_t count) {
@@ -193,8 +193,8 @@ void ListValue::AppendNode(Listpack node) {
 
 size_t ListValue::MemoryUsage() const {
   size_t total = mem::UsableSize(const_cast<ListValue*>(this));
-  // The deque's blocks hold 16-byte node handles; their listpacks are the bulk.
-  total += nodes_.size() * sizeof(Listpack);
+  // The ring's slots hold 16-byte node handles; their listpacks are the bulk.
+  total += nodes_.capacity() * sizeof(Listpack);
   for (const Listpack& lp : nodes_) total += lp.MemoryUsage();
   return total;
 }
@@ -205,7 +205,7 @@ size_t ListValue::SampledMemoryUsage(size_t samples) const {
   size_t bytes = 0;
   for (size_t i = 0; i < samples; ++i) bytes += nodes_[i].MemoryUsage();
   const size_t fixed =
-      mem::UsableSize(const_cast<ListValue*>(this)) + nodes_.size() * sizeof(Listpack);
+      mem::UsableSize(const_cast<ListValue*>(this)) + nodes_.capacity() * sizeof(Listpack);
   return fixed + static_cast<size_t>(static_cast<double>(bytes) / samples * nodes_.size());
 }
 

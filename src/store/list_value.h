@@ -2,10 +2,10 @@
 // "quicklist").
 //
 // Each node is a listpack (store/listpack.h) holding a run of elements; nodes are kept in a
-// deque, so pushes and pops at either end are O(1) and an index costs a walk over node sizes
-// (from the nearer end) plus one listpack walk. A node holds at most list-max-listpack-size
-// elements (> 0) or bytes (-1..-5: 4, 8, 16, 32, 64 KB); an insertion in the middle that
-// overfills a node splits it. RDB saves each node's listpack as is (QUICKLIST_2).
+// ring (store/node_ring.h), so pushes and pops at either end are O(1) and an index costs a walk
+// over node sizes (from the nearer end) plus one listpack walk. A node holds at most
+// list-max-listpack-size elements (> 0) or bytes (-1..-5: 4, 8, 16, 32, 64 KB); an insertion in the
+// middle that overfills a node splits it. RDB saves each node's listpack as is (QUICKLIST_2).
 //
 // Positions are 0-based from the head; callers turn negative indexes into these. An empty
 // list is never stored: callers delete the key when the last element goes.
@@ -13,7 +13,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 
@@ -22,12 +21,13 @@
 #include "store/entry.h"
 #include "store/hash_value.h"
 #include "store/listpack.h"
+#include "store/node_ring.h"
 
 namespace basalt::store {
 
 class ListValue final : public CompositeValue {
  public:
-  using Nodes = std::deque<Listpack, mem::Allocator<Listpack>>;
+  using Nodes = NodeRing<Listpack>;
 
   ListValue() = default;
   ~ListValue() override = default;
