@@ -1,6 +1,398 @@
-// Placeholder, replaced by the real commands.
+// Sorted-set pops and random picks: ZPOPMIN ZPOPMAX ZMPOP, the blocking BZPOPMIN BZPOPMAX
+// BZMPOP, and ZRANDMEMBER. Conventions: see hash_commands.cc; the blocking flow: see
+// blocking_commands.cc (a woken client runs its command again, so the pop that serves it is an
+// ordinary one, replied, notified and propagated as below).
+//
+// Reply shapes (Redis 7.0), the same bytes in both protocols except where noted:
+//  - ZPOPMIN key:            [member, score]
+//  - ZPOPMIN key count:      RESP2 [member, score, ...], RESP3 [[member, score], ...]
+//  - BZPOPMIN:               [key, member, score]
+//  - ZMPOP / BZMPOP:         [key, [[member, score], ...]]
+// Propagation: the blocking forms and ZMPOP travel as the ZPOPMIN / ZPOPMAX that did the same
+// (BZPOPMIN / BZPOPMAX without a count, ZMPOP / BZMPOP with the number popped), so a replica
+// never blocks and never depends on which key was first.
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "commands/blocking_internal.h"
+#include "commands/helpers.h"
+#include "commands/keyspace_notify.h"
 #include "commands/zset_commands_internal.h"
+#include "common/strings.h"
 
 namespace basalt::cmd {
-void RegisterZsetPopCommands(CommandTable&) {}
+
+namespace {
+
+using store::NumberBuffer;
+using store::ZsetValue;
+
+enum class Where { kMin, kMax };
+
+std::string_view PopName(Where where) { return where == Where::kMin ? "ZPOPMIN" : "ZPOPMAX"; }
+
+// Removes up to `count` (>= 1) members from the low or high end of the zset at `key` (entry e),
+// lowest first for MIN and highest first for MAX, and returns them. One "zpopmin"/"zpopmax"
+// event, then "del" when the key empties.
+std::vector<ScoredMember> PopMembers(CommandContext& ctx, std::string_view key, store::Entry* e,
+                                     Where where, size_t count) {
+  ZsetValue& zset = AsZset(ctx.db().PrepareModify(e));
+  const size_t n = std::min(count, zset.size());
+  const size_t from = where == Where::kMin ? 0 : zset.size() - n;
+  std::vector<ScoredMember> popped;
+  popped.reserve(n);
+  // The views die with RemoveRanks: the members are copied out first.
+  zset.ForEachInRanks(from, from + n, where == Where::kMax, [&](std::string_view m, double s) {
+    popped.push_back({std::string(m), s});
+  });
+  zset.RemoveRanks(from, from + n);
+  ctx.MarkDirty(static_cast<int64_t>(n));
+  NotifyKeyspaceEvent(ctx, config::kNotifyZset, where == Where::kMin ? "zpopmin" : "zpopmax", key);
+  DeleteIfEmptyZset(ctx, key, e);
+  return popped;
+}
+
+// The first of `keys` holding a zset (stored zsets are never empty); nullptr if none, and *ok
+// false after WRONGTYPE: a key of another type stops the search even when a later key holds a
+// zset, as in Redis.
+store::Entry* FirstZset(CommandContext& ctx, std::span<const std::string_view> keys,
+                        std::string_view* found, bool* ok) {
+  *ok = true;
+  for (std::string_view key : keys) {
+    store::Entry* e = LookupWrite(ctx, key);
+    if (e == nullptr) continue;
+    if (!CheckType(ctx, e, store::ValueType::kZSet)) {
+      *ok = false;
+      return nullptr;
+    }
+    *found = key;
+    return e;
+  }
+  return nullptr;
+}
+
+// ZPOPMIN / ZPOPMAX key [count]. Without a count the reply is one flat pair in both protocols;
+// with one it is a list of scored members (pairs in RESP3), even for a count of 1.
+void ZPopMinMax(CommandContext& ctx, Where where) {
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  int64_t count = -1;  // none given
+  if (ctx.argc() == 3) {
+    constexpr std::string_view kNotPositive = "ERR value is out of range, must be positive";
+    if (!ParseIntArg(ctx, ctx.arg(2), &count, kNotPositive)) return;
+    if (count < 0) {
+      ctx.reply.Error(kNotPositive);
+      return;
+    }
+  }
+  const std::string_view key = ctx.arg(1);
+  store::Entry* e = LookupWrite(ctx, key);
+  if (!CheckType(ctx, e, store::ValueType::kZSet)) return;
+  if (e == nullptr || count == 0) {
+    ctx.reply.ArrayHeader(0);
+    return;
+  }
+  const std::vector<ScoredMember> popped =
+      PopMembers(ctx, key, e, where, count < 0 ? 1 : static_cast<size_t>(count));
+  if (count < 0) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(popped[0].member);
+    ctx.reply.Double(popped[0].score);
+    return;
+  }
+  ReplyScoredMembers(ctx, popped, /*withscores=*/true);
+}
+
+void ZPopMin(CommandContext& ctx) { ZPopMinMax(ctx, Where::kMin); }
+void ZPopMax(CommandContext& ctx) { ZPopMinMax(ctx, Where::kMax); }
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout
+void BlockingZPop(CommandContext& ctx, Where where) {
+  int64_t deadline_ms;
+  if (!ParseBlockingTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline_ms)) return;
+  const auto keys = ctx.args.subspan(1, ctx.argc() - 2);
+  std::string_view key;
+  bool ok;
+  store::Entry* e = FirstZset(ctx, keys, &key, &ok);
+  if (!ok) return;
+  if (e == nullptr) {
+    MayBlock(ctx) ? BlockForKeys(ctx, keys, deadline_ms, store::ValueType::kZSet)
+                  : ReplyTimeout(ctx, TimeoutReply::kNullArray);
+    return;
+  }
+  const std::vector<ScoredMember> popped = PopMembers(ctx, key, e, where, 1);
+  ctx.reply.ArrayHeader(3);
+  ctx.reply.Bulk(key);
+  ctx.reply.Bulk(popped[0].member);
+  ctx.reply.Double(popped[0].score);
+  ctx.PropagateAs({std::string(PopName(where)), std::string(key)});
+}
+
+void BZPopMin(CommandContext& ctx) { BlockingZPop(ctx, Where::kMin); }
+void BZPopMax(CommandContext& ctx) { BlockingZPop(ctx, Where::kMax); }
+
+struct ZMPopArgs {
+  std::span<const std::string_view> keys;
+  Where where = Where::kMin;
+  int64_t count = 1;
+};
+
+// [B]ZMPOP's "numkeys key [key ...] MIN|MAX [COUNT count]" from argument `at`, with Redis's
+// errors in Redis's order: numkeys, then the missing or unknown MIN|MAX, then the options.
+bool ParseZMPopArgs(CommandContext& ctx, size_t at, ZMPopArgs* out) {
+  constexpr std::string_view kBadNumKeys = "ERR numkeys should be greater than 0";
+  int64_t numkeys;
+  if (!ParseIntArg(ctx, ctx.arg(at), &numkeys, kBadNumKeys)) return false;
+  if (numkeys < 1) {
+    ctx.reply.Error(kBadNumKeys);
+    return false;
+  }
+  // The keys and then MIN|MAX must be there (the arity guarantees at + 1 < argc).
+  if (numkeys >= static_cast<int64_t>(ctx.argc() - at - 1)) {
+    ctx.reply.Error(err::kSyntax);
+    return false;
+  }
+  const size_t where_at = at + 1 + static_cast<size_t>(numkeys);
+  if (IsOption(ctx.arg(where_at), "min")) {
+    out->where = Where::kMin;
+  } else if (IsOption(ctx.arg(where_at), "max")) {
+    out->where = Where::kMax;
+  } else {
+    ctx.reply.Error(err::kSyntax);
+    return false;
+  }
+  constexpr std::string_view kBadCount = "ERR count should be greater than 0";
+  bool has_count = false;
+  for (size_t j = where_at + 1; j < ctx.argc(); ++j) {
+    if (has_count || !IsOption(ctx.arg(j), "count") || j + 1 >= ctx.argc()) {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+    if (!ParseIntArg(ctx, ctx.arg(++j), &out->count, kBadCount)) return false;
+    if (out->count < 1) {
+      ctx.reply.Error(kBadCount);
+      return false;
+    }
+    has_count = true;
+  }
+  out->keys = ctx.args.subspan(at + 1, static_cast<size_t>(numkeys));
+  return true;
+}
+
+// Pops from the first zset among args.keys and replies [key, [[member, score], ...]] (nested
+// in RESP2 too). False when no key holds a zset (nothing replied) or after WRONGTYPE (*ok
+// false).
+bool ZMPopFirst(CommandContext& ctx, const ZMPopArgs& args, bool* ok) {
+  std::string_view key;
+  store::Entry* e = FirstZset(ctx, args.keys, &key, ok);
+  if (e == nullptr) return false;
+  const std::vector<ScoredMember> popped =
+      PopMembers(ctx, key, e, args.where, static_cast<size_t>(args.count));
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(key);
+  ctx.reply.ArrayHeader(popped.size());
+  for (const ScoredMember& m : popped) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(m.member);
+    ctx.reply.Double(m.score);
+  }
+  ctx.PropagateAs(
+      {std::string(PopName(args.where)), std::string(key), std::to_string(popped.size())});
+  return true;
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+void ZMPop(CommandContext& ctx) {
+  ZMPopArgs args;
+  if (!ParseZMPopArgs(ctx, 1, &args)) return;
+  bool ok;
+  if (!ZMPopFirst(ctx, args, &ok) && ok) ctx.reply.NullArray();
+}
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]; the timeout is checked after
+// the other arguments, as Redis does.
+void BZMPop(CommandContext& ctx) {
+  ZMPopArgs args;
+  if (!ParseZMPopArgs(ctx, 2, &args)) return;
+  int64_t deadline_ms;
+  if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline_ms)) return;
+  bool ok;
+  if (ZMPopFirst(ctx, args, &ok) || !ok) return;
+  MayBlock(ctx) ? BlockForKeys(ctx, args.keys, deadline_ms, store::ValueType::kZSet)
+                : ReplyTimeout(ctx, TimeoutReply::kNullArray);
+}
+
+// ZRANDMEMBER ----------------------------------------------------------------------------
+
+size_t RandomRank(CommandContext& ctx, const ZsetValue& zset) {
+  return std::uniform_int_distribution<size_t>(0, zset.size() - 1)(ctx.server.keyspace.rng());
+}
+
+void ReplyRank(CommandContext& ctx, const ZsetValue& zset, size_t rank, bool withscores) {
+  std::string_view member;
+  double score;
+  NumberBuffer buf;
+  zset.At(rank, &member, &score, &buf);
+  ReplyScoredElement(ctx, member, score, withscores);
+}
+
+// `count` distinct random members (count < size). Close to the whole set, a partial shuffle of
+// every rank; far from it, random ranks drawn until enough distinct ones.
+void ReplyDistinctRandom(CommandContext& ctx, const ZsetValue& zset, size_t count,
+                         bool withscores) {
+  std::mt19937_64& rng = ctx.server.keyspace.rng();
+  std::vector<size_t> ranks;
+  if (count * 3 > zset.size()) {
+    ranks.resize(zset.size());
+    for (size_t i = 0; i < ranks.size(); ++i) ranks[i] = i;
+    for (size_t i = 0; i < count; ++i) {
+      std::swap(ranks[i], ranks[std::uniform_int_distribution<size_t>(i, ranks.size() - 1)(rng)]);
+    }
+    ranks.resize(count);
+  } else {
+    std::unordered_set<size_t> seen;
+    while (ranks.size() < count) {
+      const size_t rank = RandomRank(ctx, zset);
+      if (seen.insert(rank).second) ranks.push_back(rank);
+    }
+  }
+  ReplyScoredHeader(ctx, count, withscores);
+  for (size_t rank : ranks) ReplyRank(ctx, zset, rank, withscores);
+}
+
+void ZRandMemberWithCount(CommandContext& ctx, int64_t count_arg, bool withscores) {
+  bool ok;
+  const ZsetValue* zset = ReadZset(ctx, ctx.arg(1), &ok);
+  if (!ok) return;
+  const size_t size = zset == nullptr ? 0 : zset->size();
+  const bool distinct = count_arg >= 0;
+  const auto count = static_cast<size_t>(distinct ? count_arg : -count_arg);
+  if (count == 0 || size == 0) {
+    ctx.reply.ArrayHeader(0);
+    return;
+  }
+  if (!distinct) {  // repetitions allowed: independent draws
+    // Bounded as SRANDMEMBER's (see RepeatedPickReply): Redis 7.0 runs out of memory.
+    RepeatedPickReply bounded(ctx);
+    if (!bounded.Admit(count, RepeatedPickReply::kMinPickBytes * (withscores ? 2 : 1))) return;
+    ReplyScoredHeader(ctx, count, withscores);
+    for (size_t i = 0; i < count; ++i) {
+      ReplyRank(ctx, *zset, RandomRank(ctx, *zset), withscores);
+      if (!bounded.StillFits()) return;
+    }
+    return;
+  }
+  if (count >= size) {  // the whole set, highest first as Redis 7.0 walks it
+    ReplyScoredHeader(ctx, size, withscores);
+    zset->ForEachInRanks(0, size, /*reverse=*/true, [&](std::string_view m, double s) {
+      ReplyScoredElement(ctx, m, s, withscores);
+    });
+    return;
+  }
+  ReplyDistinctRandom(ctx, *zset, count, withscores);
+}
+
+// ZRANDMEMBER key [count [WITHSCORES]]
+void ZRandMember(CommandContext& ctx) {
+  if (ctx.argc() >= 3) {
+    int64_t count;
+    if (!ParseIntArg(ctx, ctx.arg(2), &count)) return;
+    if (count == INT64_MIN) {  // its negation, the number of picks, does not fit
+      ctx.reply.Error(
+          "ERR value is out of range, value must between -9223372036854775807 and "
+          "9223372036854775807");
+      return;
+    }
+    if (ctx.argc() > 4 || (ctx.argc() == 4 && !IsOption(ctx.arg(3), "withscores"))) {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+    const bool withscores = ctx.argc() == 4;
+    // Twice the count must still be a valid RESP2 reply length.
+    if (withscores && (count < INT64_MIN / 2 || count > INT64_MAX / 2)) {
+      ctx.reply.Error("ERR value is out of range");
+      return;
+    }
+    ZRandMemberWithCount(ctx, count, withscores);
+    return;
+  }
+  bool ok;
+  const ZsetValue* zset = ReadZset(ctx, ctx.arg(1), &ok);
+  if (!ok) return;
+  if (zset == nullptr) {
+    ctx.reply.Null();
+    return;
+  }
+  ReplyRank(ctx, *zset, RandomRank(ctx, *zset), /*withscores=*/false);
+}
+
+}  // namespace
+
+void RegisterZsetPopCommands(CommandTable& table) {
+  constexpr std::string_view kPopComplexity =
+      "O(log(N)*M) with N being the number of elements in the sorted set, and M being the "
+      "number of elements popped.";
+  table.Add(SingleKeySpec("zpopmin", -2, kWrite | kFast, ZPopMin, "sorted-set",
+                          "Remove and return members with the lowest scores in a sorted set",
+                          "5.0.0", kPopComplexity));
+  table.Add(SingleKeySpec("zpopmax", -2, kWrite | kFast, ZPopMax, "sorted-set",
+                          "Remove and return members with the highest scores in a sorted set",
+                          "5.0.0", kPopComplexity));
+  constexpr uint32_t kBlocking = kWrite | kNoScript;
+  auto keys_then_timeout = [](std::string_view name, Handler h, std::string_view summary) {
+    return CommandSpec{
+        .name = name,
+        .arity = -3,
+        .flags = kBlocking | kFast,
+        .first_key = 1,
+        .last_key = -2,
+        .key_step = 1,
+        .handler = h,
+        .group = "sorted-set",
+        .summary = summary,
+        .since = "5.0.0",
+        .complexity = "O(log(N)) with N being the number of elements in the sorted set."};
+  };
+  table.Add(keys_then_timeout("bzpopmin", BZPopMin,
+                              "Remove and return the member with the lowest score from one or "
+                              "more sorted sets, or block until one is available"));
+  table.Add(keys_then_timeout("bzpopmax", BZPopMax,
+                              "Remove and return the member with the highest score from one or "
+                              "more sorted sets, or block until one is available"));
+  auto numkeys = [](std::string_view name, int arity, uint32_t flags, int first_key, Handler h,
+                    std::string_view summary) {
+    return CommandSpec{.name = name,
+                       .arity = arity,
+                       .flags = flags,
+                       .first_key = first_key,
+                       .last_key = first_key,
+                       .key_step = 1,
+                       .handler = h,
+                       .group = "sorted-set",
+                       .summary = summary,
+                       .since = "7.0.0",
+                       .complexity =
+                           "O(K) + O(N*log(M)) where K is the number of provided keys, N being "
+                           "the number of elements in the sorted set, and M being the number "
+                           "of elements popped."};
+  };
+  table.Add(numkeys("zmpop", -4, kWrite, 2, ZMPop,
+                    "Remove and return members with scores in a sorted set"));
+  // Redis 7.0 has no "noscript" on BZMPOP (a script's call answers at once, as in MULTI).
+  table.Add(numkeys("bzmpop", -5, kWrite, 3, BZMPop,
+                    "Remove and return members with scores in a sorted set or block until one "
+                    "is available"));
+  table.Add(SingleKeySpec("zrandmember", -2, kReadOnly, ZRandMember, "sorted-set",
+                          "Get one or multiple random elements from a sorted set", "6.2.0",
+                          "O(N) where N is the number of elements returned"));
+}
+
 }  // namespace basalt::cmd
