@@ -116,6 +116,9 @@ bool BitStringEditor::Open(CommandContext& ctx, std::string_view key, size_t min
   store::Database& db = ctx.db();
   store::Entry* e = LookupWrite(ctx, key);
   if (!CheckType(ctx, e, store::ValueType::kString)) return false;
+  // Redis signals the key only for the writes that then succeed (Touch below), not for this
+  // growth: a WATCH survives a BITFIELD whose every write fails.
+  store::Keyspace::QuietChanges quiet(ctx.server.keyspace);
   if (e == nullptr) {
     e = MakeZeroPadded(db, key, {}, min_len, false);
     grew_ = true;

@@ -208,9 +208,8 @@ void BitFieldGeneric(CommandContext& ctx, bool read_only_command) {
     return;
   }
   BitStringEditor bits;
-  // Created or lengthened even if every write then fails its overflow check, as in Redis.
-  // (Redis then neither propagates nor signals the key; basalt's database announces every
-  // growth, so a WATCH on the key breaks there: a known, tiny difference.)
+  // Created or lengthened even if every write then fails its overflow check, as in Redis,
+  // which then neither propagates nor signals the key (BitStringEditor grows it quietly).
   if (!bits.Open(ctx, key, ((write_end - 1) >> 3) + 1)) return;
   ctx.reply.ArrayHeader(ops.size());
   int64_t changes = 0;
@@ -221,6 +220,8 @@ void BitFieldGeneric(CommandContext& ctx, bool read_only_command) {
       ++changes;
     }
   }
+  // A write that stored its field's old value into grown bytes changed the key all the same.
+  if (changes > 0) bits.Touch();
   bits.Finish();
   // Only writes that stored something count: a BITFIELD of GETs, of values already there or
   // of failed writes is not propagated.

@@ -24,6 +24,8 @@ class KeyspaceEvents final : public store::KeyspaceListener {
   }
   void OnKeyExpired(int db, std::string_view key) override;
   void OnKeyChanged(int db, std::string_view key, store::KeyChange change) override;
+  // A key created quietly is still "new" (Redis's dbAdd publishes it).
+  bool hears_quiet_changes() const override { return true; }
 
  private:
   ServerContext& server_;

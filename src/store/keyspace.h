@@ -42,6 +42,8 @@ class KeyspaceListener {
   virtual void OnKeyExpired(int db, std::string_view key) {}
   // A key was created, changed or deleted (after the fact). Not called for database resets.
   virtual void OnKeyChanged(int db, std::string_view key, KeyChange change) {}
+  // Whether OnKeyChanged also hears the quiet changes (see Keyspace::QuietChanges).
+  virtual bool hears_quiet_changes() const { return false; }
 };
 
 struct KeyspaceStats {
@@ -83,8 +85,24 @@ class Keyspace {
     for (KeyspaceListener* l : listeners_) l->OnKeyExpired(db, key);
   }
   void NotifyKeyChanged(int db, std::string_view key, KeyChange change) {
-    for (KeyspaceListener* l : listeners_) l->OnKeyChanged(db, key, change);
+    for (KeyspaceListener* l : listeners_) {
+      if (quiet_changes_ == 0 || l->hears_quiet_changes()) l->OnKeyChanged(db, key, change);
+    }
   }
+  // While one lives, changes are announced only to the listeners that hear quiet changes (the
+  // "new" keyspace event), not to WATCH or client tracking. For the one change Redis makes
+  // without signalling the key: BITFIELD creating or lengthening the string for writes that
+  // then all fail their OVERFLOW FAIL check. Snapshots still see the change (BeforeEntryChange).
+  class QuietChanges {
+   public:
+    explicit QuietChanges(Keyspace& ks) : ks_(ks) { ++ks_.quiet_changes_; }
+    ~QuietChanges() { --ks_.quiet_changes_; }
+    QuietChanges(const QuietChanges&) = delete;
+    QuietChanges& operator=(const QuietChanges&) = delete;
+
+   private:
+    Keyspace& ks_;
+  };
   KeyspaceStats& stats() { return stats_; }
 
   // Replicas never delete expired keys themselves; the primary's DEL arrives in the stream.
@@ -145,6 +163,7 @@ class Keyspace {
   std::vector<KeyspaceListener*> listeners_;
   KeyspaceStats stats_;
   bool replica_mode_ = false;
+  int quiet_changes_ = 0;
   bool applying_primary_stream_ = false;
   bool new_entry_bit_ = false;
   EncodingLimits encoding_limits_;

@@ -402,4 +402,26 @@ TEST_SUITE("bit commands") {
     CHECK(h.Run({"LCS", "a", "b", "MINMATCHLEN", "x"}) == kNotInt);
     CHECK(h.Run({"LCS", "a", "b", "FOO"}) == kSyntax);
   }
+
+  TEST_CASE("a BITFIELD whose writes all fail grows the key without breaking a WATCH") {
+    Harness h;
+    REQUIRE(h.Run({"SET", "k", "a"}) == Ok());
+    REQUIRE(h.Run({"WATCH", "k", "fresh"}) == Ok());
+    // u2 holds at most 3: both writes fail, yet the strings are created or lengthened.
+    CHECK(h.Run({"BITFIELD", "k", "OVERFLOW", "FAIL", "SET", "u2", "100", "9"}) == "*1\r\n$-1\r\n");
+    CHECK(h.Run({"BITFIELD", "fresh", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9"}) ==
+          "*1\r\n$-1\r\n");
+    CHECK(h.Run({"STRLEN", "k"}) == Int(13));
+    CHECK(h.Run({"EXISTS", "fresh"}) == Int(1));
+    REQUIRE(h.Run({"MULTI"}) == Ok());
+    REQUIRE(h.Run({"PING"}) == "+QUEUED\r\n");
+    CHECK(h.Run({"EXEC"}) == "*1\r\n+PONG\r\n");
+    CHECK(h.propagated().lines.size() == 1);  // the SET; nothing of the failed BITFIELDs
+    // A write that succeeds signals the key, even one storing the zeros already there.
+    REQUIRE(h.Run({"WATCH", "k"}) == Ok());
+    CHECK(h.Run({"BITFIELD", "k", "SET", "u2", "200", "0"}) == "*1\r\n:0\r\n");
+    REQUIRE(h.Run({"MULTI"}) == Ok());
+    REQUIRE(h.Run({"PING"}) == "+QUEUED\r\n");
+    CHECK(h.Run({"EXEC"}) == NilArray());
+  }
 }

@@ -763,10 +763,9 @@ diff_list_family.bind(Cmd)
 diff_bit_family.bind(Cmd)
 diff_sort_family.bind(Cmd)
 diff_zset_family.bind(Cmd)
-# zsets comes last in FAMILIES, so with weight 0 the streams are exactly the ones without it.
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
                   "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8, "bits": 8,
-                  "sort": 6, "zsets": 0}
+                  "sort": 6, "zsets": 8}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
