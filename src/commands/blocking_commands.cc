@@ -10,7 +10,8 @@
 //  3. A later change to a waited key marks it ready; after the command that changed it (or the
 //     whole transaction, or the replication stream's command) ServeBlockedClients runs the
 //     waiters' commands again, first blocked first, while the key still holds elements, with
-//     that key first among the command's keys. The re-run takes path 1, so the reply, the events and the propagation are the ordinary ones.
+//     that key first among the command's keys. The re-run takes path 1, so the reply, the events
+//     and the propagation are the ordinary ones.
 //  4. The deadline passes (the cron's Tick), or CLIENT UNBLOCK: the timeout answer (a null
 //     array), or the UNBLOCKED error.
 #include <cmath>
@@ -61,7 +62,9 @@ namespace {
 
 // What a waiter gets when its wait times out: a null array (RESP3 null) for every blocking
 // command, BLMOVE included: only the not-blocking answer inside MULTI differs (ReplyTimeout).
-std::string_view TimeoutBytes(const clients::Client& c) { return c.resp >= 3 ? "_\r\n" : "*-1\r\n"; }
+std::string_view TimeoutBytes(const clients::Client& c) {
+  return c.resp >= 3 ? "_\r\n" : "*-1\r\n";
+}
 
 // The woken command runs again with `ready` moved to the front of its keys, so it takes from
 // the key that got data first, as Redis serves a waiter from the key that made it ready.
@@ -84,27 +87,64 @@ void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, i
   for (size_t i = 0; i < keys.size(); ++i) {
     key_at.push_back(static_cast<size_t>(&keys[i] - ctx.args.data()));
   }
-  server.blocked.Block(
-      ctx.client, deadline_ms,
-      [&server, argv = std::move(argv), key_at = std::move(key_at)](clients::Client& c,
-                                                                    clients::WaitEnd end) mutable {
-        const clients::KeyWaits::Key* ready = server.key_waits.serving();
-        server.key_waits.Remove(c);
-        if (end == clients::WaitEnd::kError) {
-          c.Deliver("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
-        } else if (end == clients::WaitEnd::kTimeout) {
-          c.Deliver(TimeoutBytes(c));
-        } else {
-          if (ready != nullptr) PutReadyKeyFirst(argv, key_at, ready->key);
-          auto& session = static_cast<ClientSession&>(c);
-          std::string out;
-          protocol::ReplyWriter writer(&out, c.resp);
-          std::vector<std::string_view> views(argv.begin(), argv.end());
-          server.dispatcher->RunWoken(session, views, writer);
-          if (!out.empty()) c.Deliver(out);
-        }
-      });
+  server.blocked.Block(ctx.client, deadline_ms,
+                       [&server, argv = std::move(argv), key_at = std::move(key_at)](
+                           clients::Client& c, clients::WaitEnd end) mutable {
+                         const clients::KeyWaits::Key* ready = server.key_waits.serving();
+                         server.key_waits.Remove(c);
+                         if (end == clients::WaitEnd::kError) {
+                           c.Deliver("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+                         } else if (end == clients::WaitEnd::kTimeout) {
+                           c.Deliver(TimeoutBytes(c));
+                         } else {
+                           if (ready != nullptr) PutReadyKeyFirst(argv, key_at, ready->key);
+                           auto& session = static_cast<ClientSession&>(c);
+                           std::string out;
+                           protocol::ReplyWriter writer(&out, c.resp);
+                           std::vector<std::string_view> views(argv.begin(), argv.end());
+                           server.dispatcher->RunWoken(session, views, writer);
+                           if (!out.empty()) c.Deliver(out);
+                         }
+                       });
   server.key_waits.Add(ctx.client, ctx.client.db, keys, static_cast<uint8_t>(type));
+}
+
+bool ParseMultiPopArgs(CommandContext& ctx, size_t at, std::string_view first_end,
+                       std::string_view second_end, MultiPopArgs* out) {
+  constexpr std::string_view kBadNumKeys = "ERR numkeys should be greater than 0";
+  int64_t numkeys;
+  if (!ParseIntArg(ctx, ctx.arg(at), &numkeys, kBadNumKeys)) return false;
+  if (numkeys < 1) {
+    ctx.reply.Error(kBadNumKeys);
+    return false;
+  }
+  // The keys and then the end must be there (the arity guarantees at + 1 < argc).
+  if (numkeys >= static_cast<int64_t>(ctx.argc() - at - 1)) {
+    ctx.reply.Error(err::kSyntax);
+    return false;
+  }
+  const size_t end_at = at + 1 + static_cast<size_t>(numkeys);
+  out->first_end = IsOption(ctx.arg(end_at), first_end);
+  if (!out->first_end && !IsOption(ctx.arg(end_at), second_end)) {
+    ctx.reply.Error(err::kSyntax);
+    return false;
+  }
+  constexpr std::string_view kBadCount = "ERR count should be greater than 0";
+  bool has_count = false;
+  for (size_t j = end_at + 1; j < ctx.argc(); ++j) {
+    if (has_count || !IsOption(ctx.arg(j), "count") || j + 1 >= ctx.argc()) {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+    if (!ParseIntArg(ctx, ctx.arg(++j), &out->count, kBadCount)) return false;
+    if (out->count < 1) {
+      ctx.reply.Error(kBadCount);
+      return false;
+    }
+    has_count = true;
+  }
+  out->keys = ctx.args.subspan(at + 1, static_cast<size_t>(numkeys));
+  return true;
 }
 
 bool MayBlock(const CommandContext& ctx) {
@@ -190,51 +230,10 @@ void BRPopLPush(CommandContext& ctx) {
                {"RPOPLPUSH", std::string(ctx.arg(1)), std::string(ctx.arg(2))});
 }
 
-struct MPopArgs {
-  std::span<const std::string_view> keys;
-  End end = End::kHead;
-  int64_t count = 1;
-};
-
-// [B]LMPOP's "numkeys key [key ...] LEFT|RIGHT [COUNT count]" from argument `at`.
-bool ParseMPopArgs(CommandContext& ctx, size_t at, MPopArgs* out) {
-  int64_t numkeys;
-  constexpr std::string_view kBadNumKeys = "ERR numkeys should be greater than 0";
-  if (!ParseIntArg(ctx, ctx.arg(at), &numkeys, kBadNumKeys)) return false;
-  if (numkeys < 1) {
-    ctx.reply.Error(kBadNumKeys);
-    return false;
-  }
-  // The keys and then LEFT|RIGHT must be there (the arity guarantees at + 1 < argc).
-  if (numkeys >= static_cast<int64_t>(ctx.argc() - at - 1)) {
-    ctx.reply.Error(err::kSyntax);
-    return false;
-  }
-  const size_t where_at = at + 1 + static_cast<size_t>(numkeys);
-  if (!ParseEnd(ctx, ctx.arg(where_at), &out->end)) return false;
-  bool has_count = false;
-  constexpr std::string_view kBadCount = "ERR count should be greater than 0";
-  for (size_t j = where_at + 1; j < ctx.argc(); ++j) {
-    if (!has_count && IsOption(ctx.arg(j), "count") && j + 1 < ctx.argc()) {
-      if (!ParseIntArg(ctx, ctx.arg(++j), &out->count, kBadCount)) return false;
-      if (out->count < 1) {
-        ctx.reply.Error(kBadCount);
-        return false;
-      }
-      has_count = true;
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return false;
-    }
-  }
-  out->keys = ctx.args.subspan(at + 1, static_cast<size_t>(numkeys));
-  return true;
-}
-
 // Pops from the first non-empty list of args.keys: [key, [elements]], propagated as the LPOP /
 // RPOP with a count that did the same. False when every list is empty (nothing replied) or
 // after WRONGTYPE (*ok false).
-bool MPopFirst(CommandContext& ctx, const MPopArgs& args, bool* ok) {
+bool MPopFirst(CommandContext& ctx, const MultiPopArgs& args, End end, bool* ok) {
   std::string_view key;
   store::Entry* e = FirstNonEmptyList(ctx, args.keys, &key, ok);
   if (e == nullptr) return false;
@@ -244,27 +243,29 @@ bool MPopFirst(CommandContext& ctx, const MPopArgs& args, bool* ok) {
       Int64ToString(std::min<int64_t>(args.count, static_cast<int64_t>(AsList(e).size())));
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(key);
-  PopRangeAndReply(ctx, key, e, args.end, static_cast<size_t>(args.count));
-  ctx.PropagateAs({args.end == End::kHead ? "LPOP" : "RPOP", std::string(key), popped});
+  PopRangeAndReply(ctx, key, e, end, static_cast<size_t>(args.count));
+  ctx.PropagateAs({end == End::kHead ? "LPOP" : "RPOP", std::string(key), popped});
   return true;
 }
 
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 void LMPop(CommandContext& ctx) {
-  MPopArgs args;
-  if (!ParseMPopArgs(ctx, 1, &args)) return;
+  MultiPopArgs args;
+  if (!ParseMultiPopArgs(ctx, 1, "left", "right", &args)) return;
   bool ok;
-  if (!MPopFirst(ctx, args, &ok) && ok) ctx.reply.NullArray();
+  if (!MPopFirst(ctx, args, args.first_end ? End::kHead : End::kTail, &ok) && ok) {
+    ctx.reply.NullArray();
+  }
 }
 
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 void BLMPop(CommandContext& ctx) {
-  MPopArgs args;
-  if (!ParseMPopArgs(ctx, 2, &args)) return;
+  MultiPopArgs args;
+  if (!ParseMultiPopArgs(ctx, 2, "left", "right", &args)) return;
   int64_t deadline_ms;
   if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline_ms)) return;
   bool ok;
-  if (MPopFirst(ctx, args, &ok) || !ok) return;
+  if (MPopFirst(ctx, args, args.first_end ? End::kHead : End::kTail, &ok) || !ok) return;
   MayBlock(ctx) ? BlockForKeys(ctx, args.keys, deadline_ms, store::ValueType::kList)
                 : ReplyTimeout(ctx, TimeoutReply::kNullArray);
 }

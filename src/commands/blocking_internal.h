@@ -25,6 +25,18 @@ bool MayBlock(const CommandContext& ctx);
 void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,
                   store::ValueType type);
 
+// The arguments of LMPOP / BLMPOP / ZMPOP / BZMPOP after the command name (and timeout):
+// "numkeys key [key ...] <end> [COUNT count]", <end> one of two words (LEFT|RIGHT, MIN|MAX).
+struct MultiPopArgs {
+  std::span<const std::string_view> keys;
+  bool first_end = true;  // LEFT or MIN
+  int64_t count = 1;
+};
+// Parses them from argument `at`, with Redis's errors in Redis's order: numkeys, then the
+// missing or unknown end, then the options. False after replying.
+bool ParseMultiPopArgs(CommandContext& ctx, size_t at, std::string_view first_end,
+                       std::string_view second_end, MultiPopArgs* out);
+
 // The immediate answer of a blocking command that found nothing and may not block (inside
 // MULTI): a null array, or a null bulk for BLMOVE / BRPOPLPUSH.
 enum class TimeoutReply { kNullArray, kNull };

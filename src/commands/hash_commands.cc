@@ -388,16 +388,12 @@ void HScan(CommandContext& ctx) {
   const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
   if (h == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.ArrayHeader(0);
+    ReplyScan(ctx, 0, {});
     return;
   }
   ScanOptions opts;
   if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
   std::vector<std::string> found;  // field, value, field, value, ...
-  const auto wanted = static_cast<uint64_t>(opts.count);
-  uint64_t steps_left = wanted > UINT64_MAX / 10 ? UINT64_MAX : wanted * 10;
   auto collect = [&](std::string_view f, std::string_view v) {
     if (opts.has_pattern && !GlobMatch(opts.pattern, f)) return;
     found.emplace_back(f);
@@ -406,18 +402,14 @@ void HScan(CommandContext& ctx) {
   if (h->is_listpack()) {
     cursor = h->Scan(0, collect);
   } else {
-    uint64_t gathered = 0;
-    do {
-      cursor = h->Scan(cursor, [&](std::string_view f, std::string_view v) {
-        ++gathered;
+    cursor = WalkScanSteps(cursor, opts.count, [&](uint64_t at, uint64_t* seen) {
+      return h->Scan(at, [&](std::string_view f, std::string_view v) {
+        ++*seen;
         collect(f, v);
       });
-    } while (cursor != 0 && steps_left-- > 0 && gathered < wanted);
+    });
   }
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(cursor));
-  ctx.reply.ArrayHeader(found.size());
-  for (const std::string& s : found) ctx.reply.Bulk(s);
+  ReplyScan(ctx, cursor, found);
 }
 
 }  // namespace

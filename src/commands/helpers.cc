@@ -141,4 +141,11 @@ bool RepeatedPickReply::StillFits() {
   return false;
 }
 
+void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::string>& items) {
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(cursor));
+  ctx.reply.ArrayHeader(items.size());
+  for (const std::string& item : items) ctx.reply.Bulk(item);
+}
+
 }  // namespace basalt::cmd

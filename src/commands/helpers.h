@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands/command.h"
 #include "commands/errors.h"
@@ -46,6 +48,23 @@ struct ScanOptions {
 };
 // Parses them from argument `first` on; replies Redis's error and returns false when invalid.
 bool ParseScanOptions(CommandContext& ctx, size_t first, bool allow_type, ScanOptions* opts);
+
+// One HSCAN / SSCAN / ZSCAN call over a table encoding, as Redis's scanGenericCommand walks
+// it: `step(cursor, &seen)` visits one bucket (adding the elements it saw to *seen) and
+// returns the next cursor; the walk stops once COUNT elements were seen, after 10 x COUNT
+// steps, or when the cursor comes back to 0. Returns the cursor to reply.
+template <typename Step>
+uint64_t WalkScanSteps(uint64_t cursor, int64_t count, Step&& step) {
+  const auto wanted = static_cast<uint64_t>(count);
+  uint64_t steps_left = wanted > UINT64_MAX / 10 ? UINT64_MAX : wanted * 10;
+  uint64_t seen = 0;
+  do {
+    cursor = step(cursor, &seen);
+  } while (cursor != 0 && steps_left-- > 0 && seen < wanted);
+  return cursor;
+}
+// The reply of a SCAN-family call: [cursor, [items...]].
+void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::string>& items);
 
 // The bound on a reply of random picks with repetitions (SRANDMEMBER and HRANDFIELD with a
 // negative count). Such a reply grows with the count the client asks for, not with the key,

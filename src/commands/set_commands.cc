@@ -286,9 +286,7 @@ void SScan(CommandContext& ctx) {
   const SetValue* set = ReadSet(ctx, ctx.arg(1), &ok);
   if (!ok) return;
   if (set == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.ArrayHeader(0);
+    ReplyScan(ctx, 0, {});
     return;
   }
   ScanOptions opts;
@@ -300,19 +298,14 @@ void SScan(CommandContext& ctx) {
   if (set->is_intset()) {
     cursor = set->Scan(0, collect);
   } else {
-    const auto wanted = static_cast<uint64_t>(opts.count);
-    uint64_t steps_left = wanted > UINT64_MAX / 10 ? UINT64_MAX : wanted * 10;
-    uint64_t gathered = 0;
-    do {
-      cursor = set->Scan(cursor, [&](std::string_view m) {
-        ++gathered;
+    cursor = WalkScanSteps(cursor, opts.count, [&](uint64_t at, uint64_t* seen) {
+      return set->Scan(at, [&](std::string_view m) {
+        ++*seen;
         collect(m);
       });
-    } while (cursor != 0 && steps_left-- > 0 && gathered < wanted);
+    });
   }
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(cursor));
-  ReplyMembers(ctx, found, /*as_set=*/false);
+  ReplyScan(ctx, cursor, found);
 }
 
 }  // namespace

@@ -426,20 +426,14 @@ void ZScan(CommandContext& ctx) {
   } else if (z->is_listpack()) {
     cursor = z->Scan(0, collect);
   } else {
-    const auto wanted = static_cast<uint64_t>(opts.count);
-    uint64_t steps_left = wanted > UINT64_MAX / 10 ? UINT64_MAX : wanted * 10;
-    uint64_t gathered = 0;
-    do {
-      cursor = z->Scan(cursor, [&](std::string_view m, double score) {
-        ++gathered;
+    cursor = WalkScanSteps(cursor, opts.count, [&](uint64_t at, uint64_t* seen) {
+      return z->Scan(at, [&](std::string_view m, double score) {
+        ++*seen;
         collect(m, score);
       });
-    } while (cursor != 0 && steps_left-- > 0 && gathered < wanted);
+    });
   }
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(cursor));
-  ctx.reply.ArrayHeader(found.size());
-  for (const std::string& s : found) ctx.reply.Bulk(s);
+  ReplyScan(ctx, cursor, found);
 }
 
 }  // namespace

@@ -139,63 +139,16 @@ void BlockingZPop(CommandContext& ctx, Where where) {
 void BZPopMin(CommandContext& ctx) { BlockingZPop(ctx, Where::kMin); }
 void BZPopMax(CommandContext& ctx) { BlockingZPop(ctx, Where::kMax); }
 
-struct ZMPopArgs {
-  std::span<const std::string_view> keys;
-  Where where = Where::kMin;
-  int64_t count = 1;
-};
-
-// [B]ZMPOP's "numkeys key [key ...] MIN|MAX [COUNT count]" from argument `at`, with Redis's
-// errors in Redis's order: numkeys, then the missing or unknown MIN|MAX, then the options.
-bool ParseZMPopArgs(CommandContext& ctx, size_t at, ZMPopArgs* out) {
-  constexpr std::string_view kBadNumKeys = "ERR numkeys should be greater than 0";
-  int64_t numkeys;
-  if (!ParseIntArg(ctx, ctx.arg(at), &numkeys, kBadNumKeys)) return false;
-  if (numkeys < 1) {
-    ctx.reply.Error(kBadNumKeys);
-    return false;
-  }
-  // The keys and then MIN|MAX must be there (the arity guarantees at + 1 < argc).
-  if (numkeys >= static_cast<int64_t>(ctx.argc() - at - 1)) {
-    ctx.reply.Error(err::kSyntax);
-    return false;
-  }
-  const size_t where_at = at + 1 + static_cast<size_t>(numkeys);
-  if (IsOption(ctx.arg(where_at), "min")) {
-    out->where = Where::kMin;
-  } else if (IsOption(ctx.arg(where_at), "max")) {
-    out->where = Where::kMax;
-  } else {
-    ctx.reply.Error(err::kSyntax);
-    return false;
-  }
-  constexpr std::string_view kBadCount = "ERR count should be greater than 0";
-  bool has_count = false;
-  for (size_t j = where_at + 1; j < ctx.argc(); ++j) {
-    if (has_count || !IsOption(ctx.arg(j), "count") || j + 1 >= ctx.argc()) {
-      ctx.reply.Error(err::kSyntax);
-      return false;
-    }
-    if (!ParseIntArg(ctx, ctx.arg(++j), &out->count, kBadCount)) return false;
-    if (out->count < 1) {
-      ctx.reply.Error(kBadCount);
-      return false;
-    }
-    has_count = true;
-  }
-  out->keys = ctx.args.subspan(at + 1, static_cast<size_t>(numkeys));
-  return true;
-}
-
 // Pops from the first zset among args.keys and replies [key, [[member, score], ...]] (nested
 // in RESP2 too). False when no key holds a zset (nothing replied) or after WRONGTYPE (*ok
 // false).
-bool ZMPopFirst(CommandContext& ctx, const ZMPopArgs& args, bool* ok) {
+bool ZMPopFirst(CommandContext& ctx, const MultiPopArgs& args, bool* ok) {
+  const Where where = args.first_end ? Where::kMin : Where::kMax;
   std::string_view key;
   store::Entry* e = FirstZset(ctx, args.keys, &key, ok);
   if (e == nullptr) return false;
   const std::vector<ScoredMember> popped =
-      PopMembers(ctx, key, e, args.where, static_cast<size_t>(args.count));
+      PopMembers(ctx, key, e, where, static_cast<size_t>(args.count));
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(key);
   ctx.reply.ArrayHeader(popped.size());
@@ -204,15 +157,14 @@ bool ZMPopFirst(CommandContext& ctx, const ZMPopArgs& args, bool* ok) {
     ctx.reply.Bulk(m.member);
     ctx.reply.Double(m.score);
   }
-  ctx.PropagateAs(
-      {std::string(PopName(args.where)), std::string(key), std::to_string(popped.size())});
+  ctx.PropagateAs({std::string(PopName(where)), std::string(key), std::to_string(popped.size())});
   return true;
 }
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 void ZMPop(CommandContext& ctx) {
-  ZMPopArgs args;
-  if (!ParseZMPopArgs(ctx, 1, &args)) return;
+  MultiPopArgs args;
+  if (!ParseMultiPopArgs(ctx, 1, "min", "max", &args)) return;
   bool ok;
   if (!ZMPopFirst(ctx, args, &ok) && ok) ctx.reply.NullArray();
 }
@@ -220,8 +172,8 @@ void ZMPop(CommandContext& ctx) {
 // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]; the timeout is checked after
 // the other arguments, as Redis does.
 void BZMPop(CommandContext& ctx) {
-  ZMPopArgs args;
-  if (!ParseZMPopArgs(ctx, 2, &args)) return;
+  MultiPopArgs args;
+  if (!ParseMultiPopArgs(ctx, 2, "min", "max", &args)) return;
   int64_t deadline_ms;
   if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline_ms)) return;
   bool ok;
