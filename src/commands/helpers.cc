@@ -141,6 +141,18 @@ bool RepeatedPickReply::StillFits() {
   return false;
 }
 
+bool ClampRange(int64_t start, int64_t stop, size_t size, size_t* from, size_t* to) {
+  const auto n = static_cast<int64_t>(size);
+  if (start < 0) start += n;
+  if (stop < 0) stop += n;
+  if (start < 0) start = 0;
+  if (start > stop || start >= n) return false;
+  if (stop >= n) stop = n - 1;
+  *from = static_cast<size_t>(start);
+  *to = static_cast<size_t>(stop);
+  return true;
+}
+
 void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::string>& items) {
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(cursor));

@@ -49,6 +49,11 @@ struct ScanOptions {
 // Parses them from argument `first` on; replies Redis's error and returns false when invalid.
 bool ParseScanOptions(CommandContext& ctx, size_t first, bool allow_type, ScanOptions* opts);
 
+// An index range [start, stop] as LRANGE, LTRIM, ZRANGE and ZREMRANGEBYRANK take it (negative
+// indexes count from the end), clamped to `size` elements: [*from, *to], inclusive. False when
+// the range is empty.
+bool ClampRange(int64_t start, int64_t stop, size_t size, size_t* from, size_t* to);
+
 // One HSCAN / SSCAN / ZSCAN call over a table encoding, as Redis's scanGenericCommand walks
 // it: `step(cursor, &seen)` visits one bucket (adding the elements it saw to *seen) and
 // returns the next cursor; the walk stops once COUNT elements were seen, after 10 x COUNT

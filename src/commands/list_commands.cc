@@ -71,19 +71,6 @@ bool NormalizeIndex(int64_t index, size_t size, size_t* out) {
   return true;
 }
 
-// LRANGE / LTRIM's clamping of [start, stop]; false when the range is empty.
-bool ClampRange(int64_t start, int64_t stop, size_t size, size_t* from, size_t* to) {
-  const auto n = static_cast<int64_t>(size);
-  if (start < 0) start += n;
-  if (stop < 0) stop += n;
-  if (start < 0) start = 0;
-  if (start > stop || start >= n) return false;
-  if (stop >= n) stop = n - 1;
-  *from = static_cast<size_t>(start);
-  *to = static_cast<size_t>(stop);
-  return true;
-}
-
 void PushGeneric(CommandContext& ctx, End end, bool only_existing) {
   const std::string_view key = ctx.arg(1);
   store::Entry* e = LookupWrite(ctx, key);

@@ -105,20 +105,6 @@ bool ParseRangeBounds(CommandContext& ctx, const RangeRequest& r, RangeBounds* b
   }
 }
 
-// Clamps a rank range (negative indexes count from the end) to [*from, *to) over `size`
-// elements; false when it is empty.
-bool ClampRanks(int64_t start, int64_t stop, size_t size, size_t* from, size_t* to) {
-  const auto n = static_cast<int64_t>(size);
-  if (start < 0) start += n;
-  if (stop < 0) stop += n;
-  if (start < 0) start = 0;
-  if (start > stop || start >= n) return false;
-  if (stop >= n) stop = n - 1;
-  *from = static_cast<size_t>(start);
-  *to = static_cast<size_t>(stop) + 1;
-  return true;
-}
-
 // The ascending ranks [*from, *to) the request selects, walked backwards when *reverse.
 void SelectRanks(const ZsetValue& z, const RangeRequest& r, const RangeBounds& b, size_t* from,
                  size_t* to) {
@@ -126,8 +112,9 @@ void SelectRanks(const ZsetValue& z, const RangeRequest& r, const RangeBounds& b
   *from = *to = 0;
   if (r.type == RangeType::kRank) {
     size_t f;
-    size_t t;
-    if (!ClampRanks(b.start, b.stop, z.size(), &f, &t)) return;
+    size_t last;
+    if (!ClampRange(b.start, b.stop, z.size(), &f, &last)) return;
+    const size_t t = last + 1;
     // A reversed rank range counts from the top.
     *from = reverse ? z.size() - t : f;
     *to = reverse ? z.size() - f : t;
