@@ -26,7 +26,7 @@ void KeyWaits::Remove(Client& client) {
   for (const Key& key : it->second.keys) {
     auto waiters = by_key_.find(key);
     if (waiters == by_key_.end()) continue;
-    std::deque<Client*>& q = waiters->second;
+    std::vector<Client*>& q = waiters->second;
     q.erase(std::remove(q.begin(), q.end(), &client), q.end());
     if (q.empty()) by_key_.erase(waiters);
   }

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,7 +69,7 @@ class KeyWaits final : public store::KeyspaceListener {
   void MarkReady(const Key& key);
 
   store::Keyspace& keyspace_;
-  std::unordered_map<Key, std::deque<Client*>, KeyHash> by_key_;
+  std::unordered_map<Key, std::vector<Client*>, KeyHash> by_key_;  // first blocked first
   struct ClientWait {
     std::vector<Key> keys;
     uint8_t type = 0;

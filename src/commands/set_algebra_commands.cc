@@ -85,12 +85,13 @@ void ReplySet(CommandContext& ctx, const SetValue& set) {
 void StoreResult(CommandContext& ctx, std::string_view dst, std::unique_ptr<SetValue> result,
                  std::string_view event) {
   const auto size = static_cast<int64_t>(result->size());
-  const bool existed = ctx.db().Delete(dst);
   if (size > 0) {
-    ctx.db().AddObject(dst, store::ValueType::kSet, result.release());
+    // An existing destination is overwritten, not deleted and created: no "new" event, as
+    // Redis's setKey.
+    ctx.db().SetObject(dst, store::ValueType::kSet, result.release());
     NotifyKeyspaceEvent(ctx, config::kNotifySet, event, dst);
     ctx.MarkDirty();
-  } else if (existed) {
+  } else if (ctx.db().Delete(dst)) {
     NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", dst);
     ctx.MarkDirty();
   }

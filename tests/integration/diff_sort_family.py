@@ -131,11 +131,17 @@ def unique_weights(store):
     return predicate
 
 
+def unordered_source(key):
+    """Whether a SORT source may be a set or a sorted set read in hash order: the family's own
+    sets, or a key of the shared key space (another family's set or zset)."""
+    return key not in LIST_KEYS + DESTS + (b"sort:none",)
+
+
 def reads_in_set_order(args):
     """Whether a command is a SORT over a set source (test_keyspace_events.py: the keys its
     BY and GET patterns form are read in the set's order, so their keymiss events are too)."""
     return (len(args) > 1 and args[0].lower() in (b"sort", b"sort_ro") and
-            args[1] in SET_KEYS)
+            unordered_source(args[1]))
 
 
 # -- generators -----------------------------------------------------------------------------------
@@ -314,7 +320,7 @@ def gen_sort(rng, ctx):
     d = SortDraw(rng, ctx)
     # A key of the shared key space may hold a set or a sorted set of another family, whose
     # order for equal weights is Redis's hash table's: handled as a set source.
-    set_source = d.src not in LIST_KEYS + DESTS + (b"sort:none",)
+    set_source = unordered_source(d.src)
     width = max(1, len(d.gets))
     normalize = None
     guard = None
