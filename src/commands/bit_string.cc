@@ -58,7 +58,7 @@ store::Entry* MakeZeroPadded(store::Database& db, std::string_view key, std::str
                              size_t len, bool keep_ttl) {
   if (len <= store::kInlineStringMax) {
     char buf[store::kInlineStringMax] = {};
-    std::memcpy(buf, data.data(), data.size());
+    if (!data.empty()) std::memcpy(buf, data.data(), data.size());
     return db.SetString(key, std::string_view(buf, len), -1, keep_ttl);
   }
   HeapString* s = HeapString::Create(data, len);

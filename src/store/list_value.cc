@@ -127,7 +127,9 @@ void ListValue::EraseNodeIfEmpty(size_t i) {
 }
 
 size_t ListValue::Remove(std::string_view v, int64_t count) {
-  const size_t limit = count == 0 ? SIZE_MAX : static_cast<size_t>(count < 0 ? -count : count);
+  const size_t limit =
+      count == 0 ? SIZE_MAX
+                 : (count < 0 ? 0 - static_cast<size_t>(count) : static_cast<size_t>(count));
   size_t removed = 0;
   if (count >= 0) {
     for (size_t n = 0; n < nodes_.size() && removed < limit;) {

@@ -261,7 +261,7 @@ TEST_SUITE("bit commands") {
                    i, "0", "9223372036854775807"}) == Arr({Int(min), Int(max)}));
       if (bits == 64) continue;
       const std::string u = "u" + std::to_string(bits);
-      const long long umax = (1LL << bits) - 1;
+      const auto umax = static_cast<long long>((1ULL << bits) - 1);
       h.Run({"DEL", "k"});
       CHECK(h.Run({"BITFIELD", "k", "SET", u, "0", std::to_string(umax), "INCRBY", u, "0", "1"}) ==
             Arr({Int(0), Int(0)}));
