@@ -262,8 +262,7 @@ bool LoadSource(CommandContext& ctx, SortSpec& spec, std::vector<SortItem>& item
     const auto& list = static_cast<const store::ListValue&>(*e->object());
     *w = LimitWindow(spec, static_cast<int64_t>(list.size()));
     LoadList(list, spec.dontsort, spec.desc, *w, items);
-  }
-  else if (type == store::ValueType::kZSet) {
+  } else if (type == store::ValueType::kZSet) {
     // Redis turns a listpack zset into its skiplist encoding for any SORT (SORT_RO too), which
     // OBJECT ENCODING shows afterwards. Announced like any in-place change so that a snapshot
     // in progress keeps the old form (a WATCH of the key is touched too; Redis does not).
@@ -274,8 +273,7 @@ bool LoadSource(CommandContext& ctx, SortSpec& spec, std::vector<SortItem>& item
     const auto& zset = static_cast<const store::ZsetValue&>(*e->object());
     *w = LimitWindow(spec, static_cast<int64_t>(zset.size()));
     LoadZset(zset, spec.dontsort, spec.desc, *w, items);
-  }
-  else {
+  } else {
     ctx.reply.Error(err::kWrongType);
     return false;
   }

@@ -698,3 +698,26 @@ def main():
     if not os.access(SERVER_PATH, os.X_OK):
         sys.exit(f"basalt-server not found at {SERVER_PATH} (pass --basalt PATH)")
     unittest.main(argv=argv, verbosity=2)
+
+
+class ReplicaPairTestCase(unittest.TestCase):
+    """Tests that start servers and pair them as primary and replica (a full sync, then the
+    live stream)."""
+
+    def start(self):
+        server = ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
+        self.addCleanup(server.stop_and_check)
+        return server
+
+    def wait_synced(self, primary, replica):
+        """Until the replica's link is up and its offset is the primary's."""
+        def info(port):
+            with RawConnection(port) as c:
+                body = c.command("INFO", "replication").split(b"\r\n", 1)[1].decode()
+            return dict(line.split(":", 1) for line in body.splitlines() if ":" in line)
+
+        def synced():
+            r, p = info(replica.port), info(primary.port)
+            return (r.get("master_link_status") == "up" and
+                    r.get("slave_repl_offset") == p.get("master_repl_offset"))
+        wait_until(synced, timeout=30, interval=0.05, what="the replica in sync")

@@ -1101,25 +1101,8 @@ class HashPersistenceTest(lib.unittest.TestCase):
         self.check_bgrewriteaof("yes")
 
 
-class HashReplicationTest(lib.unittest.TestCase):
+class HashReplicationTest(lib.ReplicaPairTestCase):
     """A replica gets the hashes by the full sync (RDB) and then by the live stream."""
-
-    def start(self):
-        server = lib.ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
-        self.addCleanup(server.stop_and_check)
-        return server
-
-    def wait_synced(self, primary, replica):
-        def info(port):
-            with lib.RawConnection(port) as c:
-                body = c.command("INFO", "replication").split(b"\r\n", 1)[1].decode()
-            return dict(line.split(":", 1) for line in body.splitlines() if ":" in line)
-
-        def synced():
-            r, p = info(replica.port), info(primary.port)
-            return (r.get("master_link_status") == "up" and
-                    r.get("slave_repl_offset") == p.get("master_repl_offset"))
-        lib.wait_until(synced, timeout=30, interval=0.05, what="the replica in sync")
 
     def assertSameHashes(self, primary, replica, keys):
         """Fields and PEXPIRETIME of the keys equal on both; returns the primary's."""

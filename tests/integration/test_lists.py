@@ -1294,26 +1294,9 @@ class ListPersistenceTest(lib.unittest.TestCase):
         server.stop_and_check()
 
 
-class ListReplicationTest(lib.unittest.TestCase):
+class ListReplicationTest(lib.ReplicaPairTestCase):
     """A replica gets the lists by the full sync (RDB) and then by the live stream: pops with a
     count, LMPOP (which a primary propagates as LPOP / RPOP with the count), LMOVE, edits."""
-
-    def start(self):
-        server = lib.ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
-        self.addCleanup(server.stop_and_check)
-        return server
-
-    def wait_synced(self, primary, replica):
-        def info(port):
-            with lib.RawConnection(port) as c:
-                body = c.command("INFO", "replication").split(b"\r\n", 1)[1].decode()
-            return dict(line.split(":", 1) for line in body.splitlines() if ":" in line)
-
-        def synced():
-            r, p = info(replica.port), info(primary.port)
-            return (r.get("master_link_status") == "up" and
-                    r.get("slave_repl_offset") == p.get("master_repl_offset"))
-        lib.wait_until(synced, timeout=30, interval=0.05, what="the replica in sync")
 
     def assertSameLists(self, primary, replica, keys):
         on_primary = read_lists(primary.port, keys)
