@@ -334,6 +334,14 @@ def gen_sort(rng, ctx):
             else:
                 guard = (Cmd("SORT", d.src, "ALPHA", "GET", "#", "GET", d.by[-1]),
                          unique_weights(d.store is not None))
+        elif d.alpha and not d.by and set_source and d.src not in SET_KEYS:
+            # Another family's elements may compare equal as C strings ("" and "\0"): their
+            # own order then decides, Redis's hash order for a set. The element is its weight.
+            if ctx.queued is not None:
+                d.alpha = False
+            else:
+                guard = (Cmd("SORT", d.src, "ALPHA", "GET", "#", "GET", "#"),
+                         unique_weights(d.store is not None))
         if not d.alpha and not d.dontsort() and guard is None:
             guard = (Cmd("INCRBYFLOAT", ERRNO_KEY, "0"), lambda reply: True)
     return Cmd(*d.args(rng, ctx), normalize=normalize, guard=guard)
