@@ -264,9 +264,10 @@ bool LoadSource(CommandContext& ctx, SortSpec& spec, std::vector<SortItem>& item
     LoadList(list, spec.dontsort, spec.desc, *w, items);
   } else if (type == store::ValueType::kZSet) {
     // Redis turns a listpack zset into its skiplist encoding for any SORT (SORT_RO too), which
-    // OBJECT ENCODING shows afterwards. Announced like any in-place change so that a snapshot
-    // in progress keeps the old form (a WATCH of the key is touched too; Redis does not).
+    // OBJECT ENCODING shows afterwards. Not a change of the contents: a snapshot in progress
+    // is told (it keeps the old form), WATCH and tracking are not, as in Redis.
     if (static_cast<const store::ZsetValue*>(e->object())->is_listpack()) {
+      store::Keyspace::QuietChanges quiet(ctx.server.keyspace);
       e = ctx.db().PrepareModify(e);
       static_cast<store::ZsetValue*>(e->object())->ConvertToTree();
     }

@@ -160,4 +160,15 @@ TEST_SUITE("sort command") {
     h.Run({"SORT", "l", "LIMIT", "9", "9", "STORE", "dst"});
     CHECK(sub.TakePushed().find("__keyevent@0__:del") != std::string::npos);
   }
+
+  TEST_CASE("SORT converts a listpack zset to a skiplist without breaking a WATCH") {
+    Harness h;
+    REQUIRE(h.Run({"ZADD", "z", "2", "b", "1", "a"}) == Int(2));
+    REQUIRE(h.Run({"WATCH", "z"}) == Ok());
+    CHECK(h.Run({"SORT_RO", "z", "ALPHA"}) == BulkArray({"a", "b"}));
+    CHECK(h.Run({"OBJECT", "ENCODING", "z"}) == Bulk("skiplist"));
+    REQUIRE(h.Run({"MULTI"}) == Ok());
+    REQUIRE(h.Run({"PING"}) == "+QUEUED\r\n");
+    CHECK(h.Run({"EXEC"}) == "*1\r\n+PONG\r\n");
+  }
 }
