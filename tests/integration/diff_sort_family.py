@@ -337,7 +337,8 @@ def gen_sort(rng, ctx):
             if ctx.queued is not None:
                 d.alpha = False
             else:
-                guard = (Cmd("SORT", d.src, "ALPHA", "GET", "#", "GET", d.by[-1]),
+                guard = (Cmd("SORT", d.src, "ALPHA", "GET", "#", "GET", d.by[-1],
+                             normalize=sorted_rows(2)),
                          unique_weights(d.store is not None))
         elif d.alpha and not d.by and set_source and d.src not in SET_KEYS:
             # Another family's elements may compare equal as C strings ("" and "\0"): their
@@ -345,7 +346,9 @@ def gen_sort(rng, ctx):
             if ctx.queued is not None:
                 d.alpha = False
             else:
-                guard = (Cmd("SORT", d.src, "ALPHA", "GET", "#", "GET", "#"),
+                # (The guard's own reply may hold such ties: compared as sorted rows.)
+                guard = (Cmd("SORT", d.src, "ALPHA", "GET", "#", "GET", "#",
+                             normalize=sorted_rows(2)),
                          unique_weights(d.store is not None))
         if not d.alpha and not d.dontsort() and guard is None:
             guard = (Cmd("INCRBYFLOAT", ERRNO_KEY, "0"), lambda reply: True)
