@@ -721,3 +721,36 @@ class ReplicaPairTestCase(unittest.TestCase):
             return (r.get("master_link_status") == "up" and
                     r.get("slave_repl_offset") == p.get("master_repl_offset"))
         wait_until(synced, timeout=30, interval=0.05, what="the replica in sync")
+
+
+# -- AOF files (the collection types' persistence tests) ----------------------------------
+
+def wait_rewrites_done(client):
+    def done():
+        info = client.info("persistence")
+        return info["aof_rewrite_in_progress"] == 0 and info["aof_rewrite_scheduled"] == 0
+    wait_until(done, what="the AOF rewrite to finish")
+
+
+def aof_files(workdir, kind):
+    """The names of the manifest's files of one type ("b" base, "i" incr), in order."""
+    with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.manifest")) as f:
+        rows = [line.split() for line in f if line.strip() and not line.startswith("#")]
+    return [row[row.index("file") + 1] for row in rows if row[row.index("type") + 1] == kind]
+
+
+def parse_commands(data):
+    """The commands of an AOF file (RESP arrays of bulks), as lists of bytes."""
+    commands, pos = [], 0
+    while pos < len(data):
+        assert data[pos:pos + 1] == b"*", data[pos:pos + 20]
+        end = data.index(b"\r\n", pos)
+        n, pos = int(data[pos + 1:end]), end + 2
+        args = []
+        for _ in range(n):
+            end = data.index(b"\r\n", pos)
+            size = int(data[pos + 1:end])
+            args.append(data[end + 2:end + 2 + size])
+            pos = end + 2 + size + 2
+        commands.append(args)
+    return commands

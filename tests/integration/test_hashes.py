@@ -22,6 +22,7 @@ import time
 import redis
 
 import basalt_testlib as lib
+from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
 
 # redis-server 7.0's built-in defaults (its redis.conf says the same): hash-max-listpack-entries
 # 512 (not the 128 some documentation gives) and hash-max-listpack-value 64.
@@ -955,23 +956,6 @@ def read_hashes(port, keys):
     return out, deadlines
 
 
-def parse_commands(data):
-    """The commands of an AOF file (RESP arrays of bulks), as lists of bytes."""
-    commands, pos = [], 0
-    while pos < len(data):
-        assert data[pos:pos + 1] == b"*", data[pos:pos + 20]
-        end = data.index(b"\r\n", pos)
-        n, pos = int(data[pos + 1:end]), end + 2
-        args = []
-        for _ in range(n):
-            end = data.index(b"\r\n", pos)
-            size = int(data[pos + 1:end])
-            args.append(data[end + 2:end + 2 + size])
-            pos = end + 2 + size + 2
-        commands.append(args)
-    return commands
-
-
 class HashPersistenceTest(lib.unittest.TestCase):
     """Hashes of both encodings, with TTLs, across restarts: from dump.rdb (SAVE), from the AOF
     after BGREWRITEAOF (with and without RDB preamble), and dump.rdb files moved between basalt
@@ -1144,20 +1128,6 @@ class HashReplicationTest(lib.ReplicaPairTestCase):
         with replica.raw() as r:
             self.assertEqual(r.command("HSET", "small", "x", "1"),
                              b"-READONLY You can't write against a read only replica.\r\n")
-
-
-def wait_rewrites_done(client):
-    def done():
-        info = client.info("persistence")
-        return info["aof_rewrite_in_progress"] == 0 and info["aof_rewrite_scheduled"] == 0
-    lib.wait_until(done, what="the AOF rewrite to finish")
-
-
-def aof_files(workdir, kind):
-    """The names of the manifest's files of one type ("b" base, "i" incr), in order."""
-    with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.manifest")) as f:
-        rows = [line.split() for line in f if line.strip() and not line.startswith("#")]
-    return [row[row.index("file") + 1] for row in rows if row[row.index("type") + 1] == kind]
 
 
 if __name__ == "__main__":

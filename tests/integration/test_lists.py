@@ -22,6 +22,7 @@ import time
 import redis
 
 import basalt_testlib as lib
+from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INTEGER = "ERR value is not an integer or out of range"
@@ -1094,23 +1095,6 @@ def read_lists(port, keys):
     return out
 
 
-def parse_commands(data):
-    """The commands of an AOF file (RESP arrays of bulks), as lists of bytes."""
-    commands, pos = [], 0
-    while pos < len(data):
-        assert data[pos:pos + 1] == b"*", data[pos:pos + 20]
-        end = data.index(b"\r\n", pos)
-        n, pos = int(data[pos + 1:end]), end + 2
-        args = []
-        for _ in range(n):
-            end = data.index(b"\r\n", pos)
-            size = int(data[pos + 1:end])
-            args.append(data[end + 2:end + 2 + size])
-            pos = end + 2 + size + 2
-        commands.append(args)
-    return commands
-
-
 def upper_names(commands):
     return [[a.upper() if i == 0 else a for i, a in enumerate(cmd)] for cmd in commands]
 
@@ -1427,20 +1411,6 @@ class FakeReplica:
             out.append(cmd)
             if cmd == last:
                 return out
-
-
-def wait_rewrites_done(client):
-    def done():
-        info = client.info("persistence")
-        return info["aof_rewrite_in_progress"] == 0 and info["aof_rewrite_scheduled"] == 0
-    lib.wait_until(done, what="the AOF rewrite to finish")
-
-
-def aof_files(workdir, kind):
-    """The names of the manifest's files of one type ("b" base, "i" incr), in order."""
-    with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.manifest")) as f:
-        rows = [line.split() for line in f if line.strip() and not line.startswith("#")]
-    return [row[row.index("file") + 1] for row in rows if row[row.index("type") + 1] == kind]
 
 
 if __name__ == "__main__":

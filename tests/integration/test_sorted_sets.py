@@ -32,6 +32,7 @@ import tempfile
 import time
 
 import basalt_testlib as lib
+from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
 
 DEFAULT_ENTRIES = 128  # zset-max-listpack-entries, redis-server 7.0's default
 DEFAULT_VALUE = 64     # zset-max-listpack-value
@@ -1156,7 +1157,6 @@ class BigZsetTest(ZsetTestCase):
                                   (b"m07997", 3998.5)])
 
 
-
 # -- blocking pops --------------------------------------------------------------------------------
 
 NIL_ARRAY = b"*-1\r\n"
@@ -1439,37 +1439,6 @@ def after_load(contents):
             content = content.replace(b"$2\r\n-0\r\n", b"$1\r\n0\r\n")
         out[key] = (content, ttl, encoding)
     return out
-
-
-def parse_commands(data):
-    """The commands of an AOF file (RESP arrays of bulks), as lists of bytes."""
-    commands, pos = [], 0
-    while pos < len(data):
-        assert data[pos:pos + 1] == b"*", data[pos:pos + 20]
-        end = data.index(b"\r\n", pos)
-        n, pos = int(data[pos + 1:end]), end + 2
-        args = []
-        for _ in range(n):
-            end = data.index(b"\r\n", pos)
-            size = int(data[pos + 1:end])
-            args.append(data[end + 2:end + 2 + size])
-            pos = end + 2 + size + 2
-        commands.append(args)
-    return commands
-
-
-def aof_files(workdir, kind):
-    """The names of the manifest's files of one type ("b" base, "i" incr), in order."""
-    with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.manifest")) as f:
-        rows = [line.split() for line in f if line.strip() and not line.startswith("#")]
-    return [row[row.index("file") + 1] for row in rows if row[row.index("type") + 1] == kind]
-
-
-def wait_rewrites_done(client):
-    def done():
-        info = client.info("persistence")
-        return info["aof_rewrite_in_progress"] == 0 and info["aof_rewrite_scheduled"] == 0
-    lib.wait_until(done, what="the AOF rewrite to finish")
 
 
 class ZsetPersistenceTest(lib.unittest.TestCase):
