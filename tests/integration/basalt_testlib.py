@@ -754,3 +754,31 @@ def parse_commands(data):
             pos = end + 2 + size + 2
         commands.append(args)
     return commands
+
+
+class KeyEventsMixin:
+    """For a test case with self.server, self.r (redis-py) and self.cmd (raw RESP2): enables
+    every keyspace event class and subscribes to db 0's keyevent channels; events(*args) runs
+    a command and returns (its reply, [(event, key), ...] it published, in order)."""
+
+    def setUp(self):
+        super().setUp()
+        self.r.config_set("notify-keyspace-events", "KEA")
+        self.sub = self.server.raw()
+        self.sub.send(encode_command("PSUBSCRIBE", "__keyevent@0__:*"))
+        self.sub.read_reply()
+
+    def tearDown(self):
+        self.sub.close()
+        self.r.config_set("notify-keyspace-events", "")
+        super().tearDown()
+
+    def events(self, *args):
+        reply = self.cmd(*args)
+        self.sub.send(encode_command("PING"))
+        events = []
+        while True:
+            parts = self.sub.read_reply().split(b"\r\n")
+            if parts[2] == b"pong":
+                return reply, events
+            events.append((parts[6].split(b":", 1)[1], parts[8]))

@@ -793,31 +793,9 @@ class BigListTest(ListTestCase):
         self.assertEqual(self.r.llen("l"), model.count(b"b"))
 
 
-class KeyspaceEventsTest(ListTestCase):
+class KeyspaceEventsTest(lib.KeyEventsMixin, ListTestCase):
     """The keyevent notifications of the list commands (class l, g for the DEL of an emptied
     list), in order."""
-
-    def setUp(self):
-        super().setUp()
-        self.r.config_set("notify-keyspace-events", "KEA")
-        self.sub = self.server.raw()
-        self.sub.send(lib.encode_command("PSUBSCRIBE", "__keyevent@0__:*"))
-        self.sub.read_reply()
-
-    def tearDown(self):
-        self.sub.close()
-        self.r.config_set("notify-keyspace-events", "")
-        super().tearDown()
-
-    def events(self, *args):
-        reply = self.cmd(*args)
-        self.sub.send(lib.encode_command("PING"))
-        events = []
-        while True:
-            parts = self.sub.read_reply().split(b"\r\n")
-            if parts[2] == b"pong":
-                return reply, events
-            events.append((parts[6].split(b":", 1)[1], parts[8]))
 
     def test_events(self):
         cases = [

@@ -690,31 +690,9 @@ class KeyspaceTest(SetTestCase):
         self.assertEqual(results[7], 0)
 
 
-class KeyspaceEventsTest(SetTestCase):
+class KeyspaceEventsTest(lib.KeyEventsMixin, SetTestCase):
     """The keyevent notifications of the set commands (class s, g for the DEL of an emptied
     set)."""
-
-    def setUp(self):
-        super().setUp()
-        self.r.config_set("notify-keyspace-events", "KEA")
-        self.sub = self.server.raw()
-        self.sub.send(lib.encode_command("PSUBSCRIBE", "__keyevent@0__:*"))
-        self.sub.read_reply()
-
-    def tearDown(self):
-        self.sub.close()
-        self.r.config_set("notify-keyspace-events", "")
-        super().tearDown()
-
-    def events(self, *args):
-        reply = self.cmd(*args)
-        self.sub.send(lib.encode_command("PING"))
-        events = []
-        while True:
-            parts = self.sub.read_reply().split(b"\r\n")
-            if parts[2] == b"pong":
-                return reply, events
-            events.append((parts[6].split(b":", 1)[1], parts[8]))
 
     def test_events(self):
         cases = [

@@ -983,29 +983,7 @@ class KeyspaceTest(ZsetTestCase):
         self.assertEqual(pipe.execute(), [1, 3.0, 3.0, [b"a"]])
 
 
-class KeyspaceEventsTest(ZsetTestCase):
-    def setUp(self):
-        super().setUp()
-        self.r.config_set("notify-keyspace-events", "KEA")
-        self.sub = self.server.raw()
-        self.sub.send(lib.encode_command("PSUBSCRIBE", "__keyevent@0__:*"))
-        self.sub.read_reply()
-
-    def tearDown(self):
-        self.sub.close()
-        self.r.config_set("notify-keyspace-events", "")
-        super().tearDown()
-
-    def events(self, *args):
-        reply = self.cmd(*args)
-        self.sub.send(lib.encode_command("PING"))
-        events = []
-        while True:
-            parts = self.sub.read_reply().split(b"\r\n")
-            if parts[2] == b"pong":
-                return reply, events
-            events.append((parts[6].split(b":", 1)[1], parts[8]))
-
+class KeyspaceEventsTest(lib.KeyEventsMixin, ZsetTestCase):
     def test_events(self):
         cases = [
             (("ZADD", "z", "1", "a", "2", "b", "3", "c"), [(b"zadd", b"z")]),
