@@ -51,8 +51,8 @@ void KeyWaits::MarkReady(const Key& key) {
 void KeyWaits::OnKeyChanged(int db, std::string_view key, store::KeyChange change) {
   if (by_key_.empty()) return;
   if (change != store::KeyChange::kCreated && change != store::KeyChange::kChanged) return;
-  Key k{db, std::string(key)};
-  if (by_key_.count(k) != 0) MarkReady(k);
+  auto it = by_key_.find(KeyView{db, key});
+  if (it != by_key_.end()) MarkReady(it->first);
 }
 
 void KeyWaits::BeforeDatabasesSwap(int a, int b) {

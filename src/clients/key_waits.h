@@ -60,23 +60,37 @@ class KeyWaits final : public store::KeyspaceListener {
   void BeforeDatabasesSwap(int a, int b) override;
 
  private:
+  // A key looked up without copying it (OnKeyChanged runs for every write while anyone waits).
+  struct KeyView {
+    int db;
+    std::string_view key;
+  };
   struct KeyHash {
-    size_t operator()(const Key& k) const {
-      return std::hash<std::string_view>()(k.key) ^
-             (static_cast<size_t>(k.db) * 0x9e3779b97f4a7c15ULL);
+    using is_transparent = void;
+    static size_t Of(int db, std::string_view key) {
+      return std::hash<std::string_view>()(key) ^ (static_cast<size_t>(db) * 0x9e3779b97f4a7c15ULL);
+    }
+    size_t operator()(const Key& k) const { return Of(k.db, k.key); }
+    size_t operator()(const KeyView& k) const { return Of(k.db, k.key); }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return a.db == b.db && std::string_view(a.key) == std::string_view(b.key);
     }
   };
   void MarkReady(const Key& key);
 
   store::Keyspace& keyspace_;
-  std::unordered_map<Key, std::vector<Client*>, KeyHash> by_key_;  // first blocked first
+  std::unordered_map<Key, std::vector<Client*>, KeyHash, KeyEqual> by_key_;  // first blocked first
   struct ClientWait {
     std::vector<Key> keys;
     uint8_t type = 0;
   };
   std::unordered_map<const Client*, ClientWait> by_client_;
   std::vector<Key> ready_;
-  std::unordered_set<Key, KeyHash> ready_set_;
+  std::unordered_set<Key, KeyHash, KeyEqual> ready_set_;
   const Key* serving_ = nullptr;
 };
 
