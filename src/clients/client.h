@@ -34,6 +34,9 @@ class Client {
   // holds commands back unrun), or done already, its reply delivered when the wait ends
   // (blocking.h).
   bool retry_when_woken = false;
+  // Whether a request of this client can wait unanswered and run again when woken (network
+  // connections; not the embedded Store's session nor a primary's replication stream).
+  bool holdable = false;
   // Set while the client receives the MONITOR feed.
   bool monitor = false;
 

@@ -10,6 +10,7 @@
 #include "clients/pubsub.h"
 #include "clients/tracking.h"
 #include "clients/transaction.h"
+#include "clients/write_holds.h"
 #include "store/keyspace.h"
 
 namespace basalt::clients {
@@ -22,6 +23,7 @@ struct Registries {
   WatchRegistry watches;
   PubSubRegistry pubsub;
   ClientPause pause;
+  WriteHolds write_holds;  // writes waiting for the background snapshot
   BlockedClients blocked;
   MonitorFeed monitors;
   TrackingRegistry tracking;
@@ -36,6 +38,7 @@ struct Registries {
     watches.UnwatchAll(client);
     pubsub.UnsubscribeAll(client);
     pause.Forget(client);
+    write_holds.Forget(client);
     blocked.Forget(client);
     key_waits.Remove(client);
     if (client.monitor) monitors.Remove(client);

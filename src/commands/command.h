@@ -25,6 +25,7 @@ struct Registries;
 class WatchRegistry;
 class PubSubRegistry;
 class ClientPause;
+class WriteHolds;
 class BlockedClients;
 class KeyWaits;
 class MonitorFeed;
@@ -205,6 +206,15 @@ class PersistenceControl {
   // stop-writes-on-bgsave-error, or a failing AOF): always a disk failure, so the dispatcher
   // refuses with ErrorKind::kWriteRefused.
   virtual std::string WriteRefusal() const = 0;
+  // True when a write to `key` of database `db` must wait: the background snapshot in progress
+  // has not saved the key yet and saving it is a long job (a big collection), now asked to be
+  // done next. The dispatcher holds the command back (clients::WriteHolds) and runs it again
+  // once write_hold_releases() has moved on.
+  virtual bool HoldsWrite(int db, std::string_view key) { return false; }
+  // False when HoldsWrite is false for every key (no snapshot is being written): a write then
+  // costs no key lookup.
+  virtual bool may_hold_writes() const { return false; }
+  virtual uint64_t write_hold_releases() const { return 0; }
 };
 
 class CommandTable;
@@ -243,6 +253,7 @@ struct ServerContext {
   clients::WatchRegistry& watches;
   clients::PubSubRegistry& pubsub;
   clients::ClientPause& pause;
+  clients::WriteHolds& write_holds;
   clients::BlockedClients& blocked;
   clients::KeyWaits& key_waits;
   clients::MonitorFeed& monitors;

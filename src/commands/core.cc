@@ -74,6 +74,7 @@ ServerContext::ServerContext(store::Keyspace& ks, config::Config& cfg, const Clo
       watches(registries.watches),
       pubsub(registries.pubsub),
       pause(registries.pause),
+      write_holds(registries.write_holds),
       blocked(registries.blocked),
       key_waits(registries.key_waits),
       monitors(registries.monitors),

@@ -207,6 +207,10 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
     server_.pause.Park(client);
     return;
   }
+  if (HoldsForSnapshot(client, *spec, args)) {
+    server_.write_holds.Park(client, server_.persistence->write_hold_releases());
+    return;
+  }
   if (client.in_multi() && !(EffectiveFlags(*spec) & kNotQueued)) {
     client.transaction()->Queue(std::vector<std::string>(args.begin(), args.end()),
                                 EffectiveFlags(*spec), spec);
@@ -220,6 +224,35 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
   if (!client.in_multi() && (spec->parent ? spec->parent->name : spec->name) != "client") {
     clients::TrackingRegistry::CommandDone(client);
   }
+}
+
+bool Dispatcher::HoldsForSnapshot(ClientSession& client, const CommandSpec& spec,
+                                  std::span<const std::string_view> args) {
+  PersistenceControl* persistence = server_.persistence;
+  if (persistence == nullptr || !client.holdable || !persistence->may_hold_writes()) return false;
+  auto holds = [&](int db, const CommandSpec& s, std::span<const std::string_view> argv) {
+    if (!(EffectiveFlags(s) & kWrite)) return false;
+    for (std::string_view key : KeysOf(s, argv)) {
+      if (persistence->HoldsWrite(db, key)) return true;
+    }
+    return false;
+  };
+  if (!client.in_multi()) return holds(client.db, spec, args);
+  if (spec.name != "exec") return false;
+  // The transaction's writes; a SELECT inside it moves the rest to another database (a key
+  // missed here is still saved correctly, only in one go).
+  int db = client.db;
+  for (const clients::QueuedCommand& q : client.transaction()->queue) {
+    const auto& queued = *static_cast<const CommandSpec*>(q.resolved);
+    std::vector<std::string_view> argv(q.argv.begin(), q.argv.end());
+    int64_t selected;
+    if (queued.name == "select" && argv.size() == 2 && ParseInt64(argv[1], &selected)) {
+      db = static_cast<int>(selected);
+    } else if (holds(db, queued, argv)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // A refused EXEC (wrong arity, NOAUTH, OOM, MISCONF, subscribed mode, ...) ends the

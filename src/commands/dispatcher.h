@@ -51,6 +51,10 @@ class Dispatcher {
   // the reply it wrote (kNone when not an error).
   ErrorKind Call(ClientSession& client, const CommandSpec& spec,
                  std::span<const std::string_view> args, protocol::ReplyWriter& reply);
+  // A write (or an EXEC of writes) to a big collection the background snapshot has yet to
+  // save waits for it (clients::WriteHolds) rather than stopping the server while it is saved.
+  bool HoldsForSnapshot(ClientSession& client, const CommandSpec& spec,
+                        std::span<const std::string_view> args);
   void AbortExec(ClientSession& client, const ErrorReply& refusal, protocol::ReplyWriter& reply);
   void StageWrites(const CommandContext& ctx, std::span<const std::string_view> args);
   void FeedMonitors(const ClientSession& client, std::span<const std::string_view> args);

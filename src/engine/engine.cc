@@ -86,6 +86,8 @@ void Engine::Cron() {
   const int64_t hz = std::clamp<int64_t>(config_.settings().hz, 1, 500);
   const int64_t period_us = 1'000'000 / hz;
   core_.registries().pause.Tick(clock_.NowMs());
+  // Writes held for a snapshot that ended without a slice (SAVE, SHUTDOWN) go on here.
+  ReleaseHeldWrites();
   core_.registries().blocked.Tick(clock_.NowMs());
   replication_->Cron(clock_.NowMs());
   if (!core_.context().loading) {
@@ -102,7 +104,13 @@ void Engine::Cron() {
 bool Engine::BackgroundStep() {
   // A slice short enough that no client waits noticeably behind it.
   constexpr int64_t kSliceUs = 1000;
-  return persistence_->BackgroundStep(kSliceUs);
+  const bool more = persistence_->BackgroundStep(kSliceUs);
+  ReleaseHeldWrites();
+  return more;
+}
+
+void Engine::ReleaseHeldWrites() {
+  core_.registries().write_holds.Release(persistence_->write_hold_releases());
 }
 
 bool Engine::has_background_work() const { return persistence_->has_background_work(); }

@@ -88,6 +88,8 @@ class Engine final {
   Status PrepareShutdown(bool force_save, bool nosave, bool force = false);
 
  private:
+  // Wakes the writes held for the background snapshot once it made progress (WriteHolds).
+  void ReleaseHeldWrites();
   void RunDurableCallback(uint64_t seq);
   // An RDB that recorded replication history: the stream continues from it (partial resyncs
   // after a restart).

@@ -81,6 +81,40 @@ void WriteListBody(RdbWriter& w, const ListValue& list) {
   }
 }
 
+namespace {
+
+// Whole nodes, front to back.
+class ListNodeCursor final : public BodyCursor {
+ public:
+  explicit ListNodeCursor(const ListValue& list) : list_(list) {}
+  bool WriteSome(RdbWriter& w, size_t max_elements) override {
+    const auto& nodes = list_.nodes();
+    if (!started_) {
+      w.AppendLength(nodes.size());
+      started_ = true;
+    }
+    size_t written = 0;
+    while (next_ < nodes.size() && written < max_elements) {
+      const Listpack& lp = nodes[next_++];
+      w.AppendLength(kContainerPacked);
+      w.AppendString(lp.bytes());
+      written += lp.size();
+    }
+    return next_ == nodes.size();
+  }
+
+ private:
+  const ListValue& list_;
+  bool started_ = false;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<BodyCursor> NewListBodyCursor(const ListValue& list) {
+  return std::make_unique<ListNodeCursor>(list);
+}
+
 Status ReadListBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                     DecodedValue* out) {
   out->type = store::ValueType::kList;

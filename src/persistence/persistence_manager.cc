@@ -610,6 +610,14 @@ std::string PersistenceManager::WriteRefusal() const {
   return {};
 }
 
+bool PersistenceManager::HoldsWrite(int db, std::string_view key) {
+  if (!snapshotter_.writing()) return false;
+  const store::Entry* e = context_.keyspace.db(db).LookupRaw(key);
+  if (e == nullptr || !snapshotter_.HoldsWrite(db, *e)) return false;
+  snapshotter_.SaveSoon(db, key);
+  return true;
+}
+
 void PersistenceManager::AppendInfoFields(std::string& out) const {
   auto field = [&out](std::string_view name, const std::string& value) {
     out.append(name);

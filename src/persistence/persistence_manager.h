@@ -113,6 +113,9 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   int64_t last_save_unix_seconds() const override { return lastsave_ms_ / 1000; }
   void AppendInfoFields(std::string& out) const override;
   std::string WriteRefusal() const override;
+  bool HoldsWrite(int db, std::string_view key) override;
+  bool may_hold_writes() const override { return snapshotter_.writing(); }
+  uint64_t write_hold_releases() const override { return snapshotter_.releases(); }
 
  private:
   enum class JobKind { kNone, kRdb, kAofRewrite };

@@ -193,11 +193,27 @@ Status RdbWriter::WriteEntry(const store::Entry& e) {
   if (e.type() == store::ValueType::kString) {
     return WriteString(e.key(), e.string_value(), e.has_expire() ? e.expire_at() : -1);
   }
+  if (Status st = BeginObject(e); !st.ok()) return st;
+  WriteObjectBody(*this, e);
+  return EndObject();
+}
+
+Status RdbWriter::BeginObject(const store::Entry& e) {
   if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
   PutExpire(e.has_expire() ? e.expire_at() : -1);
   PutByte(RdbTypeOf(e));
   PutString(e.key());
-  WriteObjectBody(*this, e);
+  return status_;
+}
+
+Status RdbWriter::EndObject() {
+  ++keys_written_;
+  return status_;
+}
+
+Status RdbWriter::AppendRecord(std::string_view record) {
+  if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
+  PutBytes(record.data(), record.size());
   ++keys_written_;
   return status_;
 }

@@ -89,6 +89,13 @@ class RdbWriter {
   Status WriteString(std::string_view key, std::string_view value, int64_t expire_at_ms);
   // The value alone, as DUMP's payload starts: its type byte, then its encoding.
   Status WriteValue(const store::Entry& e);
+  // A collection's record in pieces: its TTL, type and key here, then its body through a
+  // BodyCursor (value_codec.h), then EndObject(). Nothing else may be written in between.
+  Status BeginObject(const store::Entry& e);
+  Status EndObject();
+  // A whole record (TTL, type, key, value) serialized earlier by another writer of the same
+  // options, e.g. into a StringSink: an entry saved while another record was open.
+  Status AppendRecord(std::string_view record);
 
   // For the per-type codecs (persistence/value_codec.h), which write a collection's body:
   // a length, a string (with the integer and LZF encodings), raw bytes, a binary double.

@@ -2,15 +2,60 @@
 
 #include "common/strings.h"
 #include "persistence/aof_writer.h"
+#include "persistence/rdb_writer.h"
 #include "persistence/value_codec.h"
 #include "protocol/command_encoder.h"
 #include "store/entry.h"
 
 namespace basalt::persistence {
 
+namespace {
+
+class RdbRecordWriter final : public RecordWriter {
+ public:
+  RdbRecordWriter(RdbWriter& writer, std::unique_ptr<BodyCursor> body)
+      : writer_(writer), body_(std::move(body)) {}
+  Status WriteSome(size_t max_elements, bool* done) override {
+    *done = body_->WriteSome(writer_, max_elements);
+    return *done ? writer_.EndObject() : writer_.status();
+  }
+
+ private:
+  RdbWriter& writer_;
+  std::unique_ptr<BodyCursor> body_;
+};
+
+RdbWriterOptions AsideOptions(RdbWriterOptions options) {
+  options.buffer_size = 16 * 1024;  // records aside are usually small; big ones pass through
+  return options;
+}
+
+}  // namespace
+
 RdbEncoder::RdbEncoder(ByteSink* sink, const RdbWriterOptions& options, const RdbAuxFields& aux)
-    : writer_(sink, options) {
+    : writer_(sink, options), aside_writer_(&aside_sink_, AsideOptions(options)) {
   header_status_ = writer_.WriteHeader(aux);
+}
+
+std::unique_ptr<RecordWriter> RdbEncoder::OpenEntry(const store::Entry& e) {
+  std::unique_ptr<BodyCursor> body = OpenBodyCursor(e);
+  if (body == nullptr) return nullptr;
+  // A header error (or a later sink error) is sticky in the writer: WriteSome reports it.
+  (void)writer_.BeginObject(e);
+  return std::make_unique<RdbRecordWriter>(writer_, std::move(body));
+}
+
+Status RdbEncoder::SerializeEntry(const store::Entry& e, std::string* out) {
+  aside_.clear();
+  Status st = aside_writer_.WriteEntry(e);
+  if (st.ok()) st = aside_writer_.FlushBuffered();
+  out->swap(aside_);
+  return st;
+}
+
+Status RdbEncoder::WriteSerialized(std::string_view bytes) {
+  if (!header_status_.ok()) return header_status_;
+  return writer_.AppendRecord(bytes);
 }
 
 Status RdbEncoder::BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) {

@@ -17,10 +17,19 @@ class RdbEncoder final : public SnapshotEncoder {
   Status BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) override;
   Status WriteEntry(const store::Entry& e) override;
   Status Finish() override;
+  // Collections that WritesInPieces (value_codec.h).
+  bool WritesPieces() const override { return true; }
+  std::unique_ptr<RecordWriter> OpenEntry(const store::Entry& e) override;
+  Status SerializeEntry(const store::Entry& e, std::string* out) override;
+  Status WriteSerialized(std::string_view bytes) override;
 
  private:
   RdbWriter writer_;
   Status header_status_;
+  // Serializes entries saved while a record is open, with the same options (LZF).
+  std::string aside_;
+  StringSink aside_sink_{&aside_};
+  RdbWriter aside_writer_;
 };
 
 // Writes SELECT / SET / PEXPIREAT commands, as an AOF base that Redis and basalt replay.

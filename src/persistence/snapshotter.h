@@ -20,14 +20,39 @@
 //
 // After Abort() the bits are inconsistent, so the walker keeps going without output (cleanup)
 // until every entry is marked; active() stays true until then.
+//
+// Big collections (WritesInPieces: thousands of elements) are written a piece per slice, so
+// no slice takes long. While such a record is open its value must not change and nothing else
+// may enter the output:
+//  - a client's write to the open entry, or to a pending big one, is held back by the
+//    dispatcher (HoldsWrite) and retried once the entry is saved; the entry is saved next
+//    (SaveSoon), ahead of the walk;
+//  - any other change to the open entry (expiry, eviction, a replica's stream, FLUSHALL)
+//    first completes its record in one go, as before;
+//  - a pending entry that changes meanwhile is serialized aside and written after the record
+//    (a big one completes the open record first, then is written whole);
+//  - the walker meeting another pending big entry queues it behind the open one.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "basalt/status.h"
 #include "store/keyspace.h"
 
 namespace basalt::persistence {
+
+// One entry's record being written a piece at a time (SnapshotEncoder::OpenEntry).
+class RecordWriter {
+ public:
+  virtual ~RecordWriter() = default;
+  // Writes about max_elements more elements; *done once the record is complete.
+  virtual Status WriteSome(size_t max_elements, bool* done) = 0;
+};
 
 // Receives the entries of a snapshot (an RDB file, an AOF base in RESP, a replica stream).
 class SnapshotEncoder {
@@ -38,6 +63,20 @@ class SnapshotEncoder {
   virtual Status WriteEntry(const store::Entry& e) = 0;
   // After the last entry (EOF marker, checksum).
   virtual Status Finish() = 0;
+
+  // Big collections in pieces. OpenEntry starts e's record and returns its writer when this
+  // encoder writes e in pieces, or nullptr (then WriteEntry writes it whole). Until that
+  // record is complete nothing else may be written, so an entry that must be saved meanwhile
+  // is serialized aside (SerializeEntry) and written after it (WriteSerialized). The last two
+  // are called only while a record returned by OpenEntry is open.
+  virtual bool WritesPieces() const { return false; }
+  virtual std::unique_ptr<RecordWriter> OpenEntry(const store::Entry& e) { return nullptr; }
+  virtual Status SerializeEntry(const store::Entry& e, std::string* out) {
+    return Status::NotSupported("this encoder writes no record in pieces");
+  }
+  virtual Status WriteSerialized(std::string_view bytes) {
+    return Status::NotSupported("this encoder writes no record in pieces");
+  }
 };
 
 // Writes every entry of the keyspace to `encoder` in one go, then Finish()es it. For callers
@@ -66,16 +105,49 @@ class Snapshotter final : public store::KeyspaceListener {
   const Status& status() const { return status_; }
   uint64_t entries_written() const { return entries_written_; }
 
+  // Whether a write to e (of database db) must wait until this snapshot has saved it: e's
+  // record is open, or e is a pending big collection. Saving it would otherwise stop the
+  // event loop for the whole value.
+  bool HoldsWrite(int db, const store::Entry& e) const;
+  // Saves `key` of `db` as soon as the open record (if any) is complete, ahead of the walk.
+  void SaveSoon(int db, std::string_view key);
+  // Counts the moments held writes may go on: a big record completed, or the snapshot ended.
+  uint64_t releases() const { return releases_; }
+
   // store::KeyspaceListener
   void BeforeEntryChange(int db, const store::Entry& e) override;
   void BeforeDatabaseReset(int db) override;
 
  private:
   enum class Phase { kIdle, kWriting, kCleanup };
+  struct OpenRecord {
+    std::unique_ptr<RecordWriter> writer;
+    const store::CompositeValue* value = nullptr;  // what must not change meanwhile
+  };
+  struct Aside {
+    int db;
+    std::string record;
+  };
+  struct SoonKey {
+    int db;
+    std::string key;
+  };
 
   bool Pending(const store::Entry& e) const { return e.snapshot_bit() != done_bit_; }
-  // Writes e (if output is on) and marks it done.
+  bool writing_ok() const { return phase_ == Phase::kWriting && status_.ok(); }
+  bool IsOpen(const store::Entry& e) const;
+  // Saves pending e: opens its record, or writes it whole, or (a record being open) sets it
+  // aside or queues it; marks it done unless queued.
+  void Visit(int db, store::Entry& e);
+  // Writes e whole (if output is on) and marks it done.
   void Take(int db, store::Entry& e);
+  Status SelectOutputDb(int db);
+  // Writes up to a slice of the open record; true when it is complete (and closed).
+  bool ContinueRecord(size_t max_elements);
+  void CompleteOpenRecord();
+  void CloseRecord();
+  // Saves the next SaveSoon key that is still pending; false when there is none.
+  bool SaveNextSoonKey();
   // Visits one SCAN step of the walker's database; false when that database is finished.
   bool WalkOneBucket();
   void Complete();
@@ -89,6 +161,11 @@ class Snapshotter final : public store::KeyspaceListener {
   int output_db_ = -1;  // database of the last BeginDatabase sent to the encoder
   uint64_t entries_written_ = 0;
   Status status_;
+  OpenRecord open_;
+  int open_db_ = -1;
+  std::vector<Aside> aside_;
+  std::deque<SoonKey> soon_;
+  uint64_t releases_ = 0;
 };
 
 }  // namespace basalt::persistence

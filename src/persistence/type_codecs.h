@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,7 @@ namespace basalt::persistence {
 // and HASH_LISTPACK.
 uint8_t HashRdbType(const store::HashValue& h);
 void WriteHashBody(RdbWriter& w, const store::HashValue& h);
+std::unique_ptr<BodyCursor> NewHashBodyCursor(const store::HashValue& h);  // table encoding
 Status ReadHashBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                     DecodedValue* out);
 Status AppendHashRewrite(std::string_view key, const store::HashValue& h, std::string& out,
@@ -28,6 +30,7 @@ Status AppendHashRewrite(std::string_view key, const store::HashValue& h, std::s
 // Set: SET_INTSET for intsets, SET for tables; loads both.
 uint8_t SetRdbType(const store::SetValue& s);
 void WriteSetBody(RdbWriter& w, const store::SetValue& s);
+std::unique_ptr<BodyCursor> NewSetBodyCursor(const store::SetValue& s);  // table encoding
 Status ReadSetBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                    DecodedValue* out);
 Status AppendSetRewrite(std::string_view key, const store::SetValue& s, std::string& out,
@@ -36,6 +39,7 @@ Status AppendSetRewrite(std::string_view key, const store::SetValue& s, std::str
 // List: QUICKLIST_2 (listpack nodes); loads LIST, LIST_ZIPLIST, QUICKLIST and QUICKLIST_2.
 uint8_t ListRdbType(const store::ListValue& list);
 void WriteListBody(RdbWriter& w, const store::ListValue& list);
+std::unique_ptr<BodyCursor> NewListBodyCursor(const store::ListValue& list);
 Status ReadListBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                     DecodedValue* out);
 Status AppendListRewrite(std::string_view key, const store::ListValue& list, std::string& out,
@@ -45,6 +49,7 @@ Status AppendListRewrite(std::string_view key, const store::ListValue& list, std
 // and ZSET_LISTPACK.
 uint8_t ZsetRdbType(const store::ZsetValue& z);
 void WriteZsetBody(RdbWriter& w, const store::ZsetValue& z);
+std::unique_ptr<BodyCursor> NewZsetBodyCursor(const store::ZsetValue& z);  // tree encoding
 Status ReadZsetBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                     DecodedValue* out);
 Status AppendZsetRewrite(std::string_view key, const store::ZsetValue& z, std::string& out,

@@ -46,6 +46,37 @@ uint8_t RdbTypeOf(const store::Entry& e) {
   return rdb::kTypeString;
 }
 
+bool WritesInPieces(const store::Entry& e) {
+  switch (e.type()) {
+    case store::ValueType::kHash:
+      return !AsHash(e).is_listpack() && AsHash(e).size() >= kPiecewiseMinElements;
+    case store::ValueType::kSet:
+      return !AsSet(e).is_intset() && AsSet(e).size() >= kPiecewiseMinElements;
+    case store::ValueType::kList:
+      return AsList(e).size() >= kPiecewiseMinElements;
+    case store::ValueType::kZSet:
+      return !AsZset(e).is_listpack() && AsZset(e).size() >= kPiecewiseMinElements;
+    default:
+      return false;
+  }
+}
+
+std::unique_ptr<BodyCursor> OpenBodyCursor(const store::Entry& e) {
+  if (!WritesInPieces(e)) return nullptr;
+  switch (e.type()) {
+    case store::ValueType::kHash:
+      return NewHashBodyCursor(AsHash(e));
+    case store::ValueType::kSet:
+      return NewSetBodyCursor(AsSet(e));
+    case store::ValueType::kList:
+      return NewListBodyCursor(AsList(e));
+    case store::ValueType::kZSet:
+      return NewZsetBodyCursor(AsZset(e));
+    default:
+      return nullptr;
+  }
+}
+
 void WriteObjectBody(RdbWriter& w, const store::Entry& e) {
   switch (e.type()) {
     case store::ValueType::kHash:

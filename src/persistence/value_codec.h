@@ -28,6 +28,30 @@ uint8_t RdbTypeOf(const store::Entry& e);
 // Writes e's value body, which follows the type byte and key.
 void WriteObjectBody(RdbWriter& w, const store::Entry& e);
 
+// ---- Writing in pieces (a background snapshot of a big collection) ------------------------
+
+// Writes one collection's body a few elements per call, so a snapshot taken in the event loop
+// never stops it for a whole big value. It reads the value in place: the value must neither
+// change nor be freed until the body is complete (the snapshotter guarantees it: a change
+// first completes the body).
+class BodyCursor {
+ public:
+  virtual ~BodyCursor() = default;
+  // Writes about max_elements more elements (at least one node of a list); true when the body
+  // is complete, exactly as WriteObjectBody would have written it.
+  virtual bool WriteSome(RdbWriter& w, size_t max_elements) = 0;
+};
+
+// Collections of at least this many elements are written in pieces: below it, the whole body
+// takes well under a millisecond.
+inline constexpr size_t kPiecewiseMinElements = 4096;
+
+// Whether e's body is written in pieces: a collection of kPiecewiseMinElements or more
+// elements, in an encoding walked element by element (a compact blob is written whole).
+bool WritesInPieces(const store::Entry& e);
+// A cursor over e's body when WritesInPieces(e); nullptr otherwise.
+std::unique_ptr<BodyCursor> OpenBodyCursor(const store::Entry& e);
+
 // ---- Reading -------------------------------------------------------------------------------
 
 // What a codec reads a body from: the RDB parser (a file, a replica's stream) or a RESTORE

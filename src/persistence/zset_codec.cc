@@ -119,6 +119,38 @@ void WriteZsetBody(RdbWriter& w, const ZsetValue& z) {
   });
 }
 
+namespace {
+
+// Ranks from the highest down, as WriteZsetBody writes them: [next_ - n, next_) reversed.
+class ZsetTreeCursor final : public BodyCursor {
+ public:
+  explicit ZsetTreeCursor(const ZsetValue& z) : z_(z), next_(z.size()) {}
+  bool WriteSome(RdbWriter& w, size_t max_elements) override {
+    if (!started_) {
+      w.AppendLength(z_.size());
+      started_ = true;
+    }
+    const size_t n = std::min(next_, std::max<size_t>(max_elements, 1));
+    z_.ForEachInRanks(next_ - n, next_, true, [&](std::string_view member, double score) {
+      w.AppendString(member);
+      w.AppendBinaryDouble(score);
+    });
+    next_ -= n;
+    return next_ == 0;
+  }
+
+ private:
+  const ZsetValue& z_;
+  bool started_ = false;
+  size_t next_;  // ranks below this are still to be written
+};
+
+}  // namespace
+
+std::unique_ptr<BodyCursor> NewZsetBodyCursor(const ZsetValue& z) {
+  return std::make_unique<ZsetTreeCursor>(z);
+}
+
 Status ReadZsetBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                     DecodedValue* out) {
   out->type = store::ValueType::kZSet;

@@ -43,6 +43,7 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t co
   if (auto ep = socket_.remote_endpoint(ec); !ec) peer_ = FormatEndpoint(ep);
   if (auto ep = socket_.local_endpoint(ec); !ec) local_ = FormatEndpoint(ep);
   created_ms = server.engine().clock().NowMs();
+  holdable = true;  // a held request stays in the input buffer and runs again on Wake()
   // As in Redis: a client that connects while no password is set stays authenticated even if
   // one is set later (so the client that sets it is not locked out).
   authenticated = server.context().config.settings().requirepass.empty();

@@ -5,6 +5,7 @@ real redis-server 7.0.15 and by basalt itself, key by key with values and expiry
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +20,53 @@ BATCH = 500  # commands per pipelined write while filling
 
 def value(i):
     return f"v1:{i}:" + "x" * (i % 50)
+
+
+BIG = 20000  # elements per big collection: far above what is saved in one piece
+
+
+def fill_big_collections(c):
+    for name in ("big:hash", "big:hash2"):
+        for start in range(0, BIG, 1000):
+            pairs = []
+            for i in range(start, start + 1000):
+                pairs += [f"field:{i}", f"value:{i}"]
+            c.command("HSET", name, *pairs)
+    for name in ("big:list", "big:list2"):
+        for start in range(0, BIG, 1000):
+            c.command("RPUSH", name, *[f"element:{i}" for i in range(start, start + 1000)])
+    for name in ("big:zset", "big:zset2"):
+        for start in range(0, BIG, 1000):
+            pairs = []
+            for i in range(start, start + 1000):
+                pairs += [i % 977, f"member:{i}"]
+            c.command("ZADD", name, *pairs)
+    for start in range(0, BIG, 1000):
+        c.command("SADD", "big:set", *[f"member:{i}" for i in range(start, start + 1000)])
+    c.command("PEXPIREAT", "big:zset", int(time.time() * 1000) + 3600 * 1000)
+    c.command("MSET", *[x for i in range(500) for x in (f"small:{i}", f"s{i}")])
+
+
+def read_collections(port):
+    """Every key of database 0 as {key: (type, contents, pexpiretime)}."""
+    import redis
+    c = redis.Redis(host="127.0.0.1", port=port, socket_timeout=lib.IO_TIMEOUT)
+    out = {}
+    for key in c.scan_iter(count=1000):
+        kind = c.type(key)
+        if kind == b"hash":
+            contents = c.hgetall(key)
+        elif kind == b"list":
+            contents = c.lrange(key, 0, -1)
+        elif kind == b"set":
+            contents = sorted(c.smembers(key))
+        elif kind == b"zset":
+            contents = c.zrange(key, 0, -1, withscores=True)
+        else:
+            contents = c.get(key)
+        out[key] = (kind, contents, c.execute_command("PEXPIRETIME", key))
+    c.close()
+    return out
 
 
 class PointInTimeTest(lib.unittest.TestCase):
@@ -125,6 +173,54 @@ class PointInTimeTest(lib.unittest.TestCase):
         server = lib.ServerProcess(workdir=self.workdir, log_name="server-2.log").start()
         try:
             self.assertDatasetEqual(lib.read_dataset(server.port, range(4)), expected)
+            server.stop_and_check()
+        finally:
+            server.kill()
+        shutil.rmtree(self.workdir)
+
+    def test_bgsave_of_big_collections_while_clients_write_them(self):
+        # Collections this big are saved a piece per slice; writes to them wait until each is
+        # saved (the dispatcher holds them), the other clients do not.
+        server = lib.ServerProcess(workdir=self.workdir).start()
+        try:
+            with server.raw() as c:
+                fill_big_collections(c)
+            expected = read_collections(server.port)
+            writes = [("HSET", "big:hash", "late", "x"), ("LPUSH", "big:list", "late"),
+                      ("ZADD", "big:zset", 1, "late"), ("DEL", "big:set"),
+                      ("MULTI",), ("HSET", "big:hash2", "late", "y"), ("EXPIRE", "big:zset2", 500),
+                      ("EXEC",), ("SET", "small:1", "changed"), ("RENAME", "big:list2", "moved")]
+            with server.raw() as c, server.raw() as other:
+                c.send(lib.encode_command("BGSAVE") + b"".join(
+                    lib.encode_command(*cmd) for cmd in writes))
+                self.assertEqual(c.read_reply(), b"+Background saving started\r\n")
+                for cmd in writes:
+                    self.assertFalse(c.read_reply().startswith(b"-"), cmd)
+                    self.assertEqual(other.command("PING"), b"+PONG\r\n")
+
+            def saved():
+                info = server.client().info("persistence")
+                return info["rdb_bgsave_in_progress"] == 0 and info["rdb_saves"] >= 1
+            lib.wait_until(saved, what="BGSAVE to finish")
+            self.assertEqual(server.client().info("persistence")["rdb_last_bgsave_status"], "ok")
+            live = server.client()
+            self.assertEqual(live.hget("big:hash", "late"), b"x")
+            self.assertEqual(live.hget("big:hash2", "late"), b"y")
+            self.assertFalse(live.exists("big:set"))
+            self.assertEqual(live.lindex("moved", 0), b"element:0")
+            server.stop_and_check()
+        finally:
+            server.kill()
+        dump = os.path.join(self.workdir, "dump.rdb")
+        subprocess.run(["redis-check-rdb", dump], check=True, stdout=subprocess.DEVNULL)
+        redis_dir = tempfile.mkdtemp(prefix="basalt-it-snapshot-redis-")
+        shutil.copy(dump, redis_dir)
+        with lib.RedisProcess(redis_dir, ["--dbfilename", "dump.rdb"]) as redis:
+            self.assertEqual(read_collections(redis.port), expected)
+        shutil.rmtree(redis_dir)
+        server = lib.ServerProcess(workdir=self.workdir, log_name="server-2.log").start()
+        try:
+            self.assertEqual(read_collections(server.port), expected)
             server.stop_and_check()
         finally:
             server.kill()
