@@ -73,12 +73,27 @@ Status ReadListNode(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
 
 uint8_t ListRdbType(const ListValue&) { return rdb::kTypeListQuicklist2; }
 
+namespace {
+
+// One QUICKLIST_2 node. A compressed node's LZF bytes go out as they are, as an LZF-encoded
+// string (as Redis writes its compressed nodes), unless the file is written uncompressed.
+void WriteListNode(RdbWriter& w, const store::ListNode& node) {
+  w.AppendLength(kContainerPacked);
+  if (!node.compressed()) {
+    w.AppendString(node.lp().bytes());
+  } else if (w.compression()) {
+    w.AppendLzfString(node.packed_bytes(), node.raw_bytes_size());
+  } else {
+    Listpack scratch;
+    w.AppendString(node.View(&scratch).bytes());
+  }
+}
+
+}  // namespace
+
 void WriteListBody(RdbWriter& w, const ListValue& list) {
   w.AppendLength(list.nodes().size());
-  for (const Listpack& lp : list.nodes()) {
-    w.AppendLength(kContainerPacked);
-    w.AppendString(lp.bytes());
-  }
+  for (const store::ListNode& node : list.nodes()) WriteListNode(w, node);
 }
 
 namespace {
@@ -95,10 +110,9 @@ class ListNodeCursor final : public BodyCursor {
     }
     size_t written = 0;
     while (next_ < nodes.size() && written < max_elements) {
-      const Listpack& lp = nodes[next_++];
-      w.AppendLength(kContainerPacked);
-      w.AppendString(lp.bytes());
-      written += lp.size();
+      const store::ListNode& node = nodes[next_++];
+      WriteListNode(w, node);
+      written += node.size();
     }
     return next_ == nodes.size();
   }
@@ -133,6 +147,7 @@ Status ReadListBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
     for (uint64_t i = 0; st.ok() && i < nodes; ++i)
       st = ReadListNode(rdb_type, in, limits, list.get());
   }
+  if (st.ok()) list->ApplyCompression(limits);
   if (st.ok() && list->size() > 0) out->value = std::move(list);
   return st;
 }

@@ -125,6 +125,13 @@ bool RdbWriter::TryPutLzf(std::string_view s) {
   return true;
 }
 
+void RdbWriter::AppendLzfString(std::string_view lzf, size_t raw_len) {
+  PutByte(rdb::kEncodedPrefix | rdb::kEncLzf);
+  PutLength(lzf.size());
+  PutLength(raw_len);
+  PutBytes(lzf.data(), lzf.size());
+}
+
 void RdbWriter::PutString(std::string_view s) {
   if (TryPutInteger(s) || TryPutLzf(s)) return;
   PutLength(s.size());

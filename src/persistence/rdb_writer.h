@@ -102,6 +102,9 @@ class RdbWriter {
   void AppendLength(uint64_t len) { PutLength(len); }
   void AppendString(std::string_view s) { PutString(s); }
   void AppendRaw(std::string_view s) { PutBytes(s.data(), s.size()); }
+  // A string already LZF-compressed (`lzf` decompresses to raw_len bytes).
+  void AppendLzfString(std::string_view lzf, size_t raw_len);
+  bool compression() const { return options_.compression; }
   void AppendBinaryDouble(double v);
   // EOF opcode and the checksum, then everything is handed to the sink (Flush, not Sync).
   // Nothing may be written afterwards.

@@ -1,6 +1,9 @@
 #include "store/list_value.h"
 
 #include <algorithm>
+#include <cstring>
+
+#include "common/lzf.h"
 
 namespace basalt::store {
 
@@ -15,7 +18,136 @@ size_t ByteLimit(int64_t fill) {
   return size_t{4096} << (level - 1);
 }
 
+// Redis's thresholds: nodes under 48 bytes stay raw, and so do those LZF shrinks by under 8.
+constexpr size_t kMinCompressBytes = 48;
+constexpr size_t kMinCompressGain = 8;
+
+// Where reads of compressed nodes decompress to (see ListValue::Read).
+Listpack& Scratch() {
+  thread_local Listpack scratch;
+  return scratch;
+}
+
 }  // namespace
+
+ListNode::ListNode(ListNode&& other) noexcept
+    : lp_(std::move(other.lp_)), packed_(std::exchange(other.packed_, nullptr)) {}
+
+ListNode& ListNode::operator=(ListNode&& other) noexcept {
+  if (this != &other) {
+    mem::Free(packed_);
+    lp_ = std::move(other.lp_);
+    packed_ = std::exchange(other.packed_, nullptr);
+  }
+  return *this;
+}
+
+ListNode::~ListNode() { mem::Free(packed_); }
+
+Listpack ListNode::Unpack(const Packed& p) {
+  return Listpack::BuildTrusted(p.raw_size, p.count, [&](uint8_t* out) {
+    // Our own bytes, compressed from a valid listpack: they decompress to exactly raw_size.
+    (void)LzfDecompress(p.data, p.size, out, p.raw_size);
+  });
+}
+
+const Listpack& ListNode::View(Listpack* scratch) const {
+  if (packed_ == nullptr) return lp_;
+  *scratch = Unpack(*packed_);
+  return *scratch;
+}
+
+bool ListNode::Compress() {
+  if (packed_ != nullptr) return true;
+  const std::string_view raw = lp_.bytes();
+  if (raw.size() < kMinCompressBytes) return false;
+  thread_local std::string out;
+  const size_t cap = raw.size() - kMinCompressGain;
+  if (out.size() < cap) out.resize(cap);
+  const size_t size = LzfCompress(raw.data(), raw.size(), out.data(), cap);
+  if (size == 0) return false;
+  packed_ = static_cast<Packed*>(mem::Allocate(sizeof(Packed) + size));
+  packed_->raw_size = static_cast<uint32_t>(raw.size());
+  packed_->count = static_cast<uint32_t>(lp_.size());
+  packed_->size = static_cast<uint32_t>(size);
+  std::memcpy(packed_->data, out.data(), size);
+  Listpack dropped = std::move(lp_);
+  return true;
+}
+
+void ListNode::Decompress() {
+  if (packed_ == nullptr) return;
+  lp_ = Unpack(*packed_);
+  mem::Free(std::exchange(packed_, nullptr));
+}
+
+std::string_view ListNode::packed_bytes() const {
+  return packed_ != nullptr ? std::string_view(packed_->data, packed_->size) : std::string_view();
+}
+
+size_t ListNode::MemoryUsage() const {
+  return packed_ != nullptr ? mem::UsableSize(packed_) : lp_.MemoryUsage();
+}
+
+ListNode ListNode::Clone() const {
+  ListNode copy;
+  if (packed_ == nullptr) {
+    copy.lp_ = lp_.Clone();
+    return copy;
+  }
+  const size_t bytes = sizeof(Packed) + packed_->size;
+  copy.packed_ = static_cast<Packed*>(mem::Allocate(bytes));
+  std::memcpy(copy.packed_, packed_, bytes);
+  Listpack dropped = std::move(copy.lp_);
+  return copy;
+}
+
+const Listpack& ListValue::Read(size_t n) const { return nodes_[n].View(&Scratch()); }
+
+bool ListValue::Contains(size_t n, std::string_view v) const {
+  const Listpack& lp = Read(n);
+  return lp.Find(lp.First(), v) != Listpack::kNone;
+}
+
+Listpack& ListValue::Change(size_t n) {
+  nodes_[n].Decompress();
+  return nodes_[n].lp();
+}
+
+void ListValue::Settle(size_t i) {
+  if (i >= nodes_.size()) return;
+  const size_t d = compress_depth_;
+  const bool interior = d > 0 && i >= d && i + d < nodes_.size();
+  interior ? void(nodes_[i].Compress()) : nodes_[i].Decompress();
+}
+
+void ListValue::SettleEnds() {
+  if (compress_depth_ == 0) return;
+  // A push or pop moves the boundaries by one node: the nodes on either side of each.
+  const size_t d = compress_depth_;
+  const size_t n = nodes_.size();
+  Settle(d - 1);
+  Settle(d);
+  if (n > d) Settle(n - d);
+  if (n > d + 1) Settle(n - d - 1);
+}
+
+void ListValue::SettleAll() {
+  for (size_t i = 0; i < nodes_.size(); ++i) Settle(i);
+}
+
+void ListValue::UseDepth(const EncodingLimits& limits) {
+  const auto depth =
+      static_cast<uint32_t>(std::clamp<int64_t>(limits.list_compress_depth, 0, UINT32_MAX));
+  if (depth == compress_depth_) return;
+  compress_depth_ = depth;
+  SettleAll();
+}
+
+void ListValue::ApplyCompression(const EncodingLimits& limits) {
+  compress_depth_ = 0;
+  UseDepth(limits);
+}
 
 bool ListValue::HasRoom(const Listpack& node, std::string_view v, const EncodingLimits& limits) {
   const int64_t fill = limits.list_max_listpack_size;
@@ -36,35 +168,50 @@ bool ListValue::Overfull(const Listpack& node, const EncodingLimits& limits) {
 }
 
 void ListValue::PushFront(std::string_view v, const EncodingLimits& limits) {
-  if (nodes_.empty() || !HasRoom(nodes_.front(), v, limits)) nodes_.emplace_front();
-  nodes_.front().Prepend(v);
+  UseDepth(limits);
+  if (nodes_.empty() || !HasRoom(nodes_.front().lp(), v, limits)) {
+    nodes_.emplace_front();
+    SettleEnds();
+  }
+  nodes_.front().lp().Prepend(v);
   ++size_;
 }
 
 void ListValue::PushBack(std::string_view v, const EncodingLimits& limits) {
-  if (nodes_.empty() || !HasRoom(nodes_.back(), v, limits)) nodes_.emplace_back();
-  nodes_.back().Append(v);
+  UseDepth(limits);
+  if (nodes_.empty() || !HasRoom(nodes_.back().lp(), v, limits)) {
+    nodes_.emplace_back();
+    SettleEnds();
+  }
+  nodes_.back().lp().Append(v);
   ++size_;
 }
 
+// The end nodes are never compressed (depth >= 1 keeps them raw).
 std::string ListValue::PopFront() {
-  Listpack& lp = nodes_.front();
+  Listpack& lp = nodes_.front().lp();
   char buf[24];
   const uint32_t pos = lp.First();
   std::string v(lp.Get(pos).Text(buf));
   lp.Delete(pos);
-  if (lp.empty()) nodes_.pop_front();
+  if (lp.empty()) {
+    nodes_.pop_front();
+    SettleEnds();
+  }
   --size_;
   return v;
 }
 
 std::string ListValue::PopBack() {
-  Listpack& lp = nodes_.back();
+  Listpack& lp = nodes_.back().lp();
   char buf[24];
   const uint32_t pos = lp.Last();
   std::string v(lp.Get(pos).Text(buf));
   lp.Delete(pos);
-  if (lp.empty()) nodes_.pop_back();
+  if (lp.empty()) {
+    nodes_.pop_back();
+    SettleEnds();
+  }
   --size_;
   return v;
 }
@@ -72,14 +219,14 @@ std::string ListValue::PopBack() {
 ListValue::Position ListValue::Locate(size_t index) const {
   if (index < size_ / 2) {
     for (size_t n = 0;; ++n) {
-      if (index < nodes_[n].size()) return {n, nodes_[n].Seek(static_cast<int64_t>(index))};
+      if (index < nodes_[n].size()) return {n, Read(n).Seek(static_cast<int64_t>(index))};
       index -= nodes_[n].size();
     }
   }
   size_t from_tail = size_ - 1 - index;  // 0 = the last element
   for (size_t n = nodes_.size() - 1;; --n) {
     if (from_tail < nodes_[n].size()) {
-      return {n, nodes_[n].Seek(-1 - static_cast<int64_t>(from_tail))};
+      return {n, Read(n).Seek(-1 - static_cast<int64_t>(from_tail))};
     }
     from_tail -= nodes_[n].size();
   }
@@ -87,21 +234,25 @@ ListValue::Position ListValue::Locate(size_t index) const {
 
 std::string_view ListValue::At(size_t index, NumberBuffer* buf) const {
   const Position p = Locate(index);
-  return nodes_[p.node].Get(p.pos).Text(buf->data);
+  return Read(p.node).Get(p.pos).Text(buf->data);
 }
 
 void ListValue::Set(size_t index, std::string_view v, const EncodingLimits& limits) {
+  UseDepth(limits);
+  // A position is a byte offset: the same in the decompressed node.
   const Position p = Locate(index);
-  nodes_[p.node].Replace(p.pos, v);
+  Change(p.node).Replace(p.pos, v);
   SplitIfOverfull(p.node, limits);
 }
 
 bool ListValue::InsertAtPivot(std::string_view pivot, std::string_view v, bool after,
                               const EncodingLimits& limits) {
+  UseDepth(limits);
   for (size_t n = 0; n < nodes_.size(); ++n) {
-    Listpack& lp = nodes_[n];
-    const uint32_t pos = lp.Find(lp.First(), pivot);
+    const Listpack& view = Read(n);
+    const uint32_t pos = view.Find(view.First(), pivot);
     if (pos == Listpack::kNone) continue;
+    Listpack& lp = Change(n);
     after ? lp.InsertAfter(pos, v) : lp.InsertBefore(pos, v);
     ++size_;
     SplitIfOverfull(n, limits);
@@ -111,19 +262,28 @@ bool ListValue::InsertAtPivot(std::string_view pivot, std::string_view v, bool a
 }
 
 void ListValue::SplitIfOverfull(size_t i, const EncodingLimits& limits) {
-  if (nodes_[i].size() < 2 || !Overfull(nodes_[i], limits)) return;
+  // Node i was just changed (decompressed): it takes its settled form again here.
+  if (nodes_[i].size() < 2 || !Overfull(nodes_[i].lp(), limits)) {
+    Settle(i);
+    return;
+  }
   Listpack tail;
-  Listpack& node = nodes_[i];
+  Listpack& node = nodes_[i].lp();
   const size_t keep = node.size() / 2;
   char buf[24];
   uint32_t pos = node.Seek(static_cast<int64_t>(keep));
   for (uint32_t p = pos; p != Listpack::kNone; p = node.Next(p)) tail.Append(node.Get(p).Text(buf));
   node.DeleteRange(pos, node.size() - keep);
-  nodes_.insert(i + 1, std::move(tail));
+  nodes_.insert(i + 1, ListNode(std::move(tail)));
+  // The two halves, and the head boundary the new node pushed along (the tail's distances
+  // from the end did not change).
+  Settle(i);
+  Settle(i + 1);
+  SettleEnds();
 }
 
 void ListValue::EraseNodeIfEmpty(size_t i) {
-  if (nodes_[i].empty()) nodes_.erase(i);
+  if (nodes_[i].size() == 0) nodes_.erase(i);
 }
 
 size_t ListValue::Remove(std::string_view v, int64_t count) {
@@ -133,7 +293,11 @@ size_t ListValue::Remove(std::string_view v, int64_t count) {
   size_t removed = 0;
   if (count >= 0) {
     for (size_t n = 0; n < nodes_.size() && removed < limit;) {
-      Listpack& lp = nodes_[n];
+      if (!Contains(n, v)) {
+        ++n;
+        continue;
+      }
+      Listpack& lp = Change(n);
       for (uint32_t pos = lp.First(); pos != Listpack::kNone && removed < limit;) {
         if (lp.Get(pos).Equals(v)) {
           pos = lp.Delete(pos);
@@ -146,7 +310,8 @@ size_t ListValue::Remove(std::string_view v, int64_t count) {
     }
   } else {
     for (size_t n = nodes_.size(); n-- > 0 && removed < limit;) {
-      Listpack& lp = nodes_[n];
+      if (!Contains(n, v)) continue;
+      Listpack& lp = Change(n);
       for (uint32_t pos = lp.Last(); pos != Listpack::kNone && removed < limit;) {
         const uint32_t prev = lp.Prev(pos);
         if (lp.Get(pos).Equals(v)) {
@@ -159,6 +324,8 @@ size_t ListValue::Remove(std::string_view v, int64_t count) {
     }
   }
   size_ -= removed;
+  // Changed nodes were decompressed, and erased ones moved the boundaries.
+  if (removed > 0 && compress_depth_ > 0) SettleAll();
   return removed;
 }
 
@@ -167,37 +334,43 @@ void ListValue::Trim(size_t start, size_t stop) {
   size_t drop_back = size_ - 1 - stop;
   size_ -= drop_front + drop_back;
   while (drop_front > 0) {
-    Listpack& lp = nodes_.front();
-    if (lp.size() <= drop_front) {
-      drop_front -= lp.size();
+    if (nodes_.front().size() <= drop_front) {
+      drop_front -= nodes_.front().size();
       nodes_.pop_front();
     } else {
+      Listpack& lp = Change(0);
       lp.DeleteRange(lp.First(), drop_front);
       drop_front = 0;
     }
   }
   while (drop_back > 0) {
-    Listpack& lp = nodes_.back();
-    if (lp.size() <= drop_back) {
-      drop_back -= lp.size();
+    if (nodes_.back().size() <= drop_back) {
+      drop_back -= nodes_.back().size();
       nodes_.pop_back();
     } else {
+      Listpack& lp = Change(nodes_.size() - 1);
       lp.DeleteRange(lp.Seek(-static_cast<int64_t>(drop_back)), drop_back);
       drop_back = 0;
     }
+  }
+  // Nodes only came nearer the ends: those within the depth of either end are made raw.
+  const size_t n = nodes_.size();
+  for (size_t i = 0; i < std::min<size_t>(compress_depth_, n); ++i) {
+    Settle(i);
+    Settle(n - 1 - i);
   }
 }
 
 void ListValue::AppendNode(Listpack node) {
   size_ += node.size();
-  nodes_.push_back(std::move(node));
+  nodes_.push_back(ListNode(std::move(node)));
 }
 
 size_t ListValue::MemoryUsage() const {
   size_t total = mem::UsableSize(const_cast<ListValue*>(this));
-  // The ring's slots hold 16-byte node handles; their listpacks are the bulk.
-  total += nodes_.capacity() * sizeof(Listpack);
-  for (const Listpack& lp : nodes_) total += lp.MemoryUsage();
+  // The ring's slots hold the node handles; their listpacks are the bulk.
+  total += nodes_.capacity() * sizeof(ListNode);
+  for (const ListNode& node : nodes_) total += node.MemoryUsage();
   return total;
 }
 
@@ -207,13 +380,15 @@ size_t ListValue::SampledMemoryUsage(size_t samples) const {
   size_t bytes = 0;
   for (size_t i = 0; i < samples; ++i) bytes += nodes_[i].MemoryUsage();
   const size_t fixed =
-      mem::UsableSize(const_cast<ListValue*>(this)) + nodes_.capacity() * sizeof(Listpack);
+      mem::UsableSize(const_cast<ListValue*>(this)) + nodes_.capacity() * sizeof(ListNode);
   return fixed + static_cast<size_t>(static_cast<double>(bytes) / samples * nodes_.size());
 }
 
 CompositeValue* ListValue::Clone() const {
   auto* copy = new ListValue();
-  for (const Listpack& lp : nodes_) copy->AppendNode(lp.Clone());
+  for (const ListNode& node : nodes_) copy->nodes_.push_back(node.Clone());
+  copy->size_ = size_;
+  copy->compress_depth_ = compress_depth_;
   return copy;
 }
 

@@ -7,6 +7,12 @@
 // list-max-listpack-size elements (> 0) or bytes (-1..-5: 4, 8, 16, 32, 64 KB); an insertion in the
 // middle that overfills a node splits it. RDB saves each node's listpack as is (QUICKLIST_2).
 //
+// list-compress-depth d > 0 keeps the d nodes at each end as they are and the nodes between
+// them LZF-compressed (Redis's quicklist does the same): pushes and pops never touch a
+// compressed node; a read of one decompresses it into a per-thread scratch listpack, a change
+// decompresses it and compresses it again afterwards. The depth is the one in force at the
+// list's last push or insert.
+//
 // Positions are 0-based from the head; callers turn negative indexes into these. An empty
 // list is never stored: callers delete the key when the last element goes.
 #pragma once
@@ -25,9 +31,52 @@
 
 namespace basalt::store {
 
+// One node of a list: a listpack, or that listpack's bytes LZF-compressed.
+class ListNode {
+ public:
+  ListNode() = default;
+  explicit ListNode(Listpack lp) : lp_(std::move(lp)) {}
+  ListNode(ListNode&& other) noexcept;
+  ListNode& operator=(ListNode&& other) noexcept;
+  ~ListNode();
+
+  size_t size() const { return packed_ != nullptr ? packed_->count : lp_.size(); }
+  bool compressed() const { return packed_ != nullptr; }
+  // The listpack of a node that is not compressed.
+  Listpack& lp() { return lp_; }
+  const Listpack& lp() const { return lp_; }
+  // The listpack, decompressed into `scratch` when the node is compressed.
+  const Listpack& View(Listpack* scratch) const;
+
+  // Compresses the node unless it is small or would not shrink (as Redis: under 48 bytes, or
+  // saving under 8); true when it is compressed afterwards.
+  bool Compress();
+  void Decompress();
+  // A compressed node's LZF bytes, and the size of the listpack they decompress to.
+  std::string_view packed_bytes() const;
+  size_t raw_bytes_size() const {
+    return packed_ != nullptr ? packed_->raw_size : lp_.bytes_size();
+  }
+
+  size_t MemoryUsage() const;
+  ListNode Clone() const;
+
+ private:
+  struct Packed {
+    uint32_t raw_size;  // bytes of the listpack
+    uint32_t count;     // its elements
+    uint32_t size;      // LZF bytes that follow
+    char data[];
+  };
+  static Listpack Unpack(const Packed& p);
+
+  Listpack lp_;  // moved-from (no block) while compressed
+  Packed* packed_ = nullptr;
+};
+
 class ListValue final : public CompositeValue {
  public:
-  using Nodes = NodeRing<Listpack>;
+  using Nodes = NodeRing<ListNode>;
 
   ListValue() = default;
   ~ListValue() override = default;
@@ -65,9 +114,11 @@ class ListValue final : public CompositeValue {
   template <typename Fn>
   void Walk(bool from_head, Fn&& fn) const;
 
-  // For RDB: the nodes, and adding a loaded (validated, non-empty) node at the tail.
+  // For RDB: the nodes, and adding a loaded (validated, non-empty) node at the tail; then
+  // ApplyCompression compresses as list-compress-depth says.
   const Nodes& nodes() const { return nodes_; }
   void AppendNode(Listpack node);
+  void ApplyCompression(const EncodingLimits& limits);
 
   size_t MemoryUsage() const override;
   // MEMORY USAGE's estimate: measures `samples` blocks and extrapolates (0: all, exact).
@@ -82,6 +133,18 @@ class ListValue final : public CompositeValue {
     uint32_t pos;
   };
   Position Locate(size_t index) const;
+  // Node n's listpack for reading (views into it last until the next read of a compressed
+  // node on this thread), and for changing (decompressed first).
+  const Listpack& Read(size_t n) const;
+  Listpack& Change(size_t n);
+  bool Contains(size_t n, std::string_view v) const;
+  // Puts node i (if any) in the form list-compress-depth wants; SettleEnds for the nodes at
+  // the depth boundaries (after a push or pop), SettleAll for all of them.
+  void Settle(size_t i);
+  void SettleEnds();
+  void SettleAll();
+  // Takes the depth of `limits`, settling every node if it changed.
+  void UseDepth(const EncodingLimits& limits);
   static bool HasRoom(const Listpack& node, std::string_view v, const EncodingLimits& limits);
   static bool Overfull(const Listpack& node, const EncodingLimits& limits);
   // Splits node i in two halves when it is over the limit.
@@ -90,6 +153,7 @@ class ListValue final : public CompositeValue {
 
   Nodes nodes_;
   size_t size_ = 0;
+  uint32_t compress_depth_ = 0;
 };
 
 template <typename Fn>
@@ -98,7 +162,7 @@ void ListValue::ForRange(size_t start, size_t stop, Fn&& fn) const {
   char buf[24];
   size_t left = stop - start + 1;
   for (size_t n = p.node; n < nodes_.size() && left > 0; ++n) {
-    const Listpack& lp = nodes_[n];
+    const Listpack& lp = Read(n);
     for (uint32_t pos = n == p.node ? p.pos : lp.First(); pos != Listpack::kNone && left > 0;
          pos = lp.Next(pos), --left) {
       fn(lp.Get(pos).Text(buf));
@@ -111,7 +175,8 @@ void ListValue::Walk(bool from_head, Fn&& fn) const {
   char buf[24];
   if (from_head) {
     size_t index = 0;
-    for (const Listpack& lp : nodes_) {
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      const Listpack& lp = Read(n);
       for (uint32_t pos = lp.First(); pos != Listpack::kNone; pos = lp.Next(pos)) {
         if (!fn(index++, lp.Get(pos).Text(buf))) return;
       }
@@ -119,9 +184,10 @@ void ListValue::Walk(bool from_head, Fn&& fn) const {
     return;
   }
   size_t index = size_;
-  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
-    for (uint32_t pos = it->Last(); pos != Listpack::kNone; pos = it->Prev(pos)) {
-      if (!fn(--index, it->Get(pos).Text(buf))) return;
+  for (size_t n = nodes_.size(); n-- > 0;) {
+    const Listpack& lp = Read(n);
+    for (uint32_t pos = lp.Last(); pos != Listpack::kNone; pos = lp.Prev(pos)) {
+      if (!fn(--index, lp.Get(pos).Text(buf))) return;
     }
   }
 }

@@ -33,6 +33,8 @@
 #include <optional>
 #include <string_view>
 
+#include "common/memory.h"
+
 namespace basalt::store {
 
 class Listpack {
@@ -67,6 +69,14 @@ class Listpack {
   Listpack& operator=(const Listpack&) = delete;
 
   Listpack Clone() const;
+  // A listpack of `total` bytes holding `count` elements, whose bytes fill(uint8_t*) writes:
+  // bytes this process made itself (a list node it compressed), so not validated again.
+  template <typename Fill>
+  static Listpack BuildTrusted(size_t total, size_t count, Fill&& fill) {
+    auto* data = static_cast<uint8_t*>(mem::Allocate(total));
+    fill(data);
+    return Listpack(data, count);
+  }
 
   // Adopts a copy of `blob` after validating all of it: header total equals blob size, every
   // element's encoding known and inside the block, every backlen exactly the one Redis writes,

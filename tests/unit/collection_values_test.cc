@@ -237,7 +237,7 @@ TEST_SUITE("collection values") {
         NumberBuffer buf;
         CHECK(l.At(i, &buf) == model[i]);
       }
-      for (const auto& lp : l.nodes()) CHECK_FALSE(lp.empty());
+      for (const auto& node : l.nodes()) CHECK(node.size() > 0);
     }
   }
 
@@ -260,7 +260,7 @@ TEST_SUITE("collection values") {
     CHECK(all.Remove("x", 0) == 3);
     CHECK(Contents(all) == std::deque<std::string>{"a", "b", "c", "d"});
     CHECK(all.Remove("nope", 0) == 0);
-    for (const auto& lp : all.nodes()) CHECK_FALSE(lp.empty());
+    for (const auto& node : all.nodes()) CHECK(node.size() > 0);
   }
 
   TEST_CASE("list nodes stay within the byte limit") {
@@ -269,7 +269,7 @@ TEST_SUITE("collection values") {
     ListValue l;
     for (int i = 0; i < 1000; ++i) l.PushBack(std::string(100, 'x'), limits);
     CHECK(l.nodes().size() > 20);
-    for (const auto& lp : l.nodes()) CHECK(lp.bytes_size() <= 4096);
+    for (const auto& node : l.nodes()) CHECK(node.raw_bytes_size() <= 4096);
   }
 }
 
