@@ -5,6 +5,7 @@
 #include <string>
 
 #include "persistence/rdb_format.h"
+#include "store/hash_value.h"
 #include "store/keyspace.h"
 #include "unit/rdb_test_util.h"
 
@@ -130,6 +131,31 @@ TEST_SUITE("rdb reader") {
       CHECK(col.objects[0].encoding == c.encoding);
       CHECK(col.keys.size() == 1);  // and the string next to it
     }
+  }
+
+  TEST_CASE("a big HASH loads into a table sized for all its fields, no rehash pending") {
+    // HASH: type 4, a 14-bit count, then field and value strings. Converting the empty
+    // value to a table used to leave a 4-bucket array that the real size could not replace,
+    // so every field went into a handful of chains.
+    constexpr int kFields = 3000;
+    std::string body = "\x04";
+    body += static_cast<char>(0x40 | (kFields >> 8));
+    body += static_cast<char>(kFields & 0xff);
+    for (int i = 0; i < kFields; ++i) {
+      const std::string f = "f" + std::to_string(i);
+      body += static_cast<char>(f.size()) + f + "\x01v";
+    }
+    DumpedValue v;
+    Status st = ReadDumpedValue(body, store::EncodingLimits{}, &v);
+    REQUIRE_MESSAGE(st.ok(), st.message());
+    auto* h = static_cast<store::HashValue*>(v.object.value.get());
+    REQUIRE(h != nullptr);
+    CHECK(h->size() == kFields);
+    CHECK(h->table_bucket_count() >= kFields);
+    CHECK_FALSE(h->table_rehashing());
+    store::NumberBuffer buf;
+    std::string_view value;
+    CHECK(h->Get("f2999", &value, &buf));
   }
 
   TEST_CASE("a function library is refused") {
