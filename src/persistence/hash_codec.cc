@@ -6,7 +6,6 @@
 // Duplicate fields make a file corrupt, as in Redis.
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "persistence/rdb_format.h"
@@ -21,31 +20,6 @@ namespace {
 
 using store::HashValue;
 using store::Listpack;
-
-// Below this many pairs a quadratic scan finds duplicates faster than building a set.
-constexpr size_t kQuadraticDuplicateScan = 256;
-
-bool HasDuplicateFields(const Listpack& lp) {
-  if (lp.size() / 2 <= kQuadraticDuplicateScan) {
-    store::NumberBuffer buf;
-    for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(lp.Next(p))) {
-      uint32_t after = lp.Next(lp.Next(p));
-      if (after != Listpack::kNone &&
-          lp.Find(after, lp.Get(p).Text(buf.data), 2) != Listpack::kNone) {
-        return true;
-      }
-    }
-    return false;
-  }
-  std::vector<std::string> texts;
-  texts.reserve(lp.size() / 2);
-  store::NumberBuffer buf;
-  for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(lp.Next(p))) {
-    texts.emplace_back(lp.Get(p).Text(buf.data));
-  }
-  std::unordered_set<std::string_view> seen(texts.begin(), texts.end());
-  return seen.size() != texts.size();
-}
 
 bool ExceedsListpackLimits(const HashValue& h, const store::EncodingLimits& limits) {
   if (h.size() > static_cast<uint64_t>(limits.hash_max_listpack_entries)) return true;
@@ -72,13 +46,15 @@ Status ReadHashBlob(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
   } else {
     lp = Listpack::FromBytes(blob);
   }
-  const std::string what(rdb::DescribeType(rdb_type).encoding);
-  if (!lp) return Status::Corruption("invalid " + what + " in a hash value");
+  // Only error messages use it: a view, so a valid blob builds no string.
+  const std::string_view what = rdb::DescribeType(rdb_type).encoding;
+  if (!lp) return Status::Corruption("invalid " + std::string(what) + " in a hash value");
   if (lp->size() % 2 != 0) {
-    return Status::Corruption("a hash " + what + " with an odd number of elements");
+    return Status::Corruption("a hash " + std::string(what) + " with an odd number of elements");
   }
   if (lp->size() == 0) return Status::Ok();
-  if (HasDuplicateFields(*lp)) return Status::Corruption("duplicate fields in a hash " + what);
+  if (lp->HasRepeats(2))
+    return Status::Corruption("duplicate fields in a hash " + std::string(what));
   auto h = std::make_unique<HashValue>(std::move(*lp));
   if (ExceedsListpackLimits(*h, limits)) h->ConvertToTable();
   out->value = std::move(h);
