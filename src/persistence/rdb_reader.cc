@@ -93,8 +93,13 @@ class Parser final : public RdbValueInput {
   // "Unexpected end of file"; `end` is where the data ran out (default: the buffered end).
   Status Eof(std::string_view what, uint64_t start) const { return Eof(what, start, base_ + len_); }
   static Status Eof(std::string_view what, uint64_t start, uint64_t end);
-  // Makes at least n (<= cap_) bytes available at pos_.
-  Status Fill(size_t n, std::string_view what, uint64_t start);
+  // Makes at least n (<= cap_) bytes available at pos_. The check is inline: nearly every
+  // field of a file is already buffered, and this runs for each of them.
+  Status Fill(size_t n, std::string_view what, uint64_t start) {
+    if (len_ - pos_ >= n) return Status::Ok();
+    return Refill(n, what, start);
+  }
+  Status Refill(size_t n, std::string_view what, uint64_t start);
   void CatchUpCrc() {
     if (checksumming_ && crc_pos_ < pos_) {
       crc_ = Crc64(crc_, buffer_.get() + crc_pos_, pos_ - crc_pos_);
@@ -157,8 +162,7 @@ Status Parser::Eof(std::string_view what, uint64_t start, uint64_t end) {
   return Status::Corruption(std::move(msg));
 }
 
-Status Parser::Fill(size_t n, std::string_view what, uint64_t start) {
-  if (len_ - pos_ >= n) return Status::Ok();
+Status Parser::Refill(size_t n, std::string_view what, uint64_t start) {
   CatchUpCrc();
   std::memmove(buffer_.get(), buffer_.get() + pos_, len_ - pos_);
   base_ += pos_;
