@@ -21,14 +21,23 @@ namespace {
 using store::HashValue;
 using store::Listpack;
 
-bool ExceedsListpackLimits(const HashValue& h, const store::EncodingLimits& limits) {
-  if (h.size() > static_cast<uint64_t>(limits.hash_max_listpack_entries)) return true;
-  bool too_long = false;
+// Whether a loaded listpack of field/value pairs must become a table: too many fields, or a
+// field or value longer than hash-max-listpack-value. Element texts are measured without
+// formatting integers (their text has at most 20 bytes), and a block no longer than the
+// limit cannot hold a longer element at all.
+bool ExceedsListpackLimits(const Listpack& lp, const store::EncodingLimits& limits) {
+  if (lp.size() / 2 > static_cast<uint64_t>(limits.hash_max_listpack_entries)) return true;
   const auto max = static_cast<uint64_t>(limits.hash_max_listpack_value);
-  h.ForEach([&](std::string_view f, std::string_view v) {
-    too_long = too_long || f.size() > max || v.size() > max;
-  });
-  return too_long;
+  if (lp.bytes_size() <= max) return false;
+  constexpr uint64_t kLongestIntText = 20;  // "-9223372036854775808"
+  store::NumberBuffer buf;
+  for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(p)) {
+    const Listpack::Value v = lp.Get(p);
+    if (v.is_int ? max < kLongestIntText && v.Text(buf.data).size() > max : v.str.size() > max) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // An encoded hash (zipmap, ziplist or listpack blob).
@@ -55,8 +64,9 @@ Status ReadHashBlob(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
   if (lp->size() == 0) return Status::Ok();
   if (lp->HasRepeats(2))
     return Status::Corruption("duplicate fields in a hash " + std::string(what));
+  const bool to_table = ExceedsListpackLimits(*lp, limits);
   auto h = std::make_unique<HashValue>(std::move(*lp));
-  if (ExceedsListpackLimits(*h, limits)) h->ConvertToTable();
+  if (to_table) h->ConvertToTable();
   out->value = std::move(h);
   return Status::Ok();
 }

@@ -7,6 +7,7 @@
 #include "persistence/rdb_format.h"
 #include "store/hash_value.h"
 #include "store/keyspace.h"
+#include "store/listpack.h"
 #include "unit/rdb_test_util.h"
 
 using namespace basalt;
@@ -156,6 +157,26 @@ TEST_SUITE("rdb reader") {
     store::NumberBuffer buf;
     std::string_view value;
     CHECK(h->Get("f2999", &value, &buf));
+  }
+
+  TEST_CASE("a HASH_LISTPACK past hash-max-listpack-value loads as a table, integers too") {
+    // The limit applies to an integer element's text: 123456 is 6 bytes.
+    store::Listpack lp;
+    for (const char* s : {"f", "123456", "g", "ab"}) lp.Append(s);
+    std::string body(1, static_cast<char>(rdb::kTypeHashListpack));
+    body += static_cast<char>(lp.bytes().size());
+    body += lp.bytes();
+    for (int max : {0, 2, 5, 6, 19, 64}) {
+      CAPTURE(max);
+      store::EncodingLimits limits;
+      limits.hash_max_listpack_value = max;
+      DumpedValue v;
+      Status st = ReadDumpedValue(body, limits, &v);
+      REQUIRE_MESSAGE(st.ok(), st.message());
+      auto* h = static_cast<store::HashValue*>(v.object.value.get());
+      CHECK(h->is_listpack() == (max >= 6));
+      CHECK(h->size() == 2);
+    }
   }
 
   TEST_CASE("a function library is refused") {
