@@ -6,7 +6,6 @@
 // Duplicate fields make a file corrupt, as in Redis.
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "persistence/rdb_format.h"
@@ -22,39 +21,23 @@ namespace {
 using store::HashValue;
 using store::Listpack;
 
-// Below this many pairs a quadratic scan finds duplicates faster than building a set.
-constexpr size_t kQuadraticDuplicateScan = 256;
-
-bool HasDuplicateFields(const Listpack& lp) {
-  if (lp.size() / 2 <= kQuadraticDuplicateScan) {
-    store::NumberBuffer buf;
-    for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(lp.Next(p))) {
-      uint32_t after = lp.Next(lp.Next(p));
-      if (after != Listpack::kNone &&
-          lp.Find(after, lp.Get(p).Text(buf.data), 2) != Listpack::kNone) {
-        return true;
-      }
-    }
-    return false;
-  }
-  std::vector<std::string> texts;
-  texts.reserve(lp.size() / 2);
-  store::NumberBuffer buf;
-  for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(lp.Next(p))) {
-    texts.emplace_back(lp.Get(p).Text(buf.data));
-  }
-  std::unordered_set<std::string_view> seen(texts.begin(), texts.end());
-  return seen.size() != texts.size();
-}
-
-bool ExceedsListpackLimits(const HashValue& h, const store::EncodingLimits& limits) {
-  if (h.size() > static_cast<uint64_t>(limits.hash_max_listpack_entries)) return true;
-  bool too_long = false;
+// Whether a loaded listpack of field/value pairs must become a table: too many fields, or a
+// field or value longer than hash-max-listpack-value. Element texts are measured without
+// formatting integers (their text has at most 20 bytes), and a block no longer than the
+// limit cannot hold a longer element at all.
+bool ExceedsListpackLimits(const Listpack& lp, const store::EncodingLimits& limits) {
+  if (lp.size() / 2 > static_cast<uint64_t>(limits.hash_max_listpack_entries)) return true;
   const auto max = static_cast<uint64_t>(limits.hash_max_listpack_value);
-  h.ForEach([&](std::string_view f, std::string_view v) {
-    too_long = too_long || f.size() > max || v.size() > max;
-  });
-  return too_long;
+  if (lp.bytes_size() <= max) return false;
+  constexpr uint64_t kLongestIntText = 20;  // "-9223372036854775808"
+  store::NumberBuffer buf;
+  for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(p)) {
+    const Listpack::Value v = lp.Get(p);
+    if (v.is_int ? max < kLongestIntText && v.Text(buf.data).size() > max : v.str.size() > max) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // An encoded hash (zipmap, ziplist or listpack blob).
@@ -72,15 +55,18 @@ Status ReadHashBlob(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
   } else {
     lp = Listpack::FromBytes(blob);
   }
-  const std::string what(rdb::DescribeType(rdb_type).encoding);
-  if (!lp) return Status::Corruption("invalid " + what + " in a hash value");
+  // Only error messages use it: a view, so a valid blob builds no string.
+  const std::string_view what = rdb::DescribeType(rdb_type).encoding;
+  if (!lp) return Status::Corruption("invalid " + std::string(what) + " in a hash value");
   if (lp->size() % 2 != 0) {
-    return Status::Corruption("a hash " + what + " with an odd number of elements");
+    return Status::Corruption("a hash " + std::string(what) + " with an odd number of elements");
   }
   if (lp->size() == 0) return Status::Ok();
-  if (HasDuplicateFields(*lp)) return Status::Corruption("duplicate fields in a hash " + what);
+  if (lp->HasRepeats(2))
+    return Status::Corruption("duplicate fields in a hash " + std::string(what));
+  const bool to_table = ExceedsListpackLimits(*lp, limits);
   auto h = std::make_unique<HashValue>(std::move(*lp));
-  if (ExceedsListpackLimits(*h, limits)) h->ConvertToTable();
+  if (to_table) h->ConvertToTable();
   out->value = std::move(h);
   return Status::Ok();
 }

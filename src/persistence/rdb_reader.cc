@@ -93,8 +93,13 @@ class Parser final : public RdbValueInput {
   // "Unexpected end of file"; `end` is where the data ran out (default: the buffered end).
   Status Eof(std::string_view what, uint64_t start) const { return Eof(what, start, base_ + len_); }
   static Status Eof(std::string_view what, uint64_t start, uint64_t end);
-  // Makes at least n (<= cap_) bytes available at pos_.
-  Status Fill(size_t n, std::string_view what, uint64_t start);
+  // Makes at least n (<= cap_) bytes available at pos_. The check is inline: nearly every
+  // field of a file is already buffered, and this runs for each of them.
+  Status Fill(size_t n, std::string_view what, uint64_t start) {
+    if (len_ - pos_ >= n) return Status::Ok();
+    return Refill(n, what, start);
+  }
+  Status Refill(size_t n, std::string_view what, uint64_t start);
   void CatchUpCrc() {
     if (checksumming_ && crc_pos_ < pos_) {
       crc_ = Crc64(crc_, buffer_.get() + crc_pos_, pos_ - crc_pos_);
@@ -103,6 +108,7 @@ class Parser final : public RdbValueInput {
   }
   Status ReadFixed(size_t n, const char** p, std::string_view what, uint64_t start);
   Status ReadLength(uint64_t* len, bool* encoded, std::string_view what);
+  bool TryShortLength(uint64_t* len, size_t* header) const;
   // n bytes; *out views the buffer (valid until the next read) or *scratch.
   Status ReadBytes(uint64_t n, std::string* scratch, std::string_view* out, std::string_view what,
                    uint64_t start);
@@ -157,8 +163,7 @@ Status Parser::Eof(std::string_view what, uint64_t start, uint64_t end) {
   return Status::Corruption(std::move(msg));
 }
 
-Status Parser::Fill(size_t n, std::string_view what, uint64_t start) {
-  if (len_ - pos_ >= n) return Status::Ok();
+Status Parser::Refill(size_t n, std::string_view what, uint64_t start) {
   CatchUpCrc();
   std::memmove(buffer_.get(), buffer_.get() + pos_, len_ - pos_);
   base_ += pos_;
@@ -283,7 +288,34 @@ Status Parser::ReadLzf(std::string* scratch, std::string_view* out, uint64_t sta
   return Status::Ok();
 }
 
+// Most lengths in a file are the 1- or 2-byte forms; with those bytes buffered they decode here
+// without the general path's calls. Returns false (consuming nothing) for anything else.
+bool Parser::TryShortLength(uint64_t* len, size_t* header) const {
+  const size_t avail = len_ - pos_;
+  if (avail < 2) return false;
+  const auto* b = reinterpret_cast<const uint8_t*>(buffer_.get() + pos_);
+  switch (b[0] >> 6) {
+    case rdb::kLen6Bit:
+      *len = b[0] & 0x3f;
+      *header = 1;
+      return true;
+    case rdb::kLen14Bit:
+      *len = (uint64_t{b[0] & 0x3fu} << 8) | b[1];
+      *header = 2;
+      return true;
+  }
+  return false;
+}
+
 Status Parser::ReadString(std::string* scratch, std::string_view* out, std::string_view what) {
+  uint64_t short_len;
+  size_t header;
+  if (TryShortLength(&short_len, &header) && len_ - pos_ >= header + short_len) {
+    // A raw string already in the buffer (keys, fields, members, small blobs): a view.
+    *out = std::string_view(buffer_.get() + pos_ + header, short_len);
+    pos_ += header + short_len;
+    return Status::Ok();
+  }
   uint64_t start = Offset();
   uint64_t len;
   bool encoded;
@@ -373,6 +405,11 @@ Status Parser::ReadAux() {
 }
 
 Status Parser::ReadLength(uint64_t* len, std::string_view what) {
+  size_t header;
+  if (TryShortLength(len, &header)) {
+    pos_ += header;
+    return Status::Ok();
+  }
   const uint64_t start = Offset();
   bool encoded;
   Status s = ReadLength(len, &encoded, what);

@@ -41,13 +41,15 @@ Status ReadZsetBlob(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
   if (!st.ok()) return st;
   std::optional<Listpack> lp = rdb_type == rdb::kTypeZSetZiplist ? store::ZiplistToListpack(blob)
                                                                  : Listpack::FromBytes(blob);
-  const std::string what(rdb::DescribeType(rdb_type).encoding);
-  if (!lp) return Status::Corruption("invalid " + what + " in a sorted set value");
+  // Only error messages use it: a view, so a valid blob builds no string.
+  const std::string_view what = rdb::DescribeType(rdb_type).encoding;
+  if (!lp) return Status::Corruption("invalid " + std::string(what) + " in a sorted set value");
   if (lp->size() % 2 != 0) {
-    return Status::Corruption("a sorted set " + what + " with an odd number of elements");
+    return Status::Corruption("a sorted set " + std::string(what) +
+                              " with an odd number of elements");
   }
   if (!ZsetValue::IsValidListpack(*lp)) {
-    return Status::Corruption("a sorted set " + what +
+    return Status::Corruption("a sorted set " + std::string(what) +
                               " with a bad score, a repeated member or members out of order");
   }
   if (lp->size() == 0) return Status::Ok();

@@ -87,8 +87,9 @@ class ChainedTable {
   // node of that chain, ahead of a lookup or insert.
   void PrefetchBucket(uint64_t hash) const;
   void PrefetchChainHead(uint64_t hash) const;
-  // Allocates buckets for `n` nodes at once when the table has none yet, so a bulk load
-  // that knows its size up front (RDB RESIZEDB) never rehashes. No-op otherwise.
+  // Allocates buckets for `n` nodes at once when the table holds no nodes yet (replacing a
+  // smaller empty array), so a bulk load that knows its size up front (RDB RESIZEDB, a big
+  // collection's length) never rehashes. No-op once nodes are in.
   void Reserve(size_t n);
   // Takes the node at `link` out of the table; the caller owns it afterwards.
   Node* Unlink(Node** link);
@@ -255,9 +256,13 @@ void ChainedTable<Node, Traits>::Insert(Node* n, uint64_t hash) {
 
 template <typename Node, typename Traits>
 void ChainedTable<Node, Traits>::Reserve(size_t n) {
-  if (arrays_[0].slots != nullptr) return;
+  if (size_ != 0 || rehashing()) return;
   size_t target = kInitialSize;
   while (target < n) target *= 2;
+  if (arrays_[0].size() >= target) return;
+  // An empty table may already hold a small array (a value converted to this encoding before
+  // its size was known): replace it, or the inserts that follow would grow it step by step.
+  FreeArray(arrays_[0]);
   StartResize(target);
 }
 

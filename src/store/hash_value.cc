@@ -148,6 +148,8 @@ void HashValue::Reserve(size_t n) {
 }
 
 bool HashValue::InsertNewForLoad(std::string_view field, std::string_view value) {
+  // Without steps a table that had to grow would keep filling the new array's few buckets.
+  table_->RehashStep(1);
   const uint64_t hash = HashNodeTraits::Hash(field);
   HashNode* n = HashNode::New(field, value);
   if (table_->InsertIfAbsent(n, hash)) return true;

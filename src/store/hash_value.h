@@ -104,6 +104,9 @@ class HashValue final : public CompositeValue {
   void Reserve(size_t n);
   // Inserts a field known to be absent (table encoding; RDB load checks duplicates itself).
   bool InsertNewForLoad(std::string_view field, std::string_view value);
+  // Buckets of the table encoding (0 for a listpack); tests check a loaded table's sizing.
+  size_t table_bucket_count() const { return table_ ? table_->bucket_count() : 0; }
+  bool table_rehashing() const { return table_ && table_->rehashing(); }
 
   // CompositeValue
   size_t MemoryUsage() const override;

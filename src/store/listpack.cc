@@ -1,9 +1,11 @@
 #include "store/listpack.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/memory.h"
 #include "common/strings.h"
@@ -202,9 +204,14 @@ bool StepChecked(const uint8_t* b, size_t size, size_t* pos) {
   const uint64_t len = EncodedSize(p);
   const uint32_t back = BacklenSize(len);
   if (len + back > room) return false;
-  uint8_t expected[5];
-  EncodeBacklen(len, expected);
-  if (std::memcmp(p + len, expected, back) != 0) return false;
+  if (back == 1) {
+    // Most elements: the backlen is the length itself, one byte.
+    if (p[len] != len) return false;
+  } else {
+    uint8_t expected[5];
+    EncodeBacklen(len, expected);
+    if (std::memcmp(p + len, expected, back) != 0) return false;
+  }
   *pos += len + back;
   return true;
 }
@@ -273,6 +280,76 @@ bool Listpack::Value::Equals(std::string_view s) const {
   // is the same test as comparing it with the formatted number.
   int64_t v;
   return ParseInt64(s, &v) && v == num;
+}
+
+namespace {
+
+// One element's text for HasRepeats, with a cheap fingerprint that settles most comparisons
+// without touching the bytes: the length and the first and last eight bytes.
+// Plain members, no initializers: HasRepeats keeps an array of these on the stack and must
+// not pay for clearing slots it never uses.
+struct Fingerprinted {
+  uint64_t tag;
+  const char* data;
+  size_t size;
+  std::string_view text() const { return std::string_view(data, size); }
+  bool operator==(const Fingerprinted& o) const { return tag == o.tag && text() == o.text(); }
+  bool operator<(const Fingerprinted& o) const {
+    return tag != o.tag ? tag < o.tag : text() < o.text();
+  }
+};
+
+uint64_t Fingerprint(std::string_view s) {
+  if (s.empty()) return 0;
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  const size_t n = s.size() < 8 ? s.size() : 8;
+  std::memcpy(&head, s.data(), n);
+  std::memcpy(&tail, s.data() + s.size() - n, n);
+  return (head * 0x9E3779B97F4A7C15ULL) ^ (tail + s.size()) * 0xC2B2AE3D27D4EB4FULL;
+}
+
+}  // namespace
+
+bool Listpack::HasRepeats(uint32_t step) const {
+  if (step == 0) step = 1;
+  const size_t n = (count_ + step - 1) / step;
+  if (n < 2) return false;
+  // Below this many, comparing every pair of fingerprints beats sorting (RDB's small hashes
+  // and zsets: up to 128 elements by default).
+  constexpr size_t kPairwise = 160;
+  constexpr size_t kStack = kPairwise;
+  Fingerprinted stack_items[kStack];
+  char stack_digits[kStack * kIntBufSize];
+  std::vector<Fingerprinted> heap_items;
+  std::string heap_digits;
+  Fingerprinted* items = stack_items;
+  char* digits = stack_digits;
+  if (n > kStack) {
+    heap_items.resize(n);
+    heap_digits.resize(n * kIntBufSize);
+    items = heap_items.data();
+    digits = heap_digits.data();
+  }
+  size_t i = 0;
+  for (uint32_t p = First(); p != kNone; ++i) {
+    const std::string_view text = Get(p).Text(digits + i * kIntBufSize);
+    items[i] = {Fingerprint(text), text.data(), text.size()};
+    for (uint32_t k = 0; k < step && p != kNone; ++k) p = Next(p);
+  }
+  if (n <= kPairwise) {
+    for (size_t a = 1; a < n; ++a) {
+      for (size_t b = 0; b < a; ++b) {
+        if (items[a] == items[b]) return true;
+      }
+    }
+    return false;
+  }
+  std::sort(items, items + n);
+  for (size_t a = 1; a < n; ++a) {
+    if (items[a] == items[a - 1]) return true;
+  }
+  return false;
 }
 
 Listpack::Listpack() : data_(static_cast<uint8_t*>(mem::Allocate(kEmptySize))), count_(0) {

@@ -113,6 +113,11 @@ class Listpack {
   // listpack). kNone if none. `start` may be kNone (then the result is kNone).
   uint32_t Find(uint32_t start, std::string_view s, uint32_t step = 1) const;
 
+  // Whether two of the elements at First() and every `step`-th after it (step >= 1; 2 picks
+  // the fields of a field/value listpack) have the same text (an integer and a string holding
+  // its digits are the same). RDB loading refuses repeated hash fields and zset members.
+  bool HasRepeats(uint32_t step) const;
+
   // Mutations. Each does at most one reallocation and one memmove. They invalidate all
   // positions and Values except the position they return. `s` may point into this listpack.
   void Append(std::string_view s);

@@ -103,6 +103,8 @@ void SetValue::Reserve(size_t n) {
 }
 
 bool SetValue::InsertForLoad(std::string_view member) {
+  // Without steps a table that had to grow would keep filling the new array's few buckets.
+  table_->RehashStep(1);
   SetNode* n = SetNode::New(member);
   if (table_->InsertIfAbsent(n, SetNodeTraits::Hash(member))) return true;
   SetNode::Destroy(n);

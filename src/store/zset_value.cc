@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/strings.h"
@@ -132,30 +131,6 @@ bool ZsetValue::CheckInvariants() const {
   return ok;
 }
 
-// Below this many pairs a quadratic scan finds a repeated member faster than a hash set.
-constexpr size_t kQuadraticDuplicateScan = 256;
-
-static bool HasDuplicateMembers(const Listpack& lp) {
-  NumberBuffer buf;
-  if (lp.size() / 2 <= kQuadraticDuplicateScan) {
-    for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(lp.Next(p))) {
-      const uint32_t after = lp.Next(lp.Next(p));
-      if (after != Listpack::kNone &&
-          lp.Find(after, lp.Get(p).Text(buf.data), 2) != Listpack::kNone) {
-        return true;
-      }
-    }
-    return false;
-  }
-  std::vector<std::string> texts;
-  texts.reserve(lp.size() / 2);
-  for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(lp.Next(p))) {
-    texts.emplace_back(lp.Get(p).Text(buf.data));
-  }
-  std::unordered_set<std::string_view> seen(texts.begin(), texts.end());
-  return seen.size() != texts.size();
-}
-
 bool ZsetValue::IsValidListpack(const Listpack& lp) {
   if (lp.size() % 2 != 0) return false;
   // Members formatted from integers need a buffer that outlives the next element's.
@@ -173,7 +148,7 @@ bool ZsetValue::IsValidListpack(const Listpack& lp) {
     prev_score = score;
     p = lp.Next(s);
   }
-  return !HasDuplicateMembers(lp);
+  return !lp.HasRepeats(2);
 }
 
 // ---- Conversions ---------------------------------------------------------------------------

@@ -340,6 +340,21 @@ TEST_SUITE("chained_table") {
     CHECK(mem::Used() == used_before);
   }
 
+  TEST_CASE("Reserve sizes an empty table even after a first small array, never a full one") {
+    TestTable t;
+    t.Reserve(0);  // what converting an empty value to the table encoding does
+    const size_t small = t.bucket_count();
+    t.Reserve(5000);  // the loader learns the real size: buckets for all, no rehash later
+    CHECK(t.bucket_count() >= 5000);
+    CHECK(t.bucket_count() > small);
+    for (int i = 0; i < 5000; ++i) t.Insert(NewNode(Key(i)));
+    CHECK_FALSE(t.rehashing());
+    const size_t sized = t.bucket_count();
+    t.Reserve(100000);  // holds nodes: a no-op
+    CHECK(t.bucket_count() == sized);
+    t.Clear();
+  }
+
   TEST_CASE("a table whose keys all collide still finds, removes and samples every key") {
     ChainedTable<TestNode, CollidingTraits> t;
     std::mt19937_64 rng(5);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -415,6 +416,38 @@ TEST_SUITE("listpack operations") {
     lp.DeleteRange(lp.Seek(100), 5);  // out of range: nothing happens
     CHECK(lp.size() == 10);
     CHECK(lp.Find(lp.Seek(1), "10", 3) == lp.Seek(4));
+  }
+
+  TEST_CASE("HasRepeats compares the text of every step-th element") {
+    Listpack lp;
+    for (const char* s : {"a", "1", "b", "1", "10", "x", "-0", "x"}) lp.Append(s);
+    CHECK_FALSE(lp.HasRepeats(2));  // fields a b 10 -0; the repeated 1 and x are values
+    CHECK(lp.HasRepeats(1));
+    lp.Append("b");
+    lp.Append("y");
+    CHECK(lp.HasRepeats(2));
+    CHECK_FALSE(Listpack().HasRepeats(2));
+    // A string holding digits equals the integer they spell (blobs from outside may hold one):
+    // "10" as a string element, then the integer 10.
+    std::optional<Listpack> mixed = Listpack::FromBytes(Unhex("0d0000000200823130030a01ff"));
+    REQUIRE(mixed);
+    CHECK(mixed->HasRepeats(1));
+    // Past the pairwise limit the elements are sorted instead: same answers.
+    Listpack big;
+    for (int i = 0; i < 5000; ++i) {
+      big.Append(i % 3 == 0 ? std::to_string(i) : "m" + std::to_string(i));
+      big.Append("v");
+    }
+    CHECK_FALSE(big.HasRepeats(2));
+    CHECK(big.HasRepeats(1));
+    big.Append("m4999");
+    big.Append("v");
+    CHECK(big.HasRepeats(2));
+    Listpack ints;
+    for (int i = 0; i < 1000; ++i) ints.Append(std::to_string(i * 7919 % 1000));
+    CHECK_FALSE(ints.HasRepeats(1));
+    ints.Append("999");
+    CHECK(ints.HasRepeats(1));
   }
 
   TEST_CASE("more than 65535 elements: the header count says unknown") {

@@ -5,7 +5,9 @@
 #include <string>
 
 #include "persistence/rdb_format.h"
+#include "store/hash_value.h"
 #include "store/keyspace.h"
+#include "store/listpack.h"
 #include "unit/rdb_test_util.h"
 
 using namespace basalt;
@@ -129,6 +131,51 @@ TEST_SUITE("rdb reader") {
       CHECK(col.objects[0].type == c.type);
       CHECK(col.objects[0].encoding == c.encoding);
       CHECK(col.keys.size() == 1);  // and the string next to it
+    }
+  }
+
+  TEST_CASE("a big HASH loads into a table sized for all its fields, no rehash pending") {
+    // HASH: type 4, a 14-bit count, then field and value strings. Converting the empty
+    // value to a table used to leave a 4-bucket array that the real size could not replace,
+    // so every field went into a handful of chains.
+    constexpr int kFields = 3000;
+    std::string body = "\x04";
+    body += static_cast<char>(0x40 | (kFields >> 8));
+    body += static_cast<char>(kFields & 0xff);
+    for (int i = 0; i < kFields; ++i) {
+      const std::string f = "f" + std::to_string(i);
+      body += static_cast<char>(f.size()) + f + "\x01v";
+    }
+    DumpedValue v;
+    Status st = ReadDumpedValue(body, store::EncodingLimits{}, &v);
+    REQUIRE_MESSAGE(st.ok(), st.message());
+    auto* h = static_cast<store::HashValue*>(v.object.value.get());
+    REQUIRE(h != nullptr);
+    CHECK(h->size() == kFields);
+    CHECK(h->table_bucket_count() >= kFields);
+    CHECK_FALSE(h->table_rehashing());
+    store::NumberBuffer buf;
+    std::string_view value;
+    CHECK(h->Get("f2999", &value, &buf));
+  }
+
+  TEST_CASE("a HASH_LISTPACK past hash-max-listpack-value loads as a table, integers too") {
+    // The limit applies to an integer element's text: 123456 is 6 bytes.
+    store::Listpack lp;
+    for (const char* s : {"f", "123456", "g", "ab"}) lp.Append(s);
+    std::string body(1, static_cast<char>(rdb::kTypeHashListpack));
+    body += static_cast<char>(lp.bytes().size());
+    body += lp.bytes();
+    for (int max : {0, 2, 5, 6, 19, 64}) {
+      CAPTURE(max);
+      store::EncodingLimits limits;
+      limits.hash_max_listpack_value = max;
+      DumpedValue v;
+      Status st = ReadDumpedValue(body, limits, &v);
+      REQUIRE_MESSAGE(st.ok(), st.message());
+      auto* h = static_cast<store::HashValue*>(v.object.value.get());
+      CHECK(h->is_listpack() == (max >= 6));
+      CHECK(h->size() == 2);
     }
   }
 

@@ -6,7 +6,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <string>
 
 namespace basalt {
@@ -151,6 +154,35 @@ TEST_SUITE("strings") {
         IsDouble(std::string_view("1.5\0"
                                   "5",
                                   5)));
+  }
+
+  TEST_CASE("ParseDouble's short-decimal path gives strtod's exact bits") {
+    // Plain decimals of up to 15 digits skip strtod; the result must be bit-identical,
+    // including -0 and the digit counts around the path's limit.
+    std::mt19937_64 rng(42);
+    auto check = [](const std::string& s) {
+      CAPTURE(s);
+      double ours = 0;
+      REQUIRE(ParseDouble(s, &ours));
+      const double theirs = std::strtod(s.c_str(), nullptr);
+      CHECK(std::memcmp(&ours, &theirs, sizeof(double)) == 0);
+    };
+    for (const char* s :
+         {"0", "-0", "0.0", "-0.0", ".5", "-.5", "5.", "007.25", "0.1", "0.3", "123456789012345",
+          "12345678901234.5", "1234567890123456", "0.000000000000001", "0.0000000000000001",
+          "999999999999999", "-999999999999999.9", "4503599627370497.5"}) {
+      check(s);
+    }
+    for (int i = 0; i < 200000; ++i) {
+      std::string s = rng() % 2 ? "-" : "";
+      const int digits = 1 + static_cast<int>(rng() % 18);
+      const int dot_at = static_cast<int>(rng() % (digits + 1));
+      for (int d = 0; d < digits; ++d) {
+        if (d == dot_at) s += '.';
+        s += static_cast<char>('0' + rng() % 10);
+      }
+      check(s);
+    }
   }
 
   TEST_CASE("ParseLongDouble follows string2ld: long double range, 5K character limit") {
