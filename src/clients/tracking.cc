@@ -132,6 +132,8 @@ void TrackingRegistry::EndUnit() {
   if (--depth_ > 0) return;
   Client* current = current_;
   current_ = nullptr;
+  // The unit of nearly every command: nothing deferred and no BCAST prefix to flush.
+  if (deferred_keys_.empty() && !deferred_flush_ && prefixes_.empty()) return;
   std::vector<std::string> keys;
   keys.swap(deferred_keys_);
   if (current != nullptr && current->tracking() != nullptr && current->tracking()->on) {

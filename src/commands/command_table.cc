@@ -27,12 +27,27 @@ void CommandTable::Add(CommandSpec spec) {
   commands_.push_back(std::move(owned));
 }
 
+size_t CommandTable::NameHash::operator()(std::string_view name) const {
+  // FNV-1a over the bytes with bit 5 set: 'A' and 'a' hash alike; other bytes that only differ
+  // in that bit collide harmlessly (NameEq tells them apart).
+  uint64_t h = 14695981039346656037ull;
+  for (char c : name) h = (h ^ (static_cast<unsigned char>(c) | 0x20u)) * 1099511628211ull;
+  return static_cast<size_t>(h);
+}
+
+bool CommandTable::NameEq::operator()(std::string_view a, std::string_view b) const {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i], y = b[i];
+    if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  // Command names are short; lower-case into a stack buffer to avoid allocating per command.
-  char buf[32];
-  if (name.size() > sizeof(buf)) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) buf[i] = AsciiLower(name[i]);
-  auto it = by_name_.find(std::string(buf, name.size()));
+  auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
 }
 

@@ -26,8 +26,19 @@ class CommandTable {
   size_t size() const { return commands_.size(); }
 
  private:
+  // Case-insensitive hashing and equality, so a request's name is looked up as it arrived:
+  // no lower-cased copy, and a hash cheaper than std::hash for these few short names.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view name) const;
+  };
+  struct NameEq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+  };
+
   std::vector<std::unique_ptr<CommandSpec>> commands_;
-  std::unordered_map<std::string, CommandSpec*> by_name_;
+  std::unordered_map<std::string, CommandSpec*, NameHash, NameEq> by_name_;
 };
 
 // Registers every command group into the table.

@@ -335,11 +335,12 @@ void Dispatcher::FeedMonitors(const ClientSession& client, std::span<const std::
 }
 
 void Dispatcher::StageWrites(const CommandContext& ctx, std::span<const std::string_view> args) {
-  if (!server_.writes.accepting()) return;
+  // Append itself does nothing while no consumer accepts (no AOF, no replica).
   if (ctx.rewritten().empty()) {
     server_.writes.Append(ctx.client.db, args);
     return;
   }
+  if (!server_.writes.accepting()) return;
   std::vector<std::string_view> views;
   for (const std::vector<std::string>& argv : ctx.rewritten()) {
     views.assign(argv.begin(), argv.end());

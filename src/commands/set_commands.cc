@@ -37,19 +37,21 @@ void SAdd(CommandContext& ctx) {
   store::Entry* e = LookupWrite(ctx, key);
   if (!CheckType(ctx, e, store::ValueType::kSet)) return;
   const store::EncodingLimits& limits = ctx.server.keyspace.encoding_limits();
-  SetValue* set;
-  if (e == nullptr) {
-    set = SetValue::NewFor(ctx.arg(2), limits);
-    ctx.db().AddObject(key, store::ValueType::kSet, set);
-  } else {
-    set = &AsSet(e);
-    // Announced only when something is added: SADD of existing members changes nothing.
-    bool any_new = false;
-    for (size_t i = 2; i < ctx.argc() && !any_new; ++i) any_new = !set->Contains(ctx.arg(i));
-    if (any_new) ctx.db().PrepareModify(e);
-  }
   int64_t added = 0;
-  for (size_t i = 2; i < ctx.argc(); ++i) added += set->Add(ctx.arg(i), limits);
+  if (e == nullptr) {
+    SetValue* set = SetValue::NewFor(ctx.arg(2), limits);
+    ctx.db().AddObject(key, store::ValueType::kSet, set);
+    for (size_t i = 2; i < ctx.argc(); ++i) added += set->Add(ctx.arg(i), limits);
+  } else {
+    // Announced only when something is added: SADD of existing members changes nothing. One
+    // lookup per member decides both that and whether to add it.
+    SetValue& set = AsSet(e);
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      if (set.Contains(ctx.arg(i))) continue;
+      if (added++ == 0) ctx.db().PrepareModify(e);
+      set.AddAbsent(ctx.arg(i), limits);
+    }
+  }
   ctx.reply.Integer(added);
   if (added == 0) return;
   ctx.MarkDirty(added);

@@ -25,6 +25,17 @@ bool ParseInt64(std::string_view s, int64_t* out) {
   }
   if (s[i] < '1' || s[i] > '9') return false;
   uint64_t v = 0;
+  // 18 digits cannot overflow: the common short numbers (lengths, counts, members stored as
+  // integers) skip the per-digit overflow check.
+  if (s.size() - i <= 18) {
+    for (; i < s.size(); ++i) {
+      const unsigned digit = static_cast<unsigned char>(s[i]) - '0';
+      if (digit > 9) return false;
+      v = v * 10 + digit;
+    }
+    *out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    return true;
+  }
   for (; i < s.size(); ++i) {
     char c = s[i];
     if (c < '0' || c > '9') return false;
@@ -122,16 +133,33 @@ bool ParseLongDouble(std::string_view s, long double* out) {
 }
 
 int FormatInt64(int64_t v, char* buf) {
-  char tmp[21];
-  int n = 0;
+  // Two digits per step from a table, into their final place: replies format a number for
+  // almost every command (lengths, counts, bulk headers).
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  do {
-    tmp[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  int len = 0;
-  if (v < 0) buf[len++] = '-';
-  while (n > 0) buf[len++] = tmp[--n];
+  int digits = 1;
+  for (uint64_t t = u; t >= 10; t /= 10) ++digits;
+  int len = digits;
+  if (v < 0) {
+    *buf++ = '-';
+    ++len;
+  }
+  char* p = buf + digits;
+  while (u >= 100) {
+    const unsigned pair = static_cast<unsigned>(u % 100) * 2;
+    u /= 100;
+    *--p = kPairs[pair + 1];
+    *--p = kPairs[pair];
+  }
+  if (u >= 10) {
+    *--p = kPairs[u * 2 + 1];
+    *--p = kPairs[u * 2];
+  } else {
+    *--p = static_cast<char>('0' + u);
+  }
   return len;
 }
 
@@ -157,6 +185,13 @@ std::string FormatLongDoubleHuman(long double v) {
 std::string FormatDouble(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   if (std::isnan(v)) return "nan";
+  // An integral value below 1e17 has at most 17 digits, so "%.17g" prints it exactly, in plain
+  // notation, as the integer it is (Redis's d2string takes the same shortcut). -0.0 keeps its
+  // sign through snprintf.
+  if (v == std::trunc(v) && std::fabs(v) < 1e17 && (v != 0 || !std::signbit(v))) {
+    char ibuf[24];
+    return std::string(ibuf, FormatInt64(static_cast<int64_t>(v), ibuf));
+  }
   char buf[64];
   int len = std::snprintf(buf, sizeof(buf), "%.17g", v);
   return std::string(buf, len);

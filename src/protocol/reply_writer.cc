@@ -37,6 +37,23 @@ void ReplyWriter::Error(std::string_view message) {
 void ReplyWriter::Integer(int64_t v) { AppendNumberLine(':', v); }
 
 void ReplyWriter::Bulk(std::string_view s) {
+  // A small value (most elements of LRANGE, SMEMBERS, HGETALL, ...) goes out in one append:
+  // header, value and CRLF are put together on the stack, instead of three appends that each
+  // check the capacity.
+  constexpr size_t kSmallBulk = 128;
+  if (s.size() <= kSmallBulk) {
+    char buf[kSmallBulk + 32];
+    buf[0] = '$';
+    size_t n = 1 + static_cast<size_t>(FormatInt64(static_cast<int64_t>(s.size()), buf + 1));
+    buf[n++] = '\r';
+    buf[n++] = '\n';
+    if (!s.empty()) std::memcpy(buf + n, s.data(), s.size());
+    n += s.size();
+    buf[n++] = '\r';
+    buf[n++] = '\n';
+    out_->append(buf, n);
+    return;
+  }
   // Grow once for the whole reply: appending a big value that does not fit and then its CRLF
   // would reallocate twice, copying the value each time.
   const size_t needed = out_->size() + s.size() + 24;  // header, value and CRLF

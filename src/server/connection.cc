@@ -224,7 +224,10 @@ void Connection::ProcessInput() {
 }
 
 bool Connection::RejectCrossProtocol(std::span<const std::string_view> args) {
-  // An HTTP request sent to the server (a browser tricked into it) is dropped silently.
+  // An HTTP request sent to the server (a browser tricked into it) is dropped silently. The
+  // first letter rules out nearly every real command before any comparison.
+  const char first = AsciiLower(args[0].empty() ? '\0' : args[0][0]);
+  if (first != 'p' && first != 'h') return false;
   if (!EqualsIgnoreCase(args[0], "post") && !EqualsIgnoreCase(args[0], "host:")) return false;
   spdlog::warn(
       "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or "

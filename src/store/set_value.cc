@@ -66,6 +66,15 @@ bool SetValue::Add(std::string_view member, const EncodingLimits& limits) {
   return true;
 }
 
+void SetValue::AddAbsent(std::string_view member, const EncodingLimits& limits) {
+  if (table_ == nullptr) {
+    Add(member, limits);
+    return;
+  }
+  table_->RehashStep(1);
+  table_->Insert(SetNode::New(member));
+}
+
 bool SetValue::Remove(std::string_view member) {
   if (table_ == nullptr) {
     int64_t v;

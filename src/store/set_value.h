@@ -71,6 +71,8 @@ class SetValue final : public CompositeValue {
   // True when added. Converts to a table when the member is not an integer or the intset
   // would pass set-max-intset-entries.
   bool Add(std::string_view member, const EncodingLimits& limits);
+  // Add() of a member that Contains() just reported absent: a table skips the second lookup.
+  void AddAbsent(std::string_view member, const EncodingLimits& limits);
   bool Remove(std::string_view member);
 
   // fn(member) for every member (intset: ascending).

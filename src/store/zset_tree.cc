@@ -304,6 +304,14 @@ bool ZsetTree::Insert(std::string_view member, double score) {
   return true;
 }
 
+void ZsetTree::InsertAbsent(std::string_view member, double score, uint64_t hash) {
+  table_.RehashStep(1);
+  ZsetNode* n = ZsetNode::New(member, score);
+  table_.Insert(n, hash);
+  node_bytes_ += mem::UsableSize(n);
+  InsertNode(n);
+}
+
 void ZsetTree::Rescore(ZsetNode* n, double score) {
   RemoveNode(n);
   n->set_score(score);

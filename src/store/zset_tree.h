@@ -85,9 +85,13 @@ class ZsetTree {
 
   size_t size() const { return table_.size(); }
   ZsetNode* Find(std::string_view member) const { return table_.Find(member); }
+  // The same with the member's ZsetNodeTraits::Hash, for a caller that inserts next.
+  ZsetNode* Find(std::string_view member, uint64_t hash) const { return table_.Find(member, hash); }
 
   // Adds a member that may be present: false (nothing changed) when it is.
   bool Insert(std::string_view member, double score);
+  // Adds a member that Find(member, hash) just reported absent, without looking again.
+  void InsertAbsent(std::string_view member, double score, uint64_t hash);
   // Moves an existing member to a new score.
   void Rescore(ZsetNode* n, double score);
   bool Remove(std::string_view member);

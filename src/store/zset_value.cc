@@ -241,12 +241,14 @@ ZsetValue::SetResult ZsetValue::Set(std::string_view member, double score,
     }
     ConvertToTree();
   }
-  if (ZsetNode* n = tree_->Find(member)) {
+  // One hash of the member serves the lookup and the insert.
+  const uint64_t hash = ZsetNodeTraits::Hash(member);
+  if (ZsetNode* n = tree_->Find(member, hash)) {
     if (n->score() == score) return SetResult::kUnchanged;
     tree_->Rescore(n, score);
     return SetResult::kUpdated;
   }
-  tree_->Insert(member, score);
+  tree_->InsertAbsent(member, score, hash);
   return SetResult::kAdded;
 }
 

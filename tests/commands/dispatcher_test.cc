@@ -60,6 +60,14 @@ TEST_SUITE("dispatcher") {
     Harness h;
     CHECK(h.Run({"SeT", "k", "v"}) == Ok());
     CHECK(h.Run({"gEt", "k"}) == Bulk("v"));
+    CHECK(h.Run({"zRevRangeByScore", "z", "+inf", "-inf"}) == "*0\r\n");
+    // Only ASCII letters fold; any other byte must match exactly.
+    CHECK(h.Run({"\x07\x05\x14", "k"}).starts_with("-ERR unknown command"));
+    CHECK(h.Run({"ge\x74", "k"}) == Bulk("v"));
+    CHECK(h.Run({"ge\x54", "k"}) == Bulk("v"));
+    CHECK(h.Run({"ge\x34", "k"}).starts_with("-ERR unknown command"));
+    CHECK(h.Run({std::string_view("get\0", 4), "k"}).starts_with("-ERR unknown command"));
+    CHECK(h.Run({std::string(40, 'a'), "k"}).starts_with("-ERR unknown command"));
   }
 
   TEST_CASE("requirepass makes commands answer NOAUTH until AUTH") {

@@ -50,6 +50,40 @@ std::set<std::string> Members(Harness& h, const std::string& key) {
 }  // namespace
 
 TEST_SUITE("set commands") {
+  TEST_CASE("SADD counts new members once, repeats included, in both encodings") {
+    Harness h;
+    for (const char* encoding : {"intset", "hashtable"}) {
+      CAPTURE(encoding);
+      const std::string first = std::string(encoding) == "intset" ? "1" : "a";
+      REQUIRE(h.Run({"SADD", "s", first}) == Int(1));
+      CHECK(h.Run({"OBJECT", "ENCODING", "s"}) == Bulk(encoding));
+      CHECK(h.Run({"SADD", "s", first, "7", "7", "8", first}) == Int(2));
+      CHECK(h.Run({"SADD", "s", "7", "8"}) == Int(0));
+      CHECK(h.Run({"SCARD", "s"}) == Int(3));
+      CHECK(h.Run({"SISMEMBER", "s", "8"}) == Int(1));
+      // A string member converts an intset midway; the members after it still count once.
+      CHECK(h.Run({"SADD", "s", "9", "x", "9", "x", "10"}) == Int(3));
+      CHECK(h.Run({"SCARD", "s"}) == Int(6));
+      h.Run({"DEL", "s"});
+    }
+  }
+
+  TEST_CASE("SADD of members all present leaves a WATCH intact; one new member breaks it") {
+    Harness h;
+    TestSession& other = h.NewSession();
+    h.Run({"SADD", "s", "a", "b"});
+    h.Run({"WATCH", "s"});
+    h.RunAs(other, {"SADD", "s", "a", "b", "a"});
+    h.Run({"MULTI"});
+    h.Run({"PING"});
+    CHECK(h.Run({"EXEC"}) == "*1\r\n+PONG\r\n");
+    h.Run({"WATCH", "s"});
+    h.RunAs(other, {"SADD", "s", "a", "c"});
+    h.Run({"MULTI"});
+    h.Run({"PING"});
+    CHECK(h.Run({"EXEC"}) == NilArray());
+  }
+
   TEST_CASE("SPOP of most members rebuilds the set from the members that stay") {
     Harness h;
     IntHashtable(h, "t", 20);

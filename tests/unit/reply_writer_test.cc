@@ -43,6 +43,19 @@ TEST_SUITE("reply_writer") {
     }
   }
 
+  TEST_CASE("bulks of every size around the small-value path are framed alike") {
+    for (size_t n : {size_t{1}, size_t{9}, size_t{10}, size_t{99}, size_t{100}, size_t{127},
+                     size_t{128}, size_t{129}, size_t{1000}, size_t{70000}}) {
+      CAPTURE(n);
+      const std::string value(n, 'x');
+      std::string out = "prefix";
+      ReplyWriter w(&out, 2);
+      w.Bulk(value);
+      w.Bulk(std::string_view(out).substr(0, 3));  // a view into the buffer itself
+      CHECK(out == "prefix$" + std::to_string(n) + "\r\n" + value + "\r\n$3\r\npre\r\n");
+    }
+  }
+
   TEST_CASE("null is $-1 or *-1 in RESP2 and _ in RESP3") {
     CHECK(Reply(2, [](ReplyWriter& w) { w.Null(); }) == "$-1\r\n");
     CHECK(Reply(2, [](ReplyWriter& w) { w.NullArray(); }) == "*-1\r\n");

@@ -236,6 +236,27 @@ TEST_SUITE("request_parser") {
     CHECK(ErrorOf("*1\r\n$" + std::string(70000, '1') + "\r\n") == kMsg);
   }
 
+  TEST_CASE("lengths of every digit count parse as the general number rules say") {
+    // Short canonical lengths take a one-pass scan; the rest go through ParseInt64: both ways
+    // must agree on every case at their border.
+    const std::string kBulk = "ERR Protocol error: invalid bulk length";
+    const std::string kMulti = "ERR Protocol error: invalid multibulk length";
+    CHECK(FeedWhole("*1\r\n$0\r\n\r\n").requests == std::vector<Args>{{""}});
+    CHECK(ErrorOf("*1\r\n$00\r\n") == kBulk);
+    CHECK(ErrorOf("*00\r\n") == kMulti);
+    CHECK(ErrorOf("*1\r\n$" + std::string(18, '9') + "\r\n") == kBulk);
+    CHECK(ErrorOf("*1\r\n$1" + std::string(18, '0') + "\r\n") == kBulk);
+    CHECK(ErrorOf("*1\r\n$" + std::string(25, '9') + "\r\n") == kBulk);
+    CHECK(ErrorOf("*" + std::string(18, '9') + "\r\n") == kMulti);
+    CHECK(ErrorOf("*1\r\n$3x\r\n") == kBulk);
+    // A line ended by LF alone is not complete: it waits, as a line without CR does.
+    CHECK(ParseOne("*1\n") == R::kNeedMore);
+    CHECK(ParseOne("*1\r\n$3\n") == R::kNeedMore);
+    // The CR has arrived but not the byte after it.
+    CHECK(ParseOne("*1\r") == R::kNeedMore);
+    CHECK(ParseOne("*1\r\n$3\r") == R::kNeedMore);
+  }
+
   TEST_CASE("a non-bulk argument is \"expected '$', got 'x'\" once its line is complete") {
     CHECK(ErrorOf("*1\r\nx\r\n") == "ERR Protocol error: expected '$', got 'x'");
     CHECK(ErrorOf("*2\r\n$1\r\na\r\n:1\r\n") == "ERR Protocol error: expected '$', got ':'");

@@ -6,11 +6,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace basalt {
 namespace {
@@ -247,6 +249,79 @@ TEST_SUITE("strings") {
     double v;
     REQUIRE(ParseDouble(FormatDouble(0.3), &v));
     CHECK(v == 0.3);  // 17 significant digits round-trip
+  }
+
+  TEST_CASE("FormatDouble's shortcut for integral values prints what %.17g prints") {
+    auto printf17g = [](double d) {
+      char buf[64];
+      return std::string(buf, std::snprintf(buf, sizeof(buf), "%.17g", d));
+    };
+    std::vector<double> values = {0.0,
+                                  -0.0,
+                                  1,
+                                  -1,
+                                  9,
+                                  10,
+                                  99,
+                                  100,
+                                  12345,
+                                  -4096,
+                                  1e15,
+                                  -1e15,
+                                  9007199254740992.0,
+                                  9007199254740993.0,
+                                  99999999999999984.0,
+                                  1e17,
+                                  -1e17,
+                                  1e16 + 2,
+                                  123456789012345678.0};
+    for (double d = 1; d < 1e18; d = d * 7 + 3) values.push_back(-d);
+    for (double d : values) {
+      CAPTURE(d);
+      CHECK(FormatDouble(d) == printf17g(d));
+    }
+    CHECK(FormatDouble(-0.0) == "-0");
+    CHECK(FormatDouble(1e17) == "1e+17");
+  }
+
+  TEST_CASE("FormatInt64 around every digit-count boundary") {
+    char buf[21];
+    for (int64_t p = 1; p <= INT64_MAX / 10; p *= 10) {
+      for (int64_t v : {p - 1, p, p + 1, -(p - 1), -p, -(p + 1), p * 9 + (p - 1)}) {
+        CAPTURE(v);
+        CHECK(std::string(buf, FormatInt64(v, buf)) == std::to_string(v));
+      }
+    }
+  }
+
+  TEST_CASE("ParseDouble of plain integers equals strtod's result, sign of zero included") {
+    for (const char* text : {"0", "-0", "000123", "-000123", "999999999999999", "-999999999999999",
+                             "9999999999999999", "12345678901234567890", "1", "-1"}) {
+      CAPTURE(text);
+      double v = 1.5;
+      REQUIRE(ParseDouble(text, &v));
+      const double expected = std::strtod(text, nullptr);
+      CHECK(v == expected);
+      CHECK(std::signbit(v) == std::signbit(expected));
+    }
+    double v;
+    for (const char* bad : {"-", "", "1-", "--1", "12a", " 1"}) {
+      CAPTURE(bad);
+      CHECK_FALSE(ParseDouble(bad, &v));
+    }
+  }
+
+  TEST_CASE("ParseInt64 at the 18/19-digit boundary of its unchecked loop") {
+    CHECK(Int("999999999999999999") == 999999999999999999);
+    CHECK(Int("-999999999999999999") == -999999999999999999);
+    CHECK(Int("1000000000000000000") == 1000000000000000000);
+    CHECK(Int("-9223372036854775808") == INT64_MIN);
+    CHECK_FALSE(IsInt("9223372036854775808"));
+    CHECK_FALSE(IsInt("99999999999999999a"));
+    CHECK_FALSE(IsInt("-0"));
+    CHECK_FALSE(IsInt("012"));
+    CHECK_FALSE(IsInt("1/"));  // '/' is just below '0'
+    CHECK_FALSE(IsInt("1:"));  // ':' is just above '9'
   }
 
   TEST_CASE("ParseMemorySize takes Redis's units, case-insensitively") {
