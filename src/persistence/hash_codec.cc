@@ -122,39 +122,12 @@ void WriteHashBody(RdbWriter& w, const HashValue& h) {
   });
 }
 
-namespace {
-
-// Walks the table with the SCAN cursor: the table does not change while the body is open, so
-// every field comes exactly once.
-class HashTableCursor final : public BodyCursor {
- public:
-  explicit HashTableCursor(const HashValue& h) : h_(h) {}
-  bool WriteSome(RdbWriter& w, size_t max_elements) override {
-    if (!started_) {
-      w.AppendLength(h_.size());
-      started_ = true;
-    }
-    size_t written = 0;
-    do {
-      cursor_ = h_.Scan(cursor_, [&](std::string_view field, std::string_view value) {
-        w.AppendString(field);
-        w.AppendString(value);
-        ++written;
-      });
-    } while (cursor_ != 0 && written < max_elements);
-    return cursor_ == 0;
-  }
-
- private:
-  const HashValue& h_;
-  bool started_ = false;
-  uint64_t cursor_ = 0;
-};
-
-}  // namespace
-
 std::unique_ptr<BodyCursor> NewHashBodyCursor(const HashValue& h) {
-  return std::make_unique<HashTableCursor>(h);
+  auto write = [](RdbWriter& w, std::string_view field, std::string_view value) {
+    w.AppendString(field);
+    w.AppendString(value);
+  };
+  return std::make_unique<TableScanCursor<HashValue, decltype(write)>>(h, write);
 }
 
 Status ReadHashBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,

@@ -76,38 +76,9 @@ void WriteSetBody(RdbWriter& w, const SetValue& s) {
   s.ForEach([&](std::string_view m) { w.AppendString(m); });
 }
 
-namespace {
-
-// Walks the table with the SCAN cursor: the table does not change while the body is open, so
-// every member comes exactly once.
-class SetTableCursor final : public BodyCursor {
- public:
-  explicit SetTableCursor(const SetValue& s) : s_(s) {}
-  bool WriteSome(RdbWriter& w, size_t max_elements) override {
-    if (!started_) {
-      w.AppendLength(s_.size());
-      started_ = true;
-    }
-    size_t written = 0;
-    do {
-      cursor_ = s_.Scan(cursor_, [&](std::string_view member) {
-        w.AppendString(member);
-        ++written;
-      });
-    } while (cursor_ != 0 && written < max_elements);
-    return cursor_ == 0;
-  }
-
- private:
-  const SetValue& s_;
-  bool started_ = false;
-  uint64_t cursor_ = 0;
-};
-
-}  // namespace
-
 std::unique_ptr<BodyCursor> NewSetBodyCursor(const SetValue& s) {
-  return std::make_unique<SetTableCursor>(s);
+  auto write = [](RdbWriter& w, std::string_view member) { w.AppendString(member); };
+  return std::make_unique<TableScanCursor<SetValue, decltype(write)>>(s, write);
 }
 
 Status ReadSetBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,

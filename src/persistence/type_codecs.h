@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "basalt/status.h"
+#include "persistence/rdb_writer.h"
 #include "persistence/value_codec.h"
 #include "store/hash_value.h"
 #include "store/list_value.h"
@@ -16,6 +17,36 @@
 #include "store/zset_value.h"
 
 namespace basalt::persistence {
+
+// The body of a hash or set table written in pieces: its length, then every element as
+// write_element(RdbWriter&, element...) writes it, walked with the SCAN cursor. The table does
+// not change while the body is open, so every element comes exactly once.
+template <typename Table, typename WriteElement>
+class TableScanCursor final : public BodyCursor {
+ public:
+  TableScanCursor(const Table& table, WriteElement write_element)
+      : table_(table), write_element_(write_element) {}
+  bool WriteSome(RdbWriter& w, size_t max_elements) override {
+    if (!started_) {
+      w.AppendLength(table_.size());
+      started_ = true;
+    }
+    size_t written = 0;
+    do {
+      cursor_ = table_.Scan(cursor_, [&](auto... element) {
+        write_element_(w, element...);
+        ++written;
+      });
+    } while (cursor_ != 0 && written < max_elements);
+    return cursor_ == 0;
+  }
+
+ private:
+  const Table& table_;
+  WriteElement write_element_;
+  bool started_ = false;
+  uint64_t cursor_ = 0;
+};
 
 // Hash: HASH_LISTPACK for listpacks, HASH for tables; loads HASH, HASH_ZIPMAP, HASH_ZIPLIST
 // and HASH_LISTPACK.

@@ -196,6 +196,32 @@ void Mutate(Keyspace& ks, Snapshotter& snap, std::mt19937& rng, int* fresh) {
   }
 }
 
+// A filled keyspace whose changes reach a snapshotter, as the engine wires them.
+struct Filled {
+  Filled() {
+    Fill(ks);
+    ks.AddListener(&fwd);
+  }
+  Keyspace ks{16};
+  Snapshotter snap{ks};
+  Forwarder fwd{&snap};
+};
+
+// An RDB written into memory, and read back.
+struct RdbOutput {
+  Image Read(int* duplicates) const {
+    StringSource source(bytes);
+    ImageVisitor visitor;
+    Status st = ReadRdb(&source, &visitor, {}, nullptr);
+    REQUIRE_MESSAGE(st.ok(), st.ToString());
+    *duplicates = visitor.duplicates;
+    return std::move(visitor.image);
+  }
+  std::string bytes;
+  StringSink sink{&bytes};
+  RdbEncoder encoder{&sink, {}, {}};
+};
+
 struct Run {
   Image written;
   int duplicates = 0;
@@ -203,10 +229,8 @@ struct Run {
 };
 
 Run Snapshot(Keyspace& ks, Snapshotter& snap, std::mt19937* rng, int changes_per_step) {
-  std::string bytes;
-  StringSink sink(&bytes);
-  RdbEncoder encoder(&sink, {}, {});
-  snap.Begin(&encoder);
+  RdbOutput out;
+  snap.Begin(&out.encoder);
   Run run;
   int fresh = 0;
   while (!snap.Step(0)) {
@@ -214,12 +238,7 @@ Run Snapshot(Keyspace& ks, Snapshotter& snap, std::mt19937* rng, int changes_per
     for (int i = 0; rng != nullptr && i < changes_per_step; ++i) Mutate(ks, snap, *rng, &fresh);
   }
   REQUIRE(snap.status().ok());
-  StringSource source(bytes);
-  ImageVisitor visitor;
-  Status st = ReadRdb(&source, &visitor, {}, nullptr);
-  REQUIRE_MESSAGE(st.ok(), st.ToString());
-  run.written = std::move(visitor.image);
-  run.duplicates = visitor.duplicates;
+  run.written = out.Read(&run.duplicates);
   return run;
 }
 
@@ -227,12 +246,9 @@ Run Snapshot(Keyspace& ks, Snapshotter& snap, std::mt19937* rng, int changes_per
 
 TEST_SUITE("snapshot pieces") {
   TEST_CASE("big collections are written in pieces, over many slices") {
-    Keyspace ks(16);
-    Fill(ks);
+    Filled f;
+    auto& [ks, snap, fwd] = f;
     Image expected = Capture(ks);
-    Snapshotter snap(ks);
-    Forwarder fwd(&snap);
-    ks.AddListener(&fwd);
     Run run = Snapshot(ks, snap, nullptr, 0);
     CHECK(run.duplicates == 0);
     CHECK(run.written == expected);
@@ -242,12 +258,9 @@ TEST_SUITE("snapshot pieces") {
 
   TEST_CASE("changes during the walk never reach the file, nor lose what was there") {
     for (uint32_t seed = 1; seed <= 6; ++seed) {
-      Keyspace ks(16);
-      Fill(ks);
+      Filled f;
+      auto& [ks, snap, fwd] = f;
       Image expected = Capture(ks);
-      Snapshotter snap(ks);
-      Forwarder fwd(&snap);
-      ks.AddListener(&fwd);
       std::mt19937 rng(seed);
       Run run = Snapshot(ks, snap, &rng, 1 + seed % 3);
       INFO("seed " << seed << ", steps " << run.steps);
@@ -263,15 +276,10 @@ TEST_SUITE("snapshot pieces") {
   }
 
   TEST_CASE("a write is held while its key is open or a pending big collection") {
-    Keyspace ks(16);
-    Fill(ks);
-    Snapshotter snap(ks);
-    Forwarder fwd(&snap);
-    ks.AddListener(&fwd);
-    std::string bytes;
-    StringSink sink(&bytes);
-    RdbEncoder encoder(&sink, {}, {});
-    snap.Begin(&encoder);
+    Filled f;
+    auto& [ks, snap, fwd] = f;
+    RdbOutput out;
+    snap.Begin(&out.encoder);
     Entry* big = ks.db(1).LookupRaw("hash:2");
     Entry* small = ks.db(1).LookupRaw("key:7");
     CHECK(snap.HoldsWrite(1, *big));
@@ -289,16 +297,11 @@ TEST_SUITE("snapshot pieces") {
   }
 
   TEST_CASE("a change to the open record first completes it with the old contents") {
-    Keyspace ks(16);
-    Fill(ks);
+    Filled f;
+    auto& [ks, snap, fwd] = f;
     Image expected = Capture(ks);
-    Snapshotter snap(ks);
-    Forwarder fwd(&snap);
-    ks.AddListener(&fwd);
-    std::string bytes;
-    StringSink sink(&bytes);
-    RdbEncoder encoder(&sink, {}, {});
-    snap.Begin(&encoder);
+    RdbOutput out;
+    snap.Begin(&out.encoder);
     snap.SaveSoon(1, "hash:2");
     snap.SaveSoon(2, "list");
     CHECK_FALSE(snap.Step(0));  // hash:2 is open, a piece of it written
@@ -309,24 +312,17 @@ TEST_SUITE("snapshot pieces") {
     ks.db(2).Delete("list");
     while (!snap.Step(0)) {
     }
-    StringSource source(bytes);
-    ImageVisitor visitor;
-    REQUIRE(ReadRdb(&source, &visitor, {}, nullptr).ok());
-    CHECK(visitor.duplicates == 0);
-    CHECK(visitor.image == expected);
+    int duplicates = 0;
+    CHECK(out.Read(&duplicates) == expected);
+    CHECK(duplicates == 0);
   }
 
   TEST_CASE("an abort with queued keys leaves the next snapshot exact") {
-    Keyspace ks(16);
-    Fill(ks);
-    Snapshotter snap(ks);
-    Forwarder fwd(&snap);
-    ks.AddListener(&fwd);
+    Filled f;
+    auto& [ks, snap, fwd] = f;
     {
-      std::string bytes;
-      StringSink sink(&bytes);
-      RdbEncoder encoder(&sink, {}, {});
-      snap.Begin(&encoder);
+      RdbOutput out;
+      snap.Begin(&out.encoder);
       for (int i = 0; i < 30; ++i) snap.Step(0);  // a record is open; others queue behind
       snap.SaveSoon(0, "list");
       snap.SaveSoon(2, "zset:2");
