@@ -733,34 +733,10 @@ class KeyspaceTest(HashTestCase):
                                           "errors."))
 
 
-class KeyspaceEventsTest(HashTestCase):
+class KeyspaceEventsTest(lib.KeyEventsMixin, HashTestCase):
     """The keyevent notifications of the hash commands (class h, and g for the DEL of a hash
     whose last field went). test_keyspace_events.py compares them with Redis's on random
     streams; this is the readable list."""
-
-    def setUp(self):
-        super().setUp()
-        self.r.config_set("notify-keyspace-events", "KEA")
-        self.sub = self.server.raw()
-        self.sub.send(lib.encode_command("PSUBSCRIBE", "__keyevent@0__:*"))
-        self.sub.read_reply()
-
-    def tearDown(self):
-        self.sub.close()
-        self.r.config_set("notify-keyspace-events", "")
-        super().tearDown()
-
-    def events(self, *args):
-        """Runs a command; returns its reply and the (event, key) pairs it published (a PING on
-        the subscriber comes back after them)."""
-        reply = self.cmd(*args)
-        self.sub.send(lib.encode_command("PING"))
-        events = []
-        while True:
-            parts = self.sub.read_reply().split(b"\r\n")
-            if parts[2] == b"pong":
-                return reply, events
-            events.append((parts[6].split(b":", 1)[1], parts[8]))
 
     def test_events(self):
         cases = [
