@@ -322,9 +322,11 @@ class ReplicationTest(unittest.TestCase):
         self.wait_synced(a, b)
         self.wait_synced(b, c)
         self.assertSameData(a, c)
-        # Offsets are the first primary's, byte for byte, down the chain.
-        self.assertEqual(repl_info(c.port)["master_repl_offset"],
-                         repl_info(a.port)["master_repl_offset"])
+        # Offsets are the first primary's, byte for byte, down the chain (compared until no
+        # PING from a lands between the two reads).
+        lib.wait_until(lambda: repl_info(c.port)["master_repl_offset"] ==
+                       repl_info(a.port)["master_repl_offset"], timeout=SYNC_TIMEOUT,
+                       what="the chain's offsets equal")
         self.assertEqual(repl_info(c.port)["master_replid"], repl_info(a.port)["master_replid"])
 
     def test_primary_killed_and_restarted_from_its_aof_is_followed_again(self):
@@ -463,7 +465,11 @@ class ReplicationTest(unittest.TestCase):
         self.assertEqual(info["role"], "master")
         self.assertEqual(info["master_replid2"], old["master_replid"])
         self.assertNotEqual(info["master_replid"], old["master_replid"])
-        self.assertEqual(int(info["second_repl_offset"]), int(old["master_repl_offset"]) + 1)
+        # The primary's PING (14 bytes, every repl-ping-replica-period) may reach the replica
+        # between the two reads, so the promotion offset is the replica's own, not `old`'s.
+        promoted_at = int(info["master_repl_offset"])
+        self.assertGreaterEqual(promoted_at, int(old["master_repl_offset"]))
+        self.assertEqual(int(info["second_repl_offset"]), promoted_at + 1)
         self.assertEqual(replica.client().execute_command("ROLE")[0], b"master")
         self.assertEqual(lib.read_dataset(replica.port, DBS), expected)
         with replica.raw() as c:
