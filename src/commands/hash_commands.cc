@@ -1,5 +1,6 @@
 // Hash commands: HSET HSETNX HMSET HGET HMGET HDEL HLEN HSTRLEN HEXISTS HKEYS HVALS HGETALL
-// HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN, over store::HashValue.
+// HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN, over store::HashRef (a small hash's listpack in its
+// entry, or a HashValue).
 //
 // Conventions shared by every collection command file:
 //  - a command that finds no key answers as for an empty collection and never creates one,
@@ -8,6 +9,7 @@
 //    it, so a failed or no-op command neither dirties WATCH nor makes a snapshot copy;
 //  - the last element removed deletes the key ("del" event after the command's own event).
 #include <cmath>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_set>
@@ -18,37 +20,37 @@
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
 #include "common/strings.h"
-#include "store/hash_value.h"
+#include "store/hash_ref.h"
 
 namespace basalt::cmd {
 
 namespace {
 
+using store::HashRef;
 using store::HashValue;
 using store::NumberBuffer;
 
-HashValue& AsHash(store::Entry* e) { return static_cast<HashValue&>(*e->object()); }
-
-// The hash at `key` for a read: nullptr when absent; *ok is false after a WRONGTYPE reply.
-const HashValue* ReadHash(CommandContext& ctx, std::string_view key, bool* ok) {
+// The hash at `key` for a read: nullopt when absent; *ok is false after a WRONGTYPE reply.
+std::optional<HashRef> ReadHash(CommandContext& ctx, std::string_view key, bool* ok) {
   store::Entry* e = LookupRead(ctx, key);
   *ok = CheckType(ctx, e, store::ValueType::kHash);
-  return *ok && e != nullptr ? &AsHash(e) : nullptr;
+  if (!*ok || e == nullptr) return std::nullopt;
+  return HashRef(e);
 }
 
 // The hash at `key` about to receive fields: the existing one, announced as changing, or a
-// new empty one. nullptr after a WRONGTYPE reply.
-HashValue* HashForAdd(CommandContext& ctx, std::string_view key) {
+// new empty one. nullopt after a WRONGTYPE reply.
+std::optional<HashRef> HashForAdd(CommandContext& ctx, std::string_view key) {
   store::Entry* e = LookupWrite(ctx, key);
-  if (!CheckType(ctx, e, store::ValueType::kHash)) return nullptr;
-  if (e == nullptr) return &AsHash(ctx.db().AddObject(key, store::ValueType::kHash, new HashValue));
-  return &AsHash(ctx.db().PrepareModify(e));
+  if (!CheckType(ctx, e, store::ValueType::kHash)) return std::nullopt;
+  if (e == nullptr) return HashRef(ctx.db().AddObject(key, store::ValueType::kHash, new HashValue));
+  return HashRef(ctx.db().PrepareModify(e));
 }
 
 // Redis converts before adding when one of the arguments is too long for a listpack (even a
 // value later overwritten in the same HSET). The field count is checked after the writes
 // (HashValue::Set), so repeated fields do not count twice.
-void ConvertForArgs(CommandContext& ctx, HashValue& h, size_t first, size_t last) {
+void ConvertForArgs(CommandContext& ctx, HashRef& h, size_t first, size_t last) {
   if (!h.is_listpack()) return;
   const store::EncodingLimits& limits = ctx.server.keyspace.encoding_limits();
   for (size_t i = first; i <= last; ++i) {
@@ -65,8 +67,8 @@ void HSetGeneric(CommandContext& ctx, bool reply_count) {
     return;
   }
   const std::string_view key = ctx.arg(1);
-  HashValue* h = HashForAdd(ctx, key);
-  if (h == nullptr) return;
+  std::optional<HashRef> h = HashForAdd(ctx, key);
+  if (!h) return;
   ConvertForArgs(ctx, *h, 2, ctx.argc() - 1);
   const store::EncodingLimits& limits = ctx.server.keyspace.encoding_limits();
   int64_t created = 0;
@@ -83,11 +85,11 @@ void HSetNx(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
   store::Entry* e = LookupWrite(ctx, key);
   if (!CheckType(ctx, e, store::ValueType::kHash)) return;
-  if (e != nullptr && AsHash(e).Contains(ctx.arg(2))) {
+  if (e != nullptr && HashRef(e).Contains(ctx.arg(2))) {
     ctx.reply.Integer(0);
     return;
   }
-  HashValue* h = HashForAdd(ctx, key);
+  std::optional<HashRef> h = HashForAdd(ctx, key);
   ConvertForArgs(ctx, *h, 2, 3);
   h->Set(ctx.arg(2), ctx.arg(3), ctx.server.keyspace.encoding_limits());
   ctx.reply.Integer(1);
@@ -97,11 +99,11 @@ void HSetNx(CommandContext& ctx) {
 
 void HGet(CommandContext& ctx) {
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
   std::string_view value;
   NumberBuffer buf;
-  if (h == nullptr || !h->Get(ctx.arg(2), &value, &buf)) {
+  if (!h || !h->Get(ctx.arg(2), &value, &buf)) {
     ctx.reply.Null();
     return;
   }
@@ -110,13 +112,13 @@ void HGet(CommandContext& ctx) {
 
 void HMGet(CommandContext& ctx) {
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
   ctx.reply.ArrayHeader(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
     std::string_view value;
     NumberBuffer buf;
-    if (h != nullptr && h->Get(ctx.arg(i), &value, &buf)) {
+    if (h && h->Get(ctx.arg(i), &value, &buf)) {
       ctx.reply.Bulk(value);
     } else {
       ctx.reply.Null();
@@ -130,8 +132,12 @@ void HDel(CommandContext& ctx) {
   if (!CheckType(ctx, e, store::ValueType::kHash)) return;
   int64_t deleted = 0;
   bool prepared = false;
-  for (size_t i = 2; e != nullptr && i < ctx.argc(); ++i) {
-    HashValue& h = AsHash(e);
+  if (e == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  HashRef h(e);
+  for (size_t i = 2; i < ctx.argc(); ++i) {
     if (!h.Contains(ctx.arg(i))) continue;
     if (!prepared) ctx.db().PrepareModify(e);
     prepared = true;
@@ -143,7 +149,7 @@ void HDel(CommandContext& ctx) {
   if (deleted == 0) return;
   ctx.MarkDirty(deleted);
   NotifyKeyspaceEvent(ctx, config::kNotifyHash, "hdel", key);
-  if (AsHash(e).size() == 0) {
+  if (h.size() == 0) {
     ctx.db().Delete(key);
     NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
   }
@@ -151,35 +157,35 @@ void HDel(CommandContext& ctx) {
 
 void HLen(CommandContext& ctx) {
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
-  if (ok) ctx.reply.Integer(h == nullptr ? 0 : static_cast<int64_t>(h->size()));
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
+  if (ok) ctx.reply.Integer(!h ? 0 : static_cast<int64_t>(h->size()));
 }
 
 void HStrLen(CommandContext& ctx) {
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
   std::string_view value;
   NumberBuffer buf;
-  const bool found = h != nullptr && h->Get(ctx.arg(2), &value, &buf);
+  const bool found = h && h->Get(ctx.arg(2), &value, &buf);
   ctx.reply.Integer(found ? static_cast<int64_t>(value.size()) : 0);
 }
 
 void HExists(CommandContext& ctx) {
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
-  if (ok) ctx.reply.Integer(h != nullptr && h->Contains(ctx.arg(2)) ? 1 : 0);
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
+  if (ok) ctx.reply.Integer(h && h->Contains(ctx.arg(2)) ? 1 : 0);
 }
 
 enum class Parts { kFields, kValues, kBoth };
 
 void HGetAllGeneric(CommandContext& ctx, Parts parts) {
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
-  const size_t n = h == nullptr ? 0 : h->size();
+  const size_t n = !h ? 0 : h->size();
   parts == Parts::kBoth ? ctx.reply.MapHeader(n) : ctx.reply.ArrayHeader(n);
-  if (h == nullptr) return;
+  if (!h) return;
   h->ForEach([&](std::string_view field, std::string_view value) {
     if (parts != Parts::kValues) ctx.reply.Bulk(field);
     if (parts != Parts::kFields) ctx.reply.Bulk(value);
@@ -193,14 +199,14 @@ void HGetAll(CommandContext& ctx) { HGetAllGeneric(ctx, Parts::kBoth); }
 // The field's current value for HINCRBY / HINCRBYFLOAT (absent: nullopt-like false).
 bool CurrentValue(store::Entry* e, std::string_view field, std::string_view* value,
                   NumberBuffer* buf) {
-  return e != nullptr && AsHash(e).Get(field, value, buf);
+  return e != nullptr && HashRef(e).Get(field, value, buf);
 }
 
 // Stores the new value of an increment and announces it.
 void StoreIncrement(CommandContext& ctx, store::Entry* e, std::string_view value,
                     std::string_view event) {
   const std::string_view key = ctx.arg(1);
-  HashValue& h = e == nullptr ? *HashForAdd(ctx, key) : AsHash(ctx.db().PrepareModify(e));
+  HashRef h = e == nullptr ? std::move(*HashForAdd(ctx, key)) : HashRef(ctx.db().PrepareModify(e));
   h.Set(ctx.arg(2), value, ctx.server.keyspace.encoding_limits());
   ctx.MarkDirty();
   NotifyKeyspaceEvent(ctx, config::kNotifyHash, event, key);
@@ -274,7 +280,7 @@ void ReplyRandomHeader(CommandContext& ctx, size_t n, bool with_values) {
 
 // `count` distinct random fields of h (count < h.size()). Far from the whole hash, random
 // draws until enough distinct ones; close to it, a partial shuffle of every field.
-void ReplyDistinctRandom(CommandContext& ctx, const HashValue& h, size_t count, bool with_values) {
+void ReplyDistinctRandom(CommandContext& ctx, const HashRef& h, size_t count, bool with_values) {
   std::vector<std::pair<std::string, std::string>> picked;
   std::mt19937_64& rng = ctx.server.keyspace.rng();
   if (count * 3 > h.size()) {
@@ -301,9 +307,9 @@ void ReplyDistinctRandom(CommandContext& ctx, const HashValue& h, size_t count, 
 
 void HRandFieldWithCount(CommandContext& ctx, int64_t count_arg, bool with_values) {
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
-  const size_t size = h == nullptr ? 0 : h->size();
+  const size_t size = !h ? 0 : h->size();
   const bool distinct = count_arg >= 0;
   const auto count = static_cast<size_t>(distinct ? count_arg : -count_arg);
   if (count == 0 || size == 0) {
@@ -361,9 +367,9 @@ void HRandField(CommandContext& ctx) {
     return;
   }
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
-  if (h == nullptr) {
+  if (!h) {
     ctx.reply.Null();
     return;
   }
@@ -385,9 +391,9 @@ void HScan(CommandContext& ctx) {
     return;
   }
   bool ok;
-  const HashValue* h = ReadHash(ctx, ctx.arg(1), &ok);
+  std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
-  if (h == nullptr) {
+  if (!h) {
     ReplyScan(ctx, 0, {});
     return;
   }

@@ -44,8 +44,12 @@ store::Entry* ObjectLookup(CommandContext& ctx) {
 void ObjectEncoding(CommandContext& ctx) {
   store::Entry* e = ObjectLookup(ctx);
   if (e == nullptr) return;
-  ctx.reply.Bulk(e->type() == store::ValueType::kString ? StringEncoding(e->string_value())
-                                                        : e->object()->EncodingName());
+  if (e->type() == store::ValueType::kString) {
+    ctx.reply.Bulk(StringEncoding(e->string_value()));
+  } else {
+    ctx.reply.Bulk(e->encoding() == store::Encoding::kListpack ? "listpack"
+                                                               : e->object()->EncodingName());
+  }
 }
 
 void ObjectRefCount(CommandContext& ctx) {

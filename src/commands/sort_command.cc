@@ -26,7 +26,7 @@
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
-#include "store/hash_value.h"
+#include "store/hash_ref.h"
 #include "store/list_value.h"
 #include "store/set_value.h"
 #include "store/zset_value.h"
@@ -134,7 +134,7 @@ std::optional<std::string> LookupByPattern(CommandContext& ctx, std::string_view
     return std::string(e->string_value());
   }
   if (e->type() != store::ValueType::kHash) return std::nullopt;
-  const auto& hash = static_cast<const store::HashValue&>(*e->object());
+  const store::HashRef hash(e);
   std::string_view value;
   store::NumberBuffer buf;
   if (!hash.Get(pattern.substr(arrow + 2), &value, &buf)) return std::nullopt;

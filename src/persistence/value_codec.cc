@@ -5,14 +5,16 @@
 #include "persistence/rdb_writer.h"
 #include "persistence/type_codecs.h"
 #include "protocol/command_encoder.h"
+#include "store/hash_ref.h"
 
 namespace basalt::persistence {
 
 namespace {
 
-const store::HashValue& AsHash(const store::Entry& e) {
-  return static_cast<const store::HashValue&>(*e.object());
-}
+// A small hash lives in its entry as a bare listpack: the handle shows it as a HashValue for
+// as long as the handle lives (a whole expression below). A big one is an object of its own,
+// so a body cursor may keep the reference.
+store::HashRef AsHash(const store::Entry& e) { return store::HashRef(&e); }
 
 const store::SetValue& AsSet(const store::Entry& e) {
   return static_cast<const store::SetValue&>(*e.object());
@@ -31,7 +33,7 @@ const store::ZsetValue& AsZset(const store::Entry& e) {
 uint8_t RdbTypeOf(const store::Entry& e) {
   switch (e.type()) {
     case store::ValueType::kHash:
-      return HashRdbType(AsHash(e));
+      return HashRdbType(AsHash(e).value());
     case store::ValueType::kSet:
       return SetRdbType(AsSet(e));
     case store::ValueType::kList:
@@ -65,7 +67,7 @@ std::unique_ptr<BodyCursor> OpenBodyCursor(const store::Entry& e) {
   if (!WritesInPieces(e)) return nullptr;
   switch (e.type()) {
     case store::ValueType::kHash:
-      return NewHashBodyCursor(AsHash(e));
+      return NewHashBodyCursor(AsHash(e).value());
     case store::ValueType::kSet:
       return NewSetBodyCursor(AsSet(e));
     case store::ValueType::kList:
@@ -80,7 +82,7 @@ std::unique_ptr<BodyCursor> OpenBodyCursor(const store::Entry& e) {
 void WriteObjectBody(RdbWriter& w, const store::Entry& e) {
   switch (e.type()) {
     case store::ValueType::kHash:
-      WriteHashBody(w, AsHash(e));
+      WriteHashBody(w, AsHash(e).value());
       return;
     case store::ValueType::kSet:
       WriteSetBody(w, AsSet(e));
@@ -132,7 +134,7 @@ Status AppendRewriteCommands(const store::Entry& e, std::string& out,
   Status st;
   switch (e.type()) {
     case store::ValueType::kHash:
-      st = AppendHashRewrite(e.key(), AsHash(e), out, flush);
+      st = AppendHashRewrite(e.key(), AsHash(e).value(), out, flush);
       break;
     case store::ValueType::kSet:
       st = AppendSetRewrite(e.key(), AsSet(e), out, flush);

@@ -55,7 +55,9 @@ class Database {
   // Inserts a built entry whose key is absent (loaders, RENAME, MOVE, COPY).
   void Insert(Entry* e);
   // Creates `key` (absent) holding a new collection, taking ownership; returns its entry. To
-  // change an existing collection, announce it with PrepareModify first.
+  // change an existing collection, announce it with PrepareModify first. A small hash is kept
+  // as a bare listpack in the entry and its object deleted (Entry::NewObject): go on through
+  // the returned entry, never through `value`.
   Entry* AddObject(std::string_view key, ValueType type, CompositeValue* value);
   // Sets `key` to a new collection (taking ownership) whether it exists or not, dropping any
   // TTL: an existing key is overwritten (announced as changed, not created, so no "new" event,

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "common/memory.h"
+#include "store/listpack.h"
 
 namespace basalt::store {
 
@@ -130,15 +131,31 @@ Entry* Entry::Clone(const Entry* e, std::string_view key, int64_t expire_at_ms) 
   if (e->encoding() == Encoding::kObject) {
     return NewObject(key, e->type(), e->object()->Clone(), expire_at_ms);
   }
+  if (e->encoding() == Encoding::kListpack) {
+    return NewListpack(key, e->type(), Listpack::CopyBlock(e->listpack_block()), expire_at_ms);
+  }
   return NewString(key, e->string_value(), expire_at_ms);
 }
 
 Entry* Entry::NewObject(std::string_view key, ValueType type, CompositeValue* value,
                         int64_t expire_at_ms) {
+  if (uint8_t* block = value->ReleaseListpackForEntry()) {
+    delete value;
+    return NewListpack(key, type, block, expire_at_ms);
+  }
   uint8_t meta =
       static_cast<uint8_t>(type) | (static_cast<uint8_t>(Encoding::kObject) << kEncodingShift);
   Entry* e = Allocate(key, meta, expire_at_ms, sizeof(CompositeValue*));
   StoreUnaligned<CompositeValue*>(e->value_field(), value);
+  return e;
+}
+
+Entry* Entry::NewListpack(std::string_view key, ValueType type, uint8_t* block,
+                          int64_t expire_at_ms) {
+  uint8_t meta =
+      static_cast<uint8_t>(type) | (static_cast<uint8_t>(Encoding::kListpack) << kEncodingShift);
+  Entry* e = Allocate(key, meta, expire_at_ms, sizeof(uint8_t*));
+  StoreUnaligned<uint8_t*>(e->value_field(), block);
   return e;
 }
 
@@ -149,6 +166,9 @@ void Entry::Destroy(Entry* e) {
       break;
     case Encoding::kObject:
       delete e->object();
+      break;
+    case Encoding::kListpack:
+      mem::Free(e->listpack_block());
       break;
     case Encoding::kInline:
       break;
@@ -229,10 +249,21 @@ void Entry::set_heap_string(HeapString* s) { StoreUnaligned<HeapString*>(value_f
 
 CompositeValue* Entry::object() const { return LoadUnaligned<CompositeValue*>(value_field()); }
 
+uint8_t* Entry::listpack_block() const { return LoadUnaligned<uint8_t*>(value_field()); }
+
+void Entry::set_listpack_block(uint8_t* block) { StoreUnaligned<uint8_t*>(value_field(), block); }
+
+void Entry::set_object(CompositeValue* value) {
+  meta_ = static_cast<uint8_t>((meta_ & ~(3 << kEncodingShift)) |
+                               (static_cast<uint8_t>(Encoding::kObject) << kEncodingShift));
+  StoreUnaligned<CompositeValue*>(value_field(), value);
+}
+
 size_t Entry::MemoryUsage() {
   size_t total = mem::UsableSize(this);
   if (encoding() == Encoding::kHeapString) total += mem::UsableSize(heap_string());
   if (encoding() == Encoding::kObject) total += object()->MemoryUsage();
+  if (encoding() == Encoding::kListpack) total += mem::UsableSize(listpack_block());
   return total;
 }
 

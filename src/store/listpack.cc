@@ -383,6 +383,29 @@ Listpack Listpack::Clone() const {
   return Listpack(copy, count_);
 }
 
+uint8_t* Listpack::Release() {
+  uint8_t* block = data_;
+  data_ = nullptr;
+  count_ = 0;
+  return block;
+}
+
+Listpack Listpack::Adopt(uint8_t* block) {
+  Listpack lp(block, static_cast<size_t>(block[4] | block[5] << 8));
+  if (lp.count_ == kCountUnknown) {
+    lp.count_ = 0;
+    for (uint32_t p = lp.First(); p != kNone; p = lp.Next(p)) ++lp.count_;
+  }
+  return lp;
+}
+
+uint8_t* Listpack::CopyBlock(const uint8_t* block) {
+  const uint32_t total = Load32(block);
+  auto* copy = static_cast<uint8_t*>(mem::Allocate(total));
+  std::memcpy(copy, block, total);
+  return copy;
+}
+
 std::optional<Listpack> Listpack::FromBytes(std::string_view blob) {
   const size_t size = blob.size();
   if (size < kEmptySize || size > kMaxBlock) return std::nullopt;

@@ -87,6 +87,15 @@ class Listpack {
   // inner blobs. Integers in wider encodings than needed are accepted (Redis accepts them).
   static std::optional<Listpack> FromBytes(std::string_view blob);
 
+  // The bare block, for a holder that keeps a listpack in one word (a small hash's entry,
+  // Encoding::kListpack): Release gives the block up and leaves this listpack moved-from;
+  // Adopt takes such a block back (the count comes from the header, walked when "unknown").
+  uint8_t* Release();
+  static Listpack Adopt(uint8_t* block);
+  // A copy of a bare block (an entry copied by COPY).
+  static uint8_t* CopyBlock(const uint8_t* block);
+  const uint8_t* block() const { return data_; }
+
   // The whole block, as written into an RDB file.
   std::string_view bytes() const;
   // Number of elements (kept in memory, so O(1) even when the header says "unknown").

@@ -9,6 +9,7 @@
 
 #include "persistence/rdb_format.h"
 #include "store/entry.h"
+#include "store/hash_ref.h"
 #include "store/hash_value.h"
 #include "unit/rdb_test_util.h"
 
@@ -199,7 +200,9 @@ TEST_SUITE("rdb writer") {
     RdbWriter w(&sink, {.compression = false});
     REQUIRE(w.WriteValue(*e).ok());
     REQUIRE(w.FlushBuffered().ok());
-    const std::string_view block = h->listpack().bytes();
+    // The entry keeps a small hash as its bare listpack (h is gone).
+    REQUIRE(e->encoding() == store::Encoding::kListpack);
+    const std::string block(store::HashRef(e).value().listpack().bytes());
     REQUIRE(out.size() == 2 + block.size());
     CHECK(static_cast<uint8_t>(out[0]) == rdb::kTypeHashListpack);
     CHECK(static_cast<uint8_t>(out[1]) == block.size());  // a 6-bit length

@@ -1,0 +1,122 @@
+// A small hash lives in its entry as a bare listpack (Encoding::kListpack) and is changed
+// through store::HashRef: the entry must follow every move of the block, switch to an object
+// when the hash outgrows the listpack, and copy, free and count the block like any value.
+#include "store/hash_ref.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <random>
+#include <string>
+
+#include "common/memory.h"
+#include "store/database.h"
+#include "store/keyspace.h"
+
+namespace basalt::store {
+
+namespace {
+
+std::map<std::string, std::string> Contents(const HashRef& h) {
+  std::map<std::string, std::string> out;
+  h.ForEach([&](std::string_view f, std::string_view v) { out.emplace(f, v); });
+  return out;
+}
+
+Entry* NewSmallHash(Database& db, std::string_view key) {
+  return db.AddObject(key, ValueType::kHash, new HashValue);
+}
+
+}  // namespace
+
+TEST_SUITE("hash in its entry") {
+  TEST_CASE("a new hash is a bare listpack in its entry, and stays one while it is small") {
+    Keyspace ks(1);
+    Entry* e = NewSmallHash(ks.db(0), "h");
+    CHECK(e->encoding() == Encoding::kListpack);
+    const EncodingLimits limits;
+    {
+      HashRef h(e);
+      for (int i = 0; i < 50; ++i) h.Set("field:" + std::to_string(i), std::to_string(i), limits);
+    }
+    CHECK(e->encoding() == Encoding::kListpack);
+    HashRef h(e);
+    CHECK(h.size() == 50);
+    std::string_view v;
+    NumberBuffer buf;
+    REQUIRE(h.Get("field:49", &v, &buf));
+    CHECK(v == "49");
+  }
+
+  TEST_CASE("the entry follows the block through random changes, then becomes an object") {
+    Keyspace ks(1);
+    Entry* e = NewSmallHash(ks.db(0), "h");
+    EncodingLimits limits;
+    limits.hash_max_listpack_entries = 64;
+    std::map<std::string, std::string> model;
+    std::mt19937_64 rng(11);
+    for (int step = 0; step < 3000 && e->encoding() == Encoding::kListpack; ++step) {
+      // Each change through a handle of its own, as commands do: a stale block would show.
+      const std::string field = "f" + std::to_string(rng() % 80);
+      if (rng() % 4 == 0 && model.size() > 1) {
+        CHECK(HashRef(e).Delete(field) == (model.erase(field) == 1));
+      } else {
+        const std::string value(rng() % 40, static_cast<char>('a' + rng() % 26));
+        CHECK(HashRef(e).Set(field, value, limits) == !model.count(field));
+        model[field] = value;
+      }
+      if (e->encoding() == Encoding::kListpack) CHECK(Contents(HashRef(e)) == model);
+    }
+    REQUIRE(e->encoding() == Encoding::kObject);  // past 64 fields
+    CHECK(model.size() > 64);
+    CHECK(Contents(HashRef(e)) == model);
+    CHECK_FALSE(HashRef(e).is_listpack());
+  }
+
+  TEST_CASE("a long value moves the hash into a table object at once") {
+    Keyspace ks(1);
+    Entry* e = NewSmallHash(ks.db(0), "h");
+    const EncodingLimits limits;
+    HashRef h(e);
+    h.Set("a", "1", limits);
+    h.Set("b", std::string(limits.hash_max_listpack_value + 1, 'x'), limits);
+    CHECK(e->encoding() == Encoding::kObject);
+    CHECK(h.size() == 2);
+    CHECK(Contents(HashRef(e)).at("a") == "1");
+  }
+
+  TEST_CASE("the last field deleted with a live handle, then the key: nothing leaks") {
+    const size_t before = mem::Used();
+    {
+      Keyspace ks(1);
+      Entry* e = NewSmallHash(ks.db(0), "h");
+      HashRef h(e);
+      h.Set("only", "x", EncodingLimits{});
+      CHECK(h.Delete("only"));
+      CHECK(h.size() == 0);
+      CHECK(ks.db(0).Delete("h"));  // the handle is only destroyed after this
+    }
+    CHECK(mem::Used() == before);
+  }
+
+  TEST_CASE("COPY's clone, a TTL change and MEMORY's count see the block") {
+    Keyspace ks(1);
+    Database& db = ks.db(0);
+    Entry* e = NewSmallHash(db, "h");
+    HashRef(e).Set("f", "v", EncodingLimits{});
+    Entry* copy = Entry::Clone(e, "h2", -1);
+    CHECK(copy->encoding() == Encoding::kListpack);
+    CHECK(copy->listpack_block() != e->listpack_block());
+    db.Insert(copy);
+    HashRef(copy).Set("g", "w", EncodingLimits{});
+    CHECK(HashRef(db.LookupRaw("h")).size() == 1);
+    CHECK(HashRef(db.LookupRaw("h2")).size() == 2);
+    Entry* with_ttl = db.SetExpire("h", 5'000'000'000'000);
+    CHECK(with_ttl->encoding() == Encoding::kListpack);
+    CHECK(Contents(HashRef(with_ttl)).at("f") == "v");
+    CHECK(with_ttl->MemoryUsage() ==
+          mem::UsableSize(with_ttl) + mem::UsableSize(with_ttl->listpack_block()));
+  }
+}
+
+}  // namespace basalt::store
