@@ -30,7 +30,7 @@ constexpr int64_t kDefaultSamples = 5;
 size_t KeyMemoryUsage(store::Entry* e, size_t samples) {
   size_t total = mem::UsableSize(e);
   if (e->encoding() == store::Encoding::kHeapString) total += mem::UsableSize(e->heap_string());
-  if (e->encoding() == store::Encoding::kListpack) total += mem::UsableSize(e->listpack_block());
+  if (e->encoding() == store::Encoding::kCompact) total += mem::UsableSize(e->compact_block());
   if (e->encoding() != store::Encoding::kObject) return total;
   // The types with many separately allocated parts sample them; the others (compact, or the
   // sorted set, whose value reports only its exact figure) are measured whole.

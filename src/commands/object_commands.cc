@@ -47,7 +47,7 @@ void ObjectEncoding(CommandContext& ctx) {
   if (e->type() == store::ValueType::kString) {
     ctx.reply.Bulk(StringEncoding(e->string_value()));
   } else {
-    ctx.reply.Bulk(e->encoding() == store::Encoding::kListpack ? "listpack"
+    ctx.reply.Bulk(e->encoding() == store::Encoding::kCompact ? "listpack"
                                                                : e->object()->EncodingName());
   }
 }

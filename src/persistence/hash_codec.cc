@@ -106,13 +106,18 @@ Status ReadHashPairs(RdbValueInput& in, const store::EncodingLimits& limits, Dec
 
 }  // namespace
 
-uint8_t HashRdbType(const HashValue& h) {
+uint8_t HashRdbType(const store::HashRef& h) {
   return h.is_listpack() ? rdb::kTypeHashListpack : rdb::kTypeHash;
 }
 
-void WriteHashBody(RdbWriter& w, const HashValue& h) {
+void WriteHashBody(RdbWriter& w, const store::HashRef& h) {
   if (h.is_listpack()) {
-    w.AppendString(h.listpack().bytes());
+    // A small hash is kept in our denser block: Redis's listpack is built for the file, in
+    // a buffer kept across keys (no allocation per key).
+    thread_local std::string scratch;
+    scratch.clear();
+    h.AppendListpackBytes(scratch);
+    w.AppendString(scratch);
     return;
   }
   w.AppendLength(h.size());
@@ -137,7 +142,7 @@ Status ReadHashBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
   return ReadHashBlob(rdb_type, in, limits, out);
 }
 
-Status AppendHashRewrite(std::string_view key, const HashValue& h, std::string& out,
+Status AppendHashRewrite(std::string_view key, const store::HashRef& h, std::string& out,
                          const std::function<Status()>& flush) {
   std::vector<std::string_view> argv;
   std::vector<std::string> copies;  // listpack integers are formatted, so views need a home

@@ -11,6 +11,7 @@
 #include "basalt/status.h"
 #include "persistence/rdb_writer.h"
 #include "persistence/value_codec.h"
+#include "store/hash_ref.h"
 #include "store/hash_value.h"
 #include "store/list_value.h"
 #include "store/set_value.h"
@@ -50,12 +51,12 @@ class TableScanCursor final : public BodyCursor {
 
 // Hash: HASH_LISTPACK for listpacks, HASH for tables; loads HASH, HASH_ZIPMAP, HASH_ZIPLIST
 // and HASH_LISTPACK.
-uint8_t HashRdbType(const store::HashValue& h);
-void WriteHashBody(RdbWriter& w, const store::HashValue& h);
+uint8_t HashRdbType(const store::HashRef& h);
+void WriteHashBody(RdbWriter& w, const store::HashRef& h);
 std::unique_ptr<BodyCursor> NewHashBodyCursor(const store::HashValue& h);  // table encoding
 Status ReadHashBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                     DecodedValue* out);
-Status AppendHashRewrite(std::string_view key, const store::HashValue& h, std::string& out,
+Status AppendHashRewrite(std::string_view key, const store::HashRef& h, std::string& out,
                          const std::function<Status()>& flush);
 
 // Set: SET_INTSET for intsets, SET for tables; loads both.

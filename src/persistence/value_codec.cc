@@ -11,9 +11,7 @@ namespace basalt::persistence {
 
 namespace {
 
-// A small hash lives in its entry as a bare listpack: the handle shows it as a HashValue for
-// as long as the handle lives (a whole expression below). A big one is an object of its own,
-// so a body cursor may keep the reference.
+// A small hash is a compact block in its entry, a big one a HashValue: the handle reads both.
 store::HashRef AsHash(const store::Entry& e) { return store::HashRef(&e); }
 
 const store::SetValue& AsSet(const store::Entry& e) {
@@ -33,7 +31,7 @@ const store::ZsetValue& AsZset(const store::Entry& e) {
 uint8_t RdbTypeOf(const store::Entry& e) {
   switch (e.type()) {
     case store::ValueType::kHash:
-      return HashRdbType(AsHash(e).value());
+      return HashRdbType(AsHash(e));
     case store::ValueType::kSet:
       return SetRdbType(AsSet(e));
     case store::ValueType::kList:
@@ -67,7 +65,7 @@ std::unique_ptr<BodyCursor> OpenBodyCursor(const store::Entry& e) {
   if (!WritesInPieces(e)) return nullptr;
   switch (e.type()) {
     case store::ValueType::kHash:
-      return NewHashBodyCursor(AsHash(e).value());
+      return NewHashBodyCursor(*AsHash(e).object());  // a table: WritesInPieces
     case store::ValueType::kSet:
       return NewSetBodyCursor(AsSet(e));
     case store::ValueType::kList:
@@ -82,7 +80,7 @@ std::unique_ptr<BodyCursor> OpenBodyCursor(const store::Entry& e) {
 void WriteObjectBody(RdbWriter& w, const store::Entry& e) {
   switch (e.type()) {
     case store::ValueType::kHash:
-      WriteHashBody(w, AsHash(e).value());
+      WriteHashBody(w, AsHash(e));
       return;
     case store::ValueType::kSet:
       WriteSetBody(w, AsSet(e));
@@ -134,7 +132,7 @@ Status AppendRewriteCommands(const store::Entry& e, std::string& out,
   Status st;
   switch (e.type()) {
     case store::ValueType::kHash:
-      st = AppendHashRewrite(e.key(), AsHash(e).value(), out, flush);
+      st = AppendHashRewrite(e.key(), AsHash(e), out, flush);
       break;
     case store::ValueType::kSet:
       st = AppendSetRewrite(e.key(), AsSet(e), out, flush);

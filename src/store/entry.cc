@@ -6,7 +6,7 @@
 #include <type_traits>
 
 #include "common/memory.h"
-#include "store/listpack.h"
+#include "store/small_hash.h"
 
 namespace basalt::store {
 
@@ -131,17 +131,17 @@ Entry* Entry::Clone(const Entry* e, std::string_view key, int64_t expire_at_ms) 
   if (e->encoding() == Encoding::kObject) {
     return NewObject(key, e->type(), e->object()->Clone(), expire_at_ms);
   }
-  if (e->encoding() == Encoding::kListpack) {
-    return NewListpack(key, e->type(), Listpack::CopyBlock(e->listpack_block()), expire_at_ms);
+  if (e->encoding() == Encoding::kCompact) {  // only hashes are compact
+    return NewCompact(key, e->type(), SmallHash::CopyBlock(e->compact_block()), expire_at_ms);
   }
   return NewString(key, e->string_value(), expire_at_ms);
 }
 
 Entry* Entry::NewObject(std::string_view key, ValueType type, CompositeValue* value,
                         int64_t expire_at_ms) {
-  if (uint8_t* block = value->ReleaseListpackForEntry()) {
+  if (uint8_t* block = value->ReleaseCompactForEntry()) {
     delete value;
-    return NewListpack(key, type, block, expire_at_ms);
+    return NewCompact(key, type, block, expire_at_ms);
   }
   uint8_t meta =
       static_cast<uint8_t>(type) | (static_cast<uint8_t>(Encoding::kObject) << kEncodingShift);
@@ -150,10 +150,10 @@ Entry* Entry::NewObject(std::string_view key, ValueType type, CompositeValue* va
   return e;
 }
 
-Entry* Entry::NewListpack(std::string_view key, ValueType type, uint8_t* block,
-                          int64_t expire_at_ms) {
+Entry* Entry::NewCompact(std::string_view key, ValueType type, uint8_t* block,
+                         int64_t expire_at_ms) {
   uint8_t meta =
-      static_cast<uint8_t>(type) | (static_cast<uint8_t>(Encoding::kListpack) << kEncodingShift);
+      static_cast<uint8_t>(type) | (static_cast<uint8_t>(Encoding::kCompact) << kEncodingShift);
   Entry* e = Allocate(key, meta, expire_at_ms, sizeof(uint8_t*));
   StoreUnaligned<uint8_t*>(e->value_field(), block);
   return e;
@@ -167,8 +167,8 @@ void Entry::Destroy(Entry* e) {
     case Encoding::kObject:
       delete e->object();
       break;
-    case Encoding::kListpack:
-      mem::Free(e->listpack_block());
+    case Encoding::kCompact:
+      mem::Free(e->compact_block());
       break;
     case Encoding::kInline:
       break;
@@ -249,9 +249,9 @@ void Entry::set_heap_string(HeapString* s) { StoreUnaligned<HeapString*>(value_f
 
 CompositeValue* Entry::object() const { return LoadUnaligned<CompositeValue*>(value_field()); }
 
-uint8_t* Entry::listpack_block() const { return LoadUnaligned<uint8_t*>(value_field()); }
+uint8_t* Entry::compact_block() const { return LoadUnaligned<uint8_t*>(value_field()); }
 
-void Entry::set_listpack_block(uint8_t* block) { StoreUnaligned<uint8_t*>(value_field(), block); }
+void Entry::set_compact_block(uint8_t* block) { StoreUnaligned<uint8_t*>(value_field(), block); }
 
 void Entry::set_object(CompositeValue* value) {
   meta_ = static_cast<uint8_t>((meta_ & ~(3 << kEncodingShift)) |
@@ -263,7 +263,7 @@ size_t Entry::MemoryUsage() {
   size_t total = mem::UsableSize(this);
   if (encoding() == Encoding::kHeapString) total += mem::UsableSize(heap_string());
   if (encoding() == Encoding::kObject) total += object()->MemoryUsage();
-  if (encoding() == Encoding::kListpack) total += mem::UsableSize(listpack_block());
+  if (encoding() == Encoding::kCompact) total += mem::UsableSize(compact_block());
   return total;
 }
 

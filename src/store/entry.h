@@ -9,7 +9,7 @@
 //   [value]  kInline: [length: varint][bytes]     short strings live in the entry itself
 //            kHeapString: [HeapString*]          long or growing strings, resized in place
 //            kObject: [CompositeValue*]           lists, sets, hashes, ... (future types)
-//            kListpack: [listpack block*]         a small hash: its bare listpack, no object
+//            kCompact: [block*]                   a small hash, no object (store/small_hash.h)
 //
 // Fields after the header are unaligned and read with memcpy. An 11-byte key with a 10-byte
 // value takes 33 bytes. The header is a real object (constructed with placement new, Entry is
@@ -41,9 +41,9 @@ enum class ValueType : uint8_t {
 // Redis's TYPE reply for each value type.
 std::string_view TypeName(ValueType type);
 
-// kListpack saves a small hash the object around its listpack (32 bytes a key, a sixth of a
-// 10-field hash): store/hash_ref.h reads and changes it.
-enum class Encoding : uint8_t { kInline = 0, kHeapString = 1, kObject = 2, kListpack = 3 };
+// kCompact holds a small hash as one dense block with no object around it (store/small_hash.h;
+// store/hash_ref.h reads and changes it): a 10-field hash takes 0.64x of Redis's memory.
+enum class Encoding : uint8_t { kInline = 0, kHeapString = 1, kObject = 2, kCompact = 3 };
 
 // Strings up to this length are stored inside the entry.
 inline constexpr size_t kInlineStringMax = 128;
@@ -66,9 +66,10 @@ class CompositeValue {
   // nodes or members otherwise): what decides whether it is worth a background thread, as
   // Redis's free effort does.
   virtual size_t FreeEffort() const { return 1; }
-  // A value small enough to live in its entry as a bare listpack (Encoding::kListpack) gives
-  // its block up here, and the entry deletes the emptied object; nullptr keeps the object.
-  virtual uint8_t* ReleaseListpackForEntry() { return nullptr; }
+  // A value small enough to live in its entry as a compact block (Encoding::kCompact; only
+  // hashes today) returns that block here, and the entry deletes the object; nullptr keeps
+  // the object.
+  virtual uint8_t* ReleaseCompactForEntry() { return nullptr; }
 
   static void* operator new(size_t size) { return mem::Allocate(size); }
   static void operator delete(void* p) { mem::Free(p); }
@@ -85,13 +86,13 @@ class Entry {
   static Entry* NewHeapString(std::string_view key, HeapString* value, int64_t expire_at_ms);
   // A deep copy of `e` under another key (COPY).
   static Entry* Clone(const Entry* e, std::string_view key, int64_t expire_at_ms);
-  // A new entry holding a composite value (takes ownership). A value that gives up its
-  // listpack (CompositeValue::ReleaseListpackForEntry) is deleted here: use the entry after.
+  // A new entry holding a composite value (takes ownership). A value that has a compact form
+  // (CompositeValue::ReleaseCompactForEntry) is deleted here: use the entry after.
   static Entry* NewObject(std::string_view key, ValueType type, CompositeValue* value,
                           int64_t expire_at_ms);
-  // A new entry holding a bare listpack block (Encoding::kListpack; takes ownership).
-  static Entry* NewListpack(std::string_view key, ValueType type, uint8_t* block,
-                            int64_t expire_at_ms);
+  // A new entry holding a compact block (Encoding::kCompact; takes ownership).
+  static Entry* NewCompact(std::string_view key, ValueType type, uint8_t* block,
+                           int64_t expire_at_ms);
   // Frees the entry and its value.
   static void Destroy(Entry* e);
   // A copy of `e` under `key` with a TTL of expire_at_ms (< 0: none). The value moves to the
@@ -120,10 +121,10 @@ class Entry {
   HeapString* heap_string() const;  // encoding kHeapString only
   void set_heap_string(HeapString* s);
   CompositeValue* object() const;  // encoding kObject only
-  // Encoding kListpack only: the block, and where it moved after a change.
-  uint8_t* listpack_block() const;
-  void set_listpack_block(uint8_t* block);
-  // A kListpack value outgrew its listpack: the entry holds `value` from now on.
+  // Encoding kCompact only: the block, and where it moved after a change.
+  uint8_t* compact_block() const;
+  void set_compact_block(uint8_t* block);
+  // A kCompact value outgrew its block: the entry holds `value` from now on.
   void set_object(CompositeValue* value);
 
   // Replaces a string value without allocating, when the new one fits where the old one is:

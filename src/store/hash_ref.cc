@@ -1,49 +1,61 @@
 #include "store/hash_ref.h"
 
-#include <utility>
-
 namespace basalt::store {
 
-HashRef::HashRef(Entry* e) : entry_(e) {
-  if (e->encoding() == Encoding::kListpack) {
-    embedded_.emplace(Listpack::Adopt(e->listpack_block()));
+void HashRef::RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
+                          NumberBuffer* field_buf, NumberBuffer* value_buf) const {
+  if (heap_) {
+    heap_->RandomField(rng, field, value, field_buf, value_buf);
   } else {
-    heap_ = static_cast<HashValue*>(e->object());
+    Small().RandomPair(rng, field, value);
   }
 }
 
-HashRef::~HashRef() {
-  // The block belongs to the entry (or to nobody after a conversion moved it): not freed here.
-  if (embedded_) embedded_->ReleaseListpackForEntry();
+void HashRef::AppendListpackBytes(std::string& out) const {
+  const size_t start = Listpack::BeginBytes(out);
+  ForEach([&](std::string_view f, std::string_view v) {
+    Listpack::AppendElementBytes(out, f);
+    Listpack::AppendElementBytes(out, v);
+  });
+  Listpack::EndBytes(out, start, 2 * size());
 }
 
-bool HashRef::Set(std::string_view field, std::string_view v, const EncodingLimits& limits) {
-  const bool created = mutable_value().Set(field, v, limits);
-  Settle();
+bool HashRef::Set(std::string_view field, std::string_view value, const EncodingLimits& limits) {
+  if (heap_) return heap_->Set(field, value, limits);
+  const auto max_len = static_cast<uint64_t>(limits.hash_max_listpack_value);
+  if (field.size() > max_len || value.size() > max_len) {
+    ConvertToTable();
+    return heap_->Set(field, value, limits);
+  }
+  SmallHash small = Small();
+  const bool created = small.Set(field, value);
+  entry_->set_compact_block(small.block());
+  // Checked after updates too: a lowered hash-max-listpack-entries takes effect on any write.
+  if (small.size() > static_cast<uint64_t>(limits.hash_max_listpack_entries)) ConvertToTable();
   return created;
 }
 
 bool HashRef::Delete(std::string_view field) {
-  const bool deleted = mutable_value().Delete(field);
-  Settle();
+  if (heap_) return heap_->Delete(field);
+  SmallHash small = Small();
+  const bool deleted = small.Delete(field);
+  entry_->set_compact_block(small.block());
   return deleted;
 }
 
 void HashRef::ConvertToTable() {
-  mutable_value().ConvertToTable();
-  Settle();
-}
-
-void HashRef::Settle() {
-  if (!embedded_) return;
-  if (embedded_->is_listpack()) {
-    entry_->set_listpack_block(const_cast<uint8_t*>(embedded_->listpack().block()));
+  if (heap_) {
+    heap_->ConvertToTable();
     return;
   }
-  // Outgrown: the table moves into an object the entry owns from now on.
-  heap_ = new HashValue(std::move(*embedded_));
-  embedded_.reset();
-  entry_->set_object(heap_);
+  SmallHash small = Small();
+  auto* table = new HashValue();
+  table->ConvertToTable();
+  table->Reserve(small.size());
+  small.ForEach([&](std::string_view f, std::string_view v) { table->InsertNewForLoad(f, v); });
+  mem::Free(small.block());
+  entry_->set_object(table);
+  heap_ = table;
 }
 
 }  // namespace basalt::store

@@ -5,6 +5,7 @@
 
 #include "common/hash.h"
 #include "common/memory.h"
+#include "store/small_hash.h"
 
 namespace basalt::store {
 
@@ -191,6 +192,10 @@ CompositeValue* HashValue::Clone() const {
     });
   }
   return copy;
+}
+
+uint8_t* HashValue::ReleaseCompactForEntry() {
+  return is_listpack() ? SmallHash::FromListpack(listpack_) : nullptr;
 }
 
 std::string_view HashValue::EncodingName() const {

@@ -73,8 +73,6 @@ class HashValue final : public CompositeValue {
   // Adopts a listpack of field, value pairs (RDB load; already validated).
   explicit HashValue(Listpack pairs) : listpack_(std::move(pairs)) {}
   ~HashValue() override;
-  HashValue(HashValue&&) noexcept = default;
-  HashValue& operator=(HashValue&&) = delete;
 
   bool is_listpack() const { return table_ == nullptr; }
   size_t size() const;
@@ -117,9 +115,8 @@ class HashValue final : public CompositeValue {
   CompositeValue* Clone() const override;
   std::string_view EncodingName() const override;
   size_t FreeEffort() const override { return is_listpack() ? 1 : size(); }
-  uint8_t* ReleaseListpackForEntry() override {
-    return is_listpack() ? listpack_.Release() : nullptr;
-  }
+  // A listpack hash is kept by its entry as a SmallHash block (store/hash_ref.h).
+  uint8_t* ReleaseCompactForEntry() override;
 
  private:
   // Whether a field or value of this length forces the table encoding.

@@ -383,29 +383,6 @@ Listpack Listpack::Clone() const {
   return Listpack(copy, count_);
 }
 
-uint8_t* Listpack::Release() {
-  uint8_t* block = data_;
-  data_ = nullptr;
-  count_ = 0;
-  return block;
-}
-
-Listpack Listpack::Adopt(uint8_t* block) {
-  Listpack lp(block, static_cast<size_t>(block[4] | block[5] << 8));
-  if (lp.count_ == kCountUnknown) {
-    lp.count_ = 0;
-    for (uint32_t p = lp.First(); p != kNone; p = lp.Next(p)) ++lp.count_;
-  }
-  return lp;
-}
-
-uint8_t* Listpack::CopyBlock(const uint8_t* block) {
-  const uint32_t total = Load32(block);
-  auto* copy = static_cast<uint8_t*>(mem::Allocate(total));
-  std::memcpy(copy, block, total);
-  return copy;
-}
-
 std::optional<Listpack> Listpack::FromBytes(std::string_view blob) {
   const size_t size = blob.size();
   if (size < kEmptySize || size > kMaxBlock) return std::nullopt;
@@ -571,6 +548,36 @@ void Listpack::ShrinkToFit() {
   if (total < mem::UsableSize(data_)) {
     data_ = static_cast<uint8_t*>(mem::Reallocate(data_, total));
   }
+}
+
+size_t Listpack::BeginBytes(std::string& out) {
+  const size_t start = out.size();
+  out.append(kHeaderSize, '\0');
+  return start;
+}
+
+void Listpack::AppendElementBytes(std::string& out, std::string_view s) {
+  // The common case first: a short text that cannot be an integer (it does not start with a
+  // digit or '-'), [10llllll][bytes][backlen], the backlen one byte.
+  if (!s.empty() && s.size() < 64 && s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
+    out.push_back(static_cast<char>(0x80 | s.size()));
+    out.append(s);
+    out.push_back(static_cast<char>(1 + s.size()));
+    return;
+  }
+  const Encoded enc = Encoded::ForString(s);
+  const size_t at = out.size();
+  out.resize(at + enc.size());
+  enc.WriteTo(reinterpret_cast<uint8_t*>(out.data() + at));
+}
+
+void Listpack::EndBytes(std::string& out, size_t start, size_t count) {
+  out.push_back(static_cast<char>(kEnd));
+  const size_t total = out.size() - start;
+  if (total > kMaxBlock) throw std::length_error("listpack larger than 4 GB");
+  auto* header = reinterpret_cast<uint8_t*>(out.data() + start);
+  StoreLE(header, total, 4);
+  StoreLE(header + 4, count < kCountUnknown ? count : kCountUnknown, 2);
 }
 
 size_t Listpack::EntrySizeFor(std::string_view s) {

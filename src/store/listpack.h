@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/memory.h"
@@ -87,15 +88,6 @@ class Listpack {
   // inner blobs. Integers in wider encodings than needed are accepted (Redis accepts them).
   static std::optional<Listpack> FromBytes(std::string_view blob);
 
-  // The bare block, for a holder that keeps a listpack in one word (a small hash's entry,
-  // Encoding::kListpack): Release gives the block up and leaves this listpack moved-from;
-  // Adopt takes such a block back (the count comes from the header, walked when "unknown").
-  uint8_t* Release();
-  static Listpack Adopt(uint8_t* block);
-  // A copy of a bare block (an entry copied by COPY).
-  static uint8_t* CopyBlock(const uint8_t* block);
-  const uint8_t* block() const { return data_; }
-
   // The whole block, as written into an RDB file.
   std::string_view bytes() const;
   // Number of elements (kept in memory, so O(1) even when the header says "unknown").
@@ -149,6 +141,14 @@ class Listpack {
   // not reallocate; ShrinkToFit gives back what was not used.
   void Reserve(size_t total_bytes);
   void ShrinkToFit();
+
+  // A listpack's bytes written straight into a buffer, with no Listpack (a file writer
+  // building the block of a value kept in another form): BeginBytes reserves the header and
+  // returns where the block starts, AppendElementBytes adds elements as Append would encode
+  // them, EndBytes adds the terminator and fills in the header for `count` elements.
+  static size_t BeginBytes(std::string& out);
+  static void AppendElementBytes(std::string& out, std::string_view s);
+  static void EndBytes(std::string& out, size_t start, size_t count);
 
   // Bytes the element for `s` would take (encoding + data + backlen), to check size limits
   // before inserting.

@@ -190,7 +190,7 @@ TEST_SUITE("rdb writer") {
     CHECK(EncodedValue(std::string(21, 'x'), false) == "\x15" + std::string(21, 'x'));
   }
 
-  TEST_CASE("a listpack hash is written as HASH_LISTPACK holding the block itself") {
+  TEST_CASE("a small hash is written as HASH_LISTPACK holding Redis's listpack bytes") {
     auto* h = new store::HashValue();
     h->Set("f1", "v1", {});
     h->Set("f2", "12", {});
@@ -200,9 +200,13 @@ TEST_SUITE("rdb writer") {
     RdbWriter w(&sink, {.compression = false});
     REQUIRE(w.WriteValue(*e).ok());
     REQUIRE(w.FlushBuffered().ok());
-    // The entry keeps a small hash as its bare listpack (h is gone).
-    REQUIRE(e->encoding() == store::Encoding::kListpack);
-    const std::string block(store::HashRef(e).value().listpack().bytes());
+    // The entry keeps a small hash in its compact block (h is gone); the file gets the
+    // listpack Redis would hold, "12" as an integer.
+    REQUIRE(e->encoding() == store::Encoding::kCompact);
+    store::Listpack expected;
+    for (const char* s : {"f1", "v1", "f2", "12"}) expected.Append(s);
+    REQUIRE(expected.Get(expected.Seek(3)).is_int);
+    const std::string block(expected.bytes());
     REQUIRE(out.size() == 2 + block.size());
     CHECK(static_cast<uint8_t>(out[0]) == rdb::kTypeHashListpack);
     CHECK(static_cast<uint8_t>(out[1]) == block.size());  // a 6-bit length

@@ -73,8 +73,11 @@ Image Capture(Keyspace& ks) {
   for (int d = 0; d < ks.db_count(); ++d) {
     ks.db(d).ForEach([&](Entry* e) {
       std::string& image = out[{d, std::string(e->key())}];
-      if (e->encoding() == Encoding::kListpack) {  // a small hash: no object
-        image = Canonical(e->type(), &HashRef(e).value(), {}, e->expire_at());
+      if (e->encoding() == Encoding::kCompact) {  // a small hash: no object
+        HashValue copy;
+        HashRef(e).ForEach(
+            [&](std::string_view f, std::string_view v) { copy.Set(f, v, EncodingLimits{}); });
+        image = Canonical(e->type(), &copy, {}, e->expire_at());
         return;
       }
       const bool object = e->encoding() == Encoding::kObject;
