@@ -63,21 +63,6 @@ const char* AllocatorName() {
   return name.c_str();
 }
 
-bool SetLargePages(bool on) {
-  // mimalloc's option functions, looked up like mi_version above: the engine library does not
-  // link the allocator. 6 is mi_option_large_os_pages in mimalloc.h's mi_option_e, an ABI that
-  // mimalloc keeps stable (retired options keep their numbers).
-  constexpr int kLargeOsPages = 6;
-  using GetFn = long (*)(int);
-  using SetFn = void (*)(int, long);
-  static const auto get = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "mi_option_get"));
-  static const auto set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "mi_option_set"));
-  if (get == nullptr || set == nullptr) return false;
-  const bool was = get(kLargeOsPages) != 0;
-  set(kLargeOsPages, on ? 1 : 0);
-  return was;
-}
-
 void PrefaultForKernelWrite(char* p, size_t n) {
   constexpr uintptr_t kPage = 4096;
   volatile char* touch = p;

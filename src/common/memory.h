@@ -24,16 +24,6 @@ size_t UsableSize(void* p);
 // the server was linked with mimalloc (it replaces malloc process-wide), else "libc".
 const char* AllocatorName();
 
-// Asks the allocator to back the memory it maps from now on with 2 MB pages when `on` (with
-// transparent huge pages in "madvise" mode, the kernel's default, only memory that asks for them
-// gets them); memory already mapped keeps its pages. Returns the previous setting. Only mimalloc
-// has this switch (its large_os_pages option): under another allocator it does nothing and
-// returns false. Why: filling a fresh heap faults in every 4 KB page, and in a VM each fault
-// traps to the hypervisor; loading a 170 MB dataset spent about half its time in those faults,
-// 512 times fewer with 2 MB pages. The option is a plain global inside mimalloc: switching it
-// while other threads allocate only decides which kind of pages their next segments get.
-bool SetLargePages(bool on);
-
 // Touches every page of [p, p + n) from user space (one byte written per page, so only memory
 // about to be overwritten may be passed). A buffer the kernel fills with recv() should go
 // through this first: on some hypervisors a page first faulted in by the kernel, inside the

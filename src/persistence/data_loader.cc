@@ -180,29 +180,9 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
 
 }  // namespace
 
-namespace {
-
-// While it lives, memory the allocator maps comes in 2 MB pages (mem::SetLargePages): a boot
-// load fills the whole dataset into fresh memory at once, and first-touch page faults were half
-// of its time. Only for the load: afterwards memory grows a little at a time, where 4 KB pages
-// keep RSS close to what is used.
-class LargePagesWhileLoading {
- public:
-  LargePagesWhileLoading() : was_(mem::SetLargePages(true)) {}
-  ~LargePagesWhileLoading() { mem::SetLargePages(was_); }
-  LargePagesWhileLoading(const LargePagesWhileLoading&) = delete;
-  LargePagesWhileLoading& operator=(const LargePagesWhileLoading&) = delete;
-
- private:
-  bool was_;
-};
-
-}  // namespace
-
 Status LoadDataset(const config::Config& config, const Clock& clock, store::Keyspace& target,
                    DatasetLoadResult* result, const std::atomic<bool>* cancel) {
   const int64_t start = MonotonicUs();
-  LargePagesWhileLoading large_pages;
   const config::Settings& s = config.settings();
   Status st;
   if (s.appendonly) {

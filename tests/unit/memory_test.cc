@@ -23,17 +23,6 @@ TEST_SUITE("memory") {
       }
     }
   }
-
-  TEST_CASE("SetLargePages reports the previous setting under mimalloc, is a no-op elsewhere") {
-    const bool mimalloc = std::string_view(AllocatorName()).starts_with("mimalloc");
-    const bool original = SetLargePages(true);
-    CHECK(SetLargePages(true) == mimalloc);
-    void* p = Allocate(4 << 20);  // allocation keeps working either way
-    std::memset(p, 1, 4 << 20);
-    Free(p);
-    CHECK(SetLargePages(false) == mimalloc);
-    CHECK_FALSE(SetLargePages(original));
-  }
 }
 
 }  // namespace
