@@ -122,7 +122,7 @@ void Connection::ServeInput() {
   }
   server_.group_commit().NoteActivity(*this);
   if (server_.engine().wants_end_of_turn()) server_.group_commit().SubmitUnawaited();
-  Flush();
+  server_.FlushAtEndOfTurn(shared_from_this());
   server_.KickBackgroundWork();
   ReadMore();
 }

@@ -1,7 +1,8 @@
 // One client connection: reads requests, runs them through the dispatcher, writes replies.
 //
 // Requests are executed as they are parsed; all replies produced from one read are sent with
-// one write (tried immediately, finished asynchronously if the socket is full). Only one write
+// one write at the end of the loop turn (Server::FlushAtEndOfTurn; finished asynchronously if
+// the socket is full). Only one write
 // is in flight per connection; replies produced meanwhile queue in the output buffer.
 #pragma once
 
@@ -26,6 +27,8 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   void Start();
   // Sends what is buffered, then closes (graceful: used at server shutdown).
   void FlushAndClose();
+  // Sends what is buffered and may leave (the end of a loop turn; see Server::FlushAtEndOfTurn).
+  void FlushNow() { Flush(); }
   // Closes now, dropping unsent output.
   void Close();
   bool closed() const { return closed_; }

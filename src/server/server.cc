@@ -290,4 +290,19 @@ void Server::WaitForConnectionsThenStop(int attempts_left) {
   });
 }
 
+void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
+  to_flush_.push_back(std::move(conn));
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  // Posted work runs after the handlers the reactor found ready in this turn.
+  asio::post(io_, [this] {
+    flush_posted_ = false;
+    std::vector<std::shared_ptr<Connection>> conns;
+    conns.swap(to_flush_);
+    for (const auto& c : conns) {
+      if (!c->closed()) c->FlushNow();
+    }
+  });
+}
+
 }  // namespace basalt::server

@@ -39,6 +39,10 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void ApplyKeepalive(asio::ip::tcp::socket& socket) const;
   void Unregister(uint64_t id);
   GroupCommit& group_commit() { return *group_commit_; }
+  // The replies of every connection served in this loop turn leave together at its end, as
+  // Redis writes its clients before it sleeps: a client's event loop then finds many replies
+  // per wakeup instead of one, and the server's sends are not spread between its reads.
+  void FlushAtEndOfTurn(std::shared_ptr<Connection> conn);
   // Makes sure background work (snapshot slices) keeps being scheduled while there is some.
   void KickBackgroundWork();
 
@@ -67,6 +71,8 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   protocol::ParserLimits parser_limits_;
 
   asio::io_context io_;
+  std::vector<std::shared_ptr<Connection>> to_flush_;
+  bool flush_posted_ = false;
   // After io_: the engine's background threads post into io_ until the engine is gone.
   std::unique_ptr<engine::Engine> engine_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
