@@ -48,7 +48,7 @@ void ObjectEncoding(CommandContext& ctx) {
     ctx.reply.Bulk(StringEncoding(e->string_value()));
   } else {
     ctx.reply.Bulk(e->encoding() == store::Encoding::kCompact ? "listpack"
-                                                               : e->object()->EncodingName());
+                                                              : e->object()->EncodingName());
   }
 }
 

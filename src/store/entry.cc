@@ -6,42 +6,12 @@
 #include <type_traits>
 
 #include "common/memory.h"
+#include "common/varint.h"
 #include "store/small_hash.h"
 
 namespace basalt::store {
 
 namespace {
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-const char* GetVarint(const char* p, uint64_t* v) {
-  uint64_t result = 0;
-  int shift = 0;
-  while (true) {
-    uint8_t byte = static_cast<uint8_t>(*p++);
-    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) break;
-    shift += 7;
-  }
-  *v = result;
-  return p;
-}
 
 template <typename T>
 T LoadUnaligned(const char* p) {
@@ -76,8 +46,8 @@ std::string_view TypeName(ValueType type) {
 }
 
 size_t Entry::BlockSize(size_t key_size, bool with_expire, size_t value_size) {
-  const size_t record = kHeaderSize + (with_expire ? kExpireFieldsSize : 0) + VarintSize(key_size) +
-                        key_size + value_size;
+  const size_t record = kHeaderSize + (with_expire ? kExpireFieldsSize : 0) +
+                        varint::Size(key_size) + key_size + value_size;
   // The Entry object is constructed in the block, so the block must hold all of it (its tail
   // padding included), however short the record behind the header.
   return std::max(record, sizeof(Entry));
@@ -98,7 +68,7 @@ Entry* Entry::Allocate(std::string_view key, uint8_t meta, int64_t expire_at_ms,
     StoreUnaligned<uint32_t>(p + 8, 0);
     p += kExpireFieldsSize;
   }
-  p = PutVarint(p, key.size());
+  p = varint::Put(p, key.size());
   if (!key.empty()) std::memcpy(p, key.data(), key.size());
   return e;
 }
@@ -107,8 +77,8 @@ Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t ex
   if (value.size() <= kInlineStringMax) {
     uint8_t meta = static_cast<uint8_t>(ValueType::kString) |
                    (static_cast<uint8_t>(Encoding::kInline) << kEncodingShift);
-    Entry* e = Allocate(key, meta, expire_at_ms, VarintSize(value.size()) + value.size());
-    char* p = PutVarint(e->value_field(), value.size());
+    Entry* e = Allocate(key, meta, expire_at_ms, varint::Size(value.size()) + value.size());
+    char* p = varint::Put(e->value_field(), value.size());
     if (!value.empty()) std::memcpy(p, value.data(), value.size());
     return e;
   }
@@ -186,7 +156,7 @@ Entry* Entry::Rebuild(const Entry* e, std::string_view key, int64_t expire_at_ms
   size_t value_size;
   if (e->encoding() == Encoding::kInline) {
     uint64_t len;
-    const char* p = GetVarint(value_begin, &len);
+    const char* p = varint::Get(value_begin, &len);
     value_size = static_cast<size_t>(p - value_begin) + len;
   } else {
     value_size = sizeof(void*);
@@ -209,20 +179,20 @@ void Entry::set_expire_slot(uint32_t slot) { StoreUnaligned<uint32_t>(payload() 
 
 std::string_view Entry::key() const {
   uint64_t len;
-  const char* p = GetVarint(key_field(), &len);
+  const char* p = varint::Get(key_field(), &len);
   return {p, static_cast<size_t>(len)};
 }
 
 const char* Entry::value_field() const {
   uint64_t len;
-  const char* p = GetVarint(key_field(), &len);
+  const char* p = varint::Get(key_field(), &len);
   return p + len;
 }
 
 std::string_view Entry::string_value() const {
   if (encoding() == Encoding::kHeapString) return heap_string()->view();
   uint64_t len;
-  const char* p = GetVarint(value_field(), &len);
+  const char* p = varint::Get(value_field(), &len);
   return {p, static_cast<size_t>(len)};
 }
 
@@ -230,7 +200,7 @@ bool Entry::TryOverwriteString(std::string_view value) {
   if (type() != ValueType::kString) return false;
   if (encoding() == Encoding::kInline) {
     uint64_t len;
-    char* p = const_cast<char*>(GetVarint(value_field(), &len));
+    char* p = const_cast<char*>(varint::Get(value_field(), &len));
     if (len != value.size()) return false;
     if (!value.empty()) std::memmove(p, value.data(), value.size());
     return true;

@@ -4,47 +4,26 @@
 #include <string>
 
 #include "common/memory.h"
+#include "common/varint.h"
 #include "store/listpack.h"
 
 namespace basalt::store {
 
 namespace {
 
-constexpr size_t kMaxVarint = 10;
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-// Writes v into buf (kMaxVarint bytes); returns its bytes.
+// Writes v into buf (varint::kMaxSize bytes); returns its bytes.
 std::string_view EncodeVarint(uint64_t v, char* buf) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  return {buf, n};
+  return {buf, static_cast<size_t>(varint::Put(buf, v) - buf)};
 }
 
 uint64_t DecodeVarint(const uint8_t** p) {
-  uint64_t result = 0;
-  int shift = 0;
-  while (true) {
-    const uint8_t byte = *(*p)++;
-    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) return result;
-    shift += 7;
-  }
+  uint64_t v;
+  *p = varint::Get(*p, &v);
+  return v;
 }
 
 // The bytes of one length-prefixed string, with its prefix.
-size_t ElementSize(std::string_view s) { return VarintSize(s.size()) + s.size(); }
+size_t ElementSize(std::string_view s) { return varint::Size(s.size()) + s.size(); }
 
 }  // namespace
 
@@ -56,13 +35,13 @@ uint8_t* SmallHash::NewBlock() {
 
 uint8_t* SmallHash::FromListpack(const Listpack& pairs) {
   const size_t count = pairs.size() / 2;
-  size_t total = VarintSize(count);
+  size_t total = varint::Size(count);
   char fb[Listpack::kIntBufSize];
   for (uint32_t p = pairs.First(); p != Listpack::kNone; p = pairs.Next(p)) {
     total += ElementSize(pairs.Get(p).Text(fb));
   }
   auto* block = static_cast<uint8_t*>(mem::Allocate(total));
-  char vb[kMaxVarint];
+  char vb[varint::kMaxSize];
   std::string_view n = EncodeVarint(count, vb);
   uint8_t* out = block;
   std::memcpy(out, n.data(), n.size());
@@ -151,8 +130,8 @@ void SmallHash::Splice(size_t total, size_t at, size_t remove,
 }
 
 void SmallHash::SetCount(size_t total, size_t count) {
-  const size_t old_size = VarintSize(size());
-  char buf[kMaxVarint];
+  const size_t old_size = varint::Size(size());
+  char buf[varint::kMaxSize];
   std::string_view encoded = EncodeVarint(count, buf);
   if (encoded.size() == old_size) {
     std::memcpy(block_, encoded.data(), encoded.size());
@@ -169,7 +148,7 @@ bool SmallHash::Set(std::string_view field, std::string_view value) {
     copy.assign(value);
     value = copy;
   }
-  char len_buf[kMaxVarint];
+  char len_buf[varint::kMaxSize];
   std::string_view len = EncodeVarint(value.size(), len_buf);
   size_t total = 0;
   const size_t at = Find(field, &total);
@@ -181,7 +160,7 @@ bool SmallHash::Set(std::string_view field, std::string_view value) {
     Splice(bytes(), value_at, static_cast<size_t>(p - block_) - value_at, {len, value});
     return false;
   }
-  char field_len_buf[kMaxVarint];
+  char field_len_buf[varint::kMaxSize];
   std::string_view field_len = EncodeVarint(field.size(), field_len_buf);
   Splice(total, total, 0, {field_len, field, len, value});
   SetCount(total + field_len.size() + field.size() + len.size() + value.size(), size() + 1);
