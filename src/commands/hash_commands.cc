@@ -27,7 +27,6 @@ namespace basalt::cmd {
 namespace {
 
 using store::HashRef;
-using store::HashValue;
 using store::NumberBuffer;
 
 // The hash at `key` for a read: nullopt when absent; *ok is false after a WRONGTYPE reply.
@@ -43,7 +42,12 @@ std::optional<HashRef> ReadHash(CommandContext& ctx, std::string_view key, bool*
 std::optional<HashRef> HashForAdd(CommandContext& ctx, std::string_view key) {
   store::Entry* e = LookupWrite(ctx, key);
   if (!CheckType(ctx, e, store::ValueType::kHash)) return std::nullopt;
-  if (e == nullptr) return HashRef(ctx.db().AddObject(key, store::ValueType::kHash, new HashValue));
+  if (e == nullptr) {
+    // Born compact: no HashValue and listpack to build only to convert them at once.
+    e = store::Entry::NewCompact(key, store::ValueType::kHash, store::SmallHash::NewBlock(), -1);
+    ctx.db().Insert(e);
+    return HashRef(e);
+  }
   return HashRef(ctx.db().PrepareModify(e));
 }
 
