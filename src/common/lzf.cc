@@ -99,9 +99,14 @@ size_t LzfCompress(const void* in, size_t in_len, void* out, size_t out_cap) {
   return compressor.Compress(in, in_len, out, out_cap);
 }
 
-int64_t LzfDecompress(const void* in_data, size_t in_len, void* out_data, size_t out_cap) {
-  const auto* in = static_cast<const unsigned char*>(in_data);
-  auto* out = static_cast<unsigned char*>(out_data);
+namespace {
+
+// The decoder behind both entry points. `writable` >= out_cap is how far the caller lets it
+// write: with room past the end, short copies become fixed-size 8/16/32-byte moves (a few
+// instructions) instead of variable-length memcpy calls, which matters for RDB blobs made of
+// many 3-8 byte matches. Bytes between the result and `writable` are left unspecified.
+int64_t Decompress(const unsigned char* in, size_t in_len, unsigned char* out, size_t out_cap,
+                   size_t writable) {
   size_t ip = 0;
   size_t op = 0;
   while (ip < in_len) {
@@ -109,7 +114,11 @@ int64_t LzfDecompress(const void* in_data, size_t in_len, void* out_data, size_t
     if (ctrl < 0x20) {
       size_t run = ctrl + 1;
       if (in_len - ip < run || out_cap - op < run) return -1;
-      std::memcpy(out + op, in + ip, run);
+      if (in_len - ip >= kMaxLiteralRun && writable - op >= kMaxLiteralRun) {
+        std::memcpy(out + op, in + ip, kMaxLiteralRun);
+      } else {
+        std::memcpy(out + op, in + ip, run);
+      }
       ip += run;
       op += run;
       continue;
@@ -125,7 +134,12 @@ int64_t LzfDecompress(const void* in_data, size_t in_len, void* out_data, size_t
     if (dist > op || out_cap - op < len) return -1;
     unsigned char* dst = out + op;
     const unsigned char* src = dst - dist;
-    if (dist >= len) {
+    if (dist >= 8 && len <= 8 && writable - op >= 8) {
+      std::memcpy(dst, src, 8);
+    } else if (dist >= 16 && writable - op >= len + 16) {
+      // Each 16-byte step reads bytes written before it (dist >= 16), so runs come out right.
+      for (size_t k = 0; k < len; k += 16) std::memcpy(dst + k, src + k, 16);
+    } else if (dist >= len) {
       std::memcpy(dst, src, len);
     } else {
       // Overlapping copy repeats the last `dist` bytes; must go forward byte by byte.
@@ -134,6 +148,18 @@ int64_t LzfDecompress(const void* in_data, size_t in_len, void* out_data, size_t
     op += len;
   }
   return static_cast<int64_t>(op);
+}
+
+}  // namespace
+
+int64_t LzfDecompress(const void* in, size_t in_len, void* out, size_t out_cap) {
+  return Decompress(static_cast<const unsigned char*>(in), in_len, static_cast<unsigned char*>(out),
+                    out_cap, out_cap);
+}
+
+int64_t LzfDecompressWithSlack(const void* in, size_t in_len, void* out, size_t out_cap) {
+  return Decompress(static_cast<const unsigned char*>(in), in_len, static_cast<unsigned char*>(out),
+                    out_cap, out_cap + kLzfDecompressSlack);
 }
 
 }  // namespace basalt

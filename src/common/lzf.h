@@ -48,4 +48,11 @@ size_t LzfCompress(const void* in, size_t in_len, void* out, size_t out_cap);
 // whatever the input.
 int64_t LzfDecompress(const void* in, size_t in_len, void* out, size_t out_cap);
 
+// How many bytes past out_cap LzfDecompressWithSlack may write.
+inline constexpr size_t kLzfDecompressSlack = 32;
+// LzfDecompress for a caller whose buffer has kLzfDecompressSlack writable bytes after out_cap
+// (their contents afterwards are unspecified): faster on the short copies RDB blobs are made
+// of. Same result and the same checks otherwise.
+int64_t LzfDecompressWithSlack(const void* in, size_t in_len, void* out, size_t out_cap);
+
 }  // namespace basalt

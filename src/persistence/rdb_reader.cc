@@ -279,8 +279,9 @@ Status Parser::ReadLzf(std::string* scratch, std::string_view* out, uint64_t sta
                               std::to_string(len) + " bytes from " +
                               std::to_string(compressed_len) + " compressed bytes");
   }
-  scratch->resize(len);
-  int64_t got = LzfDecompress(compressed.data(), compressed.size(), scratch->data(), len);
+  scratch->resize(len + kLzfDecompressSlack);
+  int64_t got = LzfDecompressWithSlack(compressed.data(), compressed.size(), scratch->data(), len);
+  scratch->resize(len);  // shrinking keeps the buffer: no allocation
   if (got < 0 || static_cast<uint64_t>(got) != len) {
     return Status::Corruption("invalid LZF data in the string at offset " + std::to_string(start));
   }

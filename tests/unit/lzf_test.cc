@@ -2,13 +2,16 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
 
+using basalt::kLzfDecompressSlack;
 using basalt::LzfCompress;
 using basalt::LzfCompressor;
 using basalt::LzfDecompress;
+using basalt::LzfDecompressWithSlack;
 
 namespace {
 
@@ -27,6 +30,11 @@ std::string RoundTrip(const std::string& in) {
   CHECK(LzfDecompress(out.data(), out.size(), back.data(), back.size()) ==
         static_cast<int64_t>(in.size()));
   CHECK(back == in);
+  // The fast decoder, in a heap buffer with exactly the slack it may use (ASan sees overruns).
+  std::vector<char> wide(in.size() + kLzfDecompressSlack);
+  CHECK(LzfDecompressWithSlack(out.data(), out.size(), wide.data(), in.size()) ==
+        static_cast<int64_t>(in.size()));
+  CHECK(std::string(wide.data(), in.size()) == in);
   return out;
 }
 
@@ -135,6 +143,12 @@ TEST_SUITE("lzf") {
     const unsigned char in2[] = {0x00, 'x', (7 << 5) | 0, 1, 0};
     REQUIRE(LzfDecompress(in2, sizeof(in2), out, sizeof(out)) == 11);
     CHECK(std::string(out, 11) == std::string(11, 'x'));
+    // Every copy shape of the fast decoder: short matches at distances 8 and 16+, long ones
+    // at distances 1, 8 and 16+, and literal runs of every length.
+    std::string shapes;
+    for (int i = 0; i < 40; ++i) shapes += std::string(1 + i % 32, static_cast<char>('a' + i % 26));
+    shapes += "0123456789abcdef0123456789abcdef" + std::string(300, '-') + "12345678" + "12345678";
+    RoundTrip(shapes + shapes.substr(10, 200) + shapes.substr(3, 9));
   }
 
   TEST_CASE("corrupt streams are rejected without reading or writing out of bounds") {
@@ -183,6 +197,9 @@ TEST_SUITE("lzf") {
       std::vector<char> dst(cap);
       int64_t got = LzfDecompress(src.data(), src.size(), dst.data(), dst.size());
       CHECK(got <= static_cast<int64_t>(cap));
+      std::vector<char> wide(cap + kLzfDecompressSlack);
+      CHECK(LzfDecompressWithSlack(src.data(), src.size(), wide.data(), cap) == got);
+      if (got > 0) CHECK(std::equal(wide.begin(), wide.begin() + got, dst.begin()));
     }
   }
 }
