@@ -21,52 +21,57 @@ namespace {
 using store::HashValue;
 using store::Listpack;
 
-// Whether a loaded listpack of field/value pairs must become a table: too many fields, or a
-// field or value longer than hash-max-listpack-value. Element texts are measured without
-// formatting integers (their text has at most 20 bytes), and a block no longer than the
-// limit cannot hold a longer element at all.
-bool ExceedsListpackLimits(const Listpack& lp, const store::EncodingLimits& limits) {
-  if (lp.size() / 2 > static_cast<uint64_t>(limits.hash_max_listpack_entries)) return true;
-  const auto max = static_cast<uint64_t>(limits.hash_max_listpack_value);
-  if (lp.bytes_size() <= max) return false;
-  constexpr uint64_t kLongestIntText = 20;  // "-9223372036854775808"
-  store::NumberBuffer buf;
-  for (uint32_t p = lp.First(); p != Listpack::kNone; p = lp.Next(p)) {
-    const Listpack::Value v = lp.Get(p);
-    if (v.is_int ? max < kLongestIntText && v.Text(buf.data).size() > max : v.str.size() > max) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// An encoded hash (zipmap, ziplist or listpack blob).
-Status ReadHashBlob(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
-                    DecodedValue* out) {
-  std::string scratch;
-  std::string_view blob;
-  Status st = in.ReadString(&scratch, &blob, "an encoded hash");
-  if (!st.ok()) return st;
-  std::optional<Listpack> lp;
-  if (rdb_type == rdb::kTypeHashZipmap) {
-    lp = store::ZipmapToListpack(blob);
-  } else if (rdb_type == rdb::kTypeHashZiplist) {
-    lp = store::ZiplistToListpack(blob);
-  } else {
-    lp = Listpack::FromBytes(blob);
-  }
+// The pairs of an encoded hash blob (zipmap, ziplist or listpack) as a SmallHash block in
+// *block (nullptr for an empty hash), and its longest field or value in *longest. A listpack
+// is read in place; older encodings are converted to one first.
+Status SmallHashFromBlob(uint8_t rdb_type, std::string_view blob, uint8_t** block,
+                         size_t* longest) {
   // Only error messages use it: a view, so a valid blob builds no string.
   const std::string_view what = rdb::DescribeType(rdb_type).encoding;
-  if (!lp) return Status::Corruption("invalid " + std::string(what) + " in a hash value");
-  if (lp->size() % 2 != 0) {
+  size_t elements = 0;
+  std::string_view bytes = blob;
+  std::optional<Listpack> converted;
+  bool valid;
+  if (rdb_type == rdb::kTypeHashListpack) {
+    valid = Listpack::Validate(blob, &elements);
+  } else {
+    converted = rdb_type == rdb::kTypeHashZipmap ? store::ZipmapToListpack(blob)
+                                                 : store::ZiplistToListpack(blob);
+    valid = converted.has_value();
+    if (valid) {
+      elements = converted->size();
+      bytes = converted->bytes();
+    }
+  }
+  if (!valid) return Status::Corruption("invalid " + std::string(what) + " in a hash value");
+  if (elements % 2 != 0) {
     return Status::Corruption("a hash " + std::string(what) + " with an odd number of elements");
   }
-  if (lp->size() == 0) return Status::Ok();
-  if (lp->HasRepeats(2))
+  *block = nullptr;
+  if (elements == 0) return Status::Ok();
+  *block = store::SmallHash::FromListpackBytes(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                               bytes.size(), elements, longest);
+  if (*block == nullptr) {
     return Status::Corruption("duplicate fields in a hash " + std::string(what));
-  const bool to_table = ExceedsListpackLimits(*lp, limits);
-  auto h = std::make_unique<HashValue>(std::move(*lp));
-  if (to_table) h->ConvertToTable();
+  }
+  return Status::Ok();
+}
+
+// An encoded hash blob.
+Status ReadHashBlob(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
+                    DecodedValue* out) {
+  std::string_view blob;
+  Status st = in.ReadBlob(&blob, "an encoded hash");
+  uint8_t* block = nullptr;
+  size_t longest = 0;
+  if (st.ok()) st = SmallHashFromBlob(rdb_type, blob, &block, &longest);
+  if (!st.ok() || block == nullptr) return st;  // an empty hash is skipped, as Redis
+  auto h = std::make_unique<HashValue>(block);
+  // Past the limits (a file from a server with higher ones) the hash is a table, as in Redis.
+  if (h->size() > static_cast<uint64_t>(limits.hash_max_listpack_entries) ||
+      longest > static_cast<uint64_t>(limits.hash_max_listpack_value)) {
+    h->ConvertToTable();
+  }
   out->value = std::move(h);
   return Status::Ok();
 }

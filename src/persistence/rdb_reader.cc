@@ -11,7 +11,6 @@
 #include "common/strings.h"
 #include "persistence/rdb_format.h"
 #include "persistence/value_codec.h"
-#include "store/keyspace.h"
 
 namespace basalt::persistence {
 
@@ -24,33 +23,12 @@ constexpr uint64_t kMaxLzfRatio = 88;
 // bytes the source really has.
 constexpr size_t kMinReadChunk = 1 << 20;
 constexpr size_t kMinBufferSize = 64;
-// Table sizes taken from RESIZEDB are capped: a stream of unknown length (a replica's socket)
-// cannot bound the hint by its remaining size.
-constexpr uint64_t kMaxReserve = uint64_t{1} << 26;
 
 std::string Hex(uint64_t v, int digits) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string s = "0x";
   for (int i = digits - 1; i >= 0; --i) s += kDigits[(v >> (4 * i)) & 0xf];
   return s;
-}
-
-// A key for an error message: printable bytes as they are, others as \xHH, long keys cut.
-std::string QuoteKey(std::string_view key) {
-  constexpr size_t kMaxShown = 64;
-  std::string out = "'";
-  for (size_t i = 0; i < key.size() && i < kMaxShown; ++i) {
-    auto c = static_cast<unsigned char>(key[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += Hex(c, 2).substr(2);
-    }
-  }
-  if (key.size() > kMaxShown) out += "...";
-  out += "'";
-  return out;
 }
 
 uint64_t DecodeLittleEndian(const char* p, int bytes) {
@@ -116,6 +94,9 @@ class Parser final : public RdbValueInput {
   // RdbValueInput, for the collection codecs.
   Status ReadLength(uint64_t* len, std::string_view what) override;
   Status ReadString(std::string* scratch, std::string_view* out, std::string_view what) override;
+  Status ReadBlob(std::string_view* out, std::string_view what) override {
+    return ReadString(&blob_scratch_, out, what);
+  }
   Status ReadBinaryDouble(double* out, std::string_view what) override;
   Status ReadTextDouble(double* out, std::string_view what) override;
   int64_t remaining() const override {
@@ -152,6 +133,7 @@ class Parser final : public RdbValueInput {
   std::string key_scratch_;
   std::string value_scratch_;
   std::string lzf_scratch_;
+  std::string blob_scratch_;  // ReadBlob's
   std::string aux_scratch_;
 };
 
@@ -626,100 +608,24 @@ Status Parser::Run() {
   return s;
 }
 
-class KeyspaceLoader final : public RdbVisitor {
- public:
-  KeyspaceLoader(store::Keyspace* keyspace, const RdbLoadOptions& options, RdbLoadStats* stats)
-      : keyspace_(keyspace), options_(options), stats_(stats) {}
-
-  // Sizing the table up front spares the rehashes of growing it key by key, as Redis does.
-  Status OnResizeDb(int db, uint64_t keys, uint64_t keys_with_ttl) override {
-    keyspace_->db(db).Reserve(static_cast<size_t>(std::min(keys, kMaxReserve)));
-    return Status::Ok();
-  }
-
-  ~KeyspaceLoader() override {
-    // Entries still in the pipeline when a load fails belong to nobody else.
-    for (; head_ != tail_; ++head_) store::Entry::Destroy(ring_[head_ % kDepth].entry);
-  }
-
-  Status OnString(int db, std::string_view key, std::string_view value,
-                  int64_t expire_at_ms) override {
-    if (Skip(expire_at_ms)) return Status::Ok();
-    return Push(db, key, [&] { return store::Entry::NewString(key, value, expire_at_ms); });
-  }
-
-  Status OnObject(int db, std::string_view key, store::ValueType type,
-                  std::unique_ptr<store::CompositeValue> value, int64_t expire_at_ms) override {
-    if (Skip(expire_at_ms)) return Status::Ok();
-    return Push(db, key,
-                [&] { return store::Entry::NewObject(key, type, value.release(), expire_at_ms); });
-  }
-
-  // Inserts what is still in the pipeline (at the end of the file).
-  Status Drain() {
-    while (head_ != tail_) {
-      if (Status st = InsertOldest(); !st.ok()) return st;
-    }
-    return Status::Ok();
-  }
-
- private:
-  bool Skip(int64_t expire_at_ms) {
-    if (options_.skip_expired && expire_at_ms >= 0 && expire_at_ms < options_.now_ms) {
-      ++stats_->expired_skipped;
-      return true;
-    }
-    return false;
-  }
-
-  // A pipeline of kDepth keys: each key's bucket is prefetched when it arrives, its chain
-  // head half-way through, and it is inserted when it leaves, so the cache misses of many
-  // inserts overlap instead of stalling one after another.
-  template <typename MakeEntry>
-  Status Push(int db, std::string_view key, MakeEntry make) {
-    const uint64_t hash = HashKey(key);
-    store::Database& d = keyspace_->db(db);
-    d.PrefetchBucket(hash);
-    if (tail_ - head_ >= kDepth / 2) {
-      const Pending& mid = ring_[(tail_ - kDepth / 2) % kDepth];
-      keyspace_->db(mid.db).PrefetchChainHead(mid.hash);
-    }
-    if (tail_ - head_ == kDepth) {
-      if (Status st = InsertOldest(); !st.ok()) return st;
-    }
-    ring_[tail_++ % kDepth] = {db, hash, make()};
-    return Status::Ok();
-  }
-
-  struct Pending {
-    int db;
-    uint64_t hash;
-    store::Entry* entry;
-  };
-  static constexpr uint64_t kDepth = 16;
-
-  Status InsertOldest() {
-    Pending p = ring_[head_++ % kDepth];
-    if (!keyspace_->db(p.db).InsertIfAbsent(p.entry, p.hash)) {
-      Status st = Status::Corruption("duplicate key " + QuoteKey(p.entry->key()) + " in database " +
-                                     std::to_string(p.db));
-      store::Entry::Destroy(p.entry);
-      return st;
-    }
-    ++stats_->keys_loaded;
-    return Status::Ok();
-  }
-
-  Pending ring_[kDepth];
-  uint64_t head_ = 0;
-  uint64_t tail_ = 0;
-
-  store::Keyspace* keyspace_;
-  const RdbLoadOptions& options_;
-  RdbLoadStats* stats_;
-};
-
 }  // namespace
+
+std::string QuoteKey(std::string_view key) {
+  constexpr size_t kMaxShown = 64;
+  std::string out = "'";
+  for (size_t i = 0; i < key.size() && i < kMaxShown; ++i) {
+    auto c = static_cast<unsigned char>(key[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += Hex(c, 2).substr(2);
+    }
+  }
+  if (key.size() > kMaxShown) out += "...";
+  out += "'";
+  return out;
+}
 
 Status RdbVisitor::OnObject(int db, std::string_view key, store::ValueType type,
                             std::unique_ptr<store::CompositeValue> value, int64_t expire_at_ms) {
@@ -750,23 +656,6 @@ Status ReadDumpedValue(std::string_view body, const store::EncodingLimits& limit
   RdbReadStats stats;
   Parser parser(&source, &visitor, options, &stats);
   return parser.ReadDumped(out);
-}
-
-Status LoadRdb(ByteSource* source, store::Keyspace* keyspace, const RdbLoadOptions& options,
-               RdbLoadStats* stats) {
-  RdbLoadStats local;
-  if (stats == nullptr) stats = &local;
-  *stats = RdbLoadStats();
-  if (keyspace->TotalKeys() != 0) {
-    return Status::InvalidArgument("RDB files load only into an empty keyspace");
-  }
-  RdbReaderOptions reader = options.reader;
-  reader.databases = keyspace->db_count();
-  reader.limits = keyspace->encoding_limits();
-  KeyspaceLoader loader(keyspace, options, stats);
-  Status st = ReadRdb(source, &loader, reader, &stats->read);
-  if (st.ok()) st = loader.Drain();
-  return st;
 }
 
 }  // namespace basalt::persistence

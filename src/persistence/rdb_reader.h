@@ -131,6 +131,9 @@ struct RdbLoadOptions {
   // (whose primary decides expiry) and AOF preambles load them.
   bool skip_expired = true;
   int64_t now_ms = 0;
+  // Insert into the tables on a second thread while this one reads and decodes
+  // (keyspace_loader.cc); false does both on the calling thread.
+  bool insert_thread = true;
 };
 
 struct RdbLoadStats {
@@ -138,6 +141,10 @@ struct RdbLoadStats {
   uint64_t keys_loaded = 0;
   uint64_t expired_skipped = 0;
 };
+
+// A key as error messages show it: quoted, printable bytes as they are, others as \xHH, long
+// keys cut.
+std::string QuoteKey(std::string_view key);
 
 // Loads an RDB stream into `keyspace`, which must hold no keys (InvalidArgument otherwise).
 // On error the keyspace holds an unspecified part of the file and the caller must discard it.

@@ -62,6 +62,9 @@ class RdbValueInput {
   virtual ~RdbValueInput() = default;
   virtual Status ReadLength(uint64_t* len, std::string_view what) = 0;
   virtual Status ReadString(std::string* scratch, std::string_view* out, std::string_view what) = 0;
+  // ReadString into a buffer the input keeps across values (a compressed blob allocates
+  // nothing per key): *out is valid until the next read.
+  virtual Status ReadBlob(std::string_view* out, std::string_view what) = 0;
   // 8 bytes, little-endian IEEE 754 (ZSET_2).
   virtual Status ReadBinaryDouble(double* out, std::string_view what) = 0;
   // One length byte, then that many ASCII bytes; 253/254/255 mean nan/+inf/-inf (ZSET).

@@ -1,5 +1,7 @@
 #include "store/hash_ref.h"
 
+#include "store/listpack.h"
+
 namespace basalt::store {
 
 void HashRef::RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
@@ -48,12 +50,9 @@ void HashRef::ConvertToTable() {
     heap_->ConvertToTable();
     return;
   }
-  SmallHash small = Small();
-  auto* table = new HashValue();
+  // The object adopts the block and converts it (freeing it); the entry holds the object.
+  auto* table = new HashValue(entry_->compact_block());
   table->ConvertToTable();
-  table->Reserve(small.size());
-  small.ForEach([&](std::string_view f, std::string_view v) { table->InsertNewForLoad(f, v); });
-  mem::Free(small.block());
   entry_->set_object(table);
   heap_ = table;
 }

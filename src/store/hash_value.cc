@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "common/hash.h"
 #include "common/memory.h"
@@ -48,26 +49,23 @@ uint64_t HashNodeTraits::Hash(std::string_view field) { return HashKey(field); }
 
 // ---- HashValue -----------------------------------------------------------------------------
 
-HashValue::~HashValue() = default;
+HashValue::HashValue() : small_(SmallHash::NewBlock()) {}
 
-size_t HashValue::size() const { return table_ ? table_->size() : listpack_.size() / 2; }
+HashValue::~HashValue() { mem::Free(small_); }
 
-bool HashValue::Get(std::string_view field, std::string_view* value, NumberBuffer* buf) const {
-  if (table_ != nullptr) {
-    HashNode* n = table_->Find(field);
-    if (n == nullptr) return false;
-    *value = n->value();
-    return true;
-  }
-  uint32_t p = listpack_.Find(listpack_.First(), field, 2);
-  if (p == Listpack::kNone) return false;
-  *value = listpack_.Get(listpack_.Next(p)).Text(buf->data);
+size_t HashValue::size() const { return table_ ? table_->size() : SmallHash(small_).size(); }
+
+bool HashValue::Get(std::string_view field, std::string_view* value, NumberBuffer*) const {
+  if (table_ == nullptr) return SmallHash(small_).Get(field, value);
+  HashNode* n = table_->Find(field);
+  if (n == nullptr) return false;
+  *value = n->value();
   return true;
 }
 
 bool HashValue::Contains(std::string_view field) const {
   if (table_ != nullptr) return table_->Find(field) != nullptr;
-  return listpack_.Find(listpack_.First(), field, 2) != Listpack::kNone;
+  return SmallHash(small_).Contains(field);
 }
 
 bool HashValue::Set(std::string_view field, std::string_view value, const EncodingLimits& limits) {
@@ -76,18 +74,11 @@ bool HashValue::Set(std::string_view field, std::string_view value, const Encodi
     ConvertToTable();
   }
   if (table_ != nullptr) return SetInTable(field, value);
-  uint32_t p = listpack_.Find(listpack_.First(), field, 2);
-  const bool created = p == Listpack::kNone;
-  if (created) {
-    listpack_.Append(field);
-    listpack_.Append(value);
-  } else {
-    listpack_.Replace(listpack_.Next(p), value);
-  }
+  SmallHash small(small_);
+  const bool created = small.Set(field, value);
+  small_ = small.block();
   // Checked after updates too: a lowered hash-max-listpack-entries takes effect on any write.
-  if (listpack_.size() / 2 > static_cast<uint64_t>(limits.hash_max_listpack_entries)) {
-    ConvertToTable();
-  }
+  if (small.size() > static_cast<uint64_t>(limits.hash_max_listpack_entries)) ConvertToTable();
   return created;
 }
 
@@ -105,43 +96,39 @@ bool HashValue::SetInTable(std::string_view field, std::string_view value) {
 }
 
 bool HashValue::Delete(std::string_view field) {
-  if (table_ != nullptr) {
-    table_->RehashStep(1);
-    HashNode* n = table_->Remove(field);
-    if (n == nullptr) return false;
-    HashNode::Destroy(n);
-    return true;
+  if (table_ == nullptr) {
+    SmallHash small(small_);
+    const bool deleted = small.Delete(field);
+    small_ = small.block();
+    return deleted;
   }
-  uint32_t p = listpack_.Find(listpack_.First(), field, 2);
-  if (p == Listpack::kNone) return false;
-  listpack_.DeleteRange(p, 2);
+  table_->RehashStep(1);
+  HashNode* n = table_->Remove(field);
+  if (n == nullptr) return false;
+  HashNode::Destroy(n);
   return true;
 }
 
 void HashValue::RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
-                            NumberBuffer* field_buf, NumberBuffer* value_buf) const {
-  if (table_ != nullptr) {
-    HashNode* n = table_->RandomEntry(rng);
-    *field = n->field();
-    *value = n->value();
+                            NumberBuffer*, NumberBuffer*) const {
+  if (table_ == nullptr) {
+    SmallHash(small_).RandomPair(rng, field, value);
     return;
   }
-  const size_t pairs = listpack_.size() / 2;
-  const auto pick = static_cast<int64_t>(std::uniform_int_distribution<size_t>(0, pairs - 1)(rng));
-  uint32_t p = listpack_.Seek(pick * 2);
-  *field = listpack_.Get(p).Text(field_buf->data);
-  *value = listpack_.Get(listpack_.Next(p)).Text(value_buf->data);
+  HashNode* n = table_->RandomEntry(rng);
+  *field = n->field();
+  *value = n->value();
 }
 
 void HashValue::ConvertToTable() {
   if (table_ != nullptr) return;
   auto table = mem::MakeUnique<HashTable>();
-  table->Reserve(listpack_.size() / 2);
+  table->Reserve(size());
   ForEach([&](std::string_view f, std::string_view v) {
     table->Insert(HashNode::New(f, v), HashNodeTraits::Hash(f));
   });
   table_ = std::move(table);
-  listpack_ = Listpack();
+  mem::Free(std::exchange(small_, nullptr));
 }
 
 void HashValue::Reserve(size_t n) {
@@ -160,7 +147,7 @@ bool HashValue::InsertNewForLoad(std::string_view field, std::string_view value)
 
 size_t HashValue::MemoryUsage() const {
   size_t total = mem::UsableSize(const_cast<HashValue*>(this));
-  if (table_ == nullptr) return total + listpack_.MemoryUsage();
+  if (table_ == nullptr) return total + SmallHash(small_).MemoryUsage();
   total += mem::UsableSize(table_.get()) + table_->MemoryUsage();
   table_->ForEach([&](HashNode* n) { total += n->MemoryUsage(); });
   return total;
@@ -183,20 +170,17 @@ size_t HashValue::SampledMemoryUsage(size_t samples) const {
 }
 
 CompositeValue* HashValue::Clone() const {
-  auto* copy = new HashValue(listpack_.Clone());
-  if (table_ != nullptr) {
-    copy->table_ = mem::MakeUnique<HashTable>();
-    copy->table_->Reserve(table_->size());
-    ForEach([&](std::string_view f, std::string_view v) {
-      copy->table_->Insert(HashNode::New(f, v), HashNodeTraits::Hash(f));
-    });
-  }
+  if (table_ == nullptr) return new HashValue(SmallHash::CopyBlock(small_));
+  auto* copy = new HashValue(nullptr);
+  copy->table_ = mem::MakeUnique<HashTable>();
+  copy->table_->Reserve(table_->size());
+  ForEach([&](std::string_view f, std::string_view v) {
+    copy->table_->Insert(HashNode::New(f, v), HashNodeTraits::Hash(f));
+  });
   return copy;
 }
 
-uint8_t* HashValue::ReleaseCompactForEntry() {
-  return is_listpack() ? SmallHash::FromListpack(listpack_) : nullptr;
-}
+uint8_t* HashValue::ReleaseCompactForEntry() { return std::exchange(small_, nullptr); }
 
 std::string_view HashValue::EncodingName() const {
   return table_ == nullptr ? "listpack" : "hashtable";

@@ -1,16 +1,17 @@
 // The value of a hash key: field → value, in one of two encodings, as in Redis.
 //
-//  - listpack: field, value, field, value, ... in one contiguous block (store/listpack.h), in
-//    Redis's byte format, so RDB saves and loads it as one blob. Lookups are linear, which is
-//    faster than hashing for the small hashes this encoding is for.
+//  - small ("listpack" to OBJECT ENCODING, HASH_LISTPACK in RDB): the pairs in one SmallHash
+//    block (store/small_hash.h), which the key's entry holds by itself once the value is
+//    stored (Encoding::kCompact, see store/hash_ref.h). A small HashValue only exists on its
+//    way into an entry (RDB load, RESTORE) or in tests. Lookups are linear, which is faster
+//    than hashing for the few fields this encoding is for.
 //  - hashtable: one node per field in a chained table with incremental rehash and SCAN's
 //    cursor guarantee (store/chained_table.h, the keyspace's own table). A node is a single
 //    block [next][field length][field][value length][value].
 //
-// A hash starts as a listpack and becomes a table, never back (as Redis), once it holds more
-// than hash-max-listpack-entries fields or a field or value longer than
-// hash-max-listpack-value bytes. Values are reported as text; listpack integers are formatted
-// into a caller's NumberBuffer.
+// A hash starts small and becomes a table, never back (as Redis), once it holds more than
+// hash-max-listpack-entries fields or a field or value longer than hash-max-listpack-value
+// bytes.
 //
 // An empty hash is never stored: callers delete the key when the last field goes.
 #pragma once
@@ -25,7 +26,7 @@
 #include "store/chained_table.h"
 #include "store/encoding_limits.h"
 #include "store/entry.h"
-#include "store/listpack.h"
+#include "store/small_hash.h"
 
 namespace basalt::store {
 
@@ -69,10 +70,13 @@ using HashTable = ChainedTable<HashNode, HashNodeTraits>;
 
 class HashValue final : public CompositeValue {
  public:
-  HashValue() = default;
-  // Adopts a listpack of field, value pairs (RDB load; already validated).
-  explicit HashValue(Listpack pairs) : listpack_(std::move(pairs)) {}
+  // An empty small hash.
+  HashValue();
+  // Adopts a SmallHash block (RDB load: already checked for repeated fields).
+  explicit HashValue(uint8_t* small_block) : small_(small_block) {}
   ~HashValue() override;
+  HashValue(const HashValue&) = delete;
+  HashValue& operator=(const HashValue&) = delete;
 
   bool is_listpack() const { return table_ == nullptr; }
   size_t size() const;
@@ -96,8 +100,6 @@ class HashValue final : public CompositeValue {
   void RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
                    NumberBuffer* field_buf, NumberBuffer* value_buf) const;
 
-  // The listpack (is_listpack() only), for RDB.
-  const Listpack& listpack() const { return listpack_; }
   // Moves every field into a table (RDB load of a big hash, or the limits were passed).
   void ConvertToTable();
   // Lets a loader size the table before inserting `n` fields (table encoding only).
@@ -115,7 +117,8 @@ class HashValue final : public CompositeValue {
   CompositeValue* Clone() const override;
   std::string_view EncodingName() const override;
   size_t FreeEffort() const override { return is_listpack() ? 1 : size(); }
-  // A listpack hash is kept by its entry as a SmallHash block (store/hash_ref.h).
+  // A small hash is kept by its entry as its SmallHash block (store/hash_ref.h): hands the
+  // block over.
   uint8_t* ReleaseCompactForEntry() override;
 
  private:
@@ -125,7 +128,8 @@ class HashValue final : public CompositeValue {
   }
   bool SetInTable(std::string_view field, std::string_view value);
 
-  Listpack listpack_;
+  // Exactly one of the two is set.
+  uint8_t* small_ = nullptr;
   mem::UniquePtr<HashTable> table_;
 };
 
@@ -135,13 +139,7 @@ void HashValue::ForEach(Fn&& fn) const {
     table_->ForEach([&](HashNode* n) { fn(n->field(), n->value()); });
     return;
   }
-  NumberBuffer fb;
-  NumberBuffer vb;
-  for (uint32_t p = listpack_.First(); p != Listpack::kNone;) {
-    uint32_t v = listpack_.Next(p);
-    fn(listpack_.Get(p).Text(fb.data), listpack_.Get(v).Text(vb.data));
-    p = listpack_.Next(v);
-  }
+  SmallHash(small_).ForEach(fn);
 }
 
 template <typename Fn>

@@ -9,6 +9,7 @@
 
 #include "common/memory.h"
 #include "common/strings.h"
+#include "store/repeats.h"
 
 namespace basalt::store {
 
@@ -282,74 +283,26 @@ bool Listpack::Value::Equals(std::string_view s) const {
   return ParseInt64(s, &v) && v == num;
 }
 
-namespace {
-
-// One element's text for HasRepeats, with a cheap fingerprint that settles most comparisons
-// without touching the bytes: the length and the first and last eight bytes.
-// Plain members, no initializers: HasRepeats keeps an array of these on the stack and must
-// not pay for clearing slots it never uses.
-struct Fingerprinted {
-  uint64_t tag;
-  const char* data;
-  size_t size;
-  std::string_view text() const { return std::string_view(data, size); }
-  bool operator==(const Fingerprinted& o) const { return tag == o.tag && text() == o.text(); }
-  bool operator<(const Fingerprinted& o) const {
-    return tag != o.tag ? tag < o.tag : text() < o.text();
-  }
-};
-
-uint64_t Fingerprint(std::string_view s) {
-  if (s.empty()) return 0;
-  uint64_t head = 0;
-  uint64_t tail = 0;
-  const size_t n = s.size() < 8 ? s.size() : 8;
-  std::memcpy(&head, s.data(), n);
-  std::memcpy(&tail, s.data() + s.size() - n, n);
-  return (head * 0x9E3779B97F4A7C15ULL) ^ (tail + s.size()) * 0xC2B2AE3D27D4EB4FULL;
-}
-
-}  // namespace
-
 bool Listpack::HasRepeats(uint32_t step) const {
   if (step == 0) step = 1;
   const size_t n = (count_ + step - 1) / step;
   if (n < 2) return false;
-  // Below this many, comparing every pair of fingerprints beats sorting (RDB's small hashes
-  // and zsets: up to 128 elements by default).
-  constexpr size_t kPairwise = 160;
-  constexpr size_t kStack = kPairwise;
-  Fingerprinted stack_items[kStack];
-  char stack_digits[kStack * kIntBufSize];
-  std::vector<Fingerprinted> heap_items;
+  // Integers are compared as their text: each gets its own slot of digits.
+  constexpr size_t kStackTexts = 160;
+  char stack_digits[kStackTexts * kIntBufSize];
   std::string heap_digits;
-  Fingerprinted* items = stack_items;
   char* digits = stack_digits;
-  if (n > kStack) {
-    heap_items.resize(n);
+  if (n > kStackTexts) {
     heap_digits.resize(n * kIntBufSize);
-    items = heap_items.data();
     digits = heap_digits.data();
   }
+  RepeatFinder finder(n);
   size_t i = 0;
   for (uint32_t p = First(); p != kNone; ++i) {
-    const std::string_view text = Get(p).Text(digits + i * kIntBufSize);
-    items[i] = {Fingerprint(text), text.data(), text.size()};
+    finder.Add(Get(p).Text(digits + i * kIntBufSize));
     for (uint32_t k = 0; k < step && p != kNone; ++k) p = Next(p);
   }
-  if (n <= kPairwise) {
-    for (size_t a = 1; a < n; ++a) {
-      for (size_t b = 0; b < a; ++b) {
-        if (items[a] == items[b]) return true;
-      }
-    }
-    return false;
-  }
-  std::sort(items, items + n);
-  for (size_t a = 1; a < n; ++a) {
-    if (items[a] == items[a - 1]) return true;
-  }
-  return false;
+  return finder.Found();
 }
 
 Listpack::Listpack() : data_(static_cast<uint8_t*>(mem::Allocate(kEmptySize))), count_(0) {
@@ -383,24 +336,44 @@ Listpack Listpack::Clone() const {
   return Listpack(copy, count_);
 }
 
-std::optional<Listpack> Listpack::FromBytes(std::string_view blob) {
+bool Listpack::Validate(std::string_view blob, size_t* count) {
   const size_t size = blob.size();
-  if (size < kEmptySize || size > kMaxBlock) return std::nullopt;
+  if (size < kEmptySize || size > kMaxBlock) return false;
   const auto* b = reinterpret_cast<const uint8_t*>(blob.data());
-  if (Load32(b) != size || b[size - 1] != kEnd) return std::nullopt;
-  size_t count = 0;
+  if (Load32(b) != size || b[size - 1] != kEnd) return false;
+  size_t n = 0;
   size_t pos = kHeaderSize;
   // StepChecked leaves pos at or before the terminator, so b[pos] is always readable.
   while (b[pos] != kEnd) {
-    if (!StepChecked(b, size, &pos)) return std::nullopt;
-    ++count;
+    if (!StepChecked(b, size, &pos)) return false;
+    ++n;
   }
-  if (pos != size - 1) return std::nullopt;  // a 0xFF in the middle: bytes after it are junk
+  if (pos != size - 1) return false;  // a 0xFF in the middle: bytes after it are junk
   const uint16_t header_count = static_cast<uint16_t>(b[4] | b[5] << 8);
-  if (header_count != kCountUnknown && header_count != count) return std::nullopt;
-  auto* data = static_cast<uint8_t*>(mem::Allocate(size));
-  std::memcpy(data, b, size);
+  if (header_count != kCountUnknown && header_count != n) return false;
+  *count = n;
+  return true;
+}
+
+std::optional<Listpack> Listpack::FromBytes(std::string_view blob) {
+  size_t count;
+  if (!Validate(blob, &count)) return std::nullopt;
+  auto* data = static_cast<uint8_t*>(mem::Allocate(blob.size()));
+  std::memcpy(data, blob.data(), blob.size());
   return Listpack(data, count);
+}
+
+uint32_t Listpack::FirstInBytes(const uint8_t* block) {
+  return block[kHeaderSize] == kEnd ? kNone : kHeaderSize;
+}
+
+uint32_t Listpack::NextInBytes(const uint8_t* block, uint32_t pos) {
+  const uint32_t next = pos + ElementSize(block + pos);
+  return block[next] == kEnd ? kNone : next;
+}
+
+Listpack::Value Listpack::GetInBytes(const uint8_t* block, uint32_t pos) {
+  return Decode(block + pos);
 }
 
 std::string_view Listpack::bytes() const {
@@ -424,10 +397,7 @@ uint32_t Listpack::First() const { return count_ == 0 ? kNone : kHeaderSize; }
 
 uint32_t Listpack::Last() const { return count_ == 0 ? kNone : Prev(Total() - 1); }
 
-uint32_t Listpack::Next(uint32_t pos) const {
-  const uint32_t next = pos + ElementSize(data_ + pos);
-  return data_[next] == kEnd ? kNone : next;
-}
+uint32_t Listpack::Next(uint32_t pos) const { return NextInBytes(data_, pos); }
 
 uint32_t Listpack::Prev(uint32_t pos) const {
   if (pos <= kHeaderSize) return kNone;

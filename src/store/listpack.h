@@ -87,6 +87,14 @@ class Listpack {
   // Reads nothing outside `blob`, whatever it holds. This is how RDB loading refuses corrupt
   // inner blobs. Integers in wider encodings than needed are accepted (Redis accepts them).
   static std::optional<Listpack> FromBytes(std::string_view blob);
+  // FromBytes's checks without the copy: true when `blob` is a valid listpack, with its
+  // element count in *count. The blob can then be read in place with the *InBytes walk below.
+  static bool Validate(std::string_view blob, size_t* count);
+  // A walk over validated bytes (Validate) with no Listpack around them, for a loader that
+  // converts an RDB blob into another form: positions as First/Next/Get give them.
+  static uint32_t FirstInBytes(const uint8_t* block);
+  static uint32_t NextInBytes(const uint8_t* block, uint32_t pos);
+  static Value GetInBytes(const uint8_t* block, uint32_t pos);
 
   // The whole block, as written into an RDB file.
   std::string_view bytes() const;

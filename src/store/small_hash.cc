@@ -1,11 +1,13 @@
 #include "store/small_hash.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
 #include "common/memory.h"
 #include "common/varint.h"
 #include "store/listpack.h"
+#include "store/repeats.h"
 
 namespace basalt::store {
 
@@ -22,9 +24,6 @@ uint64_t DecodeVarint(const uint8_t** p) {
   return v;
 }
 
-// The bytes of one length-prefixed string, with its prefix.
-size_t ElementSize(std::string_view s) { return varint::Size(s.size()) + s.size(); }
-
 }  // namespace
 
 uint8_t* SmallHash::NewBlock() {
@@ -34,26 +33,41 @@ uint8_t* SmallHash::NewBlock() {
 }
 
 uint8_t* SmallHash::FromListpack(const Listpack& pairs) {
-  const size_t count = pairs.size() / 2;
-  size_t total = varint::Size(count);
-  char fb[Listpack::kIntBufSize];
-  for (uint32_t p = pairs.First(); p != Listpack::kNone; p = pairs.Next(p)) {
-    total += ElementSize(pairs.Get(p).Text(fb));
+  const std::string_view bytes = pairs.bytes();
+  size_t longest;
+  return FromListpackBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                           pairs.size(), &longest);
+}
+
+uint8_t* SmallHash::FromListpackBytes(const uint8_t* pairs, size_t size, size_t elements,
+                                      size_t* longest) {
+  // One walk, into a buffer reserved up front so the fields the repeat check keeps views of
+  // never move: an element's text with its varint takes at most 3 listpack bytes per byte
+  // (the integer 0 is 2 bytes there, "0" with its length 2 here; -2^63 is 10 against 21).
+  thread_local std::string scratch;
+  scratch.clear();
+  scratch.reserve(3 * size + varint::kMaxSize);
+  char buf[varint::kMaxSize];
+  scratch.append(EncodeVarint(elements / 2, buf));
+  RepeatFinder fields(elements / 2);
+  *longest = 0;
+  bool is_field = true;
+  char digits[Listpack::kIntBufSize];
+  for (uint32_t p = Listpack::FirstInBytes(pairs); p != Listpack::kNone;
+       p = Listpack::NextInBytes(pairs, p)) {
+    const std::string_view text = Listpack::GetInBytes(pairs, p).Text(digits);
+    scratch.append(EncodeVarint(text.size(), buf));
+    scratch.append(text);
+    if (is_field)
+      fields.Add(std::string_view(scratch.data() + scratch.size() - text.size(), text.size()));
+    *longest = std::max(*longest, text.size());
+    is_field = !is_field;
   }
-  auto* block = static_cast<uint8_t*>(mem::Allocate(total));
-  char vb[varint::kMaxSize];
-  std::string_view n = EncodeVarint(count, vb);
-  uint8_t* out = block;
-  std::memcpy(out, n.data(), n.size());
-  out += n.size();
-  for (uint32_t p = pairs.First(); p != Listpack::kNone; p = pairs.Next(p)) {
-    std::string_view text = pairs.Get(p).Text(fb);
-    std::string_view len = EncodeVarint(text.size(), vb);
-    std::memcpy(out, len.data(), len.size());
-    out += len.size();
-    if (!text.empty()) std::memcpy(out, text.data(), text.size());
-    out += text.size();
-  }
+  if (fields.Found()) return nullptr;
+  auto* block = static_cast<uint8_t*>(mem::Allocate(scratch.size()));
+  std::memcpy(block, scratch.data(), scratch.size());
+  // A huge blob's buffer is not kept for the rest of the process.
+  if (scratch.capacity() > (size_t{1} << 20)) std::string().swap(scratch);
   return block;
 }
 

@@ -37,6 +37,12 @@ class SmallHash {
   // A new block holding the field/value pairs of a listpack (already validated, no repeated
   // fields).
   static uint8_t* FromListpack(const Listpack& pairs);
+  // The same from `size` listpack bytes checked by Listpack::Validate, holding `elements`
+  // elements (an even number): an RDB blob read in place, with no Listpack built for it.
+  // nullptr when a field appears twice (a corrupt file); *longest is the longest field or
+  // value (whether it is past hash-max-listpack-value).
+  static uint8_t* FromListpackBytes(const uint8_t* pairs, size_t size, size_t elements,
+                                    size_t* longest);
   // A copy of a block (COPY).
   static uint8_t* CopyBlock(const uint8_t* block);
 

@@ -179,6 +179,59 @@ TEST_SUITE("rdb reader") {
     }
   }
 
+  TEST_CASE("HASH_LISTPACK blobs load in place; repeats, odd counts and bad bytes are refused") {
+    auto body_of = [](const store::Listpack& lp) {
+      std::string body(1, static_cast<char>(rdb::kTypeHashListpack));
+      body += static_cast<char>(0x40 | (lp.bytes().size() >> 8));  // 14-bit length
+      body += static_cast<char>(lp.bytes().size() & 0xff);
+      body += lp.bytes();
+      return body;
+    };
+    auto load = [&](const store::Listpack& lp, DumpedValue* v) {
+      return ReadDumpedValue(body_of(lp), store::EncodingLimits{}, v);
+    };
+    store::Listpack good;
+    for (const char* s : {"name", "ada", "7", "-9223372036854775808", "", "0", "x", ""}) {
+      good.Append(s);
+    }
+    DumpedValue v;
+    REQUIRE(load(good, &v).ok());
+    auto* h = static_cast<store::HashValue*>(v.object.value.get());
+    REQUIRE(h->is_listpack());
+    std::vector<std::pair<std::string, std::string>> pairs;
+    h->ForEach([&](std::string_view f, std::string_view val) { pairs.emplace_back(f, val); });
+    CHECK(pairs == std::vector<std::pair<std::string, std::string>>{
+                       {"name", "ada"}, {"7", "-9223372036854775808"}, {"", "0"}, {"x", ""}});
+
+    // A field repeated as an integer and as its digits is the same field.
+    store::Listpack repeated;
+    for (const char* s : {"12", "a", "b", "c"}) repeated.Append(s);
+    repeated.Append(std::string_view("12"));
+    repeated.Append("d");
+    DumpedValue r;
+    Status st = load(repeated, &r);
+    CHECK_MESSAGE(Contains(st, "duplicate fields in a hash listpack"), st.message());
+    // Values may repeat.
+    store::Listpack same_values;
+    for (const char* s : {"a", "1", "b", "1"}) same_values.Append(s);
+    DumpedValue sv;
+    CHECK(load(same_values, &sv).ok());
+
+    store::Listpack odd;
+    for (const char* s : {"a", "1", "b"}) odd.Append(s);
+    DumpedValue o;
+    CHECK(Contains(load(odd, &o), "odd number of elements"));
+
+    DumpedValue e;
+    CHECK(load(store::Listpack(), &e).ok());
+    CHECK(e.object.value == nullptr);  // an empty hash is skipped
+
+    std::string bad = body_of(good);
+    bad[bad.size() - 1] = 'x';  // the terminator
+    DumpedValue b;
+    CHECK(Contains(ReadDumpedValue(bad, store::EncodingLimits{}, &b), "invalid listpack"));
+  }
+
   TEST_CASE("a function library is refused") {
     Collector c;
     Status s = rdbtest::ReadAll(Fixture("function.rdb"), &c, {});
@@ -446,6 +499,75 @@ TEST_SUITE("rdb reader") {
     StringSource src2(ok_bytes);
     s = LoadRdb(&src2, &ks, {}, nullptr);
     CHECK(s.code() == Status::Code::kInvalidArgument);
+  }
+
+  TEST_CASE("LoadRdb fills the same keyspace with and without its insert thread") {
+    // Enough keys for many of the thread's batches, in three databases, with collections.
+    StreamBuilder b;
+    for (int db = 0; db < 3; ++db) {
+      b.Byte(rdb::kOpSelectDb).Byte(static_cast<uint8_t>(db));
+      b.Byte(rdb::kOpResizeDb).Byte(0x40 | 0x3f).Byte(0xff).Byte(0);
+      for (int i = 0; i < 9000; ++i) {
+        const std::string key = "k" + std::to_string(db) + ":" + std::to_string(i);
+        if (i % 10 == 0) {
+          store::Listpack lp;
+          for (const std::string& s :
+               {std::string("f"), std::to_string(i), std::string("g"), std::string("v")}) {
+            lp.Append(s);
+          }
+          b.Byte(rdb::kTypeHashListpack).Str(key).Str(lp.bytes());
+        } else {
+          b.Byte(0).Str(key).Str("v" + std::to_string(i));
+        }
+      }
+    }
+    const std::string bytes = b.Finish();
+    auto load = [&](bool thread, store::Keyspace* ks, RdbLoadStats* stats) {
+      RdbLoadOptions o;
+      o.insert_thread = thread;
+      StringSource src(bytes);
+      return LoadRdb(&src, ks, o, stats);
+    };
+    store::Keyspace inline_ks(16);
+    store::Keyspace threaded_ks(16);
+    RdbLoadStats inline_stats;
+    RdbLoadStats threaded_stats;
+    REQUIRE(load(false, &inline_ks, &inline_stats).ok());
+    REQUIRE(load(true, &threaded_ks, &threaded_stats).ok());
+    CHECK(inline_stats.keys_loaded == 27000);
+    CHECK(threaded_stats.keys_loaded == 27000);
+    for (int db = 0; db < 3; ++db) {
+      CHECK(threaded_ks.db(db).size() == 9000);
+      CHECK(inline_ks.db(db).size() == 9000);
+    }
+    const store::Entry* h = threaded_ks.db(2).LookupRaw("k2:8990");
+    REQUIRE(h != nullptr);
+    CHECK(h->type() == store::ValueType::kHash);
+    const store::Entry* s = threaded_ks.db(1).LookupRaw("k1:8999");
+    REQUIRE(s != nullptr);
+    CHECK(s->string_value() == "v8999");
+  }
+
+  TEST_CASE("a duplicate key or a corrupt tail stops a threaded load; nothing leaks") {
+    for (bool corrupt_tail : {false, true}) {
+      CAPTURE(corrupt_tail);
+      StreamBuilder b;
+      for (int i = 0; i < 20000; ++i) b.Byte(0).Str("key" + std::to_string(i)).Str("v");
+      if (corrupt_tail) {
+        b.Byte(0).Str("last").Byte(0x80 | 0x3f);  // a length encoding that does not exist
+      } else {
+        b.Byte(0).Str("key17").Str("again");
+      }
+      for (int i = 0; i < 9000; ++i) b.Byte(0).Str("after" + std::to_string(i)).Str("v");
+      const std::string bytes = b.Finish();
+      store::Keyspace ks(16);
+      StringSource src(bytes);
+      RdbLoadOptions o;
+      o.insert_thread = true;
+      Status st = LoadRdb(&src, &ks, o, nullptr);
+      REQUIRE(st.IsCorruption());
+      if (!corrupt_tail) CHECK(st.message() == "duplicate key 'key17' in database 0");
+    }
   }
 
   TEST_CASE("LoadRdb checks databases against the keyspace's count") {

@@ -11,6 +11,7 @@
 #include "store/entry.h"
 #include "store/hash_ref.h"
 #include "store/hash_value.h"
+#include "store/listpack.h"
 #include "unit/rdb_test_util.h"
 
 using namespace basalt;
