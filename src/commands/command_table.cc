@@ -21,10 +21,23 @@ void CommandTable::Add(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   owned->full_name = std::string(owned->name);
   LinkSubcommands(*owned);
-  bool inserted = by_name_.emplace(owned->full_name, owned.get()).second;
-  assert(inserted && "duplicate command name");
-  (void)inserted;
+  assert(Find(owned->full_name) == nullptr && "duplicate command name");
   commands_.push_back(std::move(owned));
+  if (slots_.size() < 2 * commands_.size()) {
+    // Rebuilt at twice the size: this only happens while the groups register.
+    slots_.assign(slots_.empty() ? 64 : 2 * slots_.size(), Slot{});
+    for (const auto& spec : commands_) Place(spec.get());
+  } else {
+    Place(commands_.back().get());
+  }
+}
+
+void CommandTable::Place(CommandSpec* spec) {
+  const uint64_t hash = NameHash()(spec->full_name);
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i].spec != nullptr) i = (i + 1) & mask;
+  slots_[i] = {hash, spec};
 }
 
 size_t CommandTable::NameHash::operator()(std::string_view name) const {
@@ -47,8 +60,13 @@ bool CommandTable::NameEq::operator()(std::string_view a, std::string_view b) co
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : it->second;
+  if (slots_.empty()) return nullptr;
+  const uint64_t hash = NameHash()(name);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask; slots_[i].spec != nullptr; i = (i + 1) & mask) {
+    if (slots_[i].hash == hash && NameEq()(slots_[i].spec->full_name, name)) return slots_[i].spec;
+  }
+  return nullptr;
 }
 
 const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& parent, std::string_view name) {

@@ -3,10 +3,10 @@
 // static initialization, so the table's contents are easy to see and to test.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "commands/command.h"
@@ -37,8 +37,17 @@ class CommandTable {
     bool operator()(std::string_view a, std::string_view b) const;
   };
 
+  // An open-addressing table of 16-byte slots (a hash and the spec), at most half full: the
+  // lookup every request makes touches one or two adjacent slots of an 8 KB array, where a
+  // node-based map chased a pointer per probe (3.5% of the server's time at -P 16).
+  struct Slot {
+    uint64_t hash = 0;
+    CommandSpec* spec = nullptr;
+  };
+  void Place(CommandSpec* spec);
+
   std::vector<std::unique_ptr<CommandSpec>> commands_;
-  std::unordered_map<std::string, CommandSpec*, NameHash, NameEq> by_name_;
+  std::vector<Slot> slots_;  // size a power of two
 };
 
 // Registers every command group into the table.

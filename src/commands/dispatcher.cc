@@ -1,6 +1,8 @@
 #include "commands/dispatcher.h"
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "clients/key_waits.h"
 #include "clients/registries.h"
@@ -277,13 +279,17 @@ void Dispatcher::CallQueued(ClientSession& client, const CommandSpec& spec,
 }
 
 void Dispatcher::BeginUnit(ClientSession& client) {
-  if (unit_depth_++ == 0) unit_now_ms_ = server_.clock.NowMs();
+  if (unit_depth_++ == 0) {
+    unit_start_us_ = server_.clock.NowUs();
+    unit_now_ms_ = unit_start_us_ / 1000;
+    unit_start_unused_ = true;
+  }
   server_.writes.BeginUnit();
   server_.tracking.BeginUnit(&client);
 }
 
 void Dispatcher::EndUnit(ClientSession& client) {
-  --unit_depth_;
+  if (--unit_depth_ == 0) unit_start_unused_ = false;
   if (server_.writes.EndUnit()) client.awaits_durability = true;
   // Invalidations for this client's own writes follow its reply, never precede it.
   server_.tracking.EndUnit();
@@ -293,10 +299,12 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
                            std::span<const std::string_view> args, protocol::ReplyWriter& reply) {
   const uint64_t errors_before = reply.errors_written();
   const size_t reply_start = reply.buffer()->size();
-  const int64_t start_us = MonotonicUs();
+  const int64_t start_us =
+      std::exchange(unit_start_unused_, false) ? unit_start_us_ : server_.clock.NowUs();
   CommandContext ctx(server_, client, reply, args, spec, unit_now_ms_);
   spec.handler(ctx);
-  const int64_t elapsed_us = MonotonicUs() - start_us;
+  // Wall-clock time, as Redis times commands: a clock stepped back counts as no time.
+  const int64_t elapsed_us = std::max<int64_t>(0, server_.clock.NowUs() - start_us);
 
   CommandStats& stats = spec.stats;
   ++stats.calls;

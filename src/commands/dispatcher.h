@@ -69,6 +69,11 @@ class Dispatcher {
   ServerContext& server_;
   int unit_depth_ = 0;
   int64_t unit_now_ms_ = 0;
+  // The clock reading that started the unit also starts its first command's timer, so a plain
+  // command reads the clock twice (as Redis's call() does), not three times: at -P 16 the
+  // reads were ~8% of the server's time.
+  int64_t unit_start_us_ = 0;
+  bool unit_start_unused_ = false;
 };
 
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' " as Redis formats it.
