@@ -54,6 +54,7 @@ class TableFiller {
     for (; head_ != tail_; ++head_) store::Entry::Destroy(ring_[head_ % kDepth].entry);
   }
 
+  // Takes p's entry whatever happens: inserted, kept in the pipeline, or freed on an error.
   Status Add(const Pending& p) {
     if (p.entry == nullptr) {
       // Sizing the table up front spares the rehashes of growing it key by key, as Redis
@@ -69,7 +70,10 @@ class TableFiller {
       keyspace_->db(mid.db).PrefetchChainHead(mid.hash);
     }
     if (tail_ - head_ == kDepth) {
-      if (Status st = InsertOldest(); !st.ok()) return st;
+      if (Status st = InsertOldest(); !st.ok()) {
+        store::Entry::Destroy(p.entry);
+        return st;
+      }
     }
     ring_[tail_++ % kDepth] = p;
     return Status::Ok();
