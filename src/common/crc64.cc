@@ -117,7 +117,10 @@ __attribute__((target("pclmul"))) uint64_t Crc64Clmul(uint64_t crc, const unsign
 }
 
 bool HasClmul() {
-  static const bool has = __builtin_cpu_supports("pclmul");
+  static const bool has = [] {
+    __builtin_cpu_init();  // in case this runs before the runtime's own CPU detection
+    return __builtin_cpu_supports("pclmul") != 0;
+  }();
   return has;
 }
 

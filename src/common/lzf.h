@@ -45,7 +45,7 @@ size_t LzfCompress(const void* in, size_t in_len, void* out, size_t out_cap);
 // Decompresses `in_len` bytes into `out` (capacity `out_cap`). Returns the number of bytes
 // produced, or -1 when the input is malformed (truncated item, reference before the start of
 // the output) or would produce more than out_cap bytes. Never reads or writes out of bounds,
-// whatever the input.
+// whatever the input; bytes of out between the result and out_cap may be overwritten.
 int64_t LzfDecompress(const void* in, size_t in_len, void* out, size_t out_cap);
 
 // How many bytes past out_cap LzfDecompressWithSlack may write.

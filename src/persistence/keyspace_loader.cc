@@ -7,7 +7,9 @@
 // chain it compares against), which the inserter overlaps by prefetching a window of keys
 // ahead (TableFiller). With the building on another core, a load takes about as long as the
 // longer stage instead of the sum of both. The keyspace is only ever touched by the stage
-// that inserts.
+// that inserts, so its listeners (Database's announcements of new keys) are called from the
+// inserter thread: they must not be tied to the thread that started the load, which only
+// waits meanwhile.
 //
 // Entries travel in batches through a bounded queue, so at most kMaxQueued batches of built
 // entries wait in memory. A duplicate key stops the load: the inserter records the error,
@@ -15,8 +17,10 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -122,7 +126,7 @@ class InsertThread {
   // After a reader error: what was handed over is still inserted (the caller discards the
   // keyspace anyway), then the thread ends.
   ~InsertThread() {
-    if (thread_.joinable()) (void)Finish();
+    if (!finished_) (void)Finish();
   }
 
   Status Add(const Pending& p) {
@@ -131,8 +135,11 @@ class InsertThread {
   }
 
   // Hands over the last batch, waits until everything is inserted and the thread has ended,
-  // and returns the first error.
+  // and
+  // returns the first error. Later calls return the same.
   Status Finish() {
+    if (finished_) return finish_status_;
+    finished_ = true;
     Status st = Submit();
     {
       std::lock_guard lock(mu_);
@@ -141,7 +148,8 @@ class InsertThread {
     has_work_.notify_one();
     thread_.join();
     std::lock_guard lock(mu_);
-    return error_.ok() ? st : error_;
+    finish_status_ = error_.ok() ? st : error_;
+    return finish_status_;
   }
 
   uint64_t loaded() const { return filler_.loaded(); }  // after Finish
@@ -167,7 +175,18 @@ class InsertThread {
     return Status::Ok();
   }
 
+  // An exception (out of memory while inserting) ends the load with an error instead of
+  // terminating the process from this thread; what is handed over later is freed.
   void Run() {
+    try {
+      RunBatches();
+    } catch (const std::exception& e) {
+      Fail(Status::IoError(std::string("loading stopped: ") + e.what()));
+      DrainAfterFailure();
+    }
+  }
+
+  void RunBatches() {
     while (true) {
       std::vector<Pending> batch;
       {
@@ -182,6 +201,22 @@ class InsertThread {
     }
     Status st = filler_.Drain();
     if (!st.ok()) Fail(std::move(st));
+  }
+
+  // Frees every batch still queued or still to come (after a failure), until closed.
+  void DrainAfterFailure() {
+    while (true) {
+      std::vector<Pending> batch;
+      {
+        std::unique_lock lock(mu_);
+        has_work_.wait(lock, [&] { return !queue_.empty() || closed_; });
+        if (queue_.empty()) return;
+        batch = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      has_room_.notify_one();
+      for (const Pending& p : batch) FreePending(p);
+    }
   }
 
   void Insert(const std::vector<Pending>& batch) {
@@ -204,7 +239,9 @@ class InsertThread {
   }
 
   TableFiller filler_;
-  bool failed_ = false;  // the inserter's own copy of !error_.ok()
+  bool failed_ = false;    // the inserter's own copy of !error_.ok()
+  bool finished_ = false;  // the reader's: Finish() has run
+  Status finish_status_;
 
   std::mutex mu_;
   std::condition_variable has_work_;
@@ -242,11 +279,10 @@ class KeyspaceLoader final : public RdbVisitor {
         {db, HashKey(key), store::Entry::NewObject(key, type, value.release(), expire_at_ms), 0});
   }
 
-  // Inserts everything still on its way (at the end of the stream).
+  // Inserts everything still on its way (at the end of the stream). Once.
   Status Finish() {
     Status st = thread_ ? thread_->Finish() : filler_.Drain();
     stats_->keys_loaded = thread_ ? thread_->loaded() : filler_.loaded();
-    thread_.reset();
     return st;
   }
 
@@ -282,8 +318,10 @@ Status LoadRdb(ByteSource* source, store::Keyspace* keyspace, const RdbLoadOptio
   reader.limits = keyspace->encoding_limits();
   KeyspaceLoader loader(keyspace, options, stats);
   Status st = ReadRdb(source, &loader, reader, &stats->read);
+  // An insert error (a duplicate key) is about a key the reader had passed before any error of
+  // its own, so it is the first error in the stream.
   Status finished = loader.Finish();
-  return st.ok() ? finished : st;
+  return finished.ok() ? st : finished;
 }
 
 }  // namespace basalt::persistence

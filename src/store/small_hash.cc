@@ -63,9 +63,11 @@ uint8_t* SmallHash::FromListpackBytes(const uint8_t* pairs, size_t size, size_t 
     *longest = std::max(*longest, text.size());
     is_field = !is_field;
   }
-  if (fields.Found()) return nullptr;
-  auto* block = static_cast<uint8_t*>(mem::Allocate(scratch.size()));
-  std::memcpy(block, scratch.data(), scratch.size());
+  uint8_t* block = nullptr;
+  if (!fields.Found()) {
+    block = static_cast<uint8_t*>(mem::Allocate(scratch.size()));
+    std::memcpy(block, scratch.data(), scratch.size());
+  }
   // A huge blob's buffer is not kept for the rest of the process.
   if (scratch.capacity() > (size_t{1} << 20)) std::string().swap(scratch);
   return block;
