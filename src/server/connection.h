@@ -7,6 +7,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,7 +41,7 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   size_t query_buffer_size() const override { return reader_.buffered(); }
   size_t query_buffer_free() const override { return reader_.free_space(); }
   size_t output_buffer_size() const override {
-    return output_.size() + sending_.size() - sending_offset_;
+    return output_.size() + sealed_bytes_ + sending_.size() - sending_offset_;
   }
   size_t memory_usage() const override;
   void Kill() override;
@@ -95,11 +96,20 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   void OnWritten(const asio::error_code& ec);
   void CloseAfterSending();
   bool OutputLimitReached();
+  void SealIfBig();
+  // Writes sealed blocks in order; false when one is left for an asynchronous write (or the
+  // connection closed), true when none is left.
+  bool SendSealed();
 
   Server& server_;
   asio::ip::tcp::socket socket_;
   protocol::RequestReader reader_;
   std::string output_;  // replies not yet handed to the socket
+  // Replies sealed off the front of output_ in blocks of about kSealBytes (see SealIfBig), sent
+  // before it, each freed once sent.
+  std::deque<std::string> sealed_;
+  size_t sealed_bytes_ = 0;
+  bool sending_sealed_ = false;  // sending_ is a sealed block: freed, not kept, when done
   // The write in flight: bytes [sending_offset_, size) of sending_ are still the socket's.
   // A write that does not finish at once swaps its buffer here rather than copying it.
   std::string sending_;

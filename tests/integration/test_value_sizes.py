@@ -66,6 +66,31 @@ class ValueSizesTest(lib.ServerTestCase):
                                      bulk(value_for(idx, s, 1)))
             self.assertEqual(c.command("STRLEN", "vs:0:1048576"), b":1048576\r\n")
 
+    def test_a_pipeline_of_big_gets_answers_whole_and_in_order_from_sealed_blocks(self):
+        # 12 MB of replies before a write and 6 MB after it, read only once all is sent: the
+        # server seals the replies into ~1 MB blocks as they are made (SealIfBig) and must send
+        # every block once, in order, before what follows.
+        a, b = value_for("seal", 1024 * 1024), value_for("seal", 1024 * 1024, 1)
+        with self.server.raw() as c, self.server.raw() as other:
+            self.assertEqual(c.command("SET", "vs:seal", a), b"+OK\r\n")
+            batch = (lib.encode_command("GET", "vs:seal") * 12 +
+                     lib.encode_command("SET", "vs:seal", b) +
+                     lib.encode_command("INCR", "vs:count") +
+                     lib.encode_command("GET", "vs:seal") * 6 +
+                     lib.encode_command("PING"))
+            c.send(batch)
+            # Everything ran although nothing was read yet.
+            lib.wait_until(lambda: other.command("GET", "vs:count") == b"$1\r\n1\r\n",
+                           what="the pipeline to run")
+            for i in range(12):
+                self.assertEqual(c.read_reply(), bulk(a), f"GET #{i}")
+            self.assertEqual(c.read_reply(), b"+OK\r\n")
+            self.assertEqual(c.read_reply(), b":1\r\n")
+            for i in range(6):
+                self.assertEqual(c.read_reply(), bulk(b), f"GET #{12 + i}")
+            self.assertEqual(c.read_reply(), b"+PONG\r\n")
+            self.assertEqual(c.command("PING"), b"+PONG\r\n")
+
     def test_a_big_bulk_split_around_its_header_and_payload_arrives_whole(self):
         v = value_for("split", 100_000)
         request = lib.encode_command("SET", "vs:split", v) + lib.encode_command("GET", "vs:split")
