@@ -397,7 +397,12 @@ TEST_SUITE("store api") {
     options.save = "1 1";                  // a background snapshot 1 s after a change
     options.parameters = {{"hz", "500"}};  // and a cron run every 2 ms of real time
     auto store = OpenOrDie(tmp.path(), options);
-    REQUIRE(store->Set("k", "v").ok());
+    // Enough keys that the snapshot cannot be walked in the one 1 ms slice a call runs: with a
+    // single key it could finish (walk, write and all) before SAVE looked, and the test failed
+    // about once in forty runs.
+    bool all_set = true;
+    for (int i = 0; i < 200'000; ++i) all_set &= store->Set("k" + std::to_string(i), "v").ok();
+    REQUIRE(all_set);
     clock.AdvanceMs(1001);
     // The next call runs the cron first, which starts the snapshot; SAVE then finds it running.
     std::this_thread::sleep_for(milliseconds(5));
