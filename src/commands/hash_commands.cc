@@ -27,7 +27,6 @@ namespace basalt::cmd {
 namespace {
 
 using store::HashRef;
-using store::NumberBuffer;
 
 // The hash at `key` for a read: nullopt when absent; *ok is false after a WRONGTYPE reply.
 std::optional<HashRef> ReadHash(CommandContext& ctx, std::string_view key, bool* ok) {
@@ -106,8 +105,7 @@ void HGet(CommandContext& ctx) {
   std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
   std::string_view value;
-  NumberBuffer buf;
-  if (!h || !h->Get(ctx.arg(2), &value, &buf)) {
+  if (!h || !h->Get(ctx.arg(2), &value)) {
     ctx.reply.Null();
     return;
   }
@@ -121,8 +119,7 @@ void HMGet(CommandContext& ctx) {
   ctx.reply.ArrayHeader(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
     std::string_view value;
-    NumberBuffer buf;
-    if (h && h->Get(ctx.arg(i), &value, &buf)) {
+    if (h && h->Get(ctx.arg(i), &value)) {
       ctx.reply.Bulk(value);
     } else {
       ctx.reply.Null();
@@ -170,8 +167,7 @@ void HStrLen(CommandContext& ctx) {
   std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
   std::string_view value;
-  NumberBuffer buf;
-  const bool found = h && h->Get(ctx.arg(2), &value, &buf);
+  const bool found = h && h->Get(ctx.arg(2), &value);
   ctx.reply.Integer(found ? static_cast<int64_t>(value.size()) : 0);
 }
 
@@ -201,9 +197,8 @@ void HVals(CommandContext& ctx) { HGetAllGeneric(ctx, Parts::kValues); }
 void HGetAll(CommandContext& ctx) { HGetAllGeneric(ctx, Parts::kBoth); }
 
 // The field's current value for HINCRBY / HINCRBYFLOAT (absent: nullopt-like false).
-bool CurrentValue(store::Entry* e, std::string_view field, std::string_view* value,
-                  NumberBuffer* buf) {
-  return e != nullptr && HashRef(e).Get(field, value, buf);
+bool CurrentValue(store::Entry* e, std::string_view field, std::string_view* value) {
+  return e != nullptr && HashRef(e).Get(field, value);
 }
 
 // Stores the new value of an increment and announces it.
@@ -222,9 +217,8 @@ void HIncrBy(CommandContext& ctx) {
   store::Entry* e = LookupWrite(ctx, ctx.arg(1));
   if (!CheckType(ctx, e, store::ValueType::kHash)) return;
   std::string_view current;
-  NumberBuffer buf;
   int64_t value = 0;
-  if (CurrentValue(e, ctx.arg(2), &current, &buf) && !ParseInt64(current, &value)) {
+  if (CurrentValue(e, ctx.arg(2), &current) && !ParseInt64(current, &value)) {
     ctx.reply.Error("ERR hash value is not an integer");
     return;
   }
@@ -251,9 +245,8 @@ void HIncrByFloat(CommandContext& ctx) {
   store::Entry* e = LookupWrite(ctx, ctx.arg(1));
   if (!CheckType(ctx, e, store::ValueType::kHash)) return;
   std::string_view current;
-  NumberBuffer buf;
   long double value = 0;
-  if (CurrentValue(e, ctx.arg(2), &current, &buf) && !ParseLongDouble(current, &value)) {
+  if (CurrentValue(e, ctx.arg(2), &current) && !ParseLongDouble(current, &value)) {
     ctx.reply.Error("ERR hash value is not a float");
     return;
   }
@@ -299,9 +292,7 @@ void ReplyDistinctRandom(CommandContext& ctx, const HashRef& h, size_t count, bo
     while (picked.size() < count) {
       std::string_view f;
       std::string_view v;
-      NumberBuffer fb;
-      NumberBuffer vb;
-      h.RandomField(rng, &f, &v, &fb, &vb);
+      h.RandomField(rng, &f, &v);
       if (seen.emplace(f).second) picked.emplace_back(f, v);
     }
   }
@@ -328,9 +319,7 @@ void HRandFieldWithCount(CommandContext& ctx, int64_t count_arg, bool with_value
     for (size_t i = 0; i < count; ++i) {
       std::string_view f;
       std::string_view v;
-      NumberBuffer fb;
-      NumberBuffer vb;
-      h->RandomField(ctx.server.keyspace.rng(), &f, &v, &fb, &vb);
+      h->RandomField(ctx.server.keyspace.rng(), &f, &v);
       ReplyRandomElement(ctx, f, v, with_values);
       if (!bounded.StillFits()) return;
     }
@@ -379,9 +368,7 @@ void HRandField(CommandContext& ctx) {
   }
   std::string_view f;
   std::string_view v;
-  NumberBuffer fb;
-  NumberBuffer vb;
-  h->RandomField(ctx.server.keyspace.rng(), &f, &v, &fb, &vb);
+  h->RandomField(ctx.server.keyspace.rng(), &f, &v);
   ctx.reply.Bulk(f);
 }
 

@@ -136,8 +136,7 @@ std::optional<std::string> LookupByPattern(CommandContext& ctx, std::string_view
   if (e->type() != store::ValueType::kHash) return std::nullopt;
   const store::HashRef hash(e);
   std::string_view value;
-  store::NumberBuffer buf;
-  if (!hash.Get(pattern.substr(arrow + 2), &value, &buf)) return std::nullopt;
+  if (!hash.Get(pattern.substr(arrow + 2), &value)) return std::nullopt;
   return std::string(value);
 }
 

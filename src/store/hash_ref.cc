@@ -4,10 +4,10 @@
 
 namespace basalt::store {
 
-void HashRef::RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
-                          NumberBuffer* field_buf, NumberBuffer* value_buf) const {
+void HashRef::RandomField(std::mt19937_64& rng, std::string_view* field,
+                          std::string_view* value) const {
   if (heap_) {
-    heap_->RandomField(rng, field, value, field_buf, value_buf);
+    heap_->RandomField(rng, field, value);
   } else {
     Small().RandomPair(rng, field, value);
   }

@@ -36,10 +36,10 @@ class HashRef {
   bool is_listpack() const { return heap_ == nullptr || heap_->is_listpack(); }
   bool is_compact() const { return heap_ == nullptr; }
   size_t size() const { return heap_ ? heap_->size() : Small().size(); }
-  // The value of `field`; the view is valid until the hash changes. `buf` holds the text of a
-  // listpack integer (the compact block keeps text and does not use it).
-  bool Get(std::string_view field, std::string_view* value, NumberBuffer* buf) const {
-    return heap_ ? heap_->Get(field, value, buf) : Small().Get(field, value);
+  // The value of `field`; the view is valid until the hash changes. Both forms keep values as
+  // text, so no formatting buffer is needed.
+  bool Get(std::string_view field, std::string_view* value) const {
+    return heap_ ? heap_->Get(field, value) : Small().Get(field, value);
   }
   bool Contains(std::string_view field) const {
     return heap_ ? heap_->Contains(field) : Small().Contains(field);
@@ -56,8 +56,7 @@ class HashRef {
     Small().ForEach(std::forward<Fn>(fn));
     return 0;
   }
-  void RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
-                   NumberBuffer* field_buf, NumberBuffer* value_buf) const;
+  void RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value) const;
   // The HashValue of a big hash (nullptr when compact): RDB's table body cursor, MEMORY USAGE.
   const HashValue* object() const { return heap_; }
   // Appends to `out` the listpack Redis holds for these fields and values (HASH_LISTPACK's

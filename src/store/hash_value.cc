@@ -55,7 +55,7 @@ HashValue::~HashValue() { mem::Free(small_); }
 
 size_t HashValue::size() const { return table_ ? table_->size() : SmallHash(small_).size(); }
 
-bool HashValue::Get(std::string_view field, std::string_view* value, NumberBuffer*) const {
+bool HashValue::Get(std::string_view field, std::string_view* value) const {
   if (table_ == nullptr) return SmallHash(small_).Get(field, value);
   HashNode* n = table_->Find(field);
   if (n == nullptr) return false;
@@ -109,8 +109,8 @@ bool HashValue::Delete(std::string_view field) {
   return true;
 }
 
-void HashValue::RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
-                            NumberBuffer*, NumberBuffer*) const {
+void HashValue::RandomField(std::mt19937_64& rng, std::string_view* field,
+                            std::string_view* value) const {
   if (table_ == nullptr) {
     SmallHash(small_).RandomPair(rng, field, value);
     return;

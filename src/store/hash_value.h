@@ -82,7 +82,7 @@ class HashValue final : public CompositeValue {
   size_t size() const;
 
   // The value of `field`, or false when absent. The view is valid until the hash changes.
-  bool Get(std::string_view field, std::string_view* value, NumberBuffer* buf) const;
+  bool Get(std::string_view field, std::string_view* value) const;
   bool Contains(std::string_view field) const;
   // Sets field to value; true when the field is new. Converts to a table past the limits.
   bool Set(std::string_view field, std::string_view value, const EncodingLimits& limits);
@@ -97,8 +97,7 @@ class HashValue final : public CompositeValue {
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, Fn&& fn) const;
   // A uniformly random field (the hash must not be empty).
-  void RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value,
-                   NumberBuffer* field_buf, NumberBuffer* value_buf) const;
+  void RandomField(std::mt19937_64& rng, std::string_view* field, std::string_view* value) const;
 
   // Moves every field into a table (RDB load of a big hash, or the limits were passed).
   void ConvertToTable();

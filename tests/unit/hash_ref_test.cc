@@ -126,8 +126,7 @@ TEST_SUITE("hash in its entry") {
     HashRef h(e);
     CHECK(h.size() == 50);
     std::string_view v;
-    NumberBuffer buf;
-    REQUIRE(h.Get("field:49", &v, &buf));
+    REQUIRE(h.Get("field:49", &v));
     CHECK(v == "49");
   }
 

@@ -154,9 +154,8 @@ TEST_SUITE("rdb reader") {
     CHECK(h->size() == kFields);
     CHECK(h->table_bucket_count() >= kFields);
     CHECK_FALSE(h->table_rehashing());
-    store::NumberBuffer buf;
     std::string_view value;
-    CHECK(h->Get("f2999", &value, &buf));
+    CHECK(h->Get("f2999", &value));
   }
 
   TEST_CASE("a HASH_LISTPACK past hash-max-listpack-value loads as a table, integers too") {
