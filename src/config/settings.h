@@ -55,7 +55,7 @@ struct Settings {
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
   int64_t list_max_listpack_size = -2;
-  int64_t list_compress_depth = 0;
+  int64_t list_compress_depth = 1;  // Redis's default: 0 (config/basalt.toml)
   // Freeing big values on a background thread (Redis's lazyfree-lazy-* parameters).
   bool lazyfree_lazy_eviction = false;
   bool lazyfree_lazy_expire = false;

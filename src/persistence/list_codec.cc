@@ -52,11 +52,20 @@ Status ReadListNode(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
       return Status::Corruption("a list node with unknown container " + std::to_string(container));
     }
   }
-  std::string scratch;
   std::string_view blob;
-  if (st = in.ReadString(&scratch, &blob, "a list node"); !st.ok()) return st;
+  std::string_view lzf;
+  if (st = in.ReadBlobAndPacked(&blob, &lzf, "a list node"); !st.ok()) return st;
   if (container == kContainerPlain) {
     list->PushBack(blob, limits);
+    return Status::Ok();
+  }
+  size_t count;
+  if (rdb_type == rdb::kTypeListQuicklist2 && !lzf.empty() && limits.list_compress_depth > 0 &&
+      Listpack::Validate(blob, &count)) {
+    // A node the file holds compressed keeps those bytes, in case it ends up interior
+    // (ApplyCompression decompresses the end nodes): loading a long list does not compress
+    // it all again.
+    if (count > 0) list->AppendPackedNode(lzf, blob.size(), count);
     return Status::Ok();
   }
   std::optional<Listpack> lp = rdb_type == rdb::kTypeListQuicklist2

@@ -97,6 +97,13 @@ class Parser final : public RdbValueInput {
   Status ReadBlob(std::string_view* out, std::string_view what) override {
     return ReadString(&blob_scratch_, out, what);
   }
+  Status ReadBlobAndPacked(std::string_view* out, std::string_view* lzf,
+                           std::string_view what) override {
+    last_lzf_ = {};
+    Status s = ReadString(&blob_scratch_, out, what);
+    *lzf = last_lzf_;
+    return s;
+  }
   Status ReadBinaryDouble(double* out, std::string_view what) override;
   Status ReadTextDouble(double* out, std::string_view what) override;
   int64_t remaining() const override {
@@ -133,7 +140,8 @@ class Parser final : public RdbValueInput {
   std::string key_scratch_;
   std::string value_scratch_;
   std::string lzf_scratch_;
-  std::string blob_scratch_;  // ReadBlob's
+  std::string_view last_lzf_;  // the compressed bytes of the last LZF string read
+  std::string blob_scratch_;   // ReadBlob's
   std::string aux_scratch_;
 };
 
@@ -268,6 +276,7 @@ Status Parser::ReadLzf(std::string* scratch, std::string_view* out, uint64_t sta
     return Status::Corruption("invalid LZF data in the string at offset " + std::to_string(start));
   }
   *out = *scratch;
+  last_lzf_ = compressed;
   return Status::Ok();
 }
 

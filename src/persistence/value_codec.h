@@ -65,6 +65,13 @@ class RdbValueInput {
   // ReadString into a buffer the input keeps across values (a compressed blob allocates
   // nothing per key): *out is valid until the next read.
   virtual Status ReadBlob(std::string_view* out, std::string_view what) = 0;
+  // ReadBlob that also gives the blob's LZF-compressed bytes when the input held it so (empty
+  // otherwise; valid until the next read), for a value that keeps nodes compressed.
+  virtual Status ReadBlobAndPacked(std::string_view* out, std::string_view* lzf,
+                                   std::string_view what) {
+    *lzf = {};
+    return ReadBlob(out, what);
+  }
   // 8 bytes, little-endian IEEE 754 (ZSET_2).
   virtual Status ReadBinaryDouble(double* out, std::string_view what) = 0;
   // One length byte, then that many ASCII bytes; 253/254/255 mean nan/+inf/-inf (ZSET).

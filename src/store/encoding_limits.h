@@ -15,7 +15,8 @@ struct EncodingLimits {
   int64_t zset_max_listpack_value = 64;
   // > 0: entries per list node; < 0: bytes per node, -1 = 4 KB ... -5 = 64 KB.
   int64_t list_max_listpack_size = -2;
-  int64_t list_compress_depth = 0;
+  // Redis's default is 0; basalt's is 1 (config/basalt.toml says why).
+  int64_t list_compress_depth = 1;
 };
 
 }  // namespace basalt::store

@@ -1,6 +1,7 @@
 #include "store/list_value.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "common/lzf.h"
@@ -22,12 +23,6 @@ size_t ByteLimit(int64_t fill) {
 constexpr size_t kMinCompressBytes = 48;
 constexpr size_t kMinCompressGain = 8;
 
-// Where reads of compressed nodes decompress to (see ListValue::Read).
-Listpack& Scratch() {
-  thread_local Listpack scratch;
-  return scratch;
-}
-
 }  // namespace
 
 ListNode::ListNode(ListNode&& other) noexcept
@@ -45,16 +40,39 @@ ListNode& ListNode::operator=(ListNode&& other) noexcept {
 ListNode::~ListNode() { mem::Free(packed_); }
 
 Listpack ListNode::Unpack(const Packed& p) {
-  return Listpack::BuildTrusted(p.raw_size, p.count, [&](uint8_t* out) {
+  // The block has room for the fast decoder's overrun; the listpack's header says how much of
+  // it is the listpack.
+  return Listpack::BuildTrusted(p.raw_size + kLzfDecompressSlack, p.count, [&](uint8_t* out) {
     // Our own bytes, compressed from a valid listpack: they decompress to exactly raw_size.
-    (void)LzfDecompress(p.data, p.size, out, p.raw_size);
+    (void)LzfDecompressWithSlack(p.data, p.size, out, p.raw_size);
   });
+}
+
+uint64_t ListNode::NextId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 const Listpack& ListNode::View(Listpack* scratch) const {
   if (packed_ == nullptr) return lp_;
   *scratch = Unpack(*packed_);
   return *scratch;
+}
+
+const Listpack& ListNode::ViewCached() const {
+  if (packed_ == nullptr) return lp_;
+  struct Cache {
+    const Packed* block = nullptr;
+    uint64_t id = 0;
+    Listpack lp;
+  };
+  thread_local Cache cache;
+  if (cache.block != packed_ || cache.id != packed_->id) {
+    cache.lp = Unpack(*packed_);
+    cache.block = packed_;
+    cache.id = packed_->id;
+  }
+  return cache.lp;
 }
 
 bool ListNode::Compress() {
@@ -66,11 +84,7 @@ bool ListNode::Compress() {
   if (out.size() < cap) out.resize(cap);
   const size_t size = LzfCompress(raw.data(), raw.size(), out.data(), cap);
   if (size == 0) return false;
-  packed_ = static_cast<Packed*>(mem::Allocate(sizeof(Packed) + size));
-  packed_->raw_size = static_cast<uint32_t>(raw.size());
-  packed_->count = static_cast<uint32_t>(lp_.size());
-  packed_->size = static_cast<uint32_t>(size);
-  std::memcpy(packed_->data, out.data(), size);
+  packed_ = NewPacked(std::string_view(out.data(), size), raw.size(), lp_.size());
   Listpack dropped = std::move(lp_);
   return true;
 }
@@ -89,20 +103,35 @@ size_t ListNode::MemoryUsage() const {
   return packed_ != nullptr ? mem::UsableSize(packed_) : lp_.MemoryUsage();
 }
 
+ListNode::Packed* ListNode::NewPacked(std::string_view lzf, size_t raw_size, size_t count) {
+  auto* p = static_cast<Packed*>(mem::Allocate(sizeof(Packed) + lzf.size()));
+  p->id = NextId();
+  p->raw_size = static_cast<uint32_t>(raw_size);
+  p->count = static_cast<uint32_t>(count);
+  p->size = static_cast<uint32_t>(lzf.size());
+  std::memcpy(p->data, lzf.data(), lzf.size());
+  return p;
+}
+
+ListNode ListNode::FromPacked(std::string_view lzf, size_t raw_size, size_t count) {
+  ListNode node;
+  node.packed_ = NewPacked(lzf, raw_size, count);
+  Listpack dropped = std::move(node.lp_);
+  return node;
+}
+
 ListNode ListNode::Clone() const {
   ListNode copy;
   if (packed_ == nullptr) {
     copy.lp_ = lp_.Clone();
     return copy;
   }
-  const size_t bytes = sizeof(Packed) + packed_->size;
-  copy.packed_ = static_cast<Packed*>(mem::Allocate(bytes));
-  std::memcpy(copy.packed_, packed_, bytes);
+  copy.packed_ = NewPacked(packed_bytes(), packed_->raw_size, packed_->count);
   Listpack dropped = std::move(copy.lp_);
   return copy;
 }
 
-const Listpack& ListValue::Read(size_t n) const { return nodes_[n].View(&Scratch()); }
+const Listpack& ListValue::Read(size_t n) const { return nodes_[n].ViewCached(); }
 
 bool ListValue::Contains(size_t n, std::string_view v) const {
   const Listpack& lp = Read(n);
@@ -118,7 +147,22 @@ void ListValue::Settle(size_t i) {
   if (i >= nodes_.size()) return;
   const size_t d = compress_depth_;
   const bool interior = d > 0 && i >= d && i + d < nodes_.size();
-  interior ? void(nodes_[i].Compress()) : nodes_[i].Decompress();
+  if (!interior) {
+    nodes_[i].Decompress();
+  } else if (i != hot_) {
+    nodes_[i].Compress();
+  }
+}
+
+void ListValue::MakeHot(size_t n) {
+  if (hot_ == n) return;
+  CoolHot();
+  hot_ = n;
+}
+
+void ListValue::CoolHot() {
+  const size_t h = std::exchange(hot_, kNoHot);
+  if (h != kNoHot) Settle(h);
 }
 
 void ListValue::SettleEnds() {
@@ -141,10 +185,12 @@ void ListValue::UseDepth(const EncodingLimits& limits) {
       static_cast<uint32_t>(std::clamp<int64_t>(limits.list_compress_depth, 0, UINT32_MAX));
   if (depth == compress_depth_) return;
   compress_depth_ = depth;
+  hot_ = kNoHot;
   SettleAll();
 }
 
 void ListValue::ApplyCompression(const EncodingLimits& limits) {
+  hot_ = kNoHot;
   compress_depth_ = 0;
   UseDepth(limits);
 }
@@ -170,6 +216,7 @@ bool ListValue::Overfull(const Listpack& node, const EncodingLimits& limits) {
 void ListValue::PushFront(std::string_view v, const EncodingLimits& limits) {
   UseDepth(limits);
   if (nodes_.empty() || !HasRoom(nodes_.front().lp(), v, limits)) {
+    CoolHot();
     nodes_.emplace_front();
     SettleEnds();
   }
@@ -180,6 +227,7 @@ void ListValue::PushFront(std::string_view v, const EncodingLimits& limits) {
 void ListValue::PushBack(std::string_view v, const EncodingLimits& limits) {
   UseDepth(limits);
   if (nodes_.empty() || !HasRoom(nodes_.back().lp(), v, limits)) {
+    CoolHot();
     nodes_.emplace_back();
     SettleEnds();
   }
@@ -195,6 +243,7 @@ std::string ListValue::PopFront() {
   std::string v(lp.Get(pos).Text(buf));
   lp.Delete(pos);
   if (lp.empty()) {
+    CoolHot();
     nodes_.pop_front();
     SettleEnds();
   }
@@ -209,6 +258,7 @@ std::string ListValue::PopBack() {
   std::string v(lp.Get(pos).Text(buf));
   lp.Delete(pos);
   if (lp.empty()) {
+    CoolHot();
     nodes_.pop_back();
     SettleEnds();
   }
@@ -241,6 +291,7 @@ void ListValue::Set(size_t index, std::string_view v, const EncodingLimits& limi
   UseDepth(limits);
   // A position is a byte offset: the same in the decompressed node.
   const Position p = Locate(index);
+  MakeHot(p.node);
   Change(p.node).Replace(p.pos, v);
   SplitIfOverfull(p.node, limits);
 }
@@ -252,6 +303,7 @@ bool ListValue::InsertAtPivot(std::string_view pivot, std::string_view v, bool a
     const Listpack& view = Read(n);
     const uint32_t pos = view.Find(view.First(), pivot);
     if (pos == Listpack::kNone) continue;
+    MakeHot(n);
     Listpack& lp = Change(n);
     after ? lp.InsertAfter(pos, v) : lp.InsertBefore(pos, v);
     ++size_;
@@ -267,6 +319,9 @@ void ListValue::SplitIfOverfull(size_t i, const EncodingLimits& limits) {
     Settle(i);
     return;
   }
+  // The split moves the indexes after i: node i (raw now) is settled below with its half.
+  if (hot_ == i) hot_ = kNoHot;
+  CoolHot();
   Listpack tail;
   Listpack& node = nodes_[i].lp();
   const size_t keep = node.size() / 2;
@@ -291,6 +346,7 @@ size_t ListValue::Remove(std::string_view v, int64_t count) {
       count == 0 ? SIZE_MAX
                  : (count < 0 ? 0 - static_cast<size_t>(count) : static_cast<size_t>(count));
   size_t removed = 0;
+  CoolHot();
   if (count >= 0) {
     for (size_t n = 0; n < nodes_.size() && removed < limit;) {
       if (!Contains(n, v)) {
@@ -330,6 +386,7 @@ size_t ListValue::Remove(std::string_view v, int64_t count) {
 }
 
 void ListValue::Trim(size_t start, size_t stop) {
+  CoolHot();
   size_t drop_front = start;
   size_t drop_back = size_ - 1 - stop;
   size_ -= drop_front + drop_back;
@@ -366,6 +423,11 @@ void ListValue::AppendNode(Listpack node) {
   nodes_.push_back(ListNode(std::move(node)));
 }
 
+void ListValue::AppendPackedNode(std::string_view lzf, size_t raw_size, size_t count) {
+  size_ += count;
+  nodes_.push_back(ListNode::FromPacked(lzf, raw_size, count));
+}
+
 size_t ListValue::MemoryUsage() const {
   size_t total = mem::UsableSize(const_cast<ListValue*>(this));
   // The ring's slots hold the node handles; their listpacks are the bulk.
@@ -388,6 +450,7 @@ CompositeValue* ListValue::Clone() const {
   auto* copy = new ListValue();
   for (const ListNode& node : nodes_) copy->nodes_.push_back(node.Clone());
   copy->size_ = size_;
+  copy->hot_ = hot_;
   copy->compress_depth_ = compress_depth_;
   return copy;
 }

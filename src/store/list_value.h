@@ -47,6 +47,11 @@ class ListNode {
   const Listpack& lp() const { return lp_; }
   // The listpack, decompressed into `scratch` when the node is compressed.
   const Listpack& View(Listpack* scratch) const;
+  // The listpack; a compressed node is decompressed into a per-thread cache that keeps the
+  // last node read, so a run of reads of one interior node (LINDEX, LRANGE, LPOS in the
+  // middle of a list) decompresses it once. The result lasts until the next ViewCached of
+  // another compressed node on this thread.
+  const Listpack& ViewCached() const;
 
   // Compresses the node unless it is small or would not shrink (as Redis: under 48 bytes, or
   // saving under 8); true when it is compressed afterwards.
@@ -60,15 +65,22 @@ class ListNode {
 
   size_t MemoryUsage() const;
   ListNode Clone() const;
+  // A compressed node holding `lzf` (see ListValue::AppendPackedNode).
+  static ListNode FromPacked(std::string_view lzf, size_t raw_size, size_t count);
 
  private:
   struct Packed {
+    // Unique among all blocks ever compressed in this process: with the block's address it
+    // names the contents for the read cache, even when a freed block's address comes back.
+    uint64_t id;
     uint32_t raw_size;  // bytes of the listpack
     uint32_t count;     // its elements
     uint32_t size;      // LZF bytes that follow
     char data[];
   };
+  static Packed* NewPacked(std::string_view lzf, size_t raw_size, size_t count);
   static Listpack Unpack(const Packed& p);
+  static uint64_t NextId();
 
   Listpack lp_;  // moved-from (no block) while compressed
   Packed* packed_ = nullptr;
@@ -118,6 +130,9 @@ class ListValue final : public CompositeValue {
   // ApplyCompression compresses as list-compress-depth says.
   const Nodes& nodes() const { return nodes_; }
   void AppendNode(Listpack node);
+  // A node given as LZF bytes that decompress to a valid listpack of `raw_size` bytes holding
+  // `count` (> 0) elements: what RDB loading checked before passing them.
+  void AppendPackedNode(std::string_view lzf, size_t raw_size, size_t count);
   void ApplyCompression(const EncodingLimits& limits);
 
   size_t MemoryUsage() const override;
@@ -145,14 +160,24 @@ class ListValue final : public CompositeValue {
   void SettleAll();
   // Takes the depth of `limits`, settling every node if it changed.
   void UseDepth(const EncodingLimits& limits);
+  // Node n is about to be changed in place: it becomes the hot node, which stays raw after the
+  // change, so a run of LSETs or LINSERTs into one interior node decompresses and compresses
+  // it once rather than per command. The previous hot node is compressed now.
+  void MakeHot(size_t n);
+  // Compresses the hot node (if interior) and forgets it: done before anything that moves
+  // node indexes (a node added, split off or removed) or settles every node.
+  void CoolHot();
   static bool HasRoom(const Listpack& node, std::string_view v, const EncodingLimits& limits);
   static bool Overfull(const Listpack& node, const EncodingLimits& limits);
   // Splits node i in two halves when it is over the limit.
   void SplitIfOverfull(size_t i, const EncodingLimits& limits);
   void EraseNodeIfEmpty(size_t i);
 
+  static constexpr size_t kNoHot = SIZE_MAX;
+
   Nodes nodes_;
   size_t size_ = 0;
+  size_t hot_ = kNoHot;
   uint32_t compress_depth_ = 0;
 };
 

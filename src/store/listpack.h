@@ -70,8 +70,9 @@ class Listpack {
   Listpack& operator=(const Listpack&) = delete;
 
   Listpack Clone() const;
-  // A listpack of `total` bytes holding `count` elements, whose bytes fill(uint8_t*) writes:
-  // bytes this process made itself (a list node it compressed), so not validated again.
+  // A listpack holding `count` elements, in a block of `total` bytes (at least the listpack's
+  // own size, which its header gives) whose bytes fill(uint8_t*) writes: bytes this process
+  // made itself (a list node it compressed), so not validated again.
   template <typename Fill>
   static Listpack BuildTrusted(size_t total, size_t count, Fill&& fill) {
     auto* data = static_cast<uint8_t*>(mem::Allocate(total));
