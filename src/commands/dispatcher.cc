@@ -280,7 +280,7 @@ void Dispatcher::CallQueued(ClientSession& client, const CommandSpec& spec,
 
 void Dispatcher::BeginUnit(ClientSession& client) {
   if (unit_depth_++ == 0) {
-    unit_start_us_ = server_.clock.NowUs();
+    unit_start_us_ = run_clock_valid_ ? run_clock_us_ : server_.clock.NowUs();
     unit_now_ms_ = unit_start_us_ / 1000;
     unit_start_unused_ = true;
   }
@@ -304,7 +304,12 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   CommandContext ctx(server_, client, reply, args, spec, unit_now_ms_);
   spec.handler(ctx);
   // Wall-clock time, as Redis times commands: a clock stepped back counts as no time.
-  const int64_t elapsed_us = std::max<int64_t>(0, server_.clock.NowUs() - start_us);
+  const int64_t end_us = server_.clock.NowUs();
+  const int64_t elapsed_us = std::max<int64_t>(0, end_us - start_us);
+  if (run_depth_ > 0) {
+    run_clock_us_ = end_us;
+    run_clock_valid_ = true;
+  }
 
   CommandStats& stats = spec.stats;
   ++stats.calls;

@@ -35,6 +35,25 @@ class Dispatcher {
   void RunWoken(ClientSession& client, std::span<const std::string_view> args,
                 protocol::ReplyWriter& reply);
 
+  // Marks requests handled back to back with nothing waited for between them (the pipeline
+  // of one read): within a run, the clock reading that ends one command's timer also starts
+  // the next unit, so a pipelined command reads the clock once instead of twice (each read
+  // was ~3.4% of the server's time at -P 16). Its timer then also counts the dispatch of its
+  // request (tens of ns). Outside a run (embedded Store, AOF loading, a replica's stream),
+  // every unit reads the clock: an idle gap between two calls must not freeze time.
+  class Run {
+   public:
+    explicit Run(Dispatcher& d) : d_(d) { ++d_.run_depth_; }
+    ~Run() {
+      if (--d_.run_depth_ == 0) d_.run_clock_valid_ = false;
+    }
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+
+   private:
+    Dispatcher& d_;
+  };
+
   // Finds the command or subcommand; replies with Redis's error and returns nullptr otherwise.
   const CommandSpec* Resolve(std::span<const std::string_view> args, protocol::ReplyWriter& reply);
   // The same, giving the error text instead of replying.
@@ -74,6 +93,10 @@ class Dispatcher {
   // reads were ~8% of the server's time.
   int64_t unit_start_us_ = 0;
   bool unit_start_unused_ = false;
+  // See Run: the last command's end, while a run lasts.
+  int run_depth_ = 0;
+  bool run_clock_valid_ = false;
+  int64_t run_clock_us_ = 0;
 };
 
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' " as Redis formats it.

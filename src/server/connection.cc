@@ -189,6 +189,7 @@ bool Connection::OnSubmitted(uint64_t seq) {
 }
 
 void Connection::ProcessInput() {
+  cmd::Dispatcher::Run run(server_.engine().dispatcher());
   const bool password_set = !server_.context().config.settings().requirepass.empty();
   while (!close_after_reply && !blocked && reader_.buffered() > 0) {
     reader_.set_auth_required(password_set && !authenticated);

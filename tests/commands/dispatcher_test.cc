@@ -77,6 +77,34 @@ TEST_SUITE("dispatcher") {
     CHECK(h.Run({"nosuch"}) == Err("ERR unknown command 'nosuch', with args beginning with: "));
   }
 
+  TEST_CASE("a run reuses one command's end as the next one's time; after it, time is read") {
+    Harness h;
+    {
+      basalt::cmd::Dispatcher::Run run(h.core().dispatcher());
+      CHECK(h.Run({"SET", "k", "v", "PX", "100"}) == Ok());
+      // Time that passes inside a run (nothing is waited for there in the server) is only
+      // seen once a command reads the clock again: this unit starts at SET's end.
+      h.clock().AdvanceMs(200);
+      CHECK(h.Run({"GET", "k"}) == Bulk("v"));
+      // GET's end read the advanced clock: the next unit starts there.
+      CHECK(h.Run({"GET", "k"}) == Nil());
+      CHECK(h.Run({"SET", "k2", "v", "PX", "100"}) == Ok());
+    }
+    // Out of the run the next unit reads the clock itself, however long the gap was.
+    h.clock().AdvanceMs(200);
+    CHECK(h.Run({"GET", "k2"}) == Nil());
+    {
+      basalt::cmd::Dispatcher::Run run(h.core().dispatcher());
+      CHECK(h.Run({"SET", "k3", "v", "PX", "100"}) == Ok());
+    }
+    h.clock().AdvanceMs(200);
+    {
+      // A new run does not start from the last one's end.
+      basalt::cmd::Dispatcher::Run run(h.core().dispatcher());
+      CHECK(h.Run({"GET", "k3"}) == Nil());
+    }
+  }
+
   TEST_CASE("writes are propagated, reads are not") {
     Harness h;
     h.Run({"SET", "k", "v"});
