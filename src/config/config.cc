@@ -230,6 +230,8 @@ std::vector<ParamDef> BuildTable() {
   t.push_back(String("logfile", &S::logfile, false, "Log file path (empty = standard output)."));
   t.push_back(Int("hz", &S::hz, 0, kIntMax, true,
                   "Background task frequency per second (clamped to 1..500)."));
+  t.push_back(Int("busy-poll-us", &S::busy_poll_us, 0, 1000, true,
+                  "Microseconds the event loop polls before sleeping under load (0 = never)."));
   t.push_back(Special(
       "notify-keyspace-events", true,
       "Keyspace notification classes to publish, as Redis's letters (\"\" = none).",

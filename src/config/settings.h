@@ -36,6 +36,9 @@ struct Settings {
   std::string loglevel = "notice";
   std::string logfile;
   int64_t hz = 10;
+  // basalt's own: how long the event loop polls before sleeping while events arrive close
+  // together (server/server.cc RunLoop); 0 never polls.
+  int64_t busy_poll_us = 50;
   // Keyspace notification classes (config/notify_flags.h bits), parsed once when set so the
   // hot path tests one int; 0 = off.
   int notify_keyspace_events = 0;

@@ -62,6 +62,9 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void BeginShutdown(const char* reason, bool save_done);
   // SIGTERM/SIGINT: a shutdown (once; re-armed when a shutdown fails).
   void WaitForSignal();
+  // io_.run(), but spinning briefly before sleeping when events have been arriving close
+  // together (busy-poll-us; see server.cc).
+  void RunLoop();
   void OnLoaded(const Status& st);
   void WaitForConnectionsThenStop(int attempts_left);
   void SyncParserLimits();

@@ -74,6 +74,33 @@ class StartupConfigErrorTest(lib.unittest.TestCase):
             self.assertEqual(server.client().config_get("maxclients"), {"maxclients": "99"})
 
 
+class EventLoopPollingTest(lib.unittest.TestCase):
+    """busy-poll-us only changes when the loop sleeps: with it off, at its maximum, or changed
+    while clients are served, pipelines, timers (a blocking pop's timeout) and new connections
+    work the same."""
+
+    def check_serves(self, server):
+        with server.raw() as conn:
+            pipeline = b"".join(lib.encode_command("INCR", "poll:n") for _ in range(500))
+            conn.send(pipeline)
+            self.assertEqual(conn.read_exact(sum(len(b":%d\r\n" % i) for i in range(1, 501))),
+                             b"".join(b":%d\r\n" % i for i in range(1, 501)))
+            self.assertEqual(conn.command("BLPOP", "poll:empty", "0.05"), b"*-1\r\n")
+            self.assertEqual(conn.command("DEL", "poll:n"), b":1\r\n")
+
+    def test_polling_off_at_most_and_changed_live(self):
+        for value in ("0", "1000"):
+            with lib.ServerProcess(["--busy-poll-us", value]) as server:
+                self.check_serves(server)
+        with lib.ServerProcess() as server:
+            with server.raw() as conn:
+                self.assertEqual(conn.command("CONFIG", "GET", "busy-poll-us"),
+                                 b"*2\r\n$12\r\nbusy-poll-us\r\n$2\r\n50\r\n")
+                self.assertEqual(conn.command("CONFIG", "SET", "busy-poll-us", "0"), b"+OK\r\n")
+                self.check_serves(server)
+                self.assertEqual(conn.command("CONFIG", "SET", "busy-poll-us", "1001")[:1], b"-")
+
+
 class ShutdownTest(lib.unittest.TestCase):
     def test_sigterm_exits_zero(self):
         server = lib.ServerProcess().start()
