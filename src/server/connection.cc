@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/memory.h"
 #include "common/strings.h"
 #include "server/server.h"
+#include "server/write_budget.h"
 
 namespace basalt::server {
 
@@ -252,7 +254,7 @@ bool Connection::SendSealed() {
     sealed_.pop_front();
     sealed_bytes_ -= block.size();
     asio::error_code ec;
-    const size_t n = socket_.write_some(asio::buffer(block.data(), block.size()), ec);
+    const size_t n = WriteSome(block.data(), block.size(), /*capped=*/false, ec);
     if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
       Close();
       return false;
@@ -263,7 +265,7 @@ bool Connection::SendSealed() {
       sending_offset_ = n;
       sending_sealed_ = true;
       writing_ = true;
-      WaitWritable();
+      WriteRestLater();
       return false;
     }
   }
@@ -344,7 +346,7 @@ void Connection::Flush() {
   }
   // Most replies fit in the socket buffer: try writing now and skip a trip through the loop.
   asio::error_code ec;
-  size_t n = socket_.write_some(asio::buffer(output_.data(), sendable), ec);
+  size_t n = WriteSome(output_.data(), sendable, /*capped=*/true, ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
     Close();
     return;
@@ -372,7 +374,7 @@ void Connection::Flush() {
     return;
   }
   writing_ = true;
-  WaitWritable();
+  WriteRestLater();
 }
 
 // Not asio::async_write: it hands the socket at most 64 KB per write and goes back through the
@@ -389,14 +391,42 @@ void Connection::WaitWritable() {
                      });
 }
 
+// Replicas and a server above maxmemory are not capped (see write_budget.h).
+size_t Connection::WriteAllowance(size_t size) const {
+  if (size <= WriteBudget::kPerTurn + WriteBudget::kTail) return size;
+  const int64_t maxmemory = server_.context().config.settings().maxmemory;
+  const bool exempt =
+      is_replica || (maxmemory > 0 && static_cast<int64_t>(mem::Used()) >= maxmemory);
+  return WriteBudget::Allowance(size, exempt);
+}
+
+size_t Connection::WriteSome(const char* data, size_t size, bool capped, asio::error_code& ec) {
+  const size_t allowed = capped ? WriteAllowance(size) : size;
+  const size_t n = socket_.write_some(asio::buffer(data, allowed), ec);
+  write_capped_ = allowed < size && n == allowed;
+  return n;
+}
+
+// After a partial write: if the kernel took less than offered, the socket is full and the
+// rest waits until it is writable; if only the per-turn cap stopped it, the socket still has
+// room and no writability edge would come (asio's epoll registration is edge-triggered), so
+// the rest is queued behind the handlers already ready, which is the next turn.
+void Connection::WriteRestLater() {
+  if (!std::exchange(write_capped_, false)) return WaitWritable();
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_) return;
+    self->WriteSending();
+  });
+}
+
 void Connection::WriteSending() {
   asio::error_code ec;
   const size_t left = sending_.size() - sending_offset_;
-  const size_t n = socket_.write_some(asio::buffer(sending_.data() + sending_offset_, left), ec);
+  const size_t n = WriteSome(sending_.data() + sending_offset_, left, !sending_sealed_, ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return OnWritten(ec);
   server_.context().stats.total_net_output_bytes += n;
   sending_offset_ += n;
-  if (n < left) return WaitWritable();
+  if (n < left) return WriteRestLater();
   OnWritten({});
 }
 

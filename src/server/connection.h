@@ -92,6 +92,9 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   bool QueryBufferLimitReached();
   void Flush();
   void WaitWritable();
+  size_t WriteAllowance(size_t size) const;
+  size_t WriteSome(const char* data, size_t size, bool capped, asio::error_code& ec);
+  void WriteRestLater();
   void WriteSending();
   void OnWritten(const asio::error_code& ec);
   void CloseAfterSending();
@@ -118,6 +121,7 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   std::string peer_, local_;
   bool reading_ = false;
   bool writing_ = false;
+  bool write_capped_ = false;  // the last WriteSome stopped at the per-turn cap, not the kernel
   bool closed_ = false;
   int64_t soft_limit_since_ms_ = -1;
   // Held replies: from output position `begin` (counted in bytes since the connection began)

@@ -91,6 +91,34 @@ class ValueSizesTest(lib.ServerTestCase):
             self.assertEqual(c.read_reply(), b"+PONG\r\n")
             self.assertEqual(c.command("PING"), b"+PONG\r\n")
 
+    def test_replies_past_the_per_turn_write_cap_arrive_whole_while_others_are_served(self):
+        # ~960 KB of 16 KB replies stays below the 1 MB seal, so it leaves 64 KB per loop turn
+        # (write_budget.h) across many turns; another client is served in between. Above
+        # maxmemory the cap is lifted (output buffers are memory): the same bytes must arrive.
+        v = value_for("budget", 16 * 1024)
+        for maxmemory in ("0", "1"):
+            with self.subTest(maxmemory=maxmemory), self.server.raw() as c, \
+                    self.server.raw() as other:
+                self.assertEqual(other.command("SET", "vs:budget", v), b"+OK\r\n")
+                self.assertEqual(other.command("CONFIG", "SET", "maxmemory", maxmemory),
+                                 b"+OK\r\n")
+                batch = (lib.encode_command("GET", "vs:budget") * 60 +
+                         lib.encode_command("CLIENT", "SETNAME", f"budget{maxmemory}") +
+                         lib.encode_command("GET", "vs:budget") * 3 +
+                         lib.encode_command("PING"))
+                c.send(batch)
+                # CLIENT SETNAME, not a write: above maxmemory a write would be refused.
+                lib.wait_until(lambda: b"name=budget" + maxmemory.encode() in
+                               other.command("CLIENT", "LIST"), what="the pipeline to run")
+                self.assertEqual(other.command("PING"), b"+PONG\r\n")
+                for i in range(60):
+                    self.assertEqual(c.read_reply(), bulk(v), f"GET #{i}")
+                self.assertEqual(c.read_reply(), b"+OK\r\n")
+                for i in range(3):
+                    self.assertEqual(c.read_reply(), bulk(v), f"GET #{60 + i}")
+                self.assertEqual(c.read_reply(), b"+PONG\r\n")
+                self.assertEqual(other.command("CONFIG", "SET", "maxmemory", "0"), b"+OK\r\n")
+
     def test_a_big_bulk_split_around_its_header_and_payload_arrives_whole(self):
         v = value_for("split", 100_000)
         request = lib.encode_command("SET", "vs:split", v) + lib.encode_command("GET", "vs:split")
