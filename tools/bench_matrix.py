@@ -10,12 +10,23 @@ Requests per run scale with the value size (a run moves about --matrix-bytes of 
 --matrix-min/max-requests), so a 1 MB cell takes as long as a 3 B one. A cell whose bytes in
 flight (clients x pipeline x size, held once by redis-benchmark and once by the server) pass
 --matrix-max-inflight is skipped and says so: 1000 clients x 16 x 1 MB would need 32 GB.
+
+Two things made single runs mislead, so the grid guards against them:
+- On a VM, the first touch of guest memory the host has not backed yet is slow: 36 us per
+  4 KB page here, against 1.3 us once backed (a fresh 1 GB of 1 MB values then costs 9 s of
+  faults). Whichever server happened to get such pages lost its "fresh" run by 3-4x. Before
+  the grid, a child process touches --matrix-prewarm-mb of memory and exits, so the servers
+  start on memory the host has backed.
+- Runs of one server vary by 10-20% from one start to the next. --matrix-repeat runs each cell
+  that many times (fresh servers each time) and reports the median ops/s and latencies.
 """
 
 import csv
 import io
 import os
+import statistics
 import subprocess
+import sys
 
 from benchlib import pinned, say
 
@@ -38,6 +49,11 @@ def add_matrix_args(p):
                    help="cap on requests per run with -P 1 (4x that when pipelined)")
     p.add_argument("--matrix-max-inflight", type=float, default=4e9,
                    help="skip cells whose clients x pipeline x size passes this")
+    p.add_argument("--matrix-repeat", type=int, default=1,
+                   help="runs per cell (fresh servers each); medians are reported")
+    p.add_argument("--matrix-prewarm-mb", type=int, default=4096,
+                   help="memory a child touches before the grid (0: none), capped at half of "
+                        "MemAvailable")
 
 
 def ints(text):
@@ -59,6 +75,30 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def mem_available_mb():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def prewarm_memory(mb):
+    """Touches `mb` MB of distinct memory in a child process, all held at once (freed chunks
+    would come back as the same pages), then exits: the pages are backed from then on."""
+    mb = min(mb, mem_available_mb() // 2)
+    if mb <= 0:
+        return
+    say(f"prewarming {mb} MB of memory (first touch on a VM is slow; see bench_matrix.py)")
+    code = ("import sys\n"
+            "chunks = []\n"
+            "for _ in range(int(sys.argv[1]) // 64):\n"
+            "    b = bytearray(64 << 20)\n"
+            "    b[::4096] = b'\\1' * len(range(0, len(b), 4096))\n"
+            "    chunks.append(b)\n")
+    subprocess.run([sys.executable, "-c", code, str(mb)], check=True)
+
+
 def run_cell_once(server, size, clients, pipeline, requests, args):
     """ops/s, p50, p99 per command, and the server's CPU microseconds per request."""
     cpu_before = cpu_seconds(server.proc.pid)
@@ -78,7 +118,8 @@ def run_cell_once(server, size, clients, pipeline, requests, args):
 def run_matrix(args, make_server):
     sizes, client_counts, pipelines = ints(args.sizes), ints(args.clients_list), \
         ints(args.pipelines)
-    results = {}  # (size, clients, pipeline, phase, command) -> {server: (rps, p50, p99)}
+    prewarm_memory(args.matrix_prewarm_mb)
+    samples = {}  # (size, clients, pipeline, phase, command) -> {server: [(rps, p50, p99, cpu)]}
     cell = 0
     for size in sizes:
         for clients in client_counts:
@@ -88,32 +129,43 @@ def run_matrix(args, make_server):
                     say(f"skip  d={size} c={clients} P={pipeline}: {inflight / 1e9:.1f} GB "
                         f"in flight > --matrix-max-inflight")
                     continue
-                requests = requests_for(size, clients, pipeline, args)
-                servers = [make_server("redis"), make_server("basalt")]
-                try:
-                    order = servers if cell % 2 == 0 else servers[::-1]
-                    for phase, phase_order in (("fresh", order), ("warm", order[::-1])):
-                        for server in phase_order:
-                            rows, cpu_per_op = run_cell_once(server, size, clients, pipeline,
-                                                             requests, args)
-                            for command, value in rows.items():
-                                key = (size, clients, pipeline, phase, command)
-                                results.setdefault(key, {})[server.name] = value + (cpu_per_op,)
-                            say(f"d={size:<8} c={clients:<5} P={pipeline:<3} {phase:<5} "
-                                f"{server.name:<6} " + "  ".join(
-                                    f"{c} {v[0]:>10,.0f}/s p50 {v[1]:.3f} p99 {v[2]:.3f}"
-                                    for c, v in sorted(rows.items())) +
-                                f"  cpu {cpu_per_op:.2f} us/op")
-                finally:
-                    for s in servers:
-                        s.stop()
-                cell += 1
-    print_matrix(results)
+                for _ in range(max(1, args.matrix_repeat)):
+                    run_cell(args, make_server, cell, (size, clients, pipeline), samples)
+                    cell += 1
+    results = {key: {name: tuple(statistics.median(col) for col in zip(*runs))
+                     for name, runs in per_server.items()}
+               for key, per_server in samples.items()}
+    print_matrix(results, args.matrix_repeat)
     return results
 
 
-def print_matrix(results):
-    say("\n== matrix: ops/s, p50 and p99 latency (ms); ratio = basalt/redis ops/s ==")
+def run_cell(args, make_server, cell, shape, samples):
+    """One run of a cell: fresh servers, a fresh run and a warm run on each."""
+    size, clients, pipeline = shape
+    requests = requests_for(size, clients, pipeline, args)
+    servers = [make_server("redis"), make_server("basalt")]
+    try:
+        order = servers if cell % 2 == 0 else servers[::-1]
+        for phase, phase_order in (("fresh", order), ("warm", order[::-1])):
+            for server in phase_order:
+                rows, cpu_per_op = run_cell_once(server, size, clients, pipeline, requests, args)
+                for command, value in rows.items():
+                    key = (size, clients, pipeline, phase, command)
+                    samples.setdefault(key, {}).setdefault(server.name, []).append(
+                        value + (cpu_per_op,))
+                say(f"d={size:<8} c={clients:<5} P={pipeline:<3} {phase:<5} "
+                    f"{server.name:<6} " + "  ".join(
+                        f"{c} {v[0]:>10,.0f}/s p50 {v[1]:.3f} p99 {v[2]:.3f}"
+                        for c, v in sorted(rows.items())) +
+                    f"  cpu {cpu_per_op:.2f} us/op")
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def print_matrix(results, repeat=1):
+    say(f"\n== matrix: ops/s, p50 and p99 latency (ms), median of {max(1, repeat)} run(s); "
+        f"ratio = basalt/redis ops/s ==")
     say(f"{'size':>8} {'c':>5} {'P':>3} {'run':<5} {'cmd':<4}"
         f"{'redis/s':>11} {'p50':>7} {'p99':>7}{'basalt/s':>11} {'p50':>7} {'p99':>7}"
         f"{'ratio':>7}{'cpu/op':>8}")
