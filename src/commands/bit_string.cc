@@ -146,7 +146,10 @@ uint8_t* BitStringEditor::Touch() {
   if (!touched_) {
     ctx_->db().PrepareModify(entry_);
     touched_ = true;
-    if (!buffered_) data_ = reinterpret_cast<uint8_t*>(entry_->heap_string()->data());
+    if (!buffered_) {
+      entry_->UnshareString();  // a reply may still be sending the bytes as they were
+      data_ = reinterpret_cast<uint8_t*>(entry_->heap_string()->data());
+    }
   }
   return data_;
 }

@@ -103,6 +103,16 @@ bool ResolveExpire(CommandContext& ctx, uint32_t flags, std::string_view text, i
   return true;
 }
 
+// A string value as a bulk reply. A big one is handed to the client's output by reference
+// where it can take one (see common/heap_string.h): the reply is not a second copy of it.
+void ReplyValue(CommandContext& ctx, store::Entry* e) {
+  if (e->encoding() == store::Encoding::kHeapString) {
+    ctx.reply.SharedBulk(e->heap_string());
+  } else {
+    ctx.reply.Bulk(e->string_value());
+  }
+}
+
 // Replies the current value of `key` for SET GET / GETSET and reports whether the key exists.
 // False (after WRONGTYPE) when the key holds another type; then nothing may change.
 bool ReplyOldValue(CommandContext& ctx, std::string_view key, bool* found) {
@@ -112,7 +122,7 @@ bool ReplyOldValue(CommandContext& ctx, std::string_view key, bool* found) {
   if (e == nullptr) {
     ctx.reply.Null();
   } else {
-    ctx.reply.Bulk(e->string_value());
+    ReplyValue(ctx, e);
   }
   return true;
 }
@@ -183,7 +193,7 @@ void Get(CommandContext& ctx) {
   if (e == nullptr) {
     ctx.reply.Null();
   } else {
-    ctx.reply.Bulk(e->string_value());
+    ReplyValue(ctx, e);
   }
 }
 
@@ -235,7 +245,7 @@ void GetDel(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  ctx.reply.Bulk(e->string_value());
+  ReplyValue(ctx, e);
   ctx.db().Delete(key);
   ctx.MarkDirty();
   NotifyKeyspaceEvent(ctx, config::kNotifyGeneric, "del", key);
@@ -257,7 +267,7 @@ void GetEx(CommandContext& ctx) {
   const uint32_t flags = opts.flags;
   int64_t at_ms = -1;
   if ((flags & kAnyExpire) && !ResolveExpire(ctx, flags, opts.expire, &at_ms)) return;
-  ctx.reply.Bulk(e->string_value());
+  ReplyValue(ctx, e);
 
   store::Database& db = ctx.db();
   // While loading or as a replica the primary's stream decides when keys go away.
@@ -288,7 +298,7 @@ void MGet(CommandContext& ctx) {
     if (e == nullptr || e->type() != store::ValueType::kString) {
       ctx.reply.Null();
     } else {
-      ctx.reply.Bulk(e->string_value());
+      ReplyValue(ctx, e);
     }
   }
 }

@@ -36,6 +36,18 @@ void ReplyWriter::Error(std::string_view message) {
 
 void ReplyWriter::Integer(int64_t v) { AppendNumberLine(':', v); }
 
+void ReplyWriter::SharedBulk(HeapString* s) {
+  if (sink_ == nullptr || out_ != sink_buffer_ || s->len < kShareMinBytes) return Bulk(s->view());
+  const size_t header_at = out_->size();
+  AppendNumberLine('$', static_cast<int64_t>(s->len));
+  if (sink_->Share(s)) {
+    out_->append("\r\n", 2);
+    return;
+  }
+  out_->resize(header_at);
+  Bulk(s->view());
+}
+
 void ReplyWriter::Bulk(std::string_view s) {
   // A small value (most elements of LRANGE, SMEMBERS, HGETALL, ...) goes out in one append:
   // header, value and CRLF are put together on the stack, instead of three appends that each

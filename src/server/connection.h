@@ -15,12 +15,15 @@
 #include "commands/command.h"
 #include "protocol/reply_writer.h"
 #include "protocol/request_reader.h"
+#include "server/output_queue.h"
 
 namespace basalt::server {
 
 class Server;
 
-class Connection : public cmd::ClientSession, public std::enable_shared_from_this<Connection> {
+class Connection : public cmd::ClientSession,
+                   public protocol::ShareSink,
+                   public std::enable_shared_from_this<Connection> {
  public:
   Connection(Server& server, asio::ip::tcp::socket socket, uint64_t id);
   ~Connection() override;
@@ -41,7 +44,7 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   size_t query_buffer_size() const override { return reader_.buffered(); }
   size_t query_buffer_free() const override { return reader_.free_space(); }
   size_t output_buffer_size() const override {
-    return output_.size() + sealed_bytes_ + sending_.size() - sending_offset_;
+    return output_.size() + spliced_bytes_ + queued_.bytes();
   }
   size_t memory_usage() const override;
   void Kill() override;
@@ -100,23 +103,25 @@ class Connection : public cmd::ClientSession, public std::enable_shared_from_thi
   void CloseAfterSending();
   bool OutputLimitReached();
   void SealIfBig();
-  // Writes sealed blocks in order; false when one is left for an asynchronous write (or the
-  // connection closed), true when none is left.
-  bool SendSealed();
+  // ShareSink: a big value's bytes go out by reference (see output_queue.h).
+  bool Share(HeapString* value) override;
+  // Moves output_'s first `n` bytes (and their splices) to the queue, less the first `sent`
+  // of them, which the socket already took.
+  void QueueOutput(size_t n, size_t sent = 0);
+  void WriteQueued(asio::error_code& ec);
+  // Writes the queue; false when some is left for an asynchronous write (or the connection
+  // closed), true when all of it was sent.
+  bool SendQueued();
 
   Server& server_;
   asio::ip::tcp::socket socket_;
   protocol::RequestReader reader_;
-  std::string output_;  // replies not yet handed to the socket
-  // Replies sealed off the front of output_ in blocks of about kSealBytes (see SealIfBig), sent
-  // before it, each freed once sent.
-  std::deque<std::string> sealed_;
-  size_t sealed_bytes_ = 0;
-  bool sending_sealed_ = false;  // sending_ is a sealed block: freed, not kept, when done
-  // The write in flight: bytes [sending_offset_, size) of sending_ are still the socket's.
-  // A write that does not finish at once swaps its buffer here rather than copying it.
-  std::string sending_;
-  size_t sending_offset_ = 0;
+  std::string output_;           // replies not yet handed to the socket
+  std::vector<Splice> splices_;  // values that go into output_ by reference (Share)
+  size_t spliced_bytes_ = 0;
+  // Replies that left output_ (sealed at kSealBytes, or a write the socket did not take whole),
+  // sent before it.
+  OutputQueue queued_;
   protocol::ReplyWriter reply_;
   std::string peer_, local_;
   bool reading_ = false;

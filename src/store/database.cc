@@ -87,7 +87,7 @@ Entry* Database::SetOwnedString(std::string_view key, HeapString* value, int64_t
     if (old->type() != ValueType::kString || old->encoding() != Encoding::kHeapString) {
       return false;
     }
-    HeapString::Destroy(old->heap_string());
+    HeapString::Release(old->heap_string());
     old->set_heap_string(value);
     return true;
   };
@@ -213,6 +213,7 @@ Entry* Database::SetRange(std::string_view key, size_t offset, std::string_view 
   std::string_view current = e->string_value();
   size_t new_len = std::max(current.size(), offset + bytes.size());
   if (e->encoding() == Encoding::kHeapString) {
+    e->UnshareString();
     HeapString* s = HeapString::Reserve(e->heap_string(), new_len);
     if (offset > s->len) std::memset(s->data() + s->len, 0, offset - s->len);
     if (!bytes.empty()) std::memcpy(s->data() + offset, bytes.data(), bytes.size());

@@ -132,7 +132,7 @@ Entry* Entry::NewCompact(std::string_view key, ValueType type, uint8_t* block,
 void Entry::Destroy(Entry* e) {
   switch (e->encoding()) {
     case Encoding::kHeapString:
-      HeapString::Destroy(e->heap_string());
+      HeapString::Release(e->heap_string());
       break;
     case Encoding::kObject:
       delete e->object();
@@ -207,6 +207,8 @@ bool Entry::TryOverwriteString(std::string_view value) {
   }
   if (encoding() != Encoding::kHeapString || value.size() <= kInlineStringMax) return false;
   HeapString* s = heap_string();
+  // A reply still sending the old bytes keeps them: the new value takes a new string.
+  if (s->shared()) return false;
   if (value.size() > s->cap || value.size() * 2 < s->cap) return false;
   std::memmove(s->data(), value.data(), value.size());  // may alias
   s->len = value.size();
@@ -216,6 +218,14 @@ bool Entry::TryOverwriteString(std::string_view value) {
 HeapString* Entry::heap_string() const { return LoadUnaligned<HeapString*>(value_field()); }
 
 void Entry::set_heap_string(HeapString* s) { StoreUnaligned<HeapString*>(value_field(), s); }
+
+void Entry::UnshareString() {
+  if (encoding() != Encoding::kHeapString) return;
+  HeapString* s = heap_string();
+  if (!s->shared()) return;
+  set_heap_string(HeapString::Create(s->view(), s->cap));
+  HeapString::Release(s);
+}
 
 CompositeValue* Entry::object() const { return LoadUnaligned<CompositeValue*>(value_field()); }
 

@@ -120,6 +120,9 @@ class Entry {
   std::string_view string_value() const;
   HeapString* heap_string() const;  // encoding kHeapString only
   void set_heap_string(HeapString* s);
+  // Before changing a heap string value in place: one that a reply still holds (see
+  // common/heap_string.h) is replaced by a private copy, which the entry then owns.
+  void UnshareString();
   CompositeValue* object() const;  // encoding kObject only
   // Encoding kCompact only: the block, and where it moved after a change.
   uint8_t* compact_block() const;

@@ -265,5 +265,28 @@ class AofDiskFaultTest(lib.unittest.TestCase):
         self.restart_and_compare(server, d, "no", writers, before)
 
 
+    def test_refused_writes_leave_big_get_replies_around_them_whole(self):
+        # Replies of a read wait in the output buffer for the AOF batch; when its write fails
+        # they are rebuilt with the writes refused. GETs of big values hold the value by
+        # reference there (server/output_queue.h): they must come out whole, in their place.
+        big = bytes(range(256)) * 1024  # 256 KB
+        d, env = self.injected("write", "EIO")
+        server = self.start(d, "no", env=env)
+        try:
+            with server.raw() as c:
+                self.assertEqual(c.command("SET", "big", big), b"+OK\r\n")
+                self.arm()
+                c.send(lib.encode_command("GET", "big") + lib.encode_command("SET", "x", "1") +
+                       lib.encode_command("GET", "big") + lib.encode_command("INCR", "n") +
+                       lib.encode_command("GET", "big"))
+                bulk = b"$%d\r\n%s\r\n" % (len(big), big)
+                for want in (bulk, EIO_TEXT, bulk, EIO_TEXT, bulk):
+                    self.assertEqual(c.read_reply(), want)
+            self.assertTrue(lib.injected_faults(self.fault_log))
+            self.lift()
+            self.wait_healed(server)
+        finally:
+            server.stop_and_check()
+
 if __name__ == "__main__":
     lib.main()

@@ -91,6 +91,52 @@ class ValueSizesTest(lib.ServerTestCase):
             self.assertEqual(c.read_reply(), b"+PONG\r\n")
             self.assertEqual(c.command("PING"), b"+PONG\r\n")
 
+    def test_big_get_replies_keep_the_value_as_it_was_when_the_key_changes_after(self):
+        # GET of a value of 64 KB or more hands the socket the stored bytes by reference
+        # (server/output_queue.h). The client reads nothing until every command ran, so the
+        # replies wait in the server while the key is changed in place, replaced, deleted and
+        # flushed: each reply must still be the value as it was when its GET ran.
+        size = 300 * 1024
+        a, b = value_for("share", size), value_for("share", size, 1)
+        with self.server.raw() as c, self.server.raw() as other:
+            self.assertEqual(c.command("SET", "vs:share", a), b"+OK\r\n")
+            steps = [("GET",), ("APPEND", b"+"), ("GET",), ("SETRANGE", b"0", b"zz"), ("GET",),
+                     ("SETBIT", b"7", b"1"), ("GET",), ("SET", b), ("GET",),
+                     ("GETDEL",), ("GET",)]
+            batch = lib.encode_command("GET", "vs:share") * 8
+            for step in steps:
+                batch += lib.encode_command(step[0], "vs:share", *step[1:])
+            batch += (lib.encode_command("SET", "vs:share2", a) +
+                      lib.encode_command("MULTI") + lib.encode_command("GET", "vs:share2") +
+                      lib.encode_command("SET", "vs:share2", b) +
+                      lib.encode_command("GET", "vs:share2") + lib.encode_command("EXEC") +
+                      lib.encode_command("GET", "vs:share2") +
+                      lib.encode_command("FLUSHALL", "ASYNC") +
+                      lib.encode_command("INCR", "vs:done"))
+            c.send(batch)
+            lib.wait_until(lambda: other.command("GET", "vs:done") == b"$1\r\n1\r\n",
+                           what="the pipeline to run")
+            for i in range(8):
+                self.assertEqual(c.read_reply(), bulk(a), f"GET #{i}")
+            appended = a + b"+"
+            ranged = b"zz" + appended[2:]
+            bitset = bytes([ranged[0] | 1]) + ranged[1:]  # offset 7: the low bit of byte 0
+            expected = [bulk(a), b":%d\r\n" % len(appended), bulk(appended),
+                        b":%d\r\n" % len(ranged), bulk(ranged), b":%d\r\n" % (ranged[0] & 1),
+                        bulk(bitset), b"+OK\r\n", bulk(b), bulk(b), b"$-1\r\n"]
+            for step, want in zip(steps, expected):
+                self.assertEqual(c.read_reply(), want, step[0])
+            self.assertEqual(c.read_reply(), b"+OK\r\n")
+            self.assertEqual(c.read_reply(), b"+OK\r\n")  # MULTI
+            for _ in range(3):
+                self.assertEqual(c.read_reply(), b"+QUEUED\r\n")
+            self.assertEqual(c.read_reply(),
+                             b"*3\r\n" + bulk(a) + b"+OK\r\n" + bulk(b))
+            self.assertEqual(c.read_reply(), bulk(b))
+            self.assertEqual(c.read_reply(), b"+OK\r\n")  # FLUSHALL ASYNC
+            self.assertEqual(c.read_reply(), b":1\r\n")
+            self.assertEqual(c.command("DBSIZE"), b":1\r\n")
+
     def test_replies_past_the_per_turn_write_cap_arrive_whole_while_others_are_served(self):
         # ~960 KB of 16 KB replies stays below the 1 MB seal, so it leaves 64 KB per loop turn
         # (write_budget.h) across many turns; another client is served in between. Above

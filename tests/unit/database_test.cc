@@ -139,6 +139,40 @@ TEST_SUITE("database") {
     CHECK(f.db().expires_count() == 1);
   }
 
+  TEST_CASE("a value a reply still holds is never changed in place") {
+    // A GET's reply may hold the stored bytes by reference until the socket takes them
+    // (server/output_queue.h): every change must leave those bytes as they were.
+    Fixture f;
+    const std::string before(1000, 'a');
+    Entry* e = f.db().SetString("k", before, -1);
+    HeapString* held = HeapString::Share(e->heap_string());
+
+    SUBCASE("SET of a value the same size") {
+      Entry* after = f.db().SetString("k", std::string(1000, 'b'), -1);
+      CHECK(after->heap_string() != held);
+      CHECK(ValueOf(f.db(), "k") == std::string(1000, 'b'));
+    }
+    SUBCASE("SETRANGE and APPEND") {
+      f.db().SetRange("k", 0, "zz");
+      f.db().SetRange("k", 1000, "tail");
+      CHECK(ValueOf(f.db(), "k") == "zz" + std::string(998, 'a') + "tail");
+    }
+    SUBCASE("an in-place edit after UnshareString (SETBIT, BITFIELD)") {
+      Entry* now = f.db().Lookup("k", kNow);
+      now->UnshareString();
+      now->heap_string()->data()[0] = 'q';
+      CHECK(ValueOf(f.db(), "k")[0] == 'q');
+    }
+    SUBCASE("SetOwnedString and DEL") {
+      f.db().SetOwnedString("k", HeapString::Create(std::string(1000, 'c'), 1000), -1);
+      CHECK(ValueOf(f.db(), "k") == std::string(1000, 'c'));
+      CHECK(f.db().Delete("k"));
+    }
+    CHECK(held->view() == before);
+    CHECK_FALSE(held->shared());  // the store let go of it: the reply's share is the last
+    HeapString::Release(held);
+  }
+
   TEST_CASE("Delete removes present keys, expired ones included") {
     Fixture f;
     f.db().SetString("a", "1", -1);
