@@ -10,8 +10,10 @@
 // memory: drain them); so does Allowance's `exempt`.
 //
 // Output that reaches 1 MB is sealed into a block of its own (Connection::SealIfBig) and sent
-// uncapped, as Redis sends a big value's reply chunk whole; that is mostly big values (1 MB
-// GETs: capping them cost ~40% more server CPU and tripled p50 at -c 50).
+// uncapped, as Redis sends a big value's reply chunk whole; so is any queued block of 1 MB or
+// more, such as the reply of a 1 MB GET sent by reference (server/output_queue.h). That is
+// mostly big values (1 MB GETs: capping them cost ~40% more server CPU and tripled p50 at
+// -c 50).
 //
 // No I/O: unit-tested on its own.
 #pragma once
