@@ -140,6 +140,11 @@ Status Engine::LoadNow() {
 }
 
 void Engine::StartLoading(std::function<void(const Status&)> done) {
+  if (!persistence::HasDatasetToLoad(config_)) {
+    // Nothing on disk: Redis is ready at once here too, so no client sees -LOADING.
+    done(LoadNow());
+    return;
+  }
   persistence_->RemoveStaleTempFiles();
   core_.context().loading = true;
   // The loader fills a keyspace of its own; the live one is swapped with it when done, on this

@@ -46,7 +46,8 @@ class Engine final {
   replication::Replication& replication() { return *replication_; }
 
   // Loads the dataset (AOF when appendonly, else RDB) in a background thread; clients get
-  // -LOADING meanwhile. `done` runs on the engine thread with the outcome.
+  // -LOADING meanwhile. `done` runs on the engine thread with the outcome (at once, before
+  // this returns, when there is no file to load).
   void StartLoading(std::function<void(const Status&)> done);
   // Loads synchronously (embedded use).
   Status LoadNow();

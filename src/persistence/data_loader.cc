@@ -180,6 +180,12 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
 
 }  // namespace
 
+bool HasDatasetToLoad(const config::Config& config) {
+  const config::Settings& s = config.settings();
+  if (s.appendonly) return file::Exists(AofManager::ManifestPath(s));
+  return file::Exists(file::JoinPath(s.dir, s.dbfilename));
+}
+
 Status LoadDataset(const config::Config& config, const Clock& clock, store::Keyspace& target,
                    DatasetLoadResult* result, const std::atomic<bool>* cancel) {
   const int64_t start = MonotonicUs();

@@ -27,6 +27,10 @@ struct DatasetLoadResult {
   int repl_stream_db = 0;
 };
 
+// True when `config` names a file to load (the AOF manifest, or the RDB file without AOF).
+// Without one, the engine starts at once instead of answering -LOADING for an empty dataset.
+bool HasDatasetToLoad(const config::Config& config);
+
 // Loads into `target` (which must be empty) per `config`. Logs progress at least every second
 // for big files. On error, `target` holds an unspecified part and must be discarded; the
 // message names the file, the offset and what was wrong.

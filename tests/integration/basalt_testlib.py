@@ -61,6 +61,17 @@ def stop_process(proc):
     _live_processes.discard(proc)
 
 
+def _read_lines(sock, count):
+    """Reads until `count` CRLF-terminated lines arrived (or the peer closes); returns them."""
+    data = b""
+    while data.count(b"\r\n") < count:
+        chunk = sock.recv(256)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\r\n")[:count]
+
+
 def wait_until(predicate, timeout=IO_TIMEOUT, interval=0.02, what="condition"):
     """Polls predicate() until it returns a true value (returned) or the deadline passes."""
     deadline = time.monotonic() + timeout
@@ -177,9 +188,16 @@ class ServerProcess:
     def _answers_ping(self):
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                loading = (b"-LOADING",) if self.accept_loading else ()
+                if self.password:
+                    # -NOAUTH comes before -LOADING (as in Redis), so it proves nothing about
+                    # the dataset: authenticate, then only a PONG (or an accepted -LOADING) counts.
+                    s.sendall(b"AUTH " + self.password.encode() + b"\r\nPING\r\n")
+                    replies = _read_lines(s, 2)
+                    return len(replies) == 2 and replies[1].startswith((b"+PONG",) + loading)
                 s.sendall(b"PING\r\n")
-                # With requirepass set PING answers -NOAUTH: still proof the server is up.
-                answers = (b"+PONG", b"-NOAUTH") + ((b"-LOADING",) if self.accept_loading else ())
+                # With requirepass set and no password known, -NOAUTH is the best proof of life.
+                answers = (b"+PONG", b"-NOAUTH") + loading
                 return s.recv(64).startswith(answers)
         except OSError:
             return False
