@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "common/memory.h"
 #include "protocol/command_encoder.h"
@@ -11,42 +12,116 @@ namespace basalt::protocol {
 RequestReader::~RequestReader() {
   FreeBigArgs();
   if (receiving_ != nullptr) HeapString::Destroy(receiving_);
+  DropSpare();
 }
 
-std::span<char> RequestReader::ReadSpace(size_t chunk) {
+RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk) {
+  predicted_head_ = 0;
   if (receiving_ != nullptr) {
     const size_t whole = receiving_payload_ + 2;
     if (receiving_->len == receiving_->cap) {
       receiving_ = HeapString::Resize(receiving_, std::min(whole, 2 * receiving_->cap));
       PrefaultReceiving();
     }
-    return {receiving_->data() + receiving_->len, receiving_->cap - receiving_->len};
+    // An adopted spare may be longer than this bulk: nothing past its CRLF may land in it.
+    return {
+        {receiving_->data() + receiving_->len, std::min(receiving_->cap, whole) - receiving_->len},
+        {}};
   }
+  if (PredictsBigBulk()) return PredictedSpace();
   std::span<char> space = input_.PrepareWrite(std::max(chunk, read_ahead_));
   read_size_ = space.size();
-  return space;
+  return {space, {}};
+}
+
+bool RequestReader::PredictsBigBulk() const {
+  // Only at a request's first byte: the header span must hold exactly the next header.
+  return shape_repeated_ && input_.size() == 0 && !parser_.in_request() && big_args_.empty();
+}
+
+RequestReader::ReadTarget RequestReader::PredictedSpace() {
+  const size_t whole = shape_.length + 2;
+  if (spare_ != nullptr && spare_->cap != whole) DropSpare();
+  if (spare_ == nullptr) {
+    spare_ = HeapString::Create({}, whole);
+    mem::PrefaultForKernelWrite(spare_->data(), whole);
+  }
+  predicted_head_ = shape_.head;
+  read_size_ = shape_.head;
+  return {input_.PrepareWrite(shape_.head).first(shape_.head), {spare_->data(), whole}};
 }
 
 void RequestReader::CommitRead(size_t n) {
-  if (receiving_ == nullptr) {
-    input_.CommitWrite(n);
-    input_peak_ = std::max(input_peak_, input_.readable().size());
-    // A read that filled its space probably left more behind: offer twice as much next time.
-    // One that did not resets the offer, so a client that calms down stays small.
-    if (n == read_size_) {
-      read_ahead_ = std::min(kMaxReadChunk, std::max<size_t>(2 * n, read_ahead_));
-    } else {
-      read_ahead_ = 0;
-    }
+  if (receiving_ != nullptr) {
+    receiving_->len += n;
+    FinishBigBulkIfWhole();
     return;
   }
-  receiving_->len += n;
+  if (predicted_head_ != 0 && n > predicted_head_) {
+    CommitPredictedRead(n);
+    return;
+  }
+  input_.CommitWrite(n);
+  input_peak_ = std::max(input_peak_, input_.readable().size());
+  // A read that filled its space probably left more behind: offer twice as much next time.
+  // One that did not resets the offer, so a client that calms down stays small.
+  if (n == read_size_) {
+    read_ahead_ = std::min(kMaxReadChunk, std::max<size_t>(2 * n, read_ahead_));
+  } else {
+    read_ahead_ = 0;
+  }
+}
+
+void RequestReader::CommitPredictedRead(size_t n) {
+  const size_t spilled = n - predicted_head_;
+  input_.CommitWrite(predicted_head_);
+  read_ahead_ = 0;
+  RequestParser::PendingBulk pending{};
+  if (parser_.Parse(input_.readable()) == RequestParser::Result::kNeedMore &&
+      parser_.pending_bulk(&pending) && pending.offset == predicted_head_ &&
+      pending.length >= static_cast<size_t>(kBigArgLen) && spilled <= pending.length + 2) {
+    // As predicted (a different length is fine: the buffer is resized as it fills).
+    NoteShape({pending.offset, pending.length});
+    receiving_ = std::exchange(spare_, nullptr);
+    receiving_->len = spilled;
+    receiving_payload_ = pending.length;
+    FinishBigBulkIfWhole();
+    return;
+  }
+  // Not as predicted: the input becomes what one plain read would have left (the header's
+  // bytes, then the spilled ones). The parser resumes on it as on any longer input; a request
+  // it completed from the header's bytes alone is parsed again from its start by Next().
+  std::span<char> room = input_.PrepareWrite(spilled);
+  std::memcpy(room.data(), spare_->data(), spilled);
+  input_.CommitWrite(spilled);
+  input_peak_ = std::max(input_peak_, input_.readable().size());
+  ReleaseSpare();
+}
+
+void RequestReader::FinishBigBulkIfWhole() {
   if (receiving_->len < receiving_payload_ + 2) return;
   // The CRLF after the payload is skipped unchecked, as the parser does for any bulk.
   receiving_->len = receiving_payload_;
   big_args_.push_back(receiving_);
   receiving_ = nullptr;
   parser_.SupplyPendingBulk(big_args_.back()->view());
+}
+
+void RequestReader::NoteShape(Shape shape) {
+  // Values past the first capacity are rare and large: no spare of their size is kept.
+  shape_repeated_ = shape == shape_ && shape.length + 2 <= kBigBulkFirstCapacity;
+  shape_ = shape;
+}
+
+void RequestReader::DropSpare() {
+  if (spare_ != nullptr) HeapString::Destroy(spare_);
+  spare_ = nullptr;
+}
+
+void RequestReader::ReleaseSpare() {
+  DropSpare();
+  shape_ = {};
+  shape_repeated_ = false;
 }
 
 RequestParser::Result RequestReader::Next() {
@@ -65,6 +140,7 @@ void RequestReader::MaybeStartBigBulk() {
   // moves to the new buffer, and the input ends where the payload began.
   // Big values take this path, not bigger reads into the input (which would copy them again).
   read_ahead_ = 0;
+  if (big_args_.empty()) NoteShape({pending.offset, pending.length});
   std::string_view arrived = input_.readable().substr(pending.offset);
   const size_t whole = pending.length + 2;
   receiving_ =
@@ -125,6 +201,7 @@ size_t RequestReader::buffered() const {
 
 size_t RequestReader::memory_usage() const {
   size_t n = input_.capacity();
+  if (spare_ != nullptr) n += sizeof(HeapString) + spare_->cap;
   if (receiving_ != nullptr) n += sizeof(HeapString) + receiving_->cap;
   for (const HeapString* s : big_args_) n += sizeof(HeapString) + s->cap;
   return n;

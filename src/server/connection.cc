@@ -83,16 +83,44 @@ void Connection::Start() {
 
 void Connection::ReadMore() {
   if (reading_ || closed_ || close_after_reply) return;
-  std::span<char> space = reader_.ReadSpace(kReadChunk);
+  protocol::RequestReader::ReadTarget target = reader_.ReadSpace(kReadChunk);
   reading_ = true;
-  socket_.async_read_some(
-      asio::buffer(space.data(), space.size()),
-      [self = shared_from_this()](const asio::error_code& ec, size_t n) { self->OnRead(ec, n); });
+  auto on_read = [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+    self->OnRead(ec, n);
+  };
+  if (target.payload.empty()) {
+    socket_.async_read_some(asio::buffer(target.head.data(), target.head.size()), on_read);
+    return;
+  }
+  // A predicted big bulk: header and payload land in their own buffers (one recvmsg).
+  const std::array<asio::mutable_buffer, 2> buffers = {
+      asio::buffer(target.head.data(), target.head.size()),
+      asio::buffer(target.payload.data(), target.payload.size())};
+  socket_.async_read_some(buffers, on_read);
+}
+
+void Connection::ReleaseIdleMemory() {
+  // cancel() would end a pending write wait too: a client with output in flight is not idle.
+  if (closed_ || writing_ || !reader_.holds_spare()) return;
+  if (!reading_) {
+    reader_.ReleaseSpare();
+    return;
+  }
+  // The pending read may fill the spare at any moment: cancel it, and free the spare once
+  // the read has ended (OnRead; a read that completed meanwhile is served as usual).
+  release_spare_ = true;
+  asio::error_code ec;
+  socket_.cancel(ec);
 }
 
 void Connection::OnRead(const asio::error_code& ec, size_t n) {
   reading_ = false;
   if (closed_) return;
+  if (std::exchange(release_spare_, false) && ec == asio::error::operation_aborted) {
+    reader_.ReleaseSpare();
+    ReadMore();
+    return;
+  }
   if (ec) {
     Close();
     return;

@@ -29,6 +29,8 @@ class Connection : public cmd::ClientSession,
   ~Connection() override;
 
   void Start();
+  // An idle client gives back memory kept for its next big request (the server's cron).
+  void ReleaseIdleMemory();
   // Sends what is buffered, then closes (graceful: used at server shutdown).
   void FlushAndClose();
   // Sends what is buffered and may leave (the end of a loop turn; see Server::FlushAtEndOfTurn).
@@ -125,6 +127,7 @@ class Connection : public cmd::ClientSession,
   protocol::ReplyWriter reply_;
   std::string peer_, local_;
   bool reading_ = false;
+  bool release_spare_ = false;  // the pending read was cancelled to free the reader's spare
   bool writing_ = false;
   bool write_capped_ = false;  // the last WriteSome stopped at the per-turn cap, not the kernel
   bool closed_ = false;

@@ -216,16 +216,20 @@ void Server::Cron() {
   KickBackgroundWork();
   if (now_ms - last_idle_check_ms_ >= 1000) {
     last_idle_check_ms_ = now_ms;
-    CloseIdleClients(now_ms);
+    CheckIdleClients(now_ms);
   }
 }
 
-void Server::CloseIdleClients(int64_t now_ms) {
-  int64_t timeout_s = config_.settings().timeout;
-  if (timeout_s <= 0) return;
+void Server::CheckIdleClients(int64_t now_ms) {
+  const int64_t timeout_ms = config_.settings().timeout * 1000;
   std::vector<std::shared_ptr<Connection>> idle;
   for (auto& [id, c] : connections_) {
-    if (!c->is_replica && now_ms - c->last_interaction_ms > timeout_s * 1000) idle.push_back(c);
+    const int64_t idle_ms = now_ms - c->last_interaction_ms;
+    if (timeout_ms > 0 && !c->is_replica && idle_ms > timeout_ms) {
+      idle.push_back(c);
+    } else if (idle_ms >= kIdleMemoryReleaseMs) {
+      c->ReleaseIdleMemory();
+    }
   }
   for (auto& c : idle) {
     spdlog::debug("Closing idle client id={}", c->id);

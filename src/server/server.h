@@ -58,7 +58,11 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void RejectConnection(asio::ip::tcp::socket& socket, std::string_view error);
   void ScheduleCron();
   void Cron();
-  void CloseIdleClients(int64_t now_ms);
+  // Once a second: closes clients idle past `timeout`, and makes those idle for
+  // kIdleMemoryReleaseMs give back what they keep for their next request (as Redis's cron
+  // shrinks an idle client's query buffer).
+  void CheckIdleClients(int64_t now_ms);
+  static constexpr int64_t kIdleMemoryReleaseMs = 2000;
   void BeginShutdown(const char* reason, bool save_done);
   // SIGTERM/SIGINT: a shutdown (once; re-armed when a shutdown fails).
   void WaitForSignal();

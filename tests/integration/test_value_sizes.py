@@ -183,6 +183,49 @@ class ValueSizesTest(lib.ServerTestCase):
                 self.assertEqual(c.read_reply(), b"+OK\r\n")
                 self.assertEqual(c.read_reply(), bulk(v))
 
+    def test_big_values_sent_alike_and_unlike_round_trips_byte_for_byte(self):
+        # Alike big SETs make the server read the next one's payload straight into a buffer of
+        # its own (RequestReader's prediction); requests shaped otherwise must come out the same.
+        with self.server.raw() as c:
+            sent = {}
+            shapes = [("vs:alike:%03d", 65536)] * 4 + [
+                ("vs:alike:%03d", 65535), ("vs:alike:%03d", 65537), ("vs:l:%d", 65536),
+                ("vs:alike:%03d", 65536), ("vs:alike:%03d", 65536), ("vs:alike:%03d", 40000),
+                ("vs:alike:%03d", 65536), ("vs:alike:%03d", 65536)]
+            for i, (pattern, size) in enumerate(shapes):
+                key = pattern % i
+                sent[key] = value_for("alike", size, i)
+                self.assertEqual(c.command("SET", key, sent[key]), b"+OK\r\n", key)
+                if i % 3 == 2:  # a small request between big ones, and a pipelined pair
+                    self.assertEqual(c.command("GET", key), bulk(sent[key]))
+                    c.send(lib.encode_command("SET", key, sent[key]) + lib.encode_command("PING"))
+                    self.assertEqual(c.read_reply(), b"+OK\r\n")
+                    self.assertEqual(c.read_reply(), b"+PONG\r\n")
+            for key, v in sent.items():
+                self.assertEqual(c.command("GET", key), bulk(v), key)
+
+    def test_an_idle_client_gives_back_the_buffer_kept_for_its_next_big_value(self):
+        size = 256 * 1024
+        with self.server.raw() as c, self.server.raw() as admin:
+            for i in range(3):
+                self.assertEqual(c.command("SET", "vs:idle", value_for("idle", size, i)),
+                                 b"+OK\r\n")
+            my_id = int(c.command("CLIENT", "ID")[1:-2])
+
+            def tot_mem():
+                listing = admin.command("CLIENT", "LIST", "ID", str(my_id)).decode()
+                return int(re.search(r" tot-mem=(\d+)", listing).group(1))
+
+            self.assertGreater(tot_mem(), size)  # the spare for a fourth alike value
+            # The server's cron frees it once the client has been idle for 2 s (cancelling
+            # the read that waits to fill it).
+            lib.wait_until(lambda: tot_mem() < 64 * 1024, timeout=lib.IO_TIMEOUT * 2,
+                           interval=0.2, what="the idle client's spare buffer freed")
+            v = value_for("idle", size, 9)
+            self.assertEqual(c.command("SET", "vs:idle", v), b"+OK\r\n")
+            self.assertEqual(c.command("GET", "vs:idle"), bulk(v))
+            self.assertEqual(c.command("PING"), b"+PONG\r\n")
+
     def test_big_values_in_set_options_multi_mset_and_append(self):
         a, b = value_for("opt", 70_000), value_for("opt", 90_000)
         with self.server.raw() as c:

@@ -4,9 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace basalt::protocol {
@@ -27,6 +29,18 @@ std::string Value(size_t n, char seed) {
   return v;
 }
 
+// One recv as a connection makes it: up to `max` bytes of `src` into the reader's read target,
+// its header span first, then its payload span. Returns the bytes taken.
+size_t Receive(RequestReader& reader, std::string_view src, size_t max = SIZE_MAX) {
+  RequestReader::ReadTarget target = reader.ReadSpace(16 * 1024);
+  const size_t n = std::min({max, target.head.size() + target.payload.size(), src.size()});
+  const size_t in_head = std::min(n, target.head.size());
+  std::memcpy(target.head.data(), src.data(), in_head);
+  if (n > in_head) std::memcpy(target.payload.data(), src.data() + in_head, n - in_head);
+  reader.CommitRead(n);
+  return n;
+}
+
 struct Fed {
   std::vector<Args> requests;
   // Per request, per argument: whether it came in a buffer of its own (TakeBuffer found it).
@@ -41,11 +55,7 @@ Fed Feed(const std::string& stream, const std::vector<size_t>& reads) {
   Fed fed;
   size_t pos = 0, turn = 0;
   while (pos < stream.size()) {
-    std::span<char> space = reader.ReadSpace(16 * 1024);
-    size_t n = std::min({reads[turn++ % reads.size()], space.size(), stream.size() - pos});
-    std::memcpy(space.data(), stream.data() + pos, n);
-    reader.CommitRead(n);
-    pos += n;
+    pos += Receive(reader, std::string_view(stream).substr(pos), reads[turn++ % reads.size()]);
     while (reader.Next() == R::kComplete) {
       Args args;
       std::vector<bool> own;
@@ -136,6 +146,128 @@ TEST_SUITE("request_reader") {
     }
   }
 
+  TEST_CASE("big values sent alike are read whole, one read each, into their own buffers") {
+    // Same header length and value size each time: from the third on, the header goes to the
+    // input and the payload straight into its buffer, in one read.
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    std::vector<size_t> reads_per_request;
+    for (char c = 'a'; c < 'g'; ++c) {
+      const Args set = {"SET", std::string("key:") + c, Value(65536, c)};
+      const std::string request = Command(set);
+      CAPTURE(c);
+      size_t pos = 0, reads = 0;
+      R result = R::kNeedMore;
+      while (result == R::kNeedMore && pos < request.size()) {
+        pos += Receive(reader, std::string_view(request).substr(pos));
+        ++reads;
+        result = reader.Next();  // as a connection does after each read
+      }
+      REQUIRE(result == R::kComplete);
+      CHECK(Args(reader.args().begin(), reader.args().end()) == set);
+      HeapString* taken = reader.TakeBuffer(reader.args()[2]);
+      REQUIRE(taken != nullptr);
+      CHECK(taken->view() == set[2]);
+      HeapString::Destroy(taken);
+      reader.FinishRequest();
+      CHECK(reader.Next() == R::kNeedMore);
+      reads_per_request.push_back(reads);
+    }
+    CHECK(reads_per_request == std::vector<size_t>{2, 2, 1, 1, 1, 1});
+    // The spare for the next one is counted as the client's memory, and given back when idle.
+    CHECK(reader.ReadSpace(16 * 1024).payload.size() == 65536 + 2);
+    CHECK(reader.holds_spare());
+    CHECK(reader.memory_usage() > 65536);
+    reader.ReleaseSpare();
+    CHECK_FALSE(reader.holds_spare());
+    CHECK(reader.memory_usage() < 65536);
+    CHECK(reader.ReadSpace(16 * 1024).payload.empty());
+  }
+
+  TEST_CASE("a request not shaped as predicted is parsed as if read plainly, at every split") {
+    // Two alike arm the prediction; then requests it gets wrong (small ones, a longer key, an
+    // inline command, a small value, arguments after the value) and ones it takes with another
+    // length (same header length, value a little longer or shorter).
+    std::vector<Args> requests = {{"SET", "k1", Value(40000, 'a')},
+                                  {"SET", "k2", Value(40000, 'b')},
+                                  {"GET", "k1"},
+                                  {"PING"},
+                                  {"SET", "k3", Value(40001, 'c')},
+                                  {"SET", "k4", Value(40000, 'd')},
+                                  {"SET", "k5", Value(40000, 'e')},
+                                  {"SET", "k6", Value(39999, 'f')},
+                                  {"SET", "key7", Value(40000, 'g')},
+                                  {"SET", "k8", Value(40000, 'h')},
+                                  {"SET", "k9", Value(40000, 'i')},
+                                  {"SET", "k0", Value(kBigArgLen - 1, 'j')},
+                                  {"SET", "ka", Value(40000, 'k')},
+                                  {"SET", "kb", Value(40000, 'l'), "PX", "100"},
+                                  {"SET", "kc", Value(40000, 'm')}};
+    std::string stream;
+    for (const Args& r : requests) stream += r == Args{"PING"} ? "PING\r\n" : Command(r);
+    for (std::vector<size_t> reads :
+         std::vector<std::vector<size_t>>{{SIZE_MAX}, {1}, {7}, {4096}, {16384, 30}, {60000}}) {
+      CAPTURE(reads[0]);
+      Fed fed = Feed(stream, reads);
+      CHECK(fed.requests == requests);
+    }
+    // The first read of each request cut short (the header is 29 bytes), the next ones taking
+    // all they are offered, the following requests' bytes included.
+    for (size_t cut : {1, 10, 28, 29, 30, 31, 129, 40000, 40030, 40031, 40032}) {
+      CAPTURE(cut);
+      ParserLimits limits;
+      RequestReader reader(&limits);
+      std::vector<Args> got;
+      size_t pos = 0, limit = cut;
+      while (pos < stream.size()) {
+        pos += Receive(reader, std::string_view(stream).substr(pos), limit);
+        limit = SIZE_MAX;
+        while (reader.Next() == R::kComplete) {
+          got.emplace_back(reader.args().begin(), reader.args().end());
+          reader.FinishRequest();
+          limit = cut;
+        }
+      }
+      CHECK(got == requests);
+      CHECK(reader.buffered() == 0);
+    }
+  }
+
+  TEST_CASE("a predicted read that takes in more than the predicted request") {
+    // Armed by two alike, then a request unlike them arrives with the next one behind it: a
+    // shorter value (bytes of the next request land in the spare), a shorter or longer key (the
+    // payload starts before or after the predicted header's end), a longer value.
+    const std::vector<Args> unlike = {{"SET", "k6", Value(39999, 'f')},
+                                      {"SET", "k", Value(40000, 'g')},
+                                      {"SET", "key7", Value(40000, 'h')},
+                                      {"SET", "k8", Value(40001, 'i')}};
+    for (const Args& next : unlike) {
+      CAPTURE(next[1]);
+      ParserLimits limits;
+      RequestReader reader(&limits);
+      std::vector<Args> got;
+      auto take = [&](const std::string& bytes) {
+        size_t pos = 0;
+        while (pos < bytes.size()) {
+          pos += Receive(reader, std::string_view(bytes).substr(pos));
+          while (reader.Next() == R::kComplete) {
+            got.emplace_back(reader.args().begin(), reader.args().end());
+            reader.FinishRequest();
+          }
+        }
+      };
+      take(Command({"SET", "k1", Value(40000, 'a')}));
+      take(Command({"SET", "k2", Value(40000, 'b')}));
+      REQUIRE(reader.ReadSpace(16 * 1024).payload.size() == 40002);  // armed
+      take(Command(next) + Command({"GET", "k1"}) + "PING\r\n");
+      REQUIRE(got.size() == 5);
+      CHECK(got[2] == next);
+      CHECK(got[3] == Args{"GET", "k1"});
+      CHECK(got[4] == Args{"PING"});
+      CHECK(reader.buffered() == 0);
+    }
+  }
+
   TEST_CASE("the input buffer stays one read chunk while a big bulk arrives") {
     ParserLimits limits;
     RequestReader reader(&limits);
@@ -144,11 +276,7 @@ TEST_SUITE("request_reader") {
     size_t pos = 0;
     size_t reads = 0;
     while (pos < stream.size()) {
-      std::span<char> space = reader.ReadSpace(16 * 1024);
-      size_t n = std::min(space.size(), stream.size() - pos);
-      std::memcpy(space.data(), stream.data() + pos, n);
-      reader.CommitRead(n);
-      pos += n;
+      pos += Receive(reader, std::string_view(stream).substr(pos));
       ++reads;
       // The query buffer limit sees what was received (a complete bulk's CRLF is dropped).
       CHECK(reader.buffered() + 2 >= pos);
@@ -180,11 +308,7 @@ TEST_SUITE("request_reader") {
     for (int round = 0; round < 6; ++round) {
       size_t pos = 0, reads = 0;
       while (pos < batch.size()) {
-        std::span<char> space = reader.ReadSpace(16 * 1024);
-        size_t n = std::min(space.size(), batch.size() - pos);
-        std::memcpy(space.data(), batch.data() + pos, n);
-        reader.CommitRead(n);
-        pos += n;
+        pos += Receive(reader, std::string_view(batch).substr(pos));
         ++reads;
         while (reader.Next() == R::kComplete) reader.FinishRequest();
         reader.ShrinkIfIdle(32 * 1024);
@@ -203,11 +327,7 @@ TEST_SUITE("request_reader") {
     for (const std::string* request : {&big, &big, &small}) {
       size_t pos = 0;
       while (pos < request->size()) {
-        std::span<char> space = reader.ReadSpace(16 * 1024);
-        size_t n = std::min(space.size(), request->size() - pos);
-        std::memcpy(space.data(), request->data() + pos, n);
-        reader.CommitRead(n);
-        pos += n;
+        pos += Receive(reader, std::string_view(*request).substr(pos));
         while (reader.Next() == R::kComplete) reader.FinishRequest();
         reader.ShrinkIfIdle(32 * 1024);
       }
@@ -228,11 +348,7 @@ TEST_SUITE("request_reader") {
       bool retried = false;
       size_t pos = 0;
       while (pos < stream.size()) {
-        std::span<char> space = reader.ReadSpace(16 * 1024);
-        size_t n = std::min({step, space.size(), stream.size() - pos});
-        std::memcpy(space.data(), stream.data() + pos, n);
-        reader.CommitRead(n);
-        pos += n;
+        pos += Receive(reader, std::string_view(stream).substr(pos), step);
         while (reader.Next() == R::kComplete) {
           got.emplace_back(reader.args().begin(), reader.args().end());
           if (!retried) {  // the first run of the SET blocks
@@ -252,9 +368,7 @@ TEST_SUITE("request_reader") {
     ParserLimits limits;
     RequestReader reader(&limits);
     const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000000\r\n";
-    std::span<char> space = reader.ReadSpace(16 * 1024);
-    std::memcpy(space.data(), head.data(), head.size());
-    reader.CommitRead(head.size());
+    Receive(reader, head);
     CHECK(reader.Next() == R::kNeedMore);
     REQUIRE(reader.receiving_big_bulk());
     CHECK(reader.memory_usage() <= 16 * 1024 + RequestReader::kBigBulkFirstCapacity + 64);
@@ -270,12 +384,10 @@ TEST_SUITE("request_reader") {
     ParserLimits limits;
     auto reader = std::make_unique<RequestReader>(&limits);
     const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\nabc";
-    std::span<char> space = reader->ReadSpace(16 * 1024);
-    std::memcpy(space.data(), head.data(), head.size());
-    reader->CommitRead(head.size());
+    Receive(*reader, head);
     CHECK(reader->Next() == R::kNeedMore);
     CHECK(reader->receiving_big_bulk());
-    CHECK(reader->ReadSpace(16 * 1024).size() == 100000 + 2 - 3);
+    CHECK(reader->ReadSpace(16 * 1024).head.size() == 100000 + 2 - 3);
     reader.reset();  // ASan reports a leak if the partial buffer were not freed
   }
 }
