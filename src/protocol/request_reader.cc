@@ -15,7 +15,7 @@ RequestReader::~RequestReader() {
   DropSpare();
 }
 
-RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk) {
+RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predict) {
   predicted_head_ = 0;
   if (receiving_ != nullptr) {
     const size_t whole = receiving_payload_ + 2;
@@ -28,13 +28,13 @@ RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk) {
         {receiving_->data() + receiving_->len, std::min(receiving_->cap, whole) - receiving_->len},
         {}};
   }
-  if (PredictsBigBulk()) return PredictedSpace();
+  if (may_predict && predicts_big_bulk()) return PredictedSpace();
   std::span<char> space = input_.PrepareWrite(std::max(chunk, read_ahead_));
   read_size_ = space.size();
   return {space, {}};
 }
 
-bool RequestReader::PredictsBigBulk() const {
+bool RequestReader::predicts_big_bulk() const {
   // Only at a request's first byte: the header span must hold exactly the next header.
   return shape_repeated_ && input_.size() == 0 && !parser_.in_request() && big_args_.empty();
 }

@@ -53,7 +53,10 @@ class RequestReader {
     std::span<char> head;
     std::span<char> payload;  // empty unless a big bulk is predicted
   };
-  ReadTarget ReadSpace(size_t chunk);
+  // `may_predict` false: one span even when a big bulk is predicted (see Connection::ReadMore).
+  ReadTarget ReadSpace(size_t chunk, bool may_predict = true);
+  // True when the next ReadSpace would split the read for a predicted big bulk.
+  bool predicts_big_bulk() const;
   static constexpr size_t kMaxReadChunk = 64 * 1024;
   // A big bulk's buffer starts at most this large and doubles as its bytes arrive: a client
   // that announces a 512 MB bulk and sends nothing does not make the server reserve 512 MB.
@@ -107,7 +110,6 @@ class RequestReader {
   void MaybeStartBigBulk();
   // A request's first big bulk begins to arrive: predict the next one when two are alike.
   void NoteShape(Shape shape);
-  bool PredictsBigBulk() const;
   ReadTarget PredictedSpace();
   // A predicted read went past the header: adopt the spare, or put the bytes back in line.
   void CommitPredictedRead(size_t n);

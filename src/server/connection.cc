@@ -83,7 +83,17 @@ void Connection::Start() {
 
 void Connection::ReadMore() {
   if (reading_ || closed_ || close_after_reply) return;
-  protocol::RequestReader::ReadTarget target = reader_.ReadSpace(kReadChunk);
+  // A predicted big bulk is read apart only when the client waits for its replies (nothing
+  // more is queued on the socket): that is where a second recv per request costs a round
+  // trip. A client pipelining big values is read as before. Read whole, one request per recv,
+  // such a client had its batches' first replies 3x later than Redis (64 KB SET -c 50 -P 16:
+  // p50 8.3 ms against 2.4), even though the server got through 1.4x as many.
+  bool may_predict = false;
+  if (reader_.predicts_big_bulk()) {
+    asio::error_code ec;
+    may_predict = socket_.available(ec) == 0 && !ec;
+  }
+  protocol::RequestReader::ReadTarget target = reader_.ReadSpace(kReadChunk, may_predict);
   reading_ = true;
   auto on_read = [self = shared_from_this()](const asio::error_code& ec, size_t n) {
     self->OnRead(ec, n);

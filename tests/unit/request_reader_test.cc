@@ -175,6 +175,8 @@ TEST_SUITE("request_reader") {
     }
     CHECK(reads_per_request == std::vector<size_t>{2, 2, 1, 1, 1, 1});
     // The spare for the next one is counted as the client's memory, and given back when idle.
+    CHECK(reader.predicts_big_bulk());
+    CHECK(reader.ReadSpace(16 * 1024, /*may_predict=*/false).payload.empty());
     CHECK(reader.ReadSpace(16 * 1024).payload.size() == 65536 + 2);
     CHECK(reader.holds_spare());
     CHECK(reader.memory_usage() > 65536);
