@@ -36,6 +36,7 @@
 #include "engine/engine.h"
 #include "persistence/aof_manager.h"
 #include "persistence/aof_manifest.h"
+#include "persistence/data_loader.h"
 #include "persistence/persistence_manager.h"
 #include "protocol/reply_parser.h"
 #include "protocol/reply_writer.h"
@@ -231,7 +232,7 @@ Status Store::Impl::Open(const std::string& dir_arg) {
 Status Store::Impl::Load() {
   const config::Settings& s = config_.settings();
   const bool adopt_rdb = s.appendonly && !file::Exists(persistence::AofManager::ManifestPath(s)) &&
-                         file::Exists(file::JoinPath(s.dir, s.dbfilename));
+                         file::Exists(persistence::RdbFilePath(s));
   if (!adopt_rdb) return engine_->LoadNow();
   // Deliberately unlike a server's startup (which would start empty and lose the RDB's data
   // at the next snapshot): load the RDB, then make it the AOF's base. See AdoptRdbAsAofBase.
@@ -256,7 +257,7 @@ Status Store::Impl::AdoptRdbAsAofBase() {
   const std::string aof_dir = persistence::AofManager::DirectoryPath(s);
   if (Status st = file::MakeDirectory(aof_dir); !st.ok()) return st;
   std::string rdb;
-  if (Status st = file::ReadFile(file::JoinPath(s.dir, s.dbfilename), &rdb); !st.ok()) return st;
+  if (Status st = file::ReadFile(persistence::RdbFilePath(s), &rdb); !st.ok()) return st;
   persistence::AofManifest manifest;
   manifest.base = persistence::AofFileInfo{persistence::AofBaseName(s.appendfilename, 1, true), 1,
                                            persistence::AofFileInfo::Type::kBase};

@@ -180,10 +180,11 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
 
 }  // namespace
 
+std::string RdbFilePath(const config::Settings& s) { return file::JoinPath(s.dir, s.dbfilename); }
+
 bool HasDatasetToLoad(const config::Config& config) {
   const config::Settings& s = config.settings();
-  if (s.appendonly) return file::Exists(AofManager::ManifestPath(s));
-  return file::Exists(file::JoinPath(s.dir, s.dbfilename));
+  return file::Exists(s.appendonly ? AofManager::ManifestPath(s) : RdbFilePath(s));
 }
 
 Status LoadDataset(const config::Config& config, const Clock& clock, store::Keyspace& target,
@@ -196,7 +197,7 @@ Status LoadDataset(const config::Config& config, const Clock& clock, store::Keys
     // An AOF's preamble is not the whole dataset: its replication fields mean nothing here.
     result->repl_id.clear();
   } else {
-    const std::string path = file::JoinPath(s.dir, s.dbfilename);
+    const std::string path = RdbFilePath(s);
     if (file::Exists(path)) {
       result->source = "RDB " + path;
       st = LoadRdbFile(path, clock, target, true, result, cancel);

@@ -27,6 +27,9 @@ struct DatasetLoadResult {
   int repl_stream_db = 0;
 };
 
+// The RDB file's path: `dbfilename` in `dir`.
+std::string RdbFilePath(const config::Settings& s);
+
 // True when `config` names a file to load (the AOF manifest, or the RDB file without AOF).
 // Without one, the engine starts at once instead of answering -LOADING for an empty dataset.
 bool HasDatasetToLoad(const config::Config& config);

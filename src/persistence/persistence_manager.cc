@@ -9,6 +9,7 @@
 #include "common/file_util.h"
 #include "common/memory.h"
 #include "common/strings.h"
+#include "persistence/data_loader.h"
 
 namespace basalt::persistence {
 
@@ -234,7 +235,7 @@ SnapshotFileSpec PersistenceManager::RdbSpec(bool background) const {
   SnapshotFileSpec spec;
   const std::string name = background ? "temp-bg-" : "temp-";
   spec.temp_path = file::JoinPath(settings().dir, name + std::to_string(::getpid()) + ".rdb");
-  spec.final_path = file::JoinPath(settings().dir, settings().dbfilename);
+  spec.final_path = RdbFilePath(settings());
   spec.format = SnapshotFormat::kRdb;
   spec.rdb_options.compression = settings().rdbcompression;
   spec.rdb_options.checksum = settings().rdbchecksum;

@@ -108,8 +108,7 @@ void RequestReader::FinishBigBulkIfWhole() {
 }
 
 void RequestReader::NoteShape(Shape shape) {
-  // Values past the first capacity are rare and large: no spare of their size is kept.
-  shape_repeated_ = shape == shape_ && shape.length + 2 <= kBigBulkFirstCapacity;
+  shape_repeated_ = shape == shape_ && shape.length <= kMaxPredictedBulk;
   shape_ = shape;
 }
 

@@ -127,7 +127,8 @@ class Connection : public cmd::ClientSession,
   protocol::ReplyWriter reply_;
   std::string peer_, local_;
   bool reading_ = false;
-  bool release_spare_ = false;  // the pending read was cancelled to free the reader's spare
+  bool release_spare_ = false;     // the pending read was cancelled to free the reader's spare
+  bool socket_was_empty_ = false;  // at the last request boundary with a big bulk predicted
   bool writing_ = false;
   bool write_capped_ = false;  // the last WriteSome stopped at the per-turn cap, not the kernel
   bool closed_ = false;

@@ -205,7 +205,7 @@ class ValueSizesTest(lib.ServerTestCase):
                 self.assertEqual(c.command("GET", key), bulk(v), key)
 
     def test_an_idle_client_gives_back_the_buffer_kept_for_its_next_big_value(self):
-        size = 256 * 1024
+        size = 100 * 1024  # predicted up to RequestReader::kMaxPredictedBulk (128 KB)
         with self.server.raw() as c, self.server.raw() as admin:
             for i in range(3):
                 self.assertEqual(c.command("SET", "vs:idle", value_for("idle", size, i)),
