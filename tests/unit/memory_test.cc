@@ -2,6 +2,8 @@
 #include "common/memory.h"
 
 #include <doctest/doctest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <string>
@@ -22,6 +24,24 @@ TEST_SUITE("memory") {
         }
       }
     }
+  }
+
+  TEST_CASE("PrefaultForKernelWrite makes exactly the pages of its range resident") {
+    constexpr size_t kPage = 4096;
+    REQUIRE(static_cast<size_t>(sysconf(_SC_PAGESIZE)) == kPage);
+    constexpr size_t kPages = 16;
+    void* region =
+        mmap(nullptr, kPages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(region != MAP_FAILED);
+    char* base = static_cast<char*>(region);
+    // From the middle of page 3 to the first byte of page 9: pages 3..9, nothing around them.
+    PrefaultForKernelWrite(base + 3 * kPage + 100, 6 * kPage - 99);
+    unsigned char resident[kPages] = {};
+    REQUIRE(mincore(region, kPages * kPage, resident) == 0);
+    for (size_t page = 0; page < kPages; ++page) {
+      CHECK_MESSAGE((resident[page] & 1) == (page >= 3 && page <= 9 ? 1 : 0), "page " << page);
+    }
+    munmap(region, kPages * kPage);
   }
 }
 
