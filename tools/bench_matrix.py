@@ -19,6 +19,12 @@ Two things made single runs mislead, so the grid guards against them:
   start on memory the host has backed.
 - Runs of one server vary by 10-20% from one start to the next. --matrix-repeat runs each cell
   that many times (fresh servers each time) and reports the median ops/s and latencies.
+- The machine itself changes speed: the same server in the same cell runs at two levels (about
+  30k and 45k ops/s at 3 B -c 200 -P 1 here) and stays at one for seconds to minutes, so a
+  change can land between one server's run and the other's. The ratio column is therefore the
+  median of each repeat's own basalt/redis ratio (the two runs of a repeat are seconds apart),
+  and "lo-hi" shows the lowest and highest of those ratios: a cell whose range straddles 1.0
+  differs by less than the machine does.
 """
 
 import csv
@@ -135,8 +141,17 @@ def run_matrix(args, make_server):
     results = {key: {name: tuple(statistics.median(col) for col in zip(*runs))
                      for name, runs in per_server.items()}
                for key, per_server in samples.items()}
-    print_matrix(results, args.matrix_repeat)
+    print_matrix(results, paired_ratios(samples), args.matrix_repeat)
     return results
+
+
+def paired_ratios(samples):
+    """Per cell, basalt/redis ops/s of each repeat (both servers' runs of one repeat)."""
+    ratios = {}
+    for key, per_server in samples.items():
+        pairs = zip(per_server.get("redis", []), per_server.get("basalt", []))
+        ratios[key] = [b[0] / r[0] for r, b in pairs if r[0]]
+    return ratios
 
 
 def run_cell(args, make_server, cell, shape, samples):
@@ -163,12 +178,12 @@ def run_cell(args, make_server, cell, shape, samples):
             s.stop()
 
 
-def print_matrix(results, repeat=1):
+def print_matrix(results, ratios, repeat=1):
     say(f"\n== matrix: ops/s, p50 and p99 latency (ms), median of {max(1, repeat)} run(s); "
-        f"ratio = basalt/redis ops/s ==")
+        f"ratio = median of the runs' basalt/redis ops/s, lo-hi their range ==")
     say(f"{'size':>8} {'c':>5} {'P':>3} {'run':<5} {'cmd':<4}"
         f"{'redis/s':>11} {'p50':>7} {'p99':>7}{'basalt/s':>11} {'p50':>7} {'p99':>7}"
-        f"{'ratio':>7}{'cpu/op':>8}")
+        f"{'ratio':>7}{'lo-hi':>11}{'cpu/op':>8}")
     worst = None
     for key in sorted(results):
         size, clients, pipeline, phase, command = key
@@ -176,7 +191,9 @@ def print_matrix(results, repeat=1):
         if "redis" not in pair or "basalt" not in pair:
             continue
         r, b = pair["redis"], pair["basalt"]
-        ratio = b[0] / r[0] if r[0] else float("nan")
+        runs = ratios.get(key) or [float("nan")]
+        ratio = statistics.median(runs)
+        spread = f"{min(runs):.2f}-{max(runs):.2f}"
         cpu_ratio = b[3] / r[3] if r[3] else float("nan")
         flag = ""
         if ratio < 1.0 or b[1] > r[1] or b[2] > r[2]:
@@ -185,7 +202,7 @@ def print_matrix(results, repeat=1):
             worst = (ratio, key)
         say(f"{size:>8} {clients:>5} {pipeline:>3} {phase:<5} {command:<4}"
             f"{r[0]:>11,.0f} {r[1]:>7.3f} {r[2]:>7.3f}{b[0]:>11,.0f} {b[1]:>7.3f} {b[2]:>7.3f}"
-            f"{ratio:>7.2f}{cpu_ratio:>8.2f}{flag}")
+            f"{ratio:>7.2f}{spread:>11}{cpu_ratio:>8.2f}{flag}")
     say("cpu/op: the server's CPU time per request (SET and GET runs together), basalt/redis:"
         " where redis-benchmark saturates its core, ops/s ratios sit near 1.0 and this is"
         " what tells the servers apart")
