@@ -17,6 +17,7 @@ RequestReader::~RequestReader() {
 
 RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predict) {
   predicted_head_ = 0;
+  starts_burst_ = false;
   if (receiving_ != nullptr) {
     const size_t whole = receiving_payload_ + 2;
     if (receiving_->len == receiving_->cap) {
@@ -30,6 +31,11 @@ RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predic
   }
   if (may_predict && predicts_big_bulk()) return PredictedSpace();
   std::span<char> space = input_.PrepareWrite(std::max(chunk, read_ahead_));
+  // A burst's first read (the last one drained the socket and nothing is left to parse) takes
+  // at most kFirstReadOfBurst: the client is waiting, and its first reply should not wait for
+  // the whole pipeline to be received and run.
+  starts_burst_ = read_ahead_ == 0 && input_.size() == 0 && !parser_.in_request();
+  if (starts_burst_ && space.size() > kFirstReadOfBurst) space = space.first(kFirstReadOfBurst);
   read_size_ = space.size();
   return {space, {}};
 }
@@ -52,6 +58,7 @@ RequestReader::ReadTarget RequestReader::PredictedSpace() {
 }
 
 void RequestReader::CommitRead(size_t n) {
+  burst_continues_ = false;
   if (receiving_ != nullptr) {
     receiving_->len += n;
     FinishBigBulkIfWhole();
@@ -63,6 +70,7 @@ void RequestReader::CommitRead(size_t n) {
   }
   input_.CommitWrite(n);
   input_peak_ = std::max(input_peak_, input_.readable().size());
+  burst_continues_ = starts_burst_ && n == read_size_;
   // A read that filled its space probably left more behind: offer twice as much next time.
   // One that did not resets the offer, so a client that calms down stays small.
   if (n == read_size_) {

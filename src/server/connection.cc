@@ -151,6 +151,7 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
     return;
   }
   reader_.CommitRead(n);
+  if (reader_.burst_continues()) first_reply_due_ = true;
   server_.context().stats.total_net_input_bytes += n;
   last_interaction_ms = server_.engine().clock().NowMs();
   // Most of a big bulk arrives with nothing to run: keep receiving it, within the limit.
@@ -187,6 +188,11 @@ void Connection::ServeInput() {
   }
   server_.group_commit().NoteActivity(*this);
   if (server_.engine().wants_end_of_turn()) server_.group_commit().SubmitUnawaited();
+  // A pipeline's first replies leave before the rest of it is received (see kFirstReadOfBurst).
+  if (first_reply_due_ && flushed_bytes_ + output_.size() > replies_begin) {
+    first_reply_due_ = false;
+    Flush();
+  }
   server_.FlushAtEndOfTurn(shared_from_this());
   server_.KickBackgroundWork();
   ReadMore();

@@ -129,6 +129,7 @@ class Connection : public cmd::ClientSession,
   bool reading_ = false;
   bool release_spare_ = false;     // the pending read was cancelled to free the reader's spare
   bool socket_was_empty_ = false;  // at the last request boundary with a big bulk predicted
+  bool first_reply_due_ = false;   // a burst is arriving (RequestReader::burst_continues)
   bool writing_ = false;
   bool write_capped_ = false;  // the last WriteSome stopped at the per-turn cap, not the kernel
   bool closed_ = false;
