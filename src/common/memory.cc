@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -65,6 +66,24 @@ const char* AllocatorName() {
   return name.c_str();
 }
 
+namespace {
+// Whether every page of [first, last) (page-aligned) is backed already. Memory the allocator
+// hands back after a free usually is: asking costs one syscall (~2 us here), while populating
+// a resident 64 KB block walked its page table for ~5 us, 13% of a warm 64 KB SET's CPU.
+bool AllResident(uintptr_t first, uintptr_t last) {
+  constexpr size_t kMaxPages = 512;  // 2 MB: bigger ranges are asked in steps
+  unsigned char vec[kMaxPages];
+  for (uintptr_t at = first; at < last; at += kMaxPages * 4096) {
+    const size_t bytes = std::min<uintptr_t>(last - at, kMaxPages * 4096);
+    if (mincore(reinterpret_cast<void*>(at), bytes, vec) != 0) return false;
+    for (size_t i = 0; i < bytes / 4096; i++) {
+      if ((vec[i] & 1) == 0) return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
 void PrefaultForKernelWrite(char* p, size_t n) {
   constexpr uintptr_t kPage = 4096;
   if (n == 0) return;
@@ -77,6 +96,7 @@ void PrefaultForKernelWrite(char* p, size_t n) {
   if (populate_known.load(std::memory_order_relaxed)) {
     const uintptr_t first = reinterpret_cast<uintptr_t>(p) & ~(kPage - 1);
     const uintptr_t last = (reinterpret_cast<uintptr_t>(p) + n + kPage - 1) & ~(kPage - 1);
+    if (AllResident(first, last)) return;
     if (madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE) == 0) return;
     if (errno == EINVAL) populate_known.store(false, std::memory_order_relaxed);
   }

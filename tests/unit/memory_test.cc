@@ -43,6 +43,27 @@ TEST_SUITE("memory") {
     }
     munmap(region, kPages * kPage);
   }
+
+  TEST_CASE("PrefaultForKernelWrite backs a range that is resident but for one page") {
+    // Ranges already backed are skipped after a residency check, which covers 512 pages per
+    // call: the missing page is past the first step.
+    constexpr size_t kPage = 4096;
+    constexpr size_t kPages = 600;
+    void* region =
+        mmap(nullptr, kPages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(region != MAP_FAILED);
+    char* base = static_cast<char*>(region);
+    std::memset(base, 1, (kPages - 1) * kPage);
+    PrefaultForKernelWrite(base, kPages * kPage);
+    unsigned char resident[kPages] = {};
+    REQUIRE(mincore(region, kPages * kPage, resident) == 0);
+    for (size_t page = 0; page < kPages; ++page) {
+      CHECK_MESSAGE((resident[page] & 1) == 1, "page " << page);
+    }
+    CHECK(base[0] == 1);
+    CHECK(base[(kPages - 1) * kPage - 1] == 1);
+    munmap(region, kPages * kPage);
+  }
 }
 
 }  // namespace
