@@ -207,16 +207,24 @@ class ValueSizesTest(lib.ServerTestCase):
     def test_an_idle_client_gives_back_the_buffer_kept_for_its_next_big_value(self):
         size = 100 * 1024  # predicted up to RequestReader::kMaxPredictedBulk (128 KB)
         with self.server.raw() as c, self.server.raw() as admin:
-            for i in range(3):
-                self.assertEqual(c.command("SET", "vs:idle", value_for("idle", size, i)),
-                                 b"+OK\r\n")
             my_id = int(c.command("CLIENT", "ID")[1:-2])
 
             def tot_mem():
                 listing = admin.command("CLIENT", "LIST", "ID", str(my_id)).decode()
                 return int(re.search(r" tot-mem=(\d+)", listing).group(1))
 
-            self.assertGreater(tot_mem(), size)  # the spare for a fourth alike value
+            # A spare is kept for the next alike value once the client is seen waiting for
+            # each reply, which normally takes three SETs. The server looks at its socket just
+            # after sending a reply; on a loaded machine the client may already have sent the
+            # next request by then, which only delays that by a request: allow a few.
+            holds_spare = []
+            for i in range(8):
+                self.assertEqual(c.command("SET", "vs:idle", value_for("idle", size, i)),
+                                 b"+OK\r\n")
+                holds_spare.append(tot_mem() > size)
+                if i >= 2 and holds_spare[-1]:
+                    break
+            self.assertTrue(holds_spare[-1], holds_spare)  # the spare for the next alike value
             # The server's cron frees it once the client has been idle for 2 s (cancelling
             # the read that waits to fill it).
             lib.wait_until(lambda: tot_mem() < 64 * 1024, timeout=lib.IO_TIMEOUT * 2,
