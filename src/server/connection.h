@@ -9,6 +9,7 @@
 #include <asio.hpp>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,8 @@ class Connection : public cmd::ClientSession,
 
  private:
   void ReadMore();
+  // Decides, once per request boundary, whether ReadMore may read a predicted big bulk apart.
+  void SamplePredictionGate();
   void OnRead(const asio::error_code& ec, size_t n);
   // Runs what the input buffer holds and sends the replies (after a read, or a wake).
   void ServeInput();
@@ -129,7 +132,9 @@ class Connection : public cmd::ClientSession,
   bool reading_ = false;
   bool release_spare_ = false;     // the pending read was cancelled to free the reader's spare
   bool socket_was_empty_ = false;  // at the last request boundary with a big bulk predicted
-  bool first_reply_due_ = false;   // a burst is arriving (RequestReader::burst_continues)
+  // The gate's verdict at this request boundary, taken before any of its replies left.
+  std::optional<bool> may_predict_;
+  bool first_reply_due_ = false;  // a burst is arriving (RequestReader::burst_continues)
   bool writing_ = false;
   bool write_capped_ = false;  // the last WriteSome stopped at the per-turn cap, not the kernel
   bool closed_ = false;
