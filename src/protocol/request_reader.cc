@@ -15,7 +15,7 @@ RequestReader::~RequestReader() {
   DropSpare();
 }
 
-RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predict) {
+RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predict, size_t cap) {
   predicted_head_ = 0;
   starts_burst_ = false;
   if (receiving_ != nullptr) {
@@ -30,7 +30,9 @@ RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predic
         {}};
   }
   if (may_predict && predicts_big_bulk()) return PredictedSpace();
-  std::span<char> space = input_.PrepareWrite(std::max(chunk, read_ahead_));
+  cap = std::max(chunk, cap);
+  std::span<char> space = input_.PrepareWrite(std::min(std::max(chunk, read_ahead_), cap));
+  if (space.size() > cap) space = space.first(cap);
   // A burst's first read (the last one drained the socket and nothing is left to parse) takes
   // at most kFirstReadOfBurst: the client is waiting, and its first reply should not wait for
   // the whole pipeline to be received and run.

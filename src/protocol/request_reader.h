@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,7 +55,9 @@ class RequestReader {
     std::span<char> payload;  // empty unless a big bulk is predicted
   };
   // `may_predict` false: one span even when a big bulk is predicted (see Connection::ReadMore).
-  ReadTarget ReadSpace(size_t chunk, bool may_predict = true);
+  // Plain input is offered at most max(`chunk`, `cap`) bytes (the free space is offered whole
+  // otherwise, which may be more than kMaxReadChunk).
+  ReadTarget ReadSpace(size_t chunk, bool may_predict = true, size_t cap = SIZE_MAX);
   // True when the next ReadSpace would split the read for a predicted big bulk.
   bool predicts_big_bulk() const;
   static constexpr size_t kMaxReadChunk = 64 * 1024;

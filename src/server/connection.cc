@@ -103,7 +103,8 @@ void Connection::ReadMore() {
   // one request per recv, such a client's first replies came 3x later than Redis's.
   SamplePredictionGate();
   const bool may_predict = std::exchange(may_predict_, std::nullopt).value_or(false);
-  protocol::RequestReader::ReadTarget target = reader_.ReadSpace(kReadChunk, may_predict);
+  protocol::RequestReader::ReadTarget target =
+      reader_.ReadSpace(kReadChunk, may_predict, server_.read_cap());
   reading_ = true;
   auto on_read = [self = shared_from_this()](const asio::error_code& ec, size_t n) {
     self->OnRead(ec, n);

@@ -362,6 +362,7 @@ void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
     flush_posted_ = false;
     std::vector<std::shared_ptr<Connection>> conns;
     conns.swap(to_flush_);
+    read_cap_ = ReadBudget::PerRead(conns.size());
     for (const auto& c : conns) {
       if (!c->closed()) c->FlushNow();
     }

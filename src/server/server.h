@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "protocol/request_parser.h"
 #include "server/group_commit.h"
+#include "server/read_budget.h"
 
 namespace basalt::server {
 
@@ -43,6 +44,8 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   // Redis writes its clients before it sleeps: a client's event loop then finds many replies
   // per wakeup instead of one, and the server's sends are not spread between its reads.
   void FlushAtEndOfTurn(std::shared_ptr<Connection> conn);
+  // The most one read of plain input may take now (see read_budget.h).
+  size_t read_cap() const { return read_cap_; }
   // Makes sure background work (snapshot slices) keeps being scheduled while there is some.
   void KickBackgroundWork();
 
@@ -80,6 +83,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   asio::io_context io_;
   std::vector<std::shared_ptr<Connection>> to_flush_;
   bool flush_posted_ = false;
+  size_t read_cap_ = ReadBudget::PerRead(1);
   // After io_: the engine's background threads post into io_ until the engine is gone.
   std::unique_ptr<engine::Engine> engine_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;

@@ -321,6 +321,28 @@ TEST_SUITE("request_reader") {
     for (size_t i = 1; i < reads_per_batch.size(); ++i) CHECK(reads_per_batch[i] == 1);
   }
 
+  TEST_CASE("a read cap bounds what is offered, however much the input buffer has room for") {
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    std::string batch;
+    for (int i = 0; i < 16; ++i)
+      batch += Command({"SET", "key:" + std::to_string(i), Value(16 * 1024, 'c')});
+    // Uncapped, reads that fill what they are given grow to the whole free buffer.
+    size_t pos = 0;
+    for (int i = 0; i < 4; ++i) pos += Receive(reader, std::string_view(batch).substr(pos));
+    REQUIRE(reader.ReadSpace(16 * 1024).head.size() > 64 * 1024);
+    CHECK(reader.ReadSpace(16 * 1024, true, 32 * 1024).head.size() == 32 * 1024);
+    // Never below the chunk asked for.
+    CHECK(reader.ReadSpace(16 * 1024, true, 1024).head.size() == 16 * 1024);
+    // What was read is still parsed whole.
+    size_t complete = 0;
+    while (reader.Next() == R::kComplete) {
+      ++complete;
+      reader.FinishRequest();
+    }
+    CHECK(complete > 0);
+  }
+
   TEST_CASE("a pipeline's first read is cut short, so its first reply need not wait for the rest") {
     // redis-benchmark -P 16 with 16 KB values sends 262 KB at once. Read whole, the first
     // request's reply waited for 128 KB to be received and run (p50 1.5x Redis's).

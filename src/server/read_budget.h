@@ -1,0 +1,35 @@
+// How much one read of a connection may take in a turn of the event loop.
+//
+// A pipelining client's latency, as redis-benchmark counts it, is the time to its batch's first
+// reply, and that is about one turn: the loop reaches a connection once per turn, and the
+// replies of a turn leave together at its end. A turn is as long as what the connections it
+// serves read and run. Uncapped, a read takes what the input buffer has room for, up to a whole
+// -P 16 batch: at -c 1000 with 16 KB SETs, a turn was every client's whole batch, and p50 was
+// 52-56 ms against Redis's 41-45 (which reads 16 KB a time, PROTO_IOBUF_LEN), at 1.3-1.8x its
+// throughput. So a turn's reads share a budget: 16 MB over the connections the last turn
+// served, and never less than 32 KB. At -c 1000: p50 27-32 ms against Redis's 38-40, p99 128
+// against 213 warm, at 1.1x its throughput. A floor of 16 KB (two reads per 16 KB SET) fell
+// to 0.85-1.0x; with 48 KB p50 was near Redis's, with 64 KB above it. Up to 512 connections
+// a turn read 32 KB and more, up to 256 64 KB and more: -c 200 (~150 a turn) did not change.
+//
+// Only the reads of plain input are capped: a big bulk's rest is read whole into its buffer.
+//
+// No I/O: unit-tested on its own.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+namespace basalt::server {
+
+struct ReadBudget {
+  static constexpr size_t kPerTurn = 16 * 1024 * 1024;
+  static constexpr size_t kMinPerRead = 32 * 1024;
+
+  // The cap on one read of plain input when the last turn served `served` reads.
+  static constexpr size_t PerRead(size_t served) {
+    return std::max(kPerTurn / std::max<size_t>(served, 1), kMinPerRead);
+  }
+};
+
+}  // namespace basalt::server
