@@ -7,10 +7,12 @@
 // -P 16 batch: at -c 1000 with 16 KB SETs, a turn was every client's whole batch, and p50 was
 // 52-56 ms against Redis's 41-45 (which reads 16 KB a time, PROTO_IOBUF_LEN), at 1.3-1.8x its
 // throughput. So a turn's reads share a budget: 16 MB over the connections the last turn
-// served, and never less than 32 KB. At -c 1000: p50 27-32 ms against Redis's 38-40, p99 128
-// against 213 warm, at 1.1x its throughput. A floor of 16 KB (two reads per 16 KB SET) fell
-// to 0.85-1.0x; with 48 KB p50 was near Redis's, with 64 KB above it. Up to 512 connections
-// a turn read 32 KB and more, up to 256 64 KB and more: -c 200 (~150 a turn) did not change.
+// served, and never less than 48 KB (about three 16 KB SETs). At -c 1000, five runs a cell:
+// SET 1.33x Redis fresh (p50 39.6 ms against 43.5, p99 equal) and 1.55x warm (p50 40.9 against
+// 42.8, p99 75 against 345). The floor is a trade: 32 KB gave p50 28 ms but fresh SETs at
+// 0.86-1.05x Redis's throughput, 16 KB (two reads a SET) 0.85-1.0x, 64 KB p50 above Redis's.
+// Up to 341 connections a turn read 48 KB and more, up to 256 64 KB and more: -c 200 (~150 a
+// turn, 109 KB) did not change.
 //
 // Only the reads of plain input are capped: a big bulk's rest is read whole into its buffer.
 //
@@ -24,7 +26,7 @@ namespace basalt::server {
 
 struct ReadBudget {
   static constexpr size_t kPerTurn = 16 * 1024 * 1024;
-  static constexpr size_t kMinPerRead = 32 * 1024;
+  static constexpr size_t kMinPerRead = 48 * 1024;
 
   // The cap on one read of plain input when the last turn served `served` reads.
   static constexpr size_t PerRead(size_t served) {

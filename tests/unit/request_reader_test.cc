@@ -41,6 +41,14 @@ size_t Receive(RequestReader& reader, std::string_view src, size_t max = SIZE_MA
   return n;
 }
 
+// redis-benchmark's -P `n` batch of SETs of `size`-byte values.
+std::string SetBatch(int n, size_t size, char seed) {
+  std::string batch;
+  for (int i = 0; i < n; ++i)
+    batch += Command({"SET", "key:" + std::to_string(i), Value(size, seed)});
+  return batch;
+}
+
 struct Fed {
   std::vector<Args> requests;
   // Per request, per argument: whether it came in a buffer of its own (TakeBuffer found it).
@@ -302,9 +310,7 @@ TEST_SUITE("request_reader") {
     // enough, however often the batches leave it empty in between.
     ParserLimits limits;
     RequestReader reader(&limits);
-    std::string batch;
-    for (int i = 0; i < 16; ++i)
-      batch += Command({"SET", "key:" + std::to_string(i), Value(1024, 'b')});
+    const std::string batch = SetBatch(16, 1024, 'b');
     REQUIRE(batch.size() > 16 * 1024);
     std::vector<size_t> reads_per_batch;
     for (int round = 0; round < 6; ++round) {
@@ -324,9 +330,7 @@ TEST_SUITE("request_reader") {
   TEST_CASE("a read cap bounds what is offered, however much the input buffer has room for") {
     ParserLimits limits;
     RequestReader reader(&limits);
-    std::string batch;
-    for (int i = 0; i < 16; ++i)
-      batch += Command({"SET", "key:" + std::to_string(i), Value(16 * 1024, 'c')});
+    const std::string batch = SetBatch(16, 16 * 1024, 'c');
     // Uncapped, reads that fill what they are given grow to the whole free buffer.
     size_t pos = 0;
     for (int i = 0; i < 4; ++i) pos += Receive(reader, std::string_view(batch).substr(pos));
@@ -348,9 +352,7 @@ TEST_SUITE("request_reader") {
     // request's reply waited for 128 KB to be received and run (p50 1.5x Redis's).
     ParserLimits limits;
     RequestReader reader(&limits);
-    std::string batch;
-    for (int i = 0; i < 16; ++i)
-      batch += Command({"SET", "key:" + std::to_string(i), Value(16 * 1024, 'd')});
+    const std::string batch = SetBatch(16, 16 * 1024, 'd');
     for (int round = 0; round < 4; ++round) {
       CAPTURE(round);
       // A new connection's buffer is one 16 KB chunk; once grown, the cut is what limits.
