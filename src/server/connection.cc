@@ -120,6 +120,22 @@ void Connection::ReadMore() {
   socket_.async_read_some(buffers, on_read);
 }
 
+// A burst's first request that carries a big bulk: its first read (kFirstReadOfBurst) brought
+// the header and the bulk's start, and the rest, usually already in the socket, would be read
+// only after every other connection's turn. The client waits for this reply, so its rest is
+// read now. 1 MB SETs from 50 clients (not predicted, above kMaxPredictedBulk) each waited for
+// two passes over all connections, ~1.8 ms a visit: p99 123-128 ms against Redis's 34-38.
+// Read at once: p99 16-20 ms, 1.04-1.4x Redis's throughput (was 1.1x).
+bool Connection::ReceiveRestOfBigBulk() {
+  protocol::RequestReader::ReadTarget target = reader_.ReadSpace(kReadChunk, false);
+  asio::error_code ec;
+  const size_t n = socket_.read_some(asio::buffer(target.head.data(), target.head.size()), ec);
+  if (ec) return false;  // not there yet, or an error: the asynchronous read sees to both
+  reader_.CommitRead(n);
+  server_.context().stats.total_net_input_bytes += n;
+  return !reader_.receiving_big_bulk();
+}
+
 void Connection::SamplePredictionGate() {
   if (may_predict_.has_value() || !reader_.predicts_big_bulk()) return;
   asio::error_code ec;
@@ -176,6 +192,10 @@ void Connection::Wake() {
 void Connection::ServeInput() {
   const uint64_t replies_begin = flushed_bytes_ + output_.size();
   ProcessInput();
+  if (!closed_ && !blocked && first_reply_due_ && reader_.receiving_big_bulk() &&
+      ReceiveRestOfBigBulk()) {
+    ProcessInput();
+  }
   if (closed_ || QueryBufferLimitReached()) return;
   if (OutputLimitReached()) return;
   reader_.ShrinkIfIdle(kReadChunk * 2);

@@ -90,6 +90,8 @@ class Connection : public cmd::ClientSession,
   void ReadMore();
   // Decides, once per request boundary, whether ReadMore may read a predicted big bulk apart.
   void SamplePredictionGate();
+  // Reads the rest of a burst's first big bulk now, if it is there; true once it is whole.
+  bool ReceiveRestOfBigBulk();
   void OnRead(const asio::error_code& ec, size_t n);
   // Runs what the input buffer holds and sends the replies (after a read, or a wake).
   void ServeInput();
