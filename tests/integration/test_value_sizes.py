@@ -183,6 +183,24 @@ class ValueSizesTest(lib.ServerTestCase):
                 self.assertEqual(c.read_reply(), b"+OK\r\n")
                 self.assertEqual(c.read_reply(), bulk(v))
 
+    def test_a_burst_opened_by_a_big_set_reads_its_rest_at_once_and_nothing_past_it(self):
+        # The first read of a burst ends inside the 1 MB bulk; the server reads the bulk's rest
+        # at once (Connection::ReceiveRestOfBigBulk). The requests after it in the same send
+        # must stay in line: a GET, another big SET, a GET of each.
+        first, second = value_for("burst", 1 << 20, 1), value_for("burst", 200_000, 2)
+        request = (lib.encode_command("SET", "vs:burst:1", first) +
+                   lib.encode_command("GET", "vs:burst:1") +
+                   lib.encode_command("SET", "vs:burst:2", second) +
+                   lib.encode_command("GET", "vs:burst:2") + lib.encode_command("PING"))
+        with self.server.raw() as c:
+            for _ in range(3):  # an idle connection starts a new burst every time
+                c.send(request)
+                self.assertEqual(c.read_reply(), b"+OK\r\n")
+                self.assertEqual(c.read_reply(), bulk(first))
+                self.assertEqual(c.read_reply(), b"+OK\r\n")
+                self.assertEqual(c.read_reply(), bulk(second))
+                self.assertEqual(c.read_reply(), b"+PONG\r\n")
+
     def test_big_values_sent_alike_and_unlike_round_trips_byte_for_byte(self):
         # Alike big SETs make the server read the next one's payload straight into a buffer of
         # its own (RequestReader's prediction); requests shaped otherwise must come out the same.
