@@ -21,8 +21,10 @@ class InputBuffer {
   size_t capacity() const { return capacity_; }
   size_t free_space() const { return capacity_ - end_; }
 
-  // Drops n bytes from the front.
+  // Drops n bytes from the front (an emptied buffer starts again at its first byte).
   void Consume(size_t n);
+  // The same, but the end stays where it is: a read is writing there (RequestReader).
+  void ConsumeInPlace(size_t n) { start_ += n; }
   // Returns writable space of at least min_free bytes at the end (compacting or growing).
   std::span<char> PrepareWrite(size_t min_free);
   void CommitWrite(size_t n) { end_ += n; }

@@ -18,6 +18,7 @@ RequestReader::~RequestReader() {
 RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predict, size_t cap) {
   predicted_head_ = 0;
   starts_burst_ = false;
+  read_pending_ = true;
   if (receiving_ != nullptr) {
     const size_t whole = receiving_payload_ + 2;
     if (receiving_->len == receiving_->cap) {
@@ -60,6 +61,7 @@ RequestReader::ReadTarget RequestReader::PredictedSpace() {
 }
 
 void RequestReader::CommitRead(size_t n) {
+  read_pending_ = false;
   burst_continues_ = false;
   if (receiving_ != nullptr) {
     receiving_->len += n;
@@ -141,6 +143,9 @@ RequestParser::Result RequestReader::Next() {
 }
 
 void RequestReader::MaybeStartBigBulk() {
+  // The bulk's bytes stay in the input until the pending read lands (it writes after them);
+  // the first Next() after it moves them.
+  if (read_pending_) return;
   RequestParser::PendingBulk pending{};
   if (!parser_.pending_bulk(&pending) || pending.length < static_cast<size_t>(kBigArgLen)) {
     return;
@@ -165,7 +170,7 @@ void RequestReader::PrefaultReceiving() {
 }
 
 void RequestReader::ShrinkIfIdle(size_t keep) {
-  if (!input_.readable().empty()) return;
+  if (!input_.readable().empty() || read_pending_) return;
   // A buffer that held a good part of its size in this burst is kept: a client pipelining 17 KB
   // batches empties it after every batch, and freeing it then would split each next batch into
   // a 16 KB read and a short one (two reads, two sends per batch). Only a buffer that bursts
@@ -175,12 +180,18 @@ void RequestReader::ShrinkIfIdle(size_t keep) {
 }
 
 void RequestReader::FinishRequest() {
-  input_.Consume(parser_.consumed());
+  if (read_pending_) {
+    input_.ConsumeInPlace(parser_.consumed());
+  } else {
+    input_.Consume(parser_.consumed());
+  }
   FreeBigArgs();
 }
 
 void RequestReader::KeepForRetry() {
-  if (big_args_.empty()) return;  // the request is still whole in the input
+  // The request is still whole in the input. Big arguments exist only between the read that
+  // completed them and the next ReadSpace(), so no read is pending for the rewrite below.
+  if (big_args_.empty()) return;
   // Rewrite the request with its big arguments inline, then the input that followed it.
   std::string whole;
   AppendCommand(whole, parser_.args());

@@ -19,6 +19,13 @@
 // If not, the spilled bytes are appended to the input, which then holds exactly what one
 // plain read would have left, and prediction stops until two alike again.
 //
+// A read is pending from ReadSpace() until CommitRead() or AbandonRead(). Requests may still be
+// taken and finished meanwhile (a client woken from a block runs what it sent while blocked),
+// but nothing the read writes into may move: the input is not rewound, shrunk or split for a
+// big bulk until the read has landed. Before this rule, a client woken from BLPOP that had
+// pipelined an INCR after it got the INCR run twice (the emptied input rewound under the pending
+// read, which then appended to stale bytes), and a big SET after it stored garbage.
+//
 // The arguments of a request returned by Next() stay valid until FinishRequest() or
 // KeepForRetry(). A client blocked at a request (CLIENT PAUSE) runs it again later from the
 // input, so KeepForRetry() writes big arguments back into the input buffer first (rare: only
@@ -77,6 +84,9 @@ class RequestReader {
   static constexpr size_t kMaxPredictedBulk = 128 * 1024;
   // `n` bytes arrived, filling the ReadTarget's spans in order.
   void CommitRead(size_t n);
+  // The read given the last ReadTarget ended without bytes (it failed, was cancelled, or
+  // would have blocked).
+  void AbandonRead() { read_pending_ = false; }
   // Memory kept for a predicted big bulk, if any (a read may be waiting to fill it).
   bool holds_spare() const { return spare_ != nullptr; }
   // Frees that memory and predicts nothing until two big bulks alike again. Only while no
@@ -150,6 +160,7 @@ class RequestReader {
   size_t predicted_head_ = 0;          // the last ReadSpace's header span (0: not predicting)
   bool starts_burst_ = false;          // the last ReadSpace was a burst's first
   bool burst_continues_ = false;       // and the read filled it
+  bool read_pending_ = false;          // a ReadTarget was handed out and not yet committed
 };
 
 }  // namespace basalt::protocol

@@ -130,7 +130,10 @@ bool Connection::ReceiveRestOfBigBulk() {
   protocol::RequestReader::ReadTarget target = reader_.ReadSpace(kReadChunk, false);
   asio::error_code ec;
   const size_t n = socket_.read_some(asio::buffer(target.head.data(), target.head.size()), ec);
-  if (ec) return false;  // not there yet, or an error: the asynchronous read sees to both
+  if (ec) {  // not there yet, or an error: the asynchronous read sees to both
+    reader_.AbandonRead();
+    return false;
+  }
   reader_.CommitRead(n);
   server_.context().stats.total_net_input_bytes += n;
   return !reader_.receiving_big_bulk();
@@ -161,6 +164,7 @@ void Connection::ReleaseIdleMemory() {
 void Connection::OnRead(const asio::error_code& ec, size_t n) {
   reading_ = false;
   may_predict_.reset();  // taken at a boundary this read has moved past (a Wake during it)
+  if (ec) reader_.AbandonRead();
   if (closed_) return;
   if (std::exchange(release_spare_, false) && ec == asio::error::operation_aborted) {
     reader_.ReleaseSpare();
@@ -192,7 +196,7 @@ void Connection::Wake() {
 void Connection::ServeInput() {
   const uint64_t replies_begin = flushed_bytes_ + output_.size();
   ProcessInput();
-  if (!closed_ && !blocked && first_reply_due_ && reader_.receiving_big_bulk() &&
+  if (!closed_ && !blocked && !reading_ && first_reply_due_ && reader_.receiving_big_bulk() &&
       ReceiveRestOfBigBulk()) {
     ProcessInput();
   }

@@ -206,6 +206,21 @@ class ServedLaterTest(BlockingTestCase):
         self.assertEqual(self.r.lrange("m2", 0, -1), [b"1"])
         self.wait_blocked(0)
 
+    def test_requests_pipelined_after_a_block_run_once_and_later_ones_read_cleanly(self):
+        # While blocked, the client's pipelined INCR waits in the input and a read is pending;
+        # served, the INCR runs. Requests sent after it must not find stale bytes: the emptied
+        # input used to rewind under the pending read, and the next SET answered ":2" (the INCR
+        # ran again).
+        w = self.waiter()
+        w.send(lib.encode_command("BLPOP", "k", "0") + lib.encode_command("INCR", "n"))
+        self.wait_blocked(1)
+        self.r.rpush("k", "a")
+        self.assertEqual(w.read_reply(), pair("k", "a"))
+        self.assertEqual(w.read_reply(), b":1\r\n")
+        self.assertEqual(w.command("SET", "s", "hello-world"), b"+OK\r\n")
+        self.assertEqual(w.command("GET", "s"), bulk("hello-world"))
+        self.assertEqual(w.command("GET", "n"), bulk("1"))
+
     def test_served_in_resp3(self):
         w = self.block("BLPOP", "k", "0", resp3=True)
         self.r.rpush("k", "a")

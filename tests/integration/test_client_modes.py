@@ -34,6 +34,20 @@ class ClientPauseTest(lib.ServerTestCase):
             self.assertEqual(writer.read_reply(), b"+OK\r\n")
             self.assertEqual(writer.read_reply(), b"$1\r\nv\r\n")
 
+    def test_requests_after_a_resumed_pipeline_are_read_cleanly(self):
+        # Resumed, the parked INCR runs from the input while a read is pending; the requests
+        # sent afterwards must land after it, not over stale bytes (the INCR used to run again).
+        with self.server.raw() as admin, self.server.raw() as writer:
+            self.assertEqual(admin.command("CLIENT", "PAUSE", "600000", "WRITE"), b"+OK\r\n")
+            writer.send(lib.encode_command("INCR", "pn") + lib.encode_command("INCR", "pn"))
+            lib.wait_until(lambda: b"flags=b " in admin.command("CLIENT", "LIST"),
+                           what="writer parked")
+            self.assertEqual(admin.command("CLIENT", "UNPAUSE"), b"+OK\r\n")
+            self.assertEqual(writer.read_reply(), b":1\r\n")
+            self.assertEqual(writer.read_reply(), b":2\r\n")
+            self.assertEqual(writer.command("SET", "ps", "hello-world"), b"+OK\r\n")
+            self.assertEqual(writer.command("GET", "pn"), b"$1\r\n2\r\n")
+
     def test_all_pause_ends_by_itself(self):
         with self.server.raw() as admin, self.server.raw() as reader:
             self.assertEqual(admin.command("CLIENT", "PAUSE", "300", "ALL"), b"+OK\r\n")

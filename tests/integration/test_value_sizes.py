@@ -201,6 +201,29 @@ class ValueSizesTest(lib.ServerTestCase):
                 self.assertEqual(c.read_reply(), bulk(second))
                 self.assertEqual(c.read_reply(), b"+PONG\r\n")
 
+    def test_a_big_set_pipelined_after_a_blocked_blpop_arrives_whole(self):
+        # The SET's first bytes were read while the client was blocked; served, it parses an
+        # incomplete big bulk while a read is pending. That read's bytes used to be counted
+        # into a buffer they never reached: the value stored was garbage.
+        v = value_for("blocked", 100_000)
+        request = (lib.encode_command("BLPOP", "vs:list", "0") +
+                   lib.encode_command("SET", "vs:after-block", v) +
+                   lib.encode_command("GET", "vs:after-block"))
+        cut = request.index(b"$100000\r\n") + len(b"$100000\r\n") + 20_000
+        with self.server.raw() as admin, self.server.raw() as c:
+            c.send(request[:cut])
+
+            def blocked_with_the_first_part_read():
+                m = re.search(rb"flags=\w*b\w* .*?qbuf=(\d+)", admin.command("CLIENT", "LIST"))
+                return m is not None and int(m.group(1)) >= 20_000
+
+            lib.wait_until(blocked_with_the_first_part_read, what="the client blocked, SET read")
+            self.assertEqual(admin.command("LPUSH", "vs:list", "x"), b":1\r\n")
+            self.assertEqual(c.read_reply(), b"*2\r\n$7\r\nvs:list\r\n$1\r\nx\r\n")
+            c.send(request[cut:])
+            self.assertEqual(c.read_reply(), b"+OK\r\n")
+            self.assertEqual(c.read_reply(), bulk(v))
+
     def test_big_values_sent_alike_and_unlike_round_trips_byte_for_byte(self):
         # Alike big SETs make the server read the next one's payload straight into a buffer of
         # its own (RequestReader's prediction); requests shaped otherwise must come out the same.

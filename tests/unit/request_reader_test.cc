@@ -442,6 +442,60 @@ TEST_SUITE("request_reader") {
     }
   }
 
+  // A connection woken from a block (BLPOP, CLIENT PAUSE) runs what it had read while a read is
+  // already pending: the requests it finishes then must not move where that read writes.
+  TEST_CASE("requests finished while a read is pending leave its target in place") {
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    const std::string first = Command({"BLPOP", "l", "0"}) + Command({"INCR", "n"});
+    Receive(reader, first);
+    REQUIRE(reader.Next() == R::kComplete);
+    reader.FinishRequest();  // BLPOP blocks; INCR waits in the input
+    RequestReader::ReadTarget target = reader.ReadSpace(16 * 1024);  // the read while blocked
+    REQUIRE(reader.Next() == R::kComplete);  // woken: INCR runs, the input is empty
+    CHECK(reader.args()[0] == "INCR");
+    reader.FinishRequest();
+    const std::string next = Command({"GET", "n"});
+    REQUIRE(target.head.size() >= next.size());
+    std::memcpy(target.head.data(), next.data(), next.size());
+    reader.CommitRead(next.size());
+    REQUIRE(reader.Next() == R::kComplete);
+    CHECK(Args(reader.args().begin(), reader.args().end()) == Args{"GET", "n"});
+    reader.FinishRequest();
+    CHECK(reader.buffered() == 0);
+  }
+
+  TEST_CASE("a big bulk is not taken out of the input while a read is pending") {
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    const Args set = {"SET", "big", Value(100000, 'p')};
+    const std::string stream = Command({"BLPOP", "l", "0"}) + Command(set) + Command({"PING"});
+    const size_t first = Receive(reader, stream);  // BLPOP and the SET's first bytes
+    REQUIRE(reader.Next() == R::kComplete);
+    reader.FinishRequest();  // BLPOP blocks
+    RequestReader::ReadTarget target = reader.ReadSpace(16 * 1024);
+    CHECK(reader.Next() == R::kNeedMore);  // woken: the SET is incomplete
+    CHECK_FALSE(reader.receiving_big_bulk());
+    const size_t n = std::min(target.head.size(), stream.size() - first);
+    std::memcpy(target.head.data(), stream.data() + first, n);
+    reader.CommitRead(n);
+    std::vector<Args> got;
+    size_t pos = first + n;
+    while (true) {
+      while (reader.Next() == R::kComplete) {
+        got.emplace_back(reader.args().begin(), reader.args().end());
+        reader.FinishRequest();
+      }
+      if (pos == stream.size()) break;
+      pos += Receive(reader, std::string_view(stream).substr(pos));
+    }
+    REQUIRE(got.size() == 2);
+    CHECK(got[0][0] == "SET");
+    CHECK(got[0][2].size() == 100000);
+    CHECK(got[0] == set);
+    CHECK(got[1] == Args{"PING"});
+  }
+
   TEST_CASE("an announced bulk reserves memory only as its bytes arrive") {
     ParserLimits limits;
     RequestReader reader(&limits);
