@@ -65,6 +65,11 @@ class RequestReader {
   // Plain input is offered at most max(`chunk`, `cap`) bytes (the free space is offered whole
   // otherwise, which may be more than kMaxReadChunk).
   ReadTarget ReadSpace(size_t chunk, bool may_predict = true, size_t cap = SIZE_MAX);
+  // True when the next ReadSpace would allocate the input buffer for plain input (none is held,
+  // no big bulk is arriving or predicted): the caller may size that first read.
+  bool needs_input_buffer() const {
+    return input_.capacity() == 0 && receiving_ == nullptr && !predicts_big_bulk();
+  }
   // True when the next ReadSpace would split the read for a predicted big bulk.
   bool predicts_big_bulk() const;
   static constexpr size_t kMaxReadChunk = 64 * 1024;

@@ -88,6 +88,9 @@ class Connection : public cmd::ClientSession,
 
  private:
   void ReadMore();
+  // The first read into a new input buffer (see the comment at its definition).
+  void AwaitInputThenRead();
+  void ReadIntoNewBuffer();
   // Decides, once per request boundary, whether ReadMore may read a predicted big bulk apart.
   void SamplePredictionGate();
   // Reads the rest of a burst's first big bulk now, if it is there; true once it is whole.

@@ -183,6 +183,41 @@ class ValueSizesTest(lib.ServerTestCase):
                 self.assertEqual(c.read_reply(), b"+OK\r\n")
                 self.assertEqual(c.read_reply(), bulk(v))
 
+    def test_a_connections_first_bytes_of_any_length_are_answered_whole(self):
+        # A new connection takes its input buffer only once bytes wait, sized by how many
+        # (Connection::ReadIntoNewBuffer): these first sends sit at and around one read chunk
+        # (16 KB), the widened first buffer (32 KB) and the big-bulk threshold, whole or cut.
+        def batch_of(total, tag):
+            requests, size = [], 0
+            while True:
+                key = f"vs:first:{tag}:{len(requests)}"
+                rest = total - size
+                last = next((n for n in range(max(0, rest - 60), rest + 1)
+                             if len(lib.encode_command("SET", key, b"x" * n)) == rest), None)
+                if last is not None and rest <= 1200:
+                    requests.append((key, value_for(tag, last)))
+                    return requests
+                requests.append((key, value_for(tag, 1000, len(requests))))
+                size += len(lib.encode_command("SET", *requests[-1]))
+
+        for total in (40, 16383, 16384, 16385, 17000, 32767, 32768, 32769, 40000):
+            requests = batch_of(total, total)
+            data = b"".join(lib.encode_command("SET", k, v) for k, v in requests)
+            self.assertEqual(len(data), total)
+            for cut in (None, 100, total // 2):
+                with self.subTest(total=total, cut=cut), self.server.raw() as c:
+                    if cut is None:
+                        c.send(data)
+                    else:
+                        c.send(data[:cut])
+                        with self.server.raw() as other:  # the first part is read alone
+                            self.assertEqual(other.command("PING"), b"+PONG\r\n")
+                        c.send(data[cut:])
+                    for key, _ in requests:
+                        self.assertEqual(c.read_reply(), b"+OK\r\n", key)
+                    for key, value in requests:
+                        self.assertEqual(c.command("GET", key), bulk(value), key)
+
     def test_a_burst_opened_by_a_big_set_reads_its_rest_at_once_and_nothing_past_it(self):
         # The first read of a burst ends inside the 1 MB bulk; the server reads the bulk's rest
         # at once (Connection::ReceiveRestOfBigBulk). The requests after it in the same send

@@ -31,8 +31,9 @@ std::string Value(size_t n, char seed) {
 
 // One recv as a connection makes it: up to `max` bytes of `src` into the reader's read target,
 // its header span first, then its payload span. Returns the bytes taken.
-size_t Receive(RequestReader& reader, std::string_view src, size_t max = SIZE_MAX) {
-  RequestReader::ReadTarget target = reader.ReadSpace(16 * 1024);
+size_t Receive(RequestReader& reader, std::string_view src, size_t max = SIZE_MAX,
+               size_t chunk = 16 * 1024) {
+  RequestReader::ReadTarget target = reader.ReadSpace(chunk);
   const size_t n = std::min({max, target.head.size() + target.payload.size(), src.size()});
   const size_t in_head = std::min(n, target.head.size());
   std::memcpy(target.head.data(), src.data(), in_head);
@@ -325,6 +326,51 @@ TEST_SUITE("request_reader") {
     }
     CHECK(reads_per_batch.front() == 2);
     for (size_t i = 1; i < reads_per_batch.size(); ++i) CHECK(reads_per_batch[i] == 1);
+  }
+
+  TEST_CASE("a first buffer sized for the batch waiting holds every batch whole, and alone") {
+    // The connection sizes a new input buffer by what the socket holds: a 17 KB batch gets
+    // kFirstReadOfBurst. Then no batch needs a second read, and the buffer never regrows (a
+    // fresh server's 1000 pipelining clients each touched a 16 KB and a 64 KB block before).
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    CHECK(reader.needs_input_buffer());
+    const std::string batch = SetBatch(16, 1024, 'b');
+    REQUIRE(batch.size() > 16 * 1024);
+    REQUIRE(batch.size() <= RequestReader::kFirstReadOfBurst);
+    for (int round = 0; round < 6; ++round) {
+      CAPTURE(round);
+      const size_t chunk = reader.needs_input_buffer() ? RequestReader::kFirstReadOfBurst : 16384;
+      CHECK(Receive(reader, batch, SIZE_MAX, chunk) == batch.size());
+      CHECK_FALSE(reader.needs_input_buffer());
+      CHECK_FALSE(reader.burst_continues());
+      int completed = 0;
+      for (; reader.Next() == R::kComplete; ++completed) reader.FinishRequest();
+      CHECK(completed == 16);
+      reader.ShrinkIfIdle(32 * 1024);
+      CHECK(reader.memory_usage() == RequestReader::kFirstReadOfBurst);
+    }
+  }
+
+  TEST_CASE("an input buffer given back is taken again, sized anew") {
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    auto serve = [&reader](const std::string& request) {
+      size_t pos = 0;
+      while (pos < request.size()) {
+        pos += Receive(reader, std::string_view(request).substr(pos));
+        while (reader.Next() == R::kComplete) reader.FinishRequest();
+        reader.ShrinkIfIdle(32 * 1024);
+      }
+    };
+    const std::string big = Command({"SET", "k", Value(20000, 'c')});
+    serve(big);
+    serve(big);
+    REQUIRE(reader.memory_usage() > 32 * 1024);
+    CHECK_FALSE(reader.needs_input_buffer());
+    serve(Command({"PING"}));  // a burst that used little of it: given back
+    CHECK(reader.needs_input_buffer());
+    CHECK(reader.memory_usage() == 0);
   }
 
   TEST_CASE("a read cap bounds what is offered, however much the input buffer has room for") {
