@@ -159,6 +159,9 @@ class ClientSession : public clients::Client {
   virtual size_t query_buffer_free() const { return 0; }
   virtual size_t output_buffer_size() const { return 0; }
   virtual size_t memory_usage() const { return 0; }
+  // The part of memory_usage() allocated through mem:: (input buffers, big bulks being
+  // received), which mem::Used() counts already: used_memory adds only the rest.
+  virtual size_t memory_in_accounted_heap() const { return 0; }
   // Closes the connection after the current batch of replies.
   virtual void Kill() { close_after_reply = true; }
   // The buffer a big bulk argument of the running request was received into, if `arg` is one:

@@ -113,6 +113,7 @@ struct ClientTotals {
   int64_t replica_memory = 0;
   int64_t max_input_buffer = 0;
   int64_t max_output_buffer = 0;
+  int64_t in_accounted_heap = 0;  // of the two above, what mem::Used() counts already
 };
 
 ClientTotals SumClients(ServerContext& server) {
@@ -122,6 +123,7 @@ ClientTotals SumClients(ServerContext& server) {
     ++t.count;
     int64_t mem = static_cast<int64_t>(s.memory_usage());
     (s.is_replica ? t.replica_memory : t.normal_memory) += mem;
+    t.in_accounted_heap += static_cast<int64_t>(s.memory_in_accounted_heap());
     t.max_input_buffer = std::max(t.max_input_buffer, static_cast<int64_t>(s.query_buffer_size()));
     t.max_output_buffer =
         std::max(t.max_output_buffer, static_cast<int64_t>(s.output_buffer_size()));
@@ -178,7 +180,8 @@ void ClientsSection(ServerContext& server, const ClientTotals& clients, Fields& 
 
 void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f) {
   const config::Settings& s = server.config.settings();
-  const int64_t dataset = mem::Used();
+  // Clients' input buffers are allocated through mem:: too: counted once, as client memory.
+  const int64_t dataset = mem::Used() - clients.in_accounted_heap;
   const int64_t used = dataset + clients.normal_memory + clients.replica_memory;
   int64_t peak = used;
   if (server.metrics != nullptr) {
@@ -473,9 +476,13 @@ int64_t ResidentMemory() {
   return n == 2 ? resident * sysconf(_SC_PAGESIZE) : 0;
 }
 
+int64_t DatasetMemory(ServerContext& server) {
+  return mem::Used() - SumClients(server).in_accounted_heap;
+}
+
 int64_t UsedMemory(ServerContext& server) {
   ClientTotals clients = SumClients(server);
-  return mem::Used() + clients.normal_memory + clients.replica_memory;
+  return mem::Used() - clients.in_accounted_heap + clients.normal_memory + clients.replica_memory;
 }
 
 int64_t PeakMemory(ServerContext& server, int64_t used) {

@@ -8,7 +8,6 @@
 // and extrapolated, as Redis samples (default 5; SAMPLES 0 measures everything). Redis's figure
 // for the same key is larger (its robj, dict entry and sds headers); the two are not meant to
 // match.
-#include <malloc.h>
 
 #include <string>
 
@@ -80,7 +79,7 @@ struct MemoryFigures {
 MemoryFigures Measure(ServerContext& server) {
   MemoryFigures f;
   f.used = UsedMemory(server);
-  f.dataset = mem::Used();
+  f.dataset = DatasetMemory(server);
   f.peak = PeakMemory(server, f.used);
   f.rss = ResidentMemory();
   for (int i = 0; i < server.keyspace.db_count(); ++i) {
@@ -153,8 +152,7 @@ void MemoryMallocStats(CommandContext& ctx) {
 }
 
 void MemoryPurge(CommandContext& ctx) {
-  // glibc's malloc can hand free pages back on request; mimalloc returns them on its own.
-  if (std::string_view(mem::AllocatorName()) == "libc") malloc_trim(0);
+  mem::ReturnFreePages();
   ctx.reply.Ok();
 }
 

@@ -58,6 +58,8 @@ std::string GenerateInfo(ServerContext& server, std::span<const std::string_view
 
 // Memory use as INFO counts it: the keyspace's accounted allocations plus client buffers.
 int64_t UsedMemory(ServerContext& server);
+// The keyspace's part of it (used_memory_dataset): accounted allocations less client buffers.
+int64_t DatasetMemory(ServerContext& server);
 // The process's resident set size in bytes (0 when /proc is unavailable).
 int64_t ResidentMemory();
 // The highest UsedMemory() seen so far (after noting the current one); UsedMemory() when the

@@ -66,6 +66,16 @@ const char* AllocatorName() {
   return name.c_str();
 }
 
+void ReturnFreePages() {
+  using CollectFn = void (*)(bool);
+  static const auto mi_collect = reinterpret_cast<CollectFn>(dlsym(RTLD_DEFAULT, "mi_collect"));
+  if (mi_collect != nullptr) {
+    mi_collect(true);
+  } else {
+    malloc_trim(0);
+  }
+}
+
 namespace {
 constexpr uintptr_t kPage = 4096;
 

@@ -24,6 +24,11 @@ size_t UsableSize(void* p);
 // the server was linked with mimalloc (it replaces malloc process-wide), else "libc".
 const char* AllocatorName();
 
+// Asks the allocator to hand free pages back to the kernel now (MEMORY PURGE): mimalloc's
+// forced collect, glibc's malloc_trim. (mimalloc 2.0.9 still keeps most freed pages mapped
+// until its decommit delay passes and later allocations touch their segments.)
+void ReturnFreePages();
+
 // Faults in every page of [p, p + n) writable before the kernel writes there (madvise
 // MADV_POPULATE_WRITE; on older kernels one byte written per page, so only memory about to be
 // overwritten may be passed). A buffer the kernel fills with recv() should go through this

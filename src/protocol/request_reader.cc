@@ -135,6 +135,11 @@ void RequestReader::ReleaseSpare() {
   shape_repeated_ = false;
 }
 
+void RequestReader::ReleaseIdleMemory() {
+  ReleaseSpare();
+  if (receiving_ == nullptr && big_args_.empty()) input_.ShrinkIfEmpty(0);
+}
+
 RequestParser::Result RequestReader::Next() {
   if (receiving_ != nullptr) return RequestParser::Result::kNeedMore;
   RequestParser::Result result = parser_.Parse(input_.readable());

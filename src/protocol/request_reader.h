@@ -97,6 +97,14 @@ class RequestReader {
   // Frees that memory and predicts nothing until two big bulks alike again. Only while no
   // read is pending into it (an idle client's read is cancelled first).
   void ReleaseSpare();
+  // Memory an idle client need not keep: the spare, or an input buffer with nothing in it.
+  bool holds_idle_memory() const {
+    return spare_ != nullptr || (input_.capacity() > 0 && input_.size() == 0 &&
+                                 receiving_ == nullptr && big_args_.empty());
+  }
+  // Frees it (the spare, and the input buffer when empty), under ReleaseSpare's rule. The next
+  // read takes a new buffer, sized by what is waiting then (needs_input_buffer).
+  void ReleaseIdleMemory();
   // The last read was a burst's first (see kFirstReadOfBurst) and filled all it was given: the
   // rest is probably waiting in the socket, and the client for its first reply.
   bool burst_continues() const { return burst_continues_; }

@@ -192,14 +192,17 @@ void Connection::SamplePredictionGate() {
 
 void Connection::ReleaseIdleMemory() {
   // cancel() would end a pending write wait too: a client with output in flight is not idle.
-  if (closed_ || writing_ || !reader_.holds_spare()) return;
+  if (closed_ || writing_) return;
+  if (output_.empty() && splices_.empty()) std::string().swap(output_);
+  if (!reader_.holds_idle_memory()) return;
   if (!reading_) {
-    reader_.ReleaseSpare();
+    reader_.ReleaseIdleMemory();
     return;
   }
-  // The pending read may fill the spare at any moment: cancel it, and free the spare once
-  // the read has ended (OnRead; a read that completed meanwhile is served as usual).
-  release_spare_ = true;
+  // The pending read may fill the buffers at any moment: cancel it, and free them once the
+  // read has ended (OnRead; a read that completed meanwhile is served as usual). The read
+  // that follows waits for bytes without a buffer (AwaitInputThenRead).
+  release_idle_memory_ = true;
   asio::error_code ec;
   socket_.cancel(ec);
 }
@@ -209,8 +212,8 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
   may_predict_.reset();  // taken at a boundary this read has moved past (a Wake during it)
   if (ec) reader_.AbandonRead();
   if (closed_) return;
-  if (std::exchange(release_spare_, false) && ec == asio::error::operation_aborted) {
-    reader_.ReleaseSpare();
+  if (std::exchange(release_idle_memory_, false) && ec == asio::error::operation_aborted) {
+    reader_.ReleaseIdleMemory();
     ReadMore();
     return;
   }

@@ -30,7 +30,9 @@ class Connection : public cmd::ClientSession,
   ~Connection() override;
 
   void Start();
-  // An idle client gives back memory kept for its next big request (the server's cron).
+  // An idle client gives back what it keeps for its next request: its empty input and output
+  // buffers and the spare for a big bulk (the server's cron, after kIdleMemoryReleaseMs; Redis's
+  // cron frees an idle client's query buffer alike).
   void ReleaseIdleMemory();
   // Sends what is buffered, then closes (graceful: used at server shutdown).
   void FlushAndClose();
@@ -50,6 +52,7 @@ class Connection : public cmd::ClientSession,
     return output_.size() + spliced_bytes_ + queued_.bytes();
   }
   size_t memory_usage() const override;
+  size_t memory_in_accounted_heap() const override { return reader_.memory_usage(); }
   void Kill() override;
   HeapString* TakeArgBuffer(std::string_view arg) override { return reader_.TakeBuffer(arg); }
   bool can_block() const override { return true; }
@@ -135,8 +138,9 @@ class Connection : public cmd::ClientSession,
   protocol::ReplyWriter reply_;
   std::string peer_, local_;
   bool reading_ = false;
-  bool release_spare_ = false;     // the pending read was cancelled to free the reader's spare
-  bool socket_was_empty_ = false;  // at the last request boundary with a big bulk predicted
+  bool release_idle_memory_ = false;  // the pending read was cancelled to free the reader's
+                                      // idle memory (ReleaseIdleMemory)
+  bool socket_was_empty_ = false;     // at the last request boundary with a big bulk predicted
   // The gate's verdict at this request boundary, taken before any of its replies left.
   std::optional<bool> may_predict_;
   bool first_reply_due_ = false;  // a burst is arriving (RequestReader::burst_continues)

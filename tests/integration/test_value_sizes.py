@@ -306,6 +306,64 @@ class ValueSizesTest(lib.ServerTestCase):
             self.assertEqual(c.command("GET", "vs:idle"), bulk(v))
             self.assertEqual(c.command("PING"), b"+PONG\r\n")
 
+    def test_an_idle_client_gives_back_its_empty_input_buffer_but_not_a_partial_request(self):
+        with self.server.raw() as idle, self.server.raw() as partial, \
+                self.server.raw() as admin:
+            ids = {}
+            for name, c in (("idle", idle), ("partial", partial)):
+                ids[name] = int(c.command("CLIENT", "ID")[1:-2])
+
+            def field(name, key):
+                listing = admin.command("CLIENT", "LIST", "ID", str(ids[name])).decode()
+                return int(re.search(rf" {key}=(\d+)", listing).group(1))
+
+            self.assertEqual(field("idle", "qbuf-free"), 16 * 1024)  # held after a request
+            v = value_for("partial", 1000)
+            request = lib.encode_command("SET", "vs:partial", v)
+            partial.send(request[:500])
+            lib.wait_until(lambda: field("partial", "qbuf") == 500, timeout=lib.IO_TIMEOUT,
+                           interval=0.05, what="the partial request read")
+            # The cron frees an idle client's empty input buffer after 2 s idle.
+            lib.wait_until(lambda: field("idle", "qbuf-free") == 0, timeout=lib.IO_TIMEOUT * 2,
+                           interval=0.2, what="the idle client's input buffer freed")
+            self.assertLess(field("idle", "tot-mem"), 4096)
+            # The partial request has been idle as long: its bytes stay.
+            self.assertEqual(field("partial", "qbuf"), 500)
+            partial.send(request[500:])
+            self.assertEqual(partial.read_reply(), b"+OK\r\n")
+            # The freed client is served as before, by a new buffer sized for what it sends.
+            batch = b"".join(lib.encode_command("SET", f"vs:after:{i}", value_for("after", 1000, i))
+                             for i in range(20))
+            idle.send(batch)
+            for _ in range(20):
+                self.assertEqual(idle.read_reply(), b"+OK\r\n")
+            self.assertEqual(idle.command("GET", "vs:partial"), bulk(v))
+            self.assertEqual(idle.command("GET", "vs:after:19"), bulk(value_for("after", 1000, 19)))
+
+    def test_client_input_buffers_count_once_in_used_memory(self):
+        with self.server.raw() as admin:
+            def memory():
+                text = admin.command("INFO", "memory").decode()
+                return {k: int(v) for k, v in re.findall(r"^(used_memory\w*|mem_clients_normal):"
+                                                        r"(\d+)\r$", text, re.M)}
+
+            before = memory()
+            clients = [self.server.raw() for _ in range(20)]
+            try:
+                for c in clients:
+                    self.assertEqual(c.command("PING"), b"+PONG\r\n")  # each holds a buffer
+                after = memory()
+            finally:
+                for c in clients:
+                    c.close()
+        grown = after["mem_clients_normal"] - before["mem_clients_normal"]
+        self.assertGreaterEqual(grown, 20 * 16 * 1024)
+        # Client buffers are client memory, not dataset, and are not counted twice (the
+        # dataset moves by a few bytes at most: earlier tests' clients may still be leaving).
+        dataset = after["used_memory_dataset"] - before["used_memory_dataset"]
+        self.assertLess(abs(dataset), 4096)
+        self.assertEqual(after["used_memory"] - before["used_memory"], grown + dataset)
+
     def test_big_values_in_set_options_multi_mset_and_append(self):
         a, b = value_for("opt", 70_000), value_for("opt", 90_000)
         with self.server.raw() as c:

@@ -373,6 +373,28 @@ TEST_SUITE("request_reader") {
     CHECK(reader.memory_usage() == 0);
   }
 
+  TEST_CASE("an idle reader gives back an empty input buffer, never one holding a request") {
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    CHECK_FALSE(reader.holds_idle_memory());  // nothing taken yet
+    const std::string set = Command({"SET", "k", Value(1000, 'i')});
+    Receive(reader, std::string_view(set).substr(0, 500));
+    REQUIRE(reader.Next() == R::kNeedMore);
+    CHECK_FALSE(reader.holds_idle_memory());  // half a request waits in it
+    Receive(reader, std::string_view(set).substr(500));
+    REQUIRE(reader.Next() == R::kComplete);
+    CHECK(reader.args()[2] == Value(1000, 'i'));
+    reader.FinishRequest();
+    CHECK(reader.holds_idle_memory());
+    reader.ReleaseIdleMemory();
+    CHECK(reader.memory_usage() == 0);
+    CHECK(reader.needs_input_buffer());
+    CHECK_FALSE(reader.holds_idle_memory());
+    CHECK(Receive(reader, set) == set.size());
+    REQUIRE(reader.Next() == R::kComplete);
+    CHECK(reader.args()[2] == Value(1000, 'i'));
+  }
+
   TEST_CASE("a read cap bounds what is offered, however much the input buffer has room for") {
     ParserLimits limits;
     RequestReader reader(&limits);
