@@ -1,9 +1,6 @@
 #include "server/connection.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -12,6 +9,7 @@
 
 #include "common/memory.h"
 #include "common/strings.h"
+#include "server/listener.h"
 #include "server/server.h"
 #include "server/write_budget.h"
 
@@ -26,14 +24,6 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kKeepOutputCapacity = 64 * 1024;
 // Replies are sealed into a block of their own once output_ holds this many bytes (SealIfBig).
 constexpr size_t kSealBytes = 1024 * 1024;
-// The kernel queues at most this many bytes of a reply beyond what the peer's receive window
-// lets it send at once; the rest stays with us until the socket reports it writable again.
-// Why: the bytes left in the send queue are transmitted by the peer's window updates, that is
-// on the client's core, from inside its recv (measured: 9% of redis-benchmark's time in our
-// tcp_write_xmit at 1 MB GET -c 5). A client bound by its own core then ran 1 MB GETs at
-// 0.7x Redis (Redis writes 64 KB per event, so little waits in its queue); with this limit,
-// we send them from our own core and serve 1.3-1.6x.
-constexpr int kNotSentLowWater = 16 * 1024;
 
 void ReleaseIfOversized(std::string& buffer, size_t last_use) {
   if (buffer.capacity() > kKeepOutputCapacity && last_use < buffer.capacity() / 4) {
@@ -41,26 +31,17 @@ void ReleaseIfOversized(std::string& buffer, size_t last_use) {
   }
 }
 
-std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep) {
-  asio::ip::address a = ep.address();
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  }
-  return a.to_string() + ":" + std::to_string(ep.port());
-}
-
 }  // namespace
 
-Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t conn_id)
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t conn_id,
+                       std::string peer)
     : server_(server),
       socket_(std::move(socket)),
       reader_(&server.parser_limits()),
-      reply_(&output_) {
+      reply_(&output_),
+      peer_(std::move(peer)) {
   reply_.set_share_sink(this, &output_);
   id = conn_id;
-  asio::error_code ec;
-  if (auto ep = socket_.remote_endpoint(ec); !ec) peer_ = FormatEndpoint(ep);
-  if (auto ep = socket_.local_endpoint(ec); !ec) local_ = FormatEndpoint(ep);
   created_ms = server.engine().clock().NowMs();
   holdable = true;  // a held request stays in the input buffer and runs again on Wake()
   // As in Redis: a client that connects while no password is set stays authenticated even if
@@ -71,6 +52,16 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t co
 
 Connection::~Connection() {
   for (const Splice& s : splices_) HeapString::Release(s.value);
+}
+
+// Asked of the kernel only when wanted (CLIENT LIST, CLIENT KILL LADDR): one system call less
+// per connection accepted.
+std::string Connection::local_address() const {
+  if (local_.empty() && !closed_) {
+    asio::error_code ec;
+    if (auto ep = socket_.local_endpoint(ec); !ec) local_ = FormatEndpoint(ep);
+  }
+  return local_;
 }
 
 int Connection::fd() const {
@@ -85,12 +76,9 @@ size_t Connection::memory_usage() const {
 
 void Connection::Start() {
   server_.engine().OnClientOpen(*this);
+  // Its socket options came from the listener (see listener.h).
   asio::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
-  const int fd = static_cast<int>(socket_.native_handle());
-  setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &kNotSentLowWater, sizeof(kNotSentLowWater));
-  server_.ApplyKeepalive(socket_);
   ReadMore();
 }
 

@@ -26,7 +26,8 @@ class Connection : public cmd::ClientSession,
                    public protocol::ShareSink,
                    public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server& server, asio::ip::tcp::socket socket, uint64_t id);
+  // `peer` is the client's "ip:port", as accept gave it.
+  Connection(Server& server, asio::ip::tcp::socket socket, uint64_t id, std::string peer);
   ~Connection() override;
 
   void Start();
@@ -44,7 +45,7 @@ class Connection : public cmd::ClientSession,
 
   // cmd::ClientSession
   std::string peer_address() const override { return peer_; }
-  std::string local_address() const override { return local_; }
+  std::string local_address() const override;
   int fd() const override;
   size_t query_buffer_size() const override { return reader_.buffered(); }
   size_t query_buffer_free() const override { return reader_.free_space(); }
@@ -136,7 +137,8 @@ class Connection : public cmd::ClientSession,
   // sent before it.
   OutputQueue queued_;
   protocol::ReplyWriter reply_;
-  std::string peer_, local_;
+  std::string peer_;
+  mutable std::string local_;  // looked up on first use (local_address)
   bool reading_ = false;
   bool release_idle_memory_ = false;  // the pending read was cancelled to free the reader's
                                       // idle memory (ReleaseIdleMemory)

@@ -1,45 +1,15 @@
 #include "server/server.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <sstream>
 
 #include "commands/errors.h"
-#include "common/file_util.h"
 #include "replication/replication.h"
 #include "server/connection.h"
 #include "server/primary_link.h"
 
 namespace basalt::server {
-
-namespace {
-
-// Receive buffer asked for every client socket (the kernel doubles it for its bookkeeping).
-// Why: a client that writes a batch bigger than the window it was offered keeps the rest in
-// its send queue, and our window updates transmit it from our core, inside our recv (on
-// loopback the receive path of those packets runs there too). Autotuning starts every new
-// connection at tcp_rmem's default (128 KB) and grows it only as reads go by, so a client
-// pipelining 16 SETs of 64 KB (1 MB per batch) had most of each batch sent at our expense.
-// Measured, SET ops/s, 64 KB -P 16: -c 5 26k -> 37-41k, -c 50 23k -> 38-40k, -c 200 17k ->
-// 28-29k (Redis 30-38k, 30k, 21-28k); 1 MB SETs -c 1000 (warm) 1.3-2.0k -> 3.6-3.9k. 256 KB
-// asked was no better than autotuning, 512 KB about as good as 1 MB. 16 KB -c 50 -P 16 and
-// 1 MB -c 50 SETs unchanged.
-constexpr int kClientReceiveBuffer = 1024 * 1024;
-
-// A fixed SO_RCVBUF also turns autotuning off, and the kernel caps it at net.core.rmem_max
-// (208 KB on a stock system): asked for where the cap lets it have its size, else left to
-// autotuning, which is then the better of the two.
-bool CanFixReceiveBuffer() {
-  std::string text;
-  if (!file::ReadFile("/proc/sys/net/core/rmem_max", &text).ok()) return false;
-  return std::strtoll(text.c_str(), nullptr, 10) >= kClientReceiveBuffer;
-}
-
-}  // namespace
 
 Server::Server(config::Config& config)
     : config_(config),
@@ -49,6 +19,8 @@ Server::Server(config::Config& config)
       io_(ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       engine_(std::make_unique<engine::Engine>(
           config, clock_, [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); })),
+      listeners_(io_, [this](asio::ip::tcp::socket socket,
+                             std::string peer) { OnAccept(std::move(socket), std::move(peer)); }),
       signals_(io_, SIGINT, SIGTERM),
       cron_timer_(io_),
       background_timer_(io_),
@@ -79,44 +51,20 @@ void Server::SyncParserLimits() {
 
 Status Server::Listen() {
   const config::Settings& s = config_.settings();
-  std::istringstream words(s.bind);
-  for (std::string addr; words >> addr;) {
-    // A leading '-' marks an address that may be unavailable (as in Redis).
-    bool optional = addr[0] == '-';
-    if (optional) addr.erase(0, 1);
-    if (addr == "*") addr = "0.0.0.0";
-    asio::error_code ec;
-    asio::ip::address ip = asio::ip::make_address(addr, ec);
-    if (ec) return Status::InvalidArgument("invalid bind address '" + addr + "'");
-    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
-    asio::ip::tcp::endpoint ep(ip, static_cast<uint16_t>(s.port));
-    acceptor->open(ep.protocol(), ec);
-    if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-    if (!ec && ip.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
-    // Accepted sockets inherit it, with a window scale negotiated for it.
-    if (!ec && CanFixReceiveBuffer()) {
-      acceptor->set_option(asio::socket_base::receive_buffer_size(kClientReceiveBuffer), ec);
-    }
-    if (!ec) acceptor->bind(ep, ec);
-    if (!ec) acceptor->listen(static_cast<int>(s.tcp_backlog), ec);
-    if (ec) {
-      if (optional) continue;
-      return Status::IoError("Could not create server TCP listening socket " + addr + ":" +
-                             std::to_string(s.port) + ": " + ec.message());
-    }
-    if (bound_port_ == 0) bound_port_ = acceptor->local_endpoint().port();
-    acceptors_.push_back(std::move(acceptor));
-  }
-  if (acceptors_.empty()) return Status::InvalidArgument("no address to listen on");
-  context().tcp_port = bound_port_;
+  Status st = listeners_.Bind(s.bind, static_cast<int>(s.port), static_cast<int>(s.tcp_backlog),
+                              {.keepalive_seconds = s.tcp_keepalive});
+  if (!st.ok()) return st;
+  config_.OnChange("tcp-keepalive",
+                   [this] { listeners_.SetKeepalive(config_.settings().tcp_keepalive); });
+  context().tcp_port = listeners_.port();
   return Status::Ok();
 }
 
 int Server::Run() {
-  for (auto& a : acceptors_) Accept(*a);
+  listeners_.StartAccepting();
   WaitForSignal();
   ScheduleCron();
-  spdlog::info("Ready to accept connections tcp (port {})", bound_port_);
+  spdlog::info("Ready to accept connections tcp (port {})", listeners_.port());
   engine_->StartLoading([this](const Status& st) { OnLoaded(st); });
   RunLoop();
   spdlog::info("basalt is now ready to exit, bye bye...");
@@ -160,16 +108,7 @@ void Server::WaitForSignal() {
   });
 }
 
-void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
-  acceptor.async_accept(
-      [this, &acceptor](const asio::error_code& ec, asio::ip::tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || shutting_down_) return;
-        if (!ec) OnAccept(std::move(socket));
-        Accept(acceptor);
-      });
-}
-
-void Server::OnAccept(asio::ip::tcp::socket socket) {
+void Server::OnAccept(asio::ip::tcp::socket socket, std::string peer) {
   ++context().stats.total_connections_received;
   if (static_cast<int64_t>(connections_.size()) >= config_.settings().maxclients) {
     ++context().stats.rejected_connections;
@@ -177,7 +116,7 @@ void Server::OnAccept(asio::ip::tcp::socket socket) {
     return;
   }
   uint64_t id = next_client_id_++;
-  auto conn = std::make_shared<Connection>(*this, std::move(socket), id);
+  auto conn = std::make_shared<Connection>(*this, std::move(socket), id, std::move(peer));
   connections_.emplace(id, conn);
   conn->Start();
 }
@@ -190,20 +129,6 @@ void Server::RejectConnection(asio::ip::tcp::socket& socket, std::string_view er
   socket.non_blocking(true, ec);
   socket.write_some(asio::buffer(reply), ec);  // best effort, as Redis does
   socket.close(ec);
-}
-
-void Server::ApplyKeepalive(asio::ip::tcp::socket& socket) const {
-  int64_t interval = config_.settings().tcp_keepalive;
-  if (interval <= 0) return;
-  asio::error_code ec;
-  socket.set_option(asio::socket_base::keep_alive(true), ec);
-  int fd = socket.native_handle();
-  int idle = static_cast<int>(interval);
-  int intvl = std::max(1, idle / 3);
-  int count = 3;
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
 }
 
 void Server::Unregister(uint64_t id) {
@@ -328,8 +253,7 @@ void Server::BeginShutdown(const char* reason, bool save_done) {
     }
   }
   shutting_down_ = true;
-  asio::error_code ec;
-  for (auto& a : acceptors_) a->close(ec);
+  listeners_.Close();
   cron_timer_.cancel();
   background_timer_.cancel();
   signals_.cancel();

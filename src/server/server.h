@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "protocol/request_parser.h"
 #include "server/group_commit.h"
+#include "server/listener.h"
 #include "server/read_budget.h"
 
 namespace basalt::server {
@@ -32,12 +33,11 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   // Runs the event loop until shutdown. Returns the process exit code.
   int Run();
   // Port of the first listener (useful with port 0 in tests).
-  uint16_t bound_port() const { return bound_port_; }
+  uint16_t bound_port() const { return listeners_.port(); }
 
   cmd::ServerContext& context() { return engine_->context(); }
   engine::Engine& engine() { return *engine_; }
   const protocol::ParserLimits& parser_limits() const { return parser_limits_; }
-  void ApplyKeepalive(asio::ip::tcp::socket& socket) const;
   void Unregister(uint64_t id);
   GroupCommit& group_commit() { return *group_commit_; }
   // The replies of every connection served in this loop turn leave together at its end, as
@@ -56,8 +56,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   std::string RequestShutdown(bool save, bool nosave, bool force) override;
 
  private:
-  void Accept(asio::ip::tcp::acceptor& acceptor);
-  void OnAccept(asio::ip::tcp::socket socket);
+  void OnAccept(asio::ip::tcp::socket socket, std::string peer);
   void RejectConnection(asio::ip::tcp::socket& socket, std::string_view error);
   void ScheduleCron();
   void Cron();
@@ -86,14 +85,13 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   size_t read_cap_ = ReadBudget::PerRead(1);
   // After io_: the engine's background threads post into io_ until the engine is gone.
   std::unique_ptr<engine::Engine> engine_;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  Listeners listeners_;
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;
   asio::steady_timer
       background_timer_;  // paces background work that waits (see KickBackgroundWork)
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections_;
   uint64_t next_client_id_ = 1;
-  uint16_t bound_port_ = 0;
   cmd::InstantaneousMetrics metrics_;
   std::unique_ptr<GroupCommit> group_commit_;
   std::unique_ptr<PrimaryLink> primary_link_;  // the link to the primary we follow, if any

@@ -28,6 +28,29 @@ class ConcurrencyTest(lib.ServerTestCase):
         results = [w.join(timeout=lib.IO_TIMEOUT * 3) for w in workers]
         self.assertEqual(results, [True] * n_clients)
 
+    def test_connection_burst_all_served_and_listed_with_their_addresses(self):
+        # More connections than the listen backlog (511), opened as fast as they go: the
+        # server takes many per wakeup. Each is served, and CLIENT LIST shows every one with
+        # the address accept gave (addr) and the server's own end (laddr, looked up on demand).
+        n = 700
+        conns = [lib.RawConnection(self.server.port) for _ in range(n)]
+        try:
+            for c in conns:
+                c.send(b"PING\r\n")
+            for c in conns:
+                self.assertEqual(c.read_line(), b"+PONG")
+            listing = conns[0].command("CLIENT", "LIST").decode()
+            fields = [dict(f.split("=", 1) for f in line.split(" ") if "=" in f)
+                      for line in listing.splitlines() if line.startswith("id=")]
+            listed = {f["addr"]: f["laddr"] for f in fields}
+            server_end = f"127.0.0.1:{self.server.port}"
+            for c in conns:
+                ip, port = c.sock.getsockname()[:2]
+                self.assertEqual(listed.get(f"{ip}:{port}"), server_end)
+        finally:
+            for c in conns:
+                c.close()
+
     def test_10k_pipelined_commands_in_one_write_reply_in_order(self):
         n = 5000
         batch = b"".join(lib.encode_command("SET", f"pipe:{i}", str(i)) +

@@ -1,0 +1,179 @@
+#include "server/listener.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/file_util.h"
+
+namespace basalt::server {
+
+namespace {
+
+#ifdef __linux__
+constexpr bool kAcceptedSocketsInheritOptions = true;
+#else
+constexpr bool kAcceptedSocketsInheritOptions = false;
+#endif
+
+// The kernel queues at most this many bytes of a reply beyond what the peer's receive window
+// lets it send at once; the rest stays with us until the socket reports it writable again.
+// Why: the bytes left in the send queue are transmitted by the peer's window updates, that is
+// on the client's core, from inside its recv (measured: 9% of redis-benchmark's time in our
+// tcp_write_xmit at 1 MB GET -c 5). A client bound by its own core then ran 1 MB GETs at
+// 0.7x Redis (Redis writes 64 KB per event, so little waits in its queue); with this limit,
+// we send them from our own core and serve 1.3-1.6x.
+constexpr int kNotSentLowWater = 16 * 1024;
+
+// Receive buffer asked for every client socket (the kernel doubles it for its bookkeeping).
+// Why: a client that writes a batch bigger than the window it was offered keeps the rest in
+// its send queue, and our window updates transmit it from our core, inside our recv (on
+// loopback the receive path of those packets runs there too). Autotuning starts every new
+// connection at tcp_rmem's default (128 KB) and grows it only as reads go by, so a client
+// pipelining 16 SETs of 64 KB (1 MB per batch) had most of each batch sent at our expense.
+// Measured, SET ops/s, 64 KB -P 16: -c 5 26k -> 37-41k, -c 50 23k -> 38-40k, -c 200 17k ->
+// 28-29k (Redis 30-38k, 30k, 21-28k); 1 MB SETs -c 1000 (warm) 1.3-2.0k -> 3.6-3.9k. 256 KB
+// asked was no better than autotuning, 512 KB about as good as 1 MB. 16 KB -c 50 -P 16 and
+// 1 MB -c 50 SETs unchanged.
+constexpr int kClientReceiveBuffer = 1024 * 1024;
+
+// A fixed SO_RCVBUF also turns autotuning off, and the kernel caps it at net.core.rmem_max
+// (208 KB on a stock system): asked for where the cap lets it have its size, else left to
+// autotuning, which is then the better of the two.
+bool CanFixReceiveBuffer() {
+  std::string text;
+  if (!file::ReadFile("/proc/sys/net/core/rmem_max", &text).ok()) return false;
+  return std::strtoll(text.c_str(), nullptr, 10) >= kClientReceiveBuffer;
+}
+
+void SetIntOption(int fd, int level, int name, int value) {
+  setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+void ApplyKeepalive(int fd, int64_t seconds) {
+  SetIntOption(fd, SOL_SOCKET, SO_KEEPALIVE, seconds > 0 ? 1 : 0);
+  if (seconds <= 0) return;
+  const int idle = static_cast<int>(seconds);
+  SetIntOption(fd, IPPROTO_TCP, TCP_KEEPIDLE, idle);
+  SetIntOption(fd, IPPROTO_TCP, TCP_KEEPINTVL, std::max(1, idle / 3));
+  SetIntOption(fd, IPPROTO_TCP, TCP_KEEPCNT, 3);
+}
+
+}  // namespace
+
+std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep) {
+  asio::ip::address a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  }
+  return a.to_string() + ":" + std::to_string(ep.port());
+}
+
+Listeners::Listeners(asio::io_context& io, AcceptFn on_accept)
+    : io_(io), on_accept_(std::move(on_accept)) {}
+
+void Listeners::ApplyClientOptions(int fd, const ClientSocketOptions& options) {
+  SetIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  SetIntOption(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, kNotSentLowWater);
+  ApplyKeepalive(fd, options.keepalive_seconds);
+}
+
+Status Listeners::Bind(const std::string& bind, int port, int backlog,
+                       const ClientSocketOptions& options) {
+  options_ = options;
+  const bool fix_receive_buffer = CanFixReceiveBuffer();
+  std::istringstream words(bind);
+  for (std::string addr; words >> addr;) {
+    // A leading '-' marks an address that may be unavailable (as in Redis).
+    bool optional = addr[0] == '-';
+    if (optional) addr.erase(0, 1);
+    if (addr == "*") addr = "0.0.0.0";
+    asio::error_code ec;
+    asio::ip::address ip = asio::ip::make_address(addr, ec);
+    if (ec) return Status::InvalidArgument("invalid bind address '" + addr + "'");
+    auto listener = std::make_unique<Listener>(Listener{asio::ip::tcp::acceptor(io_)});
+    asio::ip::tcp::acceptor& acceptor = listener->acceptor;
+    asio::ip::tcp::endpoint ep(ip, static_cast<uint16_t>(port));
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (!ec && ip.is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
+    // Set before listen(): the window scale is negotiated for it.
+    if (!ec && fix_receive_buffer) {
+      acceptor.set_option(asio::socket_base::receive_buffer_size(kClientReceiveBuffer), ec);
+    }
+    if (!ec && kAcceptedSocketsInheritOptions)
+      ApplyClientOptions(acceptor.native_handle(), options);
+    if (!ec) acceptor.non_blocking(true, ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(backlog, ec);
+    if (ec) {
+      if (optional) continue;
+      return Status::IoError("Could not create server TCP listening socket " + addr + ":" +
+                             std::to_string(port) + ": " + ec.message());
+    }
+    if (port_ == 0) port_ = acceptor.local_endpoint().port();
+    listeners_.push_back(std::move(listener));
+  }
+  if (listeners_.empty()) return Status::InvalidArgument("no address to listen on");
+  return Status::Ok();
+}
+
+void Listeners::StartAccepting() {
+  for (auto& l : listeners_) AwaitConnections(*l);
+}
+
+void Listeners::Close() {
+  closed_ = true;
+  asio::error_code ec;
+  for (auto& l : listeners_) l->acceptor.close(ec);
+}
+
+void Listeners::SetKeepalive(int64_t seconds) {
+  options_.keepalive_seconds = seconds;
+  if (!kAcceptedSocketsInheritOptions) return;
+  for (auto& l : listeners_) {
+    ApplyKeepalive(l->acceptor.native_handle(), seconds);
+    l->keepalive_stale = true;
+  }
+}
+
+void Listeners::AwaitConnections(Listener& listener) {
+  listener.acceptor.async_wait(asio::socket_base::wait_read,
+                               [this, &listener](const asio::error_code& ec) {
+                                 if (ec == asio::error::operation_aborted || closed_) return;
+                                 AcceptWaiting(listener);
+                                 AwaitConnections(listener);
+                               });
+}
+
+void Listeners::AcceptWaiting(Listener& listener) {
+  for (int i = 0; i < kMaxAcceptsPerWake && !closed_; ++i) {
+    asio::ip::tcp::endpoint peer;
+    asio::error_code ec;
+    asio::ip::tcp::socket socket = listener.acceptor.accept(peer, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      listener.keepalive_stale = false;
+      return;
+    }
+    if (ec == asio::error::connection_aborted) continue;  // the peer gave up while queued
+    if (ec) {
+      // Out of descriptors, say: the rest stay queued for the next wakeup (as in Redis).
+      spdlog::warn("Accepting client connection: {}", ec.message());
+      return;
+    }
+    const int fd = static_cast<int>(socket.native_handle());
+    if (!kAcceptedSocketsInheritOptions) {
+      ApplyClientOptions(fd, options_);
+    } else if (listener.keepalive_stale) {
+      ApplyKeepalive(fd, options_.keepalive_seconds);
+    }
+    on_accept_(std::move(socket), FormatEndpoint(peer));
+  }
+}
+
+}  // namespace basalt::server

@@ -1,0 +1,117 @@
+// Listeners: accepted sockets carry the client options (set once on the listening socket), a
+// keepalive change reaches connections already queued, and the peer's address comes with the
+// accept. Real loopback sockets, so this also checks the kernel copies the options we rely on.
+#include "server/listener.h"
+
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+using basalt::server::Listeners;
+
+namespace {
+
+int IntOption(asio::ip::tcp::socket& s, int level, int name) {
+  int value = -1;
+  socklen_t len = sizeof(value);
+  getsockopt(static_cast<int>(s.native_handle()), level, name, &value, &len);
+  return value;
+}
+
+struct Accepted {
+  asio::ip::tcp::socket socket;
+  std::string peer;
+};
+
+struct Fixture {
+  asio::io_context io;
+  std::vector<Accepted> accepted;
+  Listeners listeners{io, [this](asio::ip::tcp::socket s, std::string peer) {
+                        accepted.push_back({std::move(s), std::move(peer)});
+                      }};
+  std::vector<asio::ip::tcp::socket> clients;
+
+  explicit Fixture(int64_t keepalive) {
+    REQUIRE(listeners.Bind("127.0.0.1", 0, 16, {.keepalive_seconds = keepalive}).ok());
+    listeners.StartAccepting();
+  }
+  // A blocking connect completes the handshake: the connection then waits in the accept queue.
+  asio::ip::tcp::socket& Connect() {
+    clients.emplace_back(io);
+    clients.back().connect({asio::ip::make_address("127.0.0.1"), listeners.port()});
+    return clients.back();
+  }
+  void AcceptUntil(size_t n) {
+    while (accepted.size() < n) io.run_one();
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("listener") {
+  TEST_CASE("an accepted socket carries the client options and its peer's address") {
+    Fixture f(300);
+    asio::ip::tcp::socket& client = f.Connect();
+    f.AcceptUntil(1);
+    asio::ip::tcp::socket& s = f.accepted[0].socket;
+    CHECK(IntOption(s, IPPROTO_TCP, TCP_NODELAY) == 1);
+    CHECK(IntOption(s, IPPROTO_TCP, TCP_NOTSENT_LOWAT) == 16 * 1024);
+    CHECK(IntOption(s, SOL_SOCKET, SO_KEEPALIVE) == 1);
+    CHECK(IntOption(s, IPPROTO_TCP, TCP_KEEPIDLE) == 300);
+    CHECK(IntOption(s, IPPROTO_TCP, TCP_KEEPINTVL) == 100);
+    CHECK(IntOption(s, IPPROTO_TCP, TCP_KEEPCNT) == 3);
+    CHECK(f.accepted[0].peer == "127.0.0.1:" + std::to_string(client.local_endpoint().port()));
+  }
+
+  TEST_CASE("tcp-keepalive 0 leaves keepalive off") {
+    Fixture f(0);
+    f.Connect();
+    f.AcceptUntil(1);
+    CHECK(IntOption(f.accepted[0].socket, SOL_SOCKET, SO_KEEPALIVE) == 0);
+    CHECK(IntOption(f.accepted[0].socket, IPPROTO_TCP, TCP_NODELAY) == 1);
+  }
+
+  TEST_CASE("a keepalive change reaches connections queued before it and those after") {
+    Fixture f(300);
+    f.Connect();  // copied from the listener while it still said 300
+    f.listeners.SetKeepalive(60);
+    f.Connect();
+    f.AcceptUntil(2);
+    f.Connect();  // after the queue was drained: the listener's own value
+    f.AcceptUntil(3);
+    for (Accepted& a : f.accepted) {
+      CHECK(IntOption(a.socket, SOL_SOCKET, SO_KEEPALIVE) == 1);
+      CHECK(IntOption(a.socket, IPPROTO_TCP, TCP_KEEPIDLE) == 60);
+      CHECK(IntOption(a.socket, IPPROTO_TCP, TCP_KEEPINTVL) == 20);
+    }
+    f.listeners.SetKeepalive(0);
+    f.Connect();
+    f.AcceptUntil(4);
+    CHECK(IntOption(f.accepted[3].socket, SOL_SOCKET, SO_KEEPALIVE) == 0);
+  }
+
+  TEST_CASE("every connection waiting is accepted, in the order they came") {
+    Fixture f(300);
+    for (int i = 0; i < 8; ++i) f.Connect();
+    f.AcceptUntil(8);
+    for (int i = 0; i < 8; ++i) {
+      CHECK(f.accepted[i].peer ==
+            "127.0.0.1:" + std::to_string(f.clients[i].local_endpoint().port()));
+    }
+  }
+
+  TEST_CASE("closed listeners accept nothing more") {
+    Fixture f(300);
+    f.listeners.Close();
+    asio::ip::tcp::socket client(f.io);
+    asio::error_code ec;
+    client.connect({asio::ip::make_address("127.0.0.1"), f.listeners.port()}, ec);
+    CHECK(ec);  // refused: nothing listens any more
+    f.io.poll();
+    CHECK(f.accepted.empty());
+  }
+}
