@@ -77,6 +77,25 @@ void ReturnFreePages() {
 }
 
 namespace {
+std::atomic<void (*)(bool)> g_return_at_once_switch{nullptr};
+std::atomic<int> g_return_at_once_depth{0};
+}  // namespace
+
+void SetReturnAtOnceSwitch(void (*set_return_at_once)(bool)) {
+  g_return_at_once_switch.store(set_return_at_once);
+}
+
+ReturnFreedPagesAtOnce::ReturnFreedPagesAtOnce() {
+  auto set = g_return_at_once_switch.load();
+  if (g_return_at_once_depth.fetch_add(1) == 0 && set != nullptr) set(true);
+}
+
+ReturnFreedPagesAtOnce::~ReturnFreedPagesAtOnce() {
+  auto set = g_return_at_once_switch.load();
+  if (g_return_at_once_depth.fetch_sub(1) == 1 && set != nullptr) set(false);
+}
+
+namespace {
 constexpr uintptr_t kPage = 4096;
 
 // Whether every page of [first, last) (page-aligned) is backed already. Memory the allocator

@@ -136,6 +136,7 @@ void RequestReader::ReleaseSpare() {
 }
 
 void RequestReader::ReleaseIdleMemory() {
+  mem::ReturnFreedPagesAtOnce to_the_kernel;
   ReleaseSpare();
   if (receiving_ == nullptr && big_args_.empty()) input_.ShrinkIfEmpty(0);
 }

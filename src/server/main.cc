@@ -11,6 +11,7 @@
 #include <mimalloc.h>
 #endif
 
+#include "common/memory.h"
 #include "config/config.h"
 #include "server/logging.h"
 #include "server/server.h"
@@ -33,11 +34,19 @@ void PrintUsage() {
 // request after request: returning it at once made every 1 MB SET fault its new value's pages
 // back in (zeroed by the kernel), which was a third of the server's time. Ten seconds is what
 // Redis's jemalloc keeps dirty pages; memory freed for good still goes back after that.
+#ifdef BASALT_MIMALLOC
+constexpr long kReturnDelayMs = 10'000;
+
+void SetReturnAtOnce(bool at_once) {
+  mi_option_set(mi_option_decommit_delay, at_once ? 0 : kReturnDelayMs);
+}
+#endif
+
 void TuneAllocator() {
 #ifdef BASALT_MIMALLOC
-  constexpr long kReturnDelayMs = 10'000;
   mi_option_set(mi_option_decommit_delay, kReturnDelayMs);
   mi_option_set(mi_option_segment_decommit_delay, kReturnDelayMs);
+  basalt::mem::SetReturnAtOnceSwitch(SetReturnAtOnce);
 #endif
 }
 

@@ -12,7 +12,29 @@
 namespace basalt::mem {
 namespace {
 
+std::string g_switched;  // what the recording switch was told, in order
+
 TEST_SUITE("memory") {
+  TEST_CASE("freed pages go back at once only inside the outermost scope, and then stop") {
+    { ReturnFreedPagesAtOnce before_any_switch; }  // nothing installed: nothing to call
+    SetReturnAtOnceSwitch([](bool at_once) { g_switched += at_once ? "on " : "off "; });
+    {
+      ReturnFreedPagesAtOnce outer;
+      CHECK(g_switched == "on ");
+      {
+        ReturnFreedPagesAtOnce inner;
+        void* freed_inside = Allocate(16 * 1024);
+        Free(freed_inside);
+      }
+      CHECK(g_switched == "on ");  // the outer scope still holds
+    }
+    CHECK(g_switched == "on off ");
+    { ReturnFreedPagesAtOnce again; }
+    CHECK(g_switched == "on off on off ");
+    SetReturnAtOnceSwitch(nullptr);
+    g_switched.clear();
+  }
+
   TEST_CASE("PrefaultForKernelWrite writes inside its range only, at any offset and length") {
     for (size_t offset : {0, 1, 4095, 4096, 5000}) {
       for (size_t length : {0, 1, 4095, 4096, 4097, 3 * 4096 + 17}) {
