@@ -71,7 +71,7 @@ int Connection::fd() const {
 
 size_t Connection::memory_usage() const {
   return reader_.memory_usage() + output_.capacity() + splices_.capacity() * sizeof(Splice) +
-         queued_.owned_capacity() + sizeof(*this);
+         queued_.owned_capacity() + queued_.array_bytes() + sizeof(*this);
 }
 
 void Connection::Start() {
@@ -182,6 +182,7 @@ void Connection::ReleaseIdleMemory() {
   // cancel() would end a pending write wait too: a client with output in flight is not idle.
   if (closed_ || writing_) return;
   if (output_.empty() && splices_.empty()) std::string().swap(output_);
+  queued_.ReleaseIfEmpty();
   if (!reader_.holds_idle_memory()) return;
   if (!reading_) {
     reader_.ReleaseIdleMemory();

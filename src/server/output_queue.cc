@@ -39,7 +39,8 @@ void OutputQueue::Push(std::string&& bytes, size_t from, std::vector<Splice>&& s
 
 size_t OutputQueue::Gather(std::span<Piece> out, size_t max_bytes) const {
   size_t count = 0;
-  for (const Block& b : blocks_) {
+  for (size_t i = head_; i < blocks_.size(); ++i) {
+    const Block& b = blocks_[i];
     size_t pos = b.pos;
     size_t next = b.next_splice;
     size_t splice_sent = b.splice_sent;
@@ -68,8 +69,8 @@ size_t OutputQueue::Gather(std::span<Piece> out, size_t max_bytes) const {
 
 void OutputQueue::Consume(size_t n, std::string* spare) {
   bytes_ -= n;
-  while (!blocks_.empty()) {
-    Block& b = blocks_.front();
+  while (!empty()) {
+    Block& b = blocks_[head_];
     while (n > 0 || b.at_splice()) {
       if (b.at_splice()) {
         Splice& s = b.splices[b.next_splice];
@@ -90,7 +91,19 @@ void OutputQueue::Consume(size_t n, std::string* spare) {
     }
     if (b.pos < b.bytes.size() || b.at_splice()) return;
     Drop(b, spare);
-    blocks_.pop_front();
+    PopFront();
+  }
+}
+
+void OutputQueue::PopFront() {
+  blocks_[head_++] = Block{};  // frees what Drop left (a sealed block's buffer, its splices)
+  if (head_ == blocks_.size()) {
+    blocks_.clear();
+    head_ = 0;
+  } else if (head_ >= 8 && head_ * 2 >= blocks_.size()) {
+    // A queue that never drains (a slow subscriber) would otherwise grow without bound.
+    blocks_.erase(blocks_.begin(), blocks_.begin() + static_cast<ptrdiff_t>(head_));
+    head_ = 0;
   }
 }
 
@@ -107,9 +120,14 @@ void OutputQueue::Drop(Block& block, std::string* spare) {
 }
 
 void OutputQueue::Clear() {
-  for (Block& b : blocks_) Drop(b, nullptr);
+  for (size_t i = head_; i < blocks_.size(); ++i) Drop(blocks_[i], nullptr);
   blocks_.clear();
+  head_ = 0;
   bytes_ = 0;
+}
+
+void OutputQueue::ReleaseIfEmpty() {
+  if (empty()) std::vector<Block>().swap(blocks_);
 }
 
 }  // namespace basalt::server

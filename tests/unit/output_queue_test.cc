@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -152,5 +153,34 @@ TEST_SUITE("output_queue") {
     q.Consume(2 << 20, &other);
     CHECK(other.capacity() < (2u << 20));
     CHECK(q.owned_capacity() == 0);
+  }
+
+  TEST_CASE("a queue that never drains keeps a bounded array, and its order") {
+    OutputQueue q;
+    q.Push("block 0;", 0, {});
+    size_t most = 0;
+    for (int i = 1; i <= 10000; ++i) {
+      q.Push("block " + std::to_string(i) + ";", 0, {});
+      const std::string front = "block " + std::to_string(i - 1) + ";";
+      REQUIRE(Peek(q, front.size()) == front);
+      q.Consume(front.size(), nullptr);
+      most = std::max(most, q.array_bytes());
+    }
+    CHECK(most <= 4096);  // a few blocks' worth, not 10,000 sent ones
+    CHECK(Drain(q, 3) == "block 10000;");
+  }
+
+  TEST_CASE("an empty queue gives its array back; one with blocks keeps them") {
+    OutputQueue q;
+    CHECK(q.array_bytes() == 0);  // a new queue allocates nothing
+    q.Push("one;", 0, {});
+    q.Push("two;", 0, {});
+    q.ReleaseIfEmpty();
+    CHECK(Drain(q, 5) == "one;two;");
+    CHECK(q.array_bytes() > 0);  // kept for the next blocks
+    q.ReleaseIfEmpty();
+    CHECK(q.array_bytes() == 0);
+    q.Push("three;", 0, {});
+    CHECK(Drain(q, 100) == "three;");
   }
 }
