@@ -194,8 +194,14 @@ def churn(args, server):
     return server.rss_bytes() / live, info_field(server, "mem_fragmentation_ratio")
 
 
+# When idle connections are measured: after both servers' crons (2 s) freed their empty query
+# buffers, and once settled, after jemalloc's decay (10 s) gave Redis's freed pages back.
+IDLE_SAMPLES_S = (3, 20)
+
+
 def idle_connection_memory(args, name, binary):
-    """RSS growth per connection: N clients connect, each sends one PING and then stays idle."""
+    """RSS growth per connection, at each of IDLE_SAMPLES_S seconds: N clients connect, each
+    sends one PING and then stays idle."""
     server = Server(name, binary, args, extra=("--maxclients", str(args.idle_connections + 100)))
     conns = []
     try:
@@ -207,9 +213,12 @@ def idle_connection_memory(args, name, binary):
         for c in conns:
             if not c.recv(16).startswith(b"+PONG"):
                 sys.exit(f"{name}: a connection was refused")
-        # Both servers' crons free an idle client's empty query buffer after 2 s: measure after.
-        time.sleep(3)
-        return (server.rss_bytes() - before) / len(conns)
+        idle_since = time.monotonic()
+        per_conn = []
+        for at in IDLE_SAMPLES_S:
+            time.sleep(max(0.0, idle_since + at - time.monotonic()))
+            per_conn.append((server.rss_bytes() - before) / len(conns))
+        return per_conn
     finally:
         for c in conns:
             c.close()
@@ -280,9 +289,11 @@ def main():
     if args.idle_connections:
         per_conn = {name: idle_connection_memory(args, name, binary)
                     for name, binary in (("redis", args.redis_server), ("basalt", args.basalt))}
-        print(f"\nidle connections: {args.idle_connections:,}; RSS per connection: "
-              f"redis {per_conn['redis']:,.0f} B, basalt {per_conn['basalt']:,.0f} B, "
-              f"basalt/redis {per_conn['basalt'] / per_conn['redis']:.2f}")
+        print(f"\nidle connections: {args.idle_connections:,}; RSS per connection:")
+        for i, at in enumerate(IDLE_SAMPLES_S):
+            redis, basalt = per_conn["redis"][i], per_conn["basalt"][i]
+            print(f"  after {at:>2} s idle: redis {redis:,.0f} B, basalt {basalt:,.0f} B, "
+                  f"basalt/redis {basalt / redis:.2f}")
 
 
 if __name__ == "__main__":
