@@ -96,7 +96,8 @@ Status Listeners::Bind(const std::string& bind, int port, int backlog,
     asio::error_code ec;
     asio::ip::address ip = asio::ip::make_address(addr, ec);
     if (ec) return Status::InvalidArgument("invalid bind address '" + addr + "'");
-    auto listener = std::make_unique<Listener>(Listener{asio::ip::tcp::acceptor(io_)});
+    auto listener =
+        std::make_unique<Listener>(Listener{asio::ip::tcp::acceptor(io_), asio::steady_timer(io_)});
     asio::ip::tcp::acceptor& acceptor = listener->acceptor;
     asio::ip::tcp::endpoint ep(ip, static_cast<uint16_t>(port));
     acceptor.open(ep.protocol(), ec);
@@ -130,7 +131,10 @@ void Listeners::StartAccepting() {
 void Listeners::Close() {
   closed_ = true;
   asio::error_code ec;
-  for (auto& l : listeners_) l->acceptor.close(ec);
+  for (auto& l : listeners_) {
+    l->acceptor.close(ec);
+    l->pause.cancel();
+  }
 }
 
 void Listeners::SetKeepalive(int64_t seconds) {
@@ -146,25 +150,31 @@ void Listeners::AwaitConnections(Listener& listener) {
   listener.acceptor.async_wait(asio::socket_base::wait_read,
                                [this, &listener](const asio::error_code& ec) {
                                  if (ec == asio::error::operation_aborted || closed_) return;
-                                 AcceptWaiting(listener);
-                                 AwaitConnections(listener);
+                                 if (AcceptWaiting(listener)) {
+                                   AwaitConnections(listener);
+                                   return;
+                                 }
+                                 listener.pause.expires_after(kPauseAfterFailure);
+                                 listener.pause.async_wait([this, &listener](auto ec) {
+                                   if (!ec && !closed_) AwaitConnections(listener);
+                                 });
                                });
 }
 
-void Listeners::AcceptWaiting(Listener& listener) {
+bool Listeners::AcceptWaiting(Listener& listener) {
   for (int i = 0; i < kMaxAcceptsPerWake && !closed_; ++i) {
     asio::ip::tcp::endpoint peer;
     asio::error_code ec;
     asio::ip::tcp::socket socket = listener.acceptor.accept(peer, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       listener.keepalive_stale = false;
-      return;
+      return true;
     }
     if (ec == asio::error::connection_aborted) continue;  // the peer gave up while queued
     if (ec) {
-      // Out of descriptors, say: the rest stay queued for the next wakeup (as in Redis).
-      spdlog::warn("Accepting client connection: {}", ec.message());
-      return;
+      // Out of descriptors or memory: the rest stay queued until the pause is over.
+      WarnAcceptFailed(ec);
+      return false;
     }
     const int fd = static_cast<int>(socket.native_handle());
     if (!kAcceptedSocketsInheritOptions) {
@@ -174,6 +184,14 @@ void Listeners::AcceptWaiting(Listener& listener) {
     }
     on_accept_(std::move(socket), FormatEndpoint(peer));
   }
+  return true;
+}
+
+void Listeners::WarnAcceptFailed(const asio::error_code& ec) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_warning_ < std::chrono::seconds(1)) return;  // one line a second, not ten
+  last_warning_ = now;
+  spdlog::warn("Accepting client connection: {}", ec.message());
 }
 
 }  // namespace basalt::server

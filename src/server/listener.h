@@ -11,6 +11,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,12 +57,18 @@ class Listeners {
  private:
   struct Listener {
     asio::ip::tcp::acceptor acceptor;
+    // After accept failed for want of a resource (descriptors, memory): waits before trying
+    // again, since what is queued stays readable and would wake the loop at once, every turn.
+    asio::steady_timer pause;
     // The keepalive changed while connections were queued: they were copied from the listener
     // before the change and get it on accept, until the queue has been drained once.
     bool keepalive_stale = false;
   };
+  static constexpr std::chrono::milliseconds kPauseAfterFailure{100};
   void AwaitConnections(Listener& listener);
-  void AcceptWaiting(Listener& listener);
+  // False when accept failed for want of a resource.
+  bool AcceptWaiting(Listener& listener);
+  void WarnAcceptFailed(const asio::error_code& ec);
 
   asio::io_context& io_;
   AcceptFn on_accept_;
@@ -69,6 +76,7 @@ class Listeners {
   std::vector<std::unique_ptr<Listener>> listeners_;
   uint16_t port_ = 0;
   bool closed_ = false;
+  std::chrono::steady_clock::time_point last_warning_{};
 };
 
 }  // namespace basalt::server

@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "commands/errors.h"
 #include "replication/replication.h"
 #include "server/connection.h"
+#include "server/open_files.h"
 #include "server/primary_link.h"
 
 namespace basalt::server {
@@ -50,6 +52,8 @@ void Server::SyncParserLimits() {
 }
 
 Status Server::Listen() {
+  if (Status st = FitClientsToOpenFiles(); !st.ok()) return st;
+  config_.OnChangeMayFail("maxclients", [this] { return CheckClientsFitOpenFiles(); });
   const config::Settings& s = config_.settings();
   Status st = listeners_.Bind(s.bind, static_cast<int>(s.port), static_cast<int>(s.tcp_backlog),
                               {.keepalive_seconds = s.tcp_keepalive});
@@ -57,6 +61,44 @@ Status Server::Listen() {
   config_.OnChange("tcp-keepalive",
                    [this] { listeners_.SetKeepalive(config_.settings().tcp_keepalive); });
   context().tcp_port = listeners_.port();
+  return Status::Ok();
+}
+
+Status Server::FitClientsToOpenFiles() {
+  int64_t& maxclients = config_.settings().maxclients;
+  const FileLimitFit fit = FitOpenFiles(maxclients, SystemFileLimitOps());
+  if (fit.maxclients == maxclients) {
+    if (fit.limit_now != fit.limit_before) {
+      spdlog::info("Increased maximum number of open files to {} (it was originally set to {}).",
+                   fit.limit_now, fit.limit_before);
+    }
+    return Status::Ok();
+  }
+  if (fit.maxclients < 1) {
+    return Status::InvalidArgument(
+        fmt::format("Your current 'ulimit -n' of {} is not enough for the server to start. "
+                    "Please increase your open file limit to at least {}. Exiting.",
+                    fit.limit_now, maxclients + kReservedFds));
+  }
+  spdlog::warn("You requested maxclients of {} requiring at least {} max file descriptors.",
+               maxclients, maxclients + kReservedFds);
+  spdlog::warn("Server can't set maximum open files to {} because of OS error: {}.",
+               maxclients + kReservedFds, std::strerror(fit.error));
+  spdlog::warn(
+      "Current maximum open files is {}. maxclients has been reduced to {} to compensate for "
+      "low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+      fit.limit_now, fit.maxclients);
+  maxclients = fit.maxclients;
+  return Status::Ok();
+}
+
+Status Server::CheckClientsFitOpenFiles() {
+  const FileLimitFit fit = FitOpenFiles(config_.settings().maxclients, SystemFileLimitOps());
+  if (fit.maxclients < config_.settings().maxclients) {
+    return Status::InvalidArgument(
+        "The operating system is not able to handle the specified number of clients, try with " +
+        std::to_string(fit.maxclients));
+  }
   return Status::Ok();
 }
 

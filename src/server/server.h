@@ -57,6 +57,11 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
 
  private:
   void OnAccept(asio::ip::tcp::socket socket, std::string peer);
+  // At startup: raises the open-file limit to fit maxclients, or lowers maxclients to fit it
+  // (see open_files.h); fails when not even one client fits.
+  Status FitClientsToOpenFiles();
+  // CONFIG SET maxclients: refused when the limit cannot be raised to fit it.
+  Status CheckClientsFitOpenFiles();
   void RejectConnection(asio::ip::tcp::socket& socket, std::string_view error);
   void ScheduleCron();
   void Cron();

@@ -101,14 +101,17 @@ class ServerProcess:
     """
 
     def __init__(self, args=(), config_file=None, password=None, workdir=None,
-                 log_name="server.log", env=None, log_path=None):
+                 log_name="server.log", env=None, log_path=None, wrapper=()):
         """workdir: an existing data directory to run in (restart tests); it is the caller's
         and is never removed here. By default a fresh temp dir is made, removed after a clean
         stop. log_name: the log file's name inside the workdir (one per run of a restart test).
         log_path: the log file elsewhere (a workdir on a full or read-only disk cannot hold it).
         env: variables added to the server's environment (see slow_disk_env, fault_env).
+        wrapper: a command that execs the server with its arguments (prlimit ... --): it runs
+        as the same process.
         """
         self.extra_args = list(args)
+        self.wrapper = list(wrapper)
         self.env = dict(os.environ, **env) if env else None
         self.config_file = config_file
         self.password = password
@@ -134,7 +137,7 @@ class ServerProcess:
         raise AssertionError("basalt-server did not start; log:\n" + self.log_tail())
 
     def _spawn_and_wait(self):
-        cmd = [SERVER_PATH]
+        cmd = self.wrapper + [SERVER_PATH]
         if self.config_file:
             cmd.append(self.config_file)
         # dir points at a private temp dir so no test ever writes into the source tree.

@@ -3,9 +3,12 @@
 A client over a limit is disconnected; the server and its other clients carry on.
 """
 
+import os
+import shutil
 import sys
 import threading
 import time
+import unittest
 
 import basalt_testlib as lib
 
@@ -44,6 +47,65 @@ class MaxClientsTest(lib.ServerTestCase):
         finally:
             for c in clients:
                 c.close()
+
+
+def low_open_files_wrapper(limit):
+    """Runs the server with `limit` descriptors, hard limit included; as root, also without the
+    privilege to raise the hard limit (CAP_SYS_RESOURCE), as an ordinary user would be."""
+    wrapper = ["prlimit", f"--nofile={limit}:{limit}", "--"]
+    if os.geteuid() == 0:
+        wrapper += ["setpriv", "--bounding-set=-sys_resource", "--"]
+    return wrapper
+
+
+@unittest.skipUnless(shutil.which("prlimit") and shutil.which("setpriv"), "needs util-linux")
+class OpenFilesLimitTest(unittest.TestCase):
+    """maxclients needs descriptors: where the limit cannot be raised, maxclients is lowered to
+    fit it (keeping 32 for the server), as Redis does, so clients over it are refused rather
+    than left waiting in the accept queue."""
+
+    def test_maxclients_fits_the_open_file_limit(self):
+        with lib.ServerProcess(wrapper=low_open_files_wrapper(100)).start() as server:
+            r = server.client()
+            self.assertEqual(r.config_get("maxclients"), {"maxclients": "68"})
+            self.assertIn("maxclients has been reduced to 68", server.log())
+            with server.raw() as c:
+                self.assertEqual(
+                    c.command("CONFIG", "SET", "maxclients", "1000"),
+                    b"-ERR CONFIG SET failed (possibly related to argument 'maxclients') - The "
+                    b"operating system is not able to handle the specified number of clients, "
+                    b"try with 68\r\n")
+                self.assertEqual(c.command("CONFIG", "GET", "maxclients"),
+                                 b"*2\r\n$10\r\nmaxclients\r\n$2\r\n68\r\n")
+                self.assertEqual(c.command("CONFIG", "SET", "maxclients", "60"), b"+OK\r\n")
+            # Up to the limit, clients are served; the next one is refused, not left hanging.
+            clients = []
+            try:
+                for _ in range(200):
+                    c = server.raw()
+                    clients.append(c)
+                    try:
+                        reply = c.command("PING")
+                    except (ConnectionError, OSError):
+                        reply = b""
+                    if reply != b"+PONG\r\n":
+                        self.assertIn(reply, (MAX_CLIENTS_ERROR, b""))
+                        break
+                self.assertGreaterEqual(len(clients), 55)
+                self.assertLessEqual(len(clients), 61)
+            finally:
+                for c in clients:
+                    c.close()
+            self.assertEqual(r.ping(), True)
+
+    def test_a_limit_too_low_for_any_client_stops_the_start(self):
+        server = lib.ServerProcess(wrapper=low_open_files_wrapper(20))
+        try:
+            with self.assertRaises(AssertionError):
+                server.start()
+            self.assertIn("is not enough for the server to start", server.log())
+        finally:
+            server.kill()
 
 
 class QueryBufferLimitTest(lib.ServerTestCase):
