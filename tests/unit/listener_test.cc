@@ -116,7 +116,7 @@ TEST_SUITE("listener") {
     rlimit low = saved;
     low.rlim_cur = static_cast<rlim_t>(next_fd);
     REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-    f.io.run_one();  // the listener wakes; accept fails with EMFILE
+    f.io.run_one();              // the listener wakes; accept fails with EMFILE
     size_t ready_while_out = 0;  // handlers that run at once (bounded: a spin never stops)
     for (int i = 0; i < 10; ++i) ready_while_out += f.io.poll_one();
     REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
