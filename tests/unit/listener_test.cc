@@ -4,6 +4,7 @@
 #include "server/listener.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -111,7 +112,8 @@ TEST_SUITE("listener") {
     for (int i = 0; i < 3; ++i) f.Connect();
     rlimit saved{};
     REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
-    const int next_fd = dup(0);  // descriptors are handed out lowest first
+    const int next_fd = open("/dev/null", O_RDONLY);  // descriptors go lowest first
+    REQUIRE(next_fd >= 0);
     close(next_fd);
     rlimit low = saved;
     low.rlim_cur = static_cast<rlim_t>(next_fd);
