@@ -107,8 +107,9 @@ Status Listeners::Bind(const std::string& bind, int port, int backlog,
     if (!ec && fix_receive_buffer) {
       acceptor.set_option(asio::socket_base::receive_buffer_size(kClientReceiveBuffer), ec);
     }
-    if (!ec && kAcceptedSocketsInheritOptions)
+    if (!ec && kAcceptedSocketsInheritOptions) {
       ApplyClientOptions(acceptor.native_handle(), options);
+    }
     if (!ec) acceptor.non_blocking(true, ec);
     if (!ec) acceptor.bind(ep, ec);
     if (!ec) acceptor.listen(backlog, ec);
