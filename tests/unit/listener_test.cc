@@ -18,6 +18,14 @@ using basalt::server::Listeners;
 
 namespace {
 
+// The sanitizers' runtime needs descriptors of its own for its checks (UBSan's vptr check
+// tests memory through a pipe): with none left it reports a bad object where there is none.
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool kUnderSanitizers = true;
+#else
+constexpr bool kUnderSanitizers = false;
+#endif
+
 int IntOption(asio::ip::tcp::socket& s, int level, int name) {
   int value = -1;
   socklen_t len = sizeof(value);
@@ -107,7 +115,8 @@ TEST_SUITE("listener") {
     }
   }
 
-  TEST_CASE("out of descriptors, the listener pauses instead of waking every turn") {
+  TEST_CASE("out of descriptors, the listener pauses instead of waking every turn" *
+            doctest::skip(kUnderSanitizers)) {
     Fixture f(300);
     for (int i = 0; i < 3; ++i) f.Connect();
     rlimit saved{};
