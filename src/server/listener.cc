@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <sstream>
 
@@ -66,6 +67,34 @@ void ApplyKeepalive(int fd, int64_t seconds) {
 
 }  // namespace
 
+// Linux's accept(2) hands on a connection's pending network error, and asks that those of the
+// protocol be retried like EAGAIN. ECONNABORTED is a connection that died while queued (the
+// BSDs report a reset so; Linux accepts it), EPERM one that a firewall rule refused.
+AcceptFailure ClassifyAcceptFailure(const asio::error_code& ec) {
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    return AcceptFailure::kQueueEmpty;
+  }
+  if (ec.category() != asio::system_category()) return AcceptFailure::kOutOfResources;
+  switch (ec.value()) {
+    case ECONNABORTED:
+    case EPROTO:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+#ifdef ENONET
+    case ENONET:
+#endif
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+    case EPERM:
+    case EINTR:
+      return AcceptFailure::kSkipConnection;
+    default:  // EMFILE, ENFILE, ENOBUFS, ENOMEM, and anything unforeseen: no spinning on it
+      return AcceptFailure::kOutOfResources;
+  }
+}
+
 std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep) {
   asio::ip::address a = ep.address();
   if (a.is_v6() && a.to_v6().is_v4_mapped()) {
@@ -111,6 +140,9 @@ Status Listeners::Bind(const std::string& bind, int port, int backlog,
       ApplyClientOptions(acceptor.native_handle(), options);
     }
     if (!ec) acceptor.non_blocking(true, ec);
+    // Without it, Asio's accept meets ECONNABORTED or EPROTO (a connection that died while
+    // queued) by waiting in poll() for the next one, with no timeout: the loop would stop.
+    if (!ec) acceptor.set_option(asio::socket_base::enable_connection_aborted(true), ec);
     if (!ec) acceptor.bind(ep, ec);
     if (!ec) acceptor.listen(backlog, ec);
     if (ec) {
@@ -167,15 +199,17 @@ bool Listeners::AcceptWaiting(Listener& listener) {
     asio::ip::tcp::endpoint peer;
     asio::error_code ec;
     asio::ip::tcp::socket socket = listener.acceptor.accept(peer, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      listener.keepalive_stale = false;
-      return true;
-    }
-    if (ec == asio::error::connection_aborted) continue;  // the peer gave up while queued
     if (ec) {
-      // Out of descriptors or memory: the rest stay queued until the pause is over.
-      WarnAcceptFailed(ec);
-      return false;
+      switch (ClassifyAcceptFailure(ec)) {
+        case AcceptFailure::kQueueEmpty:
+          listener.keepalive_stale = false;
+          return true;
+        case AcceptFailure::kSkipConnection:
+          continue;
+        case AcceptFailure::kOutOfResources:  // the rest stay queued until the pause is over
+          WarnAcceptFailed(ec);
+          return false;
+      }
     }
     const int fd = static_cast<int>(socket.native_handle());
     if (!kAcceptedSocketsInheritOptions) {

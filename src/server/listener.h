@@ -29,6 +29,14 @@ struct ClientSocketOptions {
 // "ip:port" as CLIENT LIST shows it (an IPv4-mapped IPv6 address as plain IPv4).
 std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep);
 
+// What a failed accept means for the connections still queued behind it.
+enum class AcceptFailure {
+  kQueueEmpty,      // nothing (more) to accept
+  kSkipConnection,  // that one connection is gone (reset while queued, a network error): go on
+  kOutOfResources,  // descriptors or memory ran out (or an error we do not know): pause
+};
+AcceptFailure ClassifyAcceptFailure(const asio::error_code& ec);
+
 class Listeners {
  public:
   // Called for each accepted connection; `peer` is its "ip:port", as CLIENT LIST shows it.

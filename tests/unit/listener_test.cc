@@ -11,9 +11,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
+using basalt::server::AcceptFailure;
+using basalt::server::ClassifyAcceptFailure;
 using basalt::server::Listeners;
 
 namespace {
@@ -135,6 +142,52 @@ TEST_SUITE("listener") {
     CHECK(ready_while_out == 0);  // re-armed at once, the queued connections would wake it
     f.AcceptUntil(3);             // after the pause, all of them
     CHECK(f.accepted.size() == 3);
+  }
+
+  TEST_CASE("a connection reset while queued does not hold the loop") {
+    Fixture f(0);
+    {
+      asio::ip::tcp::socket& gone = f.Connect();
+      const linger reset_on_close{1, 0};
+      setsockopt(static_cast<int>(gone.native_handle()), SOL_SOCKET, SO_LINGER, &reset_on_close,
+                 sizeof(reset_on_close));
+      gone.close();  // RST: the connection dies in the accept queue
+    }
+    // Where accept reports it as ECONNABORTED (the BSDs; Linux hands it over), Asio's accept
+    // without enable_connection_aborted waited in poll() for the next connection, holding the
+    // loop: a watchdog brings that connection after 5 s, and says so.
+    std::promise<void> loop_returned;
+    std::atomic<bool> rescued{false};
+    const uint16_t port = f.listeners.port();
+    std::thread watchdog([&rescued, port, returned = loop_returned.get_future()] {
+      if (returned.wait_for(std::chrono::seconds(5)) == std::future_status::ready) return;
+      rescued = true;
+      asio::io_context io;
+      asio::ip::tcp::socket s(io);
+      s.connect({asio::ip::make_address("127.0.0.1"), port});
+    });
+    f.io.run_for(std::chrono::milliseconds(200));
+    loop_returned.set_value();
+    watchdog.join();
+    CHECK_FALSE(rescued.load());
+    const size_t before = f.accepted.size();  // 1 on Linux, 0 where accept reports the reset
+    f.Connect();
+    f.AcceptUntil(before + 1);
+    CHECK(f.accepted.size() == before + 1);
+  }
+
+  TEST_CASE("accept failures: network errors skip one connection, running out pauses") {
+    auto sys = [](int e) { return asio::error_code(e, asio::system_category()); };
+    CHECK(ClassifyAcceptFailure(asio::error::would_block) == AcceptFailure::kQueueEmpty);
+    CHECK(ClassifyAcceptFailure(asio::error::try_again) == AcceptFailure::kQueueEmpty);
+    for (int e : {ECONNABORTED, EPROTO, ENETDOWN, EHOSTUNREACH, ENETUNREACH, EPERM, EINTR}) {
+      CAPTURE(e);
+      CHECK(ClassifyAcceptFailure(sys(e)) == AcceptFailure::kSkipConnection);
+    }
+    for (int e : {EMFILE, ENFILE, ENOBUFS, ENOMEM, EINVAL}) {
+      CAPTURE(e);
+      CHECK(ClassifyAcceptFailure(sys(e)) == AcceptFailure::kOutOfResources);
+    }
   }
 
   TEST_CASE("closed listeners accept nothing more") {
