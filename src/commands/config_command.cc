@@ -1,4 +1,6 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the parameter table in config/config.h.
+#include <algorithm>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -50,10 +52,31 @@ std::string SetFailed(std::string_view name, std::string_view why) {
          std::string(why);
 }
 
+// Applies every pair of a validated CONFIG SET in order. A change can still be refused as it
+// is applied (maxclients beyond the open-file limit, appendonly whose file cannot be opened):
+// the pairs applied before it are then set back, newest first, as Redis restores its backup.
+Status ApplyAllOrNone(config::Config& cfg, const std::vector<const config::ParamDef*>& defs,
+                      CommandContext& ctx, const config::ParamDef** failed) {
+  std::vector<std::string> before;
+  before.reserve(defs.size());
+  for (const config::ParamDef* def : defs) before.push_back(cfg.Get(*def));
+  for (size_t k = 0; k < defs.size(); ++k) {
+    Status st = cfg.Set(defs[k]->name, ctx.arg(3 + 2 * k), config::Config::Origin::kRuntime);
+    if (st.ok()) continue;
+    *failed = defs[k];
+    for (size_t j = k; j-- > 0;) {
+      // Cannot fail but for a change that is refused both ways, which leaves what it was.
+      (void)cfg.Set(defs[j]->name, before[j], config::Config::Origin::kRuntime);
+    }
+    return st;
+  }
+  return Status::Ok();
+}
+
 // CONFIG SET name value [name value ...] applies all pairs or none. Names are checked first
 // (unknown, immutable, repeated: reported as spelled), then every value is validated against a
 // scratch copy of the settings (reported under the parameter's own name), and only then is
-// anything applied, so listeners never see a half-applied change.
+// anything applied, so listeners never see a value that is then refused by validation.
 void ConfigSet(CommandContext& ctx) {
   if ((ctx.argc() - 2) % 2 != 0) {
     ctx.reply.Error(err::kSyntax);
@@ -73,11 +96,9 @@ void ConfigSet(CommandContext& ctx) {
       ctx.reply.Error(SetFailed(name, "can't set immutable config"));
       return;
     }
-    for (const config::ParamDef* earlier : defs) {
-      if (earlier == def) {
-        ctx.reply.Error(SetFailed(name, "duplicate parameter"));
-        return;
-      }
+    if (std::find(defs.begin(), defs.end(), def) != defs.end()) {
+      ctx.reply.Error(SetFailed(name, "duplicate parameter"));
+      return;
     }
     defs.push_back(def);
   }
@@ -88,13 +109,10 @@ void ConfigSet(CommandContext& ctx) {
       return;
     }
   }
-  for (size_t k = 0; k < defs.size(); ++k) {
-    // Cannot fail: the same values were just accepted on the scratch copy.
-    Status st = cfg.Set(defs[k]->name, ctx.arg(3 + 2 * k), config::Config::Origin::kRuntime);
-    if (!st.ok()) {
-      ctx.reply.Error(SetFailed(defs[k]->name, st.message()));
-      return;
-    }
+  const config::ParamDef* failed = nullptr;
+  if (Status st = ApplyAllOrNone(cfg, defs, ctx, &failed); !st.ok()) {
+    ctx.reply.Error(SetFailed(failed->name, st.message()));
+    return;
   }
   ctx.reply.Ok();
 }

@@ -119,6 +119,25 @@ TEST_SUITE("config") {
     CHECK(hz_changes == 1);
   }
 
+  TEST_CASE("CONFIG SET refused while applying sets back the pairs applied before it") {
+    Harness h;
+    bool refuse = true;  // as maxclients is refused beyond the open-file limit
+    h.config().OnChangeMayFail("maxmemory", [&] {
+      return refuse ? basalt::Status::InvalidArgument("no room") : basalt::Status::Ok();
+    });
+    std::vector<int64_t> hz_seen;
+    h.config().OnChange("hz", [&] { hz_seen.push_back(h.config().settings().hz); });
+    CHECK(h.Run({"CONFIG", "SET", "hz", "20", "maxmemory", "1gb", "maxclients", "50"}) ==
+          SetFailed("maxmemory", "no room"));
+    CHECK(h.config().settings().hz == 10);
+    CHECK(h.config().settings().maxmemory == 0);
+    CHECK(h.config().settings().maxclients == 10000);
+    CHECK(hz_seen == std::vector<int64_t>{20, 10});  // listeners learn of the way back too
+    refuse = false;
+    CHECK(h.Run({"CONFIG", "SET", "hz", "20", "maxmemory", "1gb"}) == Ok());
+    CHECK(h.config().settings().hz == 20);
+  }
+
   TEST_CASE("CONFIG REWRITE needs a config file") {
     Harness h;
     CHECK(h.Run({"CONFIG", "REWRITE"}) == Err("ERR The server is running without a config file"));

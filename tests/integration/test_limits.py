@@ -77,6 +77,14 @@ class OpenFilesLimitTest(unittest.TestCase):
                     b"try with 68\r\n")
                 self.assertEqual(c.command("CONFIG", "GET", "maxclients"),
                                  b"*2\r\n$10\r\nmaxclients\r\n$2\r\n68\r\n")
+                # All or none: maxmemory, applied before maxclients was refused, is set back
+                # (as with redis-server 7.0.15, whichever order the pairs come in).
+                for pairs in (("maxmemory", "100mb", "maxclients", "1000"),
+                              ("maxclients", "1000", "maxmemory", "100mb")):
+                    self.assertTrue(c.command("CONFIG", "SET", *pairs).startswith(
+                        b"-ERR CONFIG SET failed (possibly related to argument 'maxclients')"))
+                    self.assertEqual(c.command("CONFIG", "GET", "maxmemory"),
+                                     b"*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n")
                 self.assertEqual(c.command("CONFIG", "SET", "maxclients", "60"), b"+OK\r\n")
             # Up to the limit, clients are served; the next one is refused, not left hanging.
             clients = []
