@@ -32,6 +32,64 @@ Status StringSource::Read(char* buf, size_t n, size_t* got) {
   return Status::Ok();
 }
 
+void ChunkedBytes::Append(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (chunks_.empty() || chunks_.back().size() == kChunkSize) {
+      chunks_.emplace_back().reserve(kChunkSize);  // its pages are touched only as it fills
+    }
+    std::string& last = chunks_.back();
+    const size_t take = std::min(kChunkSize - last.size(), bytes.size());
+    last.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    size_ += take;
+  }
+}
+
+bool ChunkedBytes::EndsWith(std::string_view tail) const {
+  if (tail.size() > size_) return false;
+  for (auto chunk = chunks_.rbegin(); !tail.empty(); ++chunk) {
+    const size_t k = std::min(tail.size(), chunk->size());
+    if (std::string_view(*chunk).substr(chunk->size() - k) != tail.substr(tail.size() - k)) {
+      return false;
+    }
+    tail.remove_suffix(k);
+  }
+  return true;
+}
+
+void ChunkedBytes::DropBack(size_t n) {
+  while (n > 0) {
+    std::string& last = chunks_.back();
+    const size_t k = std::min(n, last.size());
+    last.resize(last.size() - k);
+    size_ -= k;
+    n -= k;
+    if (last.empty()) chunks_.pop_back();
+  }
+}
+
+void ChunkedBytes::Clear() {
+  chunks_.clear();
+  size_ = 0;
+}
+
+Status ChunkedSource::Read(char* buf, size_t n, size_t* got) {
+  *got = 0;
+  const std::vector<std::string>& chunks = bytes_.chunks();
+  while (*got < n && chunk_ < chunks.size()) {
+    const std::string& chunk = chunks[chunk_];
+    const size_t k = std::min(n - *got, chunk.size() - offset_);
+    std::memcpy(buf + *got, chunk.data() + offset_, k);
+    *got += k;
+    offset_ += k;
+    if (offset_ == chunk.size()) {
+      ++chunk_;
+      offset_ = 0;
+    }
+  }
+  return Status::Ok();
+}
+
 Status FileSink::Open(const std::string& path, Mode mode, std::unique_ptr<FileSink>* out,
                       size_t buffer_size) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == Mode::kAppend ? O_APPEND : O_TRUNC);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "basalt/status.h"
 
@@ -73,6 +74,39 @@ class StringSource final : public ByteSource {
  private:
   std::string_view data_;
   size_t pos_ = 0;
+};
+
+// Bytes held as a list of fixed-size chunks: appending never moves what is already held. A
+// replica receives a snapshot of unknown size (EOF framing) into one. As a single string, each
+// doubling copied all of it and touched twice its size in new pages at once, on the event loop:
+// a replica receiving 250 MB did not answer a PING for 0.4-0.5 s.
+class ChunkedBytes {
+ public:
+  static constexpr size_t kChunkSize = 4 << 20;
+
+  void Append(std::string_view bytes);
+  size_t size() const { return size_; }
+  bool EndsWith(std::string_view tail) const;
+  void DropBack(size_t n);  // the last n bytes; n <= size()
+  void Clear();
+  const std::vector<std::string>& chunks() const { return chunks_; }
+
+ private:
+  std::vector<std::string> chunks_;
+  size_t size_ = 0;
+};
+
+// Reads a ChunkedBytes the caller keeps alive and unchanged.
+class ChunkedSource final : public ByteSource {
+ public:
+  explicit ChunkedSource(const ChunkedBytes& bytes) : bytes_(bytes) {}
+  Status Read(char* buf, size_t n, size_t* got) override;
+  int64_t size() const override { return static_cast<int64_t>(bytes_.size()); }
+
+ private:
+  const ChunkedBytes& bytes_;
+  size_t chunk_ = 0;   // the chunk the next byte is in
+  size_t offset_ = 0;  // ... and its offset there
 };
 
 // A file written through a user-space buffer: write(2) happens when the buffer fills (or on

@@ -50,7 +50,7 @@ class Replica::PrimarySession final : public cmd::ClientSession {
 };
 
 void Replica::DropSoon(const std::string& why) {
-  post_([this, why, generation = generation_] {
+  post_([this, why, generation = generation_.load()] {
     if (generation == generation_ && state_ == LinkState::kConnected) Drop(why);
   });
 }
@@ -73,8 +73,16 @@ int Replica::stream_db() const { return session_->db; }
 void Replica::RestoreStreamDb(int db) { session_->db = db; }
 
 Replica::~Replica() {
-  ++generation_;
-  if (loader_.joinable()) loader_.join();
+  ++generation_;  // a load running stops at its next progress check
+  for (auto& loader : loaders_) loader->thread.join();
+}
+
+void Replica::JoinFinishedLoaders() {
+  std::erase_if(loaders_, [](const std::unique_ptr<LoadThread>& loader) {
+    if (!loader->finished) return false;
+    loader->thread.join();  // it has only to return
+    return true;
+  });
 }
 
 bool Replica::Follow(const std::string& host, int port) {
@@ -107,7 +115,7 @@ void Replica::Unfollow() {
   state_ = LinkState::kNone;
   in_.clear();
   stream_.clear();
-  rdb_.clear();
+  rdb_.Clear();
   parser_.Reset();
   context_.keyspace.set_replica_mode(false);
   primary_.StopFollowing();
@@ -190,7 +198,7 @@ void Replica::OnPsyncReply(const std::string& line) {
     state_ = LinkState::kTransfer;
     transfer_header_read_ = false;
     transfer_size_ = -1;
-    rdb_.clear();
+    rdb_.Clear();
     return;
   }
   if (line.starts_with("CONTINUE")) {
@@ -267,16 +275,16 @@ bool Replica::ReadTransfer() {
   if (eof_mark_.empty()) {
     const size_t need = static_cast<size_t>(transfer_size_) - rdb_.size();
     const size_t take = std::min(need, in_.size());
-    rdb_.append(in_, 0, take);
+    rdb_.Append(std::string_view(in_).substr(0, take));
     in_.erase(0, take);
     return rdb_.size() == static_cast<size_t>(transfer_size_);
   }
   // With EOF framing the primary sends nothing after the mark until we ACK, so the mark ends
   // whatever we have.
-  rdb_.append(in_);
+  rdb_.Append(in_);
   in_.clear();
-  if (rdb_.size() < kEofMarkLen || !rdb_.ends_with(eof_mark_)) return false;
-  rdb_.resize(rdb_.size() - kEofMarkLen);
+  if (!rdb_.EndsWith(eof_mark_)) return false;
+  rdb_.DropBack(kEofMarkLen);
   return true;
 }
 
@@ -286,26 +294,42 @@ void Replica::StartLoading() {
   stream_ = std::move(in_);
   in_.clear();
   const uint64_t generation = ++generation_;
-  auto data = std::make_shared<std::string>(std::move(rdb_));
-  rdb_.clear();
+  auto data = std::make_shared<persistence::ChunkedBytes>(std::move(rdb_));
+  rdb_.Clear();
   auto staging = context_.keyspace.NewStaging();
   if (context_.config.settings().repl_diskless_load == "disabled") {
     // Memory never holds both datasets; clients wait for the new one (-LOADING).
     context_.keyspace.FlushAll();
     context_.loading = true;
   }
-  if (loader_.joinable()) loader_.join();
-  loader_ = std::thread([this, data, staging, generation] {
-    persistence::StringSource source(*data);
-    persistence::RdbLoadOptions options;
-    options.skip_expired = false;  // the primary decides expiry and sends DELs
-    persistence::RdbLoadStats stats;
-    Status st = persistence::LoadRdb(&source, staging.get(), options, &stats);
-    const uint64_t keys = stats.keys_loaded;
-    post_([this, staging, st, keys, generation] {
-      if (generation != generation_) return;  // REPLICAOF changed meanwhile
-      OnLoaded(staging, st, keys);
-    });
+  JoinFinishedLoaders();
+  auto& loader = loaders_.emplace_back(std::make_unique<LoadThread>());
+  loader->thread = std::thread([this, data = std::move(data), staging = std::move(staging),
+                                generation, done = &loader->finished]() mutable {
+    RunLoad(std::move(data), std::move(staging), generation, done);
+  });
+}
+
+// On the load thread. A stale load (the link dropped, REPLICAOF changed, a newer transfer came)
+// stops within a progress interval, and frees what it loaded here rather than on the loop.
+void Replica::RunLoad(std::shared_ptr<persistence::ChunkedBytes> data,
+                      std::shared_ptr<store::Keyspace> staging, uint64_t generation,
+                      std::atomic<bool>* done) {
+  persistence::ChunkedSource source(*data);
+  persistence::RdbLoadOptions options;
+  options.skip_expired = false;  // the primary decides expiry and sends DELs
+  options.reader.progress = [this, generation](uint64_t, uint64_t) {
+    return generation == generation_ ? Status::Ok() : Status::Busy("the load is stale");
+  };
+  persistence::RdbLoadStats stats;
+  Status st = persistence::LoadRdb(&source, staging.get(), options, &stats);
+  data.reset();
+  if (generation != generation_) staging.reset();
+  *done = true;
+  post_([this, staging = std::move(staging), st, keys = stats.keys_loaded, generation] {
+    JoinFinishedLoaders();
+    if (generation != generation_) return;  // stale: REPLICAOF changed meanwhile, or the link
+    OnLoaded(staging, st, keys);
   });
 }
 
@@ -407,7 +431,7 @@ void Replica::OnDisconnected(const std::string& why) {
   state_since_ms_ = NowMs();
   in_.clear();
   stream_.clear();
-  rdb_.clear();
+  rdb_.Clear();
   parser_.Reset();
 }
 

@@ -23,8 +23,10 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "commands/command.h"
+#include "persistence/byte_io.h"
 #include "protocol/reply_writer.h"
 #include "protocol/request_parser.h"
 #include "replication/primary.h"
@@ -110,6 +112,9 @@ class Replica {
   // Reads the RDB's header and payload out of `in_`; returns true once the RDB is complete.
   bool ReadTransfer();
   void StartLoading();
+  void RunLoad(std::shared_ptr<persistence::ChunkedBytes> data,
+               std::shared_ptr<store::Keyspace> staging, uint64_t generation,
+               std::atomic<bool>* done);
   void OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& st, uint64_t keys);
   void ApplyStream();
   void Drop(const std::string& why);
@@ -130,10 +135,10 @@ class Replica {
   std::string host_;
   int port_ = 0;
   int handshake_step_ = 0;
-  std::string in_;      // bytes read and not yet consumed (handshake, transfer)
-  std::string stream_;  // stream bytes read and not yet applied
-  std::string rdb_;
-  int64_t transfer_size_ = -1;  // $<len> framing; -1 with $EOF framing or before the header
+  std::string in_;                 // bytes read and not yet consumed (handshake, transfer)
+  std::string stream_;             // stream bytes read and not yet applied
+  persistence::ChunkedBytes rdb_;  // the snapshot received so far
+  int64_t transfer_size_ = -1;     // $<len> framing; -1 with $EOF framing or before the header
   std::string eof_mark_;
   bool transfer_header_read_ = false;
   ReplicationIds sync_ids_;  // from +FULLRESYNC
@@ -144,8 +149,17 @@ class Replica {
   int64_t state_since_ms_ = 0;
   int64_t link_down_since_ms_ = -1;
   int64_t last_ack_ms_ = 0;
-  uint64_t generation_ = 0;  // tells a stale load's completion from the current one's
-  std::thread loader_;
+  // Tells a stale load from the current one; a load that finds itself stale stops (its
+  // thread reads this, hence atomic).
+  std::atomic<uint64_t> generation_ = 0;
+  // Load threads, the current one and stale ones still stopping. They are joined only once
+  // finished: a stale load may hold gigabytes to free, and the loop must not wait for that.
+  struct LoadThread {
+    std::thread thread;
+    std::atomic<bool> finished = false;
+  };
+  std::vector<std::unique_ptr<LoadThread>> loaders_;
+  void JoinFinishedLoaders();
 };
 
 }  // namespace basalt::replication
