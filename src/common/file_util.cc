@@ -153,6 +153,19 @@ Status RemoveFile(const std::string& path) {
   return IoErr("remove", path, errno);
 }
 
+Status RemoveFileFreeingLater(const std::string& path,
+                              const std::function<void(int fd)>& close_fd) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return RemoveFile(path);  // ENOENT is done; otherwise removed here, at once
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    const int err = errno;
+    ::close(fd);
+    return IoErr("remove", path, err);
+  }
+  close_fd(fd);
+  return Status::Ok();
+}
+
 Status RenameFile(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) == 0) return Status::Ok();
   return IoErr("rename " + from + " to", to, errno);

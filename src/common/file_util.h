@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +40,10 @@ bool Exists(const std::string& path);
 Result<int64_t> FileSize(const std::string& path);
 Status MakeDirectory(const std::string& path);  // ok when it already exists
 Status RemoveFile(const std::string& path);     // ok when it does not exist
+// Removes the name at once, and leaves the freeing of its blocks (done by the kernel at the
+// last close, and slow for a file of gigabytes) to `close_fd`, given a descriptor held open
+// for it, which may close it on another thread. Ok when it does not exist.
+Status RemoveFileFreeingLater(const std::string& path, const std::function<void(int fd)>& close_fd);
 Status RenameFile(const std::string& from, const std::string& to);
 std::string ErrnoText(int err);
 

@@ -216,8 +216,16 @@ void AofManager::DeleteHistory(const config::Settings& s) {
   // listed so that a later attempt deletes it and no new file takes its name meanwhile.
   AofManifest next = manifest_;
   next.history.clear();
+  auto close_fd = [this](int fd) {
+    if (background_close_) {
+      background_close_(fd);
+    } else {
+      ::close(fd);
+    }
+  };
   for (const AofFileInfo& f : manifest_.history) {
-    if (Status st = file::RemoveFile(file::JoinPath(DirectoryPath(s), f.name)); !st.ok()) {
+    const std::string path = file::JoinPath(DirectoryPath(s), f.name);
+    if (Status st = file::RemoveFileFreeingLater(path, close_fd); !st.ok()) {
       spdlog::warn("Could not remove old AOF file: {}", st.message());
       next.history.push_back(f);
     }

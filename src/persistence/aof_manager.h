@@ -83,6 +83,10 @@ class AofManager {
       std::function<Status(const std::string& path, std::string_view text, bool* replaced)>;
   void set_manifest_writer_for_testing(ManifestWriter fn) { manifest_writer_ = std::move(fn); }
 
+  // Closes the descriptor of a replaced file once its name is gone, off the event loop: the
+  // last close is what frees its blocks (Redis's bg_unlink). Unset, it is closed at once.
+  void set_background_close(std::function<void(int fd)> fn) { background_close_ = std::move(fn); }
+
   // Sizes for auto-rewrite and INFO.
   int64_t base_size() const { return base_size_; }
   int64_t current_size() const;
@@ -110,6 +114,7 @@ class AofManager {
                                        bool* replaced) {
     return file::WriteFileAtomically(path, text, replaced);
   };
+  std::function<void(int fd)> background_close_;
   std::unique_ptr<AofWriter> writer_;
   uint64_t last_seq_ = 0;  // the last batch of a closed writer: the next one continues from it
   AofManifest manifest_;

@@ -44,6 +44,7 @@ PersistenceManager::PersistenceManager(cmd::ServerContext& context, cmd::Keyspac
           .on_recovered = [this] { post_([this] { OnAofRecovered(); }); },
       }) {
   lastsave_ms_ = NowMs();
+  aof_.set_background_close([this](int fd) { worker_.Submit([fd] { ::close(fd); }); });
   context_.config.OnChangeMayFail("appendonly", [this] { return OnAppendOnlyChanged(); });
   context_.config.OnChange("appendfsync", [this] {
     if (aof_.is_open()) aof_.writer().set_policy(ParseFsyncPolicy(settings().appendfsync));

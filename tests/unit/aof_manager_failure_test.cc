@@ -267,6 +267,23 @@ TEST_SUITE("aof manager failures") {
     CHECK(f.OnDisk().history.empty());
   }
 
+  TEST_CASE("replaced files lose their names at once; their last close is left to the worker") {
+    Fixture f;
+    std::vector<int> held;  // what the persistence manager hands to its background worker
+    f.aof.set_background_close([&held](int fd) { held.push_back(fd); });
+    REQUIRE(f.Open().ok());
+    f.Rewrite();
+    CHECK_FALSE(file::Exists(f.PathOf("appendonly.aof.1.base.rdb")));
+    CHECK_FALSE(file::Exists(f.PathOf("appendonly.aof.1.incr.aof")));
+    CHECK(f.OnDisk().history.empty());
+    REQUIRE(held.size() == 2);
+    // Still open, so its blocks are not freed yet: the old base reads whole.
+    char text[16] = {};
+    CHECK(::pread(held[0], text, sizeof(text) - 1, 0) == 6);
+    CHECK(std::string(text) == "base 1");
+    for (int fd : held) CHECK(::close(fd) == 0);
+  }
+
   TEST_CASE("a history file that cannot be deleted stays listed and its name is not reused") {
     Fixture f;
     REQUIRE(f.Open().ok());
