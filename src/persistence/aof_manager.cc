@@ -216,16 +216,9 @@ void AofManager::DeleteHistory(const config::Settings& s) {
   // listed so that a later attempt deletes it and no new file takes its name meanwhile.
   AofManifest next = manifest_;
   next.history.clear();
-  auto close_fd = [this](int fd) {
-    if (background_close_) {
-      background_close_(fd);
-    } else {
-      ::close(fd);
-    }
-  };
   for (const AofFileInfo& f : manifest_.history) {
     const std::string path = file::JoinPath(DirectoryPath(s), f.name);
-    if (Status st = file::RemoveFileFreeingLater(path, close_fd); !st.ok()) {
+    if (Status st = file::RemoveFileFreeingLater(path, background_close_); !st.ok()) {
       spdlog::warn("Could not remove old AOF file: {}", st.message());
       next.history.push_back(f);
     }

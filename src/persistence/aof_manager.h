@@ -19,6 +19,8 @@
 // for another: replayed twice, or missing).
 #pragma once
 
+#include <unistd.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -84,7 +86,7 @@ class AofManager {
   void set_manifest_writer_for_testing(ManifestWriter fn) { manifest_writer_ = std::move(fn); }
 
   // Closes the descriptor of a replaced file once its name is gone, off the event loop: the
-  // last close is what frees its blocks (Redis's bg_unlink). Unset, it is closed at once.
+  // last close is what frees its blocks (Redis's bg_unlink). By default it is closed at once.
   void set_background_close(std::function<void(int fd)> fn) { background_close_ = std::move(fn); }
 
   // Sizes for auto-rewrite and INFO.
@@ -114,7 +116,7 @@ class AofManager {
                                        bool* replaced) {
     return file::WriteFileAtomically(path, text, replaced);
   };
-  std::function<void(int fd)> background_close_;
+  std::function<void(int fd)> background_close_ = [](int fd) { ::close(fd); };
   std::unique_ptr<AofWriter> writer_;
   uint64_t last_seq_ = 0;  // the last batch of a closed writer: the next one continues from it
   AofManifest manifest_;
