@@ -416,7 +416,10 @@ void Store::Impl::FinishBackgroundJobs() {
   // each time would leave an incr file per Open and no base: finish the job instead.
   RunPosted();
   while (engine_->has_background_work() || JobRunning()) {
-    if (engine_->has_background_work()) {
+    if (engine_->background_throttled()) {
+      // The snapshot's file writer is behind: let the disk catch up rather than spin.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } else if (engine_->has_background_work()) {
       engine_->BackgroundStep();
     } else {
       // The job's file is being made durable on a worker thread, which posts when done.

@@ -311,6 +311,11 @@ void PersistenceManager::AbortStreamSnapshot() {
   if (snapshotter_.writing()) snapshotter_.Abort();
 }
 
+bool PersistenceManager::background_throttled() const {
+  if (stream_throttled_ && stream_throttled_()) return true;
+  return job_ != nullptr && !job_finishing_ && job_->writer_behind();
+}
+
 bool PersistenceManager::BackgroundStep(int64_t budget_us) {
   if (!snapshotter_.active()) return false;
   if (background_throttled()) return true;

@@ -87,8 +87,9 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   // Stops the streamed snapshot (its receivers are gone); the sink is not written again.
   void AbortStreamSnapshot();
   bool stream_snapshot_running() const { return stream_encoder_ != nullptr; }
-  // True when the only background work is a streamed snapshot waiting for its receivers.
-  bool background_throttled() const { return stream_throttled_ && stream_throttled_(); }
+  // True when the snapshot's walk waits for its output to drain: a streamed snapshot's
+  // receivers, or the writer thread of a BGSAVE's or rewrite's file (a disk behind).
+  bool background_throttled() const;
 
   // A slice of the running snapshot; true while more remains.
   bool BackgroundStep(int64_t budget_us);

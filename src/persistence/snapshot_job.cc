@@ -5,8 +5,9 @@
 namespace basalt::persistence {
 
 Result<std::unique_ptr<SnapshotJob>> SnapshotJob::Start(const SnapshotFileSpec& spec,
-                                                        Snapshotter& snapshotter) {
-  auto job = Open(spec);
+                                                        Snapshotter& snapshotter,
+                                                        ThreadedSink::Limits writer_limits) {
+  auto job = Open(spec, &writer_limits);
   if (!job.ok()) return job.status();
   job.value()->snapshotter_ = &snapshotter;
   snapshotter.Begin(job.value()->encoder_.get());
@@ -14,25 +15,42 @@ Result<std::unique_ptr<SnapshotJob>> SnapshotJob::Start(const SnapshotFileSpec& 
 }
 
 Result<std::unique_ptr<SnapshotJob>> SnapshotJob::Open(const SnapshotFileSpec& spec) {
+  return Open(spec, nullptr);
+}
+
+Result<std::unique_ptr<SnapshotJob>> SnapshotJob::Open(const SnapshotFileSpec& spec,
+                                                       const ThreadedSink::Limits* writer_limits) {
   std::unique_ptr<SnapshotJob> job(new SnapshotJob(spec));
   if (Status st = FileSink::Open(spec.temp_path, FileSink::Mode::kTruncate, &job->sink_);
       !st.ok()) {
     return st;
   }
+  ByteSink* out = job->sink_.get();
+  if (writer_limits != nullptr) {
+    job->writer_ = std::make_unique<ThreadedSink>(out, *writer_limits);
+    out = job->writer_.get();
+  }
   if (spec.format == SnapshotFormat::kRdb) {
-    job->encoder_ = std::make_unique<RdbEncoder>(job->sink_.get(), spec.rdb_options, spec.aux);
+    job->encoder_ = std::make_unique<RdbEncoder>(out, spec.rdb_options, spec.aux);
   } else {
-    job->encoder_ = std::make_unique<RespEncoder>(job->sink_.get());
+    job->encoder_ = std::make_unique<RespEncoder>(out);
   }
   return job;
+}
+
+uint64_t SnapshotJob::bytes_written() const {
+  if (writer_) return writer_->bytes_written();
+  return sink_ ? sink_->bytes_written() : 0;
 }
 
 SnapshotJob::~SnapshotJob() {
   if (snapshotter_ != nullptr && snapshotter_->writing()) snapshotter_->Abort();
 }
 
-Status SnapshotJob::MakeDurable(FileSink& sink, const SnapshotFileSpec& spec) {
-  Status st = sink.Sync();
+Status SnapshotJob::MakeDurable(ThreadedSink* writer, FileSink& sink,
+                                const SnapshotFileSpec& spec) {
+  Status st = writer != nullptr ? writer->Finish() : Status::Ok();
+  if (st.ok()) st = sink.Sync();
   Status closed = sink.Close();
   if (st.ok()) st = closed;
   if (st.ok()) st = file::RenameFile(spec.temp_path, spec.final_path);
@@ -45,18 +63,20 @@ Status SnapshotJob::MakeDurable(FileSink& sink, const SnapshotFileSpec& spec) {
 
 Status SnapshotJob::FinishNow() {
   snapshotter_ = nullptr;
-  return MakeDurable(*sink_, spec_);
+  return MakeDurable(writer_.get(), *sink_, spec_);
 }
 
 void SnapshotJob::FinishInBackground(BackgroundWorker& worker,
                                      std::function<void(Status, uint64_t)> done) {
   snapshotter_ = nullptr;
-  // The sink moves to the worker; the event loop no longer touches it.
+  // The sinks move to the worker, which waits there for the writer thread to drain; the
+  // event loop no longer touches them.
+  std::shared_ptr<ThreadedSink> writer(std::move(writer_));
   std::shared_ptr<FileSink> sink(std::move(sink_));
   SnapshotFileSpec spec = spec_;
-  worker.Submit([sink, spec, done = std::move(done)] {
-    uint64_t bytes = sink->bytes_written();
-    done(MakeDurable(*sink, spec), bytes);
+  worker.Submit([writer, sink, spec, done = std::move(done)] {
+    Status st = MakeDurable(writer.get(), *sink, spec);
+    done(st, sink->bytes_written());
   });
 }
 
@@ -64,7 +84,9 @@ void SnapshotJob::Discard() {
   if (snapshotter_ != nullptr && snapshotter_->writing()) snapshotter_->Abort();
   snapshotter_ = nullptr;
   // An abandoned snapshot: its half-written file is not wanted whatever closing it says, and
-  // one that cannot be removed now is swept at the next start.
+  // one that cannot be removed now is swept at the next start. The writer thread drops what
+  // is queued and stops after the write it is in.
+  writer_.reset();
   if (sink_) (void)sink_->Close();
   (void)file::RemoveFile(spec_.temp_path);
 }

@@ -1,5 +1,6 @@
 // One snapshot written to a file: the temp file, the encoder, and the durable finish
-// (fsync, rename over the target, directory fsync) done off the event loop.
+// (fsync, rename over the target, directory fsync) done off the event loop. A background
+// snapshot's bytes reach the file through a ThreadedSink: the loop never waits in write(2).
 #pragma once
 
 #include <functional>
@@ -11,6 +12,7 @@
 #include "persistence/byte_io.h"
 #include "persistence/snapshot_encoders.h"
 #include "persistence/snapshotter.h"
+#include "persistence/threaded_sink.h"
 
 namespace basalt::persistence {
 
@@ -26,9 +28,11 @@ struct SnapshotFileSpec {
 
 class SnapshotJob {
  public:
-  // Opens the temp file and starts the snapshot on `snapshotter` (which must be idle).
-  static Result<std::unique_ptr<SnapshotJob>> Start(const SnapshotFileSpec& spec,
-                                                    Snapshotter& snapshotter);
+  // Opens the temp file and starts the snapshot on `snapshotter` (which must be idle). Its
+  // writes go through a thread of their own (`writer_limits`: see ThreadedSink).
+  static Result<std::unique_ptr<SnapshotJob>> Start(
+      const SnapshotFileSpec& spec, Snapshotter& snapshotter,
+      ThreadedSink::Limits writer_limits = ThreadedSink::Limits{});
   // Opens the temp file only; the caller writes through encoder() (synchronous snapshots).
   static Result<std::unique_ptr<SnapshotJob>> Open(const SnapshotFileSpec& spec);
   SnapshotEncoder& encoder() { return *encoder_; }
@@ -42,15 +46,21 @@ class SnapshotJob {
   // Drops the temp file (failed or aborted snapshot).
   void Discard();
 
-  uint64_t bytes_written() const { return sink_ ? sink_->bytes_written() : 0; }
+  uint64_t bytes_written() const;
+  // The file's writer thread is behind: the walk should pause (a background job only).
+  bool writer_behind() const { return writer_ && writer_->behind(); }
   const SnapshotFileSpec& spec() const { return spec_; }
 
  private:
   explicit SnapshotJob(SnapshotFileSpec spec) : spec_(std::move(spec)) {}
-  static Status MakeDurable(FileSink& sink, const SnapshotFileSpec& spec);
+  static Result<std::unique_ptr<SnapshotJob>> Open(const SnapshotFileSpec& spec,
+                                                   const ThreadedSink::Limits* writer_limits);
+  // `writer` (may be null) drains into `sink` first.
+  static Status MakeDurable(ThreadedSink* writer, FileSink& sink, const SnapshotFileSpec& spec);
 
   SnapshotFileSpec spec_;
   std::unique_ptr<FileSink> sink_;
+  std::unique_ptr<ThreadedSink> writer_;  // in front of sink_ for background jobs
   std::unique_ptr<SnapshotEncoder> encoder_;
   Snapshotter* snapshotter_ = nullptr;
 };

@@ -263,8 +263,8 @@ void Server::KickBackgroundWork() {
   if (background_scheduled_ || !engine_->has_background_work()) return;
   background_scheduled_ = true;
   if (engine_->background_throttled()) {
-    // A full sync waits for its replicas to drain their buffers: look again shortly instead
-    // of spinning the loop.
+    // A full sync waits for its replicas to drain their buffers, a BGSAVE or rewrite for its
+    // file's writer thread: look again shortly instead of spinning the loop.
     background_timer_.expires_after(std::chrono::milliseconds(2));
     background_timer_.async_wait([this](const asio::error_code& ec) {
       background_scheduled_ = false;
