@@ -235,5 +235,93 @@ class PointInTimeTest(lib.unittest.TestCase):
                          f"{len(missing)} missing, {len(extra)} extra, {len(wrong)} different")
 
 
+class HungDiskTest(lib.unittest.TestCase):
+    """A snapshot's file that stops taking writes (a hung disk: writes to it are held by a stall
+    file, see lib.stall_env) does not hold the clients. The forkless snapshot encodes on the
+    event loop; its writes happen on a thread of their own (persistence/threaded_sink.h)."""
+
+    KEYS = 20000  # ~10 MB of incompressible values: several of the writer's 1 MB blocks
+
+    def run_held_snapshot(self, args, start_command, temp_match, finished):
+        """Fills a server, holds the writes of the file start_command makes, checks clients are
+        served meanwhile, lets the disk go and waits for finished(info). Returns the workdir
+        (the server stopped) and the dataset as it was at start_command."""
+        workdir = tempfile.mkdtemp(prefix="basalt-it-hung-disk-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        stall_file = os.path.join(workdir, "hold-writes")
+        stall_log = os.path.join(workdir, "stalls.log")
+        self.addCleanup(lambda: os.path.exists(stall_file) and os.unlink(stall_file))
+        env = lib.stall_env(stall_file, ops="write", match=temp_match, log_file=stall_log)
+        server = lib.ServerProcess(args, workdir=workdir, env=env).start()
+        try:
+            c = server.client()
+            rng = random.Random(5)
+            expected = {}
+            for start in range(0, self.KEYS, BATCH):
+                pipe = c.pipeline(transaction=False)
+                for i in range(start, start + BATCH):
+                    expected[b"key:%d" % i] = rng.randbytes(500)
+                    pipe.set(b"key:%d" % i, expected[b"key:%d" % i])
+                pipe.execute()
+            before = c.info("persistence")
+            with open(stall_file, "w"):
+                pass  # from now on, writes to the snapshot's file wait
+            c.execute_command(start_command)
+            lib.wait_until(lambda: lib.injected_faults(stall_log, "stall"),
+                           what=f"a write of the {start_command} file to be held")
+            # The event loop is not in that write: reads, writes and a FLUSHDB of another
+            # database are served (each would time out if the loop were held).
+            with server.raw() as r:
+                self.assertEqual(r.command("PING"), b"+PONG\r\n")
+                self.assertEqual(r.command("GET", "key:7"),
+                                 b"$500\r\n" + expected[b"key:7"] + b"\r\n")
+                self.assertEqual(r.command("SET", "key:7", "changed"), b"+OK\r\n")
+                self.assertEqual(r.command("SELECT", "1"), b"+OK\r\n")
+                self.assertEqual(r.command("FLUSHDB"), b"+OK\r\n")
+            self.assertFalse(finished(before, c.info("persistence")))
+            os.unlink(stall_file)
+            lib.wait_until(lambda: finished(before, c.info("persistence")),
+                           what=f"{start_command} to finish once the disk is back")
+            server.stop_and_check()
+        finally:
+            server.kill()
+        return workdir, expected
+
+    def test_bgsave_to_a_hung_disk_does_not_hold_clients(self):
+        def finished(before, info):
+            return (info["rdb_bgsave_in_progress"] == 0 and
+                    info["rdb_saves"] > before["rdb_saves"])
+        # No save points: the dump is the BGSAVE's, not a shutdown save's.
+        workdir, expected = self.run_held_snapshot(["--save", ""], "BGSAVE", "temp-bg-",
+                                                   finished)
+        server = lib.ServerProcess(workdir=workdir, log_name="server-2.log").start()
+        try:
+            c = server.client()
+            self.assertEqual(c.dbsize(), self.KEYS)
+            for key in (b"key:0", b"key:7", b"key:%d" % (self.KEYS - 1)):
+                self.assertEqual(c.get(key), expected[key])  # as at BGSAVE
+            server.stop_and_check()
+        finally:
+            server.kill()
+
+    def test_aof_rewrite_to_a_hung_disk_does_not_hold_clients(self):
+        def finished(before, info):
+            return (info["aof_rewrite_in_progress"] == 0 and
+                    info["aof_rewrites"] > before["aof_rewrites"])
+        workdir, expected = self.run_held_snapshot(["--appendonly", "yes", "--save", ""],
+                                                   "BGREWRITEAOF", "temp-rewriteaof-bg-",
+                                                   finished)
+        server = lib.ServerProcess(["--appendonly", "yes"], workdir=workdir,
+                                   log_name="server-2.log").start()
+        try:
+            c = server.client()
+            self.assertEqual(c.dbsize(), self.KEYS)
+            expected[b"key:7"] = b"changed"  # the AOF holds the writes after the rewrite too
+            for key in (b"key:0", b"key:7", b"key:%d" % (self.KEYS - 1)):
+                self.assertEqual(c.get(key), expected[key])
+            server.stop_and_check()
+        finally:
+            server.kill()
+
 if __name__ == "__main__":
     lib.main()
