@@ -57,7 +57,11 @@ RequestReader::ReadTarget RequestReader::PredictedSpace() {
   }
   predicted_head_ = shape_.head;
   read_size_ = shape_.head;
-  return {input_.PrepareWrite(shape_.head).first(shape_.head), {spare_->data(), whole}};
+  // The tail lies right after the header in the input: bytes that follow the bulk belong
+  // there once the bulk is supplied aside (as after MaybeStartBigBulk's Truncate).
+  std::span<char> room = input_.PrepareWrite(shape_.head + kPredictedTail);
+  return {
+      room.first(shape_.head), {spare_->data(), whole}, room.subspan(shape_.head, kPredictedTail)};
 }
 
 void RequestReader::CommitRead(size_t n) {
@@ -68,6 +72,7 @@ void RequestReader::CommitRead(size_t n) {
     FinishBigBulkIfWhole();
     return;
   }
+  last_read_overran_ = false;
   if (predicted_head_ != 0 && n > predicted_head_) {
     CommitPredictedRead(n);
     return;
@@ -85,27 +90,36 @@ void RequestReader::CommitRead(size_t n) {
 }
 
 void RequestReader::CommitPredictedRead(size_t n) {
-  const size_t spilled = n - predicted_head_;
+  const size_t spilled = std::min(n - predicted_head_, spare_->cap);  // into the spare
+  const size_t tail = n - predicted_head_ - spilled;                  // after it, in the input
+  last_read_overran_ = tail != 0;
   input_.CommitWrite(predicted_head_);
   read_ahead_ = 0;
   RequestParser::PendingBulk pending{};
+  // Bytes in the tail mean the spare was filled to its end: the bulk must be exactly its size.
   if (parser_.Parse(input_.readable()) == RequestParser::Result::kNeedMore &&
       parser_.pending_bulk(&pending) && pending.offset == predicted_head_ &&
-      pending.length >= static_cast<size_t>(kBigArgLen) && spilled <= pending.length + 2) {
+      pending.length >= static_cast<size_t>(kBigArgLen) &&
+      (tail == 0 ? spilled <= pending.length + 2 : pending.length + 2 == spare_->cap)) {
     // As predicted (a different length is fine: the buffer is resized as it fills).
     NoteShape({pending.offset, pending.length});
     receiving_ = std::exchange(spare_, nullptr);
     receiving_->len = spilled;
     receiving_payload_ = pending.length;
+    input_.CommitWrite(tail);  // what follows the bulk, where the parser resumes after it
+    input_peak_ = std::max(input_peak_, input_.readable().size());
     FinishBigBulkIfWhole();
     return;
   }
   // Not as predicted: the input becomes what one plain read would have left (the header's
-  // bytes, then the spilled ones). The parser resumes on it as on any longer input; a request
-  // it completed from the header's bytes alone is parsed again from its start by Next().
-  std::span<char> room = input_.PrepareWrite(spilled);
+  // bytes, the spilled ones, then the tail's). The parser resumes on it as on any longer
+  // input; a request it completed from the header's bytes alone is parsed again from its start
+  // by Next(). The tail's bytes are set aside first: making room may move the buffer.
+  const std::string tail_bytes(input_.readable().data() + predicted_head_, tail);
+  std::span<char> room = input_.PrepareWrite(spilled + tail);
   std::memcpy(room.data(), spare_->data(), spilled);
-  input_.CommitWrite(spilled);
+  std::memcpy(room.data() + spilled, tail_bytes.data(), tail);
+  input_.CommitWrite(spilled + tail);
   input_peak_ = std::max(input_peak_, input_.readable().size());
   ReleaseSpare();
 }

@@ -60,6 +60,7 @@ class RequestReader {
   struct ReadTarget {
     std::span<char> head;
     std::span<char> payload;  // empty unless a big bulk is predicted
+    std::span<char> tail;     // after the payload: the start of what follows (predicted only)
   };
   // `may_predict` false: one span even when a big bulk is predicted (see Connection::ReadMore).
   // Plain input is offered at most max(`chunk`, `cap`) bytes (the free space is offered whole
@@ -87,6 +88,13 @@ class RequestReader {
   // client holds, and for bigger values the recv and the copy saved are a small part of the
   // request (1 MB SETs from 50 and 1000 clients ran at 0.76-0.80x Redis with 1 MB spares).
   static constexpr size_t kMaxPredictedBulk = 128 * 1024;
+  // A predicted read offers this much more after the payload. A client that waits for each
+  // reply leaves it empty, which tells that the read took all there was (no FIONREAD asked);
+  // a pipelining client's next request starts in it, and is read with this one.
+  static constexpr size_t kPredictedTail = 16 * 1024;
+  // The last read was a predicted one and bytes went past the predicted request: the client
+  // had sent more (it pipelines).
+  bool last_read_overran() const { return last_read_overran_; }
   // `n` bytes arrived, filling the ReadTarget's spans in order.
   void CommitRead(size_t n);
   // The read given the last ReadTarget ended without bytes (it failed, was cancelled, or
@@ -174,6 +182,7 @@ class RequestReader {
   bool starts_burst_ = false;          // the last ReadSpace was a burst's first
   bool burst_continues_ = false;       // and the read filled it
   bool read_pending_ = false;          // a ReadTarget was handed out and not yet committed
+  bool last_read_overran_ = false;     // see last_read_overran()
 };
 
 }  // namespace basalt::protocol

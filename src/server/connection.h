@@ -95,8 +95,8 @@ class Connection : public cmd::ClientSession,
   // The first read into a new input buffer (see the comment at its definition).
   void AwaitInputThenRead();
   void ReadIntoNewBuffer();
-  // Decides, once per request boundary, whether ReadMore may read a predicted big bulk apart.
-  void SamplePredictionGate();
+  // Whether ReadMore may read a predicted big bulk apart (see kPredictionPause).
+  bool MayPredict();
   // Reads the rest of a burst's first big bulk now, if it is there; true once it is whole.
   bool ReceiveRestOfBigBulk();
   void OnRead(const asio::error_code& ec, size_t n);
@@ -142,9 +142,9 @@ class Connection : public cmd::ClientSession,
   bool reading_ = false;
   bool release_idle_memory_ = false;  // the pending read was cancelled to free the reader's
                                       // idle memory (ReleaseIdleMemory)
-  bool socket_was_empty_ = false;     // at the last request boundary with a big bulk predicted
-  // The gate's verdict at this request boundary, taken before any of its replies left.
-  std::optional<bool> may_predict_;
+  // Request boundaries left at which a predicted big bulk is not read apart (a predicted read
+  // found the client pipelining).
+  int prediction_pause_ = 0;
   bool first_reply_due_ = false;  // a burst is arriving (RequestReader::burst_continues)
   bool writing_ = false;
   bool write_capped_ = false;  // the last WriteSome stopped at the per-turn cap, not the kernel

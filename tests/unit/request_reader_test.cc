@@ -30,14 +30,16 @@ std::string Value(size_t n, char seed) {
 }
 
 // One recv as a connection makes it: up to `max` bytes of `src` into the reader's read target,
-// its header span first, then its payload span. Returns the bytes taken.
+// its spans in order (header, payload, tail). Returns the bytes taken.
 size_t Receive(RequestReader& reader, std::string_view src, size_t max = SIZE_MAX,
                size_t chunk = 16 * 1024) {
   RequestReader::ReadTarget target = reader.ReadSpace(chunk);
-  const size_t n = std::min({max, target.head.size() + target.payload.size(), src.size()});
-  const size_t in_head = std::min(n, target.head.size());
-  std::memcpy(target.head.data(), src.data(), in_head);
-  if (n > in_head) std::memcpy(target.payload.data(), src.data() + in_head, n - in_head);
+  size_t n = 0;
+  for (std::span<char> span : {target.head, target.payload, target.tail}) {
+    const size_t take = std::min({span.size(), max - n, src.size() - n});
+    std::memcpy(span.data(), src.data() + n, take);
+    n += take;
+  }
   reader.CommitRead(n);
   return n;
 }
@@ -193,6 +195,52 @@ TEST_SUITE("request_reader") {
     CHECK_FALSE(reader.holds_spare());
     CHECK(reader.memory_usage() < 65536);
     CHECK(reader.ReadSpace(16 * 1024).payload.empty());
+  }
+
+  TEST_CASE("a predicted read's tail takes what follows the request, and tells a pipeline") {
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    std::vector<Args> got;
+    auto take_all = [&] {
+      while (reader.Next() == R::kComplete) {
+        got.emplace_back(reader.args().begin(), reader.args().end());
+        for (std::string_view a : reader.args()) {
+          if (HeapString* b = reader.TakeBuffer(a)) HeapString::Destroy(b);
+        }
+        reader.FinishRequest();
+      }
+    };
+    auto receive_whole = [&](const std::string& bytes) {
+      for (size_t pos = 0; pos < bytes.size();) {
+        pos += Receive(reader, std::string_view(bytes).substr(pos));
+        take_all();
+      }
+    };
+    receive_whole(Command({"SET", "k1", Value(40000, 'a')}));
+    receive_whole(Command({"SET", "k2", Value(40000, 'b')}));
+    // A client that waits for each reply: its request alone, the tail empty.
+    RequestReader::ReadTarget target = reader.ReadSpace(16 * 1024);
+    REQUIRE(target.payload.size() == 40002);
+    CHECK(target.tail.size() == RequestReader::kPredictedTail);
+    receive_whole(Command({"SET", "k3", Value(40000, 'c')}));
+    CHECK_FALSE(reader.last_read_overran());
+    // A pipelining one: one read takes the request and the start of the next ones.
+    std::vector<Args> batch;
+    std::string stream;
+    for (char c = 'd'; c < 'h'; ++c) {
+      batch.push_back({"SET", std::string("k") + c, Value(40000, c)});
+      stream += Command(batch.back());
+    }
+    batch.push_back({"GET", "k1"});
+    stream += Command(batch.back());
+    const size_t first = Receive(reader, stream);
+    CHECK(first == 29 + 40002 + RequestReader::kPredictedTail);
+    CHECK(reader.last_read_overran());
+    take_all();
+    receive_whole(stream.substr(first));
+    REQUIRE(got.size() == 3 + batch.size());
+    CHECK(std::vector<Args>(got.begin() + 3, got.end()) == batch);
+    CHECK(reader.buffered() == 0);
   }
 
   TEST_CASE("a request not shaped as predicted is parsed as if read plainly, at every split") {
