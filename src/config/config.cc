@@ -228,6 +228,12 @@ std::vector<ParamDef> BuildTable() {
   t.push_back(Enum("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, true,
                    "Log verbosity."));
   t.push_back(String("logfile", &S::logfile, false, "Log file path (empty = standard output)."));
+  t.push_back(Bool("daemonize", &S::daemonize, false,
+                   "Run in the background, detached from the terminal (logging to standard "
+                   "output then goes to /dev/null)."));
+  t.push_back(String("pidfile", &S::pidfile, false,
+                     "File the server's pid is written to, removed at exit (empty = none, or "
+                     "/var/run/redis.pid when daemonized, as Redis)."));
   t.push_back(Int("hz", &S::hz, 0, kIntMax, true,
                   "Background task frequency per second (clamped to 1..500)."));
   t.push_back(Int("busy-poll-us", &S::busy_poll_us, 0, 1000, true,

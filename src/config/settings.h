@@ -35,6 +35,8 @@ struct Settings {
   int64_t databases = 16;
   std::string loglevel = "notice";
   std::string logfile;
+  bool daemonize = false;
+  std::string pidfile;
   int64_t hz = 10;
   // basalt's own: how long the event loop polls before sleeping while events arrive close
   // together (server/server.cc RunLoop); 0 never polls.

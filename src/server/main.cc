@@ -13,6 +13,7 @@
 
 #include "common/memory.h"
 #include "config/config.h"
+#include "server/daemon.h"
 #include "server/logging.h"
 #include "server/server.h"
 
@@ -79,10 +80,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto& settings = config.settings();
+  if (settings.daemonize) {
+    if (auto st = basalt::server::Daemonize(); !st.ok()) {
+      std::fprintf(stderr, "Can't run in the background: %s\n", st.message().c_str());
+      return 1;
+    }
+  }
   if (auto st = basalt::server::SetupLogging(settings.logfile, settings.loglevel); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
   }
+  const std::string pidfile = basalt::server::PidFilePath(settings);
+  basalt::server::WritePidFile(pidfile);
   config.OnChange("loglevel",
                   [&config] { basalt::server::SetLogLevel(config.settings().loglevel); });
   signal(SIGPIPE, SIG_IGN);
@@ -95,7 +104,10 @@ int main(int argc, char** argv) {
   server.context().executable = std::filesystem::absolute(argv[0], ec).string();
   if (auto st = server.Listen(); !st.ok()) {
     spdlog::critical("{}", st.message());
+    basalt::server::RemovePidFile(pidfile);
     return 1;
   }
-  return server.Run();
+  const int exit_code = server.Run();
+  basalt::server::RemovePidFile(pidfile);
+  return exit_code;
 }

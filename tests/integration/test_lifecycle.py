@@ -147,5 +147,73 @@ class ShutdownTest(lib.unittest.TestCase):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
+class DaemonAndPidFileTest(lib.unittest.TestCase):
+    """daemonize and pidfile, as init scripts use them with redis-server."""
+
+    def make_workdir(self):
+        workdir = tempfile.mkdtemp(prefix="basalt-it-daemon-")
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", workdir]))
+        return workdir
+
+    def test_daemonize_detaches_and_keeps_a_pid_file_until_shutdown(self):
+        workdir = self.make_workdir()
+        pidfile = os.path.join(workdir, "basalt.pid")
+        logfile = os.path.join(workdir, "server.log")
+        port = lib.free_port()
+        launcher = subprocess.Popen(
+            [lib.SERVER_PATH, "--port", str(port), "--dir", workdir, "--save", "",
+             "--daemonize", "yes", "--pidfile", pidfile, "--logfile", logfile],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = launcher.communicate(timeout=lib.START_TIMEOUT)
+        self.assertEqual(launcher.returncode, 0, err)
+        self.assertEqual((out, err), (b"", b""))  # the daemon writes to /dev/null, or its log
+
+        def pid_written():
+            return os.path.exists(pidfile) and lib.read_text(pidfile).endswith("\n")
+        lib.wait_until(pid_written, what="the pid file")
+        pid = int(lib.read_text(pidfile))
+        self.addCleanup(lambda: subprocess.run(["kill", "-9", str(pid)],
+                                               stderr=subprocess.DEVNULL))
+        self.assertNotEqual(pid, launcher.pid)  # the launcher exited; its child serves
+        self.assertEqual(os.getsid(pid), pid)  # in a session of its own, no terminal
+
+        def answers():
+            try:
+                with lib.RawConnection(port) as c:
+                    return c.command("PING") == b"+PONG\r\n"
+            except OSError:
+                return False
+        lib.wait_until(answers, what="the daemon to answer")
+        with lib.RawConnection(port) as c:
+            self.assertEqual(c.command("CONFIG", "GET", "daemonize"),
+                             b"*2\r\n$9\r\ndaemonize\r\n$3\r\nyes\r\n")
+            c.send(lib.encode_command("SHUTDOWN", "NOSAVE"))
+            c.read_until_closed()
+        lib.wait_until(lambda: not os.path.exists(pidfile), what="the pid file to go at exit")
+        lib.wait_until(lambda: not os.path.exists(f"/proc/{pid}") or
+                       lib.read_text(f"/proc/{pid}/stat").split(") ")[1].startswith("Z"),
+                       what="the daemon to exit")
+        self.assertIn("Ready to accept connections", lib.read_text(logfile))
+
+    def test_a_pid_file_without_daemonize(self):
+        workdir = self.make_workdir()
+        pidfile = os.path.join(workdir, "run.pid")
+        server = lib.ServerProcess(["--pidfile", pidfile]).start()
+        try:
+            self.assertEqual(lib.read_text(pidfile), f"{server.proc.pid}\n")
+            server.stop_and_check()
+            self.assertFalse(os.path.exists(pidfile))
+        finally:
+            server.kill()
+
+    def test_an_unwritable_pid_file_is_logged_and_not_fatal(self):
+        server = lib.ServerProcess(["--pidfile", "/nonexistent/dir/basalt.pid"]).start()
+        try:
+            self.assertEqual(server.client().ping(), True)
+            self.assertIn("Failed to write PID file", server.log())
+            server.stop_and_check()
+        finally:
+            server.kill()
+
 if __name__ == "__main__":
     lib.main()

@@ -68,6 +68,9 @@ TEST_SUITE("config") {
     CHECK(Get(c, "bind") == "127.0.0.1");
     CHECK(Get(c, "databases") == "16");
     CHECK(Get(c, "hz") == "10");
+    CHECK(Get(c, "daemonize") == "no");
+    CHECK(Get(c, "pidfile") == "");
+    CHECK(SetError(c, "daemonize", "yes") == "can't set immutable config");
     CHECK(Get(c, "loglevel") == "notice");
     CHECK(Get(c, "maxmemory") == "0");
     CHECK(Get(c, "maxmemory-policy") == "noeviction");
