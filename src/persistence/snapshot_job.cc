@@ -1,5 +1,7 @@
 #include "persistence/snapshot_job.h"
 
+#include <thread>
+
 #include "common/file_util.h"
 
 namespace basalt::persistence {
@@ -84,11 +86,20 @@ void SnapshotJob::Discard() {
   if (snapshotter_ != nullptr && snapshotter_->writing()) snapshotter_->Abort();
   snapshotter_ = nullptr;
   // An abandoned snapshot: its half-written file is not wanted whatever closing it says, and
-  // one that cannot be removed now is swept at the next start. The writer thread drops what
-  // is queued and stops after the write it is in.
-  writer_.reset();
-  if (sink_) (void)sink_->Close();
+  // one that cannot be removed now is swept at the next start. The name goes now; the blocks
+  // when the last descriptor closes.
   (void)file::RemoveFile(spec_.temp_path);
+  if (writer_) {
+    // Its thread drops what is queued but may be held in a write to a hung disk: it is joined,
+    // and the file closed, on a thread of their own rather than on the event loop (SHUTDOWN
+    // NOSAVE during such a BGSAVE would otherwise never return).
+    std::thread([writer = std::move(writer_), sink = std::move(sink_)]() mutable {
+      writer.reset();
+      (void)sink->Close();
+    }).detach();
+    return;
+  }
+  if (sink_) (void)sink_->Close();
 }
 
 }  // namespace basalt::persistence

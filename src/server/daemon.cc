@@ -8,11 +8,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+
+#include "common/file_util.h"
 
 namespace basalt::server {
 
 namespace {
+
 constexpr const char* kDefaultPidFile = "/var/run/redis.pid";
+
+std::string PidLine() { return std::to_string(getpid()) + "\n"; }
+
 }  // namespace
 
 Status Daemonize() {
@@ -34,15 +41,23 @@ std::string PidFilePath(const config::Settings& settings) {
 
 void WritePidFile(const std::string& path) {
   if (path.empty()) return;
+  const std::string line = PidLine();
   std::FILE* f = std::fopen(path.c_str(), "w");
-  bool ok = f != nullptr && std::fprintf(f, "%d\n", static_cast<int>(getpid())) > 0;
-  const int err = errno;
-  if (f != nullptr && std::fclose(f) != 0) ok = false;
+  bool ok = f != nullptr && std::fwrite(line.data(), 1, line.size(), f) == line.size();
+  int err = errno;
+  if (f != nullptr && std::fclose(f) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
   if (!ok) spdlog::warn("Failed to write PID file: {}", std::strerror(err));
 }
 
 void RemovePidFile(const std::string& path) {
-  if (!path.empty()) unlink(path.c_str());
+  if (path.empty()) return;
+  // Only while it is still ours: the default path is Redis's, and a redis-server started
+  // after us may have written its pid there.
+  std::string text;
+  if (file::ReadFile(path, &text).ok() && text == PidLine()) unlink(path.c_str());
 }
 
 }  // namespace basalt::server

@@ -304,6 +304,37 @@ class HungDiskTest(lib.unittest.TestCase):
         finally:
             server.kill()
 
+    def test_shutdown_nosave_during_a_held_bgsave_exits(self):
+        # Redis kills its child; here the held writer thread is left to its write, and the
+        # server exits without waiting for the disk.
+        workdir = tempfile.mkdtemp(prefix="basalt-it-hung-disk-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        stall_file = os.path.join(workdir, "hold-writes")
+        stall_log = os.path.join(workdir, "stalls.log")
+        self.addCleanup(lambda: os.path.exists(stall_file) and os.unlink(stall_file))
+        env = lib.stall_env(stall_file, ops="write", match="temp-bg-", log_file=stall_log)
+        server = lib.ServerProcess(["--save", ""], workdir=workdir, env=env).start()
+        try:
+            c = server.client()
+            rng = random.Random(9)
+            # Incompressible: the walk is still under way (paused, its writer behind) when the
+            # shutdown comes, not finishing.
+            for start in range(0, self.KEYS, BATCH):
+                c.execute_command("MSET", *[x for i in range(start, start + BATCH)
+                                            for x in (f"key:{i}", rng.randbytes(500))])
+            with open(stall_file, "w"):
+                pass
+            c.execute_command("BGSAVE")
+            lib.wait_until(lambda: lib.injected_faults(stall_log, "stall"),
+                           what="a write of the BGSAVE file to be held")
+            with server.raw() as r:
+                r.send(lib.encode_command("SHUTDOWN", "NOSAVE"))
+                r.read_until_closed()
+            self.assertEqual(server.wait_exit(), 0)
+            self.assertEqual([n for n in os.listdir(workdir) if n.startswith("temp-")], [])
+        finally:
+            server.kill()
+
     def test_aof_rewrite_to_a_hung_disk_does_not_hold_clients(self):
         def finished(before, info):
             return (info["aof_rewrite_in_progress"] == 0 and
