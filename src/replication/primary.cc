@@ -266,7 +266,11 @@ void Primary::OnFullSyncDone(const Status& st) {
       continue;
     }
     r->ack_ms = NowMs();
-    if (t.eof_framing && !r->legacy) {
+    if (t.eof_framing) {
+      // The writes since the snapshot wait for its first REPLCONF ACK, as in Redis: a reader of
+      // EOF framing knows the transfer ended only if the mark is the last thing it has read.
+      // redis-cli --replica (SYNC, capa eof) missed the mark, and so every later command, when
+      // the stream's first bytes came in the same read.
       r->state = ReplicaState::kWaitFirstAck;
       continue;
     }

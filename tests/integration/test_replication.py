@@ -13,6 +13,7 @@ min-replicas-to-write refusing writes with NOREPLICAS.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -448,6 +449,37 @@ class ReplicationTest(unittest.TestCase):
             raise AssertionError(f"{e}\nredis-cli output: {out[-2000:]!r}\n"
                                  f"replication: {repl_info(primary.port)}\n"
                                  f"primary log:\n{primary.log_tail()}") from e
+
+    def test_sync_with_eof_framing_streams_only_after_the_first_ack(self):
+        # redis-cli --replica's way: REPLCONF capa eof, then SYNC. A reader of EOF framing sees
+        # the end only if the mark is the last thing it read, so the writes made since the
+        # snapshot wait for its REPLCONF ACK (as Redis holds them).
+        primary = self.basalt()
+        with socket.create_connection(("127.0.0.1", primary.port), timeout=SYNC_TIMEOUT) as s:
+            s.sendall(lib.encode_command("REPLCONF", "capa", "eof"))
+            self.assertEqual(s.recv(100), b"+OK\r\n")
+            s.sendall(b"SYNC\r\n")
+            data = b""
+            while b"\r\n" not in data or len(data) < data.index(b"\r\n") + 2 + 40:
+                data += s.recv(65536)
+            header, _, rest = data.partition(b"\r\n")
+            self.assertTrue(header.startswith(b"$EOF:"), header)
+            mark = header[5:]
+            while not rest.endswith(mark):
+                rest += s.recv(65536)
+            self.assertTrue(rest.startswith(b"REDIS"))
+            primary.client().set("after", "the snapshot")
+            s.setblocking(False)
+            time.sleep(0.3)
+            with self.assertRaises(BlockingIOError):
+                s.recv(100)  # nothing follows the mark before the ACK
+            s.setblocking(True)
+            s.sendall(lib.encode_command("REPLCONF", "ACK", "0"))
+            stream = b""
+            while b"the snapshot" not in stream:
+                stream += s.recv(65536)
+            self.assertIn(lib.encode_command("set", "after", "the snapshot").lower(),
+                          stream.lower())
 
     def test_replica_side_client_kill_master_resumes_with_partial_resync(self):
         primary, replica = self.synced_pair()
