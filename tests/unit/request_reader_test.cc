@@ -37,6 +37,7 @@ size_t Receive(RequestReader& reader, std::string_view src, size_t max = SIZE_MA
   size_t n = 0;
   for (std::span<char> span : {target.head, target.payload, target.tail}) {
     const size_t take = std::min({span.size(), max - n, src.size() - n});
+    if (take == 0) break;  // an empty span has no data pointer to copy to
     std::memcpy(span.data(), src.data() + n, take);
     n += take;
   }
