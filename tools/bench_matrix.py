@@ -25,20 +25,33 @@ Two things made single runs mislead, so the grid guards against them:
   median of each repeat's own basalt/redis ratio (the two runs of a repeat are seconds apart),
   and "lo-hi" shows the lowest and highest of those ratios: a cell whose range straddles 1.0
   differs by less than the machine does.
+
+One thing a ratio cannot say by itself: which program set the pace. redis-benchmark is one
+thread on one core, and at -P 1 (and at 1 MB -P 16, where it copies its whole pipeline into
+hiredis's buffer for every write) it is busy nearly all the time against either server. The
+"client" column is its CPU time over the run's wall time, against each server; a '*' marks the
+cells where it was 90% or more against both. There the ratio is mostly the client's speed, and
+cpu/op is the server's share.
 """
 
 import csv
 import io
 import os
+import resource
 import statistics
 import subprocess
 import sys
+import time
 
 from benchlib import pinned, say
 
 DEFAULT_SIZES = "3,1024,16384,65536,262144,1048576"
 DEFAULT_CLIENTS = "5,50,200,1000"
 DEFAULT_PIPELINES = "1,16"
+
+
+# redis-benchmark is single-threaded: at this share of its core's time it is what sets the pace.
+CLIENT_BOUND = 0.9
 
 
 def add_matrix_args(p):
@@ -108,20 +121,30 @@ def prewarm_memory(mb):
     subprocess.run([sys.executable, "-c", code, str(mb)], check=True)
 
 
+def children_cpu_seconds():
+    """utime + stime of every waited-for child so far (redis-benchmark once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_cell_once(server, size, clients, pipeline, requests, args):
-    """ops/s, p50, p99 per command, and the server's CPU microseconds per request."""
+    """ops/s, p50, p99 per command; the server's CPU microseconds per request; and how busy
+    redis-benchmark kept its own core (its CPU time over the run's wall time)."""
     cpu_before = cpu_seconds(server.proc.pid)
+    client_before, wall_before = children_cpu_seconds(), time.monotonic()
     cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c", str(clients),
            "-n", str(requests), "-t", "set,get", "-P", str(pipeline), "-d", str(size), "-r",
            str(args.matrix_keyspace), "--csv", "--precision", "3"]
     out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True, text=True,
                          check=True).stdout
     cpu_us = (cpu_seconds(server.proc.pid) - cpu_before) * 1e6
+    wall = time.monotonic() - wall_before
+    client_busy = (children_cpu_seconds() - client_before) / wall if wall > 0 else 0.0
     rows = {}
     for row in csv.DictReader(io.StringIO(out)):
         rows[row["test"]] = (float(row["rps"]), float(row["p50_latency_ms"]),
                              float(row["p99_latency_ms"]))
-    return rows, cpu_us / (requests * max(len(rows), 1))
+    return rows, cpu_us / (requests * max(len(rows), 1)), client_busy
 
 
 def run_matrix(args, make_server):
@@ -197,16 +220,17 @@ def run_cell(args, make_server, cell, shape, samples):
         order = servers if cell % 2 == 0 else servers[::-1]
         for phase, phase_order in (("fresh", order), ("warm", order[::-1])):
             for server in phase_order:
-                rows, cpu_per_op = run_cell_once(server, size, clients, pipeline, requests, args)
+                rows, cpu_per_op, client_busy = run_cell_once(server, size, clients, pipeline,
+                                                              requests, args)
                 for command, value in rows.items():
                     key = (size, clients, pipeline, phase, command)
                     samples.setdefault(key, {}).setdefault(server.name, []).append(
-                        value + (cpu_per_op,))
+                        value + (cpu_per_op, client_busy))
                 say(f"d={size:<8} c={clients:<5} P={pipeline:<3} {phase:<5} "
                     f"{server.name:<6} " + "  ".join(
                         f"{c} {v[0]:>10,.0f}/s p50 {v[1]:.3f} p99 {v[2]:.3f}"
                         for c, v in sorted(rows.items())) +
-                    f"  cpu {cpu_per_op:.2f} us/op")
+                    f"  cpu {cpu_per_op:.2f} us/op  client busy {client_busy:.0%}")
     finally:
         for s in servers:
             s.stop()
@@ -217,8 +241,9 @@ def print_matrix(results, ratios, repeat=1):
         f"ratio = median of the runs' basalt/redis ops/s, lo-hi their range ==")
     say(f"{'size':>8} {'c':>5} {'P':>3} {'run':<5} {'cmd':<4}"
         f"{'redis/s':>11} {'p50':>7} {'p99':>7}{'basalt/s':>11} {'p50':>7} {'p99':>7}"
-        f"{'ratio':>7}{'lo-hi':>11}{'cpu/op':>8}")
+        f"{'ratio':>7}{'lo-hi':>11}{'cpu/op':>8}{'client':>10}")
     worst = None
+    low, low_client_bound = 0, 0
     for key in sorted(results):
         size, clients, pipeline, phase, command = key
         pair = results[key]
@@ -229,6 +254,10 @@ def print_matrix(results, ratios, repeat=1):
         ratio = statistics.median(runs)
         spread = f"{min(runs):.2f}-{max(runs):.2f}"
         cpu_ratio = b[3] / r[3] if r[3] else float("nan")
+        client_bound = min(r[4], b[4]) >= CLIENT_BOUND
+        if ratio < 1.0:
+            low += 1
+            low_client_bound += client_bound
         flag = ""
         if ratio < 1.0 or b[1] > r[1] or b[2] > r[2]:
             flag = "  <"
@@ -236,10 +265,17 @@ def print_matrix(results, ratios, repeat=1):
             worst = (ratio, key)
         say(f"{size:>8} {clients:>5} {pipeline:>3} {phase:<5} {command:<4}"
             f"{r[0]:>11,.0f} {r[1]:>7.3f} {r[2]:>7.3f}{b[0]:>11,.0f} {b[1]:>7.3f} {b[2]:>7.3f}"
-            f"{ratio:>7.2f}{spread:>11}{cpu_ratio:>8.2f}{flag}")
+            f"{ratio:>7.2f}{spread:>11}{cpu_ratio:>8.2f}"
+            f"{f'{r[4]:.0%}/{b[4]:.0%}':>10}{'*' if client_bound else ' '}{flag}")
     say("cpu/op: the server's CPU time per request (SET and GET runs together), basalt/redis:"
         " where redis-benchmark saturates its core, ops/s ratios sit near 1.0 and this is"
         " what tells the servers apart")
+    say(f"client: how busy redis-benchmark kept its core, against redis/basalt (median; one"
+        f" run covers SET and GET). '*': {CLIENT_BOUND:.0%} or more against both: the client"
+        f" was the bottleneck, and the ratio measures the client's speed more than the"
+        f" servers'")
+    if low:
+        say(f"{low} cell(s) below 1.0, {low_client_bound} of them client-bound ('*')")
     if worst:
         say(f"lowest ratio {worst[0]:.2f} at size={worst[1][0]} c={worst[1][1]} "
             f"P={worst[1][2]} {worst[1][3]} {worst[1][4]}  ('<': ratio < 1 or a latency worse)")
