@@ -128,30 +128,32 @@ def children_cpu_seconds():
 
 
 def run_cell_once(server, size, clients, pipeline, requests, args):
-    """ops/s, p50, p99 per command; the server's CPU microseconds per request; and how busy
-    redis-benchmark kept its own core (its CPU time over the run's wall time)."""
-    cpu_before = cpu_seconds(server.proc.pid)
-    client_before, wall_before = children_cpu_seconds(), time.monotonic()
-    cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c", str(clients),
-           "-n", str(requests), "-t", "set,get", "-P", str(pipeline), "-d", str(size), "-r",
-           str(args.matrix_keyspace), "--csv", "--precision", "3"]
-    out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True, text=True,
-                         check=True).stdout
-    cpu_us = (cpu_seconds(server.proc.pid) - cpu_before) * 1e6
-    wall = time.monotonic() - wall_before
-    client_busy = (children_cpu_seconds() - client_before) / wall if wall > 0 else 0.0
+    """Per command (SET, then GET, one redis-benchmark run each): ops/s, p50, p99, the server's
+    CPU microseconds per request, and how busy redis-benchmark kept its own core (its CPU time
+    over the run's wall time)."""
     rows = {}
-    for row in csv.DictReader(io.StringIO(out)):
-        rows[row["test"]] = (float(row["rps"]), float(row["p50_latency_ms"]),
-                             float(row["p99_latency_ms"]))
-    return rows, cpu_us / (requests * max(len(rows), 1)), client_busy
+    for test in ("set", "get"):
+        cpu_before = cpu_seconds(server.proc.pid)
+        client_before, wall_before = children_cpu_seconds(), time.monotonic()
+        cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c",
+               str(clients), "-n", str(requests), "-t", test, "-P", str(pipeline), "-d",
+               str(size), "-r", str(args.matrix_keyspace), "--csv", "--precision", "3"]
+        out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True,
+                             text=True, check=True).stdout
+        cpu_us = (cpu_seconds(server.proc.pid) - cpu_before) * 1e6
+        wall = time.monotonic() - wall_before
+        client_busy = (children_cpu_seconds() - client_before) / wall if wall > 0 else 0.0
+        for row in csv.DictReader(io.StringIO(out)):
+            rows[row["test"]] = (float(row["rps"]), float(row["p50_latency_ms"]),
+                                 float(row["p99_latency_ms"]), cpu_us / requests, client_busy)
+    return rows
 
 
 def run_matrix(args, make_server):
     sizes, client_counts, pipelines = ints(args.sizes), ints(args.clients_list), \
         ints(args.pipelines)
     prewarm_memory(args.matrix_prewarm_mb)
-    samples = {}  # (size, clients, pipeline, phase, command) -> {server: [(rps, p50, p99, cpu)]}
+    samples = {}  # (size, clients, pipeline, phase, command) -> {server: [run's row]}
     cell = 0
     for size in sizes:
         for clients in client_counts:
@@ -220,17 +222,14 @@ def run_cell(args, make_server, cell, shape, samples):
         order = servers if cell % 2 == 0 else servers[::-1]
         for phase, phase_order in (("fresh", order), ("warm", order[::-1])):
             for server in phase_order:
-                rows, cpu_per_op, client_busy = run_cell_once(server, size, clients, pipeline,
-                                                              requests, args)
+                rows = run_cell_once(server, size, clients, pipeline, requests, args)
                 for command, value in rows.items():
                     key = (size, clients, pipeline, phase, command)
-                    samples.setdefault(key, {}).setdefault(server.name, []).append(
-                        value + (cpu_per_op, client_busy))
+                    samples.setdefault(key, {}).setdefault(server.name, []).append(value)
                 say(f"d={size:<8} c={clients:<5} P={pipeline:<3} {phase:<5} "
                     f"{server.name:<6} " + "  ".join(
-                        f"{c} {v[0]:>10,.0f}/s p50 {v[1]:.3f} p99 {v[2]:.3f}"
-                        for c, v in sorted(rows.items())) +
-                    f"  cpu {cpu_per_op:.2f} us/op  client busy {client_busy:.0%}")
+                        f"{c} {v[0]:>10,.0f}/s p50 {v[1]:.3f} p99 {v[2]:.3f} cpu {v[3]:.2f} us/op"
+                        f" client {v[4]:.0%}" for c, v in sorted(rows.items())))
     finally:
         for s in servers:
             s.stop()
@@ -267,11 +266,11 @@ def print_matrix(results, ratios, repeat=1):
             f"{r[0]:>11,.0f} {r[1]:>7.3f} {r[2]:>7.3f}{b[0]:>11,.0f} {b[1]:>7.3f} {b[2]:>7.3f}"
             f"{ratio:>7.2f}{spread:>11}{cpu_ratio:>8.2f}"
             f"{f'{r[4]:.0%}/{b[4]:.0%}':>10}{'*' if client_bound else ' '}{flag}")
-    say("cpu/op: the server's CPU time per request (SET and GET runs together), basalt/redis:"
+    say("cpu/op: the server's CPU time per request, basalt/redis:"
         " where redis-benchmark saturates its core, ops/s ratios sit near 1.0 and this is"
         " what tells the servers apart")
-    say(f"client: how busy redis-benchmark kept its core, against redis/basalt (median; one"
-        f" run covers SET and GET). '*': {CLIENT_BOUND:.0%} or more against both: the client"
+    say(f"client: how busy redis-benchmark kept its core, against redis/basalt (median)."
+        f" '*': {CLIENT_BOUND:.0%} or more against both: the client"
         f" was the bottleneck, and the ratio measures the client's speed more than the"
         f" servers'")
     if low:
