@@ -282,6 +282,7 @@ struct ServerContext {
   int tcp_port = 0;
   std::string executable;
   std::string config_file;
+  std::string supervised = "no";  // INFO process_supervised: no, upstart or systemd
 };
 
 // What a handler gets: its arguments, its client, the server and the reply writer.

@@ -152,7 +152,7 @@ void ServerSection(ServerContext& server, int64_t now_ms, Fields& f) {
                            std::to_string(__GNUC_PATCHLEVEL__));
 #endif
   f.Add("process_id", static_cast<int64_t>(getpid()));
-  f.Add("process_supervised", "no");
+  f.Add("process_supervised", server.supervised);
   f.Add("run_id", EnsureRunId(server));
   f.Add("tcp_port", server.tcp_port);
   f.Add("server_time_usec", server.clock.NowUs());

@@ -234,6 +234,9 @@ std::vector<ParamDef> BuildTable() {
   t.push_back(String("pidfile", &S::pidfile, false,
                      "File the server's pid is written to, removed at exit (empty = none, or "
                      "/var/run/redis.pid when daemonized, as Redis)."));
+  t.push_back(Enum("supervised", &S::supervised, {"upstart", "systemd", "auto", "no"}, false,
+                   "Tell a service manager when the server is ready and stopping: systemd "
+                   "(Type=notify units), upstart (expect stop), auto or no."));
   t.push_back(Int("hz", &S::hz, 0, kIntMax, true,
                   "Background task frequency per second (clamped to 1..500)."));
   t.push_back(Int("busy-poll-us", &S::busy_poll_us, 0, 1000, true,

@@ -37,6 +37,7 @@ struct Settings {
   std::string logfile;
   bool daemonize = false;
   std::string pidfile;
+  std::string supervised = "no";  // no, upstart, systemd or auto
   int64_t hz = 10;
   // basalt's own: how long the event loop polls before sleeping while events arrive close
   // together (server/server.cc RunLoop); 0 never polls.

@@ -34,9 +34,9 @@ Status Daemonize() {
   return Status::Ok();
 }
 
-std::string PidFilePath(const config::Settings& settings) {
+std::string PidFilePath(const config::Settings& settings, bool daemonized) {
   if (!settings.pidfile.empty()) return settings.pidfile;
-  return settings.daemonize ? kDefaultPidFile : "";
+  return daemonized ? kDefaultPidFile : "";
 }
 
 void WritePidFile(const std::string& path) {

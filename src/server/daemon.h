@@ -14,8 +14,8 @@ namespace basalt::server {
 // (only the calling thread survives a fork).
 Status Daemonize();
 // The pid file to keep: `pidfile` when set, else Redis's default when daemonized, else none
-// (empty).
-std::string PidFilePath(const config::Settings& settings);
+// (empty). A supervised server is not daemonized, whatever `daemonize` says.
+std::string PidFilePath(const config::Settings& settings, bool daemonized);
 // Writes this process's pid and a newline to `path`. A failure is logged and not fatal (as
 // Redis: the server runs without it).
 void WritePidFile(const std::string& path);

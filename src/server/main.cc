@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "server/daemon.h"
 #include "server/logging.h"
 #include "server/server.h"
+#include "server/supervision.h"
 
 namespace {
 
@@ -80,7 +82,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto& settings = config.settings();
-  if (settings.daemonize) {
+  // A supervised server stays in the foreground, whatever daemonize says (as Redis): the
+  // manager watches the process it started.
+  const bool supervised =
+      basalt::server::ResolveSupervisor(settings.supervised, std::getenv("UPSTART_JOB"),
+                                        std::getenv("NOTIFY_SOCKET")) !=
+      basalt::server::SupervisorKind::kNone;
+  const bool daemonized = settings.daemonize && !supervised;
+  if (daemonized) {
     if (auto st = basalt::server::Daemonize(); !st.ok()) {
       std::fprintf(stderr, "Can't run in the background: %s\n", st.message().c_str());
       return 1;
@@ -90,7 +99,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
   }
-  const std::string pidfile = basalt::server::PidFilePath(settings);
+  basalt::server::Supervisor supervisor =
+      basalt::server::Supervisor::FromSetting(settings.supervised);
+  const std::string pidfile = basalt::server::PidFilePath(settings, daemonized);
   basalt::server::WritePidFile(pidfile);
   config.OnChange("loglevel",
                   [&config] { basalt::server::SetLogLevel(config.settings().loglevel); });
@@ -107,6 +118,8 @@ int main(int argc, char** argv) {
     basalt::server::RemovePidFile(pidfile);
     return 1;
   }
+  supervisor.Listening();
+  server.set_supervisor(std::move(supervisor));
   const int exit_code = server.Run();
   basalt::server::RemovePidFile(pidfile);
   return exit_code;

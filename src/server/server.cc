@@ -237,8 +237,10 @@ void Server::CheckIdleClients(int64_t now_ms) {
 
 std::string Server::RequestShutdown(bool save, bool nosave, bool force) {
   spdlog::warn("User requested shutdown...");
+  supervisor_.Stopping();
   if (Status st = engine_->PrepareShutdown(save, nosave, force); !st.ok()) {
     spdlog::warn("{}", st.message());
+    supervisor_.SaveFailed();
     return "ERR Errors trying to SHUTDOWN. Check logs.";
   }
   asio::post(io_, [this] { BeginShutdown("Shutting down on request.", true); });
@@ -256,7 +258,13 @@ void Server::OnLoaded(const Status& st) {
   if (Status repl = engine_->replication().StartFromConfig(); !repl.ok()) {
     spdlog::warn("Not following a primary: {}", repl.message());
   }
+  supervisor_.Ready(!config_.settings().replicaof.empty());
   KickBackgroundWork();
+}
+
+void Server::set_supervisor(Supervisor supervisor) {
+  supervisor_ = std::move(supervisor);
+  context().supervised = supervisor_.name();
 }
 
 void Server::KickBackgroundWork() {
@@ -283,6 +291,7 @@ void Server::KickBackgroundWork() {
 void Server::BeginShutdown(const char* reason, bool save_done) {
   if (shutting_down_) return;
   spdlog::warn("{}", reason);
+  supervisor_.Stopping();
   // A load in progress is abandoned (as Redis exits at once); nothing is saved over the files.
   if (context().loading) engine_->CancelLoading();
   if (!save_done) {
@@ -290,6 +299,7 @@ void Server::BeginShutdown(const char* reason, bool save_done) {
       // As Redis: a failed final save keeps the server running rather than losing data, and
       // the next signal tries again.
       spdlog::warn("{}", st.message());
+      supervisor_.SaveFailed();
       WaitForSignal();
       return;
     }

@@ -17,6 +17,7 @@
 #include "server/group_commit.h"
 #include "server/listener.h"
 #include "server/read_budget.h"
+#include "server/supervision.h"
 
 namespace basalt::server {
 
@@ -48,6 +49,8 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   size_t read_cap() const { return read_cap_; }
   // Makes sure background work (snapshot slices) keeps being scheduled while there is some.
   void KickBackgroundWork();
+  // The service manager to tell when the data set is loaded and when a shutdown begins.
+  void set_supervisor(Supervisor supervisor);
 
   // cmd::ClientDirectory
   void ForEach(const std::function<void(cmd::ClientSession&)>& fn) override;
@@ -102,6 +105,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   std::unique_ptr<PrimaryLink> primary_link_;  // the link to the primary we follow, if any
   bool background_scheduled_ = false;
   bool shutting_down_ = false;
+  Supervisor supervisor_;
   int exit_code_ = 0;
   int64_t last_idle_check_ms_ = 0;
 };

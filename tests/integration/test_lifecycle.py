@@ -215,5 +215,95 @@ class DaemonAndPidFileTest(lib.unittest.TestCase):
         finally:
             server.kill()
 
+
+class SupervisedTest(lib.unittest.TestCase):
+    """supervised: the server tells systemd (Type=notify) or upstart (expect stop) when it is
+    ready and when it stops, as redis-server does."""
+
+    def notify_socket(self):
+        """A service manager's end of the notify protocol: a datagram socket, its path."""
+        workdir = tempfile.mkdtemp(prefix="basalt-it-notify-")
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", workdir]))
+        path = os.path.join(workdir, "notify")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(lib.IO_TIMEOUT)
+        self.addCleanup(sock.close)
+        return sock, path
+
+    def test_systemd_hears_ready_after_the_load_and_stopping_at_shutdown(self):
+        with lib.ServerProcess() as first:
+            r = first.client()
+            pipe = r.pipeline(transaction=False)
+            for i in range(20000):
+                pipe.set(f"key:{i}", i)
+            pipe.execute()
+            r.save()
+            workdir = first.workdir
+            first.owns_workdir = False
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", workdir]))
+        sock, path = self.notify_socket()
+        # daemonize is ignored under a supervisor: the manager watches the process it started.
+        server = lib.ServerProcess(["--supervised", "systemd", "--daemonize", "yes"],
+                                   workdir=workdir, env={"NOTIFY_SOCKET": path})
+        server.start()
+        try:
+            self.assertEqual(sock.recv(512), b"STATUS=Redis is loading...\n")
+            self.assertEqual(sock.recv(512), b"STATUS=Ready to accept connections\n")
+            self.assertEqual(sock.recv(512), b"READY=1\n")
+            self.assertIsNone(server.proc.poll())  # still the process we started
+            with server.raw() as c:
+                self.assertEqual(c.command("DBSIZE"), b":20000\r\n")
+                self.assertIn(b"process_supervised:systemd\r\n", c.command("INFO", "server"))
+                self.assertEqual(c.command("CONFIG", "GET", "supervised"),
+                                 b"*2\r\n$10\r\nsupervised\r\n$7\r\nsystemd\r\n")
+                c.send(lib.encode_command("SHUTDOWN", "NOSAVE"))
+                c.read_until_closed()
+            self.assertEqual(sock.recv(512), b"STOPPING=1\n")
+            self.assertEqual(server.wait_exit(), 0)
+            self.assertIn("Supervised by systemd", server.log())
+        finally:
+            server.kill()
+
+    def test_upstart_sees_the_server_stop_itself_once_it_listens(self):
+        workdir = tempfile.mkdtemp(prefix="basalt-it-upstart-")
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", workdir]))
+        port = lib.free_port()
+        env = dict(os.environ, UPSTART_JOB="basalt-test")
+        proc = subprocess.Popen(
+            [lib.SERVER_PATH, "--port", str(port), "--dir", workdir, "--save", "",
+             "--supervised", "auto"],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (proc.kill(), proc.wait()))
+
+        def state():
+            return lib.read_text(f"/proc/{proc.pid}/stat").rsplit(") ", 1)[1][0]
+        lib.wait_until(lambda: state() == "T", what="the server to stop itself")
+        os.kill(proc.pid, signal.SIGCONT)  # what upstart does once it has seen the stop
+
+        def answers():
+            try:
+                with lib.RawConnection(port) as c:
+                    return c.command("PING") == b"+PONG\r\n"
+            except OSError:
+                return False
+        lib.wait_until(answers, what="the server to answer once continued")
+        with lib.RawConnection(port) as c:
+            self.assertIn(b"process_supervised:upstart\r\n", c.command("INFO", "server"))
+            c.send(lib.encode_command("SHUTDOWN", "NOSAVE"))
+            c.read_until_closed()
+        self.assertEqual(proc.wait(timeout=lib.STOP_TIMEOUT), 0)
+
+    def test_systemd_asked_for_without_a_notify_socket_runs_unsupervised(self):
+        if "NOTIFY_SOCKET" in os.environ:
+            self.skipTest("the tests run under a service manager")
+        server = lib.ServerProcess(["--supervised", "systemd"])
+        with server:
+            with server.raw() as c:
+                self.assertIn(b"process_supervised:no\r\n", c.command("INFO", "server"))
+            self.assertIn("NOTIFY_SOCKET not found", server.log())
+
+
 if __name__ == "__main__":
     lib.main()

@@ -71,6 +71,8 @@ TEST_SUITE("config") {
     CHECK(Get(c, "daemonize") == "no");
     CHECK(Get(c, "pidfile") == "");
     CHECK(SetError(c, "daemonize", "yes") == "can't set immutable config");
+    CHECK(Get(c, "supervised") == "no");
+    CHECK(SetError(c, "supervised", "systemd") == "can't set immutable config");
     CHECK(Get(c, "loglevel") == "notice");
     CHECK(Get(c, "maxmemory") == "0");
     CHECK(Get(c, "maxmemory-policy") == "noeviction");
