@@ -15,6 +15,15 @@ def run_server_expecting_failure(*args):
     return proc.returncode, proc.stdout + proc.stderr
 
 
+def answers_ping(port):
+    """True once a server we did not start through ServerProcess answers PING on `port`."""
+    try:
+        with lib.RawConnection(port) as c:
+            return c.command("PING") == b"+PONG\r\n"
+    except OSError:
+        return False
+
+
 class StartupConfigErrorTest(lib.unittest.TestCase):
     def write_toml(self, text):
         fd, path = tempfile.mkstemp(suffix=".toml", prefix="basalt-it-")
@@ -177,13 +186,7 @@ class DaemonAndPidFileTest(lib.unittest.TestCase):
         self.assertNotEqual(pid, launcher.pid)  # the launcher exited; its child serves
         self.assertEqual(os.getsid(pid), pid)  # in a session of its own, no terminal
 
-        def answers():
-            try:
-                with lib.RawConnection(port) as c:
-                    return c.command("PING") == b"+PONG\r\n"
-            except OSError:
-                return False
-        lib.wait_until(answers, what="the daemon to answer")
+        lib.wait_until(lambda: answers_ping(port), what="the daemon to answer")
         with lib.RawConnection(port) as c:
             self.assertEqual(c.command("CONFIG", "GET", "daemonize"),
                              b"*2\r\n$9\r\ndaemonize\r\n$3\r\nyes\r\n")
@@ -282,13 +285,7 @@ class SupervisedTest(lib.unittest.TestCase):
         lib.wait_until(lambda: state() == "T", what="the server to stop itself")
         os.kill(proc.pid, signal.SIGCONT)  # what upstart does once it has seen the stop
 
-        def answers():
-            try:
-                with lib.RawConnection(port) as c:
-                    return c.command("PING") == b"+PONG\r\n"
-            except OSError:
-                return False
-        lib.wait_until(answers, what="the server to answer once continued")
+        lib.wait_until(lambda: answers_ping(port), what="the server to answer once continued")
         with lib.RawConnection(port) as c:
             self.assertIn(b"process_supervised:upstart\r\n", c.command("INFO", "server"))
             c.send(lib.encode_command("SHUTDOWN", "NOSAVE"))
