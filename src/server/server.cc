@@ -291,7 +291,7 @@ void Server::KickBackgroundWork() {
 void Server::BeginShutdown(const char* reason, bool save_done) {
   if (shutting_down_) return;
   spdlog::warn("{}", reason);
-  supervisor_.Stopping();
+  if (!save_done) supervisor_.Stopping();  // SHUTDOWN told the supervisor before its save
   // A load in progress is abandoned (as Redis exits at once); nothing is saved over the files.
   if (context().loading) engine_->CancelLoading();
   if (!save_done) {

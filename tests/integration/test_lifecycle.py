@@ -264,6 +264,9 @@ class SupervisedTest(lib.unittest.TestCase):
                 c.read_until_closed()
             self.assertEqual(sock.recv(512), b"STOPPING=1\n")
             self.assertEqual(server.wait_exit(), 0)
+            sock.setblocking(False)
+            with self.assertRaises(BlockingIOError):  # once, as Redis
+                sock.recv(512)
             self.assertIn("Supervised by systemd", server.log())
         finally:
             server.kill()
