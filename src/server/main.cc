@@ -53,6 +53,36 @@ void TuneAllocator() {
 #endif
 }
 
+// The config file named first (when the first argument is not a flag), then the flags over it.
+// On an error, prints it and returns false.
+bool LoadConfig(std::vector<std::string> args, basalt::config::Config& config,
+                std::string& config_file) {
+  if (!args.empty() && args[0].rfind("--", 0) != 0) {
+    config_file = args[0];
+    args.erase(args.begin());
+    if (auto st = config.LoadToml(config_file); !st.ok()) {
+      std::fprintf(stderr, "*** FATAL CONFIG FILE ERROR ***\n%s\n", st.message().c_str());
+      return false;
+    }
+  }
+  if (auto st = config.ApplyCommandLine(args); !st.ok()) {
+    std::fprintf(stderr, "*** FATAL CONFIG ERROR ***\n%s\n", st.message().c_str());
+    PrintUsage();
+    return false;
+  }
+  return true;
+}
+
+// A supervised server stays in the foreground, whatever daemonize says (as Redis): the manager
+// watches the process it started.
+bool ShouldDaemonize(const basalt::config::Settings& settings) {
+  const bool supervised =
+      basalt::server::ResolveSupervisor(settings.supervised, std::getenv("UPSTART_JOB"),
+                                        std::getenv("NOTIFY_SOCKET")) !=
+      basalt::server::SupervisorKind::kNone;
+  return settings.daemonize && !supervised;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,27 +98,9 @@ int main(int argc, char** argv) {
   }
   basalt::config::Config config;
   std::string config_file;
-  if (!args.empty() && args[0].rfind("--", 0) != 0) {
-    config_file = args[0];
-    args.erase(args.begin());
-    if (auto st = config.LoadToml(config_file); !st.ok()) {
-      std::fprintf(stderr, "*** FATAL CONFIG FILE ERROR ***\n%s\n", st.message().c_str());
-      return 1;
-    }
-  }
-  if (auto st = config.ApplyCommandLine(args); !st.ok()) {
-    std::fprintf(stderr, "*** FATAL CONFIG ERROR ***\n%s\n", st.message().c_str());
-    PrintUsage();
-    return 1;
-  }
+  if (!LoadConfig(std::move(args), config, config_file)) return 1;
   const auto& settings = config.settings();
-  // A supervised server stays in the foreground, whatever daemonize says (as Redis): the
-  // manager watches the process it started.
-  const bool supervised =
-      basalt::server::ResolveSupervisor(settings.supervised, std::getenv("UPSTART_JOB"),
-                                        std::getenv("NOTIFY_SOCKET")) !=
-      basalt::server::SupervisorKind::kNone;
-  const bool daemonized = settings.daemonize && !supervised;
+  const bool daemonized = ShouldDaemonize(settings);
   if (daemonized) {
     if (auto st = basalt::server::Daemonize(); !st.ok()) {
       std::fprintf(stderr, "Can't run in the background: %s\n", st.message().c_str());
