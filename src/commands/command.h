@@ -224,6 +224,7 @@ class CommandTable;
 class ReplicationControl;    // commands/replication_control.h
 class DumpFormat;            // commands/dump_format.h
 class InstantaneousMetrics;  // commands/server_info.h
+class ServiceStatus;         // commands/service_status.h
 
 struct ServerStats {
   uint64_t total_commands_processed = 0;
@@ -283,6 +284,8 @@ struct ServerContext {
   std::string executable;
   std::string config_file;
   std::string supervised = "no";  // INFO process_supervised: no, upstart or systemd
+  // Status for a service manager (server/supervision.h); null when the server runs under none.
+  ServiceStatus* service_status = nullptr;
 };
 
 // What a handler gets: its arguments, its client, the server and the reply writer.

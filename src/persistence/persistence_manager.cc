@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "commands/service_status.h"
 #include "common/file_util.h"
 #include "common/memory.h"
 #include "common/strings.h"
@@ -585,6 +586,7 @@ Status PersistenceManager::Shutdown(bool force_save, bool nosave, bool force) {
   }
   if (!nosave && (force_save || !settings().save.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
+    if (context_.service_status) context_.service_status->SavingFinalSnapshot();
     if (cmd::ErrorReply err = Save(); !err.empty()) {
       if (!force) {
         // As Redis: the server keeps running (and writing its AOF) rather than exit with its

@@ -4,6 +4,7 @@
 
 #include "clients/transaction.h"
 #include "commands/dispatcher.h"
+#include "commands/service_status.h"
 #include "common/strings.h"
 #include "persistence/byte_io.h"
 #include "persistence/persistence_manager.h"
@@ -214,6 +215,7 @@ void Replica::OnPsyncReply(const std::string& line) {
     sync_ids_ = ids;
     primary_.StartFollowing(ids, offset_, true);
     spdlog::info("Successful partial resynchronization with master.");
+    if (context_.service_status) context_.service_status->ReplicaSynced(true);
     state_ = LinkState::kConnected;
     link_down_since_ms_ = -1;
     parsed_offset_ = offset_;
@@ -363,6 +365,7 @@ void Replica::OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& s
   state_ = LinkState::kConnected;
   link_down_since_ms_ = -1;
   spdlog::info("MASTER <-> REPLICA sync: Finished with success ({} keys)", keys);
+  if (context_.service_status) context_.service_status->ReplicaSynced(false);
   // The first ACK tells the primary we are ready for the stream.
   SendAck();
   if (persistence_.aof_on()) {

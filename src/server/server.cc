@@ -265,6 +265,7 @@ void Server::OnLoaded(const Status& st) {
 void Server::set_supervisor(Supervisor supervisor) {
   supervisor_ = std::move(supervisor);
   context().supervised = supervisor_.name();
+  context().service_status = supervisor_.active() ? &supervisor_ : nullptr;
 }
 
 void Server::KickBackgroundWork() {

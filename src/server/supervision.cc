@@ -96,6 +96,18 @@ void Supervisor::SaveFailed() {
     Notify("STATUS=Error trying to save the DB, can't exit.\n");
 }
 
+void Supervisor::SavingFinalSnapshot() {
+  if (kind_ == SupervisorKind::kSystemd) Notify("STATUS=Saving the final RDB snapshot\n");
+}
+
+void Supervisor::ReplicaSynced(bool partial) {
+  if (kind_ != SupervisorKind::kSystemd) return;
+  Notify(partial ? "STATUS=MASTER <-> REPLICA sync: Partial Resynchronization accepted. Ready "
+                   "to accept connections in read-write mode.\n"
+                 : "STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept "
+                   "connections in read-write mode.\n");
+}
+
 // One datagram per message, on a socket of its own: messages are rare (start and stop), and a
 // manager that has gone away must not leave a descriptor behind or a signal raised.
 void Supervisor::Notify(std::string_view message) const {

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "commands/service_status.h"
+
 namespace basalt::server {
 
 enum class SupervisorKind { kNone, kUpstart, kSystemd };
@@ -30,7 +32,7 @@ struct NotifyAddress {
 };
 std::optional<NotifyAddress> MakeNotifyAddress(std::string_view path);
 
-class Supervisor {
+class Supervisor final : public cmd::ServiceStatus {
  public:
   // Reads the environment and logs what it found, as Redis's start-up does.
   static Supervisor FromSetting(std::string_view setting);
@@ -50,6 +52,8 @@ class Supervisor {
   // The final save failed, so the server goes on running after all (as Redis, which says so
   // in the unit's status).
   void SaveFailed();
+  void SavingFinalSnapshot() override;
+  void ReplicaSynced(bool partial) override;
 
  private:
   void Notify(std::string_view message) const;

@@ -271,6 +271,47 @@ class SupervisedTest(lib.unittest.TestCase):
         finally:
             server.kill()
 
+    def test_systemd_hears_the_final_save_announced(self):
+        sock, path = self.notify_socket()
+        server = lib.ServerProcess(["--supervised", "systemd"], env={"NOTIFY_SOCKET": path})
+        server.start()
+        try:
+            self.assertEqual(sock.recv(512), b"STATUS=Redis is loading...\n")
+            self.assertEqual(sock.recv(512), b"STATUS=Ready to accept connections\n")
+            self.assertEqual(sock.recv(512), b"READY=1\n")
+            with server.raw() as c:
+                self.assertEqual(c.command("SET", "k", "v"), b"+OK\r\n")
+                c.send(lib.encode_command("SHUTDOWN", "SAVE"))
+                c.read_until_closed()
+            self.assertEqual(sock.recv(512), b"STOPPING=1\n")
+            self.assertEqual(sock.recv(512), b"STATUS=Saving the final RDB snapshot\n")
+            self.assertEqual(server.wait_exit(), 0)
+        finally:
+            server.kill()
+
+    def test_a_replica_under_systemd_says_when_it_has_synced(self):
+        with lib.ServerProcess() as primary:
+            primary.client().set("k", "v")
+            sock, path = self.notify_socket()
+            replica = lib.ServerProcess(
+                ["--supervised", "systemd", "--replicaof", f"127.0.0.1 {primary.port}"],
+                env={"NOTIFY_SOCKET": path})
+            with replica:
+                self.assertEqual(sock.recv(512), b"STATUS=Redis is loading...\n")
+                self.assertEqual(sock.recv(512),
+                                 b"STATUS=Ready to accept connections in read-only mode. "
+                                 b"Waiting for MASTER <-> REPLICA sync\n")
+                self.assertEqual(sock.recv(512), b"READY=1\n")
+                self.assertEqual(sock.recv(512),
+                                 b"STATUS=MASTER <-> REPLICA sync: Finished with success. "
+                                 b"Ready to accept connections in read-write mode.\n")
+                self.assertEqual(replica.client().get("k"), b"v")
+                with replica.raw() as r:  # the link drops; the replica continues from its offset
+                    self.assertEqual(r.command("CLIENT", "KILL", "TYPE", "master"), b":1\r\n")
+                self.assertEqual(sock.recv(512),
+                                 b"STATUS=MASTER <-> REPLICA sync: Partial Resynchronization "
+                                 b"accepted. Ready to accept connections in read-write mode.\n")
+
     def test_upstart_sees_the_server_stop_itself_once_it_listens(self):
         workdir = tempfile.mkdtemp(prefix="basalt-it-upstart-")
         self.addCleanup(lambda: subprocess.run(["rm", "-rf", workdir]))

@@ -122,6 +122,29 @@ TEST_SUITE("supervision") {
                                    "READY=1\n"});
   }
 
+  TEST_CASE("a replica says when it has its primary's data, fully or partially synced") {
+    FakeManager manager(UniqueName("/tmp/synced-"));
+    Supervisor supervisor = Supervisor::FromSetting("systemd");
+    manager.Received();
+    supervisor.ReplicaSynced(false);
+    supervisor.ReplicaSynced(true);
+    CHECK(manager.Received() ==
+          std::vector<std::string>{"STATUS=MASTER <-> REPLICA sync: Finished with success. "
+                                   "Ready to accept connections in read-write mode.\n",
+                                   "STATUS=MASTER <-> REPLICA sync: Partial Resynchronization "
+                                   "accepted. Ready to accept connections in read-write mode.\n"});
+  }
+
+  TEST_CASE("a final save is announced before it starts") {
+    FakeManager manager(UniqueName("/tmp/final-save-"));
+    Supervisor supervisor = Supervisor::FromSetting("systemd");
+    manager.Received();
+    supervisor.Stopping();
+    supervisor.SavingFinalSnapshot();
+    CHECK(manager.Received() ==
+          std::vector<std::string>{"STOPPING=1\n", "STATUS=Saving the final RDB snapshot\n"});
+  }
+
   TEST_CASE("without a manager nothing is sent and INFO says no") {
     unsetenv("NOTIFY_SOCKET");
     unsetenv("UPSTART_JOB");
@@ -132,6 +155,8 @@ TEST_SUITE("supervision") {
       supervisor.Listening();  // must not stop the test process
       supervisor.Ready(false);
       supervisor.Stopping();
+      supervisor.SavingFinalSnapshot();
+      supervisor.ReplicaSynced(false);
     }
   }
 
