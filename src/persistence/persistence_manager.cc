@@ -340,21 +340,25 @@ void PersistenceManager::OnStreamWalkComplete() {
   Cron();  // start what was scheduled behind this snapshot
 }
 
+// Either way the outcome is applied only once the file is closed (CompleteFinishedJob). A failed
+// job's temp file may hold the disk's last free blocks (a rewrite that filled it): reported
+// while a thread was still closing it, a write right after the failure found the disk full
+// and was refused (MISCONF). Redis's parent likewise sees the failure after its child exited.
 void PersistenceManager::OnWalkComplete() {
-  if (Status st = snapshotter_.status(); !st.ok()) {
-    job_->Discard();
-    OnJobFinished(job_kind_, st, dirty_at_job_start_);
-    return;
-  }
   job_finishing_ = true;
   const uint64_t generation = job_generation_;
-  job_->FinishInBackground(worker_, [this, generation](Status st, uint64_t) {
+  auto finished = [this, generation](const Status& st) {
     {
       std::lock_guard<std::mutex> lock(finished_mu_);
       finished_status_ = st;
     }
     post_([this, generation] { CompleteFinishedJob(generation); });
-  });
+  };
+  if (Status st = snapshotter_.status(); !st.ok()) {
+    job_->DiscardInBackground(worker_, [finished, st] { finished(st); });
+    return;
+  }
+  job_->FinishInBackground(worker_, [finished](Status st, uint64_t) { finished(st); });
 }
 
 void PersistenceManager::CompleteFinishedJob(uint64_t generation) {

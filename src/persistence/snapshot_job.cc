@@ -82,6 +82,20 @@ void SnapshotJob::FinishInBackground(BackgroundWorker& worker,
   });
 }
 
+void SnapshotJob::DiscardInBackground(BackgroundWorker& worker, std::function<void()> done) {
+  if (snapshotter_ != nullptr && snapshotter_->writing()) snapshotter_->Abort();
+  snapshotter_ = nullptr;
+  (void)file::RemoveFile(spec_.temp_path);
+  std::shared_ptr<ThreadedSink> writer(std::move(writer_));
+  std::shared_ptr<FileSink> sink(std::move(sink_));
+  worker.Submit(
+      [writer = std::move(writer), sink = std::move(sink), done = std::move(done)]() mutable {
+        writer.reset();  // joins its thread: nothing writes to the file after this
+        if (sink) (void)sink->Close();
+        done();
+      });
+}
+
 void SnapshotJob::Discard() {
   if (snapshotter_ != nullptr && snapshotter_->writing()) snapshotter_->Abort();
   snapshotter_ = nullptr;

@@ -45,6 +45,9 @@ class SnapshotJob {
                           std::function<void(Status, uint64_t bytes)> done);
   // Drops the temp file (failed or aborted snapshot).
   void Discard();
+  // Drops the temp file of a snapshot that failed, and calls `done` on `worker` once the file
+  // is closed, i.e. once its blocks are free again.
+  void DiscardInBackground(BackgroundWorker& worker, std::function<void()> done);
 
   uint64_t bytes_written() const;
   // The file's writer thread is behind: the walk should pause (a background job only).

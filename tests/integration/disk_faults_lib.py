@@ -32,6 +32,17 @@ def files(directory):
     return out
 
 
+def blocks_held_by_removed_files(mountpoint):
+    """Bytes a tmpfs has in use beyond what its files occupy: files removed but still open."""
+    st = os.statvfs(mountpoint)
+    used = (st.f_blocks - st.f_bfree) * st.f_frsize
+    occupied = 0
+    for root, _, names in os.walk(mountpoint):
+        for name in names:
+            occupied += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return used - occupied
+
+
 def read_bytes(path):
     with open(path, "rb") as f:
         return f.read()
