@@ -124,7 +124,11 @@ void Server::RunLoop() {
   int64_t gap_avg_us = 1'000'000;
   auto observe = [&gap_avg_us](int64_t gap_us) { gap_avg_us += (gap_us - gap_avg_us) / 8; };
   while (!io_.stopped()) {
-    if (io_.poll() > 0 || io_.stopped()) continue;
+    // poll() returns once an epoll_wait found nothing new: the loop is idle from here, and asking
+    // the kernel again at once (as this loop did) cost an empty epoll_wait per wake (at -c 50
+    // -P 1 GET, 1.7 epoll_waits per request where Redis makes 0.4-0.6).
+    io_.poll();
+    if (io_.stopped()) break;
     const int64_t idle_from = MonotonicUs();
     const int64_t spin_us = config_.settings().busy_poll_us;  // CONFIG SET applies at once
     if (gap_avg_us < spin_us) {
