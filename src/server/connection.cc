@@ -68,8 +68,7 @@ std::string Connection::local_address() const {
 }
 
 int Connection::fd() const {
-  return closed_ ? -1
-                 : static_cast<int>(const_cast<asio::ip::tcp::socket&>(socket_).native_handle());
+  return closed_ ? -1 : static_cast<int>(const_cast<DrainAwareSocket&>(socket_).native_handle());
 }
 
 size_t Connection::memory_usage() const {
@@ -94,11 +93,9 @@ void Connection::ReadMore() {
   protocol::RequestReader::ReadTarget target =
       reader_.ReadSpace(kReadChunk, MayPredict(), server_.read_cap());
   reading_ = true;
-  auto on_read = [self = shared_from_this()](const asio::error_code& ec, size_t n) {
-    self->OnRead(ec, n);
-  };
   if (target.payload.empty()) {
-    socket_.async_read_some(asio::buffer(target.head.data(), target.head.size()), on_read);
+    const asio::mutable_buffer head = asio::buffer(target.head.data(), target.head.size());
+    socket_.AsyncReadSome({&head, 1}, shared_from_this());
     return;
   }
   // A predicted big bulk: header and payload land in their own buffers (one recvmsg), and
@@ -107,7 +104,7 @@ void Connection::ReadMore() {
       asio::buffer(target.head.data(), target.head.size()),
       asio::buffer(target.payload.data(), target.payload.size()),
       asio::buffer(target.tail.data(), target.tail.size())};
-  socket_.async_read_some(buffers, on_read);
+  socket_.AsyncReadSome(buffers, shared_from_this());
 }
 
 // A connection without an input buffer (a new one, or one whose buffer went back) takes one only

@@ -16,6 +16,7 @@
 #include "commands/command.h"
 #include "protocol/reply_writer.h"
 #include "protocol/request_reader.h"
+#include "server/drain_aware_socket.h"
 #include "server/output_queue.h"
 
 namespace basalt::server {
@@ -24,6 +25,7 @@ class Server;
 
 class Connection : public cmd::ClientSession,
                    public protocol::ShareSink,
+                   public DrainAwareSocket::ReadListener,
                    public std::enable_shared_from_this<Connection> {
  public:
   // `peer` is the client's "ip:port", as accept gave it.
@@ -100,6 +102,7 @@ class Connection : public cmd::ClientSession,
   // Reads the rest of a burst's first big bulk now, if it is there; true once it is whole.
   bool ReceiveRestOfBigBulk();
   void OnRead(const asio::error_code& ec, size_t n);
+  void OnReadDone(const asio::error_code& ec, size_t n) override { OnRead(ec, n); }
   // Runs what the input buffer holds and sends the replies (after a read, or a wake).
   void ServeInput();
   // Parses and executes every complete request in the input buffer.
@@ -128,7 +131,7 @@ class Connection : public cmd::ClientSession,
   bool SendQueued();
 
   Server& server_;
-  asio::ip::tcp::socket socket_;
+  DrainAwareSocket socket_;
   protocol::RequestReader reader_;
   std::string output_;           // replies not yet handed to the socket
   std::vector<Splice> splices_;  // values that go into output_ by reference (Share)
