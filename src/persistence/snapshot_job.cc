@@ -82,10 +82,17 @@ void SnapshotJob::FinishInBackground(BackgroundWorker& worker,
   });
 }
 
-void SnapshotJob::DiscardInBackground(BackgroundWorker& worker, std::function<void()> done) {
+void SnapshotJob::AbandonFile() {
   if (snapshotter_ != nullptr && snapshotter_->writing()) snapshotter_->Abort();
   snapshotter_ = nullptr;
+  // An abandoned snapshot: its half-written file is not wanted whatever closing it says, and
+  // one that cannot be removed now is swept at the next start. The name goes now; the blocks
+  // when the last descriptor closes.
   (void)file::RemoveFile(spec_.temp_path);
+}
+
+void SnapshotJob::DiscardInBackground(BackgroundWorker& worker, std::function<void()> done) {
+  AbandonFile();
   std::shared_ptr<ThreadedSink> writer(std::move(writer_));
   std::shared_ptr<FileSink> sink(std::move(sink_));
   worker.Submit(
@@ -97,12 +104,7 @@ void SnapshotJob::DiscardInBackground(BackgroundWorker& worker, std::function<vo
 }
 
 void SnapshotJob::Discard() {
-  if (snapshotter_ != nullptr && snapshotter_->writing()) snapshotter_->Abort();
-  snapshotter_ = nullptr;
-  // An abandoned snapshot: its half-written file is not wanted whatever closing it says, and
-  // one that cannot be removed now is swept at the next start. The name goes now; the blocks
-  // when the last descriptor closes.
-  (void)file::RemoveFile(spec_.temp_path);
+  AbandonFile();
   if (writer_) {
     // Its thread drops what is queued but may be held in a write to a hung disk: it is joined,
     // and the file closed, on a thread of their own rather than on the event loop (SHUTDOWN

@@ -55,6 +55,8 @@ class SnapshotJob {
   const SnapshotFileSpec& spec() const { return spec_; }
 
  private:
+  // What both discards do on the loop: stops the walk, removes the temp file's name.
+  void AbandonFile();
   explicit SnapshotJob(SnapshotFileSpec spec) : spec_(std::move(spec)) {}
   static Result<std::unique_ptr<SnapshotJob>> Open(const SnapshotFileSpec& spec,
                                                    const ThreadedSink::Limits* writer_limits);
