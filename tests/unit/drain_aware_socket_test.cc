@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -198,34 +199,26 @@ TEST_SUITE("drain_aware_socket") {
   }
 
   TEST_CASE("end of stream, cancel and a loop destroyed with a read pending") {
-    SUBCASE("the peer closes: eof") {
+    // A read pending on a fresh pair, ended by `end`; what the listener heard.
+    auto ended_by = [](const std::function<void(Pair&)>& end) {
       Pair p;
       auto listener = std::make_shared<Listener>();
       std::string buf(8, '\0');
       Read(p, buf, listener);
-      p.client.close();
+      p.io.poll();
+      end(p);
       p.RunUntil(*listener, 1);
-      CHECK(listener->ec == asio::error::eof);
+      CHECK(listener->done == 1);
+      return listener->ec;
+    };
+    SUBCASE("the peer closes: eof") {
+      CHECK(ended_by([](Pair& p) { p.client.close(); }) == asio::error::eof);
     }
     SUBCASE("cancel ends the pending read") {
-      Pair p;
-      auto listener = std::make_shared<Listener>();
-      std::string buf(8, '\0');
-      Read(p, buf, listener);
-      p.io.poll();
-      p.server->cancel();
-      p.RunUntil(*listener, 1);
-      CHECK(listener->ec == asio::error::operation_aborted);
+      CHECK(ended_by([](Pair& p) { p.server->cancel(); }) == asio::error::operation_aborted);
     }
     SUBCASE("the socket goes first: the read ends, aborted") {
-      Pair p;
-      auto listener = std::make_shared<Listener>();
-      std::string buf(8, '\0');
-      Read(p, buf, listener);
-      p.io.poll();
-      p.server.reset();
-      p.RunUntil(*listener, 1);
-      CHECK(listener->ec == asio::error::operation_aborted);
+      CHECK(ended_by([](Pair& p) { p.server.reset(); }) == asio::error::operation_aborted);
     }
     SUBCASE("the loop goes with a read pending: its listener is let go, not called") {
       // The listener owns the socket, as a connection does.
