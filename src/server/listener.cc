@@ -7,10 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <sstream>
 
-#include "common/file_util.h"
 
 namespace basalt::server {
 
@@ -31,26 +29,15 @@ constexpr bool kAcceptedSocketsInheritOptions = false;
 // we send them from our own core and serve 1.3-1.6x.
 constexpr int kNotSentLowWater = 16 * 1024;
 
-// Receive buffer asked for every client socket (the kernel doubles it for its bookkeeping).
-// Why: a client that writes a batch bigger than the window it was offered keeps the rest in
-// its send queue, and our window updates transmit it from our core, inside our recv (on
-// loopback the receive path of those packets runs there too). Autotuning starts every new
-// connection at tcp_rmem's default (128 KB) and grows it only as reads go by, so a client
-// pipelining 16 SETs of 64 KB (1 MB per batch) had most of each batch sent at our expense.
-// Measured, SET ops/s, 64 KB -P 16: -c 5 26k -> 37-41k, -c 50 23k -> 38-40k, -c 200 17k ->
-// 28-29k (Redis 30-38k, 30k, 21-28k); 1 MB SETs -c 1000 (warm) 1.3-2.0k -> 3.6-3.9k. 256 KB
-// asked was no better than autotuning, 512 KB about as good as 1 MB. 16 KB -c 50 -P 16 and
-// 1 MB -c 50 SETs unchanged.
-constexpr int kClientReceiveBuffer = 1024 * 1024;
-
-// A fixed SO_RCVBUF also turns autotuning off, and the kernel caps it at net.core.rmem_max
-// (208 KB on a stock system): asked for where the cap lets it have its size, else left to
-// autotuning, which is then the better of the two.
-bool CanFixReceiveBuffer() {
-  std::string text;
-  if (!file::ReadFile("/proc/sys/net/core/rmem_max", &text).ok()) return false;
-  return std::strtoll(text.c_str(), nullptr, 10) >= kClientReceiveBuffer;
-}
+// No SO_RCVBUF is asked: client sockets keep the kernel's autotuning, as Redis's do. A fixed
+// 1 MB buffer (2026-12-04 to 12-06) let a client write a whole -P 16 batch of 64 KB SETs in
+// one call, so on loopback its core, not ours, carried those bytes into our socket: 1.3-1.4x
+// Redis's ops/s at 64 KB -c 50 and -c 200 -P 16, against 1.05-1.15x autotuned. The client was
+// then the one saturated, and its latencies were mostly its own queueing: p50 5.5-9.6 ms
+// against Redis's 2.4-2.5 at -c 50, 34-35 ms against 9-10 at -c 200 (autotuned: 2.7-3.4 and
+// 10.4-10.9). Elsewhere autotuning did as well or better (16 KB -c 50/200 -P 16, 1 MB -c 1000
+// SETs). A fixed buffer also keeps a window from growing past it on a long fat network, and it
+// only ever applied where net.core.rmem_max had been raised.
 
 void SetIntOption(int fd, int level, int name, int value) {
   setsockopt(fd, level, name, &value, sizeof(value));
@@ -115,7 +102,6 @@ void Listeners::ApplyClientOptions(int fd, const ClientSocketOptions& options) {
 Status Listeners::Bind(const std::string& bind, int port, int backlog,
                        const ClientSocketOptions& options) {
   options_ = options;
-  const bool fix_receive_buffer = CanFixReceiveBuffer();
   std::istringstream words(bind);
   for (std::string addr; words >> addr;) {
     // A leading '-' marks an address that may be unavailable (as in Redis).
@@ -132,10 +118,6 @@ Status Listeners::Bind(const std::string& bind, int port, int backlog,
     acceptor.open(ep.protocol(), ec);
     if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
     if (!ec && ip.is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
-    // Set before listen(): the window scale is negotiated for it.
-    if (!ec && fix_receive_buffer) {
-      acceptor.set_option(asio::socket_base::receive_buffer_size(kClientReceiveBuffer), ec);
-    }
     if (!ec && kAcceptedSocketsInheritOptions) {
       ApplyClientOptions(acceptor.native_handle(), options);
     }

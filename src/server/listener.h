@@ -4,7 +4,7 @@
 // reconnect at once (after a failover, a deploy, a network blip):
 // - Client socket options are set once, on the listening socket. Linux builds each accepted
 //   socket as a copy of its listener, options included (nodelay, the not-sent low-water mark,
-//   keepalive and its timings, the receive buffer), so an accepted socket needs no setsockopt.
+//   keepalive and its timings), so an accepted socket needs no setsockopt.
 //   Elsewhere they are set on each accepted socket.
 // - One wakeup accepts every connection waiting (up to kMaxAcceptsPerWake), with the peer's
 //   address taken from accept itself.
