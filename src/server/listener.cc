@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <sstream>
 
-
 namespace basalt::server {
 
 namespace {
