@@ -16,6 +16,7 @@
 #include "commands/command.h"
 #include "protocol/reply_writer.h"
 #include "protocol/request_reader.h"
+#include "server/continuation_reads.h"
 #include "server/drain_aware_socket.h"
 #include "server/output_queue.h"
 
@@ -26,6 +27,7 @@ class Server;
 class Connection : public cmd::ClientSession,
                    public protocol::ShareSink,
                    public DrainAwareSocket::ReadListener,
+                   public ContinuationReads::Reader,
                    public std::enable_shared_from_this<Connection> {
  public:
   // `peer` is the client's "ip:port", as accept gave it.
@@ -43,7 +45,9 @@ class Connection : public cmd::ClientSession,
   void FlushNow() { Flush(); }
   // Closes now, dropping unsent output.
   void Close();
-  bool closed() const { return closed_; }
+  bool closed() const override { return closed_; }
+  // ContinuationReads::Reader: the read ReadMore left to the server's slices.
+  void StartDeferredRead() override;
 
   // cmd::ClientSession
   std::string peer_address() const override { return peer_; }
@@ -143,6 +147,10 @@ class Connection : public cmd::ClientSession,
   std::string peer_;
   mutable std::string local_;  // looked up on first use (local_address)
   bool reading_ = false;
+  bool read_deferred_ = false;  // the next read waits in the server's ContinuationReads
+  // The pending read's size if it may be cut short (ReadMore says which), else 0.
+  size_t cut_short_size_ = 0;
+  bool last_read_cut_short_ = false;  // the last read was cut short: more is coming
   bool release_idle_memory_ = false;  // the pending read was cancelled to free the reader's
                                       // idle memory (ReleaseIdleMemory)
   // Request boundaries left at which a predicted big bulk is not read apart (a predicted read

@@ -35,9 +35,9 @@ constexpr int kNotSentLowWater = 16 * 1024;
 // then the one saturated, and its latencies were mostly its own queueing: p50 5.5-9.6 ms
 // against Redis's 2.4-2.5 at -c 50, 34-35 ms against 9-10 at -c 200 (autotuned: 2.7-3.4 and
 // 10.4-10.9). Elsewhere autotuning did as well or better (16 KB -c 50/200 -P 16, 1 MB -c 1000
-// SETs), except 16 KB -c 1000 -P 16 SETs: there a new connection's window is still small, so
-// the client's 256 KB batch waits for our reads to go out whole, and p50 is 67-76 ms against
-// Redis's 40-48 (1.26-1.44x its ops/s; see read_budget.h). A fixed buffer also keeps a window
+// SETs), except 16 KB -c 1000 -P 16 SETs' p50, 67-76 ms against Redis's 40-48 at 1.26-1.44x
+// its ops/s: a new batch's first read waited for a pass over every busy connection (see
+// continuation_reads.h, which ended that wait). A fixed buffer also keeps a window
 // from growing past it on a long fat network, and it only ever applied where
 // net.core.rmem_max had been raised.
 

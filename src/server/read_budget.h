@@ -15,11 +15,12 @@
 // turn, 109 KB) did not change.
 //
 // Those measurements had a fixed 1 MB receive buffer on client sockets; with the kernel's
-// autotuning (listener.cc), 16 KB -c 1000 -P 16 SETs run at 1.26-1.44x Redis's ops/s with p50
+// autotuning (listener.cc), 16 KB -c 1000 -P 16 SETs ran at 1.26-1.44x Redis's ops/s with p50
 // 67-76 ms against 40-48. Floors measured then, 4 runs each: 32 KB p50 55 ms (1.18x), 96 KB
-// 60 ms (1.5x), 16 KB 51 ms (0.93x). What the p50 waits for is a pass over every busy
-// connection before a new batch's first read; serving new bursts ahead of the continuations
-// of batches already being read would cut that without a smaller floor.
+// 60 ms (1.5x), 16 KB 51 ms (0.93x). What the p50 waited for was a pass over every busy
+// connection before a new batch's first read; with that many clients busy, the reads that
+// continue a batch now wait for slices between the loop's polls (continuation_reads.h), and
+// the p50 is 2-3 ms.
 //
 // Only the reads of plain input are capped: a big bulk's rest is read whole into its buffer.
 //

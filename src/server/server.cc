@@ -19,6 +19,8 @@ Server::Server(config::Config& config)
       // Sockets and timers are touched by the loop thread only; other threads only post work,
       // so the reactor's per-descriptor locking can go while the scheduler keeps its own.
       io_(ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      continuation_reads_([this](std::function<void()> fn) { asio::post(io_, std::move(fn)); },
+                          [this] { return read_cap_; }),
       engine_(std::make_unique<engine::Engine>(
           config, clock_, [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); })),
       listeners_(io_, [this](asio::ip::tcp::socket socket,
@@ -343,7 +345,8 @@ void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
     flush_posted_ = false;
     std::vector<std::shared_ptr<Connection>> conns;
     conns.swap(to_flush_);
-    read_cap_ = ReadBudget::PerRead(conns.size());
+    busy_ = conns.size() + continuation_reads_.waiting();
+    read_cap_ = ReadBudget::PerRead(busy_);
     for (const auto& c : conns) {
       if (!c->closed()) c->FlushNow();
     }

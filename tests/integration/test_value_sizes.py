@@ -8,7 +8,9 @@ after they were stored.
 
 import random
 import re
+import signal
 import threading
+import time
 
 import basalt_testlib as lib
 
@@ -65,6 +67,43 @@ class ValueSizesTest(lib.ServerTestCase):
                     self.assertEqual(c.command("GET", f"vs:{idx}:{s}"),
                                      bulk(value_for(idx, s, 1)))
             self.assertEqual(c.command("STRLEN", "vs:0:1048576"), b":1048576\r\n")
+
+    def test_hundreds_of_busy_pipelines_read_in_slices_round_trip_byte_for_byte(self):
+        # With 256 or more clients busy, the reads that continue a burst wait for the server's
+        # slices (server/continuation_reads.h). The server is stopped while 600 clients each
+        # write a batch of 12 KB SETs, so when it runs again hundreds of them are busy and each
+        # batch is several reads. Whether a given round defers depends on how the loop's turns
+        # fall (checked by hand: most runs defer within three rounds); each round checks every
+        # byte either way. ContinuationReads itself is unit-tested.
+        n_clients, per_batch, size = 600, 8, 12 * 1024
+        conns = [self.server.raw() for _ in range(n_clients)]
+        try:
+            for rnd in range(3):
+                self.server.proc.send_signal(signal.SIGSTOP)
+                try:
+                    senders = []
+                    for i, c in enumerate(conns):
+                        batch = b"".join(
+                            lib.encode_command("SET", f"sl:{i}:{j}", value_for(i, size, rnd * 100 + j))
+                            for j in range(per_batch))
+                        senders.append(lib.run_in_thread(c.send, batch))
+                    time.sleep(0.3)  # the batches fill the sockets' windows meanwhile
+                finally:
+                    self.server.proc.send_signal(signal.SIGCONT)
+                for t in senders:
+                    t.join(timeout=lib.IO_TIMEOUT * 2)
+                for c in conns:
+                    self.assertEqual([c.read_reply() for _ in range(per_batch)],
+                                     [b"+OK\r\n"] * per_batch)
+                for idx in range(rnd, n_clients, 7):
+                    c = conns[idx]
+                    c.send(b"".join(lib.encode_command("GET", f"sl:{idx}:{j}")
+                                    for j in range(per_batch)))
+                    for j in range(per_batch):
+                        self.assertEqual(c.read_reply(), bulk(value_for(idx, size, rnd * 100 + j)))
+        finally:
+            for c in conns:
+                c.close()
 
     def test_a_pipeline_of_big_gets_answers_whole_and_in_order_from_sealed_blocks(self):
         # 12 MB of replies before a write and 6 MB after it, read only once all is sent: the
