@@ -147,10 +147,9 @@ class Connection : public cmd::ClientSession,
   std::string peer_;
   mutable std::string local_;  // looked up on first use (local_address)
   bool reading_ = false;
-  bool read_deferred_ = false;  // the next read waits in the server's ContinuationReads
-  // The pending read's size if it may be cut short (ReadMore says which), else 0.
-  size_t cut_short_size_ = 0;
-  bool last_read_cut_short_ = false;  // the last read was cut short: more is coming
+  bool read_deferred_ = false;        // the next read waits in the server's ContinuationReads
+  size_t offered_size_ = 0;           // what the pending read may take (0: a predicted read)
+  bool last_read_filled_ = false;     // the last read took all it was offered: more is coming
   bool release_idle_memory_ = false;  // the pending read was cancelled to free the reader's
                                       // idle memory (ReleaseIdleMemory)
   // Request boundaries left at which a predicted big bulk is not read apart (a predicted read
