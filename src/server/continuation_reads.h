@@ -1,26 +1,29 @@
 // When the reads that continue a client's burst run: a slice at a time, between the loop's polls.
 //
-// A read that took all it was offered (read_budget.h caps it) leaves the client's bytes
-// waiting, and the read after it could start at once. Started at once, every busy connection's
-// next read is queued before the loop asks the kernel for new events again, so a pass over
-// them all runs between two polls, and a client whose request arrived meanwhile (a new -P 16
-// batch, or a single GET) waits for that whole pass before its first read. At -c 1000 with
-// 16 KB SETs a pass is ~1000 reads of 48 KB, and redis-benchmark's p50 (the time to a batch's
-// first reply; its write of the batch completes at once, into a 4 MB send buffer) was 58-70 ms
-// against Redis's 36-41, whose passes read 16 KB a client.
+// A read that took all it was offered leaves the client's bytes waiting, and the read after it
+// could start at once. Started at once, every busy connection's next read is queued before the
+// loop asks the kernel for new events again, so a pass over them all runs between two polls,
+// and a client whose request arrived meanwhile (a new -P 16 batch, or a single GET) waits for
+// that whole pass before its first read. At -c 1000 with 16 KB SETs a pass is ~1000 reads of
+// 48 KB, and redis-benchmark's p50 (the time to a batch's first reply; its write of the batch
+// completes at once, into a 4 MB send buffer) was 54-70 ms against Redis's 30-41.
 //
 // So, while many clients are busy, those reads wait here and start in slices: each slice
 // starts reads worth about kSliceBytes (each counted at the read cap, the most it may take) and
 // is posted behind the loop's next poll, so what became readable meanwhile is read within a
-// slice of arriving. Every waiting connection still gets one read per pass, in order.
-// Measured at -c 1000 -P 16 SET, alternating with the unsliced server: 16 KB p50 2.2-3.0 ms
-// (was 58-81), 64 KB 25-34 ms (was 106-145, Redis 46-56); ops/s 0.94x the unsliced server's
-// at 16 KB over 10 rounds (median of each round's ratio 0.985), 0.98x at 64 KB.
+// slice of arriving. Every waiting connection still gets one read per pass, in order. Which
+// reads wait is the connection's call (Connection::ReadMore, OnRead).
 //
-// Sliced by count, 32 reads a slice cost more (64 KB: 0.86x the unsliced ops/s; 128 reads
-// 0.94x); by bytes, 2 MB kept the best p50 of the sizes tried (2, 4, 8 MB). With few busy
-// clients a pass is short, and a deferred read only keeps the client's window closed longer:
-// 64 KB -c 5 and -c 50 -P 16 SETs lost 9-14% of their ops/s deferred, hence kMinBusyToDefer.
+// Measured at -c 1000 -P 16 SET (pinned, 6 rounds alternating with Redis and the unsliced
+// server): 16 KB p50 2.5-3.3 ms against 54 unsliced and Redis's 30-35, at 0.96-0.99x the
+// unsliced ops/s; 64 KB p50 41-51 ms against 114 unsliced and Redis's 41-42, at 1.1x Redis's
+// ops/s. Slices by count instead of bytes: 32 reads cost 64 KB 0.86x the unsliced ops/s, 128
+// reads 0.94x; 2 MB had the best p50 of 2, 4 and 8 MB.
+//
+// kMinBusyToDefer keeps this to where a pass is long. At -c 200 (64 as the threshold against
+// 256, 6 rounds): 16 KB -P 16 SET p50 2.7 ms against 6.0 (Redis 6.3) at 0.95x the ops/s, 64 KB
+// 8.5 against 9.1 (Redis 8.0) at 0.97x, 256 KB alike. At -c 5 and -c 50 it was measured only
+// in 3-round runs on this noisy VM (64 KB -P 16 SET 6-14% fewer ops/s deferred), and left out.
 //
 // No I/O: the connections and the posting are the caller's (unit-tested on their own).
 #pragma once
@@ -53,10 +56,8 @@ class ContinuationReads {
   // them is short anyway, and a poll per read would be one epoll_wait more per read.
   static constexpr size_t kMinReadsPerSlice = 16;
 
-  // Reads are deferred only while at least this many clients are busy: with fewer, a pass
-  // over them is short, and a read deferred keeps the client's window closed for longer (64 KB
-  // -c 5 and -c 50 -P 16 SETs lost 9-14% of their ops/s deferred).
-  static constexpr size_t kMinBusyToDefer = 256;
+  // Reads are deferred only while at least this many clients are busy (see above).
+  static constexpr size_t kMinBusyToDefer = 64;
   static constexpr bool Defers(size_t busy) { return busy >= kMinBusyToDefer; }
 
   ContinuationReads(Post post, ReadCap read_cap, size_t slice_bytes = kSliceBytes)

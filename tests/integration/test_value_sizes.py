@@ -69,13 +69,13 @@ class ValueSizesTest(lib.ServerTestCase):
             self.assertEqual(c.command("STRLEN", "vs:0:1048576"), b":1048576\r\n")
 
     def test_hundreds_of_busy_pipelines_read_in_slices_round_trip_byte_for_byte(self):
-        # With 256 or more clients busy, the reads that continue a burst wait for the server's
-        # slices (server/continuation_reads.h). The server is stopped while 600 clients each
+        # With 64 or more clients busy, the reads that continue a burst wait for the server's
+        # slices (server/continuation_reads.h). The server is stopped while 200 clients each
         # write a batch of 12 KB SETs, so when it runs again hundreds of them are busy and each
         # batch is several reads. Whether a given round defers depends on how the loop's turns
         # fall (checked by hand: most runs defer within three rounds); each round checks every
         # byte either way. ContinuationReads itself is unit-tested.
-        n_clients, per_batch, size = 600, 8, 12 * 1024
+        n_clients, per_batch, size = 200, 8, 12 * 1024
         conns = [self.server.raw() for _ in range(n_clients)]
         try:
             for rnd in range(3):
