@@ -45,6 +45,13 @@ std::vector<std::shared_ptr<FakeReader>> MakeReaders(int n, std::vector<int>& st
   return readers;
 }
 
+// A loop, and slices of 16 reads of 1 KB each.
+struct SixteenPerSlice {
+  FakeLoop loop;
+  ContinuationReads reads{loop.Poster(), [] { return size_t{1024}; }, 16 * 1024};
+  std::vector<int> started;
+};
+
 }  // namespace
 
 TEST_SUITE("continuation_reads") {
@@ -65,10 +72,8 @@ TEST_SUITE("continuation_reads") {
   }
 
   TEST_CASE("reads wait for the posted slice, then start in order, a slice per poll") {
-    FakeLoop loop;
-    ContinuationReads reads(
-        loop.Poster(), [] { return size_t{1024}; }, 4 * 1024);  // 16 a slice
-    std::vector<int> started;
+    SixteenPerSlice f;
+    auto& [loop, reads, started] = f;
     auto readers = MakeReaders(40, started);
     for (auto& r : readers) reads.Add(r);
     CHECK(started.empty());          // nothing starts inside Add
@@ -90,10 +95,8 @@ TEST_SUITE("continuation_reads") {
   }
 
   TEST_CASE("a reader that closed while waiting is dropped, not started") {
-    FakeLoop loop;
-    ContinuationReads reads(
-        loop.Poster(), [] { return size_t{1024}; }, 4 * 1024);
-    std::vector<int> started;
+    SixteenPerSlice f;
+    auto& [loop, reads, started] = f;
     auto readers = MakeReaders(3, started);
     for (auto& r : readers) reads.Add(r);
     readers[1]->is_closed = true;
@@ -102,10 +105,8 @@ TEST_SUITE("continuation_reads") {
   }
 
   TEST_CASE("a reader added while a slice runs waits for the next slice") {
-    FakeLoop loop;
-    ContinuationReads reads(
-        loop.Poster(), [] { return size_t{1024}; }, 4 * 1024);
-    std::vector<int> started;
+    SixteenPerSlice f;
+    auto& [loop, reads, started] = f;
     auto readers = MakeReaders(2, started);
     auto late = std::make_shared<FakeReader>();
     late->id = 99;
