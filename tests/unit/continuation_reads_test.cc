@@ -12,7 +12,7 @@ using basalt::server::ContinuationReads;
 
 namespace {
 
-struct FakeReader : ContinuationReads::Reader {
+struct FakeReader final : ContinuationReads::Reader {
   int id = 0;
   bool is_closed = false;
   std::vector<int>* started = nullptr;
@@ -111,7 +111,7 @@ TEST_SUITE("continuation_reads") {
     auto late = std::make_shared<FakeReader>();
     late->id = 99;
     late->started = &started;
-    struct AddsOnStart : ContinuationReads::Reader {
+    struct AddsOnStart final : ContinuationReads::Reader {
       ContinuationReads* reads;
       std::shared_ptr<FakeReader> late;
       bool closed() const override { return false; }
