@@ -22,8 +22,9 @@
 //
 // kMinBusyToDefer keeps this to where a pass is long. At -c 200 (64 as the threshold against
 // 256, 6 rounds): 16 KB -P 16 SET p50 2.7 ms against 6.0 (Redis 6.3) at 0.95x the ops/s, 64 KB
-// 8.5 against 9.1 (Redis 8.0) at 0.97x, 256 KB alike. At -c 5 and -c 50 it was measured only
-// in 3-round runs on this noisy VM (64 KB -P 16 SET 6-14% fewer ops/s deferred), and left out.
+// 8.5 against 9.1 (Redis 8.0) at 0.97x, 256 KB alike. At -c 50 (32 against 64, 8 rounds) it
+// bought nothing: 16 KB p50 1.33 against 1.23 (Redis 0.98), 64 KB 2.04 against 2.11, at 0.99x
+// the ops/s; what keeps that p50 above Redis's is not a long pass.
 //
 // No I/O: the connections and the posting are the caller's (unit-tested on their own).
 #pragma once
