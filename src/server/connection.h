@@ -16,7 +16,7 @@
 #include "commands/command.h"
 #include "protocol/reply_writer.h"
 #include "protocol/request_reader.h"
-#include "server/continuation_reads.h"
+#include "server/continuations.h"
 #include "server/drain_aware_socket.h"
 #include "server/output_queue.h"
 
@@ -27,7 +27,7 @@ class Server;
 class Connection : public cmd::ClientSession,
                    public protocol::ShareSink,
                    public DrainAwareSocket::ReadListener,
-                   public ContinuationReads::Reader,
+                   public Continuations::Client,
                    public std::enable_shared_from_this<Connection> {
  public:
   // `peer` is the client's "ip:port", as accept gave it.
@@ -46,8 +46,9 @@ class Connection : public cmd::ClientSession,
   // Closes now, dropping unsent output.
   void Close();
   bool closed() const override { return closed_; }
-  // ContinuationReads::Reader: the read ReadMore left to the server's slices.
-  void StartDeferredRead() override;
+  // Continuations::Client: the read ReadMore, or the write WriteRestLater, left to the
+  // server's slices.
+  void Continue(Continuations::Step step) override;
 
   // cmd::ClientSession
   std::string peer_address() const override { return peer_; }
@@ -147,7 +148,7 @@ class Connection : public cmd::ClientSession,
   std::string peer_;
   mutable std::string local_;  // looked up on first use (local_address)
   bool reading_ = false;
-  bool read_deferred_ = false;        // the next read waits in the server's ContinuationReads
+  bool read_deferred_ = false;        // the next read waits in the server's Continuations
   size_t offered_size_ = 0;           // what the pending read may take (0: a predicted read)
   bool last_read_filled_ = false;     // the last read took all it was offered: more is coming
   bool release_idle_memory_ = false;  // the pending read was cancelled to free the reader's

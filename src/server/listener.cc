@@ -37,7 +37,7 @@ constexpr int kNotSentLowWater = 16 * 1024;
 // 10.4-10.9). Elsewhere autotuning did as well or better (16 KB -c 50/200 -P 16, 1 MB -c 1000
 // SETs), except 16 KB -c 1000 -P 16 SETs' p50, 67-76 ms against Redis's 40-48 at 1.26-1.44x
 // its ops/s: a new batch's first read waited for a pass over every busy connection (see
-// continuation_reads.h, which ended that wait). A fixed buffer also keeps a window
+// continuations.h, which ended that wait). A fixed buffer also keeps a window
 // from growing past it on a long fat network, and it only ever applied where
 // net.core.rmem_max had been raised.
 

@@ -19,7 +19,7 @@
 // 67-76 ms against 40-48. Floors measured then, 4 runs each: 32 KB p50 55 ms (1.18x), 96 KB
 // 60 ms (1.5x), 16 KB 51 ms (0.93x). What the p50 waited for was a pass over every busy
 // connection before a new batch's first read; with that many clients busy, the reads that
-// continue a batch now wait for slices between the loop's polls (continuation_reads.h), and
+// continue a batch now wait for slices between the loop's polls (continuations.h), and
 // the p50 is 2-3 ms.
 //
 // Only the reads of plain input are capped: a big bulk's rest is read whole into its buffer.

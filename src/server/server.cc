@@ -19,8 +19,8 @@ Server::Server(config::Config& config)
       // Sockets and timers are touched by the loop thread only; other threads only post work,
       // so the reactor's per-descriptor locking can go while the scheduler keeps its own.
       io_(ASIO_CONCURRENCY_HINT_UNSAFE_IO),
-      continuation_reads_([this](std::function<void()> fn) { asio::post(io_, std::move(fn)); },
-                          [this] { return read_cap_; }),
+      continuations_([this](std::function<void()> fn) { asio::post(io_, std::move(fn)); },
+                     [this] { return read_cap_; }),
       engine_(std::make_unique<engine::Engine>(
           config, clock_, [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); })),
       listeners_(io_, [this](asio::ip::tcp::socket socket,
@@ -345,7 +345,7 @@ void Server::FlushAtEndOfTurn(std::shared_ptr<Connection> conn) {
     flush_posted_ = false;
     std::vector<std::shared_ptr<Connection>> conns;
     conns.swap(to_flush_);
-    busy_ = conns.size() + continuation_reads_.waiting();
+    busy_ = conns.size() + continuations_.waiting();
     read_cap_ = ReadBudget::PerRead(busy_);
     for (const auto& c : conns) {
       if (!c->closed()) c->FlushNow();

@@ -14,7 +14,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "protocol/request_parser.h"
-#include "server/continuation_reads.h"
+#include "server/continuations.h"
 #include "server/group_commit.h"
 #include "server/listener.h"
 #include "server/read_budget.h"
@@ -49,9 +49,9 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   // The most one read of plain input may take now (see read_budget.h).
   size_t read_cap() const { return read_cap_; }
   // Reads that continue a client's burst start from here, a slice at a time.
-  ContinuationReads& continuation_reads() { return continuation_reads_; }
-  // Whether such reads wait for a slice now (enough clients are busy; see continuation_reads.h).
-  bool defers_reads() const { return ContinuationReads::Defers(busy_); }
+  Continuations& continuations() { return continuations_; }
+  // Whether such reads wait for a slice now (enough clients are busy; see continuations.h).
+  bool defers_steps() const { return Continuations::Defers(busy_); }
   // Makes sure background work (snapshot slices) keeps being scheduled while there is some.
   void KickBackgroundWork();
   // The service manager to tell when the data set is loaded and when a shutdown begins.
@@ -96,8 +96,8 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   std::vector<std::shared_ptr<Connection>> to_flush_;
   bool flush_posted_ = false;
   size_t read_cap_ = ReadBudget::PerRead(1);
-  size_t busy_ = 0;  // clients the last turn served, and those waiting in continuation_reads_
-  ContinuationReads continuation_reads_;
+  size_t busy_ = 0;  // clients the last turn served, and those waiting in continuations_
+  Continuations continuations_;
   // After io_: the engine's background threads post into io_ until the engine is gone.
   std::unique_ptr<engine::Engine> engine_;
   Listeners listeners_;

@@ -68,30 +68,32 @@ class ValueSizesTest(lib.ServerTestCase):
                                      bulk(value_for(idx, s, 1)))
             self.assertEqual(c.command("STRLEN", "vs:0:1048576"), b":1048576\r\n")
 
+    def _send_while_stopped(self, conns, batch_for):
+        """Stops the server, writes each connection its batch, and lets the server run again:
+        when it does, every one of them is busy at once."""
+        self.server.proc.send_signal(signal.SIGSTOP)
+        try:
+            senders = [lib.run_in_thread(c.send, batch_for(i)) for i, c in enumerate(conns)]
+            time.sleep(0.3)  # the batches fill the sockets' windows meanwhile
+        finally:
+            self.server.proc.send_signal(signal.SIGCONT)
+        for t in senders:
+            t.join(timeout=lib.IO_TIMEOUT * 2)
+
     def test_hundreds_of_busy_pipelines_read_in_slices_round_trip_byte_for_byte(self):
         # With 64 or more clients busy, the reads that continue a burst wait for the server's
-        # slices (server/continuation_reads.h). The server is stopped while 200 clients each
-        # write a batch of 12 KB SETs, so when it runs again hundreds of them are busy and each
-        # batch is several reads. Whether a given round defers depends on how the loop's turns
-        # fall (checked by hand: most runs defer within three rounds); each round checks every
-        # byte either way. ContinuationReads itself is unit-tested.
+        # slices (server/continuations.h). The server is stopped while 200 clients each write a
+        # batch of 12 KB SETs, so when it runs again hundreds of them are busy and each batch is
+        # several reads. Whether a given round defers depends on how the loop's turns fall
+        # (checked by hand: most runs defer within three rounds); each round checks every byte
+        # either way. Continuations itself is unit-tested.
         n_clients, per_batch, size = 200, 8, 12 * 1024
         conns = [self.server.raw() for _ in range(n_clients)]
         try:
             for rnd in range(3):
-                self.server.proc.send_signal(signal.SIGSTOP)
-                try:
-                    senders = []
-                    for i, c in enumerate(conns):
-                        batch = b"".join(
-                            lib.encode_command("SET", f"sl:{i}:{j}", value_for(i, size, rnd * 100 + j))
-                            for j in range(per_batch))
-                        senders.append(lib.run_in_thread(c.send, batch))
-                    time.sleep(0.3)  # the batches fill the sockets' windows meanwhile
-                finally:
-                    self.server.proc.send_signal(signal.SIGCONT)
-                for t in senders:
-                    t.join(timeout=lib.IO_TIMEOUT * 2)
+                self._send_while_stopped(conns, lambda i: b"".join(
+                    lib.encode_command("SET", f"sl:{i}:{j}", value_for(i, size, rnd * 100 + j))
+                    for j in range(per_batch)))
                 for c in conns:
                     self.assertEqual([c.read_reply() for _ in range(per_batch)],
                                      [b"+OK\r\n"] * per_batch)
@@ -101,6 +103,28 @@ class ValueSizesTest(lib.ServerTestCase):
                                     for j in range(per_batch)))
                     for j in range(per_batch):
                         self.assertEqual(c.read_reply(), bulk(value_for(idx, size, rnd * 100 + j)))
+        finally:
+            for c in conns:
+                c.close()
+
+    def test_hundreds_of_big_pipelined_replies_written_in_slices_arrive_whole_and_in_order(self):
+        # A reply bigger than one turn's write (write_budget.h: 80 KB) leaves over several turns,
+        # and with 64 or more clients busy its later writes wait for the server's slices
+        # (server/continuations.h). 200 clients each ask, while the server is stopped, for ten
+        # 12 KB values and a PING behind them: 120 KB of replies each, all due at once when it
+        # runs again. Every reply must arrive once, whole and in order.
+        n_clients, per_batch, size = 200, 10, 12 * 1024
+        conns = [self.server.raw() for _ in range(n_clients)]
+        try:
+            for i, c in enumerate(conns[:per_batch]):
+                self.assertEqual(c.command("SET", f"ws:{i}", value_for(i, size)), b"+OK\r\n")
+            batch = b"".join(lib.encode_command("GET", f"ws:{j}") for j in range(per_batch))
+            batch += lib.encode_command("PING")
+            expected = [bulk(value_for(j, size)) for j in range(per_batch)] + [b"+PONG\r\n"]
+            for _ in range(2):
+                self._send_while_stopped(conns, lambda i: batch)
+                for c in conns:
+                    self.assertEqual([c.read_reply() for _ in expected], expected)
         finally:
             for c in conns:
                 c.close()
