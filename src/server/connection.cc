@@ -93,7 +93,7 @@ void Connection::ReadMore() {
   // The last read took all it was offered, so the client's bytes are still coming: this one
   // waits for the server's next slice of such reads, and requests that arrived meanwhile are
   // read first (see continuations.h).
-  if (last_read_filled_ && server_.defers_steps()) {
+  if (last_read_filled_ && server_.defers_reads()) {
     last_read_filled_ = false;
     reading_ = true;
     read_deferred_ = true;
@@ -631,18 +631,11 @@ size_t Connection::WriteSome(const char* data, size_t size, bool capped, asio::e
 // After a partial write: if the kernel took less than offered, the socket is full and the
 // rest waits until it is writable; if only the per-turn cap stopped it, the socket still has
 // room and no writability edge would come (asio's epoll registration is edge-triggered), so
-// the rest is queued behind the handlers already ready, which is the next turn; while many
-// clients are busy, in the server's next slice of such steps (see continuations.h).
+// the rest waits for the server's next slice of such steps, behind the loop's next poll (see
+// continuations.h).
 void Connection::WriteRestLater() {
   if (!std::exchange(write_capped_, false)) return WaitWritable();
-  if (server_.defers_steps()) {
-    server_.continuations().Add(shared_from_this(), Continuations::Step::kWrite);
-    return;
-  }
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    if (self->closed_) return;
-    self->WriteSending();
-  });
+  server_.continuations().Add(shared_from_this(), Continuations::Step::kWrite);
 }
 
 void Connection::WriteSending() {

@@ -51,7 +51,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   // Reads that continue a client's burst start from here, a slice at a time.
   Continuations& continuations() { return continuations_; }
   // Whether such reads wait for a slice now (enough clients are busy; see continuations.h).
-  bool defers_steps() const { return Continuations::Defers(busy_); }
+  bool defers_reads() const { return Continuations::Defers(busy_); }
   // Makes sure background work (snapshot slices) keeps being scheduled while there is some.
   void KickBackgroundWork();
   // The service manager to tell when the data set is loaded and when a shutdown begins.

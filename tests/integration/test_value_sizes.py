@@ -109,10 +109,10 @@ class ValueSizesTest(lib.ServerTestCase):
 
     def test_hundreds_of_big_pipelined_replies_written_in_slices_arrive_whole_and_in_order(self):
         # A reply bigger than one turn's write (write_budget.h: 80 KB) leaves over several turns,
-        # and with 64 or more clients busy its later writes wait for the server's slices
-        # (server/continuations.h). 200 clients each ask, while the server is stopped, for ten
-        # 12 KB values and a PING behind them: 120 KB of replies each, all due at once when it
-        # runs again. Every reply must arrive once, whole and in order.
+        # its later writes in the server's slices (server/continuations.h). 200 clients each
+        # ask, while the server is stopped, for ten 12 KB values and a PING behind them: 120 KB
+        # of replies each, all due at once when it runs again, so slices hold writes and reads
+        # together. Every reply must arrive once, whole and in order.
         n_clients, per_batch, size = 200, 10, 12 * 1024
         conns = [self.server.raw() for _ in range(n_clients)]
         try:

@@ -103,7 +103,7 @@ TEST_SUITE("continuations") {
     CHECK(ran[10].second == Step::kRead);
   }
 
-  TEST_CASE("steps are deferred only while many clients are busy") {
+  TEST_CASE("reads are deferred only while many clients are busy") {
     CHECK_FALSE(Continuations::Defers(0));
     CHECK_FALSE(Continuations::Defers(50));
     CHECK_FALSE(Continuations::Defers(Continuations::kMinBusyToDefer - 1));
