@@ -17,6 +17,7 @@ RequestReader::~RequestReader() {
 
 RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predict, size_t cap) {
   predicted_head_ = 0;
+  rest_size_ = SIZE_MAX;
   starts_burst_ = false;
   read_pending_ = true;
   if (receiving_ != nullptr) {
@@ -26,9 +27,11 @@ RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predic
       PrefaultReceiving();
     }
     // An adopted spare may be longer than this bulk: nothing past its CRLF may land in it.
-    return {
-        {receiving_->data() + receiving_->len, std::min(receiving_->cap, whole) - receiving_->len},
-        {}};
+    const std::span<char> rest{receiving_->data() + receiving_->len,
+                               std::min(receiving_->cap, whole) - receiving_->len};
+    // Bytes after the rest belong to the bulk until its buffer holds the whole of it.
+    if (receiving_->cap < whole) return {rest, {}, {}};
+    return {rest, {}, BulkTail()};
   }
   if (may_predict && predicts_big_bulk()) return PredictedSpace();
   cap = std::max(chunk, cap);
@@ -46,6 +49,13 @@ RequestReader::ReadTarget RequestReader::ReadSpace(size_t chunk, bool may_predic
 bool RequestReader::predicts_big_bulk() const {
   // Only at a request's first byte: the header span must hold exactly the next header.
   return shape_repeated_ && input_.size() == 0 && !parser_.in_request() && big_args_.empty();
+}
+
+std::span<char> RequestReader::BulkTail() {
+  // Right after the header in the input, where the parser resumes once the bulk is supplied
+  // aside (MaybeStartBigBulk truncated the input there).
+  rest_size_ = receiving_payload_ + 2 - receiving_->len;
+  return input_.PrepareWrite(kBulkTail).first(kBulkTail);
 }
 
 RequestReader::ReadTarget RequestReader::PredictedSpace() {
@@ -68,7 +78,12 @@ void RequestReader::CommitRead(size_t n) {
   read_pending_ = false;
   burst_continues_ = false;
   if (receiving_ != nullptr) {
-    receiving_->len += n;
+    // A read fills its spans in order: bytes past the rest went to the tail (BulkTail).
+    const size_t tail = n > rest_size_ ? n - rest_size_ : 0;
+    receiving_->len += n - tail;
+    rest_size_ = SIZE_MAX;
+    input_.CommitWrite(tail);
+    input_peak_ = std::max(input_peak_, input_.readable().size());
     FinishBigBulkIfWhole();
     return;
   }

@@ -53,14 +53,15 @@ class RequestReader {
   RequestReader& operator=(const RequestReader&) = delete;
 
   // Where the next read goes: the rest of a big bulk being received (exactly its remaining
-  // bytes, so no later request's bytes land in it), else at least `chunk` bytes of input, more
-  // while reads keep filling all they are given (a deep pipeline of mid-sized values is then
-  // read in a few syscalls, not one per chunk), up to kMaxReadChunk. While a big bulk is
-  // predicted, two spans (a scatter read): the expected header, then the payload's buffer.
+  // bytes, so no later request's bytes land in it; then kBulkTail in the input), else at least
+  // `chunk` bytes of input, more while reads keep filling all they are given (a deep pipeline of
+  // mid-sized values is then read in a few syscalls, not one per chunk), up to kMaxReadChunk. While
+  // a big bulk is predicted, two spans (a scatter read): the expected header, then the payload's
+  // buffer.
   struct ReadTarget {
     std::span<char> head;
     std::span<char> payload;  // empty unless a big bulk is predicted
-    std::span<char> tail;     // after the payload: the start of what follows (predicted only)
+    std::span<char> tail;     // the start of what follows the bulk (predicted, or its rest's)
   };
   // `may_predict` false: one span even when a big bulk is predicted (see Connection::ReadMore).
   // Plain input is offered at most max(`chunk`, `cap`) bytes (the free space is offered whole
@@ -92,6 +93,13 @@ class RequestReader {
   // reply leaves it empty, which tells that the read took all there was (no FIONREAD asked);
   // a pipelining client's next request starts in it, and is read with this one.
   static constexpr size_t kPredictedTail = 16 * 1024;
+  // The read that completes a big bulk offers this much more, in the input after the request's
+  // header: a pipelining client's next request starts there, and its big bulk is then received
+  // with the read after (one read a request, where a plain read for the next header and one
+  // for the bulk's rest made two). Small, because what of the next bulk lands in it is copied
+  // once more; far smaller than a big bulk, so one never arrives whole in it.
+  static constexpr size_t kBulkTail = 4 * 1024;
+  static_assert(kBulkTail < kBigArgLen);
   // The last read was a predicted one and bytes went past the predicted request: the client
   // had sent more (it pipelines).
   bool last_read_overran() const { return last_read_overran_; }
@@ -158,6 +166,8 @@ class RequestReader {
   // A request's first big bulk begins to arrive: predict the next one when two are alike.
   void NoteShape(Shape shape);
   ReadTarget PredictedSpace();
+  // The tail of a read that completes the bulk being received (kBulkTail).
+  std::span<char> BulkTail();
   // A predicted read went past the header: adopt the spare, or put the bytes back in line.
   void CommitPredictedRead(size_t n);
   // The bulk being received has all its bytes: it becomes the request's argument.
@@ -174,6 +184,7 @@ class RequestReader {
   size_t input_peak_ = 0;              // most input held at once since the buffer was last empty
   HeapString* receiving_ = nullptr;    // the big bulk arriving now (len counts what arrived)
   size_t receiving_payload_ = 0;       // its payload length; the buffer holds it and its CRLF
+  size_t rest_size_ = SIZE_MAX;        // what of it the pending read may take (before a tail)
   std::vector<HeapString*> big_args_;  // complete big arguments of the current request
   Shape shape_;                        // of the last request's first big bulk
   bool shape_repeated_ = false;        // the one before had the same: predict the next

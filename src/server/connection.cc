@@ -104,19 +104,16 @@ void Connection::ReadMore() {
       reader_.ReadSpace(kReadChunk, MayPredict(), server_.read_cap());
   reading_ = true;
   // A predicted read is not counted: its tail is only there to catch what follows the bulk.
-  offered_size_ = target.payload.empty() ? target.head.size() : 0;
-  if (target.payload.empty()) {
-    const asio::mutable_buffer head = asio::buffer(target.head.data(), target.head.size());
-    socket_.AsyncReadSome({&head, 1}, shared_from_this());
-    return;
+  offered_size_ = target.payload.empty() ? target.head.size() + target.tail.size() : 0;
+  // One recvmsg over the spans: a predicted big bulk's header and payload land in their own
+  // buffers, and what follows the request in the tail; a big bulk's rest lands in its buffer,
+  // and the next request's start in the tail.
+  std::array<asio::mutable_buffer, 3> buffers;
+  size_t count = 0;
+  for (std::span<char> span : {target.head, target.payload, target.tail}) {
+    if (!span.empty()) buffers[count++] = asio::buffer(span.data(), span.size());
   }
-  // A predicted big bulk: header and payload land in their own buffers (one recvmsg), and
-  // what follows the request in the tail.
-  const std::array<asio::mutable_buffer, 3> buffers = {
-      asio::buffer(target.head.data(), target.head.size()),
-      asio::buffer(target.payload.data(), target.payload.size()),
-      asio::buffer(target.tail.data(), target.tail.size())};
-  socket_.AsyncReadSome(buffers, shared_from_this());
+  socket_.AsyncReadSome({buffers.data(), count}, shared_from_this());
 }
 
 // A connection without an input buffer (a new one, or one whose buffer went back) takes one only

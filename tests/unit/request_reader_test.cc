@@ -37,7 +37,7 @@ size_t Receive(RequestReader& reader, std::string_view src, size_t max = SIZE_MA
   size_t n = 0;
   for (std::span<char> span : {target.head, target.payload, target.tail}) {
     const size_t take = std::min({span.size(), max - n, src.size() - n});
-    if (take == 0) break;  // an empty span has no data pointer to copy to
+    if (take == 0) continue;  // an empty span has no data pointer to copy to
     std::memcpy(span.data(), src.data() + n, take);
     n += take;
   }
@@ -57,6 +57,7 @@ struct Fed {
   std::vector<Args> requests;
   // Per request, per argument: whether it came in a buffer of its own (TakeBuffer found it).
   std::vector<std::vector<bool>> own_buffer;
+  size_t reads = 0;
 };
 
 // Feeds `stream` in reads whose sizes come from `reads` (cycled), taking every request and the
@@ -68,6 +69,7 @@ Fed Feed(const std::string& stream, const std::vector<size_t>& reads) {
   size_t pos = 0, turn = 0;
   while (pos < stream.size()) {
     pos += Receive(reader, std::string_view(stream).substr(pos), reads[turn++ % reads.size()]);
+    ++fed.reads;
     while (reader.Next() == R::kComplete) {
       Args args;
       std::vector<bool> own;
@@ -156,6 +158,57 @@ TEST_SUITE("request_reader") {
     for (const std::vector<bool>& own : fed.own_buffer) {
       CHECK(own == std::vector<bool>{false, false, true});
     }
+  }
+
+  TEST_CASE(
+      "a pipeline of big values is read one read a request: a bulk's rest, the next's start") {
+    // redis-benchmark -P 16 with 40 KB values, read as fast as offered.
+    const std::string batch = SetBatch(16, 40000, 'p') + Command({"GET", "key:3"});
+    Fed fed = Feed(batch, {SIZE_MAX});
+    REQUIRE(fed.requests.size() == 17);
+    for (int i = 0; i < 16; ++i) {
+      CAPTURE(i);
+      CHECK(fed.requests[i] == Args{"SET", "key:" + std::to_string(i), Value(40000, 'p')});
+      CHECK(fed.own_buffer[i] == std::vector<bool>{false, false, true});
+    }
+    CHECK(fed.requests[16] == Args{"GET", "key:3"});
+    // The first read (a plain chunk), then one per request: its rest and the next one's start.
+    CHECK(fed.reads == 1 + 16);
+    // The read that completes the first bulk ends at every byte around the second request's
+    // header, and further in (its tail full).
+    const std::string two = SetBatch(2, 40000, 'q');
+    const size_t second_at = two.size() / 2;
+    const size_t second_payload_at = two.find("\r\n", two.find("$40000", second_at)) + 2;
+    std::vector<size_t> ends = {second_at + RequestReader::kBulkTail + 100};
+    for (size_t end = second_at - 2; end < second_payload_at + 4; ++end) ends.push_back(end);
+    for (size_t end : ends) {
+      CAPTURE(end);
+      Fed f = Feed(two, {16 * 1024, end - 16 * 1024, SIZE_MAX});
+      REQUIRE(f.requests.size() == 2);
+      CHECK(f.requests[0] == Args{"SET", "key:0", Value(40000, 'q')});
+      CHECK(f.requests[1] == Args{"SET", "key:1", Value(40000, 'q')});
+      CHECK(f.own_buffer[1] == std::vector<bool>{false, false, true});
+    }
+  }
+
+  TEST_CASE("a big bulk's rest gets no tail until its buffer holds the whole bulk") {
+    // Bigger than kBigBulkFirstCapacity: the buffer grows as the bytes arrive, and bytes past
+    // its end belong to the bulk, not to what follows it.
+    const size_t size = RequestReader::kBigBulkFirstCapacity + 100000;
+    const Args set = {"SET", "big", Value(size, 'z')};
+    const std::string stream = Command(set) + Command({"PING"});
+    ParserLimits limits;
+    RequestReader reader(&limits);
+    Receive(reader, stream, 1000);
+    CHECK(reader.Next() == R::kNeedMore);
+    REQUIRE(reader.receiving_big_bulk());
+    RequestReader::ReadTarget target = reader.ReadSpace(16 * 1024);
+    CHECK(target.tail.empty());
+    reader.AbandonRead();
+    Fed fed = Feed(stream, {1000, SIZE_MAX});
+    REQUIRE(fed.requests.size() == 2);
+    CHECK(fed.requests[0] == set);
+    CHECK(fed.requests[1] == Args{"PING"});
   }
 
   TEST_CASE("big values sent alike are read whole, one read each, into their own buffers") {
