@@ -44,6 +44,16 @@ cpu/op is the server's share.
   was 89-93% busy (user 33%, sys 48%, softirq 8%), so those cells looked server- or
   latency-bound when the client core had no room left.
 - Unpinned, it falls back to the process's CPU time over the run's wall time.
+
+And one thing neither server decides: how big the kernel lets the client sockets' receive
+buffers grow. Autotuning grows a buffer by what the server reads per round trip, and now and
+then a run's buffers reach megabytes (most stay near 0.5 MB). redis-benchmark then writes a
+whole -P 16 batch of big values per call, and such a run goes 1.2-1.4x faster with about twice
+the p50 (the client's own loop is what requests wait in), against either server: at 64 KB
+-c 5 -P 16 SET, 5 of 10 runs against redis-server and 7 of 10 against basalt. The "big" column
+is the share of each server's runs in which a client socket's buffer passed BIG_RCVBUF (from
+`ss -tm`, sampled a few times a run from another process); where the shares differ, so do the
+ops/s and the p50 for that reason alone.
 """
 
 import csv
@@ -51,8 +61,10 @@ import io
 import os
 import resource
 import statistics
+import re
 import subprocess
 import sys
+import threading
 import time
 
 from benchlib import pinned, say
@@ -64,6 +76,8 @@ DEFAULT_PIPELINES = "1,16"
 
 # redis-benchmark is single-threaded: at this share of its core's time it is what sets the pace.
 CLIENT_BOUND = 0.9
+# A client socket's receive buffer past this is in the big-buffer regime (see the docstring).
+BIG_RCVBUF = 2 << 20
 
 
 def add_matrix_args(p):
@@ -175,6 +189,43 @@ class ClientBusy:
         return (children_cpu_seconds() - self.rusage) / wall if wall > 0 else 0.0
 
 
+class RcvbufSampler:
+    """The largest receive buffer among a server's client sockets while a run lasts: `ss -tm`
+    asked at 0.3 s into the run and then every second (a few milliseconds of CPU each)."""
+
+    def __init__(self, port):
+        self.port, self.largest, self.sampled = port, 0, False
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+    def _sample(self):
+        wait = 0.3
+        while not self.done.wait(wait):
+            wait = 1.0
+            try:
+                out = subprocess.run(["ss", "-tmnH", "state", "established",
+                                      f"( sport = :{self.port} )"],
+                                     capture_output=True, text=True, timeout=5).stdout
+            except (OSError, subprocess.SubprocessError):
+                return
+            sizes = [int(v) for v in re.findall(r"\brb(\d+)", out)]
+            if sizes:
+                self.sampled = True
+                self.largest = max(self.largest, max(sizes))
+
+    def big(self):
+        """1.0 or 0.0: the run reached the big-buffer regime; None: never sampled."""
+        return float(self.largest > BIG_RCVBUF) if self.sampled else None
+
+
 def run_cell_once(server, size, clients, pipeline, requests, args):
     """Per command (SET, then GET, one redis-benchmark run each): ops/s, p50, p99, the server's
     CPU microseconds per request, and how busy redis-benchmark kept its own core."""
@@ -186,13 +237,15 @@ def run_cell_once(server, size, clients, pipeline, requests, args):
         cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c",
                str(clients), "-n", str(requests), "-t", test, "-P", str(pipeline), "-d",
                str(size), "-r", str(args.matrix_keyspace), "--csv", "--precision", "3"]
-        out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True,
-                             text=True, check=True).stdout
+        with RcvbufSampler(server.port) as rcvbuf:
+            out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True,
+                                 text=True, check=True).stdout
         cpu_us = (cpu_seconds(server.proc.pid) - cpu_before) * 1e6
         client_busy = client.share()
         for row in csv.DictReader(io.StringIO(out)):
             rows[row["test"]] = (float(row["rps"]), float(row["p50_latency_ms"]),
-                                 float(row["p99_latency_ms"]), cpu_us / requests, client_busy)
+                                 float(row["p99_latency_ms"]), cpu_us / requests, client_busy,
+                                 rcvbuf.big())
     return rows
 
 
@@ -223,10 +276,18 @@ def run_matrix(args, make_server):
 
 def summarize(samples):
     """Per cell and server, the median of every column over the runs; and the paired ratios."""
-    results = {key: {name: tuple(statistics.median(col) for col in zip(*runs))
-                     for name, runs in per_server.items()}
+    results = {key: {name: column_summaries(runs) for name, runs in per_server.items()}
                for key, per_server in samples.items()}
     return results, paired_ratios(samples)
+
+
+def column_summaries(runs):
+    """Medians of a server's runs of a cell, column by column; the last column (big buffers)
+    as the share of the runs that sampled it that reached them (None: none did)."""
+    columns = list(zip(*runs))
+    medians = [statistics.median(col) for col in columns[:-1]]
+    sampled = [v for v in columns[-1] if v is not None]
+    return tuple(medians) + (statistics.mean(sampled) if sampled else None,)
 
 
 def confirm_low_cells(args, make_server, samples, ratios, cell):
@@ -277,10 +338,15 @@ def run_cell(args, make_server, cell, shape, samples):
                 say(f"d={size:<8} c={clients:<5} P={pipeline:<3} {phase:<5} "
                     f"{server.name:<6} " + "  ".join(
                         f"{c} {v[0]:>10,.0f}/s p50 {v[1]:.3f} p99 {v[2]:.3f} cpu {v[3]:.2f} us/op"
-                        f" client {v[4]:.0%}" for c, v in sorted(rows.items())))
+                        f" client {v[4]:.0%}{' big' if v[5] else ''}"
+                        for c, v in sorted(rows.items())))
     finally:
         for s in servers:
             s.stop()
+
+
+def share(value):
+    return "-" if value is None else f"{value:.0%}"
 
 
 def warm_runs(args):
@@ -300,7 +366,7 @@ def print_matrix(results, ratios, repeat=1, warm=1):
         f"ratio = median of the runs' basalt/redis ops/s, lo-hi their range ==")
     say(f"{'size':>8} {'c':>5} {'P':>3} {'run':<5} {'cmd':<4}"
         f"{'redis/s':>11} {'p50':>7} {'p99':>7}{'basalt/s':>11} {'p50':>7} {'p99':>7}"
-        f"{'ratio':>7}{'lo-hi':>11}{'cpu/op':>8}{'client':>10}")
+        f"{'ratio':>7}{'lo-hi':>11}{'cpu/op':>8}{'client':>10} {'big':>9}")
     worst = None
     low, low_client_bound = 0, 0
     for key in sorted(results):
@@ -325,7 +391,8 @@ def print_matrix(results, ratios, repeat=1, warm=1):
         say(f"{size:>8} {clients:>5} {pipeline:>3} {phase:<5} {command:<4}"
             f"{r[0]:>11,.0f} {r[1]:>7.3f} {r[2]:>7.3f}{b[0]:>11,.0f} {b[1]:>7.3f} {b[2]:>7.3f}"
             f"{ratio:>7.2f}{spread:>11}{cpu_ratio:>8.2f}"
-            f"{f'{r[4]:.0%}/{b[4]:.0%}':>10}{'*' if client_bound else ' '}{flag}")
+            f"{f'{r[4]:.0%}/{b[4]:.0%}':>10}{'*' if client_bound else ' '}"
+            f"{f'{share(r[5])}/{share(b[5])}':>9}{flag}")
     say("cpu/op: the server's CPU time per request, basalt/redis:"
         " where redis-benchmark saturates its core, ops/s ratios sit near 1.0 and this is"
         " what tells the servers apart")
@@ -333,6 +400,9 @@ def print_matrix(results, ratios, repeat=1, warm=1):
         f" '*': {CLIENT_BOUND:.0%} or more against both: the client"
         f" was the bottleneck, and the ratio measures the client's speed more than the"
         f" servers'")
+    say(f"big: the share of redis/basalt's runs in which a client socket's receive buffer grew"
+        f" past {BIG_RCVBUF >> 20} MB ('-': not sampled); such runs are faster with a higher"
+        f" p50 whichever server they hit (see bench_matrix.py)")
     if low:
         say(f"{low} cell(s) below 1.0, {low_client_bound} of them client-bound ('*')")
     if worst:

@@ -40,14 +40,18 @@ constexpr int kNotSentLowWater = 16 * 1024;
 // continuations.h, which ended that wait). A fixed buffer also keeps a window
 // from growing past it on a long fat network, and it only ever applied where
 // net.core.rmem_max had been raised.
-// Autotuned, the same thing still happens now and then: at 64 KB -c 50 -P 16 SET, 0 to 5 runs
-// in 12 in a row find their sockets grown to 2-22 MB (most stay at 552 KB; Redis's at 205 KB),
-// and such a run goes 1.2-1.3x faster with 3x Redis's p50 (7-8 ms against 2.2), as with the
-// fixed 1 MB. TCP_WINDOW_CLAMP does not prevent it: the kernel (6.18) moves the clamp along as it
-// grows the buffer. A smaller fixed buffer (SO_RCVBUF 128 KB, 256 KB in use; 6-12 rounds
-// against autotuning) lowered that cell's p50 (1.70 ms against 2.30, Redis 2.14) at 0.97x the
-// ops/s, but cost 1 MB SETs 0.94x at -c 5 -P 1 and 0.89x at -c 5 -P 16 (below Redis's), and
-// raised 64 KB -c 200 -P 16's p50 from 3.6 ms to 9.6. So autotuning stays (2026-12-06).
+// Autotuned, the same thing still happens now and then, to Redis's sockets too: at 64 KB -c 50
+// -P 16 SET, 0 to 5 runs in 12 in a row find their sockets grown to 2-22 MB (most stay at
+// 552 KB), and such a run goes 1.2-1.3x faster with 3x the p50 (7-8 ms against 2.2-2.5), as
+// with the fixed 1 MB. Redis's runs do the same (ss -tm in the run, 12 in a row: 2 at 5-16 MB,
+// p50 5.0 and 7.3 ms against 2.2-2.5; at -c 5, 5 of 10 at 4-8 MB, p50 0.48-0.77 ms against
+// 0.24-0.29, where basalt's were 7 of 10 at 2-8 MB with p50 0.26-0.47), so a cell's p50 is
+// partly which runs drew the big buffers (2026-12-06). TCP_WINDOW_CLAMP does not prevent it: the
+// kernel (6.18) moves the clamp along as it grows the buffer. A smaller fixed buffer (SO_RCVBUF 128
+// KB, 256 KB in use; 6-12 rounds against autotuning) lowered that cell's p50 (1.70 ms against 2.30,
+// Redis 2.14) at 0.97x the ops/s, but cost 1 MB SETs 0.94x at -c 5 -P 1 and 0.89x at -c 5 -P 16
+// (below Redis's), and raised 64 KB -c 200 -P 16's p50 from 3.6 ms to 9.6. So autotuning stays
+// (2026-12-06).
 
 void SetIntOption(int fd, int level, int name, int value) {
   setsockopt(fd, level, name, &value, sizeof(value));
