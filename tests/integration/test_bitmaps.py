@@ -13,6 +13,7 @@ import shutil
 import tempfile
 
 import basalt_testlib as lib
+from command_case import CommandTestCase, bulk, error, integer, encoded_array as array
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 BAD_OFFSET = "ERR bit offset is not an integer or out of range"
@@ -20,36 +21,8 @@ BAD_TYPE = ("ERR Invalid bitfield type. Use something like i16 u8. Note that u64
             "supported but i64 is.")
 
 
-def bulk(data):
-    return b"$%d\r\n%s\r\n" % (len(data), data)
-
-
-def error(text):
-    return b"-" + text.encode() + b"\r\n"
-
-
-def integer(n):
-    return b":%d\r\n" % n
-
-
-def array(*items):
-    return b"*%d\r\n" % len(items) + b"".join(items)
-
-
-class BitTestCase(lib.ServerTestCase):
-    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-        self.c = self.server.raw()
-
-    def tearDown(self):
-        self.c.close()
-        self.r.close()
-
-    def assertReply(self, args, expected):
-        self.assertEqual(self.c.command(*args), expected, args)
+class BitTestCase(CommandTestCase):
+    """A flushed server's clients (command_case.py)."""
 
 
 class SetbitGetbitTest(BitTestCase):

@@ -26,6 +26,7 @@ import tempfile
 import time
 
 import basalt_testlib as lib
+from command_case import CommandTestCase, arity_error, bulk, error, encoded_array as array
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NULL_ARRAY = b"*-1\r\n"
@@ -33,16 +34,6 @@ NULL_BULK = b"$-1\r\n"
 RESP3_NULL = b"_\r\n"
 # How long a "still blocked" check waits for a reply that must not come.
 QUIET = 0.3
-
-
-def bulk(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return b"$%d\r\n%s\r\n" % (len(data), data)
-
-
-def array(*items):
-    return b"*%d\r\n" % len(items) + b"".join(items)
 
 
 def pair(key, value):
@@ -55,36 +46,18 @@ def mpop(key, *values):
     return array(bulk(key), array(*[bulk(v) for v in values]))
 
 
-def error(text):
-    return b"-" + text.encode() + b"\r\n"
-
-
-def arity_error(name):
-    return error(f"ERR wrong number of arguments for '{name}' command")
-
-
 def info_field(client, section, field):
     return client.info(section).get(field)
 
 
-class BlockingTestCase(lib.ServerTestCase):
-    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server;
-    self.waiter() opens more raw connections, closed after the test."""
+class BlockingTestCase(CommandTestCase):
+    """A flushed server's clients (command_case.py); self.waiter() opens more raw connections,
+    closed after the test."""
 
     def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-        self.c = self.server.raw()
-        self.addCleanup(self.c.close)
-        self.addCleanup(self.r.close)
+        super().setUp()
         # No client of an earlier test is still counted as blocked.
         self.wait_blocked(0)
-
-    def cmd(self, *args):
-        return self.c.command(*args)
-
-    def assertReply(self, args, expected):
-        self.assertEqual(self.cmd(*args), expected, args)
 
     def waiter(self, resp3=False):
         conn = self.server.raw()

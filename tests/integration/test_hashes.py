@@ -23,6 +23,7 @@ import redis
 
 import basalt_testlib as lib
 from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
+from command_case import CommandTestCase, arity_error, bulk, error
 
 # redis-server 7.0's built-in defaults (its redis.conf says the same): hash-max-listpack-entries
 # 512 (not the 128 some documentation gives) and hash-max-listpack-value 64.
@@ -31,43 +32,13 @@ WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 X86_64_LONG_DOUBLE = platform.machine() in ("x86_64", "AMD64")
 
 
-def bulk(data):
-    return b"$%d\r\n%s\r\n" % (len(data), data)
-
-
-def error(text):
-    return b"-" + text.encode() + b"\r\n"
-
-
-def arity_error(name):
-    return error(f"ERR wrong number of arguments for '{name}' command")
-
-
 def flat_pairs(items):
     """[f1, v1, f2, v2, ...] as [(f1, v1), (f2, v2), ...]."""
     return list(zip(items[::2], items[1::2]))
 
 
-class HashTestCase(lib.ServerTestCase):
-    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-        self.c = self.server.raw()
-
-    def tearDown(self):
-        self.c.close()
-        self.r.close()
-
-    def cmd(self, *args):
-        return self.c.command(*args)
-
-    def assertReply(self, args, expected):
-        self.assertEqual(self.cmd(*args), expected, args)
-
-    def encoding(self, key):
-        return self.r.object("ENCODING", key)
+class HashTestCase(CommandTestCase):
+    """A flushed server's clients (command_case.py)."""
 
 
 class HashCommandsTest(HashTestCase):

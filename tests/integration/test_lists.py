@@ -23,6 +23,8 @@ import redis
 
 import basalt_testlib as lib
 from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
+from command_case import (EMPTY, NIL, NIL_ARRAY, OK, CommandTestCase, arity_error, bulk, error,
+                          integer)
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INTEGER = "ERR value is not an integer or out of range"
@@ -31,10 +33,6 @@ RANK_ZERO = ("ERR RANK can't be zero: use 1 to start from the first match, 2 fro
              "... or use negative to start from the end of the list")
 LLONG_MAX = "9223372036854775807"
 LLONG_MIN = "-9223372036854775808"
-
-
-def bulk(data):
-    return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
 def array(*items):
@@ -46,41 +44,8 @@ def array(*items):
     return out
 
 
-def error(text):
-    return b"-" + text.encode() + b"\r\n"
-
-
-def arity_error(name):
-    return error(f"ERR wrong number of arguments for '{name}' command")
-
-
-def integer(n):
-    return b":%d\r\n" % n
-
-
-NIL = b"$-1\r\n"
-NIL_ARRAY = b"*-1\r\n"
-EMPTY = b"*0\r\n"
-OK = b"+OK\r\n"
-
-
-class ListTestCase(lib.ServerTestCase):
-    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-        self.c = self.server.raw()
-
-    def tearDown(self):
-        self.c.close()
-        self.r.close()
-
-    def cmd(self, *args):
-        return self.c.command(*args)
-
-    def assertReply(self, args, expected):
-        self.assertEqual(self.cmd(*args), expected, args)
+class ListTestCase(CommandTestCase):
+    """A flushed server's clients (command_case.py), and a whole-list check."""
 
     def assertList(self, key, expected):
         self.assertEqual(self.r.lrange(key, 0, -1), expected, key)

@@ -20,15 +20,10 @@ import socket
 import time
 
 import basalt_testlib as lib
+from command_case import bulk
 
 SUBSCRIBED_MODE_ERROR = (b"-ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
                          b"PING / QUIT / RESET are allowed in this context\r\n")
-
-
-def bulk(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
 def message(channel, payload, resp=2):

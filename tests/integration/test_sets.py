@@ -22,23 +22,12 @@ import redis
 
 import basalt_testlib as lib
 from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
+from command_case import CommandTestCase, arity_error, bulk, error
 
 DEFAULT_INTSET_ENTRIES = 512
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INTEGER = "ERR value is not an integer or out of range"
 NOT_POSITIVE = "ERR value is out of range, must be positive"
-
-
-def bulk(data):
-    return b"$%d\r\n%s\r\n" % (len(data), data)
-
-
-def error(text):
-    return b"-" + text.encode() + b"\r\n"
-
-
-def arity_error(name):
-    return error(f"ERR wrong number of arguments for '{name}' command")
 
 
 def array(items, kind=b"*"):
@@ -59,23 +48,8 @@ def parse_bulks(reply):
     return kind, items
 
 
-class SetTestCase(lib.ServerTestCase):
-    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-        self.c = self.server.raw()
-
-    def tearDown(self):
-        self.c.close()
-        self.r.close()
-
-    def cmd(self, *args):
-        return self.c.command(*args)
-
-    def assertReply(self, args, expected):
-        self.assertEqual(self.cmd(*args), expected, args)
+class SetTestCase(CommandTestCase):
+    """A flushed server's clients (command_case.py), and unordered replies compared."""
 
     def assertUnordered(self, args, expected, kind=b"*"):
         """An aggregate reply of bulks, compared as a sorted list (hashtable order)."""

@@ -13,41 +13,14 @@ relations are checked.
 import redis
 
 import basalt_testlib as lib
+from command_case import CommandTestCase, bulk, bulks as array, error
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_DOUBLE = "ERR One or more scores can't be converted into double"
 
 
-def bulk(data):
-    return b"$%d\r\n%s\r\n" % (len(data), data)
-
-
-def array(*items):
-    return b"*%d\r\n" % len(items) + b"".join(b"$-1\r\n" if i is None else bulk(i)
-                                              for i in items)
-
-
-def error(text):
-    return b"-" + text.encode() + b"\r\n"
-
-
-class SortTestCase(lib.ServerTestCase):
-    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-        self.c = self.server.raw()
-
-    def tearDown(self):
-        self.c.close()
-        self.r.close()
-
-    def cmd(self, *args):
-        return self.c.command(*args)
-
-    def assertReply(self, args, expected):
-        self.assertEqual(self.cmd(*args), expected, args)
+class SortTestCase(CommandTestCase):
+    """A flushed server's clients (command_case.py), and the SORT fixtures."""
 
     def sort(self, *args):
         return self.r.execute_command("SORT", *args)

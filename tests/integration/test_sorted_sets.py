@@ -33,6 +33,8 @@ import time
 
 import basalt_testlib as lib
 from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
+from command_case import (EMPTY, NIL, NIL_ARRAY, CommandTestCase, arity_error, bulk, bulks, error,
+                          integer)
 
 DEFAULT_ENTRIES = 128  # zset-max-listpack-entries, redis-server 7.0's default
 DEFAULT_VALUE = 64     # zset-max-listpack-value
@@ -43,57 +45,14 @@ SYNTAX = "ERR syntax error"
 MINMAX_FLOAT = "ERR min or max is not a float"
 MINMAX_LEX = "ERR min or max not valid string range item"
 NAN_SCORE = "ERR resulting score is not a number (NaN)"
-NIL = b"$-1\r\n"
-EMPTY = b"*0\r\n"
-
-
-def bulk(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return b"$%d\r\n%s\r\n" % (len(data), data)
-
-
-def bulks(*items):
-    """A RESP2 array of bulk strings."""
-    return b"*%d\r\n" % len(items) + b"".join(bulk(i) for i in items)
-
-
-def integer(n):
-    return b":%d\r\n" % n
 
 
 def double(text):
     return b"," + text.encode() + b"\r\n"
 
 
-def error(text):
-    return b"-" + text.encode() + b"\r\n"
-
-
-def arity_error(name):
-    return error(f"ERR wrong number of arguments for '{name}' command")
-
-
-class ZsetTestCase(lib.ServerTestCase):
-    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-        self.c = self.server.raw()
-
-    def tearDown(self):
-        self.c.close()
-        self.r.close()
-
-    def cmd(self, *args):
-        return self.c.command(*args)
-
-    def assertReply(self, args, expected, note=None):
-        self.assertEqual(self.cmd(*args), expected, args if note is None else (args, note))
-
-    def encoding(self, key):
-        return self.r.object("ENCODING", key)
+class ZsetTestCase(CommandTestCase):
+    """A flushed server's clients (command_case.py), and ZADD from flat pairs."""
 
     def zadd(self, key, *pairs):
         """ZADD of (score, member) pairs given flat: zadd("z", 1, "a", 2, "b")."""
@@ -1137,7 +1096,6 @@ class BigZsetTest(ZsetTestCase):
 
 # -- blocking pops --------------------------------------------------------------------------------
 
-NIL_ARRAY = b"*-1\r\n"
 
 
 class BlockingTest(ZsetTestCase):

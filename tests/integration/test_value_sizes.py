@@ -13,6 +13,7 @@ import threading
 import time
 
 import basalt_testlib as lib
+from command_case import bulk
 
 BIG = 32 * 1024  # protocol::kBigArgLen
 SIZES = (3, 1024, 16 * 1024, BIG - 1, BIG, BIG + 1, 64 * 1024, 256 * 1024, 1024 * 1024)
@@ -21,10 +22,6 @@ SIZES = (3, 1024, 16 * 1024, BIG - 1, BIG, BIG + 1, 64 * 1024, 256 * 1024, 1024 
 def value_for(client, size, salt=0):
     """Bytes that differ per client, size and salt, with every byte value (CR and LF too)."""
     return random.Random(f"{client}/{size}/{salt}").randbytes(size)
-
-
-def bulk(value):
-    return b"$%d\r\n%s\r\n" % (len(value), value)
 
 
 class ValueSizesTest(lib.ServerTestCase):

@@ -1,0 +1,62 @@
+"""What the command-family tests share: the RESP2 bytes of expected replies, and a test case
+with a redis-py client and a raw connection on a flushed server.
+
+Replies are compared as bytes (not as redis-py's decoded values) because the bytes are the
+spec: a client that reads `*-1` and one that reads `*0` see different things.
+"""
+
+import basalt_testlib as lib
+
+NIL = b"$-1\r\n"
+NIL_ARRAY = b"*-1\r\n"
+EMPTY = b"*0\r\n"
+OK = b"+OK\r\n"
+
+
+def bulk(data):
+    """A bulk string of `data` (bytes, or str encoded as UTF-8)."""
+    if isinstance(data, str):
+        data = data.encode()
+    return b"$%d\r\n%s\r\n" % (len(data), data)
+
+
+def integer(n):
+    return b":%d\r\n" % n
+
+
+def error(text):
+    return b"-" + text.encode() + b"\r\n"
+
+
+def arity_error(name):
+    return error(f"ERR wrong number of arguments for '{name}' command")
+
+
+def encoded_array(*replies):
+    """An array of replies given already encoded."""
+    return b"*%d\r\n" % len(replies) + b"".join(replies)
+
+
+def bulks(*items):
+    """An array of bulk strings; None stands for a nil bulk."""
+    return encoded_array(*(NIL if item is None else bulk(item) for item in items))
+
+
+class CommandTestCase(lib.ServerTestCase):
+    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
+
+    def setUp(self):
+        self.r = self.server.client()
+        self.addCleanup(self.r.close)
+        self.r.flushall()
+        self.c = self.server.raw()
+        self.addCleanup(self.c.close)
+
+    def cmd(self, *args):
+        return self.c.command(*args)
+
+    def assertReply(self, args, expected, note=None):
+        self.assertEqual(self.cmd(*args), expected, args if note is None else (args, note))
+
+    def encoding(self, key):
+        return self.r.object("ENCODING", key)
