@@ -44,8 +44,8 @@ constexpr int kNotSentLowWater = 16 * 1024;
 // -P 16 SET, 0 to 5 runs in 12 in a row find their sockets grown to 2-22 MB (most stay at
 // 552 KB), and such a run goes 1.2-1.3x faster with 3x the p50 (7-8 ms against 2.2-2.5), as
 // with the fixed 1 MB. Redis's runs do the same (ss -tm in the run, 12 in a row: 2 at 5-16 MB,
-// p50 5.0 and 7.3 ms against 2.2-2.5; at -c 5, 5 of 10 at 4-8 MB, p50 0.48-0.77 ms against
-// 0.24-0.29, where basalt's were 7 of 10 at 2-8 MB with p50 0.26-0.47), so a cell's p50 is
+// p50 5.0 and 7.3 ms against 2.2-3.4; at -c 5, 5 of 10 at 5-8 MB, p50 0.48-0.77 ms against
+// 0.24-0.29, where basalt's were 7 of 10 at 3-8 MB with p50 0.26-0.47), so a cell's p50 is
 // partly which runs drew the big buffers (2026-12-06). TCP_WINDOW_CLAMP does not prevent it: the
 // kernel (6.18) moves the clamp along as it grows the buffer. A smaller fixed buffer (SO_RCVBUF 128
 // KB, 256 KB in use; 6-12 rounds against autotuning) lowered that cell's p50 (1.70 ms against 2.30,
