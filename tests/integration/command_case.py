@@ -1,9 +1,14 @@
 """What the command-family tests share: the RESP2 bytes of expected replies, and a test case
-with a redis-py client and a raw connection on a flushed server.
+with a redis-py client and a raw connection on a flushed server; and one that restarts servers
+over a directory of its own (the persistence tests).
 
 Replies are compared as bytes (not as redis-py's decoded values) because the bytes are the
 spec: a client that reads `*-1` and one that reads `*0` see different things.
 """
+
+import shutil
+import tempfile
+import unittest
 
 import basalt_testlib as lib
 
@@ -60,3 +65,22 @@ class CommandTestCase(lib.ServerTestCase):
 
     def encoding(self, key):
         return self.r.object("ENCODING", key)
+
+
+class RestartTestCase(unittest.TestCase):
+    """Servers started one after another over one working directory (removed after the test),
+    each with a log of its own; workdir_prefix names the directory."""
+
+    workdir_prefix = "basalt-it-"
+
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix=self.workdir_prefix)
+        self.addCleanup(shutil.rmtree, self.workdir, ignore_errors=True)
+        self.runs = 0
+
+    def start(self, args=()):
+        self.runs += 1
+        server = lib.ServerProcess(list(args), workdir=self.workdir,
+                                   log_name=f"server-{self.runs}.log").start()
+        self.addCleanup(server.kill)
+        return server

@@ -23,7 +23,7 @@ import redis
 
 import basalt_testlib as lib
 from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
-from command_case import CommandTestCase, arity_error, bulk, error
+from command_case import CommandTestCase, RestartTestCase, arity_error, bulk, error
 
 # redis-server 7.0's built-in defaults (its redis.conf says the same): hash-max-listpack-entries
 # 512 (not the 128 some documentation gives) and hash-max-listpack-value 64.
@@ -903,25 +903,13 @@ def read_hashes(port, keys):
     return out, deadlines
 
 
-class HashPersistenceTest(lib.unittest.TestCase):
+class HashPersistenceTest(RestartTestCase):
     """Hashes of both encodings, with TTLs, across restarts: from dump.rdb (SAVE), from the AOF
     after BGREWRITEAOF (with and without RDB preamble), and dump.rdb files moved between basalt
     and Redis. A hash's encoding after a load depends on its contents only (Redis re-picks it
     while loading), not on what it was before."""
 
-    def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix="basalt-it-hashes-")
-        self.runs = 0
-
-    def tearDown(self):
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def start(self, args=()):
-        self.runs += 1
-        server = lib.ServerProcess(list(args), workdir=self.workdir,
-                                   log_name=f"server-{self.runs}.log").start()
-        self.addCleanup(server.kill)
-        return server
+    workdir_prefix = "basalt-it-hashes-"
 
     def assertHashesBack(self, server, expected, deadlines):
         actual, actual_deadlines = read_hashes(server.port, expected)

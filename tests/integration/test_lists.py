@@ -23,8 +23,8 @@ import redis
 
 import basalt_testlib as lib
 from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
-from command_case import (EMPTY, NIL, NIL_ARRAY, OK, CommandTestCase, arity_error, bulk, error,
-                          integer)
+from command_case import (EMPTY, NIL, NIL_ARRAY, OK, CommandTestCase, RestartTestCase, arity_error,
+                          bulk, error, integer)
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INTEGER = "ERR value is not an integer or out of range"
@@ -1043,23 +1043,11 @@ def upper_names(commands):
     return [[a.upper() if i == 0 else a for i, a in enumerate(cmd)] for cmd in commands]
 
 
-class ListPersistenceTest(lib.unittest.TestCase):
+class ListPersistenceTest(RestartTestCase):
     """Lists across restarts: from dump.rdb (SAVE), from the AOF after BGREWRITEAOF (with and
     without RDB preamble), and DUMP payloads moved between basalt and Redis."""
 
-    def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix="basalt-it-lists-")
-        self.runs = 0
-
-    def tearDown(self):
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def start(self, args=()):
-        self.runs += 1
-        server = lib.ServerProcess(list(args), workdir=self.workdir,
-                                   log_name=f"server-{self.runs}.log").start()
-        self.addCleanup(server.kill)
-        return server
+    workdir_prefix = "basalt-it-lists-"
 
     def assertListsBack(self, server, expected, before):
         actual = read_lists(server.port, expected)

@@ -22,7 +22,7 @@ import redis
 
 import basalt_testlib as lib
 from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
-from command_case import CommandTestCase, arity_error, bulk, error
+from command_case import CommandTestCase, RestartTestCase, arity_error, bulk, error
 
 DEFAULT_INTSET_ENTRIES = 512
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -869,24 +869,12 @@ def read_sets(port, keys):
     return out, deadlines
 
 
-class SetPersistenceTest(lib.unittest.TestCase):
+class SetPersistenceTest(RestartTestCase):
     """Sets of both encodings, with TTLs, across restarts (SAVE; BGREWRITEAOF with and without
     RDB preamble), DUMP payloads and dump.rdb files moved between basalt and Redis. A set's
     encoding after a load depends on its contents only."""
 
-    def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix="basalt-it-sets-")
-        self.runs = 0
-
-    def tearDown(self):
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def start(self, args=()):
-        self.runs += 1
-        server = lib.ServerProcess(list(args), workdir=self.workdir,
-                                   log_name=f"server-{self.runs}.log").start()
-        self.addCleanup(server.kill)
-        return server
+    workdir_prefix = "basalt-it-sets-"
 
     def assertSetsBack(self, port, expected, deadlines):
         actual, actual_deadlines = read_sets(port, expected)

@@ -33,8 +33,8 @@ import time
 
 import basalt_testlib as lib
 from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
-from command_case import (EMPTY, NIL, NIL_ARRAY, CommandTestCase, arity_error, bulk, bulks, error,
-                          integer)
+from command_case import (EMPTY, NIL, NIL_ARRAY, CommandTestCase, RestartTestCase, arity_error,
+                          bulk, bulks, error, integer)
 
 DEFAULT_ENTRIES = 128  # zset-max-listpack-entries, redis-server 7.0's default
 DEFAULT_VALUE = 64     # zset-max-listpack-value
@@ -1377,20 +1377,8 @@ def after_load(contents):
     return out
 
 
-class ZsetPersistenceTest(lib.unittest.TestCase):
-    def setUp(self):
-        self.workdir = tempfile.mkdtemp(prefix="basalt-it-zsets-")
-        self.runs = 0
-
-    def tearDown(self):
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def start(self, args=()):
-        self.runs += 1
-        server = lib.ServerProcess(list(args), workdir=self.workdir,
-                                   log_name=f"server-{self.runs}.log").start()
-        self.addCleanup(server.kill)
-        return server
+class ZsetPersistenceTest(RestartTestCase):
+    workdir_prefix = "basalt-it-zsets-"
 
     def check_back(self, server, expected, loose_zero=()):
         """loose_zero: keys whose -0 scores may have come back as 0."""
