@@ -59,9 +59,9 @@ ops/s and the p50 for that reason alone.
 import csv
 import io
 import os
+import re
 import resource
 import statistics
-import re
 import subprocess
 import sys
 import threading
