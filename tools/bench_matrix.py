@@ -54,6 +54,19 @@ the p50 (the client's own loop is what requests wait in), against either server:
 is the share of each server's runs in which a client socket's buffer passed BIG_RCVBUF (from
 `ss -tm`, sampled a few times a run from another process); where the shares differ, so do the
 ops/s and the p50 for that reason alone.
+
+Nor is every p50 the server's. redis-benchmark counts a request's latency from its write to
+its own read of the reply, so a reply that arrived while its one thread was busy (writing the
+next batch of another connection, say) waits in the client. A server fast enough to keep the
+client's core 95-100% busy therefore gets a higher p50 than one that leaves it 80% busy, and
+the p50 rises with the share. Server by server, one server left up, ten runs each (16 KB -c 5
+-P 16 SET): basalt's p50 was 0.13-0.15 ms in runs with its client 84-96% busy and 0.17-0.21
+in runs at 98%, and in those runs basalt polled an idle socket set 2-4x more often per
+request (epoll_wait 0.14-0.42 a request against 0.065): the server was waiting for the
+client. 64 KB alike, for both servers: Redis's worst p50 (0.50 ms against 0.28-0.33) came in
+its one run at 97%, basalt's (0.91 against 0.26-0.45) in its one at 100%. A 'q' after '<'
+marks a latency that is worse in such a cell: the client at CLIENT_BOUND or more against
+basalt, below it against Redis.
 """
 
 import csv
@@ -368,7 +381,7 @@ def print_matrix(results, ratios, repeat=1, warm=1):
         f"{'redis/s':>11} {'p50':>7} {'p99':>7}{'basalt/s':>11} {'p50':>7} {'p99':>7}"
         f"{'ratio':>7}{'lo-hi':>11}{'cpu/op':>8}{'client':>10} {'big':>9}")
     worst = None
-    low, low_client_bound = 0, 0
+    low, low_client_bound, client_queued = 0, 0, 0
     for key in sorted(results):
         size, clients, pipeline, phase, command = key
         pair = results[key]
@@ -386,6 +399,10 @@ def print_matrix(results, ratios, repeat=1, warm=1):
         flag = ""
         if ratio < 1.0 or b[1] > r[1] or b[2] > r[2]:
             flag = "  <"
+            latency_worse = b[1] > r[1] or b[2] > r[2]
+            if latency_worse and b[4] >= CLIENT_BOUND > r[4]:
+                flag += "q"
+                client_queued += 1
         if worst is None or ratio < worst[0]:
             worst = (ratio, key)
         say(f"{size:>8} {clients:>5} {pipeline:>3} {phase:<5} {command:<4}"
@@ -403,6 +420,10 @@ def print_matrix(results, ratios, repeat=1, warm=1):
     say(f"big: the share of redis/basalt's runs in which a client socket's receive buffer grew"
         f" past {BIG_RCVBUF >> 20} MB ('-': not sampled); such runs are faster with a higher"
         f" p50 whichever server they hit (see bench_matrix.py)")
+    say(f"q: a latency worse where redis-benchmark was {CLIENT_BOUND:.0%} busy or more against"
+        f" basalt and less against Redis: its p50/p99 count from a request's write to the"
+        f" client reading the reply, so they include the time replies wait in a saturated"
+        f" client ({client_queued} cell(s); see bench_matrix.py)")
     if low:
         say(f"{low} cell(s) below 1.0, {low_client_bound} of them client-bound ('*')")
     if worst:
