@@ -294,69 +294,29 @@ void ServeBlockedClients(ServerContext& server) {
 
 void RegisterBlockingCommands(CommandTable& table) {
   constexpr uint32_t kBlocking = kWrite | kNoScript;
-  auto keys_then_timeout = [](std::string_view name, Handler h, std::string_view summary,
-                              std::string_view since) {
-    return CommandSpec{.name = name,
-                       .arity = -3,
-                       .flags = kBlocking,
-                       .first_key = 1,
-                       .last_key = -2,
-                       .key_step = 1,
-                       .handler = h,
-                       .group = "list",
-                       .summary = summary,
-                       .since = since,
-                       .complexity = "O(N) where N is the number of provided keys."};
-  };
-  table.Add(keys_then_timeout("blpop", BLPop,
-                              "Remove and get the first element in a list, or block until one is "
-                              "available",
-                              "2.0.0"));
-  table.Add(keys_then_timeout("brpop", BRPop,
-                              "Remove and get the last element in a list, or block until one is "
-                              "available",
-                              "2.0.0"));
-  auto two_keys = [](std::string_view name, int arity, uint32_t flags, Handler h,
-                     std::string_view summary, std::string_view since) {
-    return CommandSpec{.name = name,
-                       .arity = arity,
-                       .flags = flags,
-                       .first_key = 1,
-                       .last_key = 2,
-                       .key_step = 1,
-                       .handler = h,
-                       .group = "list",
-                       .summary = summary,
-                       .since = since,
-                       .complexity = "O(1)"};
-  };
-  table.Add(two_keys("blmove", 6, kBlocking | kDenyOom, BLMove,
-                     "Pop an element from a list, push it to another list and return it; or "
-                     "block until one is available",
+  constexpr KeyRange kKeysThenTimeout{1, -2, 1};
+  constexpr std::string_view kPerKey = "O(N) where N is the number of provided keys.";
+  table.Add(KeysSpec("blpop", -3, kBlocking, kKeysThenTimeout, BLPop, "list",
+                     "Remove and get the first element in a list, or block until one is available",
+                     "2.0.0", kPerKey));
+  table.Add(KeysSpec("brpop", -3, kBlocking, kKeysThenTimeout, BRPop, "list",
+                     "Remove and get the last element in a list, or block until one is available",
+                     "2.0.0", kPerKey));
+  constexpr std::string_view kMoveSummary =
+      "Pop an element from a list, push it to another list and return it; or block until one "
+      "is available";
+  table.Add(KeysSpec("blmove", 6, kBlocking | kDenyOom, {1, 2, 1}, BLMove, "list", kMoveSummary,
                      "6.2.0"));
-  table.Add(two_keys("brpoplpush", 4, kBlocking | kDenyOom, BRPopLPush,
-                     "Pop an element from a list, push it to another list and return it; or "
-                     "block until one is available",
-                     "2.2.0"));
-  auto numkeys = [](std::string_view name, int arity, uint32_t flags, int first_key, Handler h,
-                    std::string_view summary) {
-    return CommandSpec{.name = name,
-                       .arity = arity,
-                       .flags = flags,
-                       .first_key = first_key,
-                       .last_key = first_key,
-                       .key_step = 1,
-                       .handler = h,
-                       .group = "list",
-                       .summary = summary,
-                       .since = "7.0.0",
-                       .complexity =
-                           "O(N+M) where N is the number of provided keys and M is the "
-                           "number of elements returned."};
-  };
-  table.Add(numkeys("lmpop", -4, kWrite, 2, LMPop, "Pop elements from a list"));
-  table.Add(numkeys("blmpop", -5, kBlocking, 3, BLMPop,
-                    "Pop elements from a list, or block until one is available"));
+  table.Add(KeysSpec("brpoplpush", 4, kBlocking | kDenyOom, {1, 2, 1}, BRPopLPush, "list",
+                     kMoveSummary, "2.2.0"));
+  // A numkeys command's keys are movable: COMMAND INFO reports the first key only.
+  constexpr std::string_view kMPopComplexity =
+      "O(N+M) where N is the number of provided keys and M is the number of elements returned.";
+  table.Add(KeysSpec("lmpop", -4, kWrite, {2, 2, 1}, LMPop, "list", "Pop elements from a list",
+                     "7.0.0", kMPopComplexity));
+  table.Add(KeysSpec("blmpop", -5, kBlocking, {3, 3, 1}, BLMPop, "list",
+                     "Pop elements from a list, or block until one is available", "7.0.0",
+                     kMPopComplexity));
 }
 
 }  // namespace basalt::cmd

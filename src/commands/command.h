@@ -97,21 +97,34 @@ struct CommandSpec {
 };
 
 // Spec builders for the common shapes, so registrations list only what differs.
-// A command whose one key is its first argument (GET key, EXPIRE key seconds, ...).
-inline CommandSpec SingleKeySpec(std::string_view name, int arity, uint32_t flags, Handler handler,
-                                 std::string_view group, std::string_view summary,
-                                 std::string_view since, std::string_view complexity = "O(1)") {
+// Where a command's keys are, as COMMAND INFO reports them: arguments first to last (a negative
+// last counts from the end: -1 the last argument) at every step-th.
+struct KeyRange {
+  int first = 1;
+  int last = 1;
+  int step = 1;
+};
+// A command with keys (DEL key..., RENAME key newkey, BLPOP key... timeout, ...).
+inline CommandSpec KeysSpec(std::string_view name, int arity, uint32_t flags, KeyRange keys,
+                            Handler handler, std::string_view group, std::string_view summary,
+                            std::string_view since, std::string_view complexity = "O(1)") {
   return {.name = name,
           .arity = arity,
           .flags = flags,
-          .first_key = 1,
-          .last_key = 1,
-          .key_step = 1,
+          .first_key = keys.first,
+          .last_key = keys.last,
+          .key_step = keys.step,
           .handler = handler,
           .group = group,
           .summary = summary,
           .since = since,
           .complexity = complexity};
+}
+// A command whose one key is its first argument (GET key, EXPIRE key seconds, ...).
+inline CommandSpec SingleKeySpec(std::string_view name, int arity, uint32_t flags, Handler handler,
+                                 std::string_view group, std::string_view summary,
+                                 std::string_view since, std::string_view complexity = "O(1)") {
+  return KeysSpec(name, arity, flags, {}, handler, group, summary, since, complexity);
 }
 // A command (or subcommand) without keys.
 inline CommandSpec KeylessSpec(std::string_view name, int arity, uint32_t flags, Handler handler,

@@ -239,108 +239,30 @@ bool ParseDbIndexArg(CommandContext& ctx, std::string_view text, int* out) {
 }
 
 void RegisterKeyCommands(CommandTable& table) {
-  table.Add({.name = "del",
-             .arity = -2,
-             .flags = kWrite,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .handler = Del,
-             .group = "generic",
-             .summary = "Delete a key",
-             .since = "1.0.0",
-             .complexity = "O(N) where N is the number of keys that will be removed."});
-  table.Add({.name = "unlink",
-             .arity = -2,
-             .flags = kWrite | kFast,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .handler = Unlink,
-             .group = "generic",
-             .summary = "Delete a key asynchronously in another thread. Otherwise it is just as "
-                        "DEL, but non blocking.",
-             .since = "4.0.0",
-             .complexity = "O(1) for each key removed regardless of its size."});
-  table.Add({.name = "exists",
-             .arity = -2,
-             .flags = kReadOnly | kFast,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .handler = Exists,
-             .group = "generic",
-             .summary = "Determine if a key exists",
-             .since = "1.0.0",
-             .complexity = "O(N) where N is the number of keys to check."});
-  table.Add({.name = "type",
-             .arity = 2,
-             .flags = kReadOnly | kFast,
-             .first_key = 1,
-             .last_key = 1,
-             .key_step = 1,
-             .handler = Type,
-             .group = "generic",
-             .summary = "Determine the type stored at key",
-             .since = "1.0.0",
-             .complexity = "O(1)"});
-  table.Add({.name = "touch",
-             .arity = -2,
-             .flags = kReadOnly | kFast,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .handler = Touch,
-             .group = "generic",
-             .summary = "Alters the last access time of a key(s). Returns the number of "
-                        "existing keys specified.",
-             .since = "3.2.1",
-             .complexity = "O(N) where N is the number of keys that will be touched."});
-  table.Add({.name = "rename",
-             .arity = 3,
-             .flags = kWrite,
-             .first_key = 1,
-             .last_key = 2,
-             .key_step = 1,
-             .handler = Rename,
-             .group = "generic",
-             .summary = "Rename a key",
-             .since = "1.0.0",
-             .complexity = "O(1)"});
-  table.Add({.name = "renamenx",
-             .arity = 3,
-             .flags = kWrite | kFast,
-             .first_key = 1,
-             .last_key = 2,
-             .key_step = 1,
-             .handler = RenameNx,
-             .group = "generic",
-             .summary = "Rename a key, only if the new key does not exist",
-             .since = "1.0.0",
-             .complexity = "O(1)"});
-  table.Add({.name = "copy",
-             .arity = -3,
-             .flags = kWrite | kDenyOom,
-             .first_key = 1,
-             .last_key = 2,
-             .key_step = 1,
-             .handler = Copy,
-             .group = "generic",
-             .summary = "Copy a key",
-             .since = "6.2.0",
-             .complexity = "O(N) worst case for collections, where N is the number of nested "
-                           "items. O(1) for string values."});
-  table.Add({.name = "move",
-             .arity = 3,
-             .flags = kWrite | kFast,
-             .first_key = 1,
-             .last_key = 1,
-             .key_step = 1,
-             .handler = Move,
-             .group = "generic",
-             .summary = "Move a key to another database",
-             .since = "1.0.0",
-             .complexity = "O(1)"});
+  table.Add(KeysSpec("del", -2, kWrite, {1, -1, 1}, Del, "generic", "Delete a key", "1.0.0",
+                     "O(N) where N is the number of keys that will be removed."));
+  table.Add(KeysSpec("unlink", -2, kWrite | kFast, {1, -1, 1}, Unlink, "generic",
+                     "Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
+                     "but non blocking.",
+                     "4.0.0", "O(1) for each key removed regardless of its size."));
+  table.Add(KeysSpec("exists", -2, kReadOnly | kFast, {1, -1, 1}, Exists, "generic",
+                     "Determine if a key exists", "1.0.0",
+                     "O(N) where N is the number of keys to check."));
+  table.Add(SingleKeySpec("type", 2, kReadOnly | kFast, Type, "generic",
+                          "Determine the type stored at key", "1.0.0"));
+  table.Add(KeysSpec(
+      "touch", -2, kReadOnly | kFast, {1, -1, 1}, Touch, "generic",
+      "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+      "3.2.1", "O(N) where N is the number of keys that will be touched."));
+  table.Add(KeysSpec("rename", 3, kWrite, {1, 2, 1}, Rename, "generic", "Rename a key", "1.0.0"));
+  table.Add(KeysSpec("renamenx", 3, kWrite | kFast, {1, 2, 1}, RenameNx, "generic",
+                     "Rename a key, only if the new key does not exist", "1.0.0"));
+  table.Add(KeysSpec("copy", -3, kWrite | kDenyOom, {1, 2, 1}, Copy, "generic", "Copy a key",
+                     "6.2.0",
+                     "O(N) worst case for collections, where N is the number of nested items. O(1) "
+                     "for string values."));
+  table.Add(SingleKeySpec("move", 3, kWrite | kFast, Move, "generic",
+                          "Move a key to another database", "1.0.0"));
   // Redis files the whole-database commands under the "server" group.
   table.Add({.name = "dbsize",
              .arity = 1,

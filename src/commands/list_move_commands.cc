@@ -64,29 +64,11 @@ void RPopLPush(CommandContext& ctx) { MoveListElement(ctx, End::kTail, End::kHea
 }  // namespace
 
 void RegisterListMoveCommands(CommandTable& table) {
-  table.Add({.name = "lmove",
-             .arity = 5,
-             .flags = kWrite | kDenyOom,
-             .first_key = 1,
-             .last_key = 2,
-             .key_step = 1,
-             .handler = LMove,
-             .group = "list",
-             .summary = "Pop an element from a list, push it to another list and return it",
-             .since = "6.2.0",
-             .complexity = "O(1)"});
-  table.Add({.name = "rpoplpush",
-             .arity = 3,
-             .flags = kWrite | kDenyOom,
-             .first_key = 1,
-             .last_key = 2,
-             .key_step = 1,
-             .handler = RPopLPush,
-             .group = "list",
-             .summary = "Remove the last element in a list, prepend it to another list and return "
-                        "it",
-             .since = "1.2.0",
-             .complexity = "O(1)"});
+  table.Add(KeysSpec("lmove", 5, kWrite | kDenyOom, {1, 2, 1}, LMove, "list",
+                     "Pop an element from a list, push it to another list and return it", "6.2.0"));
+  table.Add(KeysSpec("rpoplpush", 3, kWrite | kDenyOom, {1, 2, 1}, RPopLPush, "list",
+                     "Remove the last element in a list, prepend it to another list and return it",
+                     "1.2.0"));
 }
 
 }  // namespace basalt::cmd

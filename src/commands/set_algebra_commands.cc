@@ -210,17 +210,8 @@ void SMove(CommandContext& ctx) {
 CommandSpec MultiKeySpec(std::string_view name, int arity, uint32_t flags, Handler handler,
                          int first_key, std::string_view summary, std::string_view since,
                          std::string_view complexity) {
-  return {.name = name,
-          .arity = arity,
-          .flags = flags,
-          .first_key = first_key,
-          .last_key = -1,
-          .key_step = 1,
-          .handler = handler,
-          .group = "set",
-          .summary = summary,
-          .since = since,
-          .complexity = complexity};
+  return KeysSpec(name, arity, flags, {first_key, -1, 1}, handler, "set", summary, since,
+                  complexity);
 }
 
 }  // namespace

@@ -364,39 +364,15 @@ void RegisterStringCommands(CommandTable& table) {
                           "Get the value of a key and delete the key", "6.2.0"));
   table.Add(StringKeySpec("getex", -2, kWrite | kFast, GetEx,
                           "Get the value of a key and optionally set its expiration", "6.2.0"));
-  table.Add({.name = "mget",
-             .arity = -2,
-             .flags = kReadOnly | kFast,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .handler = MGet,
-             .group = "string",
-             .summary = "Get the values of all the given keys",
-             .since = "1.0.0",
-             .complexity = "O(N) where N is the number of keys to retrieve."});
-  table.Add({.name = "mset",
-             .arity = -3,
-             .flags = kWrite | kDenyOom,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 2,
-             .handler = MSet,
-             .group = "string",
-             .summary = "Set multiple keys to multiple values",
-             .since = "1.0.1",
-             .complexity = "O(N) where N is the number of keys to set."});
-  table.Add({.name = "msetnx",
-             .arity = -3,
-             .flags = kWrite | kDenyOom,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 2,
-             .handler = MSetNx,
-             .group = "string",
-             .summary = "Set multiple keys to multiple values, only if none of the keys exist",
-             .since = "1.0.1",
-             .complexity = "O(N) where N is the number of keys to set."});
+  table.Add(KeysSpec("mget", -2, kReadOnly | kFast, {1, -1, 1}, MGet, "string",
+                     "Get the values of all the given keys", "1.0.0",
+                     "O(N) where N is the number of keys to retrieve."));
+  table.Add(KeysSpec("mset", -3, kWrite | kDenyOom, {1, -1, 2}, MSet, "string",
+                     "Set multiple keys to multiple values", "1.0.1",
+                     "O(N) where N is the number of keys to set."));
+  table.Add(KeysSpec("msetnx", -3, kWrite | kDenyOom, {1, -1, 2}, MSetNx, "string",
+                     "Set multiple keys to multiple values, only if none of the keys exist",
+                     "1.0.1", "O(N) where N is the number of keys to set."));
   RegisterStringRangeCommands(table);
   RegisterStringNumericCommands(table);
 }

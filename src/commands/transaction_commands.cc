@@ -103,17 +103,9 @@ void RegisterTransactionCommands(CommandTable& table) {
   table.Add(KeylessSpec("discard", 1, kControl, Discard, "transactions",
                         "Discard all commands issued after MULTI", "2.0.0",
                         "O(N), when N is the number of queued commands"));
-  table.Add({.name = "watch",
-             .arity = -2,
-             .flags = kControl,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .handler = Watch,
-             .group = "transactions",
-             .summary = "Watch the given keys to determine execution of the MULTI/EXEC block",
-             .since = "2.2.0",
-             .complexity = "O(1) for every key."});
+  table.Add(KeysSpec("watch", -2, kControl, {1, -1, 1}, Watch, "transactions",
+                     "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0",
+                     "O(1) for every key."));
   table.Add(KeylessSpec("unwatch", 1, kBase, Unwatch, "transactions",
                         "Forget about all watched keys", "2.2.0"));
 }

@@ -336,17 +336,8 @@ CommandSpec AlgebraSpec(std::string_view name, int arity, uint32_t flags, Handle
                         std::string_view complexity) {
   // A numkeys command's keys are movable; the range is the one the other numkeys commands of
   // this server report (the destination for the STORE forms, as Redis reports it).
-  return {.name = name,
-          .arity = arity,
-          .flags = flags,
-          .first_key = first_key,
-          .last_key = first_key,
-          .key_step = 1,
-          .handler = handler,
-          .group = "sorted-set",
-          .summary = summary,
-          .since = since,
-          .complexity = complexity};
+  return KeysSpec(name, arity, flags, {first_key, first_key, 1}, handler, "sorted-set", summary,
+                  since, complexity);
 }
 
 constexpr std::string_view kUnionComplexity =

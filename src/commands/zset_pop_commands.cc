@@ -299,49 +299,29 @@ void RegisterZsetPopCommands(CommandTable& table) {
                           "Remove and return members with the highest scores in a sorted set",
                           "5.0.0", kPopComplexity));
   constexpr uint32_t kBlocking = kWrite | kNoScript;
-  auto keys_then_timeout = [](std::string_view name, Handler h, std::string_view summary) {
-    return CommandSpec{
-        .name = name,
-        .arity = -3,
-        .flags = kBlocking | kFast,
-        .first_key = 1,
-        .last_key = -2,
-        .key_step = 1,
-        .handler = h,
-        .group = "sorted-set",
-        .summary = summary,
-        .since = "5.0.0",
-        .complexity = "O(log(N)) with N being the number of elements in the sorted set."};
-  };
-  table.Add(keys_then_timeout("bzpopmin", BZPopMin,
-                              "Remove and return the member with the lowest score from one or "
-                              "more sorted sets, or block until one is available"));
-  table.Add(keys_then_timeout("bzpopmax", BZPopMax,
-                              "Remove and return the member with the highest score from one or "
-                              "more sorted sets, or block until one is available"));
-  auto numkeys = [](std::string_view name, int arity, uint32_t flags, int first_key, Handler h,
-                    std::string_view summary) {
-    return CommandSpec{.name = name,
-                       .arity = arity,
-                       .flags = flags,
-                       .first_key = first_key,
-                       .last_key = first_key,
-                       .key_step = 1,
-                       .handler = h,
-                       .group = "sorted-set",
-                       .summary = summary,
-                       .since = "7.0.0",
-                       .complexity =
-                           "O(K) + O(N*log(M)) where K is the number of provided keys, N being "
-                           "the number of elements in the sorted set, and M being the number "
-                           "of elements popped."};
-  };
-  table.Add(numkeys("zmpop", -4, kWrite, 2, ZMPop,
-                    "Remove and return members with scores in a sorted set"));
+  constexpr KeyRange kKeysThenTimeout{1, -2, 1};
+  constexpr std::string_view kBPopComplexity =
+      "O(log(N)) with N being the number of elements in the sorted set.";
+  table.Add(KeysSpec("bzpopmin", -3, kBlocking | kFast, kKeysThenTimeout, BZPopMin, "sorted-set",
+                     "Remove and return the member with the lowest score from one or more sorted "
+                     "sets, or block until one is available",
+                     "5.0.0", kBPopComplexity));
+  table.Add(KeysSpec("bzpopmax", -3, kBlocking | kFast, kKeysThenTimeout, BZPopMax, "sorted-set",
+                     "Remove and return the member with the highest score from one or more "
+                     "sorted sets, or block until one is available",
+                     "5.0.0", kBPopComplexity));
+  // A numkeys command's keys are movable: COMMAND INFO reports the first key only.
+  constexpr std::string_view kMPopComplexity =
+      "O(K) + O(N*log(M)) where K is the number of provided keys, N being the number of "
+      "elements in the sorted set, and M being the number of elements popped.";
+  table.Add(KeysSpec("zmpop", -4, kWrite, {2, 2, 1}, ZMPop, "sorted-set",
+                     "Remove and return members with scores in a sorted set", "7.0.0",
+                     kMPopComplexity));
   // Redis 7.0 has no "noscript" on BZMPOP (a script's call answers at once, as in MULTI).
-  table.Add(numkeys("bzmpop", -5, kWrite, 3, BZMPop,
-                    "Remove and return members with scores in a sorted set or block until one "
-                    "is available"));
+  table.Add(KeysSpec("bzmpop", -5, kWrite, {3, 3, 1}, BZMPop, "sorted-set",
+                     "Remove and return members with scores in a sorted set or block until one "
+                     "is available",
+                     "7.0.0", kMPopComplexity));
   table.Add(SingleKeySpec("zrandmember", -2, kReadOnly, ZRandMember, "sorted-set",
                           "Get one or multiple random elements from a sorted set", "6.2.0",
                           "O(N) where N is the number of elements returned"));

@@ -255,19 +255,10 @@ void RegisterZsetRangeCommands(CommandTable& table) {
     table.Add(SingleKeySpec(name, arity, flags, handler, "sorted-set", summary, since, complexity));
   };
   add("zrange", -4, kReadOnly, ZRange, "Return a range of members in a sorted set", "1.2.0");
-  table.Add(CommandSpec{.name = "zrangestore",
-                        .arity = -5,
-                        .flags = kWrite | kDenyOom,
-                        .first_key = 1,
-                        .last_key = 2,
-                        .key_step = 1,
-                        .handler = ZRangeStore,
-                        .group = "sorted-set",
-                        .summary = "Store a range of members from sorted set into another key",
-                        .since = "6.2.0",
-                        .complexity =
-                            "O(log(N)+M) with N being the number of elements in the sorted set "
-                            "and M the number of elements stored into the destination key."});
+  table.Add(KeysSpec("zrangestore", -5, kWrite | kDenyOom, {1, 2, 1}, ZRangeStore, "sorted-set",
+                     "Store a range of members from sorted set into another key", "6.2.0",
+                     "O(log(N)+M) with N being the number of elements in the sorted set and M the "
+                     "number of elements stored into the destination key."));
   add("zrevrange", -4, kReadOnly, ZRevRange,
       "Return a range of members in a sorted set, by index, with scores ordered from high to "
       "low",
