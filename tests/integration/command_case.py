@@ -8,6 +8,7 @@ spec: a client that reads `*-1` and one that reads `*0` see different things.
 
 import shutil
 import tempfile
+import threading
 import unittest
 
 import basalt_testlib as lib
@@ -48,7 +49,8 @@ def bulks(*items):
 
 
 class CommandTestCase(lib.ServerTestCase):
-    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server."""
+    """A redis-py client (self.r) and a raw RESP2 connection (self.c) on a flushed server; and
+    many clients at once in threads (run_in_threads, drain_in_threads)."""
 
     def setUp(self):
         self.r = self.server.client()
@@ -65,6 +67,39 @@ class CommandTestCase(lib.ServerTestCase):
 
     def encoding(self, key):
         return self.r.object("ENCODING", key)
+
+    def run_in_threads(self, target, count, what="a client thread"):
+        """Runs target(0) ... target(count - 1) in threads at once (as many clients of the
+        server at the same time) and waits for them all; fails naming `what` when one still
+        runs after twice the I/O timeout (a reply that never came)."""
+        threads = [threading.Thread(target=target, args=(n,), daemon=True) for n in range(count)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(lib.IO_TIMEOUT * 2)
+            self.assertFalse(t.is_alive(), f"{what} hangs")
+
+    def drain_in_threads(self, pop, count, what="a popper"):
+        """count clients at once, client n calling pop(its redis-py client, n) until that
+        returns nothing (the key emptied); returns all they popped, in no particular order, to
+        check that every element came out exactly once."""
+        popped = []
+        lock = threading.Lock()
+
+        def drain(n):
+            c = self.server.client()
+            try:
+                while True:
+                    got = pop(c, n)
+                    if not got:
+                        return
+                    with lock:
+                        popped.extend(got)
+            finally:
+                c.close()
+
+        self.run_in_threads(drain, count, what)
+        return popped
 
 
 class RestartTestCase(unittest.TestCase):

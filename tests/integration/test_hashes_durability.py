@@ -8,18 +8,13 @@ takes basalt's command line (`python3 test_hashes_durability.py --basalt /usr/bi
 run it that way again after changing an expectation.
 """
 
-import os
 import random
-import shutil
-import tempfile
-import threading
 import time
 
-import redis
-
 import basalt_testlib as lib
-from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
 from command_case import RestartTestCase
+from durability_case import (PersistenceCase, ReplicationCase, aof_args, commands_by_db,
+                             deadlines_of)
 from hash_case import HashTestCase, flat_pairs
 
 
@@ -72,15 +67,7 @@ class BigValuesTest(HashTestCase):
                 c.close()
 
         results = {}
-        threads = []
-        for n in range(50):
-            t = threading.Thread(target=lambda n=n: results.__setitem__(n, client(n)),
-                                 daemon=True)
-            t.start()
-            threads.append(t)
-        for t in threads:
-            t.join(lib.IO_TIMEOUT * 2)
-            self.assertFalse(t.is_alive(), "a client thread hangs")
+        self.run_in_threads(lambda n: results.__setitem__(n, client(n)), 50)
         self.assertEqual(errors, [])
         self.assertEqual(len(results), 50)
         expected = {f: v for values in results.values() for f, v in values.items()}
@@ -92,8 +79,8 @@ class BigValuesTest(HashTestCase):
 # -- persistence ----------------------------------------------------------------------------------
 
 def fill_hashes(client):
-    """Hashes of both encodings, with and without a TTL, in two databases; returns what
-    read_hashes must find afterwards ({(db, key): (fields, has_ttl, encoding)})."""
+    """Hashes of both encodings, with and without a TTL, in two databases; returns what a
+    restart must keep ({(db, key): (fields, has_ttl, encoding)})."""
     client.execute_command("SELECT", 0)
     expected = {}
     small = {b"a": b"1", b"": b"empty field", b"e": b"", b"bin\x00\r\n\xff": b"\x00\xfe\r\n",
@@ -129,24 +116,28 @@ def fill_hashes(client):
     other = {b"db5": b"yes"}
     client.hset("h", mapping=other)
     expected[(5, b"h")] = (other, False, b"listpack")
-    client.set("string", "still a string")
     client.execute_command("SELECT", 0)
     return expected
 
 
-def read_hashes(port, keys):
-    """{(db, key): (fields, has_ttl, encoding)} for the given keys, plus the PEXPIRETIMEs."""
-    out, deadlines = {}, {}
-    for db, key in keys:
-        c = redis.Redis(host="127.0.0.1", port=port, db=db, socket_timeout=lib.IO_TIMEOUT)
-        deadline = c.execute_command("PEXPIRETIME", key)
-        out[(db, key)] = (c.hgetall(key), deadline > 0, c.object("ENCODING", key))
-        deadlines[(db, key)] = deadline
-        c.close()
-    return out, deadlines
+class HashDurability:
+    """How durability_case.py's flows fill and read hashes."""
+
+    fill = staticmethod(fill_hashes)
+
+    def read_value(self, client, key):
+        return client.hgetall(key)
+
+    def assertSameContents(self, key, got, want):
+        if got != want:
+            missing = sorted(set(want) - set(got))
+            wrong = sorted(f for f in want if f in got and got[f] != want[f])
+            extra = sorted(set(got) - set(want))
+            self.fail(f"{key}: {len(missing)} fields missing {missing[:3]}, {len(wrong)} "
+                      f"different {wrong[:3]}, {len(extra)} extra {extra[:3]}")
 
 
-class HashPersistenceTest(RestartTestCase):
+class HashPersistenceTest(HashDurability, PersistenceCase, RestartTestCase):
     """Hashes of both encodings, with TTLs, across restarts: from dump.rdb (SAVE), from the AOF
     after BGREWRITEAOF (with and without RDB preamble), and dump.rdb files moved between basalt
     and Redis. A hash's encoding after a load depends on its contents only (Redis re-picks it
@@ -154,73 +145,20 @@ class HashPersistenceTest(RestartTestCase):
 
     workdir_prefix = "basalt-it-hashes-"
 
-    def assertHashesBack(self, server, expected, deadlines):
-        actual, actual_deadlines = read_hashes(server.port, expected)
-        for key in expected:
-            fields, has_ttl, encoding = expected[key]
-            got_fields, got_ttl, got_encoding = actual[key]
-            if got_fields != fields:
-                missing = sorted(set(fields) - set(got_fields))
-                wrong = sorted(f for f in fields if f in got_fields and got_fields[f] != fields[f])
-                extra = sorted(set(got_fields) - set(fields))
-                self.fail(f"{key}: {len(missing)} fields missing {missing[:3]}, {len(wrong)} "
-                          f"different {wrong[:3]}, {len(extra)} extra {extra[:3]}")
-            self.assertEqual((got_ttl, got_encoding), (has_ttl, encoding), key)
-        self.assertEqual(actual_deadlines, deadlines)
-        c = server.client(db=5)
-        self.assertEqual(c.get("string"), b"still a string")
-        c.close()
-
     def test_hashes_survive_save_and_restart(self):
-        server = self.start()
-        c = server.client()
-        expected = fill_hashes(c)
-        before, deadlines = read_hashes(server.port, expected)
+        expected, before = self.save_filled_server()
         # Before the restart "shrunk" is still a hashtable: an encoding only changes on load.
-        self.assertEqual(before[(0, b"shrunk")][2], b"hashtable")
-        self.assertTrue(c.save())
-        c.close()
-        server.stop_and_check()
-        server = self.start()
-        self.assertHashesBack(server, expected, deadlines)
-        server.stop_and_check()
+        self.assertEqual(before[(0, b"shrunk")].encoding, b"hashtable")
+        self.check_back_after_restart(expected, deadlines_of(before))
 
     def test_dump_loads_into_redis_and_back(self):
         """basalt's dump.rdb with hashes is read by the real Redis, and Redis's by basalt."""
-        server = self.start()
-        c = server.client()
-        expected = fill_hashes(c)
-        _, deadlines = read_hashes(server.port, expected)
-        c.save()
-        c.close()
-        server.stop_and_check()
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-hashes-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
-        shutil.copy(os.path.join(self.workdir, "dump.rdb"), redis_dir)
-        os.remove(os.path.join(self.workdir, "dump.rdb"))
-        with lib.RedisProcess(redis_dir) as real:
-            self.assertHashesBack(real, expected, deadlines)
-            real.client().save()
-        shutil.copy(os.path.join(redis_dir, "dump.rdb"), self.workdir)
-        server = self.start()
-        self.assertHashesBack(server, expected, deadlines)
-        server.stop_and_check()
+        expected, before = self.save_filled_server()
+        self.check_dump_rdb_through_redis(expected, deadlines_of(before))
 
     def check_bgrewriteaof(self, preamble):
-        args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
-        server = self.start(args)
-        c = server.client()
-        wait_rewrites_done(c)
-        expected = fill_hashes(c)
-        _, deadlines = read_hashes(server.port, expected)
-        before = c.info("persistence")["aof_rewrites"]
-        self.assertTrue(c.bgrewriteaof())
-        lib.wait_until(lambda: c.info("persistence")["aof_rewrites"] > before,
-                       what="the AOF rewrite")
-        wait_rewrites_done(c)
-        base = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "b")[-1])
-        if preamble == "no":
-            self.check_rewritten_commands(base, expected)
+        server, c, expected, before = self.start_filled_and_rewrite(preamble)
+        deadlines = deadlines_of(before)
         # Written after the rewrite: in the incr file. HINCRBYFLOAT is logged as an HSET of the
         # result (so a replay never redoes float arithmetic).
         c.hincrbyfloat("small", "f", "0.1")
@@ -230,30 +168,17 @@ class HashPersistenceTest(RestartTestCase):
         deadlines[(0, b"after")] = -1
         c.hdel("wide", "x")
         del expected[(0, b"wide")][0][b"x"]
-        incr = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "i")[-1])
-        c.close()
-        server.stop_and_check()
-        with open(incr, "rb") as f:
-            logged = parse_commands(f.read())
-        self.assertIn([b"HSET", b"small", b"f", b"1.7"],
-                      [[a.upper() if i == 0 else a for i, a in enumerate(cmd)] for cmd in logged])
-        server = self.start(args)
-        self.assertHashesBack(server, expected, deadlines)
-        server.stop_and_check()
+        logged = self.stop_and_read_incr(server, c)
+        self.assertIn([b"HSET", b"small", b"f", b"1.7"], logged)
+        self.check_back_after_restart(expected, deadlines, aof_args(preamble))
 
-    def check_rewritten_commands(self, base, expected):
+    def check_rewritten_commands(self, commands, expected):
         """The AOF base without RDB preamble rebuilds every hash with HSET / HMSET commands
         (Redis writes HMSET, 64 field-value pairs per command)."""
-        with open(base, "rb") as f:
-            commands = parse_commands(f.read())
-        db, rebuilt = 0, {}
-        for cmd in commands:
-            name = cmd[0].upper()
-            if name == b"SELECT":
-                db = int(cmd[1])
-            elif name in (b"HSET", b"HMSET"):
-                self.assertEqual(len(cmd) % 2, 0, cmd[:4])
-                rebuilt.setdefault((db, cmd[1]), {}).update(flat_pairs(cmd[2:]))
+        rebuilt = {}
+        for db, cmd in commands_by_db(commands, (b"HSET", b"HMSET")):
+            self.assertEqual(len(cmd) % 2, 0, cmd[:4])
+            rebuilt.setdefault((db, cmd[1]), {}).update(flat_pairs(cmd[2:]))
         self.assertEqual(rebuilt, {k: v[0] for k, v in expected.items()})
 
     def test_bgrewriteaof_without_rdb_preamble_writes_hash_commands(self):
@@ -263,29 +188,12 @@ class HashPersistenceTest(RestartTestCase):
         self.check_bgrewriteaof("yes")
 
 
-class HashReplicationTest(lib.ReplicaPairTestCase):
+class HashReplicationTest(HashDurability, ReplicationCase, lib.ReplicaPairTestCase):
     """A replica gets the hashes by the full sync (RDB) and then by the live stream."""
 
-    def assertSameHashes(self, primary, replica, keys):
-        """Fields and PEXPIRETIME of the keys equal on both; returns the primary's."""
-        def hashes(port):
-            contents, deadlines = read_hashes(port, keys)
-            return {k: (contents[k][0], deadlines[k]) for k in keys}
-        on_primary = hashes(primary.port)
-        self.assertEqual(hashes(replica.port), on_primary)
-        return on_primary
-
     def test_full_sync_then_live_writes(self):
-        primary, replica = self.start(), self.start()
-        c = primary.client()
-        expected = fill_hashes(c)
-        with replica.raw() as r:
-            self.assertEqual(r.command("REPLICAOF", "127.0.0.1", primary.port), b"+OK\r\n")
-        self.wait_synced(primary, replica)
-        self.assertSameHashes(primary, replica, expected)
-        # The replica loaded an RDB: encodings by contents, as after a restart.
-        self.assertEqual({k: v[2] for k, v in read_hashes(replica.port, expected)[0].items()},
-                         {k: v[2] for k, v in expected.items()})
+        primary, replica, c, expected = self.start_replicating()
+        self.assertEncodingsAsLoaded(replica, expected)
         # Live: every write command of the family, and the last field's HDEL deleting the key.
         c.hset("small", mapping={"live": "1", "a": "overwritten"})
         c.hsetnx("small", "nx", "v")
@@ -299,13 +207,11 @@ class HashReplicationTest(lib.ReplicaPairTestCase):
         c.close()
         expected[(0, b"new")] = None
         self.wait_synced(primary, replica)
-        on_primary = self.assertSameHashes(primary, replica, expected)
+        on_primary = self.assertSameOnBoth(primary, replica, expected)
         self.assertEqual(on_primary[(0, b"ttl:small")], ({}, -2))
         self.assertEqual(on_primary[(0, b"small")][0][b"f"], b"1.65")
         self.assertEqual(len(on_primary[(0, b"new")][0]), 600)
-        with replica.raw() as r:
-            self.assertEqual(r.command("HSET", "small", "x", "1"),
-                             b"-READONLY You can't write against a read only replica.\r\n")
+        self.assertReplicaReadOnly(replica, "HSET", "small", "x", "1")
 
 
 if __name__ == "__main__":

@@ -12,15 +12,15 @@ run it that way again after changing an expectation.
 import os
 import random
 import shutil
-import tempfile
-import threading
 import time
 
 import redis
 
 import basalt_testlib as lib
-from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
-from command_case import OK, RestartTestCase
+from basalt_testlib import parse_commands
+from command_case import RestartTestCase
+from durability_case import (KeyState, PersistenceCase, ReplicationCase, aof_args,
+                             commands_by_db, upper_names)
 from list_case import ListTestCase
 
 
@@ -56,12 +56,7 @@ class ConcurrencyTest(ListTestCase):
             finally:
                 c.close()
 
-        threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(50)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(lib.IO_TIMEOUT * 2)
-            self.assertFalse(t.is_alive(), "a client thread hangs")
+        self.run_in_threads(client, 50)
         self.assertEqual(errors, [])
         everything = self.r.lrange("shared", 0, -1)
         self.assertEqual(len(everything), 50 * 40)
@@ -71,34 +66,16 @@ class ConcurrencyTest(ListTestCase):
             mine = [e for e in everything if e.startswith(b"%d:" % n)]
             self.assertEqual(mine[::-1], items, n)
         # Now 50 clients pop the shared list empty: every element exactly once.
-        popped = []
-        lock = threading.Lock()
+        def pop(c, n):  # LPOP with a count, RPOP of one, or LMPOP by the client's number
+            if n % 3 == 0:
+                return c.lpop("shared", 7)
+            if n % 3 == 1:
+                one = c.rpop("shared")
+                return [one] if one is not None else None
+            res = c.execute_command("LMPOP", 1, "shared", "LEFT", "COUNT", 3)
+            return res[1] if res else None
 
-        def popper(n):
-            c = self.server.client()
-            try:
-                while True:
-                    if n % 3 == 0:
-                        got = c.lpop("shared", 7)
-                    elif n % 3 == 1:
-                        one = c.rpop("shared")
-                        got = [one] if one is not None else None
-                    else:
-                        res = c.execute_command("LMPOP", 1, "shared", "LEFT", "COUNT", 3)
-                        got = res[1] if res else None
-                    if not got:
-                        return
-                    with lock:
-                        popped.extend(got)
-            finally:
-                c.close()
-
-        threads = [threading.Thread(target=popper, args=(n,), daemon=True) for n in range(50)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(lib.IO_TIMEOUT * 2)
-            self.assertFalse(t.is_alive(), "a popper thread hangs")
+        popped = self.drain_in_threads(pop, 50, "a popper thread")
         self.assertEqual(sorted(popped), sorted(everything))
         self.assertEqual(self.r.exists("shared"), 0)
         self.assertServerAlive()
@@ -162,12 +139,7 @@ class ConcurrencyTest(ListTestCase):
             finally:
                 c.close()
 
-        threads = [threading.Thread(target=mover, args=(n,), daemon=True) for n in range(50)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(lib.IO_TIMEOUT * 2)
-            self.assertFalse(t.is_alive(), "a client thread hangs")
+        self.run_in_threads(mover, 50)
         self.assertEqual(errors, [])
         everything = [e for k in range(3) for e in self.r.lrange(f"ring:{k}", 0, -1)]
         self.assertEqual(sorted(everything), sorted(originals))
@@ -216,74 +188,48 @@ def fill_lists(client):
     client.execute_command("SELECT", 5)
     client.rpush("l", "db5")
     expected[(5, b"l")] = [b"db5"]
-    client.set("string", "still a string")
     client.execute_command("SELECT", 0)
     return expected
 
 
-def read_lists(port, keys):
-    """{(db, key): (elements, PEXPIRETIME, encoding)}."""
-    out = {}
-    for db, key in keys:
-        c = redis.Redis(host="127.0.0.1", port=port, db=db, socket_timeout=lib.IO_TIMEOUT)
-        out[(db, key)] = (c.lrange(key, 0, -1), c.execute_command("PEXPIRETIME", key),
-                          c.object("ENCODING", key))
-        c.close()
-    return out
+def as_before(elements, before):
+    """What a list restart must give back: the elements expected, and the TTL, encoding and
+    PEXPIRETIME each key had before (before: read_keys' KeyStates); as (expected, deadlines)
+    for assertKeysBack."""
+    expected = {key: (elements[key], before[key].has_ttl, before[key].encoding)
+                for key in elements}
+    return expected, {key: before[key].deadline for key in elements}
 
 
-def upper_names(commands):
-    return [[a.upper() if i == 0 else a for i, a in enumerate(cmd)] for cmd in commands]
+class ListDurability:
+    """How durability_case.py's flows fill and read lists."""
+
+    fill = staticmethod(fill_lists)
+
+    def read_value(self, client, key):
+        return client.lrange(key, 0, -1)
+
+    def assertSameContents(self, key, got, want):
+        if got != want:
+            first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+                         min(len(got), len(want)))
+            self.fail(f"{key}: {len(got)} elements, expected {len(want)}; first difference at "
+                      f"{first}")
 
 
-class ListPersistenceTest(RestartTestCase):
+class ListPersistenceTest(ListDurability, PersistenceCase, RestartTestCase):
     """Lists across restarts: from dump.rdb (SAVE), from the AOF after BGREWRITEAOF (with and
     without RDB preamble), and DUMP payloads moved between basalt and Redis."""
 
     workdir_prefix = "basalt-it-lists-"
 
-    def assertListsBack(self, server, expected, before):
-        actual = read_lists(server.port, expected)
-        for key, elements in expected.items():
-            got, deadline, encoding = actual[key]
-            if got != elements:
-                first = next((i for i, (a, b) in enumerate(zip(got, elements)) if a != b),
-                             min(len(got), len(elements)))
-                self.fail(f"{key}: {len(got)} elements, expected {len(elements)}; first "
-                          f"difference at {first}")
-            self.assertEqual((deadline, encoding), before[key][1:], key)
-        c = server.client(db=5)
-        self.assertEqual(c.get("string"), b"still a string")
-        c.close()
-
     def test_lists_survive_save_and_restart(self):
-        server = self.start()
-        c = server.client()
-        expected = fill_lists(c)
-        before = read_lists(server.port, expected)
-        self.assertEqual({v[2] for v in before.values()}, {b"quicklist"})
-        self.assertTrue(c.save())
-        c.close()
-        server.stop_and_check()
-        server = self.start()
-        self.assertListsBack(server, expected, before)
-        server.stop_and_check()
+        elements, before = self.save_filled_server()
+        self.assertEqual({v.encoding for v in before.values()}, {b"quicklist"})
+        self.check_back_after_restart(*as_before(elements, before))
 
     def check_bgrewriteaof(self, preamble):
-        args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
-        server = self.start(args)
-        c = server.client()
-        wait_rewrites_done(c)
-        expected = fill_lists(c)
-        before = read_lists(server.port, expected)
-        done = c.info("persistence")["aof_rewrites"]
-        self.assertTrue(c.bgrewriteaof())
-        lib.wait_until(lambda: c.info("persistence")["aof_rewrites"] > done,
-                       what="the AOF rewrite")
-        wait_rewrites_done(c)
-        base = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "b")[-1])
-        if preamble == "no":
-            self.check_rewritten_commands(base, expected)
+        server, c, expected, before = self.start_filled_and_rewrite(preamble)
         # After the rewrite, in the incr file: pops with a count, LMPOP (logged as LPOP / RPOP
         # with the count popped), LMOVE, edits.
         self.assertEqual(c.lpop("small", 2), [b"a", b""])
@@ -298,35 +244,24 @@ class ListPersistenceTest(RestartTestCase):
         expected[(0, b"big")] = expected[(0, b"big")][:-3]
         expected[(0, b"ints")] = expected[(0, b"ints")][1:]
         expected[(0, b"moved")] = [b"-9223372036854775808"]
-        before[(0, b"moved")] = (None, -1, b"quicklist")
+        before[(0, b"moved")] = KeyState(None, False, b"quicklist", -1)
         expected[(0, b"wide")][1] = b"set"
         expected[(0, b"ttl:big")] = expected[(0, b"ttl:big")][10:]
         small = expected[(0, b"small")]
         small.insert(small.index(b"12") + 1, b"after 12")
         expected[(0, b"big")].remove(b"item:5")
-        incr = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "i")[-1])
-        c.close()
-        server.stop_and_check()
-        with open(incr, "rb") as f:
-            logged = upper_names(parse_commands(f.read()))
+        logged = self.stop_and_read_incr(server, c)
         self.assertIn([b"LPOP", b"small", b"2"], logged)
         self.assertIn([b"RPOP", b"big", b"3"], logged)
-        server = self.start(args)
-        self.assertListsBack(server, expected, before)
-        server.stop_and_check()
+        self.check_back_after_restart(*as_before(expected, before), aof_args(preamble))
 
-    def check_rewritten_commands(self, base, expected):
+    def check_rewritten_commands(self, commands, expected):
         """The AOF base without RDB preamble rebuilds every list with RPUSH commands (Redis
         writes at most 64 elements per command)."""
-        with open(base, "rb") as f:
-            commands = upper_names(parse_commands(f.read()))
-        db, rebuilt = 0, {}
-        for cmd in commands:
-            if cmd[0] == b"SELECT":
-                db = int(cmd[1])
-            elif cmd[0] in (b"RPUSH", b"LPUSH"):
-                self.assertEqual(cmd[0], b"RPUSH")
-                rebuilt.setdefault((db, cmd[1]), []).extend(cmd[2:])
+        rebuilt = {}
+        for db, cmd in commands_by_db(commands, (b"RPUSH", b"LPUSH")):
+            self.assertEqual(cmd[0], b"RPUSH")
+            rebuilt.setdefault((db, cmd[1]), []).extend(cmd[2:])
         self.assertEqual(rebuilt, expected)
 
     def test_bgrewriteaof_without_rdb_preamble_writes_list_commands(self):
@@ -336,12 +271,7 @@ class ListPersistenceTest(RestartTestCase):
         self.check_bgrewriteaof("yes")
 
     def test_dump_from_redis_restores_into_basalt_and_back(self):
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-lists-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
-        server = self.start()
-        b = server.client()
-        with lib.RedisProcess(redis_dir) as real:
-            rc = real.client()
+        with self.basalt_and_redis() as (b, rc):
             expected = fill_lists(rc)
             payloads = {key: rc.dump(key) for db, key in expected if db == 0}
             b.execute_command("SELECT", 0)
@@ -364,16 +294,12 @@ class ListPersistenceTest(RestartTestCase):
                 payload = b.dump(key)
                 self.assertEqual(rc.restore(b"back:" + key, 0, payload), b"OK", key)
                 self.assertEqual(rc.lrange(b"back:" + key, 0, -1), b.lrange(key, 0, -1), key)
-            rc.close()
-        b.close()
-        server.stop_and_check()
 
 
     def test_compressed_nodes_from_redis_load_and_restore(self):
         """With list-compress-depth 1 Redis writes the inner nodes LZF-compressed, in its
         dump.rdb and in DUMP payloads: basalt reads both, and Redis reads basalt's."""
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-lists-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
+        redis_dir = self.redis_workdir()
         model = [(b"compressible %d " % i) * 20 for i in range(300)] + [b"-5", b"", b"77"]
         with lib.RedisProcess(redis_dir, ["--list-compress-depth", "1",
                                           "--list-max-listpack-size", "4"]) as real:
@@ -403,23 +329,15 @@ class ListPersistenceTest(RestartTestCase):
         server.stop_and_check()
 
 
-class ListReplicationTest(lib.ReplicaPairTestCase):
+class ListReplicationTest(ListDurability, ReplicationCase, lib.ReplicaPairTestCase):
     """A replica gets the lists by the full sync (RDB) and then by the live stream: pops with a
     count, LMPOP (which a primary propagates as LPOP / RPOP with the count), LMOVE, edits."""
 
-    def assertSameLists(self, primary, replica, keys):
-        on_primary = read_lists(primary.port, keys)
-        self.assertEqual(read_lists(replica.port, keys), on_primary)
-        return on_primary
+    # Redis 7.0 has quicklists only: a load picks the encoding the primary has.
+    compare_encodings = True
 
     def test_full_sync_then_live_writes(self):
-        primary, replica = self.start(), self.start()
-        c = primary.client()
-        expected = fill_lists(c)
-        with replica.raw() as r:
-            self.assertEqual(r.command("REPLICAOF", "127.0.0.1", primary.port), OK)
-        self.wait_synced(primary, replica)
-        self.assertSameLists(primary, replica, expected)
+        primary, replica, c, expected = self.start_replicating()
         self.assertEqual(c.lpop("small", 3), [b"a", b"", b"-0"])
         self.assertEqual(c.rpop("big", 2), [b"item:99998", b"item:99997"])
         self.assertEqual(c.execute_command("LMPOP", 3, "nokey", "ints", "big", "LEFT", "COUNT",
@@ -439,13 +357,11 @@ class ListReplicationTest(lib.ReplicaPairTestCase):
         c.close()
         expected[(0, b"new")] = expected[(0, b"moved")] = None
         self.wait_synced(primary, replica)
-        on_primary = self.assertSameLists(primary, replica, expected)
+        on_primary = self.assertSameOnBoth(primary, replica, expected)
         self.assertEqual(on_primary[(0, b"ttl:small")], ([], -2, None))
         self.assertEqual(len(on_primary[(0, b"ints")][0]), 7)
         self.assertEqual(len(on_primary[(0, b"ttl:big")][0]), 101)
-        with replica.raw() as r:
-            self.assertEqual(r.command("RPUSH", "small", "x"),
-                             b"-READONLY You can't write against a read only replica.\r\n")
+        self.assertReplicaReadOnly(replica, "RPUSH", "small", "x")
 
 
     def test_propagated_commands(self):

@@ -9,17 +9,14 @@ them): a set is an intset (integers only, at most set-max-intset-entries of them
 hashtable.
 """
 
-import os
-import shutil
-import tempfile
-import threading
 import time
 
 import redis
 
 import basalt_testlib as lib
-from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
 from command_case import RestartTestCase
+from durability_case import (PersistenceCase, ReplicationCase, aof_args, commands_by_db,
+                             deadlines_of)
 from set_case import SetTestCase
 
 
@@ -46,13 +43,7 @@ class ConcurrencyTest(SetTestCase):
                 c.close()
 
         results = {}
-        threads = [threading.Thread(target=lambda n=n: results.__setitem__(n, client(n)),
-                                    daemon=True) for n in range(50)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(lib.IO_TIMEOUT * 2)
-            self.assertFalse(t.is_alive(), "a client thread hangs")
+        self.run_in_threads(lambda n: results.__setitem__(n, client(n)), 50)
         self.assertEqual(errors, [])
         self.assertEqual(len(results), 50)
         everything = set().union(*results.values())
@@ -60,27 +51,7 @@ class ConcurrencyTest(SetTestCase):
         self.assertEqual(self.r.scard("moved"), 50)
 
         # 50 clients popping the shared set at once: every member popped exactly once.
-        popped = []
-        lock = threading.Lock()
-
-        def popper():
-            c = self.server.client()
-            try:
-                while True:
-                    got = c.spop("shared", 7)
-                    if not got:
-                        return
-                    with lock:
-                        popped.extend(got)
-            finally:
-                c.close()
-
-        threads = [threading.Thread(target=popper, daemon=True) for _ in range(50)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(lib.IO_TIMEOUT * 2)
-            self.assertFalse(t.is_alive(), "a popper hangs")
+        popped = self.drain_in_threads(lambda c, n: c.spop("shared", 7), 50)
         self.assertEqual(len(popped), len(everything))
         self.assertEqual(set(popped), everything)
         self.assertEqual(self.r.exists("shared"), 0)
@@ -90,8 +61,8 @@ class ConcurrencyTest(SetTestCase):
 # -- DUMP / RESTORE and persistence ---------------------------------------------------------------
 
 def fill_sets(client):
-    """Sets of both encodings, with and without a TTL, in two databases; returns what
-    read_sets must find afterwards ({(db, key): (members, has_ttl, encoding)})."""
+    """Sets of both encodings, with and without a TTL, in two databases; returns what a restart
+    must keep ({(db, key): (members, has_ttl, encoding)})."""
     client.execute_command("SELECT", 0)
     expected = {}
     small = {b"1", b"-5", b"0", b"9223372036854775807", b"-9223372036854775808", b"65536"}
@@ -120,105 +91,56 @@ def fill_sets(client):
     client.execute_command("SELECT", 5)
     client.sadd("s", "db5")
     expected[(5, b"s")] = ({b"db5"}, False, b"hashtable")
-    client.set("string", "still a string")
     client.execute_command("SELECT", 0)
     return expected
 
 
-def read_sets(port, keys):
-    """{(db, key): (members, has_ttl, encoding)} for the given keys, plus the PEXPIRETIMEs."""
-    out, deadlines = {}, {}
-    for db, key in keys:
-        c = redis.Redis(host="127.0.0.1", port=port, db=db, socket_timeout=lib.IO_TIMEOUT)
-        deadline = c.execute_command("PEXPIRETIME", key)
-        out[(db, key)] = (c.smembers(key), deadline > 0, c.object("ENCODING", key))
-        deadlines[(db, key)] = deadline
-        c.close()
-    return out, deadlines
+class SetDurability:
+    """How durability_case.py's flows fill and read sets."""
+
+    fill = staticmethod(fill_sets)
+
+    def read_value(self, client, key):
+        return client.smembers(key)
+
+    def assertSameContents(self, key, got, want):
+        if got != want:
+            self.fail(f"{key}: {len(want - got)} members missing {sorted(want - got)[:3]}, "
+                      f"{len(got - want)} extra {sorted(got - want)[:3]}")
 
 
-class SetPersistenceTest(RestartTestCase):
+class SetPersistenceTest(SetDurability, PersistenceCase, RestartTestCase):
     """Sets of both encodings, with TTLs, across restarts (SAVE; BGREWRITEAOF with and without
     RDB preamble), DUMP payloads and dump.rdb files moved between basalt and Redis. A set's
     encoding after a load depends on its contents only."""
 
     workdir_prefix = "basalt-it-sets-"
 
-    def assertSetsBack(self, port, expected, deadlines):
-        actual, actual_deadlines = read_sets(port, expected)
-        for key in expected:
-            members, has_ttl, encoding = expected[key]
-            got, got_ttl, got_encoding = actual[key]
-            if got != members:
-                self.fail(f"{key}: {len(members - got)} members missing "
-                          f"{sorted(members - got)[:3]}, {len(got - members)} extra "
-                          f"{sorted(got - members)[:3]}")
-            self.assertEqual((got_ttl, got_encoding), (has_ttl, encoding), key)
-        self.assertEqual(actual_deadlines, deadlines)
-        c = redis.Redis(host="127.0.0.1", port=port, db=5, socket_timeout=lib.IO_TIMEOUT)
-        self.assertEqual(c.get("string"), b"still a string")
-        c.close()
-
     def test_sets_survive_save_and_restart(self):
-        server = self.start()
-        c = server.client()
-        expected = fill_sets(c)
-        before, deadlines = read_sets(server.port, expected)
-        self.assertEqual(before[(0, b"shrunk")][2], b"hashtable")  # until a load
-        self.assertTrue(c.save())
-        c.close()
-        server.stop_and_check()
-        server = self.start()
-        self.assertSetsBack(server.port, expected, deadlines)
-        server.stop_and_check()
+        expected, before = self.save_filled_server()
+        self.assertEqual(before[(0, b"shrunk")].encoding, b"hashtable")  # until a load
+        self.check_back_after_restart(expected, deadlines_of(before))
 
     def test_load_converts_by_the_configured_threshold(self):
         """Loading picks the encoding by the set-max-intset-entries in force: an intset saved
         with more members than that loads as a hashtable (and a set of few integers saved as
         a hashtable loads as an intset)."""
-        server = self.start()
-        c = server.client()
-        expected = fill_sets(c)
-        _, deadlines = read_sets(server.port, expected)
-        c.save()
-        c.close()
-        server.stop_and_check()
-        server = self.start(["--set-max-intset-entries", "2"])
+        expected, before = self.save_filled_server()
         for key in ((0, b"ints"), (0, b"ttl:ints")):  # 6 and 3 integers
             members, has_ttl, _ = expected[key]
             expected[key] = (members, has_ttl, b"hashtable")
-        self.assertSetsBack(server.port, expected, deadlines)  # "shrunk" (2): an intset
-        server.stop_and_check()
+        # "shrunk" (2 integers) stays within the threshold: an intset still.
+        self.check_back_after_restart(expected, deadlines_of(before),
+                                      ["--set-max-intset-entries", "2"])
 
     def test_dump_rdb_loads_into_redis_and_back(self):
-        server = self.start()
-        c = server.client()
-        expected = fill_sets(c)
-        _, deadlines = read_sets(server.port, expected)
-        c.save()
-        c.close()
-        server.stop_and_check()
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-sets-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
-        shutil.copy(os.path.join(self.workdir, "dump.rdb"), redis_dir)
-        os.remove(os.path.join(self.workdir, "dump.rdb"))
-        with lib.RedisProcess(redis_dir) as real:
-            self.assertSetsBack(real.port, expected, deadlines)
-            real.client().save()
-        shutil.copy(os.path.join(redis_dir, "dump.rdb"), self.workdir)
-        server = self.start()
-        self.assertSetsBack(server.port, expected, deadlines)
-        server.stop_and_check()
+        expected, before = self.save_filled_server()
+        self.check_dump_rdb_through_redis(expected, deadlines_of(before))
 
     def test_dump_restore_between_redis_and_basalt(self):
         """DUMP payloads of both encodings made by redis-server RESTORE into basalt, and
         basalt's back into redis-server."""
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-sets-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
-        server = self.start()
-        b = server.client()
-        with lib.RedisProcess(redis_dir) as real:
-            r = real.client()
+        with self.basalt_and_redis() as (b, r):
             expected = fill_sets(r)
             for (db, key), (members, _, encoding) in expected.items():
                 r.execute_command("SELECT", db)
@@ -239,24 +161,9 @@ class SetPersistenceTest(RestartTestCase):
                 b.sadd(key, "extra")
                 self.assertTrue(b.restore(key, 0, payload, replace=True))
                 self.assertEqual(b.smembers(key), members, key)
-            r.close()
-        b.close()
-        server.stop_and_check()
 
     def check_bgrewriteaof(self, preamble):
-        args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
-        server = self.start(args)
-        c = server.client()
-        wait_rewrites_done(c)
-        expected = fill_sets(c)
-        before = c.info("persistence")["aof_rewrites"]
-        self.assertTrue(c.bgrewriteaof())
-        lib.wait_until(lambda: c.info("persistence")["aof_rewrites"] > before,
-                       what="the AOF rewrite")
-        wait_rewrites_done(c)
-        base = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "b")[-1])
-        if preamble == "no":
-            self.check_rewritten_commands(base, expected)
+        server, c, expected, _ = self.start_filled_and_rewrite(preamble)
         # After the rewrite, in the incr file: SPOP is logged as SREM of what it popped (never
         # as SPOP, which would pop other members on a replay); SPOP of the whole set as a DEL.
         popped = set(c.spop("big", 10))
@@ -275,13 +182,14 @@ class SetPersistenceTest(RestartTestCase):
         c.sinterstore("inter", "big", "ints")
         expected[(0, b"inter")] = (expected[(0, b"big")][0] & expected[(0, b"ints")][0], False,
                                    b"intset")
-        _, deadlines = read_sets(server.port, expected)
-        incr = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "i")[-1])
-        c.close()
-        server.stop_and_check()
-        with open(incr, "rb") as f:
-            logged = [[a.upper() if i == 0 else a for i, a in enumerate(cmd)]
-                      for cmd in parse_commands(f.read())]
+        deadlines = deadlines_of(self.read_keys(server.port, expected))
+        logged = self.stop_and_read_incr(server, c)
+        self.check_spops_logged_as_srem(logged, popped, popped_most, one)
+        self.check_back_after_restart(expected, deadlines, aof_args(preamble))
+
+    def check_spops_logged_as_srem(self, logged, popped, popped_most, one):
+        """check_bgrewriteaof's SPOPs in the incr file: 10 members of "big" (popped), 690 of
+        "bigstr" (popped_most), one of "strs", and all of "ttl:ints"."""
         names = [cmd[0] for cmd in logged]
         self.assertNotIn(b"SPOP", names)
         # Redis 7.0 logs one SREM per popped member (7.2 batches them), the SREMs of one SPOP
@@ -291,35 +199,22 @@ class SetPersistenceTest(RestartTestCase):
         start = max(i for i in range(first) if logged[i][0] == b"MULTI")
         end = next(i for i in range(first, len(logged)) if logged[i][0] == b"EXEC")
         self.assertEqual({cmd[2] for cmd in logged[start + 1:end]}, popped)
-        removed = set()
-        for cmd in logged:
-            if cmd[0] == b"SREM" and cmd[1] == b"big":
-                removed.update(cmd[2:])
-        self.assertEqual(removed, popped)
-        removed = set()
-        for cmd in logged:
-            if cmd[0] == b"SREM" and cmd[1] == b"bigstr":
-                removed.update(cmd[2:])
-        self.assertEqual(removed, popped_most)  # (the SMOVE is logged as itself)
+
+        def removed_from(key):
+            return {member for cmd in logged if cmd[0] == b"SREM" and cmd[1] == key
+                    for member in cmd[2:]}
+        self.assertEqual(removed_from(b"big"), popped)
+        self.assertEqual(removed_from(b"bigstr"), popped_most)  # (the SMOVE is logged as itself)
         self.assertIn([b"SREM", b"strs", one], logged)
         self.assertTrue(any(cmd[0] in (b"DEL", b"UNLINK") and cmd[1:] == [b"ttl:ints"]
                             for cmd in logged), logged)
-        server = self.start(args)
-        self.assertSetsBack(server.port, expected, deadlines)
-        server.stop_and_check()
 
-    def check_rewritten_commands(self, base, expected):
+    def check_rewritten_commands(self, commands, expected):
         """The AOF base without RDB preamble rebuilds every set with SADD commands (Redis: at
         most 64 members per command)."""
-        with open(base, "rb") as f:
-            commands = parse_commands(f.read())
-        db, rebuilt = 0, {}
-        for cmd in commands:
-            name = cmd[0].upper()
-            if name == b"SELECT":
-                db = int(cmd[1])
-            elif name == b"SADD":
-                rebuilt.setdefault((db, cmd[1]), set()).update(cmd[2:])
+        rebuilt = {}
+        for db, cmd in commands_by_db(commands, (b"SADD",)):
+            rebuilt.setdefault((db, cmd[1]), set()).update(cmd[2:])
         self.assertEqual(rebuilt, {k: v[0] for k, v in expected.items()})
 
     def test_bgrewriteaof_without_rdb_preamble_writes_set_commands(self):
@@ -329,29 +224,12 @@ class SetPersistenceTest(RestartTestCase):
         self.check_bgrewriteaof("yes")
 
 
-class SetReplicationTest(lib.ReplicaPairTestCase):
+class SetReplicationTest(SetDurability, ReplicationCase, lib.ReplicaPairTestCase):
     """A replica gets the sets by the full sync and then by the live stream, SPOP as SREM."""
 
-    def assertSameSets(self, primary, replica, keys):
-        """Members and PEXPIRETIME of the keys equal on both; returns the primary's."""
-        def sets(port):
-            contents, deadlines = read_sets(port, keys)
-            return {k: (contents[k][0], deadlines[k]) for k in keys}
-        on_primary = sets(primary.port)
-        self.assertEqual(sets(replica.port), on_primary)
-        return on_primary
-
     def test_full_sync_then_live_writes(self):
-        primary, replica = self.start(), self.start()
-        c = primary.client()
-        expected = fill_sets(c)
-        with replica.raw() as r:
-            self.assertEqual(r.command("REPLICAOF", "127.0.0.1", primary.port), b"+OK\r\n")
-        self.wait_synced(primary, replica)
-        self.assertSameSets(primary, replica, expected)
-        # The replica loaded an RDB: encodings by contents, as after a restart.
-        self.assertEqual({k: v[2] for k, v in read_sets(replica.port, expected)[0].items()},
-                         {k: v[2] for k, v in expected.items()})
+        primary, replica, c, expected = self.start_replicating()
+        self.assertEncodingsAsLoaded(replica, expected)
         # Live: every write command, the random ones included (the replica must pop the same).
         c.sadd("ints", 77)
         c.srem("strs", "a")
@@ -367,12 +245,10 @@ class SetReplicationTest(lib.ReplicaPairTestCase):
             expected[(0, key)] = None
         c.close()
         self.wait_synced(primary, replica)
-        on_primary = self.assertSameSets(primary, replica, expected)
+        on_primary = self.assertSameOnBoth(primary, replica, expected)
         self.assertEqual(on_primary[(0, b"shrunk")], (set(), -2))
         self.assertEqual(len(on_primary[(0, b"big")][0]), 700)
-        with replica.raw() as r:
-            self.assertEqual(r.command("SADD", "ints", "1"),
-                             b"-READONLY You can't write against a read only replica.\r\n")
+        self.assertReplicaReadOnly(replica, "SADD", "ints", "1")
 
 
 if __name__ == "__main__":

@@ -12,18 +12,18 @@ it that way again after changing an expectation.
 import os
 import shutil
 import subprocess
-import tempfile
 
 import basalt_testlib as lib
-from basalt_testlib import aof_files, parse_commands, wait_rewrites_done
+from basalt_testlib import wait_rewrites_done
 from command_case import RestartTestCase, bulks
+from durability_case import PersistenceCase, aof_args
 
 
 def fill_zsets(client):
     """Sorted sets of both encodings, with and without a TTL, in two databases; returns
-    {(db, key): (RESP2 ZRANGE ... WITHSCORES bytes after a load, has_ttl, encoding after a load)}.
-    A small skiplist loads as a listpack (Redis re-picks the encoding by the contents), so its
-    -0 comes back as 0."""
+    {(db, key): (None, has_ttl, encoding after a load)}: the contents a load gives back are
+    after_load's of what the server held before. A small skiplist loads as a listpack (Redis
+    re-picks the encoding by the contents), so its -0 comes back as 0."""
     client.execute_command("SELECT", 0)
     expected = {}
     small = ["0.1", "a", "-inf", "b", "inf", "c", "1e17", "d", "-2.5", "e", "3", b"bin\x00\r\n"]
@@ -46,110 +46,88 @@ def fill_zsets(client):
     expected[(0, b"ttl")] = (None, True, b"listpack")
     client.execute_command("SELECT", 5)
     client.execute_command("ZADD", "z5", "7", "seven")
-    client.set("string", "still a string")
     client.execute_command("SELECT", 0)
     expected[(5, b"z5")] = (None, False, b"listpack")
     return expected
 
 
-def read_zsets(port, keys):
-    """{(db, key): (ZRANGE 0 -1 WITHSCORES raw RESP2 bytes, has_ttl, encoding)}."""
-    out = {}
-    for db, key in keys:
-        with lib.RawConnection(port) as c:
-            c.command("SELECT", db)
-            content = c.command("ZRANGE", key, "0", "-1", "WITHSCORES")
-            ttl = c.command("PTTL", key)
-            encoding = c.command("OBJECT", "ENCODING", key).split(b"\r\n")[1]
-        out[(db, key)] = (content, int(ttl[1:-2]) > 0, encoding)
-    return out
+def positive_zero(content):
+    """ZRANGE WITHSCORES bytes with the scores -0 as 0."""
+    return content.replace(b"$2\r\n-0\r\n", b"$1\r\n0\r\n")
 
 
-def after_load(contents):
-    """What a key's ZRANGE WITHSCORES gives after a load: -0 turns 0 where the set loads as a
-    listpack (all but the big and wide keys here)."""
+def after_load(before):
+    """What the keys read before a restart (read_keys' KeyStates) give after a load, as
+    {(db, key): (ZRANGE WITHSCORES bytes, has_ttl, encoding)}: -0 turns 0 where the set loads
+    as a listpack (all but the big and wide keys here)."""
     out = {}
-    for key, (content, ttl, encoding) in contents.items():
+    for key, state in before.items():
+        content, encoding = state.contents, state.encoding
         if encoding == b"skiplist" and key[1] not in (b"big", b"wide"):
             encoding = b"listpack"
         if encoding == b"listpack":
-            content = content.replace(b"$2\r\n-0\r\n", b"$1\r\n0\r\n")
-        out[key] = (content, ttl, encoding)
+            content = positive_zero(content)
+        out[key] = (content, state.has_ttl, encoding)
     return out
 
 
-class ZsetPersistenceTest(RestartTestCase):
+class ZsetPersistenceTest(PersistenceCase, RestartTestCase):
     workdir_prefix = "basalt-it-zsets-"
 
-    def check_back(self, server, expected, loose_zero=()):
-        """loose_zero: keys whose -0 scores may have come back as 0."""
-        def loosen(contents):
-            return {k: (v[0].replace(b"$2\r\n-0\r\n", b"$1\r\n0\r\n"),) + v[1:]
-                    if k in loose_zero else v for k, v in contents.items()}
-        self.assertEqual(loosen(read_zsets(server.port, expected)), loosen(expected))
-        c = server.client(db=5)
-        self.assertEqual(c.get("string"), b"still a string")
-        c.close()
+    fill = staticmethod(fill_zsets)
+    loose_zero = ()  # keys whose -0 scores may have come back as 0 (set by a test)
+
+    def read_value(self, client, key):
+        """ZRANGE key 0 -1 WITHSCORES as RESP2 bytes (redis-py's list of bulk strings encoded
+        again: the bytes the server sent), where a score -0 differs from 0."""
+        return bulks(*client.execute_command("ZRANGE", key, "0", "-1", "WITHSCORES"))
+
+    def assertSameContents(self, key, got, want):
+        if key in self.loose_zero:
+            got, want = positive_zero(got), positive_zero(want)
+        self.assertEqual(got, want, key)
 
     def test_save_and_restart(self):
-        server = self.start()
-        c = server.client()
-        keys = fill_zsets(c)
-        before = read_zsets(server.port, keys)
-        self.assertEqual(before[(0, b"shrunk")][2], b"skiplist")  # until a load
-        self.assertIn(b"$2\r\n-0\r\n", before[(0, b"shrunk")][0])
-        self.assertTrue(c.save())
-        c.close()
-        server.stop_and_check()
-        server = self.start()
+        keys, before = self.save_filled_server()
+        self.assertEqual(before[(0, b"shrunk")].encoding, b"skiplist")  # until a load
+        self.assertIn(b"$2\r\n-0\r\n", before[(0, b"shrunk")].contents)
         expected = after_load(before)
         self.assertEqual({k: v[2] for k, v in expected.items()},
                          {k: v[2] for k, v in keys.items()})
         self.assertIn(b"$2\r\n-0\r\n", expected[(0, b"wide")][0])  # a skiplist keeps -0
-        self.check_back(server, expected)
-        server.stop_and_check()
+        self.check_back_after_restart(expected)
 
     def check_bgrewriteaof(self, preamble):
-        args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]
-        server = self.start(args)
-        c = server.client()
-        wait_rewrites_done(c)
-        keys = fill_zsets(c)
-        before = read_zsets(server.port, keys)
-        rewrites = c.info("persistence")["aof_rewrites"]
-        self.assertTrue(c.bgrewriteaof())
-        lib.wait_until(lambda: c.info("persistence")["aof_rewrites"] > rewrites,
-                       what="the AOF rewrite")
-        wait_rewrites_done(c)
-        # Loaded from ZADD commands (no preamble), whether "wide" keeps its -0 depends on the
-        # member its first ZADD names (test_new_key_encoding_follows_the_first_member), and
-        # Redis rewrites a skiplist in its hash table's order, different in every run.
-        if preamble == "no":
-            base = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "b")[-1])
-            with open(base, "rb") as f:
-                commands = parse_commands(f.read())
-            zadds = [cmd for cmd in commands if cmd[0].upper() == b"ZADD"]
-            self.assertTrue(zadds)
-            # At most 64 pairs per ZADD (Redis's AOF_REWRITE_ITEMS_PER_CMD).
-            self.assertTrue(all(len(cmd) <= 2 + 2 * 64 for cmd in zadds))
-            self.assertEqual(sum((len(cmd) - 2) // 2 for cmd in zadds if cmd[1] == b"big"), 500)
+        server, c, _, before = self.start_filled_and_rewrite(preamble)
         c.zadd("after", {"k": 1.5})
         c.zincrby("small", 0.1, "a")
         c.close()
         server.stop_and_check()
-        server = self.start(args)
+        server = self.start(aof_args(preamble))
         expected = after_load(before)
         expected[(0, b"small")] = (expected[(0, b"small")][0].replace(
             b"$1\r\na\r\n$19\r\n0.10000000000000001",
             b"$1\r\na\r\n$19\r\n0.20000000000000001"), False,
             b"listpack")
-        self.check_back(server, expected,
-                        loose_zero=[(0, b"wide")] if preamble == "no" else [])
+        # Loaded from ZADD commands (no preamble), whether "wide" keeps its -0 depends on the
+        # member its first ZADD names (test_new_key_encoding_follows_the_first_member), and
+        # Redis rewrites a skiplist in its hash table's order, different in every run.
+        self.loose_zero = [(0, b"wide")] if preamble == "no" else []
+        self.assertKeysBack(server, expected)
         c = server.client()
         self.assertEqual(c.zscore("after", "k"), 1.5)
         self.assertEqual(c.zscore("small", "a"), 0.2)
         c.close()
         server.stop_and_check()
+
+    def check_rewritten_commands(self, commands, expected):
+        """The AOF base without RDB preamble rebuilds the sorted sets with ZADD commands, at
+        most 64 pairs each (Redis's AOF_REWRITE_ITEMS_PER_CMD), "big"'s 500 among them. Not in
+        an order to compare: Redis rewrites a skiplist in its hash table's order."""
+        zadds = [cmd for cmd in commands if cmd[0] == b"ZADD"]
+        self.assertTrue(zadds)
+        self.assertTrue(all(len(cmd) <= 2 + 2 * 64 for cmd in zadds))
+        self.assertEqual(sum((len(cmd) - 2) // 2 for cmd in zadds if cmd[1] == b"big"), 500)
 
     def test_bgrewriteaof_without_rdb_preamble(self):
         self.check_bgrewriteaof("no")
@@ -161,39 +139,20 @@ class ZsetPersistenceTest(RestartTestCase):
         """basalt's dump.rdb with sorted sets of both encodings passes redis-check-rdb and loads
         into redis-server 7.0.15 with the same members, scores, TTLs and encodings; the file
         Redis then saves loads back into basalt the same."""
-        server = self.start()
-        c = server.client()
-        keys = fill_zsets(c)
-        expected = after_load(read_zsets(server.port, keys))
-        self.assertTrue(c.save())
-        c.close()
-        server.stop_and_check()
+        _, before = self.save_filled_server()
+        expected = after_load(before)
         rdb = os.path.join(self.workdir, "dump.rdb")
         check = subprocess.run([shutil.which("redis-check-rdb") or "/usr/bin/redis-check-rdb",
                                 rdb], capture_output=True, text=True, timeout=lib.START_TIMEOUT)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         self.assertIn("RDB looks OK", check.stdout + check.stderr)
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-zsets-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
-        shutil.move(rdb, redis_dir)
-        with lib.RedisProcess(redis_dir) as real:
-            self.check_back(real, expected)
-            real.client().save()
-        shutil.copy(os.path.join(redis_dir, "dump.rdb"), self.workdir)
-        server = self.start()
-        self.check_back(server, expected)
-        server.stop_and_check()
+        self.check_dump_rdb_through_redis(expected)
 
     def test_dump_payloads_move_both_ways(self):
         """DUMP payloads of both encodings RESTORE from basalt into Redis and from Redis into
         basalt, with the encoding a load picks."""
-        server = self.start()
-        c = server.client()
-        keys = [key for db, key in fill_zsets(c) if db == 0]
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-zsets-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
-        with lib.RedisProcess(redis_dir) as real:
-            r = real.client()
+        with self.basalt_and_redis() as (c, r):
+            keys = [key for db, key in fill_zsets(c) if db == 0]
             for key in keys:
                 r.restore(key, 0, c.dump(key))
             for key in keys:
@@ -204,9 +163,6 @@ class ZsetPersistenceTest(RestartTestCase):
                 self.assertEqual(c.zrange(b"back:" + key, 0, -1, withscores=True), want, key)
                 self.assertEqual(c.object("encoding", b"back:" + key),
                                  r.object("encoding", key), key)
-            r.close()
-        c.close()
-        server.stop_and_check()
 
     def test_blocking_pops_are_propagated_as_zpop(self):
         """What a woken or immediate blocking pop writes to the AOF: BZPOPMIN -> ZPOPMIN key,
@@ -236,11 +192,7 @@ class ZsetPersistenceTest(RestartTestCase):
         c.zremrangebyscore("w", 100, 200)  # removes nothing: not written
         b.close()
         c.close()
-        incr = os.path.join(self.workdir, "appendonlydir", aof_files(self.workdir, "i")[-1])
-        with open(incr, "rb") as f:
-            logged = [[a.upper() if i == 0 else a for i, a in enumerate(cmd)]
-                      for cmd in parse_commands(f.read())]
-        logged = [cmd for cmd in logged if cmd[0] != b"SELECT"]
+        logged = [cmd for cmd in self.read_aof("i") if cmd[0] != b"SELECT"]
         self.assertEqual(logged, [
             [b"ZADD", b"z", b"1", b"a", b"2", b"b", b"3", b"c", b"4", b"d", b"5", b"e"],
             [b"ZPOPMIN", b"z"], [b"ZPOPMAX", b"z"], [b"ZPOPMIN", b"z", b"2"],
