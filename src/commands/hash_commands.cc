@@ -19,6 +19,7 @@
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
+#include "commands/random_picks.h"
 #include "common/strings.h"
 #include "store/hash_ref.h"
 
@@ -271,91 +272,53 @@ void ReplyRandomElement(CommandContext& ctx, std::string_view field, std::string
   if (with_values) ctx.reply.Bulk(value);
 }
 
-void ReplyRandomHeader(CommandContext& ctx, size_t n, bool with_values) {
-  ctx.reply.ArrayHeader(with_values && ctx.reply.protocol() < 3 ? n * 2 : n);
-}
-
-// `count` distinct random fields of h (count < h.size()). Far from the whole hash, random
-// draws until enough distinct ones; close to it, a partial shuffle of every field.
+// `count` distinct random fields of h (count < h.size()), with their values.
 void ReplyDistinctRandom(CommandContext& ctx, const HashRef& h, size_t count, bool with_values) {
-  std::vector<std::pair<std::string, std::string>> picked;
-  std::mt19937_64& rng = ctx.server.keyspace.rng();
-  if (count * 3 > h.size()) {
-    h.ForEach([&](std::string_view f, std::string_view v) { picked.emplace_back(f, v); });
-    for (size_t i = 0; i < count; ++i) {
-      std::swap(picked[i],
-                picked[std::uniform_int_distribution<size_t>(i, picked.size() - 1)(rng)]);
-    }
-    picked.resize(count);
-  } else {
-    std::unordered_set<std::string> seen;
-    while (picked.size() < count) {
-      std::string_view f;
-      std::string_view v;
-      h.RandomField(rng, &f, &v);
-      if (seen.emplace(f).second) picked.emplace_back(f, v);
-    }
-  }
-  ReplyRandomHeader(ctx, count, with_values);
+  using Pair = std::pair<std::string, std::string>;
+  const std::vector<Pair> picked = PickDistinct<Pair>(
+      ctx.server.keyspace.rng(), h.size(), count,
+      [&] {
+        std::vector<Pair> all;
+        h.ForEach([&](std::string_view f, std::string_view v) { all.emplace_back(f, v); });
+        return all;
+      },
+      [&] {
+        std::string_view f;
+        std::string_view v;
+        h.RandomField(ctx.server.keyspace.rng(), &f, &v);
+        return Pair(f, v);
+      },
+      [](const Pair& p) { return p.first; });
+  ReplyPicksHeader(ctx, count, with_values);
   for (const auto& [f, v] : picked) ReplyRandomElement(ctx, f, v, with_values);
 }
 
-void HRandFieldWithCount(CommandContext& ctx, int64_t count_arg, bool with_values) {
+void HRandFieldWithCount(CommandContext& ctx, int64_t count, bool with_values) {
   bool ok;
   std::optional<HashRef> h = ReadHash(ctx, ctx.arg(1), &ok);
   if (!ok) return;
-  const size_t size = !h ? 0 : h->size();
-  const bool distinct = count_arg >= 0;
-  const auto count = static_cast<size_t>(distinct ? count_arg : -count_arg);
-  if (count == 0 || size == 0) {
-    ctx.reply.ArrayHeader(0);
-    return;
-  }
-  if (!distinct) {  // repetitions allowed: independent draws
-    // Bounded as SRANDMEMBER's (see RepeatedPickReply): Redis 7.0 runs out of memory.
-    RepeatedPickReply bounded(ctx);
-    if (!bounded.Admit(count, RepeatedPickReply::kMinPickBytes * (with_values ? 2 : 1))) return;
-    ReplyRandomHeader(ctx, count, with_values);
-    for (size_t i = 0; i < count; ++i) {
-      std::string_view f;
-      std::string_view v;
-      h->RandomField(ctx.server.keyspace.rng(), &f, &v);
-      ReplyRandomElement(ctx, f, v, with_values);
-      if (!bounded.StillFits()) return;
-    }
-    return;
-  }
-  if (count >= size) {  // the whole hash
-    ReplyRandomHeader(ctx, size, with_values);
-    h->ForEach([&](std::string_view f, std::string_view v) {
-      ReplyRandomElement(ctx, f, v, with_values);
-    });
-    return;
-  }
-  ReplyDistinctRandom(ctx, *h, count, with_values);
+  ReplyRandomPicks(
+      ctx, !h ? 0 : h->size(), count, with_values,
+      [&] {
+        std::string_view f;
+        std::string_view v;
+        h->RandomField(ctx.server.keyspace.rng(), &f, &v);
+        ReplyRandomElement(ctx, f, v, with_values);
+      },
+      [&] {
+        h->ForEach([&](std::string_view f, std::string_view v) {
+          ReplyRandomElement(ctx, f, v, with_values);
+        });
+      },
+      [&](size_t n) { ReplyDistinctRandom(ctx, *h, n, with_values); });
 }
 
 // HRANDFIELD key [count [WITHVALUES]]
 void HRandField(CommandContext& ctx) {
   if (ctx.argc() >= 3) {
     int64_t count;
-    if (!ParseIntArg(ctx, ctx.arg(2), &count)) return;
-    if (count == INT64_MIN) {
-      ctx.reply.Error(
-          "ERR value is out of range, value must between -9223372036854775807 and "
-          "9223372036854775807");
-      return;
-    }
-    if (ctx.argc() > 4 || (ctx.argc() == 4 && !IsOption(ctx.arg(3), "withvalues"))) {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-    const bool with_values = ctx.argc() == 4;
-    // Twice the count must still be a valid reply length.
-    if (with_values && (count < -(INT64_MAX / 2) || count > INT64_MAX / 2)) {
-      ctx.reply.Error("ERR value is out of range");
-      return;
-    }
+    bool with_values;
+    if (!ParseRandomCount(ctx, "withvalues", &count, &with_values)) return;
     HRandFieldWithCount(ctx, count, with_values);
     return;
   }

@@ -11,6 +11,7 @@
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
+#include "commands/random_picks.h"
 #include "commands/set_commands_internal.h"
 #include "common/strings.h"
 
@@ -206,55 +207,40 @@ void SPop(CommandContext& ctx) {
   DeleteIfEmptySet(ctx, key, e);
 }
 
+// `count` distinct random members of set (count < its size).
+void ReplyDistinctRandom(CommandContext& ctx, const SetValue& set, size_t count) {
+  const std::vector<std::string> members = PickDistinct<std::string>(
+      ctx.server.keyspace.rng(), set.size(), count,
+      [&] {
+        std::vector<std::string> all;
+        set.ForEach([&](std::string_view m) { all.emplace_back(m); });
+        return all;
+      },
+      [&] {
+        NumberBuffer buf;
+        return std::string(set.Random(ctx.server.keyspace.rng(), &buf));
+      },
+      [](const std::string& m) { return m; });
+  ReplyMembers(ctx, members, /*as_set=*/false);
+}
+
 void SRandMemberWithCount(CommandContext& ctx) {
-  int64_t l;
-  if (!ParseIntArg(ctx, ctx.arg(2), &l)) return;
-  if (l == INT64_MIN) {
-    ctx.reply.Error(
-        "ERR value is out of range, value must between -9223372036854775807 and "
-        "9223372036854775807");
-    return;
-  }
+  int64_t count;
+  bool pairs;
+  if (!ParseRandomCount(ctx, /*pair_option=*/"", &count, &pairs)) return;
   bool ok;
   const SetValue* set = ReadSet(ctx, ctx.arg(1), &ok);
   if (!ok) return;
-  const auto count = static_cast<size_t>(l < 0 ? -l : l);
-  if (set == nullptr || count == 0) {
-    ctx.reply.ArrayHeader(0);
-    return;
-  }
-  std::mt19937_64& rng = ctx.server.keyspace.rng();
-  if (l < 0 || count == 1) {  // repetitions allowed: independent draws
-    // Bounded: see RepeatedPickReply (Redis 7.0 runs out of memory for a count like -2^40).
-    RepeatedPickReply bounded(ctx);
-    if (!bounded.Admit(count)) return;
-    ctx.reply.ArrayHeader(count);
-    for (size_t i = 0; i < count; ++i) {
-      NumberBuffer buf;
-      ctx.reply.Bulk(set->Random(rng, &buf));
-      if (!bounded.StillFits()) return;
-    }
-    return;
-  }
-  std::vector<std::string> members;
-  if (count >= set->size()) {
-    set->ForEach([&](std::string_view m) { members.emplace_back(m); });
-  } else if (count * 3 > set->size()) {
-    set->ForEach([&](std::string_view m) { members.emplace_back(m); });
-    for (size_t i = 0; i < count; ++i) {
-      std::swap(members[i],
-                members[std::uniform_int_distribution<size_t>(i, members.size() - 1)(rng)]);
-    }
-    members.resize(count);
-  } else {
-    std::unordered_set<std::string> seen;
-    while (members.size() < count) {
-      NumberBuffer buf;
-      std::string_view m = set->Random(rng, &buf);
-      if (seen.emplace(m).second) members.emplace_back(m);
-    }
-  }
-  ReplyMembers(ctx, members, /*as_set=*/false);
+  ReplyRandomPicks(
+      ctx, set == nullptr ? 0 : set->size(),
+      count == 1 ? -1 : count,  // one pick is one draw, as Redis makes it
+      /*pairs=*/false,
+      [&] {
+        NumberBuffer buf;
+        ctx.reply.Bulk(set->Random(ctx.server.keyspace.rng(), &buf));
+      },
+      [&] { set->ForEach([&](std::string_view m) { ctx.reply.Bulk(m); }); },
+      [&](size_t n) { ReplyDistinctRandom(ctx, *set, n); });
 }
 
 void SRandMember(CommandContext& ctx) {

@@ -23,6 +23,7 @@
 #include "commands/blocking_internal.h"
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
+#include "commands/random_picks.h"
 #include "commands/zset_commands_internal.h"
 #include "common/strings.h"
 
@@ -196,83 +197,42 @@ void ReplyRank(CommandContext& ctx, const ZsetValue& zset, size_t rank, bool wit
   ReplyScoredElement(ctx, member, score, withscores);
 }
 
-// `count` distinct random members (count < size). Close to the whole set, a partial shuffle of
-// every rank; far from it, random ranks drawn until enough distinct ones.
+// `count` distinct random members (count < size), by their ranks.
 void ReplyDistinctRandom(CommandContext& ctx, const ZsetValue& zset, size_t count,
                          bool withscores) {
-  std::mt19937_64& rng = ctx.server.keyspace.rng();
-  std::vector<size_t> ranks;
-  if (count * 3 > zset.size()) {
-    ranks.resize(zset.size());
-    for (size_t i = 0; i < ranks.size(); ++i) ranks[i] = i;
-    for (size_t i = 0; i < count; ++i) {
-      std::swap(ranks[i], ranks[std::uniform_int_distribution<size_t>(i, ranks.size() - 1)(rng)]);
-    }
-    ranks.resize(count);
-  } else {
-    std::unordered_set<size_t> seen;
-    while (ranks.size() < count) {
-      const size_t rank = RandomRank(ctx, zset);
-      if (seen.insert(rank).second) ranks.push_back(rank);
-    }
-  }
-  ReplyScoredHeader(ctx, count, withscores);
+  const std::vector<size_t> ranks = PickDistinct<size_t>(
+      ctx.server.keyspace.rng(), zset.size(), count,
+      [&] {
+        std::vector<size_t> all(zset.size());
+        for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+        return all;
+      },
+      [&] { return RandomRank(ctx, zset); }, [](size_t rank) { return rank; });
+  ReplyPicksHeader(ctx, count, withscores);
   for (size_t rank : ranks) ReplyRank(ctx, zset, rank, withscores);
 }
 
-void ZRandMemberWithCount(CommandContext& ctx, int64_t count_arg, bool withscores) {
+void ZRandMemberWithCount(CommandContext& ctx, int64_t count, bool withscores) {
   bool ok;
   const ZsetValue* zset = ReadZset(ctx, ctx.arg(1), &ok);
   if (!ok) return;
-  const size_t size = zset == nullptr ? 0 : zset->size();
-  const bool distinct = count_arg >= 0;
-  const auto count = static_cast<size_t>(distinct ? count_arg : -count_arg);
-  if (count == 0 || size == 0) {
-    ctx.reply.ArrayHeader(0);
-    return;
-  }
-  if (!distinct) {  // repetitions allowed: independent draws
-    // Bounded as SRANDMEMBER's (see RepeatedPickReply): Redis 7.0 runs out of memory.
-    RepeatedPickReply bounded(ctx);
-    if (!bounded.Admit(count, RepeatedPickReply::kMinPickBytes * (withscores ? 2 : 1))) return;
-    ReplyScoredHeader(ctx, count, withscores);
-    for (size_t i = 0; i < count; ++i) {
-      ReplyRank(ctx, *zset, RandomRank(ctx, *zset), withscores);
-      if (!bounded.StillFits()) return;
-    }
-    return;
-  }
-  if (count >= size) {  // the whole set, highest first as Redis 7.0 walks it
-    ReplyScoredHeader(ctx, size, withscores);
-    zset->ForEachInRanks(0, size, /*reverse=*/true, [&](std::string_view m, double s) {
-      ReplyScoredElement(ctx, m, s, withscores);
-    });
-    return;
-  }
-  ReplyDistinctRandom(ctx, *zset, count, withscores);
+  ReplyRandomPicks(
+      ctx, zset == nullptr ? 0 : zset->size(), count, withscores,
+      [&] { ReplyRank(ctx, *zset, RandomRank(ctx, *zset), withscores); },
+      [&] {  // highest first, as Redis 7.0 walks the whole set
+        zset->ForEachInRanks(0, zset->size(), /*reverse=*/true, [&](std::string_view m, double s) {
+          ReplyScoredElement(ctx, m, s, withscores);
+        });
+      },
+      [&](size_t n) { ReplyDistinctRandom(ctx, *zset, n, withscores); });
 }
 
 // ZRANDMEMBER key [count [WITHSCORES]]
 void ZRandMember(CommandContext& ctx) {
   if (ctx.argc() >= 3) {
     int64_t count;
-    if (!ParseIntArg(ctx, ctx.arg(2), &count)) return;
-    if (count == INT64_MIN) {  // its negation, the number of picks, does not fit
-      ctx.reply.Error(
-          "ERR value is out of range, value must between -9223372036854775807 and "
-          "9223372036854775807");
-      return;
-    }
-    if (ctx.argc() > 4 || (ctx.argc() == 4 && !IsOption(ctx.arg(3), "withscores"))) {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-    const bool withscores = ctx.argc() == 4;
-    // Twice the count must still be a valid RESP2 reply length.
-    if (withscores && (count < INT64_MIN / 2 || count > INT64_MAX / 2)) {
-      ctx.reply.Error("ERR value is out of range");
-      return;
-    }
+    bool withscores;
+    if (!ParseRandomCount(ctx, "withscores", &count, &withscores)) return;
     ZRandMemberWithCount(ctx, count, withscores);
     return;
   }
