@@ -13,12 +13,10 @@ its two keys that lets it through only when both values are short (the table is 
 inside MULTI the guard is only QUEUED and the LCS is skipped.
 """
 
-Cmd = None  # the Cmd class of test_differential.py, set by bind()
+import diff_shared
 
-
-def bind(cmd_class):
-    global Cmd
-    Cmd = cmd_class
+# test_differential.py calls every family's bind() with its Cmd class (see diff_shared.py).
+bind, Cmd = diff_shared.bind, diff_shared.Cmd
 
 
 # Redis 7.0 arities (negative: at least that many), for the wrong-arity generator.

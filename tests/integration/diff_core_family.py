@@ -18,12 +18,10 @@ deadline is "positive"), KEYS (sorted) and HELLO (the connection id). RANDOMKEY 
 a DBSIZE <= 1 guard.
 """
 
-Cmd = None  # the Cmd class of test_differential.py, set by bind()
+import diff_shared
 
-
-def bind(cmd_class):
-    global Cmd
-    Cmd = cmd_class
+# test_differential.py calls every family's bind() with its Cmd class (see diff_shared.py).
+bind, Cmd = diff_shared.bind, diff_shared.Cmd
 
 
 BAD_INTS = ("abc", "", "1.5", " 1", "1 ", "+1", "0x10", "007", "-0", "1e3",

@@ -30,14 +30,15 @@ What legitimately differs, and how it is compared:
     sorted pairs.
   - OBJECT ENCODING: exact ("listpack" / "hashtable"), only on hash keys (guard TYPE), so
     basalt need not mimic the string encodings.
+
+The SCAN, OBJECT ENCODING, random-pick and wrong-argument-count shapes are diff_shared.py's
+(shared with the set and sorted-set families); this module gives them the hash's pools.
 """
 
-Cmd = None  # the Cmd class of test_differential.py, set by bind()
+import diff_shared
 
-
-def bind(cmd_class):
-    global Cmd
-    Cmd = cmd_class
+# test_differential.py calls every family's bind() with its Cmd class (see diff_shared.py).
+bind, Cmd = diff_shared.bind, diff_shared.Cmd
 
 
 # Redis 7.0 arities (negative: at least that many), for the wrong-arity generator.
@@ -69,8 +70,7 @@ BAD_FLOAT_AMOUNTS = ("inf", "-inf", "nan", "infinity", "abc", "", " 1", "1 ", "1
 
 MATCH_PATTERNS = (b"*", b"f*", b"f?", b"[ab]", b"[a-c]*", b"*1*", b"", b"big:1*", b"\\*",
                   b"[", b"*\x00*", b"?", b"F*", b"*a*")
-BAD_CURSORS = ("abc", " 0", "0 ", "1.5", "18446744073709551616", "0x0", "--1")
-BIG_COUNT = 1000  # > the largest hash of a stream: every valid HSCAN with it is complete
+BAD_CURSORS = diff_shared.BAD_SCAN_CURSORS
 
 
 def field(rng):
@@ -101,11 +101,6 @@ def hvalue(rng, ctx):
     return bytes([rng.randrange(32, 127)]) * rng.choice((65, 100, 1000))
 
 
-def pairs_of(items):
-    """A flat [f1, v1, f2, v2, ...] list of parsed bulks as [(f1, v1), ...]."""
-    return list(zip(items[::2], items[1::2]))
-
-
 # -- normalisations -----------------------------------------------------------------------------
 
 def sorted_reply(reply):
@@ -126,7 +121,7 @@ def sorted_pairs(reply):
     if kind == b"%":
         return (kind, sorted(payload, key=repr))
     if kind == b"*" and payload is not None:
-        return (kind, sorted(pairs_of(payload), key=repr))
+        return (kind, sorted(diff_shared.pairs_of(payload), key=repr))
     return reply
 
 
@@ -137,61 +132,13 @@ def hash_content(reply):
     if kind == b"%":
         return {f[1]: v[1] for f, v in payload}
     if kind == b"*" and payload is not None:
-        return {f[1]: v[1] for f, v in pairs_of(payload)}
+        return {f[1]: v[1] for f, v in diff_shared.pairs_of(payload)}
     return None
 
 
 def dataset_value(reply):
     """A hash's value in test_differential's dataset dump: its sorted (field, value) pairs."""
     return ("hash", sorted(hash_content(reply).items()))
-
-
-def hrandfield_normalizer(count, withvalues, holder):
-    """The comparable form of an HRANDFIELD reply (see the module docstring); holder["content"]
-    is the hash as the guard HGETALL read it, or None (unknown: in MULTI, or not a hash)."""
-
-    def normalize(reply):
-        kind, payload = reply
-        content = holder.get("content")
-        if kind in (b"-", b"_") or payload is None:
-            return reply  # errors, nil (missing key, no COUNT)
-        if count is None:
-            member = content is None or payload in content
-            return (kind, "a field" if member else payload)
-        if kind != b"*":
-            return reply
-        shape = sorted({repr(e[0]) if e[0] != b"*" else repr(e[0]) + str(len(e[1] or ()))
-                        for e in payload})
-        if withvalues and payload and payload[0][0] == b"*":  # RESP3: [[field, value], ...]
-            if any(e[0] != b"*" or len(e[1] or ()) != 2 for e in payload):
-                return reply
-            items = [(e[1][0][1], e[1][1][1]) for e in payload]
-        elif withvalues:
-            items = [(f[1], v[1]) for f, v in pairs_of(payload)]
-        else:
-            items = [(e[1], None) for e in payload]
-        names = [f for f, _ in items]
-        if content is not None and count > 0 and count >= len(content):
-            return (kind, shape, sorted(items, key=repr))
-        members = content is None or all(
-            f in content and (not withvalues or content[f] == v) for f, v in items)
-        distinct = len(set(names)) == len(names) if count > 0 else None
-        return (kind, shape, len(items), distinct, members)
-
-    return normalize
-
-
-def hscan_reply(reply):
-    """HSCAN: the cursor and the sorted (field, value) pairs."""
-    kind, payload = reply
-    if kind != b"*" or payload is None or len(payload) != 2 or payload[1][0] != b"*":
-        return reply
-    cursor, elements = payload
-    return (kind, cursor, sorted(pairs_of(elements[1]), key=repr))
-
-
-def is_hash(reply):
-    return reply == (b"+", b"hash")
 
 
 # -- generators -------------------------------------------------------------------------------
@@ -271,19 +218,7 @@ def gen_hincrbyfloat(rng, ctx):
 
 def gen_hrandfield(rng, ctx):
     key = ctx.key()
-    r = rng.random()
-    if r < 0.25:
-        count = None
-    elif r < 0.45:
-        count = rng.randint(1, 5)
-    elif r < 0.6:
-        count = -rng.randint(1, 8)
-    elif r < 0.65:
-        count = 0
-    elif r < 0.75:
-        count = rng.choice((30, 200, 9223372036854775807, -200))
-    else:
-        count = "bad"
+    count = diff_shared.random_pick_count(rng, (30, 200, 9223372036854775807, -200))
     withvalues = count is not None and rng.random() < 0.45
     args = [ctx.name("HRANDFIELD"), key]
     if count == "bad":
@@ -300,51 +235,25 @@ def gen_hrandfield(rng, ctx):
         if withvalues:
             args.append(ctx.name("WITHVALUES"))
     holder = {}
+    return Cmd(*args, normalize=diff_shared.random_pairs_normalizer(count, withvalues, holder,
+                                                                   "a field"),
+               guard=(Cmd("HGETALL", key, normalize=sorted_pairs),
+                      diff_shared.capture_into(holder, hash_content)))
 
-    def capture(reply):
-        holder["content"] = hash_content(reply)
-        return True
 
-    return Cmd(*args, normalize=hrandfield_normalizer(count, withvalues, holder),
-               guard=(Cmd("HGETALL", key, normalize=sorted_pairs), capture))
+HSCAN = diff_shared.ScanSpec(
+    command="HSCAN", type_name=b"hash", whole_encoding=b"listpack",
+    normalize=diff_shared.scan_pairs_reply, match_patterns=MATCH_PATTERNS,
+    bad_cursors=BAD_CURSORS, small_counts=(1, 2, 3, 10, 100), bad_option_below=0.16,
+    extra_bad_options=(["NOVALUES"], ["TYPE", "hash"], ["FOO", "bar"]))  # NOVALUES came in 7.4
 
 
 def gen_hscan(rng, ctx):
-    key = ctx.key()
-    options = []
-    big = rng.random() < 0.4 or ctx.queued is not None
-    if big:
-        options.append([ctx.name("COUNT"), str(rng.choice((BIG_COUNT, 5000)))])
-    elif rng.random() < 0.6:
-        options.append([ctx.name("COUNT"), str(rng.choice((1, 2, 3, 10, 100)))])
-    if rng.random() < 0.5:
-        options.append([ctx.name("MATCH"), rng.choice(MATCH_PATTERNS)])
-    rng.shuffle(options)
-    cursor = "0"
-    error = False
-    r = rng.random()
-    if r < 0.08:
-        cursor, error = rng.choice(BAD_CURSORS), True
-    elif r < 0.16:
-        # COUNT < 1, not a number, a missing argument, an unknown option (NOVALUES is 7.2's)
-        options.append(rng.choice(([ctx.name("COUNT"), "0"], [ctx.name("COUNT"), "-1"],
-                                   [ctx.name("COUNT"), "abc"], [ctx.name("COUNT")],
-                                   [ctx.name("MATCH")], ["NOVALUES"], ["TYPE", "hash"],
-                                   ["FOO", "bar"])))
-        error = True
-    args = [ctx.name("HSCAN"), key, cursor] + [a for o in options for a in o]
-    if big or error:
-        return Cmd(*args, normalize=hscan_reply)
-    # Small COUNT: only where Redis returns everything at once (a listpack), or where the key
-    # is not a hash (WRONGTYPE, or the empty reply of a missing key).
-    encoding = Cmd("OBJECT", "ENCODING", key, guard=(Cmd("TYPE", key), is_hash))
-    return Cmd(*args, normalize=hscan_reply,
-               guard=(encoding, lambda reply: reply is None or reply == (b"$", b"listpack")))
+    return diff_shared.gen_scan(rng, ctx, ctx.key(), HSCAN)
 
 
 def gen_object_encoding(rng, ctx):
-    key = ctx.key()
-    return Cmd(ctx.name("OBJECT"), ctx.name("ENCODING"), key, guard=(Cmd("TYPE", key), is_hash))
+    return diff_shared.object_encoding(ctx, ctx.key(), b"hash")
 
 
 def gen_cross_type(rng, ctx):
@@ -401,8 +310,7 @@ def gen_hash_bad_args(rng, ctx):
     if r < 0.75:
         return Cmd(ctx.name("HSCAN"), key, rng.choice(BAD_CURSORS))
     if r < 0.85:
-        name, extra = rng.choice(WRONG_EXTRA_ARGS)
-        return Cmd(ctx.name(name), key, *[field(rng) for _ in range(rng.choice(extra))])
+        return diff_shared.wrong_extra_args(rng, ctx, key, WRONG_EXTRA_ARGS, field)
     return Cmd(ctx.name("OBJECT"), rng.choice(("ENCODING", "encoding")),
                *[key for _ in range(rng.choice((0, 2)))])
 

@@ -23,14 +23,15 @@ and counts include negative, out-of-range, huge (+-LLONG_MAX, LLONG_MIN) and non
 LPOS RANK -9223372036854775808 is sent too: redis-server 7.0.15 accepts it (and answers as for
 the first match from the tail, every match whatever the COUNT: its arithmetic overflows); the
 error for it is 7.2's.
+
+OBJECT ENCODING and the wrong-argument-count errors are diff_shared.py's shapes (shared with
+the hash, set and sorted-set families).
 """
 
-Cmd = None  # the Cmd class of test_differential.py, set by bind()
+import diff_shared
 
-
-def bind(cmd_class):
-    global Cmd
-    Cmd = cmd_class
+# test_differential.py calls every family's bind() with its Cmd class (see diff_shared.py).
+bind, Cmd = diff_shared.bind, diff_shared.Cmd
 
 
 # Redis 7.0 arities (negative: at least that many), for the wrong-arity generator.
@@ -88,10 +89,6 @@ def count_arg(rng, good=0.88):
 def dataset_value(reply):
     """A list's value in test_differential's dataset dump: its elements in order."""
     return ("list", [e[1] for e in reply[1]])
-
-
-def is_list(reply):
-    return reply == (b"+", b"list")
 
 
 # -- generators -------------------------------------------------------------------------------
@@ -229,8 +226,7 @@ def gen_lmpop(rng, ctx):
 
 
 def gen_object_encoding(rng, ctx):
-    key = ctx.key()
-    return Cmd(ctx.name("OBJECT"), ctx.name("ENCODING"), key, guard=(Cmd("TYPE", key), is_list))
+    return diff_shared.object_encoding(ctx, ctx.key(), b"list")
 
 
 def gen_list_cross_type(rng, ctx):
@@ -278,8 +274,8 @@ def gen_list_bad_args(rng, ctx):
     if r < 0.5:
         return Cmd(ctx.name(rng.choice(("LPOP", "RPOP"))), key,
                    rng.choice(BAD_INTS + ("-1", "-9223372036854775808")))
-    name, extra = rng.choice(WRONG_EXTRA_ARGS)
-    return Cmd(ctx.name(name), key, *[element(rng, ctx) for _ in range(rng.choice(extra))])
+    return diff_shared.wrong_extra_args(rng, ctx, key, WRONG_EXTRA_ARGS,
+                                        lambda rng: element(rng, ctx))
 
 
 GENERATORS = [

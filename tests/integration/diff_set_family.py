@@ -49,16 +49,17 @@ What legitimately differs, and how it is compared:
     COUNT >= 1000 on any set (more than the largest set here), or an error. Compared: the
     cursor and the sorted members.
   - OBJECT ENCODING: exact ("intset" / "hashtable"), only on set keys (guard TYPE).
+
+The SCAN, OBJECT ENCODING, random-pick COUNT and wrong-argument-count shapes are
+diff_shared.py's (shared with the hash and sorted-set families); this module gives them the
+set's pools.
 """
 
 import diff_hash_family
+import diff_shared
 
-Cmd = None  # the Cmd class of test_differential.py, set by bind()
-
-
-def bind(cmd_class):
-    global Cmd
-    Cmd = cmd_class
+# test_differential.py calls every family's bind() with its Cmd class (see diff_shared.py).
+bind, Cmd = diff_shared.bind, diff_shared.Cmd
 
 
 # Redis 7.0 arities (negative: at least that many), for the wrong-arity generator.
@@ -78,8 +79,7 @@ STR_MEMBERS = (b"a", b"b", b"c", b"", b"007", b"-0", b"+5", b" 1", b"1 ", b"1.5"
 
 MATCH_PATTERNS = (b"*", b"1*", b"-*", b"?", b"[0-4]", b"*0*", b"", b"*7", b"\\*", b"[",
                   b"a*", b"[a-c]", b"*\x00*", b"big")
-BAD_CURSORS = ("abc", " 0", "0 ", "1.5", "18446744073709551616", "0x0", "--1")
-BIG_COUNT = 1000  # > the largest set of a stream: every valid SSCAN with it is complete
+BAD_CURSORS = diff_shared.BAD_SCAN_CURSORS
 POP_ALL = 100000  # a SPOP / SRANDMEMBER COUNT larger than any set of a stream
 BAD_COUNTS = ("abc", "1.5", "", "-0", "+1", " 1", "9223372036854775808",
               "-9223372036854775808")
@@ -155,19 +155,6 @@ def random_normalizer(fixed_count, holder, name):
     return normalize
 
 
-def sscan_reply(reply):
-    """SSCAN: the cursor and the sorted members."""
-    kind, payload = reply
-    if kind != b"*" or payload is None or len(payload) != 2 or payload[1][0] != b"*":
-        return reply
-    cursor, elements = payload
-    return (kind, cursor, sorted(elements[1], key=repr))
-
-
-def is_set(reply):
-    return reply == (b"+", b"set")
-
-
 # -- generators -------------------------------------------------------------------------------
 
 def gen_sadd(rng, ctx):
@@ -216,28 +203,11 @@ def gen_smembers(rng, ctx):
     return Cmd(ctx.name("SMEMBERS"), ctx.key(), normalize=sorted_reply)
 
 
-def capture_into(holder):
-    def capture(reply):
-        holder["content"] = set_content(reply)
-        return True
-    return capture
-
-
 def gen_srandmember(rng, ctx):
     key = ctx.key()
-    r = rng.random()
-    if r < 0.25:
-        count = None
-    elif r < 0.5:
-        count = rng.randint(1, 5)
-    elif r < 0.65:
-        count = -rng.randint(1, 8)
-    elif r < 0.7:
-        count = 0
-    elif r < 0.8:
-        count = rng.choice((30, 600, POP_ALL, 9223372036854775807, -200, -600))
-    else:
-        count = "bad"
+    count = diff_shared.random_pick_count(
+        rng, (30, 600, POP_ALL, 9223372036854775807, -200, -600),
+        cuts=(0.25, 0.5, 0.65, 0.7, 0.8))
     args = [ctx.name("SRANDMEMBER"), key]
     if count == "bad":
         args += [rng.choice(BAD_COUNTS)] if rng.random() < 0.7 else \
@@ -247,7 +217,8 @@ def gen_srandmember(rng, ctx):
         args.append(str(count))
     holder = {}
     return Cmd(*args, normalize=random_normalizer(count, holder, "srandmember"),
-               guard=(Cmd("SMEMBERS", key, normalize=sorted_reply), capture_into(holder)))
+               guard=(Cmd("SMEMBERS", key, normalize=sorted_reply),
+                      diff_shared.capture_into(holder, set_content)))
 
 
 def gen_spop(rng, ctx):
@@ -337,39 +308,19 @@ def gen_sintercard(rng, ctx):
     return Cmd(ctx.name("SINTERCARD"), numkeys, *keys, *args)
 
 
+SSCAN = diff_shared.ScanSpec(
+    command="SSCAN", type_name=b"set", whole_encoding=b"intset",
+    normalize=diff_shared.scan_members_reply, match_patterns=MATCH_PATTERNS,
+    bad_cursors=BAD_CURSORS, small_counts=(1, 2, 3, 10, 100), bad_option_below=0.16,
+    extra_bad_options=(["NOVALUES"], ["TYPE", "set"], ["FOO", "bar"]))
+
+
 def gen_sscan(rng, ctx):
-    key = ctx.key()
-    options = []
-    big = rng.random() < 0.4 or ctx.queued is not None
-    if big:
-        options.append([ctx.name("COUNT"), str(rng.choice((BIG_COUNT, 5000)))])
-    elif rng.random() < 0.6:
-        options.append([ctx.name("COUNT"), str(rng.choice((1, 2, 3, 10, 100)))])
-    if rng.random() < 0.5:
-        options.append([ctx.name("MATCH"), rng.choice(MATCH_PATTERNS)])
-    rng.shuffle(options)
-    cursor = "0"
-    error = False
-    r = rng.random()
-    if r < 0.08:
-        cursor, error = rng.choice(BAD_CURSORS), True
-    elif r < 0.16:
-        options.append(rng.choice(([ctx.name("COUNT"), "0"], [ctx.name("COUNT"), "-1"],
-                                   [ctx.name("COUNT"), "abc"], [ctx.name("COUNT")],
-                                   [ctx.name("MATCH")], ["NOVALUES"], ["TYPE", "set"],
-                                   ["FOO", "bar"])))
-        error = True
-    args = [ctx.name("SSCAN"), key, cursor] + [a for o in options for a in o]
-    if big or error:
-        return Cmd(*args, normalize=sscan_reply)
-    encoding = Cmd("OBJECT", "ENCODING", key, guard=(Cmd("TYPE", key), is_set))
-    return Cmd(*args, normalize=sscan_reply,
-               guard=(encoding, lambda reply: reply is None or reply == (b"$", b"intset")))
+    return diff_shared.gen_scan(rng, ctx, ctx.key(), SSCAN)
 
 
 def gen_object_encoding(rng, ctx):
-    key = ctx.key()
-    return Cmd(ctx.name("OBJECT"), ctx.name("ENCODING"), key, guard=(Cmd("TYPE", key), is_set))
+    return diff_shared.object_encoding(ctx, ctx.key(), b"set")
 
 
 def gen_cross_type(rng, ctx):
@@ -398,8 +349,7 @@ def gen_set_bad_args(rng, ctx):
     if r < 0.3:
         return Cmd(ctx.name("SSCAN"), key, rng.choice(BAD_CURSORS))
     if r < 0.6:
-        name, extra = rng.choice(WRONG_EXTRA_ARGS)
-        return Cmd(ctx.name(name), key, *[member(rng) for _ in range(rng.choice(extra))])
+        return diff_shared.wrong_extra_args(rng, ctx, key, WRONG_EXTRA_ARGS, member)
     if r < 0.8:
         return Cmd(ctx.name(rng.choice(("SADD", "SREM", "SMISMEMBER", "SINTERSTORE",
                                         "SUNIONSTORE", "SDIFFSTORE"))), key)

@@ -33,12 +33,10 @@ What would make Redis's reply depend on more than the data, and how it is kept o
     here is out of range. (basalt clears errno; see sort_command.cc.)
 """
 
-Cmd = None  # the Cmd class of test_differential.py, set by bind()
+import diff_shared
 
-
-def bind(cmd_class):
-    global Cmd
-    Cmd = cmd_class
+# test_differential.py calls every family's bind() with its Cmd class (see diff_shared.py).
+bind, Cmd = diff_shared.bind, diff_shared.Cmd
 
 
 # Redis 7.0 arities, for the wrong-arity generator.

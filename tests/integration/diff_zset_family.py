@@ -38,14 +38,15 @@ What legitimately differs, and how it is compared:
     argument, or behind a guard ZCARD of the first key > 0.
 Everything else is compared byte for byte: orders of equal scores are by member bytes, set
 operations reply in score order.
+
+The SCAN, OBJECT ENCODING, random-pick and wrong-argument-count shapes are diff_shared.py's
+(shared with the hash and set families); this module gives them the sorted set's pools.
 """
 
-Cmd = None  # the Cmd class of test_differential.py, set by bind()
+import diff_shared
 
-
-def bind(cmd_class):
-    global Cmd
-    Cmd = cmd_class
+# test_differential.py calls every family's bind() with its Cmd class (see diff_shared.py).
+bind, Cmd = diff_shared.bind, diff_shared.Cmd
 
 
 # Redis 7.0 arities (COMMAND INFO), for the wrong-arity generator.
@@ -89,8 +90,8 @@ WEIGHTS = ("1", "2", "0", "-1", "0.5", "inf", "-inf", "1e308", "0.1", "3")
 BAD_WEIGHTS = ("nan", "abc", "", "1e400", " 1")
 
 MATCH_PATTERNS = (b"*", b"a*", b"?", b"m:*", b"[ab]", b"*1*", b"", b"big:*", b"\\*", b"[")
+# Not diff_shared.BAD_SCAN_CURSORS (the hash and set families'): one would change the streams.
 BAD_CURSORS = ("abc", " 0", "0 ", "1.5", "18446744073709551616", "-1x")
-BIG_COUNT = 1000  # > the largest set of a stream: a ZSCAN with it is complete at once
 
 
 def zkey(rng, ctx):
@@ -174,10 +175,6 @@ def limit(rng, ctx):
     return [ctx.name("LIMIT"), "0"]
 
 
-def pairs_of(items):
-    return list(zip(items[::2], items[1::2]))
-
-
 # -- normalisations and guards --------------------------------------------------------------
 
 def zset_content(reply):
@@ -188,7 +185,7 @@ def zset_content(reply):
         return None
     if payload and payload[0][0] == b"*":
         return {e[1][0][1]: e[1][1][1] for e in payload}
-    return {m[1]: s[1] for m, s in pairs_of(payload)}
+    return {m[1]: s[1] for m, s in diff_shared.pairs_of(payload)}
 
 
 def dataset_value(reply):
@@ -205,61 +202,14 @@ def lex_allowed(reply):
     return len(set(content.values())) <= 1
 
 
-def zrandmember_normalizer(count, withscores, holder):
-    def normalize(reply):
-        kind, payload = reply
-        content = holder.get("content")
-        if kind in (b"-", b"_") or payload is None:
-            return reply
-        if count is None:
-            ok = content is None or payload in content
-            return (kind, "a member" if ok else payload)
-        if kind != b"*":
-            return reply
-        shape = sorted({repr(e[0]) if e[0] != b"*" else repr(e[0]) + str(len(e[1] or ()))
-                        for e in payload})
-        if withscores and payload and payload[0][0] == b"*":  # RESP3 pairs
-            if any(e[0] != b"*" or len(e[1] or ()) != 2 for e in payload):
-                return reply
-            items = [(e[1][0][1], e[1][1][1]) for e in payload]
-        elif withscores:
-            items = [(m[1], s[1]) for m, s in pairs_of(payload)]
-        else:
-            items = [(e[1], None) for e in payload]
-        names = [m for m, _ in items]
-        if content is not None and count > 0 and count >= len(content):
-            return (kind, shape, sorted(items, key=repr))
-        members_ok = content is None or all(
-            m in content and (not withscores or content[m] == s) for m, s in items)
-        distinct = len(set(names)) == len(names) if count > 0 else None
-        return (kind, shape, len(items), distinct, members_ok)
-
-    return normalize
-
-
-def zscan_reply(reply):
-    """ZSCAN: the cursor and the sorted (member, score) pairs."""
-    kind, payload = reply
-    if kind != b"*" or payload is None or len(payload) != 2 or payload[1][0] != b"*":
-        return reply
-    cursor, elements = payload
-    return (kind, cursor, sorted(pairs_of(elements[1]), key=repr))
-
-
-def is_zset(reply):
-    return reply == (b"+", b"zset")
-
-
 def has_members(reply):
     return reply[0] == b":" and reply[1] > 0
 
 
 def content_guard(key, holder):
     """A compared ZRANGE key 0 -1 WITHSCORES whose parsed content lands in holder."""
-    def capture(reply):
-        holder["content"] = zset_content(reply)
-        return True
-    return (Cmd("ZRANGE", key, "0", "-1", "WITHSCORES"), capture)
+    return (Cmd("ZRANGE", key, "0", "-1", "WITHSCORES"),
+            diff_shared.capture_into(holder, zset_content))
 
 
 # -- generators -------------------------------------------------------------------------------
@@ -481,19 +431,7 @@ def gen_blocking_pop(rng, ctx):
 
 def gen_zrandmember(rng, ctx):
     key = zkey(rng, ctx)
-    r = rng.random()
-    if r < 0.25:
-        count = None
-    elif r < 0.45:
-        count = rng.randint(1, 5)
-    elif r < 0.6:
-        count = -rng.randint(1, 8)
-    elif r < 0.65:
-        count = 0
-    elif r < 0.75:
-        count = rng.choice((30, 300, 9223372036854775807, -200))
-    else:
-        count = "bad"
+    count = diff_shared.random_pick_count(rng, (30, 300, 9223372036854775807, -200))
     args = [ctx.name("ZRANDMEMBER"), key]
     if count == "bad":
         args += rng.choice((["abc"], ["1.5"], [""], ["-9223372036854775808"],
@@ -509,7 +447,8 @@ def gen_zrandmember(rng, ctx):
             else:
                 args.append(ctx.name("WITHSCORES"))
     holder = {}
-    return Cmd(*args, normalize=zrandmember_normalizer(count, withscores, holder),
+    return Cmd(*args, normalize=diff_shared.random_pairs_normalizer(count, withscores, holder,
+                                                                   "a member"),
                guard=content_guard(key, holder))
 
 
@@ -552,37 +491,19 @@ def gen_sadd(rng, ctx):
     return Cmd(ctx.name("SADD"), ctx.key(), *names)
 
 
+ZSCAN = diff_shared.ScanSpec(
+    command="ZSCAN", type_name=b"zset", whole_encoding=b"listpack",
+    normalize=diff_shared.scan_pairs_reply, match_patterns=MATCH_PATTERNS,
+    bad_cursors=BAD_CURSORS, small_counts=(1, 2, 10, 100), bad_option_below=0.15,
+    extra_bad_options=(["NOSCORES"], ["FOO", "bar"]))
+
+
 def gen_zscan(rng, ctx):
-    key = zkey(rng, ctx)
-    options = []
-    big = rng.random() < 0.4 or ctx.queued is not None
-    if big:
-        options.append([ctx.name("COUNT"), str(rng.choice((BIG_COUNT, 5000)))])
-    elif rng.random() < 0.6:
-        options.append([ctx.name("COUNT"), str(rng.choice((1, 2, 10, 100)))])
-    if rng.random() < 0.5:
-        options.append([ctx.name("MATCH"), rng.choice(MATCH_PATTERNS)])
-    rng.shuffle(options)
-    cursor, error = "0", False
-    r = rng.random()
-    if r < 0.08:
-        cursor, error = rng.choice(BAD_CURSORS), True
-    elif r < 0.15:
-        options.append(rng.choice(([ctx.name("COUNT"), "0"], [ctx.name("COUNT"), "-1"],
-                                   [ctx.name("COUNT"), "abc"], [ctx.name("COUNT")],
-                                   [ctx.name("MATCH")], ["NOSCORES"], ["FOO", "bar"])))
-        error = True
-    args = [ctx.name("ZSCAN"), key, cursor] + [a for o in options for a in o]
-    if big or error:
-        return Cmd(*args, normalize=zscan_reply)
-    encoding = Cmd("OBJECT", "ENCODING", key, guard=(Cmd("TYPE", key), is_zset))
-    return Cmd(*args, normalize=zscan_reply,
-               guard=(encoding, lambda reply: reply is None or reply == (b"$", b"listpack")))
+    return diff_shared.gen_scan(rng, ctx, zkey(rng, ctx), ZSCAN)
 
 
 def gen_object_encoding(rng, ctx):
-    key = zkey(rng, ctx)
-    return Cmd(ctx.name("OBJECT"), ctx.name("ENCODING"), key, guard=(Cmd("TYPE", key), is_zset))
+    return diff_shared.object_encoding(ctx, zkey(rng, ctx), b"zset")
 
 
 def gen_zread_all(rng, ctx):
@@ -623,8 +544,7 @@ def gen_zset_bad_args(rng, ctx):
     if r < 0.55:
         return Cmd(ctx.name("ZSCAN"), key, rng.choice(BAD_CURSORS))
     if r < 0.75:
-        name, extra = rng.choice(WRONG_EXTRA_ARGS)
-        return Cmd(ctx.name(name), key, *[member(rng) for _ in range(rng.choice(extra))])
+        return diff_shared.wrong_extra_args(rng, ctx, key, WRONG_EXTRA_ARGS, member)
     if r < 0.9:
         return Cmd(ctx.name(rng.choice(("ZRANGE", "ZREVRANGE"))), key, "0", "-1",
                    *rng.choice((["LIMIT", "0", "1"], ["BYLEX", "WITHSCORES"],
