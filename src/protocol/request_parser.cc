@@ -29,16 +29,31 @@ RequestParser::Result RequestParser::Parse(std::string_view input) {
   return ParseInline(input);
 }
 
+namespace {
+
+// Where a line that starts at `from` ends at `terminator`, found as Redis finds it: with strchr
+// over its NUL-terminated query buffer, so a NUL byte before the terminator means no line end
+// yet. Redis's connection then waits for more input until the buffer passes the inline limit
+// (and any line after it waits too); nullptr here is the same wait.
+const char* FindLineEnd(std::string_view input, size_t from, char terminator) {
+  const char* start = input.data() + from;
+  const auto* end = static_cast<const char*>(std::memchr(start, terminator, input.size() - from));
+  if (end == nullptr || std::memchr(start, '\0', end - start) != nullptr) return nullptr;
+  return end;
+}
+
+}  // namespace
+
 RequestParser::Result RequestParser::FindHeaderEnd(std::string_view input,
                                                    const char* too_long_error, size_t* cr_pos) {
-  const void* cr = std::memchr(input.data() + pos_, '\r', input.size() - pos_);
+  const char* cr = FindLineEnd(input, pos_, '\r');
   if (cr == nullptr) {
     // Only a line still without its CR is too long; a terminated long line is parsed (and
     // rejected as a bad number), as Redis does.
     if (input.size() - pos_ > limits_->max_inline_len) return Fail(too_long_error);
     return Result::kNeedMore;
   }
-  *cr_pos = static_cast<size_t>(static_cast<const char*>(cr) - input.data());
+  *cr_pos = static_cast<size_t>(cr - input.data());
   // Like Redis, the line ends at '\r' and the byte after it is skipped unchecked, but it must
   // have arrived.
   if (*cr_pos + 1 >= input.size()) return Result::kNeedMore;
@@ -150,14 +165,14 @@ RequestParser::Result RequestParser::Finish(std::string_view input) {
 }
 
 RequestParser::Result RequestParser::ParseInline(std::string_view input) {
-  const void* nl = std::memchr(input.data(), '\n', input.size());
+  const char* nl = FindLineEnd(input, 0, '\n');
   if (nl == nullptr) {
     if (input.size() > limits_->max_inline_len) return Fail("too big inline request");
     return Result::kNeedMore;
   }
   // A line whose newline has arrived is accepted whatever its length, as in Redis (whose
   // limit applies only to a buffer still waiting for its newline).
-  size_t nl_pos = static_cast<const char*>(nl) - input.data();
+  size_t nl_pos = nl - input.data();
   size_t line_len = nl_pos;
   if (line_len > 0 && input[line_len - 1] == '\r') --line_len;
   inline_args_.clear();
@@ -183,7 +198,8 @@ bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; 
 }  // namespace
 
 bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
-  // Redis treats the line as a C string: a NUL byte ends it.
+  // Redis treats the line as a C string: a NUL byte ends it. (A request line never holds one:
+  // the parser waits at a NUL; this is for the other lines split here, the AOF manifest's.)
   size_t nul = line.find('\0');
   if (nul != std::string_view::npos) line = line.substr(0, nul);
   size_t i = 0;

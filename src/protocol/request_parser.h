@@ -19,7 +19,7 @@ namespace basalt::protocol {
 
 struct ParserLimits {
   int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len
-  int64_t max_multibulk_len = 1024 * 1024;     // elements in one request
+  int64_t max_multibulk_len = INT32_MAX;       // elements in one request (Redis: INT_MAX)
   size_t max_inline_len = 64 * 1024;           // an inline request, or a header line
 };
 
