@@ -7,12 +7,22 @@ the shape lives here once, with what differs per family as parameters.
 Every function here draws from the stream's rng in exactly the order the families' own
 generators did before they moved here, so the streams (and a replay of an old failure's seed)
 stay the same. Every family's bind() and Cmd (all seven families, containers or not) are this
-module's: test_differential.py's Cmd class is bound once for all of them.
+module's: test_differential.py's Cmd class is bound once for all of them. parse_seeds reads the
+seed lists of test_differential.py's and test_protocol_fuzz.py's knobs.
 """
 
 import collections
 
 _cmd_class = None  # the Cmd class of test_differential.py, set by bind()
+
+
+def parse_seeds(text):
+    """A seed list of the differential tests' environment knobs: "1-200", "7,12" or both."""
+    seeds = []
+    for part in text.split(","):
+        low, _, high = part.strip().partition("-")
+        seeds += range(int(low), int(high or low) + 1)
+    return seeds
 
 
 def bind(cmd_class):

@@ -80,6 +80,7 @@ import diff_core_family
 import diff_hash_family
 import diff_list_family
 import diff_set_family
+import diff_shared
 import diff_sort_family
 import diff_zset_family
 
@@ -735,14 +736,6 @@ def deliveries(cmd, queued, reply):
     return []
 
 
-def parse_seeds(text):
-    seeds = []
-    for part in text.split(","):
-        low, _, high = part.strip().partition("-")
-        seeds += range(int(low), int(high or low) + 1)
-    return seeds
-
-
 class DifferentialTest(lib.unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -750,7 +743,7 @@ class DifferentialTest(lib.unittest.TestCase):
         cls.redis = lib.RedisProcess(cls.redis_dir).start()
         cls.basalt = lib.ServerProcess().start()
         env_seeds = os.environ.get("BASALT_DIFF_SEEDS")
-        cls.seeds = parse_seeds(env_seeds) if env_seeds else list(SEEDS)
+        cls.seeds = diff_shared.parse_seeds(env_seeds) if env_seeds else list(SEEDS)
         cls.count = int(os.environ.get("BASALT_DIFF_COMMANDS", COMMANDS_PER_SEED))
 
     @classmethod
