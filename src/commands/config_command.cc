@@ -47,6 +47,15 @@ void ConfigGet(CommandContext& ctx) {
   }
 }
 
+// Redis's "local" for enable-protected-configs: a client on the loopback address (127.0.0.1 or
+// ::1, as "ip:port"); an in-process session (no address) is the process itself.
+bool IsLocalClient(const ClientSession& client) {
+  const std::string peer = client.peer_address();
+  if (peer.empty()) return true;
+  const std::string_view ip = std::string_view(peer).substr(0, peer.rfind(':'));
+  return ip == "127.0.0.1" || ip == "::1";
+}
+
 std::string SetFailed(std::string_view name, std::string_view why) {
   return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
          std::string(why);
@@ -74,9 +83,9 @@ Status ApplyAllOrNone(config::Config& cfg, const std::vector<const config::Param
 }
 
 // CONFIG SET name value [name value ...] applies all pairs or none. Names are checked first
-// (unknown, immutable, repeated: reported as spelled), then every value is validated against a
-// scratch copy of the settings (reported under the parameter's own name), and only then is
-// anything applied, so listeners never see a value that is then refused by validation.
+// (unknown, immutable, protected, repeated: reported as spelled), then every value is validated
+// against a scratch copy of the settings (reported under the parameter's own name), and only then
+// is anything applied, so listeners never see a value that is then refused by validation.
 void ConfigSet(CommandContext& ctx) {
   if ((ctx.argc() - 2) % 2 != 0) {
     ctx.reply.Error(err::kSyntax);
@@ -94,6 +103,11 @@ void ConfigSet(CommandContext& ctx) {
     }
     if (!def->runtime_mutable) {
       ctx.reply.Error(SetFailed(name, "can't set immutable config"));
+      return;
+    }
+    if (def->protected_config &&
+        !config::AllowsProtectedChange(cfg.settings(), IsLocalClient(ctx.client))) {
+      ctx.reply.Error(SetFailed(name, "can't set protected config"));
       return;
     }
     if (std::find(defs.begin(), defs.end(), def) != defs.end()) {

@@ -148,6 +148,14 @@ Status MakeDirectory(const std::string& path) {
   return IoErr("create directory", path, errno);
 }
 
+Status CheckEnterableDirectory(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Status::InvalidArgument(ErrnoText(errno));
+  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(ErrnoText(ENOTDIR));
+  if (::access(path.c_str(), X_OK) != 0) return Status::InvalidArgument(ErrnoText(errno));
+  return Status::Ok();
+}
+
 Status RemoveFile(const std::string& path) {
   if (::unlink(path.c_str()) == 0 || errno == ENOENT) return Status::Ok();
   return IoErr("remove", path, errno);

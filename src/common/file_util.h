@@ -39,7 +39,10 @@ std::string JoinPath(const std::string& dir, const std::string& name);
 bool Exists(const std::string& path);
 Result<int64_t> FileSize(const std::string& path);
 Status MakeDirectory(const std::string& path);  // ok when it already exists
-Status RemoveFile(const std::string& path);     // ok when it does not exist
+// What chdir() into `path` would say: Ok, or InvalidArgument with the system's reason alone
+// ("No such file or directory", "Not a directory"), as CONFIG SET dir reports it.
+Status CheckEnterableDirectory(const std::string& path);
+Status RemoveFile(const std::string& path);  // ok when it does not exist
 // Removes the name at once, and leaves the freeing of its blocks (done by the kernel at the
 // last close, and slow for a file of gigabytes) to `close_fd`, given a descriptor held open
 // for it, which may close it on another thread. Ok when it does not exist.

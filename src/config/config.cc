@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <filesystem>
 #include <sstream>
 
 #include "common/strings.h"
@@ -13,6 +14,23 @@ using Getter = std::function<std::string(const Settings&)>;
 using Setter = std::function<Status(Settings&, std::string_view)>;
 
 Status Invalid(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
+
+ParamDef Protected(ParamDef def) {
+  def.protected_config = true;
+  return def;
+}
+
+// Redis chdir()s into dir and CONFIG GET answers getcwd(): an absolute path without a trailing
+// slash. basalt keeps dir as given (it never changes its working directory) and answers the
+// same absolute path, which backup tools read to find dump.rdb.
+std::string AbsoluteDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(dir, ec);
+  if (ec) return dir;
+  std::string out = p.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
 
 ParamDef Bool(std::string_view name, bool Settings::*field, bool runtime, std::string_view help) {
   return {name,
@@ -223,6 +241,8 @@ std::vector<ParamDef> BuildTable() {
                   "Maximum number of connected clients."));
   t.push_back(String("requirepass", &S::requirepass, true,
                      "Password clients must AUTH with (empty = no password)."));
+  t.push_back(Enum("enable-protected-configs", &S::enable_protected_configs, {"no", "yes", "local"},
+                   false, "Whether CONFIG SET may change dir and dbfilename: no, yes, or local."));
   // General.
   t.push_back(Int("databases", &S::databases, 1, kIntMax, false, "Number of databases."));
   t.push_back(Enum("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, true,
@@ -264,8 +284,18 @@ std::vector<ParamDef> BuildTable() {
   t.push_back(Enum("maxmemory-policy", &S::maxmemory_policy, {"noeviction"}, true,
                    "What to do at maxmemory: only noeviction is supported."));
   // Persistence.
-  t.push_back(String("dir", &S::dir, true, "Directory for RDB and AOF files."));
-  t.push_back(String("dbfilename", &S::dbfilename, true, "RDB snapshot file name."));
+  ParamDef dir = Protected(String("dir", &S::dir, true, "Directory for RDB and AOF files."));
+  dir.get = [](const S& s) { return AbsoluteDir(s.dir); };
+  t.push_back(std::move(dir));
+  t.push_back(Protected(Special(
+      "dbfilename", true, "RDB snapshot file name.", [](const S& s) { return s.dbfilename; },
+      [](S& s, std::string_view v) {
+        if (v.find('/') != std::string_view::npos) {
+          return Invalid("dbfilename can't be a path, just a filename");
+        }
+        s.dbfilename = std::string(v);
+        return Status::Ok();
+      })));
   t.push_back(Special(
       "save", true, "Snapshot after <seconds> if at least <changes> writes, as pairs.",
       [](const S& s) {
@@ -300,6 +330,10 @@ std::vector<ParamDef> BuildTable() {
 }
 
 }  // namespace
+
+bool AllowsProtectedChange(const Settings& s, bool local) {
+  return s.enable_protected_configs == "yes" || (s.enable_protected_configs == "local" && local);
+}
 
 Config::Config() : params_(BuildTable()) {}
 

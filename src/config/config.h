@@ -32,7 +32,13 @@ struct ParamDef {
   // Redis's older name for the same parameter (hash-max-ziplist-entries, slave-read-only, ...):
   // accepted everywhere the name is, and listed by CONFIG GET patterns that match it.
   std::string_view alias = {};
+  // CONFIG SET refuses it unless enable-protected-configs allows the client (dir, dbfilename).
+  bool protected_config = false;
 };
+
+// Whether enable-protected-configs lets a client change a protected parameter; `local`: the
+// client is on the loopback interface (or in-process).
+bool AllowsProtectedChange(const Settings& s, bool local);
 
 class Config {
  public:

@@ -31,6 +31,10 @@ struct Settings {
   int64_t maxclients = 10000;
   // Security.
   std::string requirepass;
+  // Whether CONFIG SET may change the protected parameters (dir, dbfilename): no, yes, or
+  // local (only for clients on the loopback interface). Redis 7's guard against a client
+  // pointing a snapshot at another file (an authorized_keys, say).
+  std::string enable_protected_configs = "no";
   // General.
   int64_t databases = 16;
   std::string loglevel = "notice";

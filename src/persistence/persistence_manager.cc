@@ -47,6 +47,9 @@ PersistenceManager::PersistenceManager(cmd::ServerContext& context, cmd::Keyspac
   lastsave_ms_ = NowMs();
   aof_.set_background_close([this](int fd) { worker_.Submit([fd] { ::close(fd); }); });
   context_.config.OnChangeMayFail("appendonly", [this] { return OnAppendOnlyChanged(); });
+  // Redis chdir()s into a new dir and refuses one it cannot enter, with the system's reason.
+  context_.config.OnChangeMayFail("dir",
+                                  [this] { return file::CheckEnterableDirectory(settings().dir); });
   context_.config.OnChange("appendfsync", [this] {
     if (aof_.is_open()) aof_.writer().set_policy(ParseFsyncPolicy(settings().appendfsync));
   });

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "commands/harness.h"
 
 using namespace basalt::test;
@@ -73,6 +75,50 @@ TEST_SUITE("config") {
           SetFailed("databases", "can't set immutable config"));
     CHECK(h.Run({"CONFIG", "SET", "hz", "10", "HZ", "11"}) ==
           SetFailed("HZ", "duplicate parameter"));
+  }
+
+  TEST_CASE("dir and dbfilename are protected: CONFIG SET changes them only when allowed") {
+    Harness h;
+    h.session().peer = "10.0.0.7:50000";
+    CHECK(h.Run({"CONFIG", "SET", "dir", "/tmp"}) ==
+          SetFailed("dir", "can't set protected config"));
+    CHECK(h.Run({"CONFIG", "SET", "hz", "20", "DBFILENAME", "x.rdb"}) ==
+          SetFailed("DBFILENAME", "can't set protected config"));
+    CHECK(h.config().settings().hz == 10);  // nothing applied
+    CHECK(h.Run({"CONFIG", "SET", "enable-protected-configs", "yes"}) ==
+          SetFailed("enable-protected-configs", "can't set immutable config"));
+    // local: only clients on the loopback address.
+    REQUIRE(h.config()
+                .Set("enable-protected-configs", "local", basalt::config::Config::Origin::kStartup)
+                .ok());
+    CHECK(h.Run({"CONFIG", "SET", "dbfilename", "x.rdb"}) ==
+          SetFailed("dbfilename", "can't set protected config"));
+    for (const char* peer : {"127.0.0.1:50000", "::1:50000"}) {
+      h.session().peer = peer;
+      CHECK(h.Run({"CONFIG", "SET", "dbfilename", "x.rdb"}) == Ok());
+    }
+    h.session().peer = "10.0.0.7:50000";
+    REQUIRE(h.config()
+                .Set("enable-protected-configs", "yes", basalt::config::Config::Origin::kStartup)
+                .ok());
+    CHECK(h.Run({"CONFIG", "SET", "dbfilename", "y.rdb"}) == Ok());
+    CHECK(h.Run({"CONFIG", "GET", "dbfilename"}) == BulkArray({"dbfilename", "y.rdb"}));
+    CHECK(h.Run({"CONFIG", "SET", "dbfilename", "a/b.rdb"}) ==
+          SetFailed("dbfilename", "dbfilename can't be a path, just a filename"));
+    CHECK(h.Run({"CONFIG", "GET", "enable-protected-configs"}) ==
+          BulkArray({"enable-protected-configs", "yes"}));
+  }
+
+  TEST_CASE("CONFIG GET dir answers an absolute path, as Redis's getcwd()") {
+    Harness h;
+    REQUIRE(h.config().Set("dir", "/tmp/./", basalt::config::Config::Origin::kStartup).ok());
+    CHECK(h.Run({"CONFIG", "GET", "dir"}) == BulkArray({"dir", "/tmp"}));
+    REQUIRE(h.config().Set("dir", "/", basalt::config::Config::Origin::kStartup).ok());
+    CHECK(h.Run({"CONFIG", "GET", "dir"}) == BulkArray({"dir", "/"}));
+    REQUIRE(h.config().Set("dir", "./", basalt::config::Config::Origin::kStartup).ok());
+    std::vector<std::string> got = ParseBulkArray(h.Run({"CONFIG", "GET", "dir"}));
+    REQUIRE(got.size() == 2);
+    CHECK(got[1] == std::filesystem::current_path().string());
   }
 
   TEST_CASE("CONFIG SET value errors name the parameter and give Redis's reason") {
