@@ -293,30 +293,32 @@ void ServeBlockedClients(ServerContext& server) {
 }
 
 void RegisterBlockingCommands(CommandTable& table) {
-  constexpr uint32_t kBlocking = kWrite | kNoScript;
+  constexpr uint32_t kBlockingPop = kWrite | kNoScript | kBlocking;
   constexpr KeyRange kKeysThenTimeout{1, -2, 1};
   constexpr std::string_view kPerKey = "O(N) where N is the number of provided keys.";
-  table.Add(KeysSpec("blpop", -3, kBlocking, kKeysThenTimeout, BLPop, "list",
+  table.Add(KeysSpec("blpop", -3, kBlockingPop, kKeysThenTimeout, BLPop, "list",
                      "Remove and get the first element in a list, or block until one is available",
                      "2.0.0", kPerKey));
-  table.Add(KeysSpec("brpop", -3, kBlocking, kKeysThenTimeout, BRPop, "list",
+  table.Add(KeysSpec("brpop", -3, kBlockingPop, kKeysThenTimeout, BRPop, "list",
                      "Remove and get the last element in a list, or block until one is available",
                      "2.0.0", kPerKey));
   constexpr std::string_view kMoveSummary =
       "Pop an element from a list, push it to another list and return it; or block until one "
       "is available";
-  table.Add(KeysSpec("blmove", 6, kBlocking | kDenyOom, {1, 2, 1}, BLMove, "list", kMoveSummary,
+  table.Add(KeysSpec("blmove", 6, kBlockingPop | kDenyOom, {1, 2, 1}, BLMove, "list", kMoveSummary,
                      "6.2.0"));
-  table.Add(KeysSpec("brpoplpush", 4, kBlocking | kDenyOom, {1, 2, 1}, BRPopLPush, "list",
+  table.Add(KeysSpec("brpoplpush", 4, kBlockingPop | kDenyOom, {1, 2, 1}, BRPopLPush, "list",
                      kMoveSummary, "2.2.0"));
-  // A numkeys command's keys are movable: COMMAND INFO reports the first key only.
+  // numkeys commands: their keys are movable. Redis 7.0 has no "noscript" on BLMPOP.
   constexpr std::string_view kMPopComplexity =
       "O(N+M) where N is the number of provided keys and M is the number of elements returned.";
-  table.Add(KeysSpec("lmpop", -4, kWrite, {2, 2, 1}, LMPop, "list", "Pop elements from a list",
-                     "7.0.0", kMPopComplexity));
-  table.Add(KeysSpec("blmpop", -5, kBlocking, {3, 3, 1}, BLMPop, "list",
-                     "Pop elements from a list, or block until one is available", "7.0.0",
-                     kMPopComplexity));
+  table.Add(WithKeyCount(KeylessSpec("lmpop", -4, kWrite, LMPop, "list", "Pop elements from a list",
+                                     "7.0.0", kMPopComplexity),
+                         1, {0, 0, 0}));
+  table.Add(WithKeyCount(KeylessSpec("blmpop", -5, kWrite | kBlocking, BLMPop, "list",
+                                     "Pop elements from a list, or block until one is available",
+                                     "7.0.0", kMPopComplexity),
+                         2, {0, 0, 0}));
 }
 
 }  // namespace basalt::cmd

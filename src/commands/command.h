@@ -56,8 +56,11 @@ enum Flag : uint32_t {
   kAllowBusy = 1u << 11,
   kNoPropagate = 1u << 12,
   kMayReplicate = 1u << 13,
-  kSentinel = 1u << 14,
+  kSentinel = 1u << 14,  // not shown by COMMAND INFO, as in Redis
   kPubSub = 1u << 15,
+  kBlocking = 1u << 16,        // may block the client (BLPOP, WAIT-like pops); implies @blocking
+  kNoAsyncLoading = 1u << 17,  // refused while a replica loads a sync in the background
+  kMovableKeys = 1u << 18,     // keys found by CommandSpec::movable_keys, not the range alone
   // Internal (not shown by COMMAND INFO): how the command relates to a client's mode.
   kNotQueued = 1u << 24,       // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, ...)
   kSubscribedMode = 1u << 25,  // allowed in RESP2's subscribed mode ((P|S)SUBSCRIBE, PING, ...)
@@ -78,6 +81,9 @@ struct CommandSpec {
   int first_key = 0;  // key positions as COMMAND INFO reports them (0 = no keys)
   int last_key = 0;   // -1: last argument
   int key_step = 0;
+  // Movable keys (Redis's keynum key spec): args[keynum_index] is how many keys follow it
+  // (ZUNION numkeys key..., LMPOP numkeys key..., ZUNIONSTORE dest numkeys key...). 0: none.
+  int keynum_index = 0;
   Handler handler = nullptr;
   std::string_view group;
   std::string_view summary;
@@ -104,6 +110,14 @@ struct KeyRange {
   int last = 1;
   int step = 1;
 };
+// The positions in `args` (args[0] the command name) of the keys a call of `spec` names: its
+// range, then its movable keys. False when a numkeys argument is not a count of arguments that
+// follow it (the command itself refuses such a call).
+bool KeyPositions(const CommandSpec& spec, std::span<const std::string_view> args,
+                  std::vector<size_t>* out);
+// A numkeys command: the key count at args[count_index] and the keys after it; `reported` is the
+// range COMMAND INFO shows, as Redis reports it (none, or the destination of a STORE form).
+CommandSpec WithKeyCount(CommandSpec spec, int count_index, KeyRange reported);
 // A command with keys (DEL key..., RENAME key newkey, BLPOP key... timeout, ...).
 inline CommandSpec KeysSpec(std::string_view name, int arity, uint32_t flags, KeyRange keys,
                             Handler handler, std::string_view group, std::string_view summary,

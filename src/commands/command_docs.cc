@@ -15,12 +15,25 @@ namespace basalt::cmd {
 namespace {
 
 // Flag names in the order COMMAND INFO lists them.
+// Redis hides some (sentinel); movablekeys is shown for commands with a movable_keys finder.
 constexpr std::pair<Flag, std::string_view> kFlagNames[] = {
-    {kWrite, "write"},       {kReadOnly, "readonly"}, {kDenyOom, "denyoom"},
-    {kAdmin, "admin"},       {kPubSub, "pubsub"},     {kNoScript, "noscript"},
-    {kLoading, "loading"},   {kStale, "stale"},       {kSkipSlowlog, "skip_slowlog"},
-    {kFast, "fast"},         {kNoAuth, "no_auth"},    {kMayReplicate, "may_replicate"},
-    {kSentinel, "sentinel"}, {kNoMulti, "no_multi"},  {kAllowBusy, "allow_busy"},
+    {kWrite, "write"},
+    {kReadOnly, "readonly"},
+    {kDenyOom, "denyoom"},
+    {kAdmin, "admin"},
+    {kPubSub, "pubsub"},
+    {kNoScript, "noscript"},
+    {kBlocking, "blocking"},
+    {kLoading, "loading"},
+    {kStale, "stale"},
+    {kSkipSlowlog, "skip_slowlog"},
+    {kFast, "fast"},
+    {kNoAuth, "no_auth"},
+    {kMayReplicate, "may_replicate"},
+    {kNoAsyncLoading, "no_async_loading"},
+    {kNoMulti, "no_multi"},
+    {kMovableKeys, "movablekeys"},
+    {kAllowBusy, "allow_busy"},
 };
 
 // ACL categories, in Redis's order.
@@ -83,7 +96,7 @@ constexpr std::pair<std::string_view, uint32_t> kExtraCategories[] = {
     {"lastsave", kCatAdmin | kCatDangerous},
     {"migrate", kCatDangerous},
     {"restore", kCatDangerous},
-    {"role", kCatDangerous},
+    {"role", kCatAdmin | kCatDangerous},
 };
 
 // Commands whose categories replace their group's: SORT is in the "generic" group but Redis files
@@ -91,6 +104,7 @@ constexpr std::pair<std::string_view, uint32_t> kExtraCategories[] = {
 constexpr std::pair<std::string_view, uint32_t> kOwnCategories[] = {
     {"sort", kCatSet | kCatSortedSet | kCatList | kCatDangerous},
     {"sort_ro", kCatSet | kCatSortedSet | kCatList | kCatDangerous},
+    {"wait", kCatConnection},
 };
 
 // Redis's command tips (cluster routing and output determinism) for the commands basalt has.
@@ -154,6 +168,7 @@ uint32_t Categories(const CommandSpec& spec) {
   if (spec.flags & kWrite) cats |= kCatWrite;
   if (spec.flags & kReadOnly) cats |= kCatRead;
   if (spec.flags & kAdmin) cats |= kCatAdmin | kCatDangerous;
+  if (spec.flags & kBlocking) cats |= kCatBlocking;
   cats |= (spec.flags & kFast) ? kCatFast : kCatSlow;
   // A container lists only what its subcommands share by exception (COMMAND's @connection).
   bool own = false;
@@ -197,12 +212,8 @@ void ReplyFlagSet(CommandContext& ctx, const std::vector<std::string_view>& flag
   for (std::string_view f : flags) ctx.reply.SimpleString(f);
 }
 
-void ReplyKeySpecs(CommandContext& ctx, const CommandSpec& spec) {
-  if (spec.first_key <= 0) {
-    ctx.reply.SetHeader(0);
-    return;
-  }
-  ctx.reply.SetHeader(1);
+// One key spec's opening: its flags and a begin_search at a fixed index.
+void ReplyKeySpecStart(CommandContext& ctx, const CommandSpec& spec, int64_t index) {
   ctx.reply.MapHeader(3);
   ctx.reply.Bulk("flags");
   ReplyFlagSet(ctx, KeyFlags(spec));
@@ -213,20 +224,44 @@ void ReplyKeySpecs(CommandContext& ctx, const CommandSpec& spec) {
   ctx.reply.Bulk("spec");
   ctx.reply.MapHeader(1);
   ctx.reply.Bulk("index");
-  ctx.reply.Integer(spec.first_key);
+  ctx.reply.Integer(index);
   ctx.reply.Bulk("find_keys");
   ctx.reply.MapHeader(2);
-  ctx.reply.Bulk("type");
-  ctx.reply.Bulk("range");
-  ctx.reply.Bulk("spec");
-  ctx.reply.MapHeader(3);
-  ctx.reply.Bulk("lastkey");
-  // Relative to the first key when counted from the front, as in key specs.
-  ctx.reply.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
-  ctx.reply.Bulk("keystep");
-  ctx.reply.Integer(spec.key_step);
-  ctx.reply.Bulk("limit");
-  ctx.reply.Integer(0);
+}
+
+// The range of first/last/step as one key spec, and a numkeys command's keys as a keynum spec
+// (the count at keynum_index, the keys right after it).
+void ReplyKeySpecs(CommandContext& ctx, const CommandSpec& spec) {
+  const bool range = spec.first_key > 0;
+  const bool keynum = spec.keynum_index > 0;
+  ctx.reply.SetHeader((range ? 1 : 0) + (keynum ? 1 : 0));
+  if (range) {
+    ReplyKeySpecStart(ctx, spec, spec.first_key);
+    ctx.reply.Bulk("type");
+    ctx.reply.Bulk("range");
+    ctx.reply.Bulk("spec");
+    ctx.reply.MapHeader(3);
+    ctx.reply.Bulk("lastkey");
+    // Relative to the first key when counted from the front, as in key specs.
+    ctx.reply.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
+    ctx.reply.Bulk("keystep");
+    ctx.reply.Integer(spec.key_step);
+    ctx.reply.Bulk("limit");
+    ctx.reply.Integer(0);
+  }
+  if (keynum) {
+    ReplyKeySpecStart(ctx, spec, spec.keynum_index);
+    ctx.reply.Bulk("type");
+    ctx.reply.Bulk("keynum");
+    ctx.reply.Bulk("spec");
+    ctx.reply.MapHeader(3);
+    ctx.reply.Bulk("keynumidx");
+    ctx.reply.Integer(0);
+    ctx.reply.Bulk("firstkey");
+    ctx.reply.Integer(1);
+    ctx.reply.Bulk("keystep");
+    ctx.reply.Integer(1);
+  }
 }
 
 void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
@@ -404,15 +439,14 @@ const CommandSpec* KeysOf(CommandContext& ctx, std::span<const std::string_view>
     ctx.reply.Error("ERR Invalid number of arguments specified for command");
     return nullptr;
   }
-  if (spec->first_key <= 0) {
+  if (spec->first_key <= 0 && spec->keynum_index <= 0) {
     ctx.reply.Error("ERR The command has no key arguments");
     return nullptr;
   }
-  const int64_t argc = static_cast<int64_t>(args.size());
-  int64_t last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-  if (last >= argc) last = argc - 1;
-  const int64_t step = spec->key_step > 0 ? spec->key_step : 1;
-  for (int64_t i = spec->first_key; i <= last; i += step) positions->push_back(i);
+  if (!KeyPositions(*spec, args, positions) || positions->empty()) {
+    ctx.reply.Error("ERR Invalid arguments specified for command");
+    return nullptr;
+  }
   return spec;
 }
 

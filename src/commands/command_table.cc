@@ -98,4 +98,32 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterReplicationCommands(table);
 }
 
+bool KeyPositions(const CommandSpec& spec, std::span<const std::string_view> args,
+                  std::vector<size_t>* out) {
+  const int64_t argc = static_cast<int64_t>(args.size());
+  if (spec.first_key > 0) {
+    int64_t last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+    if (last >= argc) last = argc - 1;
+    const int64_t step = spec.key_step > 0 ? spec.key_step : 1;
+    for (int64_t i = spec.first_key; i <= last; i += step) out->push_back(static_cast<size_t>(i));
+  }
+  if (spec.keynum_index <= 0) return true;
+  const int64_t at = spec.keynum_index;
+  int64_t count = 0;
+  if (at >= argc || !ParseInt64(args[at], &count) || count < 0 || count > argc - at - 1) {
+    return false;
+  }
+  for (int64_t i = 1; i <= count; ++i) out->push_back(static_cast<size_t>(at + i));
+  return true;
+}
+
+CommandSpec WithKeyCount(CommandSpec spec, int count_index, KeyRange reported) {
+  spec.first_key = reported.first;
+  spec.last_key = reported.last;
+  spec.key_step = reported.step;
+  spec.keynum_index = count_index;
+  spec.flags |= kMovableKeys;
+  return spec;
+}
+
 }  // namespace basalt::cmd

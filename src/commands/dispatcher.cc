@@ -92,12 +92,11 @@ const CommandSpec* Dispatcher::Resolve(std::span<const std::string_view> args, s
 
 std::vector<std::string_view> Dispatcher::KeysOf(const CommandSpec& spec,
                                                  std::span<const std::string_view> args) {
+  std::vector<size_t> positions;
+  (void)KeyPositions(spec, args, &positions);  // a bad numkeys: the command refuses the call
   std::vector<std::string_view> keys;
-  if (spec.first_key <= 0) return keys;
-  const int argc = static_cast<int>(args.size());
-  const int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
-  const int step = spec.key_step > 0 ? spec.key_step : 1;
-  for (int i = spec.first_key; i <= last && i < argc; i += step) keys.push_back(args[i]);
+  keys.reserve(positions.size());
+  for (size_t p : positions) keys.push_back(args[p]);
   return keys;
 }
 

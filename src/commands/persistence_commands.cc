@@ -61,7 +61,7 @@ void BgRewriteAof(CommandContext& ctx) {
 void RegisterPersistenceCommands(CommandTable& table) {
   table.Add({.name = "save",
              .arity = 1,
-             .flags = kAdmin | kNoScript | kNoMulti,
+             .flags = kAdmin | kNoScript | kNoAsyncLoading | kNoMulti,
              .handler = Save,
              .group = "server",
              .summary = "Synchronously save the dataset to disk",
@@ -69,7 +69,7 @@ void RegisterPersistenceCommands(CommandTable& table) {
              .complexity = "O(N) where N is the total number of keys in all databases"});
   table.Add({.name = "bgsave",
              .arity = -1,
-             .flags = kAdmin | kNoScript,
+             .flags = kAdmin | kNoScript | kNoAsyncLoading,
              .handler = BgSave,
              .group = "server",
              .summary = "Asynchronously save the dataset to disk",
@@ -85,7 +85,7 @@ void RegisterPersistenceCommands(CommandTable& table) {
              .complexity = "O(1)"});
   table.Add({.name = "bgrewriteaof",
              .arity = 1,
-             .flags = kAdmin | kNoScript,
+             .flags = kAdmin | kNoScript | kNoAsyncLoading,
              .handler = BgRewriteAof,
              .group = "server",
              .summary = "Asynchronously rewrite the append-only file",

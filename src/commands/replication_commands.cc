@@ -123,11 +123,12 @@ void RegisterReplicationCommands(CommandTable& table) {
   table.Add(KeylessSpec("replconf", -1, kAdmin | kNoScript | kLoading | kStale | kAllowBusy,
                         Replconf, "server",
                         "An internal command for configuring the replication stream", "3.0.0"));
-  table.Add(KeylessSpec("psync", -3, kAdmin | kNoScript | kNoMulti, Psync, "server",
+  constexpr uint32_t kSyncFlags = kAdmin | kNoScript | kNoAsyncLoading | kNoMulti;
+  table.Add(KeylessSpec("psync", -3, kSyncFlags, Psync, "server",
                         "Internal command used for replication", "2.8.0"));
-  table.Add(KeylessSpec("sync", 1, kAdmin | kNoScript | kNoMulti, Sync, "server",
+  table.Add(KeylessSpec("sync", 1, kSyncFlags, Sync, "server",
                         "Internal command used for replication", "1.0.0"));
-  const uint32_t replicaof_flags = kAdmin | kNoScript | kStale;
+  const uint32_t replicaof_flags = kAdmin | kNoScript | kStale | kNoAsyncLoading;
   table.Add(KeylessSpec("replicaof", 3, replicaof_flags, ReplicaOf, "server",
                         "Configure a server as replica of another, or promote it to a master.",
                         "5.0.0"));

@@ -236,15 +236,12 @@ void RegisterSetAlgebraCommands(CommandTable& table) {
   table.Add(MultiKeySpec("sdiffstore", -3, kWrite | kDenyOom, SDiffStore, 1,
                          "Subtract multiple sets and store the resulting set in a key", "1.0.0",
                          "O(N) where N is the total number of elements in all given sets."));
-  CommandSpec card =
-      MultiKeySpec("sintercard", -3, kReadOnly, SInterCard, 2,
-                   "Intersect multiple sets and return the cardinality of the "
-                   "result",
-                   "7.0.0",
-                   "O(N*M) worst case where N is the cardinality of the smallest set "
-                   "and M is the number of sets.");
-  card.last_key = 2;  // COMMAND INFO's range for a numkeys command, as Redis reports it
-  table.Add(std::move(card));
+  table.Add(WithKeyCount(
+      KeylessSpec("sintercard", -3, kReadOnly, SInterCard, "set",
+                  "Intersect multiple sets and return the cardinality of the result", "7.0.0",
+                  "O(N*M) worst case where N is the cardinality of the smallest set and M is the "
+                  "number of sets."),
+      1, {0, 0, 0}));
   CommandSpec move = MultiKeySpec("smove", 4, kWrite | kFast, SMove, 1,
                                   "Move a member from one set to another", "1.0.0", "O(1)");
   move.last_key = 2;

@@ -355,10 +355,11 @@ void RegisterSortCommands(CommandTable& table) {
       "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the "
       "number of returned elements. When the elements are not sorted, complexity is O(N).";
   // Key positions name only the source: the STORE destination and the keys BY and GET patterns
-  // form are not known before the arguments are parsed (Redis marks SORT movablekeys).
-  table.Add(SingleKeySpec("sort", -2, kWrite | kDenyOom, Sort, "generic",
+  // form are not known before the arguments are parsed (Redis marks both movablekeys; basalt's
+  // COMMAND GETKEYS does not yet find SORT's STORE destination).
+  table.Add(SingleKeySpec("sort", -2, kWrite | kDenyOom | kMovableKeys, Sort, "generic",
                           "Sort the elements in a list, set or sorted set", "1.0.0", kComplexity));
-  table.Add(SingleKeySpec("sort_ro", -2, kReadOnly, SortRo, "generic",
+  table.Add(SingleKeySpec("sort_ro", -2, kReadOnly | kMovableKeys, SortRo, "generic",
                           "Sort the elements in a list, set or sorted set. Read-only variant of "
                           "SORT.",
                           "7.0.0", kComplexity));

@@ -331,13 +331,15 @@ void ZInterCard(CommandContext& ctx) {
   ctx.reply.Integer(count);
 }
 
+// A numkeys command: the count is the first argument, or the second after a STORE form's
+// destination (the one key COMMAND INFO's range shows, as Redis reports it).
 CommandSpec AlgebraSpec(std::string_view name, int arity, uint32_t flags, Handler handler,
-                        int first_key, std::string_view summary, std::string_view since,
+                        int count_index, std::string_view summary, std::string_view since,
                         std::string_view complexity) {
-  // A numkeys command's keys are movable; the range is the one the other numkeys commands of
-  // this server report (the destination for the STORE forms, as Redis reports it).
-  return KeysSpec(name, arity, flags, {first_key, first_key, 1}, handler, "sorted-set", summary,
-                  since, complexity);
+  const KeyRange reported = count_index == 2 ? KeyRange{1, 1, 1} : KeyRange{0, 0, 0};
+  return WithKeyCount(
+      KeylessSpec(name, arity, flags, handler, "sorted-set", summary, since, complexity),
+      count_index, reported);
 }
 
 constexpr std::string_view kUnionComplexity =
@@ -358,24 +360,24 @@ constexpr std::string_view kDiffComplexity =
 
 void RegisterZsetAlgebraCommands(CommandTable& table) {
   constexpr uint32_t kStoreFlags = kWrite | kDenyOom;
-  table.Add(AlgebraSpec("zunion", -3, kReadOnly, ZUnion, 2, "Add multiple sorted sets", "6.2.0",
+  table.Add(AlgebraSpec("zunion", -3, kReadOnly, ZUnion, 1, "Add multiple sorted sets", "6.2.0",
                         kUnionComplexity));
-  table.Add(AlgebraSpec("zinter", -3, kReadOnly, ZInter, 2, "Intersect multiple sorted sets",
+  table.Add(AlgebraSpec("zinter", -3, kReadOnly, ZInter, 1, "Intersect multiple sorted sets",
                         "6.2.0", kInterComplexity));
-  table.Add(AlgebraSpec("zdiff", -3, kReadOnly, ZDiff, 2, "Subtract multiple sorted sets", "6.2.0",
+  table.Add(AlgebraSpec("zdiff", -3, kReadOnly, ZDiff, 1, "Subtract multiple sorted sets", "6.2.0",
                         kDiffComplexity));
-  table.Add(AlgebraSpec("zunionstore", -4, kStoreFlags, ZUnionStore, 1,
+  table.Add(AlgebraSpec("zunionstore", -4, kStoreFlags, ZUnionStore, 2,
                         "Add multiple sorted sets and store the resulting sorted set in a new key",
                         "2.0.0", kUnionStoreComplexity));
   table.Add(
-      AlgebraSpec("zinterstore", -4, kStoreFlags, ZInterStore, 1,
+      AlgebraSpec("zinterstore", -4, kStoreFlags, ZInterStore, 2,
                   "Intersect multiple sorted sets and store the resulting sorted set in a new key",
                   "2.0.0", kInterComplexity));
   table.Add(
-      AlgebraSpec("zdiffstore", -4, kStoreFlags, ZDiffStore, 1,
+      AlgebraSpec("zdiffstore", -4, kStoreFlags, ZDiffStore, 2,
                   "Subtract multiple sorted sets and store the resulting sorted set in a new key",
                   "6.2.0", kDiffComplexity));
-  table.Add(AlgebraSpec("zintercard", -3, kReadOnly, ZInterCard, 2,
+  table.Add(AlgebraSpec("zintercard", -3, kReadOnly, ZInterCard, 1,
                         "Intersect multiple sorted sets and return the cardinality of the result",
                         "7.0.0",
                         "O(N*K) worst case with N being the smallest input sorted set, K being "

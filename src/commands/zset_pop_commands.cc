@@ -258,30 +258,32 @@ void RegisterZsetPopCommands(CommandTable& table) {
   table.Add(SingleKeySpec("zpopmax", -2, kWrite | kFast, ZPopMax, "sorted-set",
                           "Remove and return members with the highest scores in a sorted set",
                           "5.0.0", kPopComplexity));
-  constexpr uint32_t kBlocking = kWrite | kNoScript;
+  constexpr uint32_t kBlockingPop = kWrite | kNoScript | kBlocking;
   constexpr KeyRange kKeysThenTimeout{1, -2, 1};
   constexpr std::string_view kBPopComplexity =
       "O(log(N)) with N being the number of elements in the sorted set.";
-  table.Add(KeysSpec("bzpopmin", -3, kBlocking | kFast, kKeysThenTimeout, BZPopMin, "sorted-set",
+  table.Add(KeysSpec("bzpopmin", -3, kBlockingPop | kFast, kKeysThenTimeout, BZPopMin, "sorted-set",
                      "Remove and return the member with the lowest score from one or more sorted "
                      "sets, or block until one is available",
                      "5.0.0", kBPopComplexity));
-  table.Add(KeysSpec("bzpopmax", -3, kBlocking | kFast, kKeysThenTimeout, BZPopMax, "sorted-set",
+  table.Add(KeysSpec("bzpopmax", -3, kBlockingPop | kFast, kKeysThenTimeout, BZPopMax, "sorted-set",
                      "Remove and return the member with the highest score from one or more "
                      "sorted sets, or block until one is available",
                      "5.0.0", kBPopComplexity));
-  // A numkeys command's keys are movable: COMMAND INFO reports the first key only.
+  // numkeys commands: their keys are movable.
   constexpr std::string_view kMPopComplexity =
       "O(K) + O(N*log(M)) where K is the number of provided keys, N being the number of "
       "elements in the sorted set, and M being the number of elements popped.";
-  table.Add(KeysSpec("zmpop", -4, kWrite, {2, 2, 1}, ZMPop, "sorted-set",
-                     "Remove and return members with scores in a sorted set", "7.0.0",
-                     kMPopComplexity));
+  table.Add(WithKeyCount(KeylessSpec("zmpop", -4, kWrite, ZMPop, "sorted-set",
+                                     "Remove and return members with scores in a sorted set",
+                                     "7.0.0", kMPopComplexity),
+                         1, {0, 0, 0}));
   // Redis 7.0 has no "noscript" on BZMPOP (a script's call answers at once, as in MULTI).
-  table.Add(KeysSpec("bzmpop", -5, kWrite, {3, 3, 1}, BZMPop, "sorted-set",
-                     "Remove and return members with scores in a sorted set or block until one "
-                     "is available",
-                     "7.0.0", kMPopComplexity));
+  table.Add(WithKeyCount(KeylessSpec("bzmpop", -5, kWrite | kBlocking, BZMPop, "sorted-set",
+                                     "Remove and return members with scores in a sorted set or "
+                                     "block until one is available",
+                                     "7.0.0", kMPopComplexity),
+                         2, {0, 0, 0}));
   table.Add(SingleKeySpec("zrandmember", -2, kReadOnly, ZRandMember, "sorted-set",
                           "Get one or multiple random elements from a sorted set", "6.2.0",
                           "O(N) where N is the number of elements returned"));

@@ -140,6 +140,39 @@ TEST_SUITE("command") {
           "*1\r\n*2\r\n" + Bulk("a") + "*2\r\n+RO\r\n+access\r\n");
   }
 
+  TEST_CASE("COMMAND GETKEYS finds the keys of numkeys commands where their count says") {
+    Harness h;
+    CHECK(h.Run({"COMMAND", "GETKEYS", "zunion", "2", "a", "b", "WEIGHTS", "1", "2"}) ==
+          BulkArray({"a", "b"}));
+    CHECK(h.Run({"COMMAND", "GETKEYS", "zunionstore", "d", "2", "a", "b"}) ==
+          BulkArray({"d", "a", "b"}));
+    CHECK(h.Run({"COMMAND", "GETKEYS", "sintercard", "1", "a", "LIMIT", "5"}) == BulkArray({"a"}));
+    CHECK(h.Run({"COMMAND", "GETKEYS", "lmpop", "2", "a", "b", "LEFT"}) == BulkArray({"a", "b"}));
+    CHECK(h.Run({"COMMAND", "GETKEYS", "blmpop", "0", "2", "a", "b", "LEFT"}) ==
+          BulkArray({"a", "b"}));
+    CHECK(h.Run({"COMMAND", "GETKEYS", "bzmpop", "0", "1", "z", "MIN"}) == BulkArray({"z"}));
+    // A count that is not one of the arguments after it (or none at all), as Redis answers.
+    for (std::initializer_list<std::string_view> bad :
+         {std::initializer_list<std::string_view>{"COMMAND", "GETKEYS", "zunion", "3", "a", "b"},
+          {"COMMAND", "GETKEYS", "zunion", "x", "a"},
+          {"COMMAND", "GETKEYS", "zunion", "-1", "a"},
+          {"COMMAND", "GETKEYS", "zunion", "0", "a"}}) {
+      CHECK(h.Run(bad) == Err("ERR Invalid arguments specified for command"));
+    }
+    CHECK(h.Run({"COMMAND", "GETKEYS", "zunionstore", "d", "0", "a"}) == BulkArray({"d"}));
+  }
+
+  TEST_CASE("COMMAND INFO shows a numkeys command as Redis does: movablekeys, no range") {
+    Harness h;
+    const std::string info = h.Run({"COMMAND", "INFO", "blmpop"});
+    CHECK(info.find("*3\r\n+write\r\n+blocking\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n") !=
+          std::string::npos);
+    CHECK(info.find("+@blocking\r\n") != std::string::npos);
+    CHECK(info.find("$6\r\nkeynum\r\n") != std::string::npos);
+    CHECK(h.Run({"COMMAND", "INFO", "zunionstore"}).find("+movablekeys\r\n:1\r\n:1\r\n:1\r\n") !=
+          std::string::npos);
+  }
+
   TEST_CASE("COMMAND GETKEYS errors are Redis's") {
     Harness h;
     CHECK(h.Run({"COMMAND", "GETKEYS", "foo", "a"}) == Err("ERR Invalid command specified"));

@@ -38,6 +38,24 @@ TEST_SUITE("client tracking") {
     CHECK(c.TakePushed() == Invalidate({"b"}));
   }
 
+  TEST_CASE("every key of a numkeys read is tracked, not only the first") {
+    Harness h;
+    TestSession& c = h.NewSession();
+    TestSession& writer = h.NewSession();
+    c.resp = 3;
+    CHECK(h.RunAs(c, {"CLIENT", "TRACKING", "ON"}) == Ok());
+    CHECK(h.RunAs(c, {"SINTERCARD", "2", "s1", "s2", "LIMIT", "5"}) == Int(0));
+    CHECK(h.RunAs(c, {"ZUNION", "2", "z1", "z2", "WEIGHTS", "1", "2"}) == "*0\r\n");
+    CHECK(h.RunAs(writer, {"SADD", "s2", "m"}) == Int(1));
+    CHECK(c.TakePushed() == Invalidate({"s2"}));
+    CHECK(h.RunAs(writer, {"ZADD", "z2", "1", "m"}) == Int(1));
+    CHECK(c.TakePushed() == Invalidate({"z2"}));
+    // Arguments after the keys (LIMIT, WEIGHTS) are not keys.
+    CHECK(h.RunAs(writer, {"SET", "LIMIT", "x"}) == Ok());
+    CHECK(h.RunAs(writer, {"SET", "WEIGHTS", "x"}) == Ok());
+    CHECK(c.TakePushed().empty());
+  }
+
   TEST_CASE("own writes are invalidated after the reply; NOLOOP skips them") {
     Harness h;
     TestSession& c = h.NewSession();
