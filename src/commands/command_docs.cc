@@ -229,6 +229,19 @@ void ReplyKeySpecStart(CommandContext& ctx, const CommandSpec& spec, int64_t ind
   ctx.reply.MapHeader(2);
 }
 
+// A key spec's find_keys: its type and its integer fields.
+void ReplyFindKeys(CommandContext& ctx, std::string_view type,
+                   std::initializer_list<std::pair<std::string_view, int64_t>> fields) {
+  ctx.reply.Bulk("type");
+  ctx.reply.Bulk(type);
+  ctx.reply.Bulk("spec");
+  ctx.reply.MapHeader(fields.size());
+  for (const auto& [name, value] : fields) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Integer(value);
+  }
+}
+
 // The range of first/last/step as one key spec, and a numkeys command's keys as a keynum spec
 // (the count at keynum_index, the keys right after it).
 void ReplyKeySpecs(CommandContext& ctx, const CommandSpec& spec) {
@@ -237,30 +250,15 @@ void ReplyKeySpecs(CommandContext& ctx, const CommandSpec& spec) {
   ctx.reply.SetHeader((range ? 1 : 0) + (keynum ? 1 : 0));
   if (range) {
     ReplyKeySpecStart(ctx, spec, spec.first_key);
-    ctx.reply.Bulk("type");
-    ctx.reply.Bulk("range");
-    ctx.reply.Bulk("spec");
-    ctx.reply.MapHeader(3);
-    ctx.reply.Bulk("lastkey");
-    // Relative to the first key when counted from the front, as in key specs.
-    ctx.reply.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
-    ctx.reply.Bulk("keystep");
-    ctx.reply.Integer(spec.key_step);
-    ctx.reply.Bulk("limit");
-    ctx.reply.Integer(0);
+    // lastkey is relative to the first key when counted from the front, as in key specs.
+    ReplyFindKeys(ctx, "range",
+                  {{"lastkey", spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key},
+                   {"keystep", spec.key_step},
+                   {"limit", 0}});
   }
   if (keynum) {
     ReplyKeySpecStart(ctx, spec, spec.keynum_index);
-    ctx.reply.Bulk("type");
-    ctx.reply.Bulk("keynum");
-    ctx.reply.Bulk("spec");
-    ctx.reply.MapHeader(3);
-    ctx.reply.Bulk("keynumidx");
-    ctx.reply.Integer(0);
-    ctx.reply.Bulk("firstkey");
-    ctx.reply.Integer(1);
-    ctx.reply.Bulk("keystep");
-    ctx.reply.Integer(1);
+    ReplyFindKeys(ctx, "keynum", {{"keynumidx", 0}, {"firstkey", 1}, {"keystep", 1}});
   }
 }
 

@@ -7,13 +7,36 @@ the shape lives here once, with what differs per family as parameters.
 Every function here draws from the stream's rng in exactly the order the families' own
 generators did before they moved here, so the streams (and a replay of an old failure's seed)
 stay the same. Every family's bind() and Cmd (all seven families, containers or not) are this
-module's: test_differential.py's Cmd class is bound once for all of them. parse_seeds reads the
-seed lists of test_differential.py's and test_protocol_fuzz.py's knobs.
+module's: test_differential.py's Cmd class is bound once for all of them. For every test that
+compares basalt with redis-server: SideBySide starts the pair, parse_seeds reads the seed knobs.
 """
 
 import collections
+import shutil
+import tempfile
+
+import basalt_testlib as lib
 
 _cmd_class = None  # the Cmd class of test_differential.py, set by bind()
+
+
+class SideBySide:
+    """A test class's redis-server 7.0.15 and basalt, started once for the class with the same
+    server_args, for the tests that send both the same input and compare what comes back."""
+
+    server_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.redis_dir = tempfile.mkdtemp(prefix="basalt-it-side-redis-")
+        cls.redis = lib.RedisProcess(cls.redis_dir, args=cls.server_args).start()
+        cls.basalt = lib.ServerProcess(args=cls.server_args).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.redis.stop()
+        shutil.rmtree(cls.redis_dir, ignore_errors=True)
+        cls.basalt.stop_and_check()
 
 
 def parse_seeds(text):

@@ -7,10 +7,8 @@ categories must be Redis's. (Key-spec flags, tips and subcommands are not compar
 derives its key-spec flags, a known difference.)
 """
 
-import shutil
-import tempfile
-
 import basalt_testlib as lib
+import diff_shared
 
 
 def parse(data, i=0):
@@ -48,19 +46,7 @@ GETKEYS_CALLS = [
 ]
 
 
-class CommandInfoTest(lib.unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.redis_dir = tempfile.mkdtemp(prefix="basalt-it-cmdinfo-redis-")
-        cls.redis = lib.RedisProcess(cls.redis_dir).start()
-        cls.basalt = lib.ServerProcess().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        shutil.rmtree(cls.redis_dir, ignore_errors=True)
-        cls.basalt.stop_and_check()
-
+class CommandInfoTest(diff_shared.SideBySide, lib.unittest.TestCase):
     def test_every_command_is_described_as_redis_describes_it(self):
         names = [n for n in query(self.basalt.port, "COMMAND", "LIST") if "|" not in n]
         ours = query(self.basalt.port, "COMMAND", "INFO", *names)

@@ -70,8 +70,6 @@ How to add a command family (hashes, lists, ...):
 import collections
 import os
 import random
-import shutil
-import tempfile
 import time
 
 import basalt_testlib as lib
@@ -736,21 +734,13 @@ def deliveries(cmd, queued, reply):
     return []
 
 
-class DifferentialTest(lib.unittest.TestCase):
+class DifferentialTest(diff_shared.SideBySide, lib.unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.redis_dir = tempfile.mkdtemp(prefix="basalt-it-diff-redis-")
-        cls.redis = lib.RedisProcess(cls.redis_dir).start()
-        cls.basalt = lib.ServerProcess().start()
+        super().setUpClass()
         env_seeds = os.environ.get("BASALT_DIFF_SEEDS")
         cls.seeds = diff_shared.parse_seeds(env_seeds) if env_seeds else list(SEEDS)
         cls.count = int(os.environ.get("BASALT_DIFF_COMMANDS", COMMANDS_PER_SEED))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        shutil.rmtree(cls.redis_dir, ignore_errors=True)
-        cls.basalt.stop_and_check()
 
     def run_protocol(self, protocol):
         started, sent, skipped, messages, mismatches = time.monotonic(), 0, 0, 0, []

@@ -14,10 +14,9 @@ BASALT_DIFF_SEEDS and BASALT_DIFF_COMMANDS work as for test_differential.py.
 
 import os
 import random
-import shutil
-import tempfile
 
 import basalt_testlib as lib
+import diff_shared
 import diff_sort_family
 import test_differential as diff
 
@@ -88,21 +87,13 @@ def unordered_misses(events):
     return sorted(misses), [e for e in events if e not in misses]
 
 
-class KeyspaceEventsTest(lib.unittest.TestCase):
+class KeyspaceEventsTest(diff_shared.SideBySide, lib.unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.redis_dir = tempfile.mkdtemp(prefix="basalt-it-events-redis-")
-        cls.redis = lib.RedisProcess(cls.redis_dir).start()
-        cls.basalt = lib.ServerProcess().start()
+        super().setUpClass()
         env_seeds = os.environ.get("BASALT_DIFF_SEEDS")
-        cls.seeds = diff.parse_seeds(env_seeds) if env_seeds else list(diff.SEEDS)
+        cls.seeds = diff_shared.parse_seeds(env_seeds) if env_seeds else list(diff.SEEDS)
         cls.count = int(os.environ.get("BASALT_DIFF_COMMANDS", diff.COMMANDS_PER_SEED))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        shutil.rmtree(cls.redis_dir, ignore_errors=True)
-        cls.basalt.stop_and_check()
 
     def test_same_events_as_redis(self):
         for seed in self.seeds:

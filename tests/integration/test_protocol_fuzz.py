@@ -24,9 +24,7 @@ BASALT_PFUZZ_KEEP_GOING=1 (report every mismatch, not the first ten).
 import os
 import random
 import re
-import shutil
 import socket
-import tempfile
 
 import basalt_testlib as lib
 import diff_shared
@@ -156,23 +154,13 @@ def shorten(data, limit=300):
     return text if len(text) <= limit else text[:limit] + f"... ({len(data)} bytes)"
 
 
-class ProtocolFuzzCase:
-    server_args = ()
-
+class ProtocolFuzzCase(diff_shared.SideBySide):
     @classmethod
     def setUpClass(cls):
-        cls.redis_dir = tempfile.mkdtemp(prefix="basalt-it-pfuzz-redis-")
-        cls.redis = lib.RedisProcess(cls.redis_dir, args=cls.server_args).start()
-        cls.basalt = lib.ServerProcess(args=cls.server_args).start()
+        super().setUpClass()
         seeds = os.environ.get("BASALT_PFUZZ_SEEDS")
         cls.seeds = diff_shared.parse_seeds(seeds) if seeds else list(SEEDS)
         cls.keep_going = os.environ.get("BASALT_PFUZZ_KEEP_GOING") == "1"
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        shutil.rmtree(cls.redis_dir, ignore_errors=True)
-        cls.basalt.stop_and_check()
 
     def reset(self, port):
         """Empties the server, so that no stream's keys reach the next (each replays alone)."""
