@@ -21,7 +21,9 @@ bool BlockedClients::End(Client& client, WaitEnd why) {
   waits_.erase(it);
   client.blocked = false;
   resume(client, why);
-  if (!client.blocked) client.Wake();
+  if (client.blocked) return true;  // blocked again: the request goes on waiting
+  client.EndRequest();
+  client.Wake();
   return true;
 }
 

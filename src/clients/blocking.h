@@ -6,7 +6,7 @@
 //   PAUSE, which keeps the request and runs it again) and reads nothing more until woken.
 // - The wait ends exactly once: by the event (End() from whoever saw it happen), by its
 //   deadline (Tick() from the cron), by CLIENT UNBLOCK, or silently by a disconnect (Forget()).
-//   `resume` then writes the client's late reply, through Deliver(), and the client is woken
+//   `resume` then writes the client's late reply, through DeliverReply(), and the client is woken
 //   to go on with the requests it sent after.
 //
 // Deadlines are kept in order, so the cron touches only the waits that are due: 10k clients

@@ -26,6 +26,14 @@ TrackingState& Client::EnsureTracking() {
   return *tracking_;
 }
 
+void Client::EndRequest() {
+  if (reply_mode == ReplyMode::kSkip) {
+    reply_mode = ReplyMode::kOn;
+  } else if (reply_mode == ReplyMode::kSkipNext) {
+    reply_mode = ReplyMode::kSkip;
+  }
+}
+
 bool Client::subscribed() const { return subscriptions_ != nullptr && !subscriptions_->empty(); }
 
 }  // namespace basalt::clients

@@ -40,10 +40,30 @@ class Client {
   // Set while the client receives the MONITOR feed.
   bool monitor = false;
 
+  // CLIENT REPLY: whether the client's requests are answered. Pushes (pub/sub messages,
+  // invalidations, the MONITOR feed) are sent either way, as Redis sends them.
+  enum class ReplyMode : uint8_t {
+    kOn,
+    kOff,       // CLIENT REPLY OFF, until CLIENT REPLY ON (or RESET)
+    kSkipNext,  // CLIENT REPLY SKIP is the running request: the next one goes unanswered
+    kSkip,      // the running request goes unanswered
+  };
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool replies_suppressed() const {
+    return reply_mode == ReplyMode::kOff || reply_mode == ReplyMode::kSkip;
+  }
+  // The running request is over: answered, or its wait ended. SKIP moves on by one request.
+  void EndRequest();
+
   // Sends bytes that are not the reply to one of this client's requests (pub/sub messages).
   // They join the output after everything written before, in order. In-process sessions that
   // cannot receive pushes drop them.
   virtual void Deliver(std::string_view bytes) {}
+  // The late reply of a request that waited (WAIT, a blocking pop): sent unless the request's
+  // replies are suppressed (CLIENT REPLY).
+  void DeliverReply(std::string_view bytes) {
+    if (!replies_suppressed()) Deliver(bytes);
+  }
   // The client is no longer blocked: its connection resumes with the request it stopped at.
   // Called from the event loop; the connection may defer the work to a later loop turn.
   virtual void Wake() {}

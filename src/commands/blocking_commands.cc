@@ -93,9 +93,9 @@ void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, i
                          const clients::KeyWaits::Key* ready = server.key_waits.serving();
                          server.key_waits.Remove(c);
                          if (end == clients::WaitEnd::kError) {
-                           c.Deliver("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+                           c.DeliverReply("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
                          } else if (end == clients::WaitEnd::kTimeout) {
-                           c.Deliver(TimeoutBytes(c));
+                           c.DeliverReply(TimeoutBytes(c));
                          } else {
                            if (ready != nullptr) PutReadyKeyFirst(argv, key_at, ready->key);
                            auto& session = static_cast<ClientSession&>(c);
@@ -103,7 +103,7 @@ void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, i
                            protocol::ReplyWriter writer(&out, c.resp);
                            std::vector<std::string_view> views(argv.begin(), argv.end());
                            server.dispatcher->RunWoken(session, views, writer);
-                           if (!out.empty()) c.Deliver(out);
+                           if (!out.empty()) c.DeliverReply(out);
                          }
                        });
   server.key_waits.Add(ctx.client, ctx.client.db, keys, static_cast<uint8_t>(type));

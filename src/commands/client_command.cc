@@ -307,6 +307,24 @@ void ClientUnblock(CommandContext& ctx) {
   ctx.reply.Integer(ended ? 1 : 0);
 }
 
+// CLIENT REPLY ON|OFF|SKIP: OFF and SKIP are not answered (their own reply is the first one
+// dropped); SKIP under OFF changes nothing. The dispatcher drops what a request under OFF or
+// SKIP wrote (Dispatcher::AdmitUnanswered).
+void ClientReply(CommandContext& ctx) {
+  using Mode = clients::Client::ReplyMode;
+  Mode& mode = ctx.client.reply_mode;
+  if (IsOption(ctx.arg(2), "on")) {
+    mode = Mode::kOn;
+    ctx.reply.Ok();
+  } else if (IsOption(ctx.arg(2), "off")) {
+    mode = Mode::kOff;
+  } else if (IsOption(ctx.arg(2), "skip")) {
+    if (mode != Mode::kOff) mode = Mode::kSkipNext;
+  } else {
+    ctx.reply.Error(err::kSyntax);
+  }
+}
+
 void ClientHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "CLIENT",
             {"GETNAME",
@@ -331,6 +349,9 @@ void ClientHelp(CommandContext& ctx) {
              "    Accepted for compatibility: connections are never evicted.",
              "PAUSE <timeout> [WRITE|ALL]",
              "    Suspend all, or just write, clients for <timeout> milliseconds.",
+             "REPLY (ON|OFF|SKIP)",
+             "    Answer this connection's commands (ON), none of them (OFF), or all but the",
+             "    next one (SKIP).",
              "SETNAME <name>",
              "    Name this connection (an empty name removes it).",
              "UNBLOCK <clientid> [TIMEOUT|ERROR]",
@@ -438,6 +459,8 @@ void RegisterClientCommand(CommandTable& table) {
               "O(N) Where N is the number of paused clients"),
           sub("no-evict", 3, kAdmin | kBase, ClientNoEvict,
               "Set client eviction mode for the current connection", "7.0.0"),
+          sub("reply", 3, kBase, ClientReply, "Instruct the server whether to reply to commands",
+              "3.2.0"),
           sub("help", 2, kLoading | kStale, ClientHelp,
               "Show helpful text about the different subcommands", "5.0.0"),
       }};

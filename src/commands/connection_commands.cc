@@ -58,6 +58,9 @@ void Reset(CommandContext& ctx) {
   c.name.clear();
   c.user = "default";
   c.authenticated = ctx.server.config.settings().requirepass.empty();
+  // CLIENT REPLY OFF ends (RESET is answered); a SKIP still drops RESET's own reply, as in Redis.
+  if (c.reply_mode != clients::Client::ReplyMode::kSkip)
+    c.reply_mode = clients::Client::ReplyMode::kOn;
   ctx.reply.SimpleString("RESET");
 }
 

@@ -165,7 +165,12 @@ void Dispatcher::Execute(ClientSession& client, std::span<const std::string_view
   client.last_error_kind = ErrorKind::kNone;
   const uint64_t errors_before = reply.errors_written();
   const uint64_t units_before = server_.writes.units_committed();
-  Admit(client, args, reply);
+  if (client.replies_suppressed()) {
+    AdmitUnanswered(client, args, reply);
+  } else {
+    Admit(client, args, reply);
+  }
+  if (!client.blocked) client.EndRequest();  // a waiting request ends when its wait does
   if (server_.replication != nullptr && server_.writes.units_committed() != units_before) {
     client.last_write_offset = server_.replication->offset();
   }
@@ -185,6 +190,19 @@ void Dispatcher::RunWoken(ClientSession& client, std::span<const std::string_vie
   if (server_.replication != nullptr && server_.writes.units_committed() != units_before) {
     client.last_write_offset = server_.replication->offset();
   }
+}
+
+// CLIENT REPLY OFF or SKIP: the request runs as any other, its reply written aside and dropped
+// unless the request itself turned replies back on (CLIENT REPLY ON answers +OK). A command
+// never writes half a reply under a mode it changes: only CLIENT REPLY and RESET change it.
+void Dispatcher::AdmitUnanswered(ClientSession& client, std::span<const std::string_view> args,
+                                 protocol::ReplyWriter& reply) {
+  std::string* out = reply.buffer();
+  std::string aside;
+  reply.set_buffer(&aside);
+  Admit(client, args, reply);
+  reply.set_buffer(out);
+  if (!client.replies_suppressed()) out->append(aside);
 }
 
 void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> args,

@@ -62,6 +62,9 @@ class Dispatcher {
  private:
   void Admit(ClientSession& client, std::span<const std::string_view> args,
              protocol::ReplyWriter& reply);
+  // Admit for a client whose replies are off (CLIENT REPLY OFF|SKIP).
+  void AdmitUnanswered(ClientSession& client, std::span<const std::string_view> args,
+                       protocol::ReplyWriter& reply);
   // The checks that may refuse a known command; returns the refusal or an empty one.
   ErrorReply Refusal(const ClientSession& client, const CommandSpec& spec) const;
   // READONLY on a replica, NOREPLICAS below min-replicas-to-write (for writes only).

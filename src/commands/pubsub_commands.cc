@@ -39,24 +39,30 @@ int64_t ConfirmationCount(const ClientSession& client, ChannelKind kind) {
   return static_cast<int64_t>(kind == ChannelKind::kShard ? subs->shard_count() : subs->count());
 }
 
-// One confirmation: [kind, name (or nil), count], a push in RESP3.
+// One confirmation: [kind, name (or nil), count], a push in RESP3. Redis sends confirmations
+// even to a client that turned replies off (CLIENT REPLY OFF), so it still learns that its
+// subscriptions took: they then leave as pushes, outside the request's dropped reply.
 void Confirm(CommandContext& ctx, std::string_view what, const std::string_view* name,
-             ChannelKind kind) {
-  ctx.reply.PushHeader(3);
-  ctx.reply.Bulk(what);
+             int64_t count) {
+  std::string pushed;
+  protocol::ReplyWriter push_writer(&pushed, ctx.reply.protocol());
+  protocol::ReplyWriter& out = ctx.client.replies_suppressed() ? push_writer : ctx.reply;
+  out.PushHeader(3);
+  out.Bulk(what);
   if (name != nullptr) {
-    ctx.reply.Bulk(*name);
+    out.Bulk(*name);
   } else {
-    ctx.reply.Null();
+    out.Null();
   }
-  ctx.reply.Integer(ConfirmationCount(ctx.client, kind));
+  out.Integer(count);
+  if (!pushed.empty()) ctx.client.Deliver(pushed);
 }
 
 void SubscribeTo(CommandContext& ctx, ChannelKind kind) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view name = ctx.arg(i);
     ctx.server.pubsub.Subscribe(ctx.client, kind, name);
-    Confirm(ctx, NamesOf(kind).subscribe, &name, kind);
+    Confirm(ctx, NamesOf(kind).subscribe, &name, ConfirmationCount(ctx.client, kind));
   }
 }
 
@@ -66,7 +72,7 @@ void UnsubscribeFrom(CommandContext& ctx, ChannelKind kind) {
     for (size_t i = 1; i < ctx.argc(); ++i) {
       std::string_view name = ctx.arg(i);
       ctx.server.pubsub.Unsubscribe(ctx.client, kind, name);
-      Confirm(ctx, what, &name, kind);
+      Confirm(ctx, what, &name, ConfirmationCount(ctx.client, kind));
     }
     return;
   }
@@ -75,14 +81,12 @@ void UnsubscribeFrom(CommandContext& ctx, ChannelKind kind) {
   const int64_t before = ConfirmationCount(ctx.client, kind);
   std::vector<std::string> all = ctx.server.pubsub.UnsubscribeAll(ctx.client, kind);
   if (all.empty()) {
-    Confirm(ctx, what, nullptr, kind);
+    Confirm(ctx, what, nullptr, ConfirmationCount(ctx.client, kind));
     return;
   }
   for (size_t i = 0; i < all.size(); ++i) {
-    ctx.reply.PushHeader(3);
-    ctx.reply.Bulk(what);
-    ctx.reply.Bulk(all[i]);
-    ctx.reply.Integer(before - static_cast<int64_t>(i) - 1);
+    const std::string_view name = all[i];
+    Confirm(ctx, what, &name, before - static_cast<int64_t>(i) - 1);
   }
 }
 

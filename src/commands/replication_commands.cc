@@ -44,10 +44,10 @@ void Wait(CommandContext& ctx) {
         auto& session = static_cast<ClientSession&>(c);
         if (server.replication) server.replication->ForgetWaiter(session);
         if (end == clients::WaitEnd::kError) {
-          c.Deliver("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+          c.DeliverReply("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
           return;
         }
-        c.Deliver(":" + std::to_string(AcknowledgedReplicas(server, offset)) + "\r\n");
+        c.DeliverReply(":" + std::to_string(AcknowledgedReplicas(server, offset)) + "\r\n");
       });
   if (repl != nullptr) repl->WaitForAcks(ctx.client, offset, wanted);
 }

@@ -48,7 +48,7 @@ bool WaitForReplicasThenShutdown(CommandContext& ctx, bool save, bool nosave, bo
   // Woken only when the shutdown failed or was aborted; one that goes ahead never replies.
   server.blocked.Block(ctx.client, 0, [&server](clients::Client& c, clients::WaitEnd) {
     const std::string& error = server.replication->shutdown_error();
-    c.Deliver("-" + (error.empty() ? std::string(kShutdownFailed) : error) + "\r\n");
+    c.DeliverReply("-" + (error.empty() ? std::string(kShutdownFailed) : error) + "\r\n");
   });
   return true;
 }

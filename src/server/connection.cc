@@ -372,7 +372,7 @@ void Connection::ProcessInput() {
     if (result == protocol::RequestParser::Result::kNeedMore) break;
     if (result == protocol::RequestParser::Result::kError) {
       spdlog::debug("Protocol error from client id={} addr={}: {}", id, peer_, reader_.error());
-      reply_.Error(reader_.error());
+      if (!replies_suppressed()) reply_.Error(reader_.error());  // CLIENT REPLY OFF: just close
       close_after_reply = true;
       break;
     }

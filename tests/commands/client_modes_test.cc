@@ -150,3 +150,69 @@ TEST_SUITE("monitor") {
     CHECK(h.Run({"CLIENT", "INFO"}).find("flags=O ") != std::string::npos);
   }
 }
+
+TEST_SUITE("client reply") {
+  TEST_CASE("OFF answers nothing, not even errors, until ON answers +OK") {
+    Harness h;
+    CHECK(h.Run({"CLIENT", "REPLY", "OFF"}).empty());
+    CHECK(h.Run({"SET", "k", "v"}).empty());
+    CHECK(h.Run({"NOSUCH"}).empty());
+    CHECK(h.Run({"GET"}).empty());
+    CHECK(h.Run({"CLIENT", "REPLY", "ON"}) == Ok());
+    CHECK(h.Run({"GET", "k"}) == Bulk("v"));  // the writes ran
+  }
+
+  TEST_CASE("SKIP drops the next request's reply only; under OFF it changes nothing") {
+    Harness h;
+    CHECK(h.Run({"CLIENT", "REPLY", "SKIP"}).empty());
+    CHECK(h.Run({"PING"}).empty());
+    CHECK(h.Run({"PING"}) == "+PONG\r\n");
+    CHECK(h.Run({"CLIENT", "REPLY", "SKIP"}).empty());
+    CHECK(h.Run({"CLIENT", "REPLY", "SKIP"}).empty());  // skipped, and skips the next
+    CHECK(h.Run({"PING"}).empty());
+    CHECK(h.Run({"PING"}) == "+PONG\r\n");
+    CHECK(h.Run({"CLIENT", "REPLY", "OFF"}).empty());
+    CHECK(h.Run({"CLIENT", "REPLY", "SKIP"}).empty());
+    CHECK(h.Run({"CLIENT", "REPLY", "ON"}) == Ok());
+    CHECK(h.Run({"PING"}) == "+PONG\r\n");
+  }
+
+  TEST_CASE("a queued command's QUEUED is a reply like any other") {
+    Harness h;
+    CHECK(h.Run({"MULTI"}) == Ok());
+    CHECK(h.Run({"CLIENT", "REPLY", "SKIP"}) == "+QUEUED\r\n");
+    CHECK(h.Run({"EXEC"}) == "*1\r\n");  // SKIP ran inside EXEC: EXEC's reply went out
+    CHECK(h.Run({"PING"}).empty());
+    CHECK(h.Run({"CLIENT", "REPLY", "maybe"}) == "-ERR syntax error\r\n");
+  }
+
+  TEST_CASE("RESET ends OFF (and answers) but not a SKIP in progress") {
+    Harness h;
+    h.Run({"CLIENT", "REPLY", "OFF"});
+    CHECK(h.Run({"RESET"}) == "+RESET\r\n");
+    h.Run({"CLIENT", "REPLY", "SKIP"});
+    CHECK(h.Run({"RESET"}).empty());
+    CHECK(h.Run({"PING"}) == "+PONG\r\n");
+  }
+
+  TEST_CASE("pushes still arrive under OFF; a waiting request's late reply does not") {
+    Harness h;
+    TestSession& sub = h.NewSession();
+    h.RunAs(sub, {"HELLO", "3"});
+    CHECK(h.RunAs(sub, {"CLIENT", "REPLY", "OFF"}).empty());
+    CHECK(h.RunAs(sub, {"SUBSCRIBE", "c"}).empty());
+    CHECK(sub.TakePushed() == ">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n");
+    CHECK(h.Run({"PUBLISH", "c", "m"}) == Int(1));
+    CHECK(sub.TakePushed() == ">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n");
+
+    TestSession& waiter = h.NewSession();
+    CHECK(h.RunAs(waiter, {"CLIENT", "REPLY", "SKIP"}).empty());
+    CHECK(h.RunAs(waiter, {"BLPOP", "q", "0"}).empty());
+    CHECK(waiter.blocked);
+    CHECK(h.Run({"RPUSH", "q", "x"}) == Int(1));
+    CHECK_FALSE(waiter.blocked);
+    CHECK(waiter.TakePushed().empty());               // served, but not answered
+    CHECK(h.RunAs(waiter, {"PING"}) == "+PONG\r\n");  // the SKIP is over
+    CHECK(h.Run({"LLEN", "q"}) == Int(0));
+  }
+}
