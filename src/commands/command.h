@@ -14,6 +14,7 @@
 
 #include "clients/client.h"
 #include "commands/error_kind.h"
+#include "commands/slowlog.h"
 #include "common/clock.h"
 #include "common/heap_string.h"
 #include "config/config.h"
@@ -302,6 +303,7 @@ struct ServerContext {
   // one provided it (those commands then refuse).
   const DumpFormat* dump_format = nullptr;
   ServerStats stats;
+  SlowLog slowlog;  // SLOWLOG: fed by the dispatcher
   // Rate samples for INFO's instantaneous_* fields; owned and sampled by the server (may be null).
   InstantaneousMetrics* metrics = nullptr;
   int64_t dirty = 0;  // changes since the last save
@@ -357,11 +359,17 @@ class CommandContext {
   }
   ErrorKind error_kind() const { return error_kind_; }
 
+  // Shows argument i as "(redacted)" in MONITOR and the slow log: a password (AUTH, HELLO's
+  // AUTH pair, CONFIG SET requirepass), as Redis's handlers redact them.
+  void RedactArg(size_t i) { redacted_.push_back(i); }
+  const std::vector<size_t>& redacted_args() const { return redacted_; }
+
  private:
   ErrorKind error_kind_ = ErrorKind::kNone;
   int64_t dirty_ = 0;
   bool suppress_ = false;
   std::vector<std::vector<std::string>> rewritten_;
+  std::vector<size_t> redacted_;
 };
 
 }  // namespace basalt::cmd

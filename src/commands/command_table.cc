@@ -87,6 +87,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterBlockingCommands(table);
   RegisterObjectCommand(table);
   RegisterMemoryCommand(table);
+  RegisterSlowlogCommand(table);
   RegisterDumpCommands(table);
   RegisterKeyCommands(table);
   RegisterExpireCommands(table);

@@ -68,6 +68,7 @@ void RegisterBlockingCommands(CommandTable& table);
 void ServeBlockedClients(ServerContext& server);
 void RegisterObjectCommand(CommandTable& table);
 void RegisterMemoryCommand(CommandTable& table);
+void RegisterSlowlogCommand(CommandTable& table);  // slowlog_command.cc
 void RegisterDumpCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterExpireCommands(CommandTable& table);

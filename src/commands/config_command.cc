@@ -92,6 +92,11 @@ void ConfigSet(CommandContext& ctx) {
     return;
   }
   config::Config& cfg = ctx.server.config;
+  // Every secret is redacted, whatever error the call ends with (as Redis does).
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    const config::ParamDef* def = cfg.Find(ctx.arg(i));
+    if (def != nullptr && def->sensitive) ctx.RedactArg(i + 1);
+  }
   std::vector<const config::ParamDef*> defs;
   for (size_t i = 2; i < ctx.argc(); i += 2) {
     std::string_view name = ctx.arg(i);

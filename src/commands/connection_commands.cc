@@ -94,6 +94,8 @@ bool CheckCredentials(const CommandContext& ctx, std::string_view user, std::str
 }
 
 void Auth(CommandContext& ctx) {
+  // Every argument may be a password, even in a call refused for its form.
+  for (size_t i = 1; i < ctx.argc(); ++i) ctx.RedactArg(i);
   if (ctx.argc() > 3) {
     ctx.reply.Error(err::kSyntax);
     return;
@@ -136,6 +138,14 @@ void ReplyHelloMap(CommandContext& ctx) {
 // version, option syntax, credentials, client name, then "must be authenticated"; a good AUTH
 // sticks even when a later check fails.
 void Hello(CommandContext& ctx) {
+  // AUTH pairs are redacted before any check (Redis redacts them once it reaches them, after
+  // the version: a bad version would show the password).
+  for (size_t i = 2; i + 2 < ctx.argc(); ++i) {
+    if (!IsOption(ctx.arg(i), "auth")) continue;
+    ctx.RedactArg(i + 1);
+    ctx.RedactArg(i + 2);
+    i += 2;
+  }
   int64_t version = ctx.client.resp;
   if (ctx.argc() >= 2) {
     if (!ParseInt64(ctx.arg(1), &version)) {

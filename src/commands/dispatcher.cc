@@ -339,24 +339,43 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   if ((EffectiveFlags(spec) & kReadOnly) && client.tracking() != nullptr) {
     server_.tracking.RememberKeys(client, KeysOf(spec, args));
   }
+  // A command that blocked is logged when it runs again and is served (RunWoken), as Redis
+  // logs it when unblocked; its wait is not its run time.
+  const config::Settings& s = server_.config.settings();
+  if (s.slowlog_log_slower_than >= 0 && !(EffectiveFlags(spec) & kSkipSlowlog) && !client.blocked) {
+    if (SlowLog::IsSlow(elapsed_us, s.slowlog_log_slower_than)) {
+      LogSlow(ctx, elapsed_us);
+    } else {
+      server_.slowlog.Trim(s.slowlog_max_len);
+    }
+  }
   // Administrative commands are not shown to monitors (they may carry secrets).
-  if (!server_.monitors.empty() && !(EffectiveFlags(spec) & kAdmin)) FeedMonitors(client, args);
+  if (!server_.monitors.empty() && !(EffectiveFlags(spec) & kAdmin)) {
+    FeedMonitors(client, ShownArgs(ctx));
+  }
   return ReplyKind(ctx, reply_start);
 }
 
-void Dispatcher::FeedMonitors(const ClientSession& client, std::span<const std::string_view> args) {
-  // Passwords never reach a monitor: AUTH's arguments and HELLO's AUTH pair are redacted.
-  std::vector<std::string_view> shown(args.begin(), args.end());
-  if (EqualsIgnoreCase(args[0], "auth")) {
-    for (size_t i = 1; i < shown.size(); ++i) shown[i] = "(redacted)";
-  } else if (EqualsIgnoreCase(args[0], "hello")) {
-    for (size_t i = 2; i + 2 < shown.size(); ++i) {
-      if (EqualsIgnoreCase(shown[i], "auth")) {
-        shown[i + 1] = shown[i + 2] = "(redacted)";
-        i += 2;
-      }
-    }
+std::vector<std::string_view> Dispatcher::ShownArgs(const CommandContext& ctx) {
+  std::vector<std::string_view> shown(ctx.args.begin(), ctx.args.end());
+  for (size_t i : ctx.redacted_args()) {
+    if (i < shown.size()) shown[i] = "(redacted)";
   }
+  return shown;
+}
+
+void Dispatcher::LogSlow(const CommandContext& ctx, int64_t elapsed_us) {
+  const std::vector<std::string_view> shown = ShownArgs(ctx);
+  SlowLogEntry entry{.unix_seconds = server_.clock.NowMs() / 1000,
+                     .duration_us = elapsed_us,
+                     .args = SlowLog::Abbreviate(shown),
+                     .peer = ctx.client.peer_address(),
+                     .client_name = ctx.client.name};
+  server_.slowlog.Add(std::move(entry), server_.config.settings().slowlog_max_len);
+}
+
+void Dispatcher::FeedMonitors(const ClientSession& client,
+                              std::span<const std::string_view> shown) {
   const int64_t wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();

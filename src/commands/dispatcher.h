@@ -79,7 +79,12 @@ class Dispatcher {
                         std::span<const std::string_view> args);
   void AbortExec(ClientSession& client, const ErrorReply& refusal, protocol::ReplyWriter& reply);
   void StageWrites(const CommandContext& ctx, std::span<const std::string_view> args);
-  void FeedMonitors(const ClientSession& client, std::span<const std::string_view> args);
+  // `shown`: the arguments with passwords redacted (ShownArgs).
+  void FeedMonitors(const ClientSession& client, std::span<const std::string_view> shown);
+  // Adds the command of `ctx` to the slow log.
+  void LogSlow(const CommandContext& ctx, int64_t elapsed_us);
+  // The arguments as MONITOR and the slow log show them: the redacted ones as "(redacted)".
+  static std::vector<std::string_view> ShownArgs(const CommandContext& ctx);
   // Whether the command may change data (or replicate): EXEC when a queued command may.
   static bool MayWrite(const ClientSession& client, const CommandSpec& spec);
   // The key arguments per the command's key positions.

@@ -20,6 +20,11 @@ ParamDef Protected(ParamDef def) {
   return def;
 }
 
+ParamDef Sensitive(ParamDef def) {
+  def.sensitive = true;
+  return def;
+}
+
 // Redis chdir()s into dir and CONFIG GET answers getcwd(): an absolute path without a trailing
 // slash. basalt keeps dir as given (it never changes its working directory) and answers the
 // same absolute path, which backup tools read to find dump.rdb.
@@ -143,9 +148,10 @@ void AddReplicationParams(std::vector<ParamDef>& t) {
       Aliased(String("replicaof", &S::replicaof, false,
                      "\"host port\" of the primary to replicate (empty = run as a primary)."),
               "slaveof"));
-  t.push_back(String("masterauth", &S::masterauth, true, "Password to AUTH with at the primary."));
-  t.push_back(String("masteruser", &S::masteruser, true,
-                     "User to AUTH as at the primary (empty = password only)."));
+  t.push_back(Sensitive(
+      String("masterauth", &S::masterauth, true, "Password to AUTH with at the primary.")));
+  t.push_back(Sensitive(String("masteruser", &S::masteruser, true,
+                               "User to AUTH as at the primary (empty = password only).")));
   t.push_back(Aliased(Bool("replica-read-only", &S::replica_read_only, true,
                            "A replica refuses writes from its clients."),
                       "slave-read-only"));
@@ -239,8 +245,8 @@ std::vector<ParamDef> BuildTable() {
                   "TCP keepalive interval in seconds (0 = off)."));
   t.push_back(Int("maxclients", &S::maxclients, 1, 4294967295LL, true,
                   "Maximum number of connected clients."));
-  t.push_back(String("requirepass", &S::requirepass, true,
-                     "Password clients must AUTH with (empty = no password)."));
+  t.push_back(Sensitive(String("requirepass", &S::requirepass, true,
+                               "Password clients must AUTH with (empty = no password).")));
   t.push_back(Enum("enable-protected-configs", &S::enable_protected_configs, {"no", "yes", "local"},
                    false, "Whether CONFIG SET may change dir and dbfilename: no, yes, or local."));
   // General.
@@ -269,6 +275,10 @@ std::vector<ParamDef> BuildTable() {
   t.push_back(Int("tracking-table-max-keys", &S::tracking_table_max_keys, 0, kLongMax, true,
                   "Keys remembered for client-side caching before the oldest are invalidated "
                   "(0 = no limit)."));
+  t.push_back(Int("slowlog-log-slower-than", &S::slowlog_log_slower_than, -1, kLongMax, true,
+                  "Log commands that run at least this many microseconds (-1 = none, 0 = all)."));
+  t.push_back(Int("slowlog-max-len", &S::slowlog_max_len, 0, kLongMax, true,
+                  "Entries the slow log keeps (the oldest are dropped)."));
   // Limits.
   t.push_back(Memory("proto-max-bulk-len", &S::proto_max_bulk_len, 1024 * 1024, kLongMax, true,
                      "Largest bulk string a client may send."));

@@ -34,6 +34,9 @@ struct ParamDef {
   std::string_view alias = {};
   // CONFIG SET refuses it unless enable-protected-configs allows the client (dir, dbfilename).
   bool protected_config = false;
+  // A secret (requirepass, masterauth, masteruser): CONFIG SET's value is redacted in MONITOR
+  // and the slow log.
+  bool sensitive = false;
 };
 
 // Whether enable-protected-configs lets a client change a protected parameter; `local`: the

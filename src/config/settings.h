@@ -51,6 +51,8 @@ struct Settings {
   int notify_keyspace_events = 0;
   // Client-side caching: at most this many keys are remembered (0 = no limit).
   int64_t tracking_table_max_keys = 1000000;
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: off
+  int64_t slowlog_max_len = 128;
   // Protocol and client limits.
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
