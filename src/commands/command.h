@@ -85,6 +85,8 @@ struct CommandSpec {
   // Movable keys (Redis's keynum key spec): args[keynum_index] is how many keys follow it
   // (ZUNION numkeys key..., LMPOP numkeys key..., ZUNIONSTORE dest numkeys key...). 0: none.
   int keynum_index = 0;
+  // Keys found only by reading the options (SORT's STORE destination): appended to `out`.
+  void (*option_keys)(std::span<const std::string_view> args, std::vector<size_t>* out) = nullptr;
   Handler handler = nullptr;
   std::string_view group;
   std::string_view summary;
@@ -112,7 +114,7 @@ struct KeyRange {
   int step = 1;
 };
 // The positions in `args` (args[0] the command name) of the keys a call of `spec` names: its
-// range, then its movable keys. False when a numkeys argument is not a count of arguments that
+// range, then its movable keys (a numkeys count's, then those its options name). False when a numkeys argument is not a count of arguments that
 // follow it (the command itself refuses such a call).
 bool KeyPositions(const CommandSpec& spec, std::span<const std::string_view> args,
                   std::vector<size_t>* out);

@@ -108,13 +108,15 @@ bool KeyPositions(const CommandSpec& spec, std::span<const std::string_view> arg
     const int64_t step = spec.key_step > 0 ? spec.key_step : 1;
     for (int64_t i = spec.first_key; i <= last; i += step) out->push_back(static_cast<size_t>(i));
   }
-  if (spec.keynum_index <= 0) return true;
-  const int64_t at = spec.keynum_index;
-  int64_t count = 0;
-  if (at >= argc || !ParseInt64(args[at], &count) || count < 0 || count > argc - at - 1) {
-    return false;
+  if (spec.keynum_index > 0) {
+    const int64_t at = spec.keynum_index;
+    int64_t count = 0;
+    if (at >= argc || !ParseInt64(args[at], &count) || count < 0 || count > argc - at - 1) {
+      return false;
+    }
+    for (int64_t i = 1; i <= count; ++i) out->push_back(static_cast<size_t>(at + i));
   }
-  for (int64_t i = 1; i <= count; ++i) out->push_back(static_cast<size_t>(at + i));
+  if (spec.option_keys != nullptr) spec.option_keys(args, out);
   return true;
 }
 

@@ -348,17 +348,35 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
 void Sort(CommandContext& ctx) { SortGeneric(ctx, /*readonly=*/false); }
 void SortRo(CommandContext& ctx) { SortGeneric(ctx, /*readonly=*/true); }
 
+// SORT's STORE destination, found as Redis 7.0 finds it: LIMIT's two arguments and BY's and
+// GET's one are skipped, anything else is read as an option; the last STORE wins.
+void StoreKey(std::span<const std::string_view> args, std::vector<size_t>* out) {
+  size_t destination = 0;
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "limit")) {
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "get") || EqualsIgnoreCase(args[i], "by")) {
+      i += 1;
+    } else if (EqualsIgnoreCase(args[i], "store") && i + 1 < args.size()) {
+      destination = i + 1;
+    }
+  }
+  if (destination != 0) out->push_back(destination);
+}
+
 }  // namespace
 
 void RegisterSortCommands(CommandTable& table) {
   constexpr std::string_view kComplexity =
       "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the "
       "number of returned elements. When the elements are not sorted, complexity is O(N).";
-  // Key positions name only the source: the STORE destination and the keys BY and GET patterns
-  // form are not known before the arguments are parsed (Redis marks both movablekeys; basalt's
-  // COMMAND GETKEYS does not yet find SORT's STORE destination).
-  table.Add(SingleKeySpec("sort", -2, kWrite | kDenyOom | kMovableKeys, Sort, "generic",
-                          "Sort the elements in a list, set or sorted set", "1.0.0", kComplexity));
+  // The range names the source; the STORE destination is found in the options (StoreKey). The
+  // keys BY and GET patterns form are not known before the data is read (as in Redis).
+  CommandSpec sort =
+      SingleKeySpec("sort", -2, kWrite | kDenyOom | kMovableKeys, Sort, "generic",
+                    "Sort the elements in a list, set or sorted set", "1.0.0", kComplexity);
+  sort.option_keys = StoreKey;
+  table.Add(std::move(sort));
   table.Add(SingleKeySpec("sort_ro", -2, kReadOnly | kMovableKeys, SortRo, "generic",
                           "Sort the elements in a list, set or sorted set. Read-only variant of "
                           "SORT.",

@@ -43,6 +43,9 @@ GETKEYS_CALLS = [
     ("bzmpop", "1.5", "2", "y", "z", "MAX"), ("blpop", "a", "b", "0"), ("lcs", "a", "b"),
     ("bitop", "AND", "d", "a", "b"), ("zunion", "3", "a", "b"), ("zunion", "0", "a"),
     ("sintercard", "x", "a"), ("ping",), ("echo", "a"),
+    ("sort", "s", "BY", "w_*", "LIMIT", "0", "5", "GET", "#", "STORE", "d"),
+    ("sort", "s", "STORE", "d1", "ALPHA", "STORE", "d2"), ("sort", "s", "GET", "store", "DESC"),
+    ("sort", "s", "LIMIT", "store", "x", "STORE"), ("sort_ro", "s", "STORE", "d"),
 ]
 
 
