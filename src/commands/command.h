@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@
 
 #include "clients/client.h"
 #include "commands/error_kind.h"
+#include "commands/latency_histogram.h"
+#include "commands/latency_monitor.h"
 #include "commands/slowlog.h"
 #include "common/clock.h"
 #include "common/heap_string.h"
@@ -73,6 +76,8 @@ struct CommandStats {
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // Run times (latency-tracking), made at the first call: ~24 KB, for commands in use only.
+  std::shared_ptr<LatencyHistogram> latency;
 };
 
 struct CommandSpec {
@@ -114,8 +119,9 @@ struct KeyRange {
   int step = 1;
 };
 // The positions in `args` (args[0] the command name) of the keys a call of `spec` names: its
-// range, then its movable keys (a numkeys count's, then those its options name). False when a numkeys argument is not a count of arguments that
-// follow it (the command itself refuses such a call).
+// range, then its movable keys (a numkeys count's, then those its options name). False when a
+// numkeys argument is not a count of arguments that follow it (the command itself refuses such a
+// call).
 bool KeyPositions(const CommandSpec& spec, std::span<const std::string_view> args,
                   std::vector<size_t>* out);
 // A numkeys command: the key count at args[count_index] and the keys after it; `reported` is the
@@ -305,7 +311,8 @@ struct ServerContext {
   // one provided it (those commands then refuse).
   const DumpFormat* dump_format = nullptr;
   ServerStats stats;
-  SlowLog slowlog;  // SLOWLOG: fed by the dispatcher
+  SlowLog slowlog;         // SLOWLOG: fed by the dispatcher
+  LatencyMonitor latency;  // LATENCY LATEST ...: fed by the dispatcher (and the cron's jobs)
   // Rate samples for INFO's instantaneous_* fields; owned and sampled by the server (may be null).
   InstantaneousMetrics* metrics = nullptr;
   int64_t dirty = 0;  // changes since the last save

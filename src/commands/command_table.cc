@@ -88,6 +88,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterObjectCommand(table);
   RegisterMemoryCommand(table);
   RegisterSlowlogCommand(table);
+  RegisterLatencyCommand(table);
   RegisterDumpCommands(table);
   RegisterKeyCommands(table);
   RegisterExpireCommands(table);

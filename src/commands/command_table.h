@@ -69,6 +69,7 @@ void ServeBlockedClients(ServerContext& server);
 void RegisterObjectCommand(CommandTable& table);
 void RegisterMemoryCommand(CommandTable& table);
 void RegisterSlowlogCommand(CommandTable& table);  // slowlog_command.cc
+void RegisterLatencyCommand(CommandTable& table);  // latency_command.cc
 void RegisterDumpCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterExpireCommands(CommandTable& table);

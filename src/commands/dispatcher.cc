@@ -339,21 +339,34 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   if ((EffectiveFlags(spec) & kReadOnly) && client.tracking() != nullptr) {
     server_.tracking.RememberKeys(client, KeysOf(spec, args));
   }
-  // A command that blocked is logged when it runs again and is served (RunWoken), as Redis
-  // logs it when unblocked; its wait is not its run time.
-  const config::Settings& s = server_.config.settings();
-  if (s.slowlog_log_slower_than >= 0 && !(EffectiveFlags(spec) & kSkipSlowlog) && !client.blocked) {
-    if (SlowLog::IsSlow(elapsed_us, s.slowlog_log_slower_than)) {
-      LogSlow(ctx, elapsed_us);
-    } else {
-      server_.slowlog.Trim(s.slowlog_max_len);
-    }
-  }
+  // A command that blocked is timed when it runs again and is served (RunWoken), as Redis
+  // times it when unblocked: its wait is not its run time.
+  if (!client.blocked) NoteRunTime(ctx, elapsed_us);
   // Administrative commands are not shown to monitors (they may carry secrets).
   if (!server_.monitors.empty() && !(EffectiveFlags(spec) & kAdmin)) {
     FeedMonitors(client, ShownArgs(ctx));
   }
   return ReplyKind(ctx, reply_start);
+}
+
+void Dispatcher::NoteRunTime(const CommandContext& ctx, int64_t elapsed_us) {
+  const config::Settings& s = server_.config.settings();
+  if (s.latency_tracking) {
+    CommandStats& stats = ctx.spec.stats;
+    if (!stats.latency) stats.latency = std::make_shared<LatencyHistogram>();
+    stats.latency->Record(elapsed_us);
+  }
+  if (s.latency_monitor_threshold > 0) {
+    const bool fast = (EffectiveFlags(ctx.spec) & kFast) != 0;
+    server_.latency.AddIfNeeded(fast ? "fast-command" : "command", elapsed_us / 1000,
+                                s.latency_monitor_threshold, server_.clock.NowMs() / 1000);
+  }
+  if (s.slowlog_log_slower_than < 0 || (EffectiveFlags(ctx.spec) & kSkipSlowlog)) return;
+  if (SlowLog::IsSlow(elapsed_us, s.slowlog_log_slower_than)) {
+    LogSlow(ctx, elapsed_us);
+  } else {
+    server_.slowlog.Trim(s.slowlog_max_len);
+  }
 }
 
 std::vector<std::string_view> Dispatcher::ShownArgs(const CommandContext& ctx) {

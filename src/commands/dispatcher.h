@@ -81,6 +81,8 @@ class Dispatcher {
   void StageWrites(const CommandContext& ctx, std::span<const std::string_view> args);
   // `shown`: the arguments with passwords redacted (ShownArgs).
   void FeedMonitors(const ClientSession& client, std::span<const std::string_view> shown);
+  // A command ran for `elapsed_us`: its latency histogram, the slow log.
+  void NoteRunTime(const CommandContext& ctx, int64_t elapsed_us);
   // Adds the command of `ctx` to the slow log.
   void LogSlow(const CommandContext& ctx, int64_t elapsed_us);
   // The arguments as MONITOR and the slow log show them: the redacted ones as "(redacted)".

@@ -37,9 +37,10 @@ enum Section : uint32_t {
   kErrorStats = 1u << 9,
   kCluster = 1u << 10,
   kKeyspace = 1u << 11,
+  kLatencyStats = 1u << 12,
 };
-constexpr uint32_t kAllSections = (1u << 12) - 1;
-constexpr uint32_t kDefaultSections = kAllSections & ~kCommandStats;
+constexpr uint32_t kAllSections = (1u << 13) - 1;
+constexpr uint32_t kDefaultSections = kAllSections & ~(kCommandStats | kLatencyStats);
 
 struct SectionName {
   std::string_view name;  // as requested (lower case)
@@ -58,6 +59,7 @@ constexpr SectionName kSections[] = {
     {"modules", "Modules", kModules},
     {"commandstats", "Commandstats", kCommandStats},
     {"errorstats", "Errorstats", kErrorStats},
+    {"latencystats", "Latencystats", kLatencyStats},
     {"cluster", "Cluster", kCluster},
     {"keyspace", "Keyspace", kKeyspace},
 };
@@ -360,6 +362,30 @@ void CommandStatsLine(const CommandSpec& spec, std::string& out) {
   out += "cmdstat_" + spec.full_name + buf;
 }
 
+// latency_percentiles_usec_<command>:p50=1.003,p99=2.007,p99.9=3.007
+void LatencyStatsLine(const CommandSpec& spec, const std::vector<double>& percentiles,
+                      std::string& out) {
+  if (!spec.stats.latency) return;
+  out += "latency_percentiles_usec_" + spec.full_name + ":";
+  for (size_t i = 0; i < percentiles.size(); ++i) {
+    char value[48];
+    std::snprintf(
+        value, sizeof(value), "%.3f",
+        static_cast<double>(spec.stats.latency->ValueAtPercentile(percentiles[i])) / 1000.0);
+    out += (i == 0 ? "p" : ",p") + FormatFixedTrimmed(percentiles[i]) + "=" + value;
+  }
+  out += "\r\n";
+}
+
+void LatencyStatsSection(ServerContext& server, std::string& out) {
+  const std::vector<double>& percentiles =
+      server.config.settings().latency_tracking_info_percentiles;
+  for (const auto& spec : server.commands.all()) {
+    LatencyStatsLine(*spec, percentiles, out);
+    for (const CommandSpec& sub : spec->subcommands) LatencyStatsLine(sub, percentiles, out);
+  }
+}
+
 void CommandStatsSection(ServerContext& server, std::string& out) {
   for (const auto& spec : server.commands.all()) {
     CommandStatsLine(*spec, out);
@@ -396,6 +422,8 @@ void AppendSection(ServerContext& server, Section section, int64_t now_ms,
       return CpuSection(f);
     case kCommandStats:
       return CommandStatsSection(server, out);
+    case kLatencyStats:
+      return LatencyStatsSection(server, out);
     case kCluster:
       return f.Add("cluster_enabled", 0);
     case kKeyspace:

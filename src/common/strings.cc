@@ -182,6 +182,17 @@ std::string FormatLongDoubleHuman(long double v) {
   return std::string(buf, len);
 }
 
+std::string FormatFixedTrimmed(double v) {
+  char buf[400];  // "%f" of DBL_MAX is 316 characters
+  const int n = std::snprintf(buf, sizeof(buf), "%f", v);
+  std::string s(buf, static_cast<size_t>(std::max(n, 0)));
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
 std::string FormatDouble(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   if (std::isnan(v)) return "nan";

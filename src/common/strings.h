@@ -34,6 +34,9 @@ std::string Int64ToString(int64_t v);
 std::string FormatLongDoubleHuman(long double v);
 // "%.17g", with inf / -inf / nan spelled as Redis does; used for double replies.
 std::string FormatDouble(double v);
+// "%f" with trailing zeros (and a trailing '.') removed: 50 -> "50", 99.9 -> "99.9" (how Redis
+// shows latency percentiles).
+std::string FormatFixedTrimmed(double v);
 
 // Memory sizes as Redis's memtoull: "512mb", "1gb", "100" ("k"=1000, "kb"=1024, ...). As there,
 // a missing number reads as 0 ("" and "mb" are 0); unlike there, overflow past INT64_MAX fails.

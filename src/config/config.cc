@@ -139,6 +139,33 @@ ParamDef Aliased(ParamDef def, std::string_view alias) {
   return def;
 }
 
+ParamDef Percentiles(std::string_view name, std::vector<double> Settings::*field,
+                     std::string_view help) {
+  return Special(
+      name, true, help,
+      [field](const Settings& s) {
+        std::string out;
+        for (double p : s.*field) out += (out.empty() ? "" : " ") + FormatFixedTrimmed(p);
+        return out;
+      },
+      [field](Settings& s, std::string_view v) {
+        std::vector<double> parsed;
+        std::istringstream words{std::string(v)};
+        for (std::string word; words >> word;) {
+          double p;
+          if (!ParseDouble(word, &p))
+            return Invalid("Invalid latency-tracking-info-percentiles parameters");
+          if (p < 0.0 || p > 100.0) {
+            return Invalid(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+          }
+          parsed.push_back(p);
+        }
+        s.*field = std::move(parsed);
+        return Status::Ok();
+      });
+}
+
 constexpr int64_t kIntMax = 2147483647;
 constexpr int64_t kLongMax = INT64_MAX;
 
@@ -279,6 +306,13 @@ std::vector<ParamDef> BuildTable() {
                   "Log commands that run at least this many microseconds (-1 = none, 0 = all)."));
   t.push_back(Int("slowlog-max-len", &S::slowlog_max_len, 0, kLongMax, true,
                   "Entries the slow log keeps (the oldest are dropped)."));
+  t.push_back(Bool("latency-tracking", &S::latency_tracking, true,
+                   "Keep a histogram of each command's run times (INFO latencystats)."));
+  t.push_back(Percentiles("latency-tracking-info-percentiles",
+                          &S::latency_tracking_info_percentiles,
+                          "Percentiles INFO latencystats shows, separated by spaces."));
+  t.push_back(Int("latency-monitor-threshold", &S::latency_monitor_threshold, 0, kLongMax, true,
+                  "Record events (LATENCY LATEST) that take at least this many ms (0 = off)."));
   // Limits.
   t.push_back(Memory("proto-max-bulk-len", &S::proto_max_bulk_len, 1024 * 1024, kLongMax, true,
                      "Largest bulk string a client may send."));

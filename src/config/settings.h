@@ -53,6 +53,9 @@ struct Settings {
   int64_t tracking_table_max_keys = 1000000;
   int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: off
   int64_t slowlog_max_len = 128;
+  bool latency_tracking = true;  // per-command run time histograms (INFO latencystats)
+  std::vector<double> latency_tracking_info_percentiles = {50.0, 99.0, 99.9};
+  int64_t latency_monitor_threshold = 0;  // milliseconds; 0: off
   // Protocol and client limits.
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;

@@ -55,13 +55,17 @@ TEST_SUITE("info") {
     CHECK(BulkText(h.Run({"INFO", "default"})).size() > 0);
   }
 
-  TEST_CASE("INFO all and everything add the command statistics") {
+  TEST_CASE("INFO all and everything add the command statistics and latency percentiles") {
     Harness h;
     for (std::string_view which : {"all", "everything", "ALL"}) {
       std::vector<std::string> headers = Headers(BulkText(h.Run({"INFO", which})));
-      REQUIRE(headers.size() == 12);
+      REQUIRE(headers.size() == 13);
       CHECK(headers[8] == "Commandstats");
+      CHECK(headers[10] == "Latencystats");
     }
+    CHECK(BulkText(h.Run({"INFO"})).find("Latencystats") == std::string::npos);
+    CHECK(BulkText(h.Run({"INFO", "latencystats"})).find("latency_percentiles_usec_info:p50=") !=
+          std::string::npos);
   }
 
   TEST_CASE("INFO sections come in fixed order, once, whatever the request") {
