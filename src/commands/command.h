@@ -68,6 +68,7 @@ enum Flag : uint32_t {
   // Internal (not shown by COMMAND INFO): how the command relates to a client's mode.
   kNotQueued = 1u << 24,       // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, ...)
   kSubscribedMode = 1u << 25,  // allowed in RESP2's subscribed mode ((P|S)SUBSCRIBE, PING, ...)
+  kProtected = 1u << 26,       // DEBUG: refused unless enable-debug-command allows the client
 };
 
 // Mutable per-command counters for INFO commandstats.
@@ -317,6 +318,7 @@ struct ServerContext {
   InstantaneousMetrics* metrics = nullptr;
   int64_t dirty = 0;  // changes since the last save
   bool loading = false;
+  bool active_expire = true;  // the cron's expire cycle runs (DEBUG SET-ACTIVE-EXPIRE)
   std::string run_id;
   int tcp_port = 0;
   std::string executable;

@@ -89,6 +89,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterMemoryCommand(table);
   RegisterSlowlogCommand(table);
   RegisterLatencyCommand(table);
+  RegisterDebugCommand(table);
   RegisterDumpCommands(table);
   RegisterKeyCommands(table);
   RegisterExpireCommands(table);

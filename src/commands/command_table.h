@@ -70,6 +70,7 @@ void RegisterObjectCommand(CommandTable& table);
 void RegisterMemoryCommand(CommandTable& table);
 void RegisterSlowlogCommand(CommandTable& table);  // slowlog_command.cc
 void RegisterLatencyCommand(CommandTable& table);  // latency_command.cc
+void RegisterDebugCommand(CommandTable& table);    // debug_command.cc
 void RegisterDumpCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterExpireCommands(CommandTable& table);

@@ -47,15 +47,6 @@ void ConfigGet(CommandContext& ctx) {
   }
 }
 
-// Redis's "local" for enable-protected-configs: a client on the loopback address (127.0.0.1 or
-// ::1, as "ip:port"); an in-process session (no address) is the process itself.
-bool IsLocalClient(const ClientSession& client) {
-  const std::string peer = client.peer_address();
-  if (peer.empty()) return true;
-  const std::string_view ip = std::string_view(peer).substr(0, peer.rfind(':'));
-  return ip == "127.0.0.1" || ip == "::1";
-}
-
 std::string SetFailed(std::string_view name, std::string_view why) {
   return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
          std::string(why);

@@ -7,6 +7,7 @@
 #include "clients/key_waits.h"
 #include "clients/registries.h"
 #include "commands/errors.h"
+#include "commands/helpers.h"
 #include "commands/replication_control.h"
 #include "commands/write_stream.h"
 #include "common/clock.h"
@@ -114,6 +115,12 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
   if (client.in_multi() && spec.name == "exec") effective |= client.transaction()->queued_flags;
   if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) {
     return {ErrorKind::kNoAuth, std::string(err::kNoAuth)};
+  }
+  if ((flags & kProtected) && !config::AllowsDebugCommand(s, IsLocalClient(client))) {
+    return {ErrorKind::kArgument,
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+            "\"local\", you can run it from a local connection, otherwise you need to set this "
+            "option in the configuration file, and then restart the server."};
   }
   if (client.in_multi() && (flags & kNoMulti)) {
     return {ErrorKind::kClientMode, std::string(err::kNotInMulti)};

@@ -160,4 +160,11 @@ void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::stri
   for (const std::string& item : items) ctx.reply.Bulk(item);
 }
 
+bool IsLocalClient(const ClientSession& client) {
+  const std::string peer = client.peer_address();
+  if (peer.empty()) return true;
+  const std::string_view ip = std::string_view(peer).substr(0, peer.rfind(':'));
+  return ip == "127.0.0.1" || ip == "::1";
+}
+
 }  // namespace basalt::cmd

@@ -105,6 +105,10 @@ class RepeatedPickReply {
 // "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP."
 void SubcommandSyntaxError(CommandContext& ctx);
 
+// Redis's "local" for enable-protected-configs and enable-debug-command: a client on the
+// loopback address (127.0.0.1 or ::1); an in-process session (no address) is the process itself.
+bool IsLocalClient(const ClientSession& client);
+
 inline bool IsOption(std::string_view arg, std::string_view option) {
   return EqualsIgnoreCase(arg, option);
 }

@@ -276,6 +276,8 @@ std::vector<ParamDef> BuildTable() {
                                "Password clients must AUTH with (empty = no password).")));
   t.push_back(Enum("enable-protected-configs", &S::enable_protected_configs, {"no", "yes", "local"},
                    false, "Whether CONFIG SET may change dir and dbfilename: no, yes, or local."));
+  t.push_back(Enum("enable-debug-command", &S::enable_debug_command, {"no", "yes", "local"}, false,
+                   "Whether clients may run DEBUG: no, yes, or local."));
   // General.
   t.push_back(Int("databases", &S::databases, 1, kIntMax, false, "Number of databases."));
   t.push_back(Enum("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, true,
@@ -375,8 +377,18 @@ std::vector<ParamDef> BuildTable() {
 
 }  // namespace
 
+namespace {
+bool Allows(const std::string& setting, bool local) {
+  return setting == "yes" || (setting == "local" && local);
+}
+}  // namespace
+
 bool AllowsProtectedChange(const Settings& s, bool local) {
-  return s.enable_protected_configs == "yes" || (s.enable_protected_configs == "local" && local);
+  return Allows(s.enable_protected_configs, local);
+}
+
+bool AllowsDebugCommand(const Settings& s, bool local) {
+  return Allows(s.enable_debug_command, local);
 }
 
 Config::Config() : params_(BuildTable()) {}

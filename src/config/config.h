@@ -42,6 +42,8 @@ struct ParamDef {
 // Whether enable-protected-configs lets a client change a protected parameter; `local`: the
 // client is on the loopback interface (or in-process).
 bool AllowsProtectedChange(const Settings& s, bool local);
+// Whether enable-debug-command lets a client run DEBUG (likewise).
+bool AllowsDebugCommand(const Settings& s, bool local);
 
 class Config {
  public:

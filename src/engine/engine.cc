@@ -93,8 +93,14 @@ void Engine::Cron() {
   if (!core_.context().loading) {
     // Redis's slow expire cycle: at most 25% of each cron period. Not while clients are
     // paused: a pause (a failover's quiet moment) must not change the data behind them.
-    if (!core_.registries().pause.active()) {
+    cmd::ServerContext& context = core_.context();
+    if (!core_.registries().pause.active() && context.active_expire) {
+      const int64_t start_us = clock_.NowUs();
       keyspace_.ActiveExpireCycle(clock_.NowMs(), period_us / 4);
+      const int64_t took_ms = (clock_.NowUs() - start_us) / 1000;
+      context.latency.AddIfNeeded("expire-cycle", took_ms,
+                                  config_.settings().latency_monitor_threshold,
+                                  clock_.NowMs() / 1000);
     }
     keyspace_.RehashFor(1000);
     persistence_->Cron();
