@@ -59,6 +59,24 @@ class DebugAllowedTest(diff_shared.SideBySide, unittest.TestCase):
                 histogram = parse(conn.command("LATENCY", "HISTOGRAM", "debug"))[0]
                 self.assertEqual(histogram[0], "debug")
 
+    def test_a_long_expire_cycle_shows_in_the_latency_monitor(self):
+        keys = 100_000
+        payload = b"".join(lib.encode_command("SET", f"ttl:{i}", "v", "PX", "1")
+                           for i in range(keys))
+        for server in (self.basalt, self.redis):
+            with self.subTest(server=server.port), lib.RawConnection(server.port) as conn:
+                conn.command("LATENCY", "RESET")
+                conn.command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+                conn.send(payload)
+                self.assertEqual(conn.read_exact(5 * keys), b"+OK\r\n" * keys)
+                conn.command("CONFIG", "SET", "latency-monitor-threshold", "1")
+                conn.command("DEBUG", "SET-ACTIVE-EXPIRE", "1")  # the cron deletes them all
+                lib.wait_until(lambda: conn.command("DBSIZE") == b":0\r\n", timeout=60,
+                               what="expired keys deleted")
+                conn.command("CONFIG", "SET", "latency-monitor-threshold", "0")
+                events = [e[0] for e in parse(conn.command("LATENCY", "LATEST"))[0]]
+                self.assertIn("expire-cycle", events)
+
 
 if __name__ == "__main__":
     lib.main()
