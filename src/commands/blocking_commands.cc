@@ -87,25 +87,28 @@ void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, i
   for (size_t i = 0; i < keys.size(); ++i) {
     key_at.push_back(static_cast<size_t>(&keys[i] - ctx.args.data()));
   }
-  server.blocked.Block(ctx.client, deadline_ms,
-                       [&server, argv = std::move(argv), key_at = std::move(key_at)](
-                           clients::Client& c, clients::WaitEnd end) mutable {
-                         const clients::KeyWaits::Key* ready = server.key_waits.serving();
-                         server.key_waits.Remove(c);
-                         if (end == clients::WaitEnd::kError) {
-                           c.DeliverReply("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
-                         } else if (end == clients::WaitEnd::kTimeout) {
-                           c.DeliverReply(TimeoutBytes(c));
-                         } else {
-                           if (ready != nullptr) PutReadyKeyFirst(argv, key_at, ready->key);
-                           auto& session = static_cast<ClientSession&>(c);
-                           std::string out;
-                           protocol::ReplyWriter writer(&out, c.resp);
-                           std::vector<std::string_view> views(argv.begin(), argv.end());
-                           server.dispatcher->RunWoken(session, views, writer);
-                           if (!out.empty()) c.DeliverReply(out);
-                         }
-                       });
+  server.blocked.Block(
+      ctx.client, deadline_ms,
+      [&server, argv = std::move(argv), key_at = std::move(key_at)](clients::Client& c,
+                                                                    clients::WaitEnd end) mutable {
+        const clients::KeyWaits::Key* ready = server.key_waits.serving();
+        server.key_waits.Remove(c);
+        if (end != clients::WaitEnd::kEvent) {
+          const bool failed = end == clients::WaitEnd::kError;
+          c.DeliverReply(failed ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+                                : TimeoutBytes(c));
+          std::vector<std::string_view> views(argv.begin(), argv.end());
+          server.dispatcher->NoteWaitEnded(static_cast<ClientSession&>(c), views, failed);
+        } else {
+          if (ready != nullptr) PutReadyKeyFirst(argv, key_at, ready->key);
+          auto& session = static_cast<ClientSession&>(c);
+          std::string out;
+          protocol::ReplyWriter writer(&out, c.resp);
+          std::vector<std::string_view> views(argv.begin(), argv.end());
+          server.dispatcher->RunWoken(session, views, writer);
+          if (!out.empty()) c.DeliverReply(out);
+        }
+      });
   server.key_waits.Add(ctx.client, ctx.client.db, keys, static_cast<uint8_t>(type));
 }
 

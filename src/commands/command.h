@@ -187,6 +187,8 @@ class ClientSession : public clients::Client {
   // Why the last request's reply was an error (kNone when it was not), set by the dispatcher
   // for every request: in-process callers act on it instead of parsing the text.
   ErrorKind last_error_kind = ErrorKind::kNone;
+  // Run time of the command this client is blocked in so far (Dispatcher::NoteWaitEnded).
+  int64_t blocked_run_us = 0;
 
   // Connection details for CLIENT LIST / CLIENT INFO; in-process sessions report nothing.
   virtual std::string peer_address() const { return ""; }

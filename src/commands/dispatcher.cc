@@ -192,11 +192,27 @@ void Dispatcher::RunWoken(ClientSession& client, std::span<const std::string_vie
   if (spec == nullptr) return;
   const uint64_t units_before = server_.writes.units_committed();
   BeginUnit(client);
+  woken_run_ = true;
   client.last_error_kind = Call(client, *spec, args, reply);
+  woken_run_ = false;
   EndUnit(client);
   if (server_.replication != nullptr && server_.writes.units_committed() != units_before) {
     client.last_write_offset = server_.replication->offset();
   }
+}
+
+void Dispatcher::NoteWaitEnded(ClientSession& client, std::span<const std::string_view> args,
+                               bool failed) {
+  std::string unknown;
+  const CommandSpec* spec = Resolve(args, &unknown);
+  const int64_t run_us = std::exchange(client.blocked_run_us, 0);
+  if (spec == nullptr) return;
+  spec->stats.usec += static_cast<uint64_t>(run_us);
+  if (failed) ++spec->stats.failed_calls;
+  std::string unused;
+  protocol::ReplyWriter writer(&unused);
+  const CommandContext ctx(server_, client, writer, args, *spec, server_.clock.NowMs());
+  NoteRunTime(ctx, run_us);
 }
 
 // CLIENT REPLY OFF or SKIP: the request runs as any other, its reply written aside and dropped
@@ -325,6 +341,7 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   const size_t reply_start = reply.buffer()->size();
   const int64_t start_us =
       std::exchange(unit_start_unused_, false) ? unit_start_us_ : server_.clock.NowUs();
+  if (!woken_run_) client.blocked_run_us = 0;  // a wait that ended unreported adds nothing
   CommandContext ctx(server_, client, reply, args, spec, unit_now_ms_);
   spec.handler(ctx);
   // Wall-clock time, as Redis times commands: a clock stepped back counts as no time.
@@ -335,22 +352,30 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
     run_clock_valid_ = true;
   }
 
+  // A command that blocked is one call: counted (and shown to monitors) when it first ran, timed
+  // when its wait ends, by the run that served it (RunWoken) or by NoteWaitEnded. Its wait is
+  // not its run time.
   CommandStats& stats = spec.stats;
-  ++stats.calls;
-  stats.usec += static_cast<uint64_t>(elapsed_us);
+  if (!woken_run_) {
+    ++stats.calls;
+    ++server_.stats.total_commands_processed;
+  }
   if (reply.errors_written() != errors_before) ++stats.failed_calls;
-  ++server_.stats.total_commands_processed;
   client.last_command = spec.full_name;
   if (ctx.dirty() > 0 && !ctx.propagation_suppressed()) StageWrites(ctx, args);
   // Client-side caching remembers the keys of what a tracking client read.
   if ((EffectiveFlags(spec) & kReadOnly) && client.tracking() != nullptr) {
     server_.tracking.RememberKeys(client, KeysOf(spec, args));
   }
-  // A command that blocked is timed when it runs again and is served (RunWoken), as Redis
-  // times it when unblocked: its wait is not its run time.
-  if (!client.blocked) NoteRunTime(ctx, elapsed_us);
+  if (client.blocked) {
+    client.blocked_run_us += elapsed_us;
+  } else {
+    const int64_t run_us = elapsed_us + std::exchange(client.blocked_run_us, 0);
+    stats.usec += static_cast<uint64_t>(run_us);
+    NoteRunTime(ctx, run_us);
+  }
   // Administrative commands are not shown to monitors (they may carry secrets).
-  if (!server_.monitors.empty() && !(EffectiveFlags(spec) & kAdmin)) {
+  if (!server_.monitors.empty() && !woken_run_ && !(EffectiveFlags(spec) & kAdmin)) {
     FeedMonitors(client, ShownArgs(ctx));
   }
   return ReplyKind(ctx, reply_start);

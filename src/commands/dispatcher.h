@@ -34,6 +34,10 @@ class Dispatcher {
   // them when it blocked), the command of a client woken because a key it waited for is ready.
   void RunWoken(ClientSession& client, std::span<const std::string_view> args,
                 protocol::ReplyWriter& reply);
+  // The wait of a blocked command ended without it running again (timeout, CLIENT UNBLOCK,
+  // WAIT's acknowledgements): its run time goes to its statistics, latency histogram and the
+  // slow log, as Redis counts a command when it is unblocked. `failed`: it answered an error.
+  void NoteWaitEnded(ClientSession& client, std::span<const std::string_view> args, bool failed);
 
   // Marks requests handled back to back with nothing waited for between them (the pipeline
   // of one read): within a run, the clock reading that ends one command's timer also starts
@@ -105,6 +109,7 @@ class Dispatcher {
   bool unit_start_unused_ = false;
   // See Run: the last command's end, while a run lasts.
   int run_depth_ = 0;
+  bool woken_run_ = false;  // inside RunWoken: the command was counted when it blocked
   bool run_clock_valid_ = false;
   int64_t run_clock_us_ = 0;
 };

@@ -144,4 +144,31 @@ TEST_SUITE("blocking") {
     CHECK(late.TakePushed() == Int(0));
     CHECK(early.pushed.empty());
   }
+
+  TEST_CASE("a command that blocked is one call, shown once to monitors, however it ends") {
+    Harness h;
+    TestSession& mon = h.NewSession();
+    h.RunAs(mon, {"MONITOR"});
+    TestSession& served = h.NewSession();
+    TestSession& timed_out = h.NewSession();
+    TestSession& unblocked = h.NewSession();
+    h.RunAs(served, {"BLPOP", "q", "0"});
+    h.RunAs(timed_out, {"BLPOP", "other", "1"});
+    h.RunAs(unblocked, {"BLPOP", "third", "0"});
+    h.Run({"RPUSH", "q", "x"});
+    h.clock().AdvanceMs(1000);
+    Tick(h);
+    h.Run({"CLIENT", "UNBLOCK", std::to_string(unblocked.id), "ERROR"});
+    CHECK(served.TakePushed() == "*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+    CHECK(timed_out.TakePushed() == "*-1\r\n");
+    const std::string stats = h.Run({"INFO", "commandstats"});
+    CHECK(stats.find("cmdstat_blpop:calls=3,") != std::string::npos);
+    CHECK(stats.find(",rejected_calls=0,failed_calls=1\r\n") != std::string::npos);
+    size_t shown = 0;
+    for (size_t at = 0; (at = mon.pushed.find("\"BLPOP\"", at)) != std::string::npos; ++at) ++shown;
+    CHECK(shown == 3);
+    // Each is timed once, when its wait ended: three runs in the histogram too.
+    CHECK(h.Run({"LATENCY", "HISTOGRAM", "blpop"}).find("$5\r\ncalls\r\n:3\r\n") !=
+          std::string::npos);
+  }
 }
