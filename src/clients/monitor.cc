@@ -77,9 +77,10 @@ void MonitorFeed::Remove(Client& client) {
 void MonitorFeed::Feed(int64_t wall_us, int db, std::string_view origin,
                        std::span<const std::string_view> argv) {
   std::string bytes = "+" + FormatMonitorLine(wall_us, db, origin, argv) + "\r\n";
-  // A monitor may be dropped while delivering (output limit), which edits the list.
+  // A monitor may be dropped while delivering (output limit), which edits the list. The feed
+  // is not a push in Redis: a monitor that turned replies off (CLIENT REPLY) gets none of it.
   std::vector<Client*> receivers = monitors_;
-  for (Client* c : receivers) c->Deliver(bytes);
+  for (Client* c : receivers) c->DeliverReply(bytes);
 }
 
 }  // namespace basalt::clients

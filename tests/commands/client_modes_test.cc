@@ -215,4 +215,16 @@ TEST_SUITE("client reply") {
     CHECK(h.RunAs(waiter, {"PING"}) == "+PONG\r\n");  // the SKIP is over
     CHECK(h.Run({"LLEN", "q"}) == Int(0));
   }
+
+  TEST_CASE("a monitor that turned replies off gets no feed, as in Redis") {
+    Harness h;
+    TestSession& mon = h.NewSession();
+    CHECK(h.RunAs(mon, {"MONITOR"}) == Ok());
+    CHECK(h.RunAs(mon, {"CLIENT", "REPLY", "OFF"}).empty());
+    h.Run({"SET", "x", "1"});
+    CHECK(mon.TakePushed().empty());
+    CHECK(h.RunAs(mon, {"CLIENT", "REPLY", "ON"}) == Ok());
+    h.Run({"SET", "x", "2"});
+    CHECK(mon.TakePushed().find(R"("SET" "x" "2")") != std::string::npos);
+  }
 }
