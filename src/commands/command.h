@@ -15,6 +15,7 @@
 
 #include "clients/client.h"
 #include "commands/error_kind.h"
+#include "commands/error_stats.h"
 #include "commands/latency_histogram.h"
 #include "commands/latency_monitor.h"
 #include "commands/slowlog.h"
@@ -314,6 +315,7 @@ struct ServerContext {
   // one provided it (those commands then refuse).
   const DumpFormat* dump_format = nullptr;
   ServerStats stats;
+  ErrorStats error_stats;  // INFO errorstats: fed by the dispatcher and the connections
   SlowLog slowlog;         // SLOWLOG: fed by the dispatcher
   LatencyMonitor latency;  // LATENCY LATEST ...: fed by the dispatcher (and the cron's jobs)
   // Rate samples for INFO's instantaneous_* fields; owned and sampled by the server (may be null).

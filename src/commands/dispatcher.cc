@@ -235,6 +235,7 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
     if (EqualsIgnoreCase(args[0], "exec")) return AbortExec(client, refusal, reply);
     client.last_error_kind = refusal.kind;
     reply.Error(refusal.text);
+    server_.error_stats.Count(refusal.text);
     if (client.in_multi()) client.transaction()->aborted = true;
   };
   ErrorReply unresolved{ErrorKind::kArgument, {}};
@@ -306,6 +307,7 @@ void Dispatcher::AbortExec(ClientSession& client, const ErrorReply& refusal,
   if (reason.starts_with("ERR ")) reason.remove_prefix(4);
   client.last_error_kind = refusal.kind;
   reply.Error("EXECABORT Transaction discarded because of: " + std::string(reason));
+  server_.error_stats.Count("EXECABORT");
   if (clients::Transaction* tx = client.transaction()) {
     server_.watches.UnwatchAll(client);
     tx->EndMulti();
@@ -378,7 +380,13 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   if (!server_.monitors.empty() && !woken_run_ && !(EffectiveFlags(spec) & kAdmin)) {
     FeedMonitors(client, ShownArgs(ctx));
   }
-  return ReplyKind(ctx, reply_start);
+  const ErrorKind kind = ReplyKind(ctx, reply_start);
+  if (kind != ErrorKind::kNone) {
+    // INFO errorstats: the code is the error line's first word.
+    std::string_view line = std::string_view(*reply.buffer()).substr(reply_start + 1);
+    server_.error_stats.Count(line.substr(0, line.find('\r')));
+  }
+  return kind;
 }
 
 void Dispatcher::NoteRunTime(const CommandContext& ctx, int64_t elapsed_us) {

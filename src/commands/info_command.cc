@@ -428,8 +428,12 @@ void AppendSection(ServerContext& server, Section section, int64_t now_ms,
       return f.Add("cluster_enabled", 0);
     case kKeyspace:
       return KeyspaceSection(server, f);
+    case kErrorStats:
+      for (const auto& [code, count] : server.error_stats.counts()) {
+        f.Add("errorstat_" + code, "count=" + std::to_string(count));
+      }
+      return;
     case kModules:
-    case kErrorStats:  // error replies are not counted per error code yet
       return;
   }
 }
@@ -545,6 +549,7 @@ void ResetServerStatistics(ServerContext& server) {
   store::KeyspaceStats& ks = server.keyspace.stats();
   ks.expired_keys = ks.keyspace_hits = ks.keyspace_misses = 0;
   ks.expired_stale_perc_x100 = ks.expire_cycle_cpu_us = 0;
+  server.error_stats.Reset();
   for (const auto& spec : server.commands.all()) {
     spec->stats = CommandStats{};
     for (const CommandSpec& sub : spec->subcommands) sub.stats = CommandStats{};

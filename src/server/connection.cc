@@ -373,6 +373,8 @@ void Connection::ProcessInput() {
     if (result == protocol::RequestParser::Result::kError) {
       spdlog::debug("Protocol error from client id={} addr={}: {}", id, peer_, reader_.error());
       if (!replies_suppressed()) reply_.Error(reader_.error());  // CLIENT REPLY OFF: just close
+      server_.context().stats.total_error_replies += 1;
+      server_.context().error_stats.Count(reader_.error());
       close_after_reply = true;
       break;
     }

@@ -279,4 +279,27 @@ TEST_SUITE("info metrics") {
     CHECK(BytesToHuman(1024LL * 1024 * 1024) == "1.00G");
     CHECK(BytesToHuman(3LL * 1024 * 1024 * 1024 * 1024) == "3.00T");
   }
+
+  TEST_CASE("INFO errorstats counts error replies by code, refusals and queued commands too") {
+    Harness h;
+    h.Run({"NOSUCH"});
+    h.Run({"GET"});
+    h.Run({"SET", "k", "v"});
+    h.Run({"LPUSH", "k", "x"});
+    h.Run({"MULTI"});
+    h.Run({"LPUSH", "k", "x"});
+    h.Run({"INCR", "k"});
+    h.Run({"EXEC"});  // WRONGTYPE and ERR inside the array
+    h.Run({"EXEC"});  // without MULTI
+    h.Run({"MULTI"});
+    h.Run({"NOSUCH"});
+    h.Run({"EXEC"});  // EXECABORT
+    CHECK(BulkText(h.Run({"INFO", "errorstats"})) ==
+          "# Errorstats\r\nerrorstat_ERR:count=5\r\nerrorstat_EXECABORT:count=1\r\n"
+          "errorstat_WRONGTYPE:count=2\r\n");
+    CHECK(BulkText(h.Run({"INFO", "stats"})).find("total_error_replies:8\r\n") !=
+          std::string::npos);
+    CHECK(h.Run({"CONFIG", "RESETSTAT"}) == Ok());
+    CHECK(BulkText(h.Run({"INFO", "errorstats"})) == "# Errorstats\r\n");
+  }
 }
