@@ -42,6 +42,7 @@ namespace basalt::cmd {
 
 class CommandContext;
 class Dispatcher;
+class Evictor;
 class WriteStream;
 using Handler = void (*)(CommandContext& ctx);
 
@@ -306,6 +307,7 @@ struct ServerContext {
   const clients::ClientIndex& tracking_index() const { return client_index; }
   const clients::ClientIndex& client_index;
   Dispatcher* dispatcher = nullptr;  // EXEC (and later scripts) run commands through it
+  Evictor* evictor = nullptr;        // maxmemory eviction (eviction.h), run by the dispatcher
   ClientDirectory* clients = nullptr;
   ServerControl* control = nullptr;
   PersistenceControl* persistence = nullptr;

@@ -7,7 +7,8 @@ Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock
       registries_(keyspace),
       context_(keyspace, config, clock, table_, writes_, registries_),
       dispatcher_(context_),
-      events_(context_) {
+      events_(context_),
+      evictor_(context_) {
   RegisterAllCommands(table_);
   auto sync_tracking_limit = [this, &config] {
     registries_.tracking.set_max_keys(
@@ -46,7 +47,23 @@ Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock
                                 "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush"}) {
     config.OnChange(name, sync_lazy_free);
   }
+  // An LRU or LFU maxmemory-policy makes keys record their accesses (store/access.h).
+  auto sync_access_policy = [this, &config, &clock] {
+    const config::Settings& s = config.settings();
+    store::AccessMode mode = store::AccessMode::kNone;
+    if (s.maxmemory_policy.ends_with("-lru")) mode = store::AccessMode::kLru;
+    if (s.maxmemory_policy.ends_with("-lfu")) mode = store::AccessMode::kLfu;
+    keyspace_.set_access_policy(
+        {.mode = mode, .lfu_log_factor = s.lfu_log_factor, .lfu_decay_time = s.lfu_decay_time},
+        clock.NowMs());
+  };
+  sync_access_policy();
+  for (std::string_view name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {
+    config.OnChange(name, sync_access_policy);
+  }
+  config.OnChange("maxmemory", [this] { evictor_.RequestRun(); });
   context_.dispatcher = &dispatcher_;
+  context_.evictor = &evictor_;
   context_.stats.start_time_ms = clock.NowMs();
   keyspace_.AddListener(&events_);
   keyspace_.AddListener(&registries_.watches);

@@ -8,6 +8,7 @@
 #include "commands/command.h"
 #include "commands/command_table.h"
 #include "commands/dispatcher.h"
+#include "commands/eviction.h"
 #include "commands/keyspace_events.h"
 #include "commands/write_stream.h"
 #include "common/clock.h"
@@ -27,6 +28,8 @@ class Core {
   Dispatcher& dispatcher() { return dispatcher_; }
   CommandTable& commands() { return table_; }
   KeyspaceEvents& events() { return events_; }
+  Evictor& evictor() { return evictor_; }
+  const Evictor& evictor() const { return evictor_; }
   WriteStream& writes() { return writes_; }
   clients::WatchRegistry& watches() { return registries_.watches; }
   clients::PubSubRegistry& pubsub() { return registries_.pubsub; }
@@ -45,6 +48,7 @@ class Core {
   ServerContext context_;
   Dispatcher dispatcher_;
   KeyspaceEvents events_;
+  Evictor evictor_;
 };
 
 }  // namespace basalt::cmd

@@ -7,6 +7,7 @@
 #include "clients/key_waits.h"
 #include "clients/registries.h"
 #include "commands/errors.h"
+#include "commands/eviction.h"
 #include "commands/helpers.h"
 #include "commands/replication_control.h"
 #include "commands/write_stream.h"
@@ -107,7 +108,7 @@ bool Dispatcher::MayWrite(const ClientSession& client, const CommandSpec& spec) 
   return (flags & (kWrite | kMayReplicate)) != 0;
 }
 
-ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) const {
+ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) {
   const config::Settings& s = server_.config.settings();
   const uint32_t flags = EffectiveFlags(spec);
   // EXEC is as much a write (and as much a memory user) as what it will run.
@@ -125,7 +126,10 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
   if (client.in_multi() && (flags & kNoMulti)) {
     return {ErrorKind::kClientMode, std::string(err::kNotInMulti)};
   }
-  if (s.maxmemory > 0 && (effective & kDenyOom) && mem::Used() > s.maxmemory) {
+  // Every command first makes room (Redis evicts before reads too); only those that may use
+  // more memory are refused when nothing more can be evicted.
+  if (s.maxmemory > 0 && server_.evictor->Perform() == Evictor::Result::kFail &&
+      (effective & kDenyOom)) {
     return {ErrorKind::kOutOfMemory, std::string(err::kOom)};
   }
   // PING too, as in Redis: a health check must not say all is well while writes are refused.
@@ -325,6 +329,7 @@ void Dispatcher::BeginUnit(ClientSession& client) {
     unit_start_us_ = run_clock_valid_ ? run_clock_us_ : server_.clock.NowUs();
     unit_now_ms_ = unit_start_us_ / 1000;
     unit_start_unused_ = true;
+    server_.keyspace.set_now_ms(unit_now_ms_);  // new and overwritten keys' access stamp
   }
   server_.writes.BeginUnit();
   server_.tracking.BeginUnit(&client);

@@ -70,7 +70,8 @@ class Dispatcher {
   void AdmitUnanswered(ClientSession& client, std::span<const std::string_view> args,
                        protocol::ReplyWriter& reply);
   // The checks that may refuse a known command; returns the refusal or an empty one.
-  ErrorReply Refusal(const ClientSession& client, const CommandSpec& spec) const;
+  // Evicts keys first when memory is over maxmemory (eviction.h).
+  ErrorReply Refusal(const ClientSession& client, const CommandSpec& spec);
   // READONLY on a replica, NOREPLICAS below min-replicas-to-write (for writes only).
   ErrorReply ReplicationRefusal(const ClientSession& client, uint32_t flags) const;
   // Runs the handler, counts statistics and stages the command's writes. Returns the kind of

@@ -123,7 +123,7 @@ void PExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
 // TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for a missing key, -1 for a key without TTL.
 // Seconds are rounded to the nearest, as Redis does ((ms + 500) / 1000).
 void TtlGeneric(CommandContext& ctx, bool absolute, bool millis) {
-  const store::Entry* e = LookupRead(ctx, ctx.arg(1));
+  const store::Entry* e = LookupRead(ctx, ctx.arg(1), /*touch=*/false);
   if (e == nullptr) {
     ctx.reply.Integer(-2);
     return;

@@ -8,8 +8,8 @@
 
 namespace basalt::cmd {
 
-store::Entry* LookupRead(CommandContext& ctx, std::string_view key) {
-  store::Entry* e = ctx.db().Lookup(key, ctx.now_ms);
+store::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool touch) {
+  store::Entry* e = ctx.db().Lookup(key, ctx.now_ms, touch);
   store::KeyspaceStats& stats = ctx.server.keyspace.stats();
   if (e != nullptr) {
     ++stats.keyspace_hits;

@@ -15,8 +15,9 @@
 namespace basalt::cmd {
 
 // Looks a key up for a read: lazily expires it and counts keyspace hits and misses; a miss
-// publishes the "keymiss" notification.
-store::Entry* LookupRead(CommandContext& ctx, std::string_view key);
+// publishes the "keymiss" notification. `touch` false: the read is not an access for LRU/LFU
+// eviction (TYPE, EXISTS, TTL and its kin, as in Redis).
+store::Entry* LookupRead(CommandContext& ctx, std::string_view key, bool touch = true);
 // Looks a key up before a write: lazily expires it; no hit/miss accounting.
 store::Entry* LookupWrite(CommandContext& ctx, std::string_view key);
 // True when e is null or of type `type`; otherwise replies WRONGTYPE and returns false.

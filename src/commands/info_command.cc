@@ -14,6 +14,7 @@
 #include "clients/pubsub.h"
 #include "clients/tracking.h"
 #include "commands/command_table.h"
+#include "commands/eviction.h"
 #include "commands/helpers.h"
 #include "commands/replication_control.h"
 #include "commands/server_group.h"
@@ -212,7 +213,8 @@ void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f
   f.Add("maxmemory_policy", s.maxmemory_policy);
   f.Fixed("mem_fragmentation_ratio", used > 0 ? static_cast<double>(rss) / used : 0.0);
   f.Add("mem_fragmentation_bytes", rss - used);
-  f.Add("mem_not_counted_for_evict", 0);
+  // maxmemory weighs the data and the clients' query buffers (mem::Used), not output buffers.
+  f.Add("mem_not_counted_for_evict", used - mem::Used());
   f.Add("mem_replication_backlog", 0);
   f.Add("mem_clients_slaves", clients.replica_memory);
   f.Add("mem_clients_normal", clients.normal_memory);
@@ -286,10 +288,13 @@ void StatsSection(ServerContext& server, Fields& f) {
   f.Fixed("expired_stale_perc", static_cast<double>(ks.expired_stale_perc_x100) / 100);
   f.Add("expired_time_cap_reached_count", 0);
   f.Add("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_us / 1000);
-  f.Add("evicted_keys", 0);
+  const int64_t now_ms = server.clock.NowMs();
+  f.Add("evicted_keys", server.evictor != nullptr ? server.evictor->evicted_keys() : 0);
   f.Add("evicted_clients", 0);
-  f.Add("total_eviction_exceeded_time", 0);
-  f.Add("current_eviction_exceeded_time", 0);
+  f.Add("total_eviction_exceeded_time",
+        server.evictor != nullptr ? server.evictor->total_exceeded_ms(now_ms) : 0);
+  f.Add("current_eviction_exceeded_time",
+        server.evictor != nullptr ? server.evictor->current_exceeded_ms(now_ms) : 0);
   f.Add("keyspace_hits", ks.keyspace_hits);
   f.Add("keyspace_misses", ks.keyspace_misses);
   f.Add("pubsub_channels", server.pubsub.channel_count());
@@ -555,6 +560,7 @@ void ResetServerStatistics(ServerContext& server) {
     for (const CommandSpec& sub : spec->subcommands) sub.stats = CommandStats{};
   }
   if (server.metrics != nullptr) server.metrics->Reset();
+  if (server.evictor != nullptr) server.evictor->ResetStats(server.clock.NowMs());
 }
 
 void RegisterInfoCommand(CommandTable& table) {

@@ -34,23 +34,22 @@ void Del(CommandContext& ctx) { DeleteKeys(ctx, ctx.server.keyspace.lazy_free_po
 
 void Unlink(CommandContext& ctx) { DeleteKeys(ctx, /*lazy=*/true); }
 
-// EXISTS and TOUCH: the number of given keys that exist, duplicates counted each time.
-void CountExisting(CommandContext& ctx) {
+// EXISTS and TOUCH: the number of given keys that exist, duplicates counted each time. Only
+// TOUCH counts as an access for LRU/LFU eviction.
+void CountExisting(CommandContext& ctx, bool touch) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (LookupRead(ctx, ctx.arg(i)) != nullptr) ++n;
+    if (LookupRead(ctx, ctx.arg(i), touch) != nullptr) ++n;
   }
   ctx.reply.Integer(n);
 }
 
-void Exists(CommandContext& ctx) { CountExisting(ctx); }
+void Exists(CommandContext& ctx) { CountExisting(ctx, /*touch=*/false); }
 
-// TOUCH would update the access time used by LRU eviction; entries keep no access time yet, so
-// it only counts, which is all a client can observe.
-void Touch(CommandContext& ctx) { CountExisting(ctx); }
+void Touch(CommandContext& ctx) { CountExisting(ctx, /*touch=*/true); }
 
 void Type(CommandContext& ctx) {
-  store::Entry* e = LookupRead(ctx, ctx.arg(1));
+  store::Entry* e = LookupRead(ctx, ctx.arg(1), /*touch=*/false);
   ctx.reply.SimpleString(e == nullptr ? "none" : store::TypeName(e->type()));
 }
 

@@ -60,7 +60,7 @@ void Scan(CommandContext& ctx) {
 
   std::erase_if(keys, [&](const std::string& key) {
     if (opts.has_pattern && !GlobMatch(opts.pattern, key)) return true;
-    const store::Entry* e = db.Lookup(key, ctx.now_ms);
+    const store::Entry* e = db.Lookup(key, ctx.now_ms, /*touch=*/false);
     if (e == nullptr) return true;
     return opts.has_type && !EqualsIgnoreCase(store::TypeName(e->type()), opts.type);
   });
@@ -91,7 +91,7 @@ void RandomKey(CommandContext& ctx) {
         ctx.reply.Bulk(e->key());
         return;
       }
-      if (!replica) db.Lookup(std::string(e->key()), ctx.now_ms);
+      if (!replica) db.Lookup(std::string(e->key()), ctx.now_ms, /*touch=*/false);
       continue;
     }
     ctx.reply.Bulk(e->key());

@@ -60,7 +60,7 @@ void MemoryUsage(CommandContext& ctx) {
     }
   }
   // Like OBJECT, a lookup that neither touches nor notifies.
-  store::Entry* e = ctx.db().Lookup(ctx.arg(2), ctx.now_ms);
+  store::Entry* e = ctx.db().Lookup(ctx.arg(2), ctx.now_ms, /*touch=*/false);
   if (e == nullptr) {
     ctx.reply.Null();
     return;

@@ -11,6 +11,7 @@
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "common/strings.h"
+#include "store/access.h"
 
 namespace basalt::cmd {
 
@@ -34,9 +35,10 @@ std::string_view StringEncoding(std::string_view value) {
   return value.size() <= kEmbstrMax ? "embstr" : "raw";
 }
 
-// The key named by OBJECT's third argument; a reply of null when it is absent.
+// The key named by OBJECT's third argument (looking is not an access to it); a reply of null
+// when it is absent.
 store::Entry* ObjectLookup(CommandContext& ctx) {
-  store::Entry* e = ctx.db().Lookup(ctx.arg(2), ctx.now_ms);
+  store::Entry* e = ctx.db().Lookup(ctx.arg(2), ctx.now_ms, /*touch=*/false);
   if (e == nullptr) ctx.reply.Null();
   return e;
 }
@@ -64,16 +66,34 @@ void ObjectRefCount(CommandContext& ctx) {
   ctx.reply.Integer(shared ? kSharedRefCount : 1);
 }
 
+// Keys record accesses only under an LRU or LFU maxmemory-policy (store/access.h); under the
+// others basalt keeps no access time and answers 0.
 void ObjectIdleTime(CommandContext& ctx) {
-  if (ObjectLookup(ctx) != nullptr) ctx.reply.Integer(0);
+  store::Entry* e = ObjectLookup(ctx);
+  if (e == nullptr) return;
+  const store::Keyspace& ks = ctx.server.keyspace;
+  if (ks.access_policy().mode == store::AccessMode::kLfu) {
+    ctx.reply.Error(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+        "switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    return;
+  }
+  ctx.reply.Integer(ks.IdleMs(*e, ctx.now_ms) / 1000);
 }
 
 void ObjectFreq(CommandContext& ctx) {
-  if (ObjectLookup(ctx) == nullptr) return;
-  ctx.reply.Error(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-      "that when switching between policies at runtime LRU and LFU data will take some time to "
-      "adjust.");
+  store::Entry* e = ObjectLookup(ctx);
+  if (e == nullptr) return;
+  const store::Keyspace& ks = ctx.server.keyspace;
+  if (ks.access_policy().mode != store::AccessMode::kLfu) {
+    ctx.reply.Error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time "
+        "to adjust.");
+    return;
+  }
+  ctx.reply.Integer(
+      store::access::LfuDecayed(ks.AccessOf(*e), ctx.now_ms, ks.access_policy().lfu_decay_time));
 }
 
 void ObjectHelp(CommandContext& ctx) {

@@ -224,7 +224,7 @@ void AddReplicationParams(std::vector<ParamDef>& t) {
 void AddEncodingParams(std::vector<ParamDef>& t) {
   using S = Settings;
   t.push_back(Bool("lazyfree-lazy-eviction", &S::lazyfree_lazy_eviction, true,
-                   "Free evicted collections on a background thread (no eviction yet)."));
+                   "Free evicted collections on a background thread (replicated as UNLINK)."));
   t.push_back(Bool("lazyfree-lazy-expire", &S::lazyfree_lazy_expire, true,
                    "Free expired collections on a background thread."));
   t.push_back(Bool("lazyfree-lazy-server-del", &S::lazyfree_lazy_server_del, true,
@@ -327,8 +327,25 @@ std::vector<ParamDef> BuildTable() {
       [](S& s, std::string_view v) { return ParseOutputBufferLimits(v, &s); }));
   t.push_back(Memory("maxmemory", &S::maxmemory, 0, kLongMax, true,
                      "Refuse writes above this memory use (0 = no limit)."));
-  t.push_back(Enum("maxmemory-policy", &S::maxmemory_policy, {"noeviction"}, true,
-                   "What to do at maxmemory: only noeviction is supported."));
+  t.push_back(Enum("maxmemory-policy", &S::maxmemory_policy,
+                   {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                    "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"},
+                   true,
+                   "What to do at maxmemory: evict keys (allkeys-* all of them, volatile-* only "
+                   "those with a TTL: least recently used, least frequently used, random, "
+                   "nearest expiry) or refuse writes (noeviction)."));
+  t.push_back(Int("maxmemory-samples", &S::maxmemory_samples, 1, kIntMax, true,
+                  "Keys sampled per eviction: more is closer to true LRU/LFU, and slower."));
+  t.push_back(Int("maxmemory-eviction-tenacity", &S::maxmemory_eviction_tenacity, 0, 100, true,
+                  "How long one command may spend evicting (10 = 500 us; 100 = no limit); the "
+                  "rest continues from the cron."));
+  t.push_back(Int("lfu-log-factor", &S::lfu_log_factor, 0, kIntMax, true,
+                  "LFU counter growth: higher needs more accesses per step of the counter."));
+  t.push_back(Int("lfu-decay-time", &S::lfu_decay_time, 0, kIntMax, true,
+                  "Minutes without access per step down of the LFU counter (0 = never)."));
+  t.push_back(Aliased(Bool("replica-ignore-maxmemory", &S::replica_ignore_maxmemory, true,
+                           "A replica does not evict: its primary's deletions arrive instead."),
+                      "slave-ignore-maxmemory"));
   // Persistence.
   ParamDef dir = Protected(String("dir", &S::dir, true, "Directory for RDB and AOF files."));
   dir.get = [](const S& s) { return AbsoluteDir(s.dir); };

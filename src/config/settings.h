@@ -81,6 +81,11 @@ struct Settings {
   // Memory.
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
+  int64_t maxmemory_samples = 5;
+  int64_t maxmemory_eviction_tenacity = 10;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;
+  bool replica_ignore_maxmemory = true;
   // Persistence.
   std::string dir = "./";
   std::string dbfilename = "dump.rdb";

@@ -66,7 +66,9 @@ void Engine::RestoreReplication(const persistence::DatasetLoadResult& result) {
   }
 }
 
-bool Engine::background_throttled() const { return persistence_->background_throttled(); }
+bool Engine::background_throttled() const {
+  return persistence_->background_throttled() && !core_.evictor().unfinished();
+}
 
 bool Engine::aof_durable(uint64_t seq) const { return persistence_->aof_durable(seq); }
 
@@ -90,7 +92,10 @@ void Engine::Cron() {
   ReleaseHeldWrites();
   core_.registries().blocked.Tick(clock_.NowMs());
   replication_->Cron(clock_.NowMs());
+  keyspace_.set_now_ms(clock_.NowMs());
   if (!core_.context().loading) {
+    // Eviction that ran out of time in a command (or a lowered maxmemory) goes on here.
+    if (core_.evictor().unfinished()) core_.evictor().Perform();
     // Redis's slow expire cycle: at most 25% of each cron period. Not while clients are
     // paused: a pause (a failover's quiet moment) must not change the data behind them.
     cmd::ServerContext& context = core_.context();
@@ -108,18 +113,25 @@ void Engine::Cron() {
 }
 
 bool Engine::BackgroundStep() {
+  // Eviction that a command's time budget cut short (or a lowered maxmemory) goes on between
+  // loop turns, one budget at a time, as Redis's eviction time event does.
+  cmd::Evictor& evictor = core_.evictor();
+  if (evictor.unfinished() && !core_.context().loading) evictor.Perform();
   // A slice short enough that no client waits noticeably behind it.
   constexpr int64_t kSliceUs = 1000;
-  const bool more = persistence_->BackgroundStep(kSliceUs);
+  bool more = false;
+  if (persistence_->has_background_work()) more = persistence_->BackgroundStep(kSliceUs);
   ReleaseHeldWrites();
-  return more;
+  return more || evictor.unfinished();
 }
 
 void Engine::ReleaseHeldWrites() {
   core_.registries().write_holds.Release(persistence_->write_hold_releases());
 }
 
-bool Engine::has_background_work() const { return persistence_->has_background_work(); }
+bool Engine::has_background_work() const {
+  return persistence_->has_background_work() || core_.evictor().unfinished();
+}
 
 Status Engine::PrepareShutdown(bool force_save, bool nosave, bool force) {
   return persistence_->Shutdown(force_save, nosave, force);

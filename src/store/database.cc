@@ -17,6 +17,9 @@ void Database::Announce(std::string_view key, KeyChange change) {
 
 void Database::OnNewEntry(Entry* e) {
   e->set_snapshot_bit(owner_->new_entry_bit());
+  if (e->has_access() && e->access() == access::kUnstamped) {
+    e->set_access(access::Fresh(owner_->access_policy(), owner_->now_ms()));
+  }
   if (e->has_expire()) TrackExpire(e);
 }
 
@@ -33,8 +36,13 @@ void Database::UntrackExpire(Entry* e) {
   expiring_.pop_back();
 }
 
-void Database::ReplaceAt(Entry** link, Entry* fresh) {
+void Database::ReplaceAt(Entry** link, Entry* fresh) { ReplaceAt(link, fresh, owner_->now_ms()); }
+
+void Database::ReplaceAt(Entry** link, Entry* fresh, int64_t now_ms) {
   Entry* old = *link;
+  // The key lives on in `fresh`: an overwrite counts as an access to it (Redis keeps an
+  // overwritten key's LFU counter, and its LRU clock reads now).
+  if (fresh->has_access()) fresh->set_access(owner_->Touched(*old, fresh, now_ms, false));
   table_.Replace(link, fresh);
   if (old->has_expire() && fresh->has_expire()) {
     fresh->set_expire_slot(old->expire_slot());
@@ -53,14 +61,34 @@ void Database::DestroyUnlinked(Entry* e, bool lazy) {
 
 Entry* Database::LookupRaw(std::string_view key) const { return table_.Find(key, HashKey(key)); }
 
-Entry* Database::Lookup(std::string_view key, int64_t now_ms) {
+Entry* Database::Lookup(std::string_view key, int64_t now_ms, bool touch) {
   Entry** link = table_.FindLink(key, HashKey(key));
   if (link == nullptr) return nullptr;
   Entry* e = *link;
-  if (!IsExpired(e, now_ms)) return e;
+  if (!IsExpired(e, now_ms)) {
+    if (!touch || owner_->access_policy().mode == AccessMode::kNone) return e;
+    return Touch(link, now_ms);
+  }
   if (owner_->replica_mode()) return owner_->applying_primary_stream() ? e : nullptr;
   DeleteExpired(link);
   return nullptr;
+}
+
+Entry* Database::Touch(Entry** link, int64_t now_ms) {
+  Entry* e = *link;
+  if (e->has_access()) {
+    e->set_access(owner_->Touched(*e, e, now_ms, /*by_lookup=*/true));
+    return e;
+  }
+  if (!Entry::AccessFieldForNewEntries()) return e;
+  // Built before tracking began: from its first access on, the key keeps its own record. The
+  // value moves to the new entry unchanged, so no change is announced (WATCH, tracking and
+  // the write stream see none); a running snapshot is told, since the entry's address changes.
+  BeforeChange(e);
+  Entry* fresh = Entry::Rebuild(e, e->key(), e->expire_at());
+  ReplaceAt(link, fresh, now_ms);
+  Entry::FreeShell(e);
+  return fresh;
 }
 
 void Database::DeleteExpired(Entry** link) {
@@ -114,6 +142,7 @@ Entry* Database::PutString(std::string_view key, int64_t expire_at_ms, bool keep
   // no allocation when the TTL stays as it is: the entry keeps its layout and its TTL slot.
   const bool ttl_unchanged = keep_ttl || (expire_at_ms < 0 && !old->has_expire());
   if (ttl_unchanged && overwrite(old)) {
+    if (old->has_access()) old->set_access(owner_->Touched(*old, old, owner_->now_ms(), false));
     Announce(key, KeyChange::kChanged);
     return old;
   }

@@ -37,7 +37,11 @@ class Database {
 
   // The live entry for `key`, or nullptr. An expired entry is deleted (lazy expiry) and
   // reported to the listener; in replica mode it is only hidden, since the primary decides.
-  Entry* Lookup(std::string_view key, int64_t now_ms);
+  // A found key counts as accessed (its LRU clock or LFU counter moves, when the keyspace
+  // tracks accesses) unless `touch` is false, as for TYPE, EXISTS, TTL and OBJECT in Redis.
+  // An entry built before tracking began is rebuilt with an access field here: use the
+  // returned pointer.
+  Entry* Lookup(std::string_view key, int64_t now_ms, bool touch = true);
   // The entry even if expired; for code that must see the stored state (snapshots, DEBUG).
   Entry* LookupRaw(std::string_view key) const;
   static bool IsExpired(const Entry* e, int64_t now_ms) {
@@ -99,6 +103,11 @@ class Database {
     return table_.Scan(cursor, std::forward<Fn>(fn));
   }
   Entry* RandomEntry(std::mt19937_64& rng) const { return table_.RandomEntry(rng); }
+  // A random key with a TTL (nullptr when there is none): volatile-* eviction samples these.
+  Entry* RandomExpiring(std::mt19937_64& rng) const {
+    if (expiring_.empty()) return nullptr;
+    return expiring_[std::uniform_int_distribution<size_t>(0, expiring_.size() - 1)(rng)];
+  }
   // Every entry, in storage order; nothing may change the database meanwhile.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
@@ -129,9 +138,13 @@ class Database {
   void TrackExpire(Entry* e);
   void UntrackExpire(Entry* e);
   // Puts `fresh` in place of the entry at `link`, keeping the TTL index pointing at it.
+  // An access field on `fresh` records an access at now_ms (the keyspace's clock by default).
+  void ReplaceAt(Entry** link, Entry* fresh, int64_t now_ms);
   void ReplaceAt(Entry** link, Entry* fresh);
   void DestroyUnlinked(Entry* e, bool lazy = false);
   void DeleteExpired(Entry** link);
+  // Records an access to the entry at `link` (see Lookup); returns the entry.
+  Entry* Touch(Entry** link, int64_t now_ms);
 
   int index_;
   Keyspace* owner_;

@@ -1,12 +1,14 @@
 #include "store/entry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <new>
 #include <type_traits>
 
 #include "common/memory.h"
 #include "common/varint.h"
+#include "store/access.h"
 #include "store/small_hash.h"
 
 namespace basalt::store {
@@ -25,7 +27,17 @@ void StoreUnaligned(char* p, T v) {
   std::memcpy(p, &v, sizeof(T));
 }
 
+std::atomic<bool> g_access_field_for_new_entries{false};
+
 }  // namespace
+
+void Entry::SetAccessFieldForNewEntries(bool on) {
+  g_access_field_for_new_entries.store(on, std::memory_order_relaxed);
+}
+
+bool Entry::AccessFieldForNewEntries() {
+  return g_access_field_for_new_entries.load(std::memory_order_relaxed);
+}
 
 std::string_view TypeName(ValueType type) {
   switch (type) {
@@ -45,9 +57,10 @@ std::string_view TypeName(ValueType type) {
   return "none";
 }
 
-size_t Entry::BlockSize(size_t key_size, bool with_expire, size_t value_size) {
-  const size_t record = kHeaderSize + (with_expire ? kExpireFieldsSize : 0) +
-                        varint::Size(key_size) + key_size + value_size;
+size_t Entry::BlockSize(size_t key_size, bool with_expire, size_t value_size, bool with_access) {
+  const size_t record = kHeaderSize + (with_access ? kAccessFieldSize : 0) +
+                        (with_expire ? kExpireFieldsSize : 0) + varint::Size(key_size) + key_size +
+                        value_size;
   // The Entry object is constructed in the block, so the block must hold all of it (its tail
   // padding included), however short the record behind the header.
   return std::max(record, sizeof(Entry));
@@ -60,9 +73,12 @@ Entry* Entry::Allocate(std::string_view key, uint8_t meta, int64_t expire_at_ms,
   static_assert(std::is_standard_layout_v<Entry>);
   static_assert(offsetof(Entry, meta_) + sizeof(meta_) == kHeaderSize);
   const bool with_expire = expire_at_ms >= 0;
-  void* block = mem::Allocate(BlockSize(key.size(), with_expire, value_size));
-  auto* e = new (block) Entry(static_cast<uint8_t>(meta | (with_expire ? kExpireBit : 0)));
-  char* p = e->payload();
+  const bool with_access = AccessFieldForNewEntries();
+  void* block = mem::Allocate(BlockSize(key.size(), with_expire, value_size, with_access));
+  auto* e = new (block) Entry(
+      static_cast<uint8_t>(meta | (with_expire ? kExpireBit : 0) | (with_access ? kAccessBit : 0)));
+  if (with_access) e->set_access(access::kUnstamped);  // stamped when it goes in a database
+  char* p = e->expire_fields();
   if (with_expire) {
     StoreUnaligned<int64_t>(p, expire_at_ms);
     StoreUnaligned<uint32_t>(p + 8, 0);
@@ -161,21 +177,36 @@ Entry* Entry::Rebuild(const Entry* e, std::string_view key, int64_t expire_at_ms
   } else {
     value_size = sizeof(void*);
   }
-  uint8_t meta = e->meta_ & ~kExpireBit;
+  uint8_t meta = e->meta_ & ~(kExpireBit | kAccessBit);
   Entry* fresh = Allocate(key, meta, expire_at_ms, value_size);
   std::memcpy(fresh->value_field(), value_begin, value_size);
+  if (fresh->has_access() && e->has_access()) fresh->set_access(e->access());
   return fresh;
 }
 
 void Entry::FreeShell(Entry* e) { Release(e); }
 
-int64_t Entry::expire_at() const { return has_expire() ? LoadUnaligned<int64_t>(payload()) : -1; }
+int64_t Entry::expire_at() const {
+  return has_expire() ? LoadUnaligned<int64_t>(expire_fields()) : -1;
+}
 
-void Entry::set_expire_at(int64_t ms) { StoreUnaligned<int64_t>(payload(), ms); }
+void Entry::set_expire_at(int64_t ms) { StoreUnaligned<int64_t>(expire_fields(), ms); }
 
-uint32_t Entry::expire_slot() const { return LoadUnaligned<uint32_t>(payload() + 8); }
+uint32_t Entry::expire_slot() const { return LoadUnaligned<uint32_t>(expire_fields() + 8); }
 
-void Entry::set_expire_slot(uint32_t slot) { StoreUnaligned<uint32_t>(payload() + 8, slot); }
+void Entry::set_expire_slot(uint32_t slot) { StoreUnaligned<uint32_t>(expire_fields() + 8, slot); }
+
+uint32_t Entry::access() const {
+  const auto* p = reinterpret_cast<const uint8_t*>(payload());
+  return p[0] | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16);
+}
+
+void Entry::set_access(uint32_t field) {
+  auto* p = reinterpret_cast<uint8_t*>(payload());
+  p[0] = static_cast<uint8_t>(field);
+  p[1] = static_cast<uint8_t>(field >> 8);
+  p[2] = static_cast<uint8_t>(field >> 16);
+}
 
 std::string_view Entry::key() const {
   uint64_t len;

@@ -4,6 +4,7 @@
 // struct of std::strings:
 //
 //   [next: Entry*][meta: u8]                      9 bytes, always
+//   [access: u24]                                 only while keys track accesses (store/access.h)
 //   [expire_at_ms: i64][expire_slot: u32]         only when the key has a TTL
 //   [key length: varint][key bytes]
 //   [value]  kInline: [length: varint][bytes]     short strings live in the entry itself
@@ -14,7 +15,10 @@
 // Fields after the header are unaligned and read with memcpy. An 11-byte key with a 10-byte
 // value takes 33 bytes. The header is a real object (constructed with placement new, Entry is
 // not an implicit-lifetime type), so a block is never smaller than sizeof(Entry): 16 bytes,
-// which costs nothing with glibc, whose smallest chunk holds 24. Adding or removing a TTL, or
+// which costs nothing with glibc, whose smallest chunk holds 24. The access field (an LRU clock
+// or an LFU counter) is there only while an LRU or LFU maxmemory-policy is in force: keys of a
+// store that never evicts by use pay nothing for it (an 11-byte key with a 10-byte value would
+// move from mimalloc's 32-byte class to its 40-byte one). Adding or removing a TTL, or
 // replacing an inline value, builds a new entry: callers must use the returned pointer and
 // relink it (the Database does this).
 #pragma once
@@ -113,6 +117,16 @@ class Entry {
   uint32_t expire_slot() const;
   void set_expire_slot(uint32_t slot);
   bool snapshot_bit() const { return (meta_ & kSnapshotBit) != 0; }
+  // The 24-bit access field (store/access.h), present only in entries built while
+  // SetAccessFieldForNewEntries(true) was in force.
+  bool has_access() const { return (meta_ & kAccessBit) != 0; }
+  uint32_t access() const;          // only when has_access()
+  void set_access(uint32_t field);  // only when has_access(); the low 24 bits are kept
+  // Whether entries built from now on carry the access field. Process-wide: the field only
+  // shapes an entry's layout, and every entry says whether it has one, so stores (and loader
+  // threads) may mix both kinds.
+  static void SetAccessFieldForNewEntries(bool on);
+  static bool AccessFieldForNewEntries();
   void set_snapshot_bit(bool v) { meta_ = v ? (meta_ | kSnapshotBit) : (meta_ & ~kSnapshotBit); }
 
   std::string_view key() const;
@@ -139,19 +153,25 @@ class Entry {
   size_t MemoryUsage();
 
   // Bytes Allocate asks for an entry with this key, TTL or not, and value field size.
-  static size_t BlockSize(size_t key_size, bool with_expire, size_t value_size);
+  static size_t BlockSize(size_t key_size, bool with_expire, size_t value_size,
+                          bool with_access = false);
 
  private:
-  static constexpr uint8_t kTypeMask = 0x0F;
+  static constexpr uint8_t kTypeMask = 0x07;
+  static constexpr uint8_t kAccessBit = 0x08;
   static constexpr int kEncodingShift = 4;
   static constexpr uint8_t kExpireBit = 0x40;
   static constexpr uint8_t kSnapshotBit = 0x80;
   static constexpr size_t kHeaderSize = sizeof(Entry*) + 1;
   static constexpr size_t kExpireFieldsSize = 12;
+  static constexpr size_t kAccessFieldSize = 3;
 
   char* payload() { return reinterpret_cast<char*>(this) + kHeaderSize; }
   const char* payload() const { return reinterpret_cast<const char*>(this) + kHeaderSize; }
-  const char* key_field() const { return payload() + (has_expire() ? kExpireFieldsSize : 0); }
+  // The TTL fields (when present) follow the access field (when present).
+  const char* expire_fields() const { return payload() + (has_access() ? kAccessFieldSize : 0); }
+  char* expire_fields() { return const_cast<char*>(std::as_const(*this).expire_fields()); }
+  const char* key_field() const { return expire_fields() + (has_expire() ? kExpireFieldsSize : 0); }
   const char* value_field() const;
   char* value_field() { return const_cast<char*>(std::as_const(*this).value_field()); }
   static Entry* Allocate(std::string_view key, uint8_t meta, int64_t expire_at_ms,

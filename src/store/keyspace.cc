@@ -15,7 +15,35 @@ std::shared_ptr<Keyspace> Keyspace::NewStaging() const {
   auto staging = std::make_shared<Keyspace>(db_count());
   staging->encoding_limits_ = encoding_limits_;
   staging->new_entry_bit_ = new_entry_bit_;
+  staging->access_policy_ = access_policy_;
+  staging->access_since_ms_ = access_since_ms_;
+  staging->now_ms_ = now_ms_;
   return staging;
+}
+
+void Keyspace::set_access_policy(const AccessPolicy& policy, int64_t now_ms) {
+  if (policy.mode != access_policy_.mode) access_since_ms_ = now_ms;
+  access_policy_ = policy;
+  Entry::SetAccessFieldForNewEntries(policy.mode != AccessMode::kNone);
+}
+
+uint32_t Keyspace::AccessOf(const Entry& e) const {
+  if (e.has_access()) return e.access();
+  return access::Fresh(access_policy_, access_since_ms_);
+}
+
+uint32_t Keyspace::Touched(const Entry& old, const Entry* holder, int64_t now_ms, bool by_lookup) {
+  const bool again = !by_lookup && &old == last_touched_ && old.has_access();
+  last_touched_ = holder;
+  if (again) return old.access();
+  if (access_policy_.mode != AccessMode::kLfu) return access::LruClock(now_ms);
+  const double random01 = std::generate_canonical<double, 32>(rng_);
+  return access::LfuTouched(AccessOf(old), now_ms, access_policy_, random01);
+}
+
+int64_t Keyspace::IdleMs(const Entry& e, int64_t now_ms) const {
+  if (access_policy_.mode == AccessMode::kNone) return 0;
+  return access::LruIdleMs(AccessOf(e), now_ms);
 }
 
 void Keyspace::AddListener(KeyspaceListener* l) { listeners_.push_back(l); }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/access.h"
 #include "store/database.h"
 #include "store/encoding_limits.h"
 
@@ -158,6 +159,30 @@ class Keyspace {
 
   std::mt19937_64& rng() { return rng_; }
 
+  // How keys record their accesses (store/access.h): LRU or LFU while such a maxmemory-policy
+  // is in force, nothing otherwise. A tracking mode also makes new entries carry the field
+  // (Entry::SetAccessFieldForNewEntries). Entries without one count as last accessed at
+  // `now_ms`, when tracking began.
+  const AccessPolicy& access_policy() const { return access_policy_; }
+  void set_access_policy(const AccessPolicy& policy, int64_t now_ms);
+  // The time new and overwritten entries are stamped with: the current command's clock (the
+  // dispatcher sets it at the start of each execution unit, the cron between them).
+  int64_t now_ms() const { return now_ms_; }
+  void set_now_ms(int64_t now_ms) {
+    now_ms_ = now_ms;
+    last_touched_ = nullptr;
+  }
+  // The access field `e` reads as (its own, or the start of tracking for one without).
+  uint32_t AccessOf(const Entry& e) const;
+  // `old`'s record after one more access at now_ms (an LRU clock reading, an LFU counter
+  // that may have grown), for `holder`, the entry that holds the key from now on. Every lookup
+  // is an access; a change is one too (SET looks nothing up), except when it follows a lookup
+  // of the same entry in the same execution unit (INCR, APPEND, EXPIRE): as in Redis, where a
+  // write looks its key up once, that change carries the record the lookup made.
+  uint32_t Touched(const Entry& old, const Entry* holder, int64_t now_ms, bool by_lookup);
+  // Milliseconds since e's last access (LRU reading; OBJECT IDLETIME).
+  int64_t IdleMs(const Entry& e, int64_t now_ms) const;
+
  private:
   std::vector<std::unique_ptr<Database>> dbs_;
   std::vector<KeyspaceListener*> listeners_;
@@ -173,6 +198,10 @@ class Keyspace {
   int64_t lazyfreed_objects_ = 0;
   int expire_db_cursor_ = 0;
   std::mt19937_64 rng_{0x6261'7361'6c74ULL};
+  AccessPolicy access_policy_;
+  int64_t access_since_ms_ = 0;
+  int64_t now_ms_ = 0;
+  const Entry* last_touched_ = nullptr;  // this unit's last access (see Touched)
 };
 
 }  // namespace basalt::store

@@ -25,8 +25,8 @@ TEST_SUITE("config") {
 
   TEST_CASE("CONFIG GET globs match case-insensitively and report the parameter's name") {
     Harness h;
-    CHECK(h.Run({"CONFIG", "GET", "MAXMEM*"}) ==
-          BulkArray({"maxmemory", "0", "maxmemory-policy", "noeviction"}));
+    CHECK(h.Run({"CONFIG", "GET", "MAXMEMORY-P*"}) ==
+          BulkArray({"maxmemory-policy", "noeviction"}));
     CHECK(h.Run({"CONFIG", "GET", "p[o]rt"}) == BulkArray({"port", "6379"}));
     std::vector<std::string> all = ParseBulkArray(h.Run({"CONFIG", "GET", "*"}));
     size_t names = 0;  // a parameter and its older alias are listed apart, as in Redis
