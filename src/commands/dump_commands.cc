@@ -11,6 +11,7 @@
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
 #include "common/strings.h"
+#include "store/access.h"
 
 namespace basalt::cmd {
 
@@ -35,10 +36,12 @@ void Dump(CommandContext& ctx) {
 struct RestoreOptions {
   bool replace = false;
   bool absolute_ttl = false;
+  int64_t idle_seconds = -1;  // IDLETIME: applies under an LRU policy
+  int64_t lfu_freq = -1;      // FREQ: applies under an LFU policy
 };
 
-// REPLACE, ABSTTL, IDLETIME seconds, FREQ frequency (the last two are checked, then ignored:
-// basalt keeps no LRU/LFU data). IDLETIME and FREQ exclude each other, as in Redis.
+// REPLACE, ABSTTL, IDLETIME seconds, FREQ frequency. IDLETIME and FREQ exclude each other, as
+// in Redis.
 bool ParseRestoreOptions(CommandContext& ctx, RestoreOptions* opts) {
   bool idle = false;
   bool freq = false;
@@ -57,6 +60,7 @@ bool ParseRestoreOptions(CommandContext& ctx, RestoreOptions* opts) {
         return false;
       }
       idle = true;
+      opts->idle_seconds = v;
     } else if (IsOption(opt, "freq") && has_value && !idle) {
       if (!ParseIntArg(ctx, ctx.arg(++j), &v)) return false;
       if (v < 0 || v > 255) {
@@ -64,6 +68,7 @@ bool ParseRestoreOptions(CommandContext& ctx, RestoreOptions* opts) {
         return false;
       }
       freq = true;
+      opts->lfu_freq = v;
     } else {
       ctx.reply.Error(err::kSyntax);
       return false;
@@ -114,6 +119,10 @@ void Restore(CommandContext& ctx) {
     }
     ctx.reply.Ok();
     return;
+  }
+  if (fresh->has_access()) {
+    fresh->set_access(store::access::FromHints(ctx.server.keyspace.access_policy().mode,
+                                               opts.idle_seconds, opts.lfu_freq, ctx.now_ms));
   }
   ctx.db().Insert(fresh);
   ctx.MarkDirty();

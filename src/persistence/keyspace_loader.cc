@@ -258,8 +258,16 @@ class InsertThread {
 class KeyspaceLoader final : public RdbVisitor {
  public:
   KeyspaceLoader(store::Keyspace* keyspace, const RdbLoadOptions& options, RdbLoadStats* stats)
-      : options_(options), stats_(stats), filler_(keyspace) {
+      : options_(options),
+        stats_(stats),
+        access_mode_(keyspace->access_policy().mode),
+        filler_(keyspace) {
     if (options.insert_thread) thread_.emplace(keyspace);
+  }
+
+  void OnAccessHint(int64_t idle_seconds, int64_t lfu_freq) override {
+    if (idle_seconds >= 0) idle_seconds_ = idle_seconds;
+    if (lfu_freq >= 0) lfu_freq_ = lfu_freq;
   }
 
   Status OnResizeDb(int db, uint64_t keys, uint64_t keys_with_ttl) override {
@@ -269,14 +277,15 @@ class KeyspaceLoader final : public RdbVisitor {
   Status OnString(int db, std::string_view key, std::string_view value,
                   int64_t expire_at_ms) override {
     if (Skip(expire_at_ms)) return Status::Ok();
-    return Route({db, HashKey(key), store::Entry::NewString(key, value, expire_at_ms), 0});
+    return Route(
+        {db, HashKey(key), WithHints(store::Entry::NewString(key, value, expire_at_ms)), 0});
   }
 
   Status OnObject(int db, std::string_view key, store::ValueType type,
                   std::unique_ptr<store::CompositeValue> value, int64_t expire_at_ms) override {
     if (Skip(expire_at_ms)) return Status::Ok();
-    return Route(
-        {db, HashKey(key), store::Entry::NewObject(key, type, value.release(), expire_at_ms), 0});
+    return Route({db, HashKey(key),
+                  WithHints(store::Entry::NewObject(key, type, value.release(), expire_at_ms)), 0});
   }
 
   // Inserts everything still on its way (at the end of the stream). Once.
@@ -287,8 +296,20 @@ class KeyspaceLoader final : public RdbVisitor {
   }
 
  private:
+  // The key's access record from the hints that came before it (Redis saves them under an
+  // LRU or LFU policy); a key without stays unstamped and is stamped as new when inserted.
+  store::Entry* WithHints(store::Entry* e) {
+    if (e->has_access()) {
+      e->set_access(
+          store::access::FromHints(access_mode_, idle_seconds_, lfu_freq_, options_.now_ms));
+    }
+    idle_seconds_ = lfu_freq_ = -1;
+    return e;
+  }
+
   bool Skip(int64_t expire_at_ms) {
     if (options_.skip_expired && expire_at_ms >= 0 && expire_at_ms < options_.now_ms) {
+      idle_seconds_ = lfu_freq_ = -1;
       ++stats_->expired_skipped;
       return true;
     }
@@ -299,6 +320,9 @@ class KeyspaceLoader final : public RdbVisitor {
 
   const RdbLoadOptions& options_;
   RdbLoadStats* stats_;
+  store::AccessMode access_mode_;
+  int64_t idle_seconds_ = -1;  // hints for the next key, -1 when none came
+  int64_t lfu_freq_ = -1;
   TableFiller filler_;  // inserts inline when there is no thread
   std::optional<InsertThread> thread_;
 };
@@ -313,6 +337,8 @@ Status LoadRdb(ByteSource* source, store::Keyspace* keyspace, const RdbLoadOptio
   if (keyspace->TotalKeys() != 0) {
     return Status::InvalidArgument("RDB files load only into an empty keyspace");
   }
+  // New keys' access records (LRU/LFU policies) are stamped with the load's time.
+  if (options.now_ms > 0) keyspace->set_now_ms(options.now_ms);
   RdbReaderOptions reader = options.reader;
   reader.databases = keyspace->db_count();
   reader.limits = keyspace->encoding_limits();

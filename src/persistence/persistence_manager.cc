@@ -96,11 +96,21 @@ Status PersistenceManager::OpenAof() {
   return st;
 }
 
+RdbWriterOptions PersistenceManager::WriterOptions() const {
+  RdbWriterOptions options;
+  options.compression = settings().rdbcompression;
+  options.checksum = settings().rdbchecksum;
+  const store::AccessPolicy& access = context_.keyspace.access_policy();
+  options.access_mode = access.mode;
+  options.access_now_ms = context_.clock.NowMs();
+  options.lfu_decay_time = access.lfu_decay_time;
+  return options;
+}
+
 SnapshotFileSpec PersistenceManager::AofBaseSpec() const {
   SnapshotFileSpec spec;
   spec.format = settings().aof_use_rdb_preamble ? SnapshotFormat::kRdb : SnapshotFormat::kResp;
-  spec.rdb_options.compression = settings().rdbcompression;
-  spec.rdb_options.checksum = settings().rdbchecksum;
+  spec.rdb_options = WriterOptions();
   spec.aux = MakeAux(true);
   return spec;
 }
@@ -242,8 +252,7 @@ SnapshotFileSpec PersistenceManager::RdbSpec(bool background) const {
   spec.temp_path = file::JoinPath(settings().dir, name + std::to_string(::getpid()) + ".rdb");
   spec.final_path = RdbFilePath(settings());
   spec.format = SnapshotFormat::kRdb;
-  spec.rdb_options.compression = settings().rdbcompression;
-  spec.rdb_options.checksum = settings().rdbchecksum;
+  spec.rdb_options = WriterOptions();
   spec.aux = MakeAux(false);
   if (replication_info_) spec.aux.replication = replication_info_();
   return spec;
@@ -292,9 +301,7 @@ Status PersistenceManager::StartStreamSnapshot(ByteSink* sink,
                                                std::function<bool()> throttled,
                                                std::function<void(const Status&)> done) {
   if (job_ || snapshotter_.active()) return Status::Busy("a snapshot is in progress");
-  RdbWriterOptions options;
-  options.compression = settings().rdbcompression;
-  options.checksum = settings().rdbchecksum;
+  RdbWriterOptions options = WriterOptions();
   RdbAuxFields aux = MakeAux(false);
   aux.replication = replication;
   stream_encoder_ = std::make_unique<RdbEncoder>(sink, options, aux);

@@ -122,6 +122,8 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   enum class JobKind { kNone, kRdb, kAofRewrite };
 
   const config::Settings& settings() const { return context_.config.settings(); }
+  // rdbcompression, rdbchecksum, and the access records to save (under LRU/LFU policies).
+  RdbWriterOptions WriterOptions() const;
   int64_t NowMs() const { return context_.clock.NowMs(); }
   SnapshotFileSpec RdbSpec(bool temp_for_background) const;
   SnapshotFileSpec AofBaseSpec() const;  // format and options; the caller sets the paths

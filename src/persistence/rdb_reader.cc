@@ -549,11 +549,19 @@ Status Parser::ReadItem(uint8_t op, uint64_t start, int64_t* expire_at_ms) {
       }
       return s;
     case rdb::kOpFreq:
-      return ReadFixed(1, &p, "an LFU counter", start);
+      if (s = ReadFixed(1, &p, "an LFU counter", start); s.ok()) {
+        visitor_->OnAccessHint(-1, static_cast<uint8_t>(*p));
+      }
+      return s;
     case rdb::kOpIdle: {
       uint64_t idle;
       bool encoded;
-      return ReadLength(&idle, &encoded, "an LRU idle time");
+      if (s = ReadLength(&idle, &encoded, "an LRU idle time"); s.ok()) {
+        visitor_->OnAccessHint(
+            static_cast<int64_t>(std::min<uint64_t>(idle, std::numeric_limits<int64_t>::max())),
+            -1);
+      }
+      return s;
     }
     case rdb::kOpSelectDb:
       return ReadSelectDb(start);

@@ -9,7 +9,7 @@
 // What is accepted: every string encoding Redis writes (raw, INT8/16/32, LZF), the
 // collection encodings that value_codec.h reads, AUX (unknown
 // fields are passed to the visitor and otherwise ignored), SELECTDB, RESIZEDB, EXPIRETIME_MS
-// and the older EXPIRETIME (seconds), IDLE and FREQ (skipped: basalt keeps no LRU/LFU data).
+// and the older EXPIRETIME (seconds), IDLE and FREQ (passed on as access hints).
 //
 // Errors (the first one stops the read; the message names the byte offset where the offending
 // item starts):
@@ -65,6 +65,9 @@ class RdbVisitor {
   // time before the epoch is reported as 0: already expired).
   virtual Status OnString(int db, std::string_view key, std::string_view value,
                           int64_t expire_at_ms) = 0;
+  // Redis's LRU or LFU item for the next key (IDLE: seconds since its last access; FREQ: its
+  // LFU counter), each -1 when absent. Called just before that key's OnString / OnObject.
+  virtual void OnAccessHint(int64_t idle_seconds, int64_t lfu_freq) {}
   // A collection key (hash, list, set, zset), decoded and validated; the visitor takes the
   // value. Empty collections are skipped before this, as Redis 7.0 skips them. By default
   // collections are refused (NotSupported), for visitors that only understand strings.
@@ -128,7 +131,8 @@ Status ReadDumpedValue(std::string_view body, const store::EncodingLimits& limit
 struct RdbLoadOptions {
   RdbReaderOptions reader;  // reader.databases is taken from the keyspace
   // Keys whose TTL is before now_ms are dropped, as a Redis primary does on load. Replicas
-  // (whose primary decides expiry) and AOF preambles load them.
+  // (whose primary decides expiry) and AOF preambles load them. Access records (IDLE, FREQ)
+  // count from now_ms too.
   bool skip_expired = true;
   int64_t now_ms = 0;
   // Insert into the tables on a second thread while this one reads and decodes

@@ -196,9 +196,29 @@ Status RdbWriter::WriteString(std::string_view key, std::string_view value, int6
   return status_;
 }
 
+void RdbWriter::PutAccess(const store::Entry& e) {
+  if (!e.has_access()) return;
+  if (options_.access_mode == store::AccessMode::kLru) {
+    PutByte(rdb::kOpIdle);
+    PutLength(
+        static_cast<uint64_t>(store::access::LruIdleMs(e.access(), options_.access_now_ms) / 1000));
+  } else if (options_.access_mode == store::AccessMode::kLfu) {
+    PutByte(rdb::kOpFreq);
+    PutByte(static_cast<uint8_t>(
+        store::access::LfuDecayed(e.access(), options_.access_now_ms, options_.lfu_decay_time)));
+  }
+}
+
 Status RdbWriter::WriteEntry(const store::Entry& e) {
   if (e.type() == store::ValueType::kString) {
-    return WriteString(e.key(), e.string_value(), e.has_expire() ? e.expire_at() : -1);
+    if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
+    PutExpire(e.has_expire() ? e.expire_at() : -1);
+    PutAccess(e);
+    PutByte(rdb::kTypeString);
+    PutString(e.key());
+    PutString(e.string_value());
+    ++keys_written_;
+    return status_;
   }
   if (Status st = BeginObject(e); !st.ok()) return st;
   WriteObjectBody(*this, e);
@@ -208,6 +228,7 @@ Status RdbWriter::WriteEntry(const store::Entry& e) {
 Status RdbWriter::BeginObject(const store::Entry& e) {
   if (finished_) return Status::InvalidArgument("RDB writer used after Finish()");
   PutExpire(e.has_expire() ? e.expire_at() : -1);
+  PutAccess(e);
   PutByte(RdbTypeOf(e));
   PutString(e.key());
   return status_;

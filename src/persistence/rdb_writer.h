@@ -39,6 +39,7 @@
 #include "basalt/status.h"
 #include "common/lzf.h"
 #include "persistence/byte_io.h"
+#include "store/access.h"
 
 namespace basalt::store {
 class Entry;
@@ -50,6 +51,12 @@ struct RdbWriterOptions {
   bool compression = true;  // rdbcompression
   bool checksum = true;     // rdbchecksum; when off the trailer is 8 zero bytes
   size_t buffer_size = 64 * 1024;
+  // Under an LRU or LFU maxmemory-policy each key's access record goes before it, as Redis
+  // writes it (IDLE: seconds since the last access; FREQ: the decayed LFU counter), read at
+  // access_now_ms, so a restart or a replica keeps what eviction knows.
+  store::AccessMode access_mode = store::AccessMode::kNone;
+  int64_t access_now_ms = 0;
+  int64_t lfu_decay_time = 1;
 };
 
 // The AUX fields Redis 7.0 writes after the header, in this order.
@@ -127,7 +134,8 @@ class RdbWriter {
   void PutLength(uint64_t len);
   void PutString(std::string_view s);
   void PutAux(std::string_view field, std::string_view value);
-  void PutExpire(int64_t expire_at_ms);  // nothing when < 0
+  void PutExpire(int64_t expire_at_ms);   // nothing when < 0
+  void PutAccess(const store::Entry& e);  // IDLE or FREQ per options_ (see RdbWriterOptions)
   bool TryPutInteger(std::string_view s);
   bool TryPutLzf(std::string_view s);
   // Makes room for n bytes in the buffer, draining it to the sink when needed.

@@ -319,7 +319,8 @@ void Replica::RunLoad(std::shared_ptr<persistence::ChunkedBytes> data,
                       std::atomic<bool>* done) {
   persistence::ChunkedSource source(*data);
   persistence::RdbLoadOptions options;
-  options.skip_expired = false;  // the primary decides expiry and sends DELs
+  options.skip_expired = false;        // the primary decides expiry and sends DELs
+  options.now_ms = staging->now_ms();  // what access records (IDLE, FREQ) count from
   options.reader.progress = [this, generation](uint64_t, uint64_t) {
     return generation == generation_ ? Status::Ok() : Status::Busy("the load is stale");
   };

@@ -45,6 +45,18 @@ uint32_t LfuTouched(uint32_t field, int64_t now_ms, const AccessPolicy& policy, 
   return (Minutes(now_ms) << 8) | counter;
 }
 
+uint32_t FromHints(AccessMode mode, int64_t idle_seconds, int64_t lfu_freq, int64_t now_ms) {
+  if (mode == AccessMode::kLru && idle_seconds >= 0) {
+    const int64_t idle = idle_seconds < kClockMax ? idle_seconds : kClockMax - 1;
+    const int64_t clock = static_cast<int64_t>(LruClock(now_ms)) - idle;
+    return static_cast<uint32_t>(clock >= 0 ? clock : clock + kClockMax);
+  }
+  if (mode == AccessMode::kLfu && lfu_freq >= 0) {
+    return (Minutes(now_ms) << 8) | static_cast<uint32_t>(lfu_freq > 255 ? 255 : lfu_freq);
+  }
+  return kUnstamped;
+}
+
 uint32_t Fresh(const AccessPolicy& policy, int64_t now_ms) {
   return policy.mode == AccessMode::kLfu ? LfuNew(now_ms) : LruClock(now_ms);
 }

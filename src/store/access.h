@@ -49,5 +49,10 @@ uint32_t LfuTouched(uint32_t field, int64_t now_ms, const AccessPolicy& policy, 
 // A new key's field under `policy`.
 uint32_t Fresh(const AccessPolicy& policy, int64_t now_ms);
 
+// The field for a key that arrives with Redis's hints (an RDB's IDLE / FREQ items, RESTORE's
+// IDLETIME / FREQ options): seconds since its last access for LRU, its counter for LFU; -1
+// when not given. kUnstamped when no hint applies to `mode` (the key is then stamped as new).
+uint32_t FromHints(AccessMode mode, int64_t idle_seconds, int64_t lfu_freq, int64_t now_ms);
+
 }  // namespace access
 }  // namespace basalt::store

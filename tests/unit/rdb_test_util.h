@@ -52,6 +52,11 @@ class Collector : public persistence::RdbVisitor {
     keys.push_back({db, std::string(key), std::string(value), expire_at_ms});
     return Status::Ok();
   }
+  // Access hints as "idle=<s>" / "freq=<n>", in stream order.
+  void OnAccessHint(int64_t idle_seconds, int64_t lfu_freq) override {
+    hints.push_back(idle_seconds >= 0 ? "idle=" + std::to_string(idle_seconds)
+                                      : "freq=" + std::to_string(lfu_freq));
+  }
   // Collections are recorded as (key, TYPE name, OBJECT ENCODING name).
   Status OnObject(int db, std::string_view key, store::ValueType type,
                   std::unique_ptr<store::CompositeValue> value, int64_t expire_at_ms) override {
@@ -66,6 +71,7 @@ class Collector : public persistence::RdbVisitor {
   }
 
   std::vector<std::pair<std::string, std::string>> aux;
+  std::vector<std::string> hints;
   std::vector<int> selects;
   std::vector<std::tuple<int, uint64_t, uint64_t>> resizes;
   std::vector<Key> keys;

@@ -295,4 +295,54 @@ TEST_SUITE("rdb writer") {
     CHECK(c.keys[999].value == std::string(999, 'v'));
     std::filesystem::remove(path);
   }
+
+  TEST_CASE("under LRU / LFU a key's access record goes before it, as Redis writes it") {
+    const int64_t now = 1'700'000'000'000;
+    store::Entry::SetAccessFieldForNewEntries(true);
+    store::Entry* idle = store::Entry::NewString("idle", "v", now + 60'000);
+    idle->set_access(store::access::LruClock(now - 1000 * 1000));
+    store::Entry* plain = store::Entry::NewString("plain", "v", -1);
+    store::Entry::SetAccessFieldForNewEntries(false);
+    store::Entry* untracked = store::Entry::NewString("untracked", "v", -1);
+    auto write = [&](store::AccessMode mode, uint32_t field) {
+      plain->set_access(field);
+      RdbWriterOptions o;
+      o.access_mode = mode;
+      o.access_now_ms = now;
+      std::string out;
+      StringSink sink(&out);
+      RdbWriter w(&sink, o);
+      REQUIRE(w.WriteHeader(TinyAux()).ok());
+      REQUIRE(w.BeginDatabase(0, 3, 1).ok());
+      for (const store::Entry* e : {idle, plain, untracked}) REQUIRE(w.WriteEntry(*e).ok());
+      REQUIRE(w.Finish().ok());
+      return out;
+    };
+    // LRU: EXPIRETIME_MS first, then IDLE (0xF8, seconds as a length), then the key.
+    const std::string lru = write(store::AccessMode::kLru, store::access::LruClock(now));
+    const std::string idle_item = Bytes({0xf8, 0x43, 0xe8}) + Bytes({0x00, 4}) + "idle";
+    CHECK(lru.find(idle_item) != std::string::npos);
+    rdbtest::Collector c;
+    StringSource src(lru);
+    REQUIRE(ReadRdb(&src, &c, {}, nullptr).ok());
+    CHECK(c.hints == std::vector<std::string>{"idle=1000", "idle=0"});
+    CHECK(c.keys.size() == 3);
+    // LFU: FREQ (0xF9, one byte: the counter after decay).
+    const std::string lfu =
+        write(store::AccessMode::kLfu, (store::access::LfuNew(now) & ~0xFFu) | 9);
+    rdbtest::Collector d;
+    StringSource src2(lfu);
+    REQUIRE(ReadRdb(&src2, &d, {}, nullptr).ok());
+    REQUIRE(d.hints.size() == 2);
+    CHECK(d.hints[1] == "freq=9");
+    // No policy that tracks: nothing before the keys.
+    rdbtest::Collector e;
+    const std::string none = write(store::AccessMode::kNone, 0);
+    StringSource src3(none);
+    REQUIRE(ReadRdb(&src3, &e, {}, nullptr).ok());
+    CHECK(e.hints.empty());
+    store::Entry::Destroy(idle);
+    store::Entry::Destroy(plain);
+    store::Entry::Destroy(untracked);
+  }
 }
