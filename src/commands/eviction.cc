@@ -14,26 +14,15 @@
 
 namespace basalt::cmd {
 
-namespace {
-
-enum class Pick { kNone, kLru, kLfu, kTtl, kRandom };
-
-struct PolicyShape {
-  Pick pick = Pick::kNone;
-  bool volatile_only = false;
-};
-
-PolicyShape ShapeOf(std::string_view policy) {
-  const bool volatile_only = policy.starts_with("volatile-");
-  std::string_view how = policy.substr(policy.find('-') + 1);
+Evictor::Policy Evictor::PolicyOf(std::string_view name) {
+  const bool volatile_only = name.starts_with("volatile-");
+  std::string_view how = name.substr(name.find('-') + 1);
   if (how == "lru") return {Pick::kLru, volatile_only};
   if (how == "lfu") return {Pick::kLfu, volatile_only};
   if (how == "ttl") return {Pick::kTtl, true};
   if (how == "random") return {Pick::kRandom, volatile_only};
   return {};  // noeviction
 }
-
-}  // namespace
 
 int64_t EvictionTimeLimitUs(int64_t tenacity) {
   if (tenacity <= 10) return 50 * tenacity;
@@ -61,7 +50,8 @@ Evictor::Result Evictor::Perform() {
   }
   const int64_t start_us = server_.clock.NowUs();
   NoteOverLimit(true, start_us / 1000);
-  if (ShapeOf(s.maxmemory_policy).pick == Pick::kNone) return Result::kFail;
+  const Policy policy = PolicyOf(s.maxmemory_policy);
+  if (policy.pick == Pick::kNone) return Result::kFail;
   const int64_t to_free = used - s.maxmemory;
   const int64_t limit_us = EvictionTimeLimitUs(s.maxmemory_eviction_tenacity);
   int64_t freed = 0;
@@ -69,7 +59,7 @@ Evictor::Result Evictor::Perform() {
   Result result = Result::kOk;
   while (freed < to_free) {
     Candidate victim;
-    if (!PickVictim(&victim)) {
+    if (!PickVictim(policy, &victim)) {
       result = Result::kFail;
       break;
     }
@@ -87,10 +77,9 @@ Evictor::Result Evictor::Perform() {
   return result;
 }
 
-bool Evictor::PickVictim(Candidate* victim) {
-  const PolicyShape shape = ShapeOf(server_.config.settings().maxmemory_policy);
-  if (shape.pick == Pick::kRandom) return PickRandom(shape.volatile_only, victim);
-  return PickFromPool(shape.volatile_only, victim);
+bool Evictor::PickVictim(Policy policy, Candidate* victim) {
+  if (policy.pick == Pick::kRandom) return PickRandom(policy.volatile_only, victim);
+  return PickFromPool(policy, victim);
 }
 
 bool Evictor::PickRandom(bool volatile_only, Candidate* victim) {
@@ -108,7 +97,8 @@ bool Evictor::PickRandom(bool volatile_only, Candidate* victim) {
   return false;
 }
 
-bool Evictor::PickFromPool(bool volatile_only, Candidate* victim) {
+bool Evictor::PickFromPool(Policy policy, Candidate* victim) {
+  const bool volatile_only = policy.volatile_only;
   store::Keyspace& ks = server_.keyspace;
   for (;;) {
     size_t keys = 0;
@@ -117,7 +107,7 @@ bool Evictor::PickFromPool(bool volatile_only, Candidate* victim) {
       const size_t n = volatile_only ? db.expires_count() : db.size();
       if (n == 0) continue;
       keys += n;
-      Sample(i, volatile_only);
+      Sample(i, policy);
     }
     if (keys == 0) return false;
     // The pool may name keys deleted since they were sampled: the best that still exists goes.
@@ -133,21 +123,19 @@ bool Evictor::PickFromPool(bool volatile_only, Candidate* victim) {
   }
 }
 
-void Evictor::Sample(int db_index, bool volatile_only) {
+void Evictor::Sample(int db_index, Policy policy) {
   store::Keyspace& ks = server_.keyspace;
   const store::Database& db = ks.db(db_index);
   const int64_t now_ms = server_.clock.NowMs();
-  const int64_t samples = server_.config.settings().maxmemory_samples;
-  for (int64_t i = 0; i < samples; ++i) {
-    const store::Entry* e = volatile_only ? db.RandomExpiring(ks.rng()) : db.RandomEntry(ks.rng());
-    if (e == nullptr) return;
-    Offer(Score(*e, now_ms), db_index, e->key());
-  }
+  const auto samples = static_cast<size_t>(server_.config.settings().maxmemory_samples);
+  db.Sample(ks.rng(), samples, policy.volatile_only, [&](const store::Entry* e) {
+    Offer(Score(*e, policy.pick, now_ms), db_index, e->key());
+  });
 }
 
-uint64_t Evictor::Score(const store::Entry& e, int64_t now_ms) const {
+uint64_t Evictor::Score(const store::Entry& e, Pick pick, int64_t now_ms) const {
   const store::Keyspace& ks = server_.keyspace;
-  switch (ShapeOf(server_.config.settings().maxmemory_policy).pick) {
+  switch (pick) {
     case Pick::kLru:
       return static_cast<uint64_t>(ks.IdleMs(e, now_ms));
     case Pick::kLfu:

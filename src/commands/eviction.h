@@ -49,6 +49,14 @@ class Evictor {
   void ResetStats(int64_t now_ms);
 
  private:
+  // maxmemory-policy, parsed once per Perform.
+  enum class Pick { kNone, kLru, kLfu, kTtl, kRandom };
+  struct Policy {
+    Pick pick = Pick::kNone;
+    bool volatile_only = false;  // only keys with a TTL
+  };
+  static Policy PolicyOf(std::string_view name);
+
   struct Candidate {
     uint64_t score = 0;  // higher goes first
     int db = 0;
@@ -58,11 +66,11 @@ class Evictor {
   // maxmemory, or while clients are paused: the data must not change behind a pause).
   bool MayEvict() const;
   // Picks the next key to evict; false when no database has a key the policy may take.
-  bool PickVictim(Candidate* victim);
+  bool PickVictim(Policy policy, Candidate* victim);
   bool PickRandom(bool volatile_only, Candidate* victim);
-  bool PickFromPool(bool volatile_only, Candidate* victim);
-  void Sample(int db, bool volatile_only);
-  uint64_t Score(const store::Entry& e, int64_t now_ms) const;
+  bool PickFromPool(Policy policy, Candidate* victim);
+  void Sample(int db, Policy policy);
+  uint64_t Score(const store::Entry& e, Pick pick, int64_t now_ms) const;
   void Offer(uint64_t score, int db, std::string_view key);
   // Deletes the victim and tells everyone; returns the bytes its entry held.
   size_t Evict(const Candidate& victim);

@@ -29,6 +29,7 @@
 // Not thread-safe: one thread at a time, readers included (Scan and Find take no locks).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <random>
@@ -125,6 +126,14 @@ class ChainedTable {
   // A uniformly chosen non-empty bucket, then a uniformly chosen node in it (so not exactly
   // uniform over nodes when chains differ in length); nullptr when empty.
   Node* RandomEntry(std::mt19937_64& rng) const;
+  // Calls fn(const Node*) for up to `count` nodes found walking the buckets from a random one
+  // (both arrays at the same index while rehashing; the first chain from a random node of
+  // it), giving up after 10 * count buckets.
+  // Cheaper than `count` RandomEntry calls (the bucket array is read in order, not at `count`
+  // random places), at the price of neighbouring buckets' nodes coming together: for
+  // sampling eviction candidates, as Redis's dictGetSomeKeys. Returns the nodes passed.
+  template <typename Fn>
+  size_t Sample(std::mt19937_64& rng, size_t count, Fn&& fn) const;
 
   // Destroys all nodes and frees the arrays.
   void Clear();
@@ -368,6 +377,48 @@ void ChainedTable<Node, Traits>::FinishRehashIfDone() {
   FreeArray(arrays_[0]);
   arrays_[0] = std::exchange(arrays_[1], Array{});
   rehash_index_ = -1;
+}
+
+template <typename Node, typename Traits>
+template <typename Fn>
+size_t ChainedTable<Node, Traits>::Sample(std::mt19937_64& rng, size_t count, Fn&& fn) const {
+  if (size_ == 0 || count == 0) return 0;
+  const size_t span = std::max(arrays_[0].size(), arrays_[1].size());
+  size_t index = rng() % span;
+  size_t passed = 0;
+  size_t steps = 0;
+  // Chain heads are gathered from the bucket arrays (read in order) and prefetched a batch at
+  // a time before any node is read: the nodes' cache misses overlap instead of queueing.
+  constexpr size_t kBatch = 16;
+  const Node* heads[kBatch];
+  while (passed < count && steps < span && steps < 10 * count) {
+    size_t found = 0;
+    for (; found < kBatch && found < count - passed && steps < span && steps < 10 * count;
+         ++steps, index = (index + 1) % span) {
+      for (int t = 0; t < (rehashing() ? 2 : 1) && found < kBatch; ++t) {
+        const Array& a = arrays_[t];
+        // Old-array buckets below the rehash index were moved: empty.
+        const bool moved = t == 0 && rehashing() && index < static_cast<size_t>(rehash_index_);
+        if (index >= a.size() || moved || a.slots[index] == nullptr) continue;
+        heads[found++] = a.slots[index];
+        __builtin_prefetch(heads[found - 1]);
+      }
+    }
+    // The walk's first chain is entered at a random node, so that a node deep in a long chain
+    // (which a walk of `count` nodes from its head would never reach) can be drawn too.
+    if (passed == 0 && found > 0) {
+      size_t length = 0;
+      for (const Node* n = heads[0]; n != nullptr; n = Traits::Next(n)) ++length;
+      for (size_t skip = rng() % length; skip > 0; --skip) heads[0] = Traits::Next(heads[0]);
+    }
+    for (size_t i = 0; i < found && passed < count; ++i) {
+      for (const Node* n = heads[i]; n != nullptr && passed < count; n = Traits::Next(n)) {
+        fn(n);
+        ++passed;
+      }
+    }
+  }
+  return passed;
 }
 
 template <typename Node, typename Traits>

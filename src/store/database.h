@@ -103,10 +103,25 @@ class Database {
     return table_.Scan(cursor, std::forward<Fn>(fn));
   }
   Entry* RandomEntry(std::mt19937_64& rng) const { return table_.RandomEntry(rng); }
-  // A random key with a TTL (nullptr when there is none): volatile-* eviction samples these.
+  // A random key with a TTL (nullptr when there is none): volatile-random evicts these.
   Entry* RandomExpiring(std::mt19937_64& rng) const {
     if (expiring_.empty()) return nullptr;
     return expiring_[std::uniform_int_distribution<size_t>(0, expiring_.size() - 1)(rng)];
+  }
+  // Calls fn(const Entry*) for up to `count` keys from a random place (EntryTable::Sample),
+  // all keys or only those with a TTL: eviction's candidates.
+  template <typename Fn>
+  void Sample(std::mt19937_64& rng, size_t count, bool with_ttl_only, Fn&& fn) const {
+    if (!with_ttl_only) {
+      table_.Sample(rng, count, std::forward<Fn>(fn));
+      return;
+    }
+    if (expiring_.empty()) return;
+    size_t slot = std::uniform_int_distribution<size_t>(0, expiring_.size() - 1)(rng);
+    for (size_t i = 0; i < count && i < expiring_.size(); ++i) {
+      fn(static_cast<const Entry*>(expiring_[slot]));
+      slot = slot + 1 == expiring_.size() ? 0 : slot + 1;
+    }
   }
   // Every entry, in storage order; nothing may change the database meanwhile.
   template <typename Fn>

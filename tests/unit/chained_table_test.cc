@@ -290,6 +290,57 @@ TEST_SUITE("chained_table") {
     CHECK(drawn == present);
   }
 
+  TEST_CASE("Sample passes distinct present nodes; enough of them covers every node") {
+    TestTable t;
+    std::mt19937_64 rng(7);
+    CHECK(t.Sample(rng, 5, [](const TestNode*) { FAIL("an empty table has nothing"); }) == 0);
+    std::set<std::string> present;
+    for (int i = 0; i < 1000; ++i) {
+      t.RehashStep(1);
+      t.Insert(NewNode(Key(i)));
+      present.insert(Key(i));
+    }
+    FinishRehash(t);
+    auto sample = [&](size_t count) {
+      std::vector<std::string> got;
+      t.Sample(rng, count, [&](const TestNode* n) { got.push_back(n->key); });
+      return got;
+    };
+    for (int round = 0; round < 200; ++round) {
+      std::vector<std::string> got = sample(5);
+      REQUIRE(got.size() == 5);
+      std::set<std::string> distinct(got.begin(), got.end());
+      CHECK(distinct.size() == 5);
+      for (const std::string& k : got) REQUIRE(present.count(k) == 1);
+    }
+    // A count of the table's size walks every bucket once: every node at most once (all but
+    // those before the random entry point of the first chain).
+    auto check_full_walk = [&] {
+      std::vector<std::string> all = sample(present.size());
+      std::set<std::string> distinct(all.begin(), all.end());
+      CHECK(distinct.size() == all.size());
+      CHECK(all.size() + 8 > present.size());
+      for (const std::string& k : all) REQUIRE(present.count(k) == 1);
+    };
+    check_full_walk();
+    // Mid-rehash both arrays are walked.
+    int n = 1000;
+    while (!t.rehashing()) {
+      t.Insert(NewNode(Key(n)));
+      present.insert(Key(n++));
+    }
+    t.RehashStep(3);
+    REQUIRE(t.rehashing());
+    check_full_walk();
+    // Samples from random places reach every node: a node deep in its chain only from a walk
+    // that starts at its bucket (1 in 2048 here), so this takes many draws.
+    std::set<std::string> drawn;
+    for (int i = 0; i < 100'000 && drawn.size() < present.size(); ++i) {
+      for (const std::string& k : sample(5)) drawn.insert(k);
+    }
+    CHECK(drawn == present);
+  }
+
   TEST_CASE("Clear and the destructor destroy every node exactly once") {
     const int64_t before = TestTraits::destroyed;
     {
