@@ -203,6 +203,20 @@ TEST_SUITE("eviction") {
     CHECK(h.Run({"GET", "old"}) == Bulk("longer value"));
   }
 
+  TEST_CASE("a client caching an evicted key is told to drop it") {
+    Harness h;
+    UsePolicy(h, "allkeys-random");
+    h.Run({"SET", "cached", kValue});
+    const int64_t key_bytes = IntReply(h.Run({"MEMORY", "USAGE", "cached"}));
+    TestSession& reader = h.NewSession();
+    reader.resp = 3;
+    REQUIRE(h.RunAs(reader, {"CLIENT", "TRACKING", "ON"}) == Ok());
+    REQUIRE(h.RunAs(reader, {"GET", "cached"}) == Bulk(kValue));
+    SqueezeBy(h, 1, key_bytes);
+    CHECK(h.Run({"EXISTS", "cached"}) == Int(0));
+    CHECK(reader.TakePushed() == ">2\r\n" + Bulk("invalidate") + "*1\r\n" + Bulk("cached"));
+  }
+
   TEST_CASE("INFO shows the policy and the time spent over the limit") {
     Harness h;
     UsePolicy(h, "volatile-lru");
