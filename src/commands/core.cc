@@ -47,15 +47,15 @@ Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock
                                 "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush"}) {
     config.OnChange(name, sync_lazy_free);
   }
-  // An LRU or LFU maxmemory-policy makes keys record their accesses (store/access.h).
+  // The evictor parses maxmemory-policy; an LRU or LFU one makes keys record their accesses
+  // (store/access.h).
   auto sync_access_policy = [this, &config, &clock] {
     const config::Settings& s = config.settings();
-    store::AccessMode mode = store::AccessMode::kNone;
-    if (s.maxmemory_policy.ends_with("-lru")) mode = store::AccessMode::kLru;
-    if (s.maxmemory_policy.ends_with("-lfu")) mode = store::AccessMode::kLfu;
-    keyspace_.set_access_policy(
-        {.mode = mode, .lfu_log_factor = s.lfu_log_factor, .lfu_decay_time = s.lfu_decay_time},
-        clock.NowMs());
+    evictor_.SetPolicy(s.maxmemory_policy);
+    keyspace_.set_access_policy({.mode = evictor_.access_mode(),
+                                 .lfu_log_factor = s.lfu_log_factor,
+                                 .lfu_decay_time = s.lfu_decay_time},
+                                clock.NowMs());
   };
   sync_access_policy();
   for (std::string_view name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {

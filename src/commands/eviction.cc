@@ -24,6 +24,17 @@ Evictor::Policy Evictor::PolicyOf(std::string_view name) {
   return {};  // noeviction
 }
 
+void Evictor::SetPolicy(std::string_view name) {
+  policy_ = PolicyOf(name);
+  pool_.clear();  // scores of another policy do not compare with the new one's
+}
+
+store::AccessMode Evictor::access_mode() const {
+  if (policy_.pick == Pick::kLru) return store::AccessMode::kLru;
+  if (policy_.pick == Pick::kLfu) return store::AccessMode::kLfu;
+  return store::AccessMode::kNone;
+}
+
 int64_t EvictionTimeLimitUs(int64_t tenacity) {
   if (tenacity <= 10) return 50 * tenacity;
   if (tenacity < 100) return static_cast<int64_t>(500.0 * std::pow(1.15, tenacity - 10.0));
@@ -50,7 +61,7 @@ Evictor::Result Evictor::Perform() {
   }
   const int64_t start_us = server_.clock.NowUs();
   NoteOverLimit(true, start_us / 1000);
-  const Policy policy = PolicyOf(s.maxmemory_policy);
+  const Policy policy = policy_;
   if (policy.pick == Pick::kNone) return Result::kFail;
   const int64_t to_free = used - s.maxmemory;
   const int64_t limit_us = EvictionTimeLimitUs(s.maxmemory_eviction_tenacity);
@@ -160,11 +171,11 @@ void Evictor::Offer(uint64_t score, int db, std::string_view key) {
 }
 
 size_t Evictor::Evict(const Candidate& victim) {
-  store::Database& db = server_.keyspace.db(victim.db);
-  const size_t bytes = db.LookupRaw(victim.key)->MemoryUsage();
   const bool lazy = server_.config.settings().lazyfree_lazy_eviction;
   // Deleted first, as Redis does: WATCH and tracking hear of it from the change feed.
-  db.Delete(victim.key, lazy);
+  store::Entry* e = server_.keyspace.db(victim.db).Take(victim.key);
+  const size_t bytes = e->MemoryUsage();
+  server_.keyspace.DisposeEntry(e, lazy);
   ++evicted_keys_;
   NotifyKeyspaceEvent(server_, config::kNotifyEvicted, "evicted", victim.key, victim.db);
   std::string_view argv[] = {lazy ? "UNLINK" : "DEL", victim.key};

@@ -21,12 +21,18 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "store/access.h"
 
 namespace basalt::cmd {
 
 class Evictor {
  public:
   explicit Evictor(ServerContext& server) : server_(server) {}
+
+  // maxmemory-policy, parsed here once per change (the config's OnChange), never per command.
+  void SetPolicy(std::string_view name);
+  // What the policy needs keys to record (store/access.h): LRU, LFU or nothing.
+  store::AccessMode access_mode() const;
 
   enum class Result {
     kOk,       // memory is under the limit (or nothing may be evicted now)
@@ -49,7 +55,6 @@ class Evictor {
   void ResetStats(int64_t now_ms);
 
  private:
-  // maxmemory-policy, parsed once per Perform.
   enum class Pick { kNone, kLru, kLfu, kTtl, kRandom };
   struct Policy {
     Pick pick = Pick::kNone;
@@ -79,6 +84,7 @@ class Evictor {
   static constexpr size_t kPoolSize = 16;
 
   ServerContext& server_;
+  Policy policy_;
   std::vector<Candidate> pool_;  // ascending score: the best candidate is at the back
   int next_random_db_ = 0;
   bool unfinished_ = false;

@@ -217,6 +217,30 @@ TEST_SUITE("eviction") {
     CHECK(reader.TakePushed() == ">2\r\n" + Bulk("invalidate") + "*1\r\n" + Bulk("cached"));
   }
 
+  TEST_CASE("a policy change starts the candidate pool afresh: LRU idle times are no LFU scores") {
+    Harness h;
+    UsePolicy(h, "allkeys-lru");
+    for (int i = 0; i < 100; ++i) h.Run({"SET", Key(i), kValue});
+    const int64_t key_bytes = IntReply(h.Run({"MEMORY", "USAGE", Key(0)}));
+    h.clock().AdvanceMs(1'000'000);
+    for (int i = 0; i < 50; ++i) h.Run({"GET", Key(i)});
+    SqueezeBy(h, 3, key_bytes);  // leaves k50.. with idle times of 1000 s in the pool
+    const int64_t under_lru = EvictedKeys(h);
+    REQUIRE(under_lru >= 1);
+    REQUIRE(CountExisting(h, 0, 50) == 50);
+    UsePolicy(h, "allkeys-lfu");
+    REQUIRE(h.Run({"CONFIG", "SET", "lfu-log-factor", "0"}) == Ok());
+    // Now k50.. are the keys read most: the least read are k0..k49.
+    for (int i = 50; i < 100; ++i) {
+      for (int n = 0; n < 10; ++n) h.Run({"GET", Key(i)});
+    }
+    SqueezeBy(h, 10, key_bytes);
+    const int64_t under_lfu = EvictedKeys(h) - under_lru;
+    CHECK(under_lfu >= 5);
+    CHECK(CountExisting(h, 50, 100) == 50 - under_lru);
+    CHECK(CountExisting(h, 0, 50) == 50 - under_lfu);
+  }
+
   TEST_CASE("INFO shows the policy and the time spent over the limit") {
     Harness h;
     UsePolicy(h, "volatile-lru");
