@@ -4,8 +4,10 @@
 set -euo pipefail
 mode="${1:-build}"
 # libmimalloc-dev: the server's allocator (measurements in README, "Memory allocator").
+# liblua5.1-0-dev, lua-cjson-dev, lua-bitop-dev: EVAL's interpreter and the cjson and bit
+# libraries Redis gives scripts.
 pkgs=(build-essential cmake ninja-build libasio-dev libspdlog-dev libtomlplusplus-dev doctest-dev
-  libmimalloc-dev)
+  libmimalloc-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 if [ "$mode" = "test" ]; then
   # redis-tools: redis-cli / redis-benchmark / redis-check-*; redis-server: reference
   # behaviour in tests and benchmarks; python3-redis: redis-py for integration tests.

@@ -42,6 +42,7 @@ namespace basalt::cmd {
 
 class CommandContext;
 class Dispatcher;
+struct ServerContext;
 class Evictor;
 class WriteStream;
 using Handler = void (*)(CommandContext& ctx);
@@ -64,9 +65,11 @@ enum Flag : uint32_t {
   kMayReplicate = 1u << 13,
   kSentinel = 1u << 14,  // not shown by COMMAND INFO, as in Redis
   kPubSub = 1u << 15,
-  kBlocking = 1u << 16,        // may block the client (BLPOP, WAIT-like pops); implies @blocking
-  kNoAsyncLoading = 1u << 17,  // refused while a replica loads a sync in the background
-  kMovableKeys = 1u << 18,     // keys found by CommandSpec::movable_keys, not the range alone
+  kBlocking = 1u << 16,         // may block the client (BLPOP, WAIT-like pops); implies @blocking
+  kNoAsyncLoading = 1u << 17,   // refused while a replica loads a sync in the background
+  kMovableKeys = 1u << 18,      // keys found by CommandSpec::movable_keys, not the range alone
+  kSkipMonitor = 1u << 19,      // not shown to MONITOR as such (EVAL: its commands are shown)
+  kNoMandatoryKeys = 1u << 20,  // may name no key at all (EVAL with numkeys 0)
   // Internal (not shown by COMMAND INFO): how the command relates to a client's mode.
   kNotQueued = 1u << 24,       // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, ...)
   kSubscribedMode = 1u << 25,  // allowed in RESP2's subscribed mode ((P|S)SUBSCRIBE, PING, ...)
@@ -96,6 +99,11 @@ struct CommandSpec {
   // Keys found only by reading the options (SORT's STORE destination): appended to `out`.
   void (*option_keys)(std::span<const std::string_view> args, std::vector<size_t>* out) = nullptr;
   Handler handler = nullptr;
+  // Flags that depend on the call (EVAL: a script's shebang declares whether it writes): the
+  // gatekeeper's checks use what this returns for `args` instead of `flags` (with a
+  // container's). Null for nearly every command.
+  uint32_t (*call_flags)(const ServerContext& server, std::span<const std::string_view> args,
+                         uint32_t flags) = nullptr;
   std::string_view group;
   std::string_view summary;
   std::string_view since;
@@ -264,6 +272,7 @@ class PersistenceControl {
 class CommandTable;
 class ReplicationControl;    // commands/replication_control.h
 class DumpFormat;            // commands/dump_format.h
+class ScriptHost;            // commands/script_host.h
 class InstantaneousMetrics;  // commands/server_info.h
 class ServiceStatus;         // commands/service_status.h
 
@@ -316,6 +325,9 @@ struct ServerContext {
   // DUMP/RESTORE's payload codec (dump_format.h), from the persistence layer; null where no
   // one provided it (those commands then refuse).
   const DumpFormat* dump_format = nullptr;
+  // EVAL and SCRIPT's engine (script_host.h), from the scripting layer; null where none was
+  // installed (those commands then refuse).
+  ScriptHost* scripts = nullptr;
   ServerStats stats;
   ErrorStats error_stats;  // INFO errorstats: fed by the dispatcher and the connections
   SlowLog slowlog;         // SLOWLOG: fed by the dispatcher

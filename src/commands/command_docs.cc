@@ -26,10 +26,12 @@ constexpr std::pair<Flag, std::string_view> kFlagNames[] = {
     {kBlocking, "blocking"},
     {kLoading, "loading"},
     {kStale, "stale"},
+    {kSkipMonitor, "skip_monitor"},
     {kSkipSlowlog, "skip_slowlog"},
     {kFast, "fast"},
     {kNoAuth, "no_auth"},
     {kMayReplicate, "may_replicate"},
+    {kNoMandatoryKeys, "no_mandatory_keys"},
     {kNoAsyncLoading, "no_async_loading"},
     {kNoMulti, "no_multi"},
     {kMovableKeys, "movablekeys"},
@@ -166,7 +168,8 @@ uint32_t Categories(const CommandSpec& spec) {
   uint32_t cats = 0;
   const CommandSpec& top = spec.parent ? *spec.parent : spec;
   if (spec.flags & kWrite) cats |= kCatWrite;
-  if (spec.flags & kReadOnly) cats |= kCatRead;
+  // As Redis implies them: read-only scripting commands (EVAL_RO) are not @read.
+  if ((spec.flags & kReadOnly) && top.group != "scripting") cats |= kCatRead;
   if (spec.flags & kAdmin) cats |= kCatAdmin | kCatDangerous;
   if (spec.flags & kBlocking) cats |= kCatBlocking;
   cats |= (spec.flags & kFast) ? kCatFast : kCatSlow;

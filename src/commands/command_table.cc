@@ -98,6 +98,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPersistenceCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
+  RegisterScriptCommands(table);
   RegisterReplicationCommands(table);
 }
 

@@ -80,5 +80,6 @@ void RegisterReplicationCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
+void RegisterScriptCommands(CommandTable& table);  // script_commands.cc
 
 }  // namespace basalt::cmd

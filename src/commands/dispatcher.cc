@@ -102,15 +102,20 @@ std::vector<std::string_view> Dispatcher::KeysOf(const CommandSpec& spec,
   return keys;
 }
 
-bool Dispatcher::MayWrite(const ClientSession& client, const CommandSpec& spec) {
-  uint32_t flags = EffectiveFlags(spec);
+uint32_t Dispatcher::CallFlags(const CommandSpec& spec,
+                               std::span<const std::string_view> args) const {
+  const uint32_t flags = EffectiveFlags(spec);
+  return spec.call_flags == nullptr ? flags : spec.call_flags(server_, args, flags);
+}
+
+bool Dispatcher::MayWrite(const ClientSession& client, const CommandSpec& spec, uint32_t flags) {
   if (client.in_multi() && spec.name == "exec") flags |= client.transaction()->queued_flags;
   return (flags & (kWrite | kMayReplicate)) != 0;
 }
 
-ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec) {
+ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& spec,
+                               uint32_t flags) {
   const config::Settings& s = server_.config.settings();
-  const uint32_t flags = EffectiveFlags(spec);
   // EXEC is as much a write (and as much a memory user) as what it will run.
   uint32_t effective = flags;
   if (client.in_multi() && spec.name == "exec") effective |= client.transaction()->queued_flags;
@@ -128,8 +133,8 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
   }
   // Every command first makes room (Redis evicts before reads too); only those that may use
   // more memory are refused when nothing more can be evicted.
-  if (s.maxmemory > 0 && server_.evictor->Perform() == Evictor::Result::kFail &&
-      (effective & kDenyOom)) {
+  admitted_out_of_memory_ = s.maxmemory > 0 && server_.evictor->Perform() == Evictor::Result::kFail;
+  if (admitted_out_of_memory_ && (effective & kDenyOom)) {
     return {ErrorKind::kOutOfMemory, std::string(err::kOom)};
   }
   // PING too, as in Redis: a health check must not say all is well while writes are refused.
@@ -245,12 +250,13 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
   ErrorReply unresolved{ErrorKind::kArgument, {}};
   const CommandSpec* spec = Resolve(args, &unresolved.text);
   if (spec == nullptr) return refuse(unresolved);
-  if (ErrorReply refusal = Refusal(client, *spec); !refusal.empty()) {
+  const uint32_t flags = CallFlags(*spec, args);
+  if (ErrorReply refusal = Refusal(client, *spec, flags); !refusal.empty()) {
     ++spec->stats.rejected_calls;
     return refuse(refusal);
   }
   // CLIENT PAUSE: the command waits, unanswered and unconsumed, until the pause ends.
-  if (server_.pause.Holds(MayWrite(client, *spec)) && !client.is_replica) {
+  if (server_.pause.Holds(MayWrite(client, *spec, flags)) && !client.is_replica) {
     server_.pause.Park(client);
     return;
   }
@@ -258,9 +264,8 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
     server_.write_holds.Park(client, server_.persistence->write_hold_releases());
     return;
   }
-  if (client.in_multi() && !(EffectiveFlags(*spec) & kNotQueued)) {
-    client.transaction()->Queue(std::vector<std::string>(args.begin(), args.end()),
-                                EffectiveFlags(*spec), spec);
+  if (client.in_multi() && !(flags & kNotQueued)) {
+    client.transaction()->Queue(std::vector<std::string>(args.begin(), args.end()), flags, spec);
     reply.SimpleString("QUEUED");
     return;
   }
@@ -324,6 +329,64 @@ void Dispatcher::CallQueued(ClientSession& client, const CommandSpec& spec,
   Call(client, spec, args, reply);
 }
 
+ErrorReply Dispatcher::CallFromScript(ClientSession& caller, ClientSession& script,
+                                      std::span<const std::string_view> args,
+                                      protocol::ReplyWriter& reply, ScriptRules& rules) {
+  // Redis's lookup: a container's subcommand when one is named, else the container itself
+  // (whose arity then refuses it).
+  const CommandSpec* spec = server_.commands.Find(args[0]);
+  if (spec != nullptr && spec->is_container() && args.size() >= 2) {
+    spec = CommandTable::FindSubcommand(*spec, args[1]);
+  }
+  if (spec == nullptr) {
+    return {ErrorKind::kArgument, "ERR Unknown Redis command called from script"};
+  }
+  if (!spec->ArityOk(args.size())) {
+    return {ErrorKind::kArgument, "ERR Wrong number of args calling Redis command from script"};
+  }
+  const uint32_t flags = EffectiveFlags(*spec);
+  if (flags & kNoScript) {
+    return {ErrorKind::kArgument, "ERR This Redis command is not allowed from script"};
+  }
+  if (ErrorReply refusal = ScriptWriteRefusal(caller, flags, rules); !refusal.empty()) {
+    return refusal;
+  }
+  // Once the script wrote, it must run to its end: refusing now would leave half its effects.
+  if (rules.out_of_memory && !rules.allow_oom && !rules.wrote && (flags & kDenyOom) &&
+      server_.config.settings().maxmemory > 0 && !IsPrimaryLink(caller)) {
+    return {ErrorKind::kOutOfMemory, std::string(err::kOom)};
+  }
+  // From its first write command on (whether or not it changed anything), the script must be
+  // able to finish: the state checks above no longer refuse it.
+  if (flags & kWrite) rules.wrote = true;
+  Call(script, *spec, args, reply);
+  // Client-side caching: what a script read, its caller read.
+  if ((flags & kReadOnly) && caller.tracking() != nullptr) {
+    server_.tracking.RememberKeys(caller, KeysOf(*spec, args));
+  }
+  return {};
+}
+
+ErrorReply Dispatcher::ScriptWriteRefusal(const ClientSession& caller, uint32_t flags,
+                                          const ScriptRules& rules) const {
+  if (!(flags & kWrite)) return {};
+  if (rules.read_only) {
+    return {ErrorKind::kArgument, "ERR Write commands are not allowed from read-only scripts."};
+  }
+  // A script that wrote already must be able to finish: the state checks come first only.
+  if (rules.wrote) return {};
+  if (ErrorReply refusal = ReplicationRefusal(caller, flags); !refusal.empty()) return refusal;
+  if (server_.persistence != nullptr) {
+    ErrorReply refusal{ErrorKind::kWriteRefused, server_.persistence->WriteRefusal()};
+    if (!refusal.empty()) return refusal;
+  }
+  return {};
+}
+
+bool Dispatcher::IsPrimaryLink(const ClientSession& client) const {
+  return server_.replication != nullptr && server_.replication->IsPrimaryLink(client);
+}
+
 void Dispatcher::BeginUnit(ClientSession& client) {
   if (unit_depth_++ == 0) {
     unit_start_us_ = run_clock_valid_ ? run_clock_us_ : server_.clock.NowUs();
@@ -350,6 +413,9 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
       std::exchange(unit_start_unused_, false) ? unit_start_us_ : server_.clock.NowUs();
   if (!woken_run_) client.blocked_run_us = 0;  // a wait that ended unreported adds nothing
   CommandContext ctx(server_, client, reply, args, spec, unit_now_ms_);
+  // A script is shown to monitors before the commands it runs (which are shown as it runs them).
+  const bool monitor_first = (EffectiveFlags(spec) & kSkipMonitor) != 0;
+  if (monitor_first && !server_.monitors.empty() && !woken_run_) FeedMonitors(client, args);
   spec.handler(ctx);
   // Wall-clock time, as Redis times commands: a clock stepped back counts as no time.
   const int64_t end_us = server_.clock.NowUs();
@@ -382,7 +448,8 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
     NoteRunTime(ctx, run_us);
   }
   // Administrative commands are not shown to monitors (they may carry secrets).
-  if (!server_.monitors.empty() && !woken_run_ && !(EffectiveFlags(spec) & kAdmin)) {
+  if (!server_.monitors.empty() && !woken_run_ && !monitor_first &&
+      !(EffectiveFlags(spec) & kAdmin)) {
     FeedMonitors(client, ShownArgs(ctx));
   }
   const ErrorKind kind = ReplyKind(ctx, reply_start);

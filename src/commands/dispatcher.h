@@ -15,6 +15,7 @@
 
 #include "commands/command.h"
 #include "commands/command_table.h"
+#include "commands/script_host.h"
 
 namespace basalt::cmd {
 
@@ -29,6 +30,20 @@ class Dispatcher {
   // queued commands were resolved and checked when queued).
   void CallQueued(ClientSession& client, const CommandSpec& spec,
                   std::span<const std::string_view> args, protocol::ReplyWriter& reply);
+
+  // A command a script calls (redis.call, redis.pcall) on behalf of `caller`, as the script's
+  // own session `script` (the caller's database at the start, the script's RESP version).
+  // First the checks of what a script may run, with Redis's texts (unknown command, arity,
+  // noscript, writes from a read-only script, READONLY replica, MISCONF, NOREPLICAS, OOM per
+  // `rules`); then the command runs inside the script's execution unit, its writes staged
+  // with the script's. Returns the refusal, or an empty one when the command ran (its reply,
+  // maybe an error, is in `reply`).
+  ErrorReply CallFromScript(ClientSession& caller, ClientSession& script,
+                            std::span<const std::string_view> args, protocol::ReplyWriter& reply,
+                            ScriptRules& rules);
+  // Whether the request being run was admitted with used memory over maxmemory and nothing
+  // left to evict (Redis's pre-command OOM state): a script started then may not grow memory.
+  bool admitted_out_of_memory() const { return admitted_out_of_memory_; }
 
   // Runs again, in an execution unit of its own and without the admission checks (it passed
   // them when it blocked), the command of a client woken because a key it waited for is ready.
@@ -71,9 +86,15 @@ class Dispatcher {
                        protocol::ReplyWriter& reply);
   // The checks that may refuse a known command; returns the refusal or an empty one.
   // Evicts keys first when memory is over maxmemory (eviction.h).
-  ErrorReply Refusal(const ClientSession& client, const CommandSpec& spec);
+  // `flags`: the command's for this call (CallFlags).
+  ErrorReply Refusal(const ClientSession& client, const CommandSpec& spec, uint32_t flags);
   // READONLY on a replica, NOREPLICAS below min-replicas-to-write (for writes only).
   ErrorReply ReplicationRefusal(const ClientSession& client, uint32_t flags) const;
+  // A write a script of `caller` may not run: from a read-only script, on a read-only replica,
+  // while writes are refused (MISCONF). Redis checks in this order.
+  ErrorReply ScriptWriteRefusal(const ClientSession& caller, uint32_t flags,
+                                const ScriptRules& rules) const;
+  bool IsPrimaryLink(const ClientSession& client) const;
   // Runs the handler, counts statistics and stages the command's writes. Returns the kind of
   // the reply it wrote (kNone when not an error).
   ErrorKind Call(ClientSession& client, const CommandSpec& spec,
@@ -93,7 +114,10 @@ class Dispatcher {
   // The arguments as MONITOR and the slow log show them: the redacted ones as "(redacted)".
   static std::vector<std::string_view> ShownArgs(const CommandContext& ctx);
   // Whether the command may change data (or replicate): EXEC when a queued command may.
-  static bool MayWrite(const ClientSession& client, const CommandSpec& spec);
+  static bool MayWrite(const ClientSession& client, const CommandSpec& spec, uint32_t flags);
+  // The command's flags for this call: its own (and its container's), or what its call_flags
+  // makes of them (EVAL of a script with a shebang).
+  uint32_t CallFlags(const CommandSpec& spec, std::span<const std::string_view> args) const;
   // The key arguments per the command's key positions.
   static std::vector<std::string_view> KeysOf(const CommandSpec& spec,
                                               std::span<const std::string_view> args);
@@ -113,6 +137,7 @@ class Dispatcher {
   bool woken_run_ = false;  // inside RunWoken: the command was counted when it blocked
   bool run_clock_valid_ = false;
   int64_t run_clock_us_ = 0;
+  bool admitted_out_of_memory_ = false;
 };
 
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' " as Redis formats it.

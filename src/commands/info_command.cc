@@ -17,6 +17,7 @@
 #include "commands/eviction.h"
 #include "commands/helpers.h"
 #include "commands/replication_control.h"
+#include "commands/script_host.h"
 #include "commands/server_group.h"
 #include "commands/server_info.h"
 #include "common/memory.h"
@@ -181,6 +182,29 @@ void ClientsSection(ServerContext& server, const ClientTotals& clients, Fields& 
   f.Add("clients_in_timeout_table", static_cast<int64_t>(server.blocked.with_deadline()));
 }
 
+// The Lua interpreter's memory (outside used_memory, as in Redis) and the cached scripts.
+// Functions (FUNCTION LOAD) are not built: their fields stay at zero.
+void ScriptsMemoryFields(const ServerContext& server, Fields& f) {
+  const int64_t vm =
+      server.scripts ? static_cast<int64_t>(server.scripts->interpreter_memory()) : 0;
+  const int64_t scripts =
+      server.scripts ? static_cast<int64_t>(server.scripts->scripts_memory()) : 0;
+  f.Add("used_memory_lua", vm);
+  f.Add("used_memory_vm_eval", vm);
+  f.Add("used_memory_lua_human", BytesToHuman(vm));
+  f.Add("used_memory_scripts_eval", scripts);
+  f.Add("number_of_cached_scripts",
+        server.scripts ? static_cast<int64_t>(server.scripts->cached_scripts()) : 0);
+  f.Add("number_of_functions", 0);
+  f.Add("number_of_libraries", 0);
+  f.Add("used_memory_vm_functions", 0);
+  f.Add("used_memory_vm_total", vm);
+  f.Add("used_memory_vm_total_human", BytesToHuman(vm));
+  f.Add("used_memory_functions", 0);
+  f.Add("used_memory_scripts", scripts);
+  f.Add("used_memory_scripts_human", BytesToHuman(scripts));
+}
+
 void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f) {
   const config::Settings& s = server.config.settings();
   // Clients' input buffers are allocated through mem:: too: counted once, as client memory.
@@ -208,6 +232,7 @@ void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f
   f.Add("used_memory_dataset", dataset);
   f.Add("total_system_memory", system);
   f.Add("total_system_memory_human", BytesToHuman(system));
+  ScriptsMemoryFields(server, f);
   f.Add("maxmemory", s.maxmemory);
   f.Add("maxmemory_human", BytesToHuman(s.maxmemory));
   f.Add("maxmemory_policy", s.maxmemory_policy);

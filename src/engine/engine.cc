@@ -9,6 +9,7 @@
 #include "persistence/persistence_manager.h"
 #include "persistence/rdb_dump.h"
 #include "replication/replication.h"
+#include "scripting/lua_scripts.h"
 
 namespace basalt::engine {
 
@@ -35,6 +36,8 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
   replication_ = std::make_unique<replication::Replication>(core_.context(), *persistence_, post_);
   core_.context().replication = replication_.get();
   persistence_->set_replication_info([this] { return replication_->SnapshotInfo(); });
+  scripts_ = std::make_unique<scripting::LuaScripts>();
+  core_.context().scripts = scripts_.get();
 }
 
 Engine::~Engine() {
@@ -42,6 +45,7 @@ Engine::~Engine() {
   // A load still running posts its result to a loop that no longer runs: stop it and wait.
   cancel_loading_ = true;
   if (loader_.joinable()) loader_.join();
+  core_.context().scripts = nullptr;
   core_.context().replication = nullptr;
   replication_.reset();
   core_.writes().RemoveConsumer(persistence_.get());

@@ -26,6 +26,9 @@ struct DatasetLoadResult;
 namespace basalt::replication {
 class Replication;
 }
+namespace basalt::scripting {
+class LuaScripts;
+}
 
 namespace basalt::engine {
 
@@ -105,6 +108,7 @@ class Engine final {
   cmd::Core core_;
   std::unique_ptr<persistence::PersistenceManager> persistence_;
   std::unique_ptr<replication::Replication> replication_;
+  std::unique_ptr<scripting::LuaScripts> scripts_;  // EVAL, SCRIPT
   std::function<void(uint64_t)> on_durable_;
   std::thread loader_;
   std::atomic<bool> cancel_loading_{false};

@@ -69,9 +69,17 @@ class ReplayContext {
   }
 
   Status Execute(std::span<const std::string_view> argv) {
-    if (core_.commands().Find(argv[0]) == nullptr) {
+    const cmd::CommandSpec* spec = core_.commands().Find(argv[0]);
+    if (spec == nullptr) {
       return Status::Corruption("Unknown command '" + std::string(argv[0].substr(0, 128)) +
                                 "' reading the append only file");
+    }
+    // Redis 7 and basalt log a script's effects; only an AOF of Redis 6 or older holds the
+    // scripts themselves, and the replay has no interpreter: stop rather than drop them.
+    if (spec->group == "scripting") {
+      return Status::NotSupported("'" + std::string(argv[0].substr(0, 128)) +
+                                  "' in the append only file: scripts are not replayed (an AOF "
+                                  "written by Redis 6 or older)");
     }
     reply_.clear();
     protocol::ReplyWriter writer(&reply_);

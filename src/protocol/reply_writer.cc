@@ -121,6 +121,16 @@ void ReplyWriter::Bool(bool v) {
   }
 }
 
+void ReplyWriter::BigNumber(std::string_view digits) {
+  if (resp_ < 3) {
+    Bulk(digits);
+    return;
+  }
+  out_->push_back('(');
+  out_->append(digits);
+  out_->append("\r\n", 2);
+}
+
 void ReplyWriter::Verbatim(std::string_view text, std::string_view format) {
   if (resp_ < 3) {
     Bulk(text);

@@ -70,6 +70,8 @@ class ReplyWriter {
   void Double(double v);
   // A double already formatted by the caller (e.g. INCRBYFLOAT's human format).
   void Bool(bool v);
+  // A big number's digits: ( in RESP3, a bulk string in RESP2.
+  void BigNumber(std::string_view digits);
   // Verbatim text (INFO, CLIENT LIST): '=' with a 3-letter format in RESP3, bulk in RESP2.
   void Verbatim(std::string_view text, std::string_view format = "txt");
   // Raw protocol bytes, for precomputed replies.

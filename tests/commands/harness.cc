@@ -7,6 +7,7 @@
 
 #include "persistence/rdb_dump.h"
 #include "protocol/request_parser.h"
+#include "scripting/lua_scripts.h"
 
 namespace basalt::test {
 
@@ -58,6 +59,8 @@ Harness::Harness()
   server().clients = &directory_;
   server().control = &control_;
   server().dump_format = &persistence::DumpFormatInstance();
+  scripts_ = std::make_unique<scripting::LuaScripts>();
+  server().scripts = scripts_.get();
 }
 
 Harness::~Harness() {

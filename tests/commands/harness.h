@@ -13,6 +13,7 @@
 
 #include "commands/command.h"
 #include "commands/core.h"
+#include "commands/script_host.h"
 #include "commands/write_stream.h"
 #include "common/clock.h"
 #include "config/config.h"
@@ -118,6 +119,7 @@ class Harness {
   TestSession session_;
   FakeClientDirectory directory_;
   FakeServerControl control_;
+  std::unique_ptr<cmd::ScriptHost> scripts_;  // EVAL's engine, as the server's
   std::deque<std::unique_ptr<TestSession>> extra_sessions_;
   uint64_t next_session_id_ = 2;
 };

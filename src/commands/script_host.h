@@ -1,0 +1,67 @@
+// What EVAL, EVALSHA (and their _RO forms) and SCRIPT ask of the scripting engine. The engine
+// (scripting/lua_scripts.h) implements it above this layer and runs a script's redis.call()s
+// back through the dispatcher (Dispatcher::CallFromScript), so every command a script runs
+// passes the same gatekeeper as a client's. Absent (null) where no engine was installed: the
+// commands then refuse.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "commands/error_kind.h"
+
+namespace basalt::cmd {
+
+class CommandContext;
+
+// How a script may use the commands it calls: from EVAL_RO or a `#!lua flags=no-writes`
+// shebang (read_only), `allow-oom`, and the memory state when the script started.
+struct ScriptRules {
+  bool read_only = false;
+  bool allow_oom = false;
+  // Used memory was over maxmemory when the script started (Redis's pre-command OOM state):
+  // denyoom commands are refused until the script has written something.
+  bool out_of_memory = false;
+  bool wrote = false;  // set once the script called a write command
+};
+
+struct ScriptInvocation {
+  std::string_view body;  // the script's source, or its SHA-1 when by_sha
+  bool by_sha = false;
+  bool read_only = false;  // EVAL_RO, EVALSHA_RO
+  std::span<const std::string_view> keys;
+  std::span<const std::string_view> args;
+};
+
+// What a script's shebang (#!lua flags=...) declares. A script without one runs in Redis's
+// compatibility mode: it may write, and the state checks happen per command it calls.
+struct DeclaredScriptFlags {
+  bool no_writes = false;
+  bool allow_oom = false;
+  bool allow_stale = false;
+};
+
+class ScriptHost {
+ public:
+  virtual ~ScriptHost() = default;
+  // The flags the script (its body, or its SHA-1 when by_sha) declares; nullopt in
+  // compatibility mode: no shebang, a malformed one, or an unknown SHA-1. The gatekeeper
+  // admits EVAL by them (script_commands.cc), before the script is found again to run.
+  virtual std::optional<DeclaredScriptFlags> Declared(std::string_view body_or_sha,
+                                                      bool by_sha) = 0;
+  // Runs the script and writes its reply (or error) to ctx.reply.
+  virtual void Eval(CommandContext& ctx, const ScriptInvocation& call) = 0;
+  // SCRIPT LOAD: compiles and caches `body`; sets *sha, or returns the compile error.
+  virtual ErrorReply Load(std::string_view body, std::string* sha) = 0;
+  virtual bool Exists(std::string_view sha) const = 0;
+  // SCRIPT FLUSH: forgets every cached script (and starts a fresh interpreter).
+  virtual void Flush() = 0;
+  // INFO: number_of_cached_scripts, used_memory_lua, used_memory_scripts.
+  virtual size_t cached_scripts() const = 0;
+  virtual size_t interpreter_memory() const = 0;
+  virtual size_t scripts_memory() const = 0;
+};
+
+}  // namespace basalt::cmd

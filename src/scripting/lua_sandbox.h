@@ -1,0 +1,39 @@
+// The interpreter scripts run in: Lua 5.1 with the libraries Redis gives scripts (base, table,
+// string, math, cjson, bit; not struct and cmsgpack, which Debian does not package) and the
+// redis.* API, sandboxed as Redis 7.0 sandboxes it:
+//   - no file or OS access (no io, os, package, debug, dofile, loadfile, print);
+//   - globals are read-only: creating one or changing a library raises "Attempt to modify a
+//     readonly table", reading an unknown one "Script attempted to access nonexistent global
+//     variable '<name>'", so one script cannot leave state behind for the next;
+//   - math.random is Redis's: the same 48-bit generator from the same starting state, so the
+//     same scripts draw the same numbers on basalt as on Redis.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+struct lua_State;
+
+namespace basalt::scripting {
+
+// Bytes the interpreter holds (INFO used_memory_lua), counted by its allocator.
+struct LuaMemory {
+  size_t bytes = 0;
+};
+
+// A new sandboxed interpreter whose allocations are counted in `*memory` (which must outlive
+// it). Close with lua_close.
+lua_State* NewSandboxedState(LuaMemory* memory);
+
+// Sets KEYS and ARGV for the next script (globals are read-only to scripts, not to us). The
+// two tables are on top of the stack (KEYS below ARGV) and are popped.
+void SetScriptArguments(lua_State* L);
+
+// Reseeds Redis's math.random generator (the 48-bit linear congruential generator of
+// drand48), as math.randomseed does.
+void SeedScriptRandom(int32_t seed);
+
+// Registers the redis table (call, pcall, error_reply, ...) in the globals being built.
+void RegisterRedisApi(lua_State* L);
+
+}  // namespace basalt::scripting

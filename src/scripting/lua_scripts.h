@@ -1,0 +1,93 @@
+// The EVAL engine: a script cache keyed by SHA-1 over one sandboxed Lua interpreter
+// (lua_sandbox.h), running scripts as Redis 7.0 runs them.
+//
+// A script runs inside the execution unit of the EVAL that started it: one frozen clock, and
+// its writes staged as it makes them and committed together (wrapped in MULTI/EXEC when more
+// than one), so replicas and the AOF receive the script's effects, never the script (Redis 7's
+// effects replication). Its commands go through Dispatcher::CallFromScript, the gatekeeper's
+// script door. A script is atomic: nothing else runs until it returns.
+//
+// Not built (README): the BUSY state for long scripts and SCRIPT KILL of a running one (the
+// event loop does not turn while a script runs), the Lua debugger (SCRIPT DEBUG YES), FUNCTION
+// / FCALL, and the struct and cmsgpack libraries.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "commands/script_host.h"
+#include "scripting/lua_sandbox.h"
+#include "scripting/script_run.h"
+
+struct lua_State;
+
+namespace basalt::scripting {
+
+// What a script's first line (#!lua flags=...) declares. A script without one runs in Redis's
+// compatibility mode: it may write, and state checks happen per command.
+struct ScriptFlags {
+  bool shebang = false;
+  bool no_writes = false;
+  bool allow_oom = false;
+  bool allow_stale = false;
+};
+
+// Parses the shebang of `body` (if any): the flags, and in *code the body as Lua compiles it
+// (the shebang line left empty, so line numbers stay the script's). Returns Redis's error text
+// for a malformed shebang, empty when fine.
+std::string ParseShebang(std::string_view body, ScriptFlags* flags, std::string* code);
+
+class LuaScripts final : public cmd::ScriptHost {
+ public:
+  LuaScripts();
+  ~LuaScripts() override;
+  LuaScripts(const LuaScripts&) = delete;
+  LuaScripts& operator=(const LuaScripts&) = delete;
+
+  std::optional<cmd::DeclaredScriptFlags> Declared(std::string_view body_or_sha,
+                                                   bool by_sha) override;
+  void Eval(cmd::CommandContext& ctx, const cmd::ScriptInvocation& call) override;
+  cmd::ErrorReply Load(std::string_view body, std::string* sha) override;
+  bool Exists(std::string_view sha) const override;
+  void Flush() override;
+  size_t cached_scripts() const override { return scripts_.size(); }
+  size_t interpreter_memory() const override { return memory_->bytes; }
+  size_t scripts_memory() const override { return scripts_bytes_; }
+
+ private:
+  struct Script {
+    int function_ref = 0;  // the compiled function, in the interpreter's registry
+    ScriptFlags flags;
+    size_t body_bytes = 0;
+  };
+
+  void OpenInterpreter();
+  // The SHA-1 of `body`, remembered for the last body: the gatekeeper asks for EVAL's flags
+  // (Declared) right before Eval runs the same body.
+  const std::string& ShaOf(std::string_view body);
+  // The cached script named `sha` (any case), or null.
+  const Script* Find(std::string_view sha) const;
+  // Compiles and caches `body` under `sha`; returns the entry or sets *error.
+  const Script* Compile(std::string_view body, const std::string& sha, cmd::ErrorReply* error);
+  // The state checks a script with a shebang gets before it starts (OOM, read-only replica).
+  cmd::ErrorReply StartRefusal(const cmd::CommandContext& ctx, const Script& script,
+                               bool read_only_call) const;
+  void Run(cmd::CommandContext& ctx, const Script& script, const std::string& sha,
+           const cmd::ScriptInvocation& call);
+  // The reply for the error object a failed run left on the stack (popped).
+  void ReplyRunError(cmd::CommandContext& ctx, const std::string& sha);
+
+  std::unique_ptr<LuaMemory> memory_;
+  lua_State* lua_ = nullptr;
+  std::unordered_map<std::string, Script> scripts_;
+  size_t scripts_bytes_ = 0;
+  std::string last_body_;
+  std::string last_sha_;
+  ScriptSession session_;
+  uint64_t runs_ = 0;
+};
+
+}  // namespace basalt::scripting

@@ -1,0 +1,35 @@
+// One script run: what the redis.* functions a script calls need to reach (the command that
+// started it, its caller, the script's own session, the rules its commands follow). The
+// interpreter holds a pointer to the current run while a script runs, and none otherwise, so
+// a redis.call() outside a run (at load time) is refused.
+#pragma once
+
+#include <string>
+
+#include "commands/command.h"
+#include "commands/script_host.h"
+
+struct lua_State;
+
+namespace basalt::scripting {
+
+// The session a script's commands run as. Like Redis's script client: it starts in its
+// caller's database (a SELECT inside the script stays inside it), speaks the RESP version
+// the script chose (redis.setresp), and never blocks (a BLPOP gives its timeout answer).
+class ScriptSession : public cmd::ClientSession {
+ public:
+  ScriptSession() { authenticated = true; }
+  std::string peer_address() const override { return "lua"; }
+};
+
+struct ScriptRun {
+  cmd::CommandContext* ctx = nullptr;  // EVAL's: its caller and server
+  ScriptSession* session = nullptr;
+  cmd::ScriptRules rules;
+};
+
+// The run of the script running on `L`, or null outside one.
+ScriptRun* CurrentRun(lua_State* L);
+void SetCurrentRun(lua_State* L, ScriptRun* run);
+
+}  // namespace basalt::scripting
