@@ -187,7 +187,8 @@ class ClientSession : public clients::Client {
   std::string last_command = "NULL";  // full name of the last command, for CLIENT LIST
   bool close_after_reply = false;
   bool is_replica = false;
-  bool is_primary = false;  // the link to the primary this replica follows (flag M)
+  bool is_primary = false;    // the link to the primary this replica follows (flag M)
+  bool runs_scripts = false;  // the session a script's commands run as (scripting/)
   // Replication offset just past this client's last write (WAIT waits for replicas to ack it).
   int64_t last_write_offset = 0;
   bool no_evict = false;  // CLIENT NO-EVICT ON (shown in CLIENT LIST)

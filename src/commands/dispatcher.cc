@@ -369,10 +369,11 @@ ErrorReply Dispatcher::CallFromScript(ClientSession& caller, ClientSession& scri
 
 ErrorReply Dispatcher::ScriptWriteRefusal(const ClientSession& caller, uint32_t flags,
                                           const ScriptRules& rules) const {
-  if (!(flags & kWrite)) return {};
-  if (rules.read_only) {
+  // PUBLISH too (may replicate): a read-only script has no effects at all.
+  if (rules.read_only && (flags & (kWrite | kMayReplicate))) {
     return {ErrorKind::kArgument, "ERR Write commands are not allowed from read-only scripts."};
   }
+  if (!(flags & kWrite)) return {};
   // A script that wrote already must be able to finish: the state checks come first only.
   if (rules.wrote) return {};
   if (ErrorReply refusal = ReplicationRefusal(caller, flags); !refusal.empty()) return refusal;

@@ -203,13 +203,13 @@ void RegisterPubSubCommands(CommandTable& table) {
                         "O(N) where N is the number of clients already subscribed to a shard "
                         "channel.",
                         1, -1));
-  table.Add(ChannelSpec("publish", 3, kPubSub | kLoading | kStale | kFast, Publish,
+  table.Add(ChannelSpec("publish", 3, kPubSub | kLoading | kStale | kFast | kMayReplicate, Publish,
                         "Post a message to a channel", "2.0.0",
                         "O(N+M) where N is the number of clients subscribed to the receiving "
                         "channel and M is the total number of subscribed patterns (by any "
                         "client)."));
-  table.Add(ChannelSpec("spublish", 3, kPubSub | kLoading | kStale | kFast, SPublish,
-                        "Post a message to a shard channel", "7.0.0",
+  table.Add(ChannelSpec("spublish", 3, kPubSub | kLoading | kStale | kFast | kMayReplicate,
+                        SPublish, "Post a message to a shard channel", "7.0.0",
                         "O(N) where N is the number of clients subscribed to the receiving shard "
                         "channel.",
                         1, 1));

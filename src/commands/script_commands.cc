@@ -109,15 +109,15 @@ void ScriptHelp(CommandContext& ctx) {
 // EVAL's flags for one call, as Redis derives them: a script with a shebang replaces
 // EVAL's write, denyoom and stale flags by what it declares, so the gatekeeper refuses it as
 // it would the writes it declares (OOM, READONLY replica, MISCONF, queued in MULTI) and CLIENT
-// PAUSE WRITE holds it unless it declares no-writes. Without a shebang, EVAL and EVALSHA may
-// replicate (a pause holds them) and their commands are checked one by one as they run.
+// PAUSE WRITE holds it unless it declares no-writes. Without a shebang, EVAL and EVALSHA keep
+// their own flags (may_replicate: a pause holds them) and their commands are checked one by one
+// as they run.
 uint32_t EvalCallFlags(const ServerContext& server, std::span<const std::string_view> args,
                        uint32_t flags) {
-  const bool read_only = (flags & kReadOnly) != 0;  // EVAL_RO, EVALSHA_RO
   const bool by_sha = args[0].size() >= 7 && EqualsIgnoreCase(args[0].substr(0, 7), "evalsha");
   std::optional<DeclaredScriptFlags> declared;
   if (server.scripts != nullptr) declared = server.scripts->Declared(args[1], by_sha);
-  if (!declared) return read_only ? flags : flags | kMayReplicate;
+  if (!declared) return flags;
   flags &= ~(kStale | kDenyOom | kWrite | kMayReplicate);
   if (!declared->allow_oom && !declared->no_writes) flags |= kDenyOom;
   if (!declared->no_writes) flags |= kWrite;
@@ -137,8 +137,9 @@ CommandSpec EvalSpec(std::string_view name, uint32_t extra, Handler handler,
 }  // namespace
 
 void RegisterScriptCommands(CommandTable& table) {
-  table.Add(EvalSpec("eval", 0, Eval, "Execute a Lua script server side", "2.6.0"));
-  table.Add(EvalSpec("evalsha", 0, EvalSha, "Execute a Lua script server side", "2.6.0"));
+  table.Add(EvalSpec("eval", kMayReplicate, Eval, "Execute a Lua script server side", "2.6.0"));
+  table.Add(
+      EvalSpec("evalsha", kMayReplicate, EvalSha, "Execute a Lua script server side", "2.6.0"));
   table.Add(EvalSpec("eval_ro", kReadOnly, EvalRo, "Execute a read-only Lua script server side",
                      "7.0.0"));
   table.Add(EvalSpec("evalsha_ro", kReadOnly, EvalShaRo,

@@ -245,8 +245,9 @@ bool LoadSource(CommandContext& ctx, SortSpec& spec, std::vector<SortItem>& item
   const store::ValueType type = e->type();
   if (type == store::ValueType::kSet) {
     // A set's order is its hash table's; a stored result must not depend on it (replicas and
-    // the AOF replay the SORT), so STORE sorts a set even when told not to.
-    if (spec.dontsort && spec.has_store) {
+    // the AOF replay the SORT), so STORE sorts a set even when told not to, and so does a
+    // script (what it does with the order may be written), as Redis does.
+    if (spec.dontsort && (spec.has_store || ctx.client.runs_scripts)) {
       spec.dontsort = false;
       spec.alpha = true;
       spec.has_by = false;

@@ -48,21 +48,19 @@ bool CollectArguments(lua_State* L, std::vector<std::string>* argv) {
   return ok;
 }
 
-// redis.call (raise = true) and redis.pcall: runs a command through the dispatcher and pushes
-// its reply; redis.call raises an error reply instead of returning it.
-int CallCommand(lua_State* L, bool raise) {
-  ScriptRun* run = CurrentRun(L);
-  if (run == nullptr) {
-    return RaiseError(L, "redis.call/pcall can only be called inside a script invocation");
-  }
+// Runs the command on the stack (its arguments) for the script of `run` and leaves its reply
+// on the stack, or the error table of why it did not run. Returns whether what it left is an
+// error. It raises no Lua error itself: Lua errors unwind with longjmp, past the destructors
+// of the C++ objects here, so the caller raises once they are gone.
+bool RunCommand(lua_State* L, ScriptRun* run) {
   if (lua_gettop(L) == 0) {
     PushErrorTable(L, "Please specify at least one argument for this redis lib call");
-    return raise ? lua_error(L) : 1;
+    return true;
   }
   std::vector<std::string> argv;
   if (!CollectArguments(L, &argv)) {
     PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
-    return raise ? lua_error(L) : 1;
+    return true;
   }
   std::vector<std::string_view> views(argv.begin(), argv.end());
   std::string out;
@@ -72,7 +70,7 @@ int CallCommand(lua_State* L, bool raise) {
       ctx.server.dispatcher->CallFromScript(ctx.client, *run->session, views, writer, run->rules);
   if (!refusal.empty()) {
     PushErrorTable(L, "-" + refusal.text);
-    return raise ? lua_error(L) : 1;
+    return true;
   }
   protocol::Reply reply;
   size_t consumed = 0;
@@ -82,11 +80,27 @@ int CallCommand(lua_State* L, bool raise) {
   limits.max_bulk = INT64_MAX;
   if (protocol::ParseReply(out, &reply, &consumed, &error, limits) !=
       protocol::ReplyParse::kComplete) {
-    return RaiseError(L, "ERR the reply of the command could not be read: " + error);
+    PushErrorTable(L, "ERR the reply of the command could not be read: " + error);
+    return true;
   }
-  PushReply(L, reply, run->session->resp);
-  if (raise && reply.kind == protocol::Reply::Kind::kError) return lua_error(L);
-  return 1;
+  const int base = lua_gettop(L);
+  if (!PushReply(L, reply, run->session->resp)) {
+    lua_settop(L, base);
+    PushErrorTable(L, "ERR reached lua stack limit");
+    return true;
+  }
+  return reply.kind == protocol::Reply::Kind::kError;
+}
+
+// redis.call (raise = true) and redis.pcall: redis.call raises an error reply instead of
+// returning it.
+int CallCommand(lua_State* L, bool raise) {
+  ScriptRun* run = CurrentRun(L);
+  if (run == nullptr) {
+    return RaiseError(L, "redis.call/pcall can only be called inside a script invocation");
+  }
+  const bool failed = RunCommand(L, run);
+  return raise && failed ? lua_error(L) : 1;
 }
 
 int RedisCall(lua_State* L) { return CallCommand(L, true); }

@@ -30,20 +30,20 @@ int ErrorHandler(lua_State* L) {
   if (located && std::string_view(frame.what) == "C") {
     located = lua_getstack(L, 2, &frame) && lua_getinfo(L, "Sl", &frame);
   }
+  // Lua operations only from here: a C++ object alive across a Lua error would never be
+  // destroyed (errors unwind with longjmp).
   if (!lua_istable(L, 1)) {
-    std::string text = "ERR ";
+    lua_pushliteral(L, "ERR ");
     if (lua_isstring(L, 1)) {
-      text += lua_tostring(L, 1);
+      lua_pushvalue(L, 1);
     } else {
       lua_getglobal(L, "tostring");
       lua_pushvalue(L, 1);
       lua_call(L, 1, 1);
-      const char* s = lua_tostring(L, -1);
-      text += s == nullptr ? "" : s;
-      lua_pop(L, 1);
     }
+    lua_concat(L, 2);
     lua_newtable(L);
-    lua_pushlstring(L, text.data(), text.size());
+    lua_insert(L, -2);
     lua_setfield(L, -2, "err");
     lua_replace(L, 1);
   }

@@ -178,17 +178,17 @@ void PushErrorTable(lua_State* L, std::string_view text) {
   SetStringField(L, "err", code + " " + std::string(message));
 }
 
-void PushReply(lua_State* L, const protocol::Reply& reply, int resp) {
+bool PushReply(lua_State* L, const protocol::Reply& reply, int resp) {
   using Kind = protocol::Reply::Kind;
   // A deep reply needs stack room at every level; Lua refuses past its C stack limit.
-  if (!lua_checkstack(L, 4)) luaL_error(L, "reached lua stack limit");
+  if (!lua_checkstack(L, 4)) return false;
   switch (reply.kind) {
     case Kind::kInteger:
       lua_pushnumber(L, static_cast<lua_Number>(reply.integer));
-      return;
+      return true;
     case Kind::kBulkString:
       lua_pushlstring(L, reply.text.data(), reply.text.size());
-      return;
+      return true;
     case Kind::kNull:
       // RESP2's null bulk and null array are false; RESP3's null is nil.
       if (resp >= 3) {
@@ -196,54 +196,55 @@ void PushReply(lua_State* L, const protocol::Reply& reply, int resp) {
       } else {
         lua_pushboolean(L, 0);
       }
-      return;
+      return true;
     case Kind::kSimpleString:
       lua_newtable(L);
       SetStringField(L, "ok", reply.text);
-      return;
+      return true;
     case Kind::kError:
       PushErrorTable(L, "-" + reply.text);
-      return;
+      return true;
     case Kind::kBoolean:
       lua_pushboolean(L, reply.integer != 0);
-      return;
+      return true;
     case Kind::kDouble:
       lua_pushnumber(L, reply.number);
       WrapInField(L, "double");
-      return;
+      return true;
     case Kind::kBigNumber:
       lua_pushlstring(L, reply.text.data(), reply.text.size());
       WrapInField(L, "big_number");
-      return;
+      return true;
     case Kind::kVerbatim:
       lua_newtable(L);
       SetStringField(L, "string", reply.text);
       SetStringField(L, "format", reply.format);
       WrapInField(L, "verbatim_string");
-      return;
+      return true;
     case Kind::kMap:
     case Kind::kSet:
       lua_newtable(L);
       for (size_t i = 0; i < reply.elements.size(); ++i) {
-        PushReply(L, reply.elements[i], resp);
+        if (!PushReply(L, reply.elements[i], resp)) return false;
         if (reply.kind == Kind::kMap) {
-          PushReply(L, reply.elements[++i], resp);
+          if (!PushReply(L, reply.elements[++i], resp)) return false;
         } else {
           lua_pushboolean(L, 1);
         }
         lua_settable(L, -3);
       }
       WrapInField(L, reply.kind == Kind::kMap ? "map" : "set");
-      return;
+      return true;
     case Kind::kArray:
     case Kind::kPush:
       lua_createtable(L, static_cast<int>(reply.elements.size()), 0);
       for (size_t i = 0; i < reply.elements.size(); ++i) {
-        PushReply(L, reply.elements[i], resp);
+        if (!PushReply(L, reply.elements[i], resp)) return false;
         lua_rawseti(L, -2, static_cast<int>(i + 1));
       }
-      return;
+      return true;
   }
+  return true;
 }
 
 void WriteLuaValue(lua_State* L, protocol::ReplyWriter& reply, int script_resp) {

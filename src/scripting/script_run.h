@@ -18,7 +18,10 @@ namespace basalt::scripting {
 // the script chose (redis.setresp), and never blocks (a BLPOP gives its timeout answer).
 class ScriptSession : public cmd::ClientSession {
  public:
-  ScriptSession() { authenticated = true; }
+  ScriptSession() {
+    authenticated = true;
+    runs_scripts = true;
+  }
   std::string peer_address() const override { return "lua"; }
 };
 

@@ -24,17 +24,31 @@ TEST_SUITE("client pause") {
     CHECK(h.RunAs(other, {"GET", "k"}) == Nil());  // the connection retries its command
   }
 
-  TEST_CASE("WRITE parks writes (and EXEC or queueing of writes) but not reads or PUBLISH") {
+  TEST_CASE("WRITE parks writes (and EXEC or queueing of writes) but not reads") {
     Harness h;
     TestSession& other = h.NewSession();
     CHECK(h.Run({"CLIENT", "PAUSE", "1000", "WRITE"}) == Ok());
     CHECK(h.RunAs(other, {"GET", "k"}) == Nil());
-    CHECK(h.RunAs(other, {"PUBLISH", "c", "m"}) == Int(0));
     CHECK(h.RunAs(other, {"MULTI"}) == Ok());
     CHECK(h.RunAs(other, {"SET", "k", "v"}).empty());
     CHECK(other.blocked);
     CHECK(h.Run({"CLIENT", "UNPAUSE"}) == Ok());  // not a write: it runs
     CHECK_FALSE(other.blocked);
+  }
+
+  TEST_CASE("WRITE parks PUBLISH and SPUBLISH: they may replicate") {
+    // As redis-server 7.0.15 (a PUBLISH under CLIENT PAUSE 2000 WRITE answered after 2 s).
+    Harness h;
+    TestSession& publisher = h.NewSession();
+    TestSession& shard_publisher = h.NewSession();
+    CHECK(h.Run({"CLIENT", "PAUSE", "1000", "WRITE"}) == Ok());
+    CHECK(h.RunAs(publisher, {"PUBLISH", "c", "m"}).empty());
+    CHECK(publisher.blocked);
+    CHECK(h.RunAs(shard_publisher, {"SPUBLISH", "c", "m"}).empty());
+    CHECK(shard_publisher.blocked);
+    CHECK(h.Run({"CLIENT", "UNPAUSE"}) == Ok());
+    CHECK_FALSE(publisher.blocked);
+    CHECK(h.RunAs(publisher, {"PUBLISH", "c", "m"}) == Int(0));
   }
 
   TEST_CASE("UNPAUSE wakes parked clients at once") {

@@ -4,18 +4,33 @@ must give the same replies, byte for byte.
 Both servers run side by side on free loopback ports. For every seed (fixed, so a failure
 reproduces) and for RESP2 and RESP3 (after `HELLO 3`), one connection to each server receives
 the same stream: a FLUSHALL, then COMMANDS_PER_SEED commands drawn from FAMILIES with
-random.Random(f"resp{protocol}-seed{seed}"), then a comparison of the whole dataset (keys,
-values, TTL present or not, in all 16 databases). Every reply is parsed fully (a malformed
-reply fails too); replies are compared as raw bytes, or, for commands whose replies legitimately
-differ (TTLs, KEYS order), as parsed structures after the command's normalisation.
+random.Random(f"resp{protocol}-seed{seed}") (and scripts, see Scripting below), then a
+comparison of the whole dataset (keys, values, TTL present or not, in all 16 databases). Every
+reply is parsed fully (a malformed reply fails too); replies are compared as raw bytes, or, for
+commands whose replies legitimately differ (TTLs, KEYS order), as parsed structures after the
+command's normalisation.
 
 On a mismatch the failure names the seed, the protocol, the command's index, the command, both
 replies and the ~10 commands before it. Environment knobs for a longer hunt or a replay:
-BASALT_DIFF_SEEDS ("1-200" or "7,12"), BASALT_DIFF_COMMANDS (commands per seed and protocol),
-BASALT_DIFF_KEEP_GOING=1 (list every mismatch at the end instead of stopping at the first;
-later ones may follow from an earlier one) and BASALT_DIFF_WEIGHTS ("hashes=30,pubsub=0":
-family weights replacing FAMILY_WEIGHTS's, for a hunt in one family; 0 leaves a family out;
-a replay needs the same weights, since they change the streams).
+BASALT_DIFF_SEEDS ("1-200" or "7,12"), BASALT_DIFF_COMMANDS (generated commands sent as they
+are, per seed and protocol; scripts come on top), BASALT_DIFF_KEEP_GOING=1 (list every mismatch
+at the end instead of stopping at the first; later ones may follow from an earlier one),
+BASALT_DIFF_WEIGHTS ("hashes=30,pubsub=0": family weights replacing FAMILY_WEIGHTS's, for a
+hunt in one family; 0 leaves a family out; a replay needs the same weights, since they change
+the streams) and BASALT_DIFF_SCRIPTS ("wrap=0.5,templates=0.3": SCRIPT_RATES for a scripting
+hunt; "0": no scripts, the streams of before scripting; a replay needs the same rates).
+
+Scripting: now and then (SCRIPT_RATES["wrap"], 10%) a generated command goes in a script
+instead, `return redis.call(unpack(ARGV))` with the command as ARGV (or KEYS), by redis.call
+or redis.pcall, by EVAL, EVAL_RO, EVALSHA or EVALSHA_RO (EVALSHA after a SCRIPT LOAD or EVAL
+of the body in its guard), sometimes after a shebang line, and in RESP3 streams sometimes
+after redis.setresp(3); its reply is compared with the command's own normalisation (see
+wrap_in_script). Commands Redis refuses in scripts get Redis's error. Between commands (4%)
+comes one of SCRIPT_TEMPLATES: scripts that combine calls (GET then APPEND, INCRBY loops,
+tables mixing every Lua type, setresp(3) with map / set / double replies, SELECT then a write,
+pcall'd errors, a write then an error, numkeys edge cases, Lua numbers, SORT of a set in a
+script, cjson, compile and runtime errors, SCRIPT subcommands). Scripts draw from a second
+rng of their own, so the generated commands are the same with scripts or without.
 
 The normalisations themselves are checked by running Redis against Redis: `--basalt
 /usr/bin/redis-server` (redis-server takes basalt's command line) must pass any number of
@@ -33,18 +48,18 @@ QUEUED, so EXEC's array is compared element by element with each queued command'
 normalisation, and a stream never ends inside MULTI. Commands of every family land in
 transactions, queue-time errors (wrong arity, unknown commands) included.
 
-Pub/sub: each stream also has a second pair of connections, the subscriber (after HELLO 3 too
-in the RESP3 run). The pubsub family sends (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, ECHO and
-GET to the subscriber pair (compared reply by reply; a subscriber in RESP2 refuses GET), and
-PUBLISH, SPUBLISH and PUBSUB to the main pair, queued in MULTI or not. After every command of
-the main pair that published (PUBLISH, SPUBLISH, or an EXEC running them), the messages the
-subscriber received are read (as many as the PUBLISH replies count) and compared byte for
-byte. Two orders are a hash table's in Redis and compared as sets: the confirmations of an
-UNSUBSCRIBE / SUNSUBSCRIBE without arguments (names; the counts must still go down in order)
+Pub/sub: each stream also has a second pair of connections, the subscriber (after HELLO 3 too in
+the RESP3 run). The pubsub family sends (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, ECHO and GET to
+the subscriber pair (compared reply by reply; a subscriber in RESP2 refuses GET), and PUBLISH,
+SPUBLISH and PUBSUB to the main pair, queued in MULTI or not. After every command of the main
+pair that published (PUBLISH, SPUBLISH, a script running one, or an EXEC running them), the
+messages the subscriber received are read (as many as the PUBLISH replies count) and compared
+byte for byte. Two orders are a hash table's in Redis and compared as sets: the confirmations of
+an UNSUBSCRIBE / SUNSUBSCRIBE without arguments (names; the counts must still go down in order)
 and the pmessages of one PUBLISH matching several patterns. PUNSUBSCRIBE without arguments is
 compared as a set too, although Redis 7.0 answers in subscription order: basalt's hash order
-there is a known difference (an expected failure in test_pubsub.py). The subscriber pair
-RESETs before it closes, so no stream sees an earlier one's subscriptions.
+there is a known difference (an expected failure in test_pubsub.py). The subscriber pair RESETs
+before it closes, so no stream sees an earlier one's subscriptions.
 
 How to add a command family (hashes, lists, ...):
   1. Write generator functions `gen_xxx(rng, ctx) -> Cmd`: rng is the stream's random.Random
@@ -65,9 +80,13 @@ How to add a command family (hashes, lists, ...):
      new data type, teach dump_dataset to read its values.
   4. Run with a few hundred seeds (BASALT_DIFF_SEEDS=1-300). A mismatch that is basalt's bug
      gets an entry in KNOWN_DIFFERENCES (command predicate + why) until the C++ is fixed.
+     Scripts run the family's commands too (wrap_in_script), so a normalisation must also
+     take a script's reply (RESP2 shapes in a RESP3 stream; after setresp(3) maps and sets in
+     Lua's order): check with Redis against Redis and BASALT_DIFF_SCRIPTS=wrap=0.7.
 """
 
 import collections
+import hashlib
 import os
 import random
 import time
@@ -181,17 +200,24 @@ def parse_whole(data):
 class Cmd:
     """One command of a stream: its arguments, how to normalise its reply for comparison (None:
     raw bytes must be equal), an optional guard (Cmd, predicate on Redis's parsed reply) and
-    the pair of connections it goes to: "main", or "sub" (the subscriber pair)."""
+    the pair of connections it goes to: "main", or "sub" (the subscriber pair). wraps: the
+    generated command a script runs, for an EVAL / EVALSHA made by wrap_in_script."""
 
-    def __init__(self, *args, normalize=None, guard=None, on="main"):
+    def __init__(self, *args, normalize=None, guard=None, on="main", wraps=None):
         self.args = [a.encode() if isinstance(a, str) else
                      str(a).encode() if isinstance(a, int) else a for a in args]
         self.normalize = normalize
         self.guard = guard
         self.on = on
+        self.wraps = wraps
 
     def name(self):
         return self.args[0].lower()
+
+    def runs(self):
+        """The name of the command that runs: the wrapped command's for a wrapping script
+        (PUBLISH run by a script delivers messages like PUBLISH)."""
+        return (self.wraps or self).name()
 
     def __str__(self):
         text = " ".join(show(a) for a in self.args)
@@ -445,6 +471,419 @@ def unordered_pmessages(messages):
             sorted(m for m in messages if kind(m) == (b"$", b"pmessage")))
 
 
+# scripting --------------------------------------------------------------------------------------
+#
+# Not a family drawn by FAMILY_WEIGHTS: the stream's own commands are drawn as before, and a
+# second random.Random per stream (SCRIPT_RATES, BASALT_DIFF_SCRIPTS) decides which of them a
+# script runs instead (wrap_in_script) and where a script template (SCRIPT_TEMPLATES) comes in
+# between. test_keyspace_events.py, which draws from FAMILIES itself, gets no scripts.
+
+SCRIPT_RATES = {"wrap": 0.1, "templates": 0.04}  # per generated command
+
+
+def script_rates():
+    """SCRIPT_RATES, changed by BASALT_DIFF_SCRIPTS: "0" (no scripts: the streams of a basalt
+    without scripting) or "wrap=0.3,templates=0.1"."""
+    text = os.environ.get("BASALT_DIFF_SCRIPTS", "").strip()
+    if text in ("0", "off"):
+        return {name: 0.0 for name in SCRIPT_RATES}
+    rates = dict(SCRIPT_RATES)
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name.strip():
+            assert name.strip() in rates, f"BASALT_DIFF_SCRIPTS: unknown rate {name!r}"
+            rates[name.strip()] = float(value)
+    return rates
+
+
+SCRIPT_VERBS = (("EVAL", 10), ("EVAL_RO", 3), ("EVALSHA", 5), ("EVALSHA_RO", 2))
+SHEBANGS = (b"#!lua\n", b"#!lua flags=no-writes\n")
+
+
+def script_command(rng, ctx, body, keys=(), args=(), normalize=None, probe=None, numkeys=None):
+    """body run with keys and args by EVAL, EVAL_RO, EVALSHA or EVALSHA_RO (now and then after
+    a shebang line). EVALSHA's body is loaded first by its guard: SCRIPT LOAD, or, when probe
+    (numkeys and arguments the body runs harmlessly with) is given, an EVAL / EVAL_RO of the
+    body, which caches it too. The guard is sent every time: what earlier streams loaded (or
+    SCRIPT FLUSH removed) never matters, and a one-seed replay is the stream of a full run."""
+    body = body.encode() if isinstance(body, str) else body
+    if rng.random() < 0.06:
+        body = rng.choice(SHEBANGS) + body
+    verb = rng.choices([v for v, _ in SCRIPT_VERBS], weights=[w for _, w in SCRIPT_VERBS])[0]
+    numkeys = str(len(keys)) if numkeys is None else numkeys
+    if not verb.startswith("EVALSHA"):
+        return Cmd(ctx.name(verb), body, numkeys, *keys, *args, normalize=normalize)
+    sha = hashlib.sha1(body).hexdigest()
+    if rng.random() < 0.15:
+        sha = sha.upper()  # Redis looks scripts up by the lowercase sha
+    if probe is not None and rng.random() < 0.3:
+        loader = Cmd(ctx.name(rng.choice(("EVAL", "EVAL_RO"))), body, *probe)
+    else:
+        loader = Cmd(ctx.name("SCRIPT"), ctx.name("LOAD"), body)
+    return Cmd(ctx.name(verb), sha, numkeys, *keys, *args, normalize=normalize,
+               guard=(loader, lambda reply: reply is not None))
+
+
+def unordered_aggregates(reply):
+    """A reply from a script that called redis.setresp(3): Redis hands a RESP3 map or set to
+    Lua as a table ({map = {...}}, {set = {...}}) and returns it in the order lua_next walks
+    that table, a hash table's: maps and sets compared with their items sorted, at any depth
+    (arrays keep their order)."""
+    kind, payload = reply
+    if payload is None or kind not in (b"*", b"~", b"%", b">", b"|"):
+        return reply
+    if kind in (b"%", b"|"):
+        return (kind, sorted(((unordered_aggregates(k), unordered_aggregates(v))
+                              for k, v in payload), key=repr))
+    items = [unordered_aggregates(e) for e in payload]
+    return (kind, sorted(items, key=repr) if kind == b"~" else items)
+
+
+def then(first, second):
+    """The normalisation first, then second (None: first only)."""
+    if second is None:
+        return first
+    return lambda reply: second(first(reply))
+
+
+def wrap_in_script(rng, ctx, cmd):
+    """cmd (a generated command) run by a script, `return redis.call(unpack(ARGV))` with the
+    command as ARGV (or as KEYS), by redis.call or redis.pcall, by EVAL, EVAL_RO, EVALSHA or
+    EVALSHA_RO, and in RESP3 now and then after redis.setresp(3). The reply is compared with
+    cmd's own normalisation (a script converts replies to Lua and back, but keeps their order
+    and content; without setresp(3) a script sees RESP2 replies, which the normalisations of
+    RESP2 streams already read), after unordered_aggregates when setresp(3) made maps and sets
+    Lua tables. cmd's guard runs first; commands of the subscriber pair are not wrapped.
+    Commands Redis refuses in scripts (MULTI, EXEC, WATCH, CLIENT, CONFIG, HELLO, WAIT,
+    blocking pops, SUBSCRIBE, ...) get the same error from both; a refused MULTI or a SELECT
+    run by a script leaves the connection as it was (the Stream tracks MULTI from replies)."""
+    if cmd.on != "main":
+        return cmd
+    resp3 = ctx.protocol == 3 and rng.random() < 0.25
+    call = "pcall" if rng.random() < 0.3 else "call"
+    via_keys = rng.random() < 0.15
+    body = (f"{'redis.setresp(3) ' if resp3 else ''}"
+            f"return redis.{call}(unpack({'KEYS' if via_keys else 'ARGV'}))")
+    normalize = then(unordered_aggregates, cmd.normalize) if resp3 else cmd.normalize
+    keys, args = (cmd.args, ()) if via_keys else ((), cmd.args)
+    wrapped = script_command(rng, ctx, body, keys, args, normalize,
+                             probe=("1" if via_keys else "0", "PING"))
+    wrapped.wraps = cmd
+    if cmd.guard is not None:
+        if wrapped.guard is None:
+            wrapped.guard = cmd.guard
+        else:  # cmd's guard, then the loader (held back with the command)
+            wrapped.guard[0].guard = cmd.guard
+    return wrapped
+
+
+def tpl_get_append(rng, ctx):
+    body = ("local v = redis.call('get', KEYS[1]) "
+            "if v then return redis.call('append', KEYS[1], ARGV[1]) end return false")
+    return script_command(rng, ctx, body, [ctx.key()], [ctx.value()])
+
+
+INCR_LOOPS = (
+    "local n for i = 1, tonumber(ARGV[2]) do n = redis.call('incrby', KEYS[1], ARGV[1]) end "
+    "return n",
+    "local t = {} for i = 1, tonumber(ARGV[2]) do t[i] = redis.pcall('incrby', KEYS[1], ARGV[1]) "
+    "end return t",
+    "local s = 0 for i = 1, tonumber(ARGV[2]) do "
+    "s = s + redis.call('incrbyfloat', KEYS[1], ARGV[1]) end return tostring(s)",
+)
+LOOP_TIMES = ("0", "1", "2", "3", "5", "10", "-1", "2.5", "x")
+
+
+def tpl_incr_loop(rng, ctx):
+    """INCRBY (or INCRBYFLOAT) in a loop: the last result (a Lua number: Redis truncates it to
+    a long long), every result (pcall: errors inside the array) or a Lua sum as a string."""
+    body = rng.choice(INCR_LOOPS)
+    if "incrbyfloat" in body:
+        amount = rng.choice(diff_core_family.FLOATS if rng.random() < 0.85
+                            else diff_core_family.BAD_FLOATS)
+    elif rng.random() < 0.6:
+        amount = ctx.small_int(-5, 5, good=0.6)
+    else:
+        amount = ctx.int_arg(0.7)
+    return script_command(rng, ctx, body, [ctx.key()], [amount, rng.choice(LOOP_TIMES)])
+
+
+# Table items for tpl_mixed_table: every Lua type a script can return, nested tables, status
+# and error tables (CRLF in them: Redis makes it spaces), nil (Redis ends an array at the first
+# nil), math.random (Redis reseeds it before every script), and calls whose replies keep their
+# order (no hash or set read: its order would be the hash table's).
+TABLE_ITEMS = (
+    "1", "-7", "'two'", "''", "false", "true", "3.99", "-0.5", "nil", "{}", "{1, {2, {'three'}}}",
+    "{ok='fine'}", "{err='ERR custom'}", "{err='plain'}", "{ok=5}", "{err=5}", "{1, 2, x='y'}",
+    "{double=2.5}", "{double='x'}", "{map={a=1}}", "{set={x=true}}", "{big_number='123'}",
+    "redis.status_reply('S')", "redis.error_reply('MY error')", "redis.error_reply('')",
+    "redis.pcall('get', KEYS[1])", "redis.pcall('incr', KEYS[2])",
+    "redis.call('exists', KEYS[1], KEYS[2])", "redis.call('type', KEYS[1])",
+    "redis.pcall('lrange', KEYS[1], 0, -1)",
+    "redis.call('mget', KEYS[1], KEYS[2])", "redis.pcall('zrange', KEYS[2], 0, -1, 'WITHSCORES')",
+    "redis.pcall('strlen', KEYS[1])", "redis.pcall('getrange', KEYS[1], 0, 3)",
+    "redis.pcall('append', KEYS[2], ARGV[2])", "redis.pcall('set', KEYS[1], ARGV[1])",
+    "redis.pcall('rpush', KEYS[1], ARGV[1])", "redis.pcall('del', KEYS[2])",
+    "redis.pcall('nosuchcommand')", "redis.pcall('set')", "redis.pcall('multi')",
+    "redis.pcall('zscore', KEYS[2], ARGV[1])", "redis.pcall('hget', KEYS[1], ARGV[1])",
+    "tonumber(ARGV[1])", "ARGV[1]", "#ARGV", "#KEYS", "KEYS[2]", "redis.sha1hex(ARGV[2])",
+    "redis.replicate_commands()", "redis.REDIS_VERSION", "tostring(tonumber(ARGV[1]))",
+    "type(redis.pcall('get', KEYS[1]))", "string.len(ARGV[2])",
+    "math.random(1000)", "math.random()", "{ok='a\\r\\nb'}", "redis.status_reply('x\\ny')",
+    "bit.band(tonumber(ARGV[1]) or 0, 255)", "string.format('%5.2f', tonumber(ARGV[1]) or 0)",
+)
+
+
+def tpl_mixed_table(rng, ctx):
+    """A table mixing types (or one item alone), sometimes after redis.setresp(3) (RESP3
+    replies in Lua; true and false answer #t / #f to a RESP3 client)."""
+    items = [rng.choice(TABLE_ITEMS) for _ in range(rng.randint(1, 7))]
+    resp3 = rng.random() < 0.25
+    body = "return " + (items[0] if rng.random() < 0.15 else "{" + ", ".join(items) + "}")
+    if resp3:
+        body = "redis.setresp(3) " + body
+    return script_command(rng, ctx, body, [ctx.key(), ctx.key()], [ctx.value(), ctx.value()],
+                          normalize=unordered_aggregates if resp3 else None)
+
+
+# (body, argument kinds, normalisation, RESP2 too): reads whose RESP3 replies are maps, sets,
+# doubles or nulls, after redis.setresp(3). "key" arguments are KEYS, the others ARGV.
+RESP3_READS = (
+    ("return redis.pcall('hgetall', KEYS[1])", ("key",), diff_hash_family.sorted_pairs, True),
+    ("return redis.pcall('smembers', KEYS[1])", ("key",), diff_set_family.sorted_reply,
+     True),
+    ("return redis.pcall('sinter', KEYS[1], KEYS[2])", ("key", "key"),
+     diff_set_family.sorted_reply, True),
+    ("return redis.pcall('zscore', KEYS[1], ARGV[1])", ("key", "member"), None, True),
+    ("return redis.pcall('zmscore', KEYS[1], ARGV[1], ARGV[2])", ("key", "member", "member"),
+     None, True),
+    ("return redis.pcall('zrange', KEYS[1], 0, -1, 'WITHSCORES')", ("key",), None, True),
+    ("return redis.pcall('mget', KEYS[1], KEYS[2], KEYS[3])", ("key", "key", "key"), None, True),
+    ("return redis.pcall('hmget', KEYS[1], ARGV[1], ARGV[2])", ("key", "field", "field"), None,
+     True),
+    ("return redis.pcall('get', KEYS[1])", ("key",), None, True),
+    ("return redis.pcall('type', KEYS[1])", ("key",), None, True),
+    ("return {redis.pcall('hgetall', KEYS[1]), redis.pcall('smembers', KEYS[2]), "
+     "redis.pcall('zrange', KEYS[2], 0, -1, 'WITHSCORES'), redis.pcall('zscore', KEYS[1], "
+     "ARGV[1]), redis.pcall('get', KEYS[1])}", ("key", "key", "member"), None, False),
+    ("local r = redis.pcall('hgetall', KEYS[1]) if r.map then local n = 0 "
+     "for k, v in pairs(r.map) do n = n + 1 end return {'map', n} end return r", ("key",), None,
+     True),
+    ("local r = redis.pcall('smembers', KEYS[1]) if r.set then local n = 0 "
+     "for k, v in pairs(r.set) do if v == true then n = n + 1 end end return {'set', n} end "
+     "return r", ("key",), None, True),
+    ("local r = redis.pcall('zscore', KEYS[1], ARGV[1]) if type(r) == 'table' and r.double "
+     "then return {'double', tostring(r.double)} end return r", ("key", "member"), None, True),
+    ("return {type(redis.pcall('get', KEYS[1])), type(redis.pcall('zscore', KEYS[1], "
+     "ARGV[1]))}", ("key", "member"), None, True),
+    ("return redis.setresp(4)", (), None, True),
+    ("return redis.setresp()", (), None, True),
+    ("redis.setresp(2) return redis.pcall('hmget', KEYS[1], ARGV[1])", ("key", "field"), None,
+     True),
+)
+
+
+def tpl_resp3_read(rng, ctx):
+    """redis.setresp(3) and a read whose RESP3 reply Lua sees as a table ({map=}, {set=},
+    {double=}) or nil: in RESP3 streams the reply goes back as a map, set or double (compared
+    with maps and sets unordered); a RESP2 stream gets them flattened (only reads with a known
+    normalisation there)."""
+    choices = [r for r in RESP3_READS if ctx.protocol == 3 or r[3]]
+    body, kinds, normalize, _ = rng.choice(choices)
+    keys, args = [], []
+    for kind in kinds:
+        if kind == "key":
+            keys.append(diff_zset_family.zkey(rng, ctx))
+        elif kind == "member":
+            args.append(diff_zset_family.member(rng))
+        else:
+            args.append(diff_hash_family.field(rng))
+    normalize = then(unordered_aggregates, normalize) if ctx.protocol == 3 else normalize
+    return script_command(rng, ctx, "redis.setresp(3) " + body, keys, args, normalize)
+
+
+SELECT_WRITES = (
+    "redis.call('set', KEYS[1], ARGV[2])", "redis.pcall('append', KEYS[1], ARGV[2])",
+    "redis.pcall('rpush', KEYS[1], ARGV[2])", "redis.pcall('sadd', KEYS[1], ARGV[2])",
+    "redis.pcall('hset', KEYS[1], 'f1', ARGV[2])", "redis.pcall('zadd', KEYS[1], '1', ARGV[2])",
+    "redis.pcall('del', KEYS[1])", "redis.pcall('move', KEYS[1], '0')",
+    "redis.pcall('copy', KEYS[1], KEYS[2])", "redis.pcall('incr', KEYS[1])",
+)
+
+
+def tpl_select_write(rng, ctx):
+    """SELECT inside a script, then a write: it lands in the selected db, and the caller's db
+    stays what it was (Redis 2.8.12 and later); the stream's next commands and the dataset
+    check see both."""
+    select = rng.choice(("call", "call", "pcall"))
+    body = (f"local before = redis.call('dbsize') redis.{select}('select', ARGV[1]) "
+            f"local w = {rng.choice(SELECT_WRITES)} "
+            "return {before, w, redis.call('dbsize'), redis.pcall('get', KEYS[1])}")
+    return script_command(rng, ctx, body, [ctx.key(), ctx.key()], [ctx.db_arg(), ctx.value()])
+
+
+PCALL_COMMANDS = ("incr", "lpush", "hget", "get", "sadd", "nosuch", "zadd", "multi", "set",
+                  "getrange", "hello", "strlen", "select", "subscribe", "eval", "incrbyfloat",
+                  "lrange", "ping", "", "GET", "Set", "hincrby", "bitcount", "sinter")
+
+
+def tpl_pcall_error(rng, ctx):
+    """An error caught by redis.pcall, its text returned as a string."""
+    body = ("local r = redis.pcall(ARGV[1], KEYS[1], ARGV[2]) "
+            "if type(r) == 'table' and r.err then return 'caught: ' .. r.err end return r")
+    return script_command(rng, ctx, body, [ctx.key()], [rng.choice(PCALL_COMMANDS), ctx.value()])
+
+
+FAILING_WRITES = (
+    "redis.call('append', KEYS[1], ARGV[1]) return redis.call('lpush', KEYS[1], ARGV[1])",
+    "redis.call('set', KEYS[1], ARGV[1]) error('boom')",
+    "redis.call('set', KEYS[1], ARGV[1]) return redis.call('incr', KEYS[1])",
+    "redis.call('del', KEYS[1]) return redis.call('nosuch')",
+    "redis.call('rpush', KEYS[1], ARGV[1]) local x = nil return x.field",
+    "redis.call('sadd', KEYS[1], ARGV[1]) error({err='MYERR from a table'})",
+    "redis.call('hset', KEYS[1], 'f1', ARGV[1]) return redis.call('hget', KEYS[1])",
+    "redis.call('zadd', KEYS[1], '1', ARGV[1]) return redis.error_reply('after a write')",
+    "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1], ARGV[1])",
+)
+
+
+def tpl_write_then_fail(rng, ctx):
+    """A write, then an error: the write stays (a script has no rollback)."""
+    return script_command(rng, ctx, rng.choice(FAILING_WRITES), [ctx.key()], [ctx.value()])
+
+
+NUMKEYS_BODIES = ("return {#KEYS, #ARGV, KEYS[1], ARGV[1], KEYS[2]}",
+                  "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2]}", "return #KEYS * 10 + #ARGV")
+NUMKEYS = ("0", "1", "2", "3", "4", "-1", "abc", "1.5", "", " 1", "01", "+1",
+           "9223372036854775808")
+
+
+def tpl_numkeys(rng, ctx):
+    """numkeys against the arguments there are (too many, negative, not a number)."""
+    rest = [ctx.value() for _ in range(rng.randint(0, 3))]
+    return script_command(rng, ctx, rng.choice(NUMKEYS_BODIES), (), rest,
+                          numkeys=rng.choice(NUMKEYS))
+
+
+NUMBER_BODIES = (
+    "return tonumber(ARGV[1])", "return {tonumber(ARGV[1]), tostring(tonumber(ARGV[1]))}",
+    "return ARGV[1] + 1", "return ARGV[1] * 1.5",
+    "return redis.call('echo', tonumber(ARGV[1]) or 0)",
+    "return redis.call('echo', ARGV[1] / 7)", "return math.huge", "return -math.huge",
+    "return 0/0", "return {2^53, 2^53 + 1, -2^63, 2^63, 2^31, -2^31 - 0.5}",
+    "return cjson.encode({tonumber(ARGV[1])})", "return redis.call('set', KEYS[1], ARGV[1] + 0)",
+    "return redis.call('incrby', KEYS[1], tonumber(ARGV[1]) or 1)",
+)
+NUMBER_ARGS = ("1e20", "-1e20", "1e400", "4.5", "-4.5", "2.5", "0.1", "1e-320",
+               "0x7fffffffffffffff", "9007199254740993", "123456789012345678")
+
+
+def tpl_numbers(rng, ctx):
+    """Lua numbers: coercion from strings, back to integer replies (truncated; NaN, infinities
+    and out-of-range values give what Redis's cast to long long gives) and to command
+    arguments (%.17g)."""
+    r = rng.random()
+    number = (rng.choice(NUMBER_ARGS) if r < 0.4 else rng.choice(GOOD_INTS) if r < 0.6
+              else ctx.value())
+    return script_command(rng, ctx, rng.choice(NUMBER_BODIES), [ctx.key()], [number])
+
+
+def tpl_sort_in_script(rng, ctx):
+    """SORT ... BY <no '*'> (no sorting) run by a script: Redis sorts a set source ALPHA all
+    the same (deterministic output for scripts); a list keeps its order. Only the sort
+    family's own sources, whose elements have no NUL byte (no two compare equal)."""
+    key = rng.choice(diff_sort_family.SET_KEYS * 2 + diff_sort_family.LIST_KEYS)
+    args = [rng.choice(("nosort", "nosort", "w_", "constant->n"))]
+    options = []
+    if rng.random() < 0.3:
+        options.append(["LIMIT", rng.choice(("0", "1", "2")), rng.choice(("1", "3", "100"))])
+    if rng.random() < 0.3:
+        options.append(["DESC"])
+    if rng.random() < 0.2:
+        options.append(["ALPHA"])
+    if rng.random() < 0.3:
+        options.append(["GET", rng.choice(("#", "w_*", "o_*->n"))])
+    rng.shuffle(options)
+    args += [a for o in options for a in o]
+    name = rng.choice(("sort", "sort", "sort_ro"))
+    body = f"return redis.call('{name}', KEYS[1], 'BY', unpack(ARGV))"
+    return script_command(rng, ctx, body, [key], args)
+
+
+CJSON_BODIES = (
+    "local r = redis.pcall('lrange', KEYS[1], 0, -1) if r.err then return r end "
+    "return cjson.encode(r)",
+    "return cjson.encode({ARGV[1], #ARGV})",
+    "local ok, v = pcall(cjson.decode, ARGV[1]) if ok then return v end return 'bad json'",
+)
+JSON_VALUES = ("[1,2,3]", "{\"a\":1}", "\"str\"", "1.5", "abc", "null", "[1,null,3]", "[]",
+               "{}", "[[1],[2,[3]]]", "true", "[true,false]", "1e400", "\"\\u00e9\"")
+
+
+def tpl_cjson(rng, ctx):
+    value = rng.choice(JSON_VALUES) if rng.random() < 0.7 else ctx.value()
+    return script_command(rng, ctx, rng.choice(CJSON_BODIES), [ctx.key()], [value])
+
+
+ERROR_BODIES = (
+    "return +", "return redis.call()", "return redis.call('get', {})", "error('boom')",
+    "return nosuch_global", "x = 5", "return redis.pcall('eval', 'return 1', '0')",
+    "return 1 .. {}", "return redis.call('get', KEYS[1], {})", "return redis.status_reply('')",
+    "return {err=''}", "return redis.error_reply('-ERR dashed')", "return {err='\\r\\nx'}",
+    "return redis.call('nosuch', KEYS[1])", "return redis.pcall()", "return redis.sha1hex()",
+    "return redis.call('set', KEYS[1])", "error()", "return {err='WRONGTYPE mine'}",
+)
+
+
+def tpl_error(rng, ctx):
+    """Compile and runtime errors: the error text (with the script's sha) compared."""
+    return script_command(rng, ctx, rng.choice(ERROR_BODIES), [ctx.key()], [ctx.value()])
+
+
+NEVER_LOADED = "return 'never loaded by any stream'"
+
+
+def tpl_script_admin(rng, ctx):
+    """SCRIPT LOAD / EXISTS / FLUSH / KILL / HELP and their errors, EVALSHA of a script no
+    stream loads, and wrong arities of EVAL & co. (SCRIPT EXISTS only of a sha loaded by its
+    guard or never loaded.)"""
+    never = hashlib.sha1(NEVER_LOADED.encode()).hexdigest()
+    r = rng.random()
+    if r < 0.2:
+        body = rng.choice(INCR_LOOPS + NUMKEYS_BODIES)
+        sha = hashlib.sha1(body.encode()).hexdigest()
+        return Cmd(ctx.name("SCRIPT"), ctx.name("EXISTS"), *rng.sample([sha, never, "abc"], 3),
+                   guard=(Cmd("SCRIPT", "LOAD", body), lambda reply: True))
+    if r < 0.4:
+        return Cmd(ctx.name("SCRIPT"), ctx.name("LOAD"),
+                   rng.choice(ERROR_BODIES + ("return 1", "#!lua flags=bogus\nreturn 1")))
+    if r < 0.5:
+        return Cmd(ctx.name("SCRIPT"), ctx.name("FLUSH"),
+                   *rng.choice(([], ["ASYNC"], ["SYNC"], ["bad"], ["ASYNC", "x"])))
+    if r < 0.6:
+        return Cmd(ctx.name(rng.choice(("EVALSHA", "EVALSHA_RO"))),
+                   rng.choice((never, never.upper(), "abc", "", never + "0")), "0")
+    args = rng.choice((["SCRIPT"], ["SCRIPT", "KILL"], ["SCRIPT", "HELP"], ["SCRIPT", "NOSUCH"],
+                       ["SCRIPT", "EXISTS"], ["SCRIPT", "LOAD"], ["SCRIPT", "LOAD", "a", "b"],
+                       ["SCRIPT", "KILL", "x"], ["EVAL"], ["EVAL", "return 1"], ["EVALSHA", never],
+                       ["EVAL_RO"], ["EVALSHA_RO"], ["EVAL", "return 1", "0", "k"]))
+    return Cmd(*[ctx.name(a) if a.isupper() else a for a in args])
+
+
+SCRIPT_TEMPLATES = [
+    (tpl_get_append, 2), (tpl_incr_loop, 2), (tpl_mixed_table, 4), (tpl_resp3_read, 3),
+    (tpl_select_write, 2), (tpl_pcall_error, 1), (tpl_write_then_fail, 1), (tpl_numkeys, 1),
+    (tpl_numbers, 2), (tpl_sort_in_script, 1), (tpl_cjson, 1), (tpl_error, 1),
+    (tpl_script_admin, 1),
+]
+
+
+def next_template(rng, ctx):
+    generator = rng.choices([g for g, _ in SCRIPT_TEMPLATES],
+                            weights=[w for _, w in SCRIPT_TEMPLATES])[0]
+    return generator(rng, ctx)
+
+
 FAMILIES = {
     "strings": diff_core_family.STRING_GENERATORS,  # diff_core_family.py
     "keys": diff_core_family.KEY_GENERATORS,  # diff_core_family.py
@@ -503,7 +942,9 @@ def next_command(rng, ctx, families=None):
 
 
 def known_difference(cmd):
-    return next((why for matches, why in KNOWN_DIFFERENCES if matches(cmd.args)), None)
+    """Why cmd (or the command a wrapping script runs) is a known difference, or None."""
+    return next((why for matches, why in KNOWN_DIFFERENCES
+                 for c in (cmd, cmd.wraps) if c is not None and matches(c.args)), None)
 
 
 # -- the two servers, one stream --------------------------------------------------------------
@@ -666,8 +1107,9 @@ class Stream:
                  f"  basalt: {show(actual, 600)}",
                  "preceding commands (reply as both gave it, or normalised alike):"]
         lines += [f"  #{i} {c} -> {show(reply)}" for i, c, reply in self.history]
-        weights = os.environ.get("BASALT_DIFF_WEIGHTS")
-        lines.append(f"replay: {f'BASALT_DIFF_WEIGHTS={weights} ' if weights else ''}"
+        knobs = "".join(f"{name}={os.environ[name]} " for name in
+                        ("BASALT_DIFF_WEIGHTS", "BASALT_DIFF_SCRIPTS") if os.environ.get(name))
+        lines.append(f"replay: {knobs}"
                      f"BASALT_DIFF_SEEDS={self.seed} python3 {__file__} --basalt PATH "
                      f"DifferentialTest.test_resp{self.protocol}")
         if self.keep_going:
@@ -724,13 +1166,14 @@ class Stream:
 
 def deliveries(cmd, queued, reply):
     """Messages a main-pair command had delivered, per PUBLISH / SPUBLISH it ran: [n] for a
-    PUBLISH answered n, the counts of the PUBLISHes an EXEC ran, [] otherwise."""
-    name = cmd.name()
-    if name in PUBLISHERS and reply[0] == b":":
+    PUBLISH (or a script running one, see wrap_in_script) answered n, the counts of the
+    PUBLISHes an EXEC ran, [] otherwise."""
+    if cmd.runs() in PUBLISHERS and reply[0] == b":":
         return [reply[1]]
-    if name == b"exec" and queued is not None and reply[0] == b"*" and reply[1] is not None:
+    if cmd.name() == b"exec" and queued is not None and reply[0] == b"*" and \
+            reply[1] is not None:
         return [element[1] for q, element in zip(queued, reply[1])
-                if q.name() in PUBLISHERS and element[0] == b":"]
+                if q.runs() in PUBLISHERS and element[0] == b":"]
     return []
 
 
@@ -741,12 +1184,18 @@ class DifferentialTest(diff_shared.SideBySide, lib.unittest.TestCase):
         env_seeds = os.environ.get("BASALT_DIFF_SEEDS")
         cls.seeds = diff_shared.parse_seeds(env_seeds) if env_seeds else list(SEEDS)
         cls.count = int(os.environ.get("BASALT_DIFF_COMMANDS", COMMANDS_PER_SEED))
+        cls.script_rates = script_rates()
 
     def run_protocol(self, protocol):
         started, sent, skipped, messages, mismatches = time.monotonic(), 0, 0, 0, []
+        scripts = 0
         for seed in self.seeds:
             rng = random.Random(f"resp{protocol}-seed{seed}")
             ctx = Context(rng, protocol)
+            # Scripts draw from an rng (and a Context) of their own: the generated commands
+            # are the same with scripts or without (BASALT_DIFF_SCRIPTS=0).
+            script_rng = random.Random(f"resp{protocol}-seed{seed}-scripts")
+            script_ctx = Context(script_rng, protocol)
             stream = Stream(self, seed, protocol, self.redis.port, self.basalt.port, ctx)
             try:
                 if protocol == 3:
@@ -754,8 +1203,21 @@ class DifferentialTest(diff_shared.SideBySide, lib.unittest.TestCase):
                     stream.execute(Cmd("HELLO", "3", normalize=hello))
                     stream.execute(Cmd("HELLO", "3", normalize=hello, on="sub"))
                 stream.execute(Cmd("FLUSHALL"))
-                for _ in range(self.count):
-                    stream.execute(next_command(rng, ctx))
+                # self.count generated commands go as they are; the ones a script runs come
+                # on top (only with wrap=1, every one of self.count commands in a script).
+                generated = direct = 0
+                while direct < self.count and (generated < self.count or
+                                               self.script_rates["wrap"] < 1):
+                    cmd = next_command(rng, ctx)
+                    generated += 1
+                    if script_rng.random() < self.script_rates["wrap"]:
+                        cmd = wrap_in_script(script_rng, script_ctx, cmd)
+                    direct += cmd.wraps is None
+                    scripts += cmd.wraps is not None
+                    stream.execute(cmd)
+                    if script_rng.random() < self.script_rates["templates"]:
+                        stream.execute(next_template(script_rng, script_ctx))
+                        scripts += 1
                 if ctx.queued is not None:
                     stream.execute(Cmd("DISCARD"))
                 stream.finish_subscriber()
@@ -768,8 +1230,9 @@ class DifferentialTest(diff_shared.SideBySide, lib.unittest.TestCase):
         self.assertTrue(self.basalt.running(), "basalt died; log:\n" + self.basalt.log_tail())
         if mismatches:
             self.fail(f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches))
-        print(f"\n  RESP{protocol}: {len(self.seeds)} seeds, {sent} commands and {messages} "
-              f"pub/sub messages compared, {skipped} known differences skipped, "
+        print(f"\n  RESP{protocol}: {len(self.seeds)} seeds, {sent} commands ({scripts} of them "
+              f"scripts) and {messages} pub/sub messages compared, {skipped} known differences "
+              "skipped, "
               f"{time.monotonic() - started:.1f}s", end=" ", flush=True)
 
     def test_resp2(self):
