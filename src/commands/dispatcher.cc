@@ -359,7 +359,9 @@ ErrorReply Dispatcher::CallFromScript(ClientSession& caller, ClientSession& scri
   // From its first write command on (whether or not it changed anything), the script must be
   // able to finish: the state checks above no longer refuse it.
   if (flags & kWrite) rules.wrote = true;
+  propagation_off_ = !rules.propagate;
   Call(script, *spec, args, reply);
+  propagation_off_ = false;
   // Client-side caching: what a script read, its caller read.
   if ((flags & kReadOnly) && caller.tracking() != nullptr) {
     server_.tracking.RememberKeys(caller, KeysOf(*spec, args));
@@ -436,7 +438,9 @@ ErrorKind Dispatcher::Call(ClientSession& client, const CommandSpec& spec,
   }
   if (reply.errors_written() != errors_before) ++stats.failed_calls;
   client.last_command = spec.full_name;
-  if (ctx.dirty() > 0 && !ctx.propagation_suppressed()) StageWrites(ctx, args);
+  if (ctx.dirty() > 0 && !ctx.propagation_suppressed() && !propagation_off_) {
+    StageWrites(ctx, args);
+  }
   // Client-side caching remembers the keys of what a tracking client read.
   if ((EffectiveFlags(spec) & kReadOnly) && client.tracking() != nullptr) {
     server_.tracking.RememberKeys(client, KeysOf(spec, args));

@@ -138,6 +138,7 @@ class Dispatcher {
   bool run_clock_valid_ = false;
   int64_t run_clock_us_ = 0;
   bool admitted_out_of_memory_ = false;
+  bool propagation_off_ = false;  // a script's command under redis.set_repl(REPL_NONE)
 };
 
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' " as Redis formats it.

@@ -25,6 +25,9 @@ struct ScriptRules {
   // denyoom commands are refused until the script has written something.
   bool out_of_memory = false;
   bool wrote = false;  // set once the script called a write command
+  // redis.set_repl(redis.REPL_NONE): the script's next writes reach neither the AOF nor
+  // replicas. (REPL_AOF and REPL_REPLICA alone are taken as REPL_ALL: one stream feeds both.)
+  bool propagate = true;
 };
 
 struct ScriptInvocation {

@@ -176,9 +176,10 @@ int RedisSetResp(lua_State* L) {
   return 0;
 }
 
-// Effects are always what is replicated (Redis 7): set_repl is checked and otherwise accepted.
+// Which of the script's next writes are propagated: none (REPL_NONE) or all (any other).
 int RedisSetRepl(lua_State* L) {
-  if (CurrentRun(L) == nullptr) {
+  ScriptRun* run = CurrentRun(L);
+  if (run == nullptr) {
     return RaiseError(L, "redis.set_repl can only be called inside a script invocation");
   }
   if (lua_gettop(L) != 1) return RaiseError(L, "redis.set_repl() requires two arguments.");
@@ -187,6 +188,7 @@ int RedisSetRepl(lua_State* L) {
     return RaiseError(
         L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
   }
+  run->rules.propagate = flags != 0;
   return 0;
 }
 

@@ -87,6 +87,20 @@ TEST_SUITE("scripting") {
     CHECK(h.propagated().dbs == std::vector<int>{0});
   }
 
+  TEST_CASE("redis.set_repl(REPL_NONE) keeps the next writes off the stream, REPL_ALL resumes") {
+    Harness h;
+    CHECK(h.Run({"EVAL",
+                 "redis.call('SET', 'a', '1') redis.set_repl(redis.REPL_NONE) "
+                 "redis.call('SET', 'b', '2') redis.set_repl(redis.REPL_ALL) "
+                 "return redis.call('SET', 'c', '3')",
+                 "0"}) == Ok());
+    CHECK(h.propagated().lines == Lines{"MULTI", "SET a 1", "SET c 3", "EXEC"});
+    CHECK(h.Run({"MGET", "a", "b", "c"}) == "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
+    // The next script starts propagating again.
+    CHECK(h.Run({"EVAL", "return redis.call('SET', 'd', '4')", "0"}) == Ok());
+    CHECK(h.propagated().lines.back() == "SET d 4");
+  }
+
   TEST_CASE("a script that only reads, or writes that change nothing, sends nothing") {
     Harness h;
     h.Run({"SET", "a", "v"});
