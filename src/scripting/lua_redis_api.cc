@@ -9,7 +9,6 @@
 
 #include "commands/dispatcher.h"
 #include "common/sha1.h"
-#include "protocol/reply_parser.h"
 #include "scripting/lua_sandbox.h"
 #include "scripting/lua_values.h"
 #include "scripting/script_run.h"
@@ -26,26 +25,26 @@ int RaiseError(lua_State* L, std::string_view text) {
   return lua_error(L);
 }
 
-// The call's arguments as strings: numbers as Redis formats them ("%.17g"), strings as they
-// are. False (with the stack popped either way) when one is neither.
-bool CollectArguments(lua_State* L, std::vector<std::string>* argv) {
+// The call's arguments as views of Lua strings, which stay on the stack (alive) while the
+// command runs: numbers are replaced there by their text as Redis formats them ("%.17g").
+// False when one is neither a string nor a number.
+bool CollectArguments(lua_State* L, std::vector<std::string_view>* argv) {
   const int argc = lua_gettop(L);
-  bool ok = true;
-  for (int i = 1; i <= argc && ok; ++i) {
+  argv->clear();
+  for (int i = 1; i <= argc; ++i) {
     if (lua_type(L, i) == LUA_TNUMBER) {
       char buf[64];
       const int len = std::snprintf(buf, sizeof(buf), "%.17g", lua_tonumber(L, i));
-      argv->emplace_back(buf, static_cast<size_t>(len));
-    } else if (lua_isstring(L, i)) {
-      size_t len;
-      const char* s = lua_tolstring(L, i, &len);
-      argv->emplace_back(s, len);
-    } else {
-      ok = false;
+      lua_pushlstring(L, buf, static_cast<size_t>(len));
+      lua_replace(L, i);
+    } else if (!lua_isstring(L, i)) {
+      return false;
     }
+    size_t len;
+    const char* s = lua_tolstring(L, i, &len);
+    argv->emplace_back(s, len);
   }
-  lua_pop(L, argc);
-  return ok;
+  return true;
 }
 
 // Runs the command on the stack (its arguments) for the script of `run` and leaves its reply
@@ -57,39 +56,32 @@ bool RunCommand(lua_State* L, ScriptRun* run) {
     PushErrorTable(L, "Please specify at least one argument for this redis lib call");
     return true;
   }
-  std::vector<std::string> argv;
-  if (!CollectArguments(L, &argv)) {
+  std::vector<std::string_view>& argv = run->argv;
+  const bool collected = CollectArguments(L, &argv);
+  if (!collected) {
+    lua_settop(L, 0);
     PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
     return true;
   }
-  std::vector<std::string_view> views(argv.begin(), argv.end());
-  std::string out;
+  std::string& out = run->reply;
+  out.clear();
   protocol::ReplyWriter writer(&out, run->session->resp);
   cmd::CommandContext& ctx = *run->ctx;
   cmd::ErrorReply refusal =
-      ctx.server.dispatcher->CallFromScript(ctx.client, *run->session, views, writer, run->rules);
+      ctx.server.dispatcher->CallFromScript(ctx.client, *run->session, argv, writer, run->rules);
+  lua_settop(L, 0);  // the arguments are no longer read
   if (!refusal.empty()) {
     PushErrorTable(L, "-" + refusal.text);
     return true;
   }
-  protocol::Reply reply;
-  size_t consumed = 0;
-  std::string error;
-  protocol::ReplyLimits limits;
-  limits.max_depth = 1000;
-  limits.max_bulk = INT64_MAX;
-  if (protocol::ParseReply(out, &reply, &consumed, &error, limits) !=
-      protocol::ReplyParse::kComplete) {
-    PushErrorTable(L, "ERR the reply of the command could not be read: " + error);
-    return true;
-  }
   const int base = lua_gettop(L);
-  if (!PushReply(L, reply, run->session->resp)) {
+  size_t pos = 0;
+  if (!PushReply(L, out, &pos, run->session->resp)) {
     lua_settop(L, base);
     PushErrorTable(L, "ERR reached lua stack limit");
     return true;
   }
-  return reply.kind == protocol::Reply::Kind::kError;
+  return !out.empty() && out[0] == '-';
 }
 
 // redis.call (raise = true) and redis.pcall: redis.call raises an error reply instead of

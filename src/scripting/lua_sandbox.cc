@@ -45,16 +45,12 @@ int RefuseRawWrite(lua_State* L) {
   return lua_error(L);
 }
 
-// __index of the globals' proxy: the real global, or an error for a name that has none.
-int ReadGlobal(lua_State* L) {
-  lua_pushvalue(L, 2);
-  lua_rawget(L, lua_upvalueindex(1));
-  if (lua_isnil(L, -1)) {
-    const char* name = lua_tostring(L, 2);
-    return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
-                      name == nullptr ? "?" : name);
-  }
-  return 1;
+// __index of the real globals, reached through the proxy's: only a name with no global gets
+// here (a table __index is the VM's fast path for the ones that exist).
+int MissingGlobal(lua_State* L) {
+  const char* name = lua_tostring(L, 2);
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
+                    name == nullptr ? "?" : name);
 }
 
 bool IsProxy(lua_State* L, int index) {
@@ -88,18 +84,13 @@ int GuardedSetMetatable(lua_State* L) {
   return lua_gettop(L);
 }
 
-// A read-only view of the table on top of the stack, which it replaces. `index_fn`: read
-// through a function (the globals' check) instead of the table itself.
-void MakeProxy(lua_State* L, lua_CFunction index_fn) {
+// A read-only view of the table on top of the stack, which it replaces: reads go through to
+// the table, writes are refused.
+void MakeProxy(lua_State* L) {
   const int real = lua_gettop(L);
   lua_newtable(L);  // the proxy
   lua_newtable(L);  // its metatable
-  if (index_fn != nullptr) {
-    lua_pushvalue(L, real);
-    lua_pushcclosure(L, index_fn, 1);
-  } else {
-    lua_pushvalue(L, real);
-  }
+  lua_pushvalue(L, real);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, RefuseWrite);
   lua_setfield(L, -2, "__newindex");
@@ -135,7 +126,9 @@ void OpenLibraries(lua_State* L) {
   OpenLibrary(L, LUA_MATHLIBNAME, luaopen_math);
   OpenLibrary(L, "cjson", luaopen_cjson);
   OpenLibrary(L, "bit", luaopen_bit);
-  for (const char* denied : {"dofile", "loadfile", "print"}) {
+  // As redis-server 7.0.15's globals: no environments (getfenv and setfenv would hand out or
+  // replace the real globals), no newproxy.
+  for (const char* denied : {"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy"}) {
     lua_pushnil(L);
     lua_setglobal(L, denied);
   }
@@ -155,7 +148,7 @@ void ProtectLibraries(lua_State* L) {
       lua_pop(L, 1);
       continue;
     }
-    MakeProxy(L, nullptr);
+    MakeProxy(L);
     lua_setglobal(L, lib);
   }
   lua_pushstring(L, "");
@@ -171,8 +164,12 @@ void ProtectLibraries(lua_State* L) {
 void ProtectGlobals(lua_State* L) {
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_setfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
+  lua_newtable(L);  // the real globals' metatable: a missing name is an error
+  lua_pushcfunction(L, MissingGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, LUA_GLOBALSINDEX);
   lua_pushvalue(L, LUA_GLOBALSINDEX);
-  MakeProxy(L, ReadGlobal);
+  MakeProxy(L);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_GLOBALSINDEX, "_G");  // _G names the proxy
   lua_replace(L, LUA_GLOBALSINDEX);

@@ -295,6 +295,8 @@ void LuaScripts::ReplyRunError(cmd::CommandContext& ctx, const std::string& sha)
     return;
   }
   std::string text = ErrorTableText(L, -1);
+  // error({}) or a table without err: redis-server 7.0.15 crashes on it; say what happened.
+  if (text.empty()) text = "ERR the script raised an error without an 'err' field";
   lua_getfield(L, -1, "source");
   lua_getfield(L, -2, "line");
   if (lua_isstring(L, -2) && lua_isstring(L, -1)) {

@@ -5,6 +5,8 @@
 #include <lua.hpp>
 #include <string>
 
+#include "common/strings.h"
+
 namespace basalt::scripting {
 
 namespace {
@@ -178,71 +180,104 @@ void PushErrorTable(lua_State* L, std::string_view text) {
   SetStringField(L, "err", code + " " + std::string(message));
 }
 
-bool PushReply(lua_State* L, const protocol::Reply& reply, int resp) {
-  using Kind = protocol::Reply::Kind;
+namespace {
+
+// Reads the line after the type byte at in[*pos] (up to CRLF) and moves *pos past it.
+std::string_view ReadLine(std::string_view in, size_t* pos) {
+  const size_t start = *pos + 1;
+  const size_t end = in.find("\r\n", start);
+  *pos = end + 2;
+  return in.substr(start, end - start);
+}
+
+int64_t LineInteger(std::string_view line) {
+  int64_t v = 0;
+  ParseInt64(line, &v);
+  return v;
+}
+
+}  // namespace
+
+bool PushReply(lua_State* L, std::string_view in, size_t* pos, int resp) {
   // A deep reply needs stack room at every level; Lua refuses past its C stack limit.
   if (!lua_checkstack(L, 4)) return false;
-  switch (reply.kind) {
-    case Kind::kInteger:
-      lua_pushnumber(L, static_cast<lua_Number>(reply.integer));
+  const char type = in[*pos];
+  const std::string_view line = ReadLine(in, pos);
+  switch (type) {
+    case ':':
+      lua_pushnumber(L, static_cast<lua_Number>(LineInteger(line)));
       return true;
-    case Kind::kBulkString:
-      lua_pushlstring(L, reply.text.data(), reply.text.size());
-      return true;
-    case Kind::kNull:
-      // RESP2's null bulk and null array are false; RESP3's null is nil.
-      if (resp >= 3) {
-        lua_pushnil(L);
-      } else {
-        lua_pushboolean(L, 0);
+    case '$':
+    case '=': {
+      const int64_t len = LineInteger(line);
+      if (len < 0) break;  // RESP2's null bulk
+      std::string_view text = in.substr(*pos, static_cast<size_t>(len));
+      *pos += static_cast<size_t>(len) + 2;
+      if (type == '$') {
+        lua_pushlstring(L, text.data(), text.size());
+        return true;
       }
-      return true;
-    case Kind::kSimpleString:
-      lua_newtable(L);
-      SetStringField(L, "ok", reply.text);
-      return true;
-    case Kind::kError:
-      PushErrorTable(L, "-" + reply.text);
-      return true;
-    case Kind::kBoolean:
-      lua_pushboolean(L, reply.integer != 0);
-      return true;
-    case Kind::kDouble:
-      lua_pushnumber(L, reply.number);
-      WrapInField(L, "double");
-      return true;
-    case Kind::kBigNumber:
-      lua_pushlstring(L, reply.text.data(), reply.text.size());
-      WrapInField(L, "big_number");
-      return true;
-    case Kind::kVerbatim:
-      lua_newtable(L);
-      SetStringField(L, "string", reply.text);
-      SetStringField(L, "format", reply.format);
+      lua_newtable(L);  // verbatim: "txt:" then the text
+      SetStringField(L, "string", text.substr(4));
+      SetStringField(L, "format", text.substr(0, 3));
       WrapInField(L, "verbatim_string");
       return true;
-    case Kind::kMap:
-    case Kind::kSet:
+    }
+    case '+':
       lua_newtable(L);
-      for (size_t i = 0; i < reply.elements.size(); ++i) {
-        if (!PushReply(L, reply.elements[i], resp)) return false;
-        if (reply.kind == Kind::kMap) {
-          if (!PushReply(L, reply.elements[++i], resp)) return false;
+      SetStringField(L, "ok", line);
+      return true;
+    case '-':
+      PushErrorTable(L, "-" + std::string(line));
+      return true;
+    case '#':
+      lua_pushboolean(L, line == "t");
+      return true;
+    case ',': {
+      double d = 0;
+      ParseDouble(line, &d);
+      lua_pushnumber(L, d);
+      WrapInField(L, "double");
+      return true;
+    }
+    case '(':
+      lua_pushlstring(L, line.data(), line.size());
+      WrapInField(L, "big_number");
+      return true;
+    case '%':
+    case '~': {
+      lua_newtable(L);
+      for (int64_t i = LineInteger(line); i > 0; --i) {
+        if (!PushReply(L, in, pos, resp)) return false;
+        if (type == '%') {
+          if (!PushReply(L, in, pos, resp)) return false;
         } else {
           lua_pushboolean(L, 1);
         }
         lua_settable(L, -3);
       }
-      WrapInField(L, reply.kind == Kind::kMap ? "map" : "set");
+      WrapInField(L, type == '%' ? "map" : "set");
       return true;
-    case Kind::kArray:
-    case Kind::kPush:
-      lua_createtable(L, static_cast<int>(reply.elements.size()), 0);
-      for (size_t i = 0; i < reply.elements.size(); ++i) {
-        if (!PushReply(L, reply.elements[i], resp)) return false;
-        lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    case '*':
+    case '>': {
+      const int64_t n = LineInteger(line);
+      if (n < 0) break;  // RESP2's null array
+      lua_createtable(L, static_cast<int>(n), 0);
+      for (int64_t i = 1; i <= n; ++i) {
+        if (!PushReply(L, in, pos, resp)) return false;
+        lua_rawseti(L, -2, static_cast<int>(i));
       }
       return true;
+    }
+    default:  // '_': RESP3's null
+      break;
+  }
+  // A null: false for a RESP2 script (null bulk, null array), nil for a RESP3 one.
+  if (resp >= 3) {
+    lua_pushnil(L);
+  } else {
+    lua_pushboolean(L, 0);
   }
   return true;
 }

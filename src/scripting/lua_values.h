@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/reply_parser.h"
 #include "protocol/reply_writer.h"
 
 struct lua_State;
@@ -21,9 +20,10 @@ namespace basalt::scripting {
 // Pushes the error table {err="CODE message"} Redis's scripts see for `text`. A text that
 // starts with '-' has it dropped; one without a space after its code gets the code ERR.
 void PushErrorTable(lua_State* L, std::string_view text);
-// Pushes `reply` (written by the script's session, protocol version `resp`). False when it is
-// nested too deep for Lua's stack (part of it may have been pushed).
-bool PushReply(lua_State* L, const protocol::Reply& reply, int resp);
+// Pushes the reply at in[*pos] (complete, as the reply writer wrote it for the script's session
+// at protocol version `resp`) and moves *pos past it. False when it is nested too deep for
+// Lua's stack (part of it may have been pushed).
+bool PushReply(lua_State* L, std::string_view in, size_t* pos, int resp);
 // Writes the value on top of the stack as a reply and pops it. `script_resp` is the version the
 // script chose: it decides how booleans are answered.
 void WriteLuaValue(lua_State* L, protocol::ReplyWriter& reply, int script_resp);

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "commands/command.h"
 #include "commands/script_host.h"
@@ -29,6 +31,9 @@ struct ScriptRun {
   cmd::CommandContext* ctx = nullptr;  // EVAL's: its caller and server
   ScriptSession* session = nullptr;
   cmd::ScriptRules rules;
+  // Scratch of redis.call, kept for its capacity: the arguments, the reply's bytes.
+  std::vector<std::string_view> argv;
+  std::string reply;
 };
 
 // The run of the script running on `L`, or null outside one.

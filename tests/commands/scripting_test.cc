@@ -446,4 +446,13 @@ TEST_SUITE("scripting") {
     CHECK(h.Run({"EVAL", "redis.setresp(3); return redis.call('HGETALL', KEYS[1])", "1", "one"}) ==
           BulkArray({"f", "v"}));
   }
+
+  TEST_CASE("an error object without an err field still answers an error (Redis crashes)") {
+    Harness h;
+    const std::string body = "error({foo = 'bar'})";
+    CHECK(h.Run({"EVAL", body, "0"}) ==
+          Err("ERR the script raised an error without an 'err' field script: " + Sha1Hex(body) +
+              ", on @user_script:1."));
+    CHECK(h.Run({"PING"}) == "+PONG\r\n");
+  }
 }

@@ -463,6 +463,12 @@ scenario(G, "type_of_libs",
 scenario(G, "loadfile_removed", ev("return type(loadfile)"))
 scenario(G, "dofile_removed", ev("return type(dofile)"))
 scenario(G, "print_removed", ev("return type(print)"))
+# Redis 7.0.15 has no function environments nor newproxy in scripts.
+scenario(G, "getfenv_removed", ev("return type(getfenv)"))
+scenario(G, "setfenv_removed", ev("return type(setfenv)"))
+scenario(G, "newproxy_removed", ev("return type(newproxy)"))
+scenario(G, "loadstring_chunk_sees_the_readonly_globals",
+         ev("local f = loadstring('x_from_chunk = 1') return f()"))
 scenario(G, "lua_version", ev("return _VERSION"))
 scenario(G, "closures",
          ev("local function counter() local c = 0 return function() c = c + 1 return c end end "
