@@ -2,8 +2,8 @@
 // sandbox is built with proxies: every table a script can reach by name (the globals and each
 // library) is an empty table whose metatable reads through to the real one and refuses
 // writes. The proxy of the globals becomes the interpreter's global table itself, so chunks
-// made by loadstring and getfenv(0) see the proxy too; rawset is wrapped to refuse proxies,
-// and the metatables are locked (__metatable) against setmetatable.
+// made by loadstring see the proxy too; rawset and setmetatable are wrapped to refuse
+// proxies, the metatables are locked (__metatable), and getfenv / setfenv are not there.
 #include "scripting/lua_sandbox.h"
 
 #include <lua.hpp>

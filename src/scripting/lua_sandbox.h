@@ -1,7 +1,8 @@
 // The interpreter scripts run in: Lua 5.1 with the libraries Redis gives scripts (base, table,
 // string, math, cjson, bit; not struct and cmsgpack, which Debian does not package) and the
 // redis.* API, sandboxed as Redis 7.0 sandboxes it:
-//   - no file or OS access (no io, os, package, debug, dofile, loadfile, print);
+//   - no file or OS access (no io, os, package, debug, dofile, loadfile, print), and no function
+//     environments (getfenv, setfenv) nor newproxy: Redis 7.0.15's globals, name for name;
 //   - globals are read-only: creating one or changing a library raises "Attempt to modify a
 //     readonly table", reading an unknown one "Script attempted to access nonexistent global
 //     variable '<name>'", so one script cannot leave state behind for the next;
