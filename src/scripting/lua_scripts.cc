@@ -94,12 +94,6 @@ bool SetFlag(std::string_view name, ScriptFlags* flags) {
   return true;
 }
 
-std::string Lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::string ParseShebang(std::string_view body, ScriptFlags* flags, std::string* code) {
@@ -155,9 +149,18 @@ const std::string& LuaScripts::ShaOf(std::string_view body) {
   return last_sha_;
 }
 
+std::string_view LuaScripts::LowercaseSha(std::string_view sha, char* buf) {
+  if (sha.size() != 40) return sha;
+  for (size_t i = 0; i < 40; ++i) {
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(sha[i])));
+  }
+  return {buf, 40};
+}
+
 const LuaScripts::Script* LuaScripts::Find(std::string_view sha) const {
   if (sha.size() != 40) return nullptr;
-  auto it = scripts_.find(Lowercase(sha));
+  char buf[40];
+  auto it = scripts_.find(LowercaseSha(sha, buf));
   return it == scripts_.end() ? nullptr : &it->second;
 }
 
@@ -187,7 +190,7 @@ cmd::ErrorReply LuaScripts::Load(std::string_view body, std::string* sha) {
   return error;
 }
 
-const LuaScripts::Script* LuaScripts::Compile(std::string_view body, const std::string& sha,
+const LuaScripts::Script* LuaScripts::Compile(std::string_view body, std::string_view sha,
                                               cmd::ErrorReply* error) {
   Script script;
   std::string code;
@@ -233,7 +236,8 @@ cmd::ErrorReply LuaScripts::StartRefusal(const cmd::CommandContext& ctx, const S
 }
 
 void LuaScripts::Eval(cmd::CommandContext& ctx, const cmd::ScriptInvocation& call) {
-  const std::string sha = call.by_sha ? Lowercase(call.body) : ShaOf(call.body);
+  char buf[40];
+  const std::string_view sha = call.by_sha ? LowercaseSha(call.body, buf) : ShaOf(call.body);
   const Script* script = Find(sha);
   if (script == nullptr && call.by_sha) {
     ctx.Fail({cmd::ErrorKind::kArgument, "NOSCRIPT No matching script. Please use EVAL."});
@@ -254,7 +258,7 @@ void LuaScripts::Eval(cmd::CommandContext& ctx, const cmd::ScriptInvocation& cal
   Run(ctx, *script, sha, call);
 }
 
-void LuaScripts::Run(cmd::CommandContext& ctx, const Script& script, const std::string& sha,
+void LuaScripts::Run(cmd::CommandContext& ctx, const Script& script, std::string_view sha,
                      const cmd::ScriptInvocation& call) {
   session_.db = ctx.client.db;
   session_.resp = 2;
@@ -287,11 +291,12 @@ void LuaScripts::Run(cmd::CommandContext& ctx, const Script& script, const std::
   if (++runs_ % kGcPeriod == 0) lua_gc(L, LUA_GCSTEP, static_cast<int>(kGcPeriod));
 }
 
-void LuaScripts::ReplyRunError(cmd::CommandContext& ctx, const std::string& sha) {
+void LuaScripts::ReplyRunError(cmd::CommandContext& ctx, std::string_view sha) {
   lua_State* L = lua_;
   if (!lua_istable(L, -1)) {
     const char* what = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-    ctx.reply.Error("ERR Error running script " + sha + ", " + std::string(what).substr(0, 100));
+    ctx.reply.Error("ERR Error running script " + std::string(sha) + ", " +
+                    std::string(what).substr(0, 100));
     return;
   }
   std::string text = ErrorTableText(L, -1);
@@ -300,7 +305,8 @@ void LuaScripts::ReplyRunError(cmd::CommandContext& ctx, const std::string& sha)
   lua_getfield(L, -1, "source");
   lua_getfield(L, -2, "line");
   if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-    text += " script: " + sha + ", on " + lua_tostring(L, -2) + ":" + lua_tostring(L, -1) + ".";
+    text += " script: " + std::string(sha) + ", on " + lua_tostring(L, -2) + ":" +
+            lua_tostring(L, -1) + ".";
   }
   lua_pop(L, 2);
   ctx.reply.Error(text);

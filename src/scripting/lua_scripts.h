@@ -12,6 +12,7 @@
 // / FCALL, and the struct and cmsgpack libraries.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,19 +71,26 @@ class LuaScripts final : public cmd::ScriptHost {
   const std::string& ShaOf(std::string_view body);
   // The cached script named `sha` (any case), or null.
   const Script* Find(std::string_view sha) const;
+  // EVALSHA's argument in lower case, in *buf (40 bytes), if it has the length of a SHA-1.
+  static std::string_view LowercaseSha(std::string_view sha, char* buf);
   // Compiles and caches `body` under `sha`; returns the entry or sets *error.
-  const Script* Compile(std::string_view body, const std::string& sha, cmd::ErrorReply* error);
+  const Script* Compile(std::string_view body, std::string_view sha, cmd::ErrorReply* error);
   // The state checks a script with a shebang gets before it starts (OOM, read-only replica).
   cmd::ErrorReply StartRefusal(const cmd::CommandContext& ctx, const Script& script,
                                bool read_only_call) const;
-  void Run(cmd::CommandContext& ctx, const Script& script, const std::string& sha,
+  void Run(cmd::CommandContext& ctx, const Script& script, std::string_view sha,
            const cmd::ScriptInvocation& call);
   // The reply for the error object a failed run left on the stack (popped).
-  void ReplyRunError(cmd::CommandContext& ctx, const std::string& sha);
+  void ReplyRunError(cmd::CommandContext& ctx, std::string_view sha);
 
   std::unique_ptr<LuaMemory> memory_;
   lua_State* lua_ = nullptr;
-  std::unordered_map<std::string, Script> scripts_;
+  // Looked up by string_view (EVALSHA's argument, the remembered SHA-1) without a copy.
+  struct ShaHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sha) const { return std::hash<std::string_view>()(sha); }
+  };
+  std::unordered_map<std::string, Script, ShaHash, std::equal_to<>> scripts_;
   size_t scripts_bytes_ = 0;
   std::string last_body_;
   std::string last_sha_;
