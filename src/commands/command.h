@@ -240,6 +240,11 @@ class ServerControl {
   // SHUTDOWN: returns an error text to reply with, or empty when the shutdown was started.
   // `force`: exit even when the final save fails.
   virtual std::string RequestShutdown(bool save, bool nosave, bool force) = 0;
+  // Called again and again while a script runs past busy-reply-threshold: serves other
+  // clients' input and output for a moment (Redis's processEventsWhileBlocked), so they get
+  // -BUSY and SCRIPT KILL can arrive. Nothing that changes the dataset runs meanwhile, and
+  // the script's caller (`caller_id`) is left alone until the script returns.
+  virtual void ServeWhileBusy(uint64_t caller_id) { (void)caller_id; }
 };
 
 // Persistence operations commands may ask for (SAVE, BGSAVE, BGREWRITEAOF, INFO persistence).

@@ -10,6 +10,7 @@
 #include "commands/eviction.h"
 #include "commands/helpers.h"
 #include "commands/replication_control.h"
+#include "commands/script_host.h"
 #include "commands/write_stream.h"
 #include "common/clock.h"
 #include "common/memory.h"
@@ -131,11 +132,17 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
   if (client.in_multi() && (flags & kNoMulti)) {
     return {ErrorKind::kClientMode, std::string(err::kNotInMulti)};
   }
+  // A script is busy: its caller is inside it, the dataset is half way through it.
+  const bool script_busy = server_.scripts != nullptr && server_.scripts->busy();
   // Every command first makes room (Redis evicts before reads too); only those that may use
-  // more memory are refused when nothing more can be evicted.
-  admitted_out_of_memory_ = s.maxmemory > 0 && server_.evictor->Perform() == Evictor::Result::kFail;
-  if (admitted_out_of_memory_ && (effective & kDenyOom)) {
-    return {ErrorKind::kOutOfMemory, std::string(err::kOom)};
+  // more memory are refused when nothing more can be evicted. Not while a script is busy: it
+  // must not lose keys between two of its own commands.
+  if (!script_busy) {
+    admitted_out_of_memory_ =
+        s.maxmemory > 0 && server_.evictor->Perform() == Evictor::Result::kFail;
+    if (admitted_out_of_memory_ && (effective & kDenyOom)) {
+      return {ErrorKind::kOutOfMemory, std::string(err::kOom)};
+    }
   }
   // PING too, as in Redis: a health check must not say all is well while writes are refused.
   if (((effective & kWrite) || spec.name == "ping") && server_.persistence != nullptr) {
@@ -157,6 +164,9 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
   }
   if (server_.loading && !(flags & kLoading)) {
     return {ErrorKind::kLoading, std::string(err::kLoading)};
+  }
+  if (script_busy && !(flags & kAllowBusy)) {
+    return {ErrorKind::kBusy, std::string(err::kBusyScript)};
   }
   return {};
 }

@@ -74,10 +74,18 @@ void ScriptFlush(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// A script runs to its end before anything else is served (see README: no BUSY state), so no
-// script is ever running when SCRIPT KILL is read.
+// Read while a script is busy (the loop turns inside it), by another client: the script stops
+// at its next hook unless it has written.
 void ScriptKill(CommandContext& ctx) {
-  ctx.reply.Error("NOTBUSY No scripts in execution right now.");
+  if (ctx.server.scripts == nullptr) {
+    ctx.reply.Error("NOTBUSY No scripts in execution right now.");
+    return;
+  }
+  if (ErrorReply refusal = ctx.server.scripts->Kill(false); !refusal.empty()) {
+    ctx.Fail(refusal);
+    return;
+  }
+  ctx.reply.Ok();
 }
 
 // The Lua debugger (LDB) is not built: only NO, which asks for no debugging, is accepted.

@@ -65,6 +65,15 @@ class ScriptHost {
   virtual size_t cached_scripts() const = 0;
   virtual size_t interpreter_memory() const = 0;
   virtual size_t scripts_memory() const = 0;
+
+  // A script has run past busy-reply-threshold and is still running: the server turns its loop
+  // inside it, and the gatekeeper answers every command without `allow_busy` -BUSY.
+  virtual bool busy() const = 0;
+  // SCRIPT KILL (for_shutdown false): stops the busy script at its next hook, unless it has
+  // written (-UNKILLABLE; -NOTBUSY when none is busy). SHUTDOWN NOSAVE (for_shutdown true)
+  // stops it even then, and its writes never reach the AOF or replicas, as when Redis exits
+  // in the middle of one.
+  virtual ErrorReply Kill(bool for_shutdown) = 0;
 };
 
 }  // namespace basalt::cmd

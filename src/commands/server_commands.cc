@@ -9,6 +9,7 @@
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/replication_control.h"
+#include "commands/script_host.h"
 #include "commands/server_group.h"
 
 namespace basalt::cmd {
@@ -84,9 +85,22 @@ void Shutdown(CommandContext& ctx) {
     ctx.reply.Error("ERR SHUTDOWN is not available in this server");
     return;
   }
-  if (!now && WaitForReplicasThenShutdown(ctx, save, nosave, force)) return;
+  // While a script is busy only SHUTDOWN NOSAVE goes ahead (a save would write the script's
+  // half-done changes), without waiting for replicas (the loop is turning inside the script).
+  // Once the shutdown has started it stops the script, whose changes then reach neither the
+  // AOF nor the replicas, as when Redis exits in the middle of one.
+  const bool script_busy = ctx.server.scripts != nullptr && ctx.server.scripts->busy();
+  if (script_busy && !nosave) {
+    ctx.Fail({ErrorKind::kBusy, std::string(err::kBusyScript)});
+    return;
+  }
+  if (!now && !script_busy && WaitForReplicasThenShutdown(ctx, save, nosave, force)) return;
   std::string error = ctx.server.control->RequestShutdown(save, nosave, force);
-  if (!error.empty()) ctx.reply.Error(error);
+  if (!error.empty()) {
+    ctx.reply.Error(error);
+  } else if (script_busy) {
+    ctx.server.scripts->Kill(true);
+  }
 }
 
 // MONITOR: this connection receives every command the server runs from now on. Inside a

@@ -54,6 +54,12 @@ class WriteStream {
 
   // Adds one write (already rewritten to be replayable: absolute TTLs, resolved values).
   void Append(int db, std::span<const std::string_view> argv);
+  // Forgets what the open unit staged so far: a script stopped by SHUTDOWN NOSAVE, whose
+  // changes must reach neither the AOF nor replicas (Redis exits before propagating them).
+  void DiscardStaged() {
+    staged_.clear();
+    staged_commands_ = 0;
+  }
   // Writes committed so far (units, for statistics and tests).
   uint64_t units_committed() const { return units_committed_; }
 

@@ -304,6 +304,11 @@ std::vector<ParamDef> BuildTable() {
   t.push_back(Int("tracking-table-max-keys", &S::tracking_table_max_keys, 0, kLongMax, true,
                   "Keys remembered for client-side caching before the oldest are invalidated "
                   "(0 = no limit)."));
+  t.push_back(Aliased(
+      Int("busy-reply-threshold", &S::busy_reply_threshold, 0, kLongMax, true,
+          "Milliseconds a script runs before other clients get -BUSY and SCRIPT KILL can stop "
+          "it (0 = never)."),
+      "lua-time-limit"));
   t.push_back(Int("slowlog-log-slower-than", &S::slowlog_log_slower_than, -1, kLongMax, true,
                   "Log commands that run at least this many microseconds (-1 = none, 0 = all)."));
   t.push_back(Int("slowlog-max-len", &S::slowlog_max_len, 0, kLongMax, true,

@@ -54,6 +54,9 @@ struct Settings {
   int64_t tracking_table_max_keys = 1000000;
   int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: off
   int64_t slowlog_max_len = 128;
+  // Milliseconds a script may run before other clients are answered -BUSY and SCRIPT KILL may
+  // stop it (0: never; the script holds the server until it returns).
+  int64_t busy_reply_threshold = 5000;
   bool latency_tracking = true;  // per-command run time histograms (INFO latencystats)
   std::vector<double> latency_tracking_info_percentiles = {50.0, 99.0, 99.9};
   int64_t latency_monitor_threshold = 0;  // milliseconds; 0: off

@@ -1,5 +1,7 @@
 #include "scripting/lua_scripts.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <lua.hpp>
 #include <string>
@@ -7,6 +9,7 @@
 
 #include "commands/dispatcher.h"
 #include "commands/replication_control.h"
+#include "commands/write_stream.h"
 #include "common/sha1.h"
 #include "common/strings.h"
 #include "scripting/lua_values.h"
@@ -55,6 +58,19 @@ int ErrorHandler(lua_State* L) {
   }
   lua_settop(L, 1);
   return 1;
+}
+
+// Lua instructions between two looks at the clock (Redis's count).
+constexpr int kHookInstructions = 100000;
+
+// The count hook of a script run: Interrupted decides, then this raises (Lua only from here).
+// After a stop the hook runs at every line: a pcall that caught the error meets it again.
+void BusyHook(lua_State* L, lua_Debug* /*ar*/) {
+  ScriptRun* run = CurrentRun(L);
+  if (run == nullptr || !run->owner->Interrupted(*run)) return;
+  lua_sethook(L, BusyHook, LUA_MASKLINE, 0);
+  lua_pushliteral(L, "Script killed by user with SCRIPT KILL...");
+  lua_error(L);
 }
 
 // The words of a shebang line (separated by blanks).
@@ -279,16 +295,72 @@ void LuaScripts::Run(cmd::CommandContext& ctx, const Script& script, std::string
     }
   }
   SetScriptArguments(L);
-  SetCurrentRun(L, &run);
-  const int status = lua_pcall(L, 0, 1, handler);
-  SetCurrentRun(L, nullptr);
-  if (status == 0) {
+  const int status = CallWatched(L, run, handler);
+  if (run.discard_effects) {
+    // Stopped by SHUTDOWN NOSAVE: the caller's connection closes unanswered, as Redis's does
+    // when it exits from inside the script.
+    ctx.client.close_after_reply = true;
+  } else if (status == 0) {
     WriteLuaValue(L, ctx.reply, session_.resp);
   } else {
     ReplyRunError(ctx, sha);
   }
   lua_settop(L, handler - 1);
   if (++runs_ % kGcPeriod == 0) lua_gc(L, LUA_GCSTEP, static_cast<int>(kGcPeriod));
+}
+
+int LuaScripts::CallWatched(lua_State* L, ScriptRun& run, int handler) {
+  const cmd::ServerContext& server = run.ctx->server;
+  run.owner = this;
+  run.started_us = server.clock.NowUs();
+  const bool watched = server.config.settings().busy_reply_threshold > 0;
+  if (watched) lua_sethook(L, BusyHook, LUA_MASKCOUNT, kHookInstructions);
+  SetCurrentRun(L, &run);
+  running_ = &run;
+  const int status = lua_pcall(L, 0, 1, handler);
+  running_ = nullptr;
+  SetCurrentRun(L, nullptr);
+  if (watched) lua_sethook(L, nullptr, 0, 0);
+  if (run.timed_out) {
+    spdlog::warn("The busy script ended {} after {} ms; clients are served again.",
+                 run.kill_requested ? "by SCRIPT KILL" : "on its own",
+                 (server.clock.NowUs() - run.started_us) / 1000);
+  }
+  if (run.discard_effects) run.ctx->server.writes.DiscardStaged();
+  return status;
+}
+
+bool LuaScripts::Interrupted(ScriptRun& run) {
+  const cmd::ServerContext& server = run.ctx->server;
+  if (!run.timed_out) {
+    const int64_t threshold_ms = server.config.settings().busy_reply_threshold;
+    const int64_t elapsed_ms = (server.clock.NowUs() - run.started_us) / 1000;
+    if (threshold_ms <= 0 || elapsed_ms < threshold_ms) return false;
+    run.timed_out = true;
+    spdlog::warn(
+        "A script has run for {} ms (busy-reply-threshold): other clients get -BUSY until it "
+        "returns; SCRIPT KILL stops it if it has not written, SHUTDOWN NOSAVE in any case.",
+        elapsed_ms);
+  }
+  if (server.control != nullptr) server.control->ServeWhileBusy(run.ctx->client.id);
+  return run.kill_requested;
+}
+
+cmd::ErrorReply LuaScripts::Kill(bool for_shutdown) {
+  if (!busy()) return {cmd::ErrorKind::kArgument, "NOTBUSY No scripts in execution right now."};
+  if (for_shutdown) {
+    running_->kill_requested = true;
+    running_->discard_effects = true;
+    return {};
+  }
+  if (running_->rules.wrote) {
+    return {cmd::ErrorKind::kArgument,
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+            "You can either wait the script termination or kill the server in a hard way using "
+            "the SHUTDOWN NOSAVE command."};
+  }
+  running_->kill_requested = true;
+  return {};
 }
 
 void LuaScripts::ReplyRunError(cmd::CommandContext& ctx, std::string_view sha) {

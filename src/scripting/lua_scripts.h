@@ -7,9 +7,14 @@
 // effects replication). Its commands go through Dispatcher::CallFromScript, the gatekeeper's
 // script door. A script is atomic: nothing else runs until it returns.
 //
-// Not built (README): the BUSY state for long scripts and SCRIPT KILL of a running one (the
-// event loop does not turn while a script runs), the Lua debugger (SCRIPT DEBUG YES), FUNCTION
-// / FCALL, and the struct and cmsgpack libraries.
+// A script that runs past busy-reply-threshold becomes busy: a count hook (every 100,000 Lua
+// instructions, as Redis's) hands the loop to the server for a moment (ServerControl::
+// ServeWhileBusy), where other clients get -BUSY and SCRIPT KILL or SHUTDOWN NOSAVE can stop
+// it. A stop raises an error from the hook, and again at every line after it (so a pcall
+// around a loop cannot keep the script alive).
+//
+// Not built (README): the Lua debugger (SCRIPT DEBUG YES), FUNCTION / FCALL, and the struct
+// and cmsgpack libraries.
 #pragma once
 
 #include <functional>
@@ -57,6 +62,13 @@ class LuaScripts final : public cmd::ScriptHost {
   size_t cached_scripts() const override { return scripts_.size(); }
   size_t interpreter_memory() const override { return memory_->bytes; }
   size_t scripts_memory() const override { return scripts_bytes_; }
+  bool busy() const override { return running_ != nullptr && running_->timed_out; }
+  cmd::ErrorReply Kill(bool for_shutdown) override;
+
+  // The count hook's C++ half (no Lua error may cross it): marks the run busy once it is past
+  // busy-reply-threshold, then lets the server serve other clients. True when the script
+  // must stop now.
+  bool Interrupted(ScriptRun& run);
 
  private:
   struct Script {
@@ -80,6 +92,8 @@ class LuaScripts final : public cmd::ScriptHost {
                                bool read_only_call) const;
   void Run(cmd::CommandContext& ctx, const Script& script, std::string_view sha,
            const cmd::ScriptInvocation& call);
+  // Runs the function on the stack (its arguments set) under the busy hook; Lua's status.
+  int CallWatched(lua_State* L, ScriptRun& run, int handler);
   // The reply for the error object a failed run left on the stack (popped).
   void ReplyRunError(cmd::CommandContext& ctx, std::string_view sha);
 
@@ -95,6 +109,7 @@ class LuaScripts final : public cmd::ScriptHost {
   std::string last_body_;
   std::string last_sha_;
   ScriptSession session_;
+  ScriptRun* running_ = nullptr;
   uint64_t runs_ = 0;
 };
 

@@ -27,10 +27,18 @@ class ScriptSession : public cmd::ClientSession {
   std::string peer_address() const override { return "lua"; }
 };
 
+class LuaScripts;
+
 struct ScriptRun {
   cmd::CommandContext* ctx = nullptr;  // EVAL's: its caller and server
   ScriptSession* session = nullptr;
+  LuaScripts* owner = nullptr;
   cmd::ScriptRules rules;
+  // Past busy-reply-threshold (see LuaScripts::Interrupted).
+  int64_t started_us = 0;
+  bool timed_out = false;
+  bool kill_requested = false;   // SCRIPT KILL or SHUTDOWN NOSAVE: raise at the next hook
+  bool discard_effects = false;  // SHUTDOWN NOSAVE: the writes so far never leave the server
   // Scratch of redis.call, kept for its capacity: the arguments, the reply's bytes.
   std::vector<std::string_view> argv;
   std::string reply;

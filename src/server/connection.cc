@@ -39,6 +39,7 @@ void ReleaseIfOversized(std::string& buffer, size_t last_use) {
 Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t conn_id,
                        std::string peer)
     : server_(server),
+      busy_gate_(server.busy_gate()),
       socket_(std::move(socket)),
       reader_(&server.parser_limits()),
       reply_(&output_),
@@ -127,14 +128,18 @@ void Connection::ReadMore() {
 // copy more of the bulk out of the input buffer, at every burst after it too.
 void Connection::AwaitInputThenRead() {
   reading_ = true;
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this()](const asio::error_code& ec) {
-                       if (ec || self->closed_) {
-                         self->OnRead(ec, 0);
-                         return;
-                       }
-                       self->ReadIntoNewBuffer();
-                     });
+  socket_.async_wait(
+      asio::socket_base::wait_read,
+      [self = shared_from_this()](const asio::error_code& ec) { self->OnReadable(ec); });
+}
+
+void Connection::OnReadable(const asio::error_code& ec) {
+  if (WaitsForItsScript([self = shared_from_this(), ec] { self->OnReadable(ec); })) return;
+  if (ec || closed_) {
+    OnRead(ec, 0);
+    return;
+  }
+  ReadIntoNewBuffer();
 }
 
 void Connection::ReadIntoNewBuffer() {
@@ -190,6 +195,7 @@ bool Connection::MayPredict() {
 }
 
 void Connection::Continue(Continuations::Step step) {
+  if (WaitsForItsScript([self = shared_from_this(), step] { self->Continue(step); })) return;
   if (step == Continuations::Step::kWrite) {
     WriteSending();
     return;
@@ -218,6 +224,7 @@ void Connection::ReleaseIdleMemory() {
 }
 
 void Connection::OnRead(const asio::error_code& ec, size_t n) {
+  if (WaitsForItsScript([self = shared_from_this(), ec, n] { self->OnRead(ec, n); })) return;
   reading_ = false;
   if (ec) reader_.AbandonRead();
   if (closed_) return;
@@ -249,9 +256,12 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
 }
 
 void Connection::Wake() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    if (!self->closed_ && !self->blocked) self->ServeInput();
-  });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->OnWoken(); });
+}
+
+void Connection::OnWoken() {
+  if (WaitsForItsScript([self = shared_from_this()] { self->OnWoken(); })) return;
+  if (!closed_ && !blocked) ServeInput();
 }
 
 void Connection::ServeInput() {
@@ -518,7 +528,7 @@ void Connection::Deliver(std::string_view bytes) {
   flush_posted_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->flush_posted_ = false;
-    self->Flush();
+    self->FlushUnlessBusyCaller();
   });
 }
 
@@ -603,12 +613,21 @@ void Connection::Flush() {
 // that the socket takes. The wait is registered in the handler that saw the partial write, so
 // no writability edge can pass unseen before it.
 void Connection::WaitWritable() {
-  socket_.async_wait(asio::ip::tcp::socket::wait_write,
-                     [self = shared_from_this()](const asio::error_code& ec) {
-                       if (self->closed_) return;
-                       if (ec) return self->OnWritten(ec);
-                       self->WriteSending();
-                     });
+  socket_.async_wait(
+      asio::ip::tcp::socket::wait_write,
+      [self = shared_from_this()](const asio::error_code& ec) { self->OnWritable(ec); });
+}
+
+void Connection::OnWritable(const asio::error_code& ec) {
+  if (WaitsForItsScript([self = shared_from_this(), ec] { self->OnWritable(ec); })) return;
+  if (closed_) return;
+  if (ec) return OnWritten(ec);
+  WriteSending();
+}
+
+void Connection::FlushUnlessBusyCaller() {
+  if (WaitsForItsScript([self = shared_from_this()] { self->Flush(); })) return;
+  Flush();
 }
 
 // Replicas and a server above maxmemory are not capped (see write_budget.h).
@@ -658,7 +677,8 @@ void Connection::OnWritten(const asio::error_code& ec) {
 void Connection::Kill() {
   close_after_reply = true;
   // The killer may be this very client (CLIENT KILL ID <own id>); its reply still goes out.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Flush(); });
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this()] { self->FlushUnlessBusyCaller(); });
 }
 
 void Connection::FlushAndClose() {

@@ -16,6 +16,7 @@
 #include "commands/command.h"
 #include "protocol/reply_writer.h"
 #include "protocol/request_reader.h"
+#include "server/busy_gate.h"
 #include "server/continuations.h"
 #include "server/drain_aware_socket.h"
 #include "server/output_queue.h"
@@ -42,7 +43,7 @@ class Connection : public cmd::ClientSession,
   // Sends what is buffered, then closes (graceful: used at server shutdown).
   void FlushAndClose();
   // Sends what is buffered and may leave (the end of a loop turn; see Server::FlushAtEndOfTurn).
-  void FlushNow() { Flush(); }
+  void FlushNow() { FlushUnlessBusyCaller(); }
   // Closes now, dropping unsent output.
   void Close();
   bool closed() const override { return closed_; }
@@ -108,6 +109,18 @@ class Connection : public cmd::ClientSession,
   bool ReceiveRestOfBigBulk();
   void OnRead(const asio::error_code& ec, size_t n);
   void OnReadDone(const asio::error_code& ec, size_t n) override { OnRead(ec, n); }
+  // While this client's script is busy its request is half served: its own reads, writes and
+  // wake-ups wait until the script returns (the gate runs `resume` then). True when parked.
+  template <typename Fn>
+  bool WaitsForItsScript(Fn&& resume) {
+    if (!busy_gate_.IsCaller(this)) return false;
+    busy_gate_.Park(std::forward<Fn>(resume));
+    return true;
+  }
+  void OnReadable(const asio::error_code& ec);
+  void OnWritable(const asio::error_code& ec);
+  void OnWoken();
+  void FlushUnlessBusyCaller();
   // Runs what the input buffer holds and sends the replies (after a read, or a wake).
   void ServeInput();
   // Parses and executes every complete request in the input buffer.
@@ -136,6 +149,7 @@ class Connection : public cmd::ClientSession,
   bool SendQueued();
 
   Server& server_;
+  BusyGate& busy_gate_;
   DrainAwareSocket socket_;
   protocol::RequestReader reader_;
   std::string output_;           // replies not yet handed to the socket

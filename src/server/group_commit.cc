@@ -7,8 +7,8 @@
 
 namespace basalt::server {
 
-GroupCommit::GroupCommit(asio::io_context& io, engine::Engine& engine)
-    : io_(io), engine_(engine), hold_timer_(io) {}
+GroupCommit::GroupCommit(asio::io_context& io, engine::Engine& engine, BusyGate& gate)
+    : io_(io), engine_(engine), gate_(gate), hold_timer_(io) {}
 
 void GroupCommit::Await(const std::shared_ptr<Connection>& conn) {
   awaiting_submit_.push_back(conn);
@@ -21,8 +21,10 @@ void GroupCommit::ScheduleSubmit() {
   // Posted behind the completions already queued: the reads that are ready now all get
   // served first, and their writes share one batch (one write, one fsync).
   asio::post(io_, [this] {
-    submit_scheduled_ = false;
-    MaybeSubmit();
+    gate_.RunOrPark([this] {
+      submit_scheduled_ = false;
+      MaybeSubmit();
+    });
   });
 }
 
@@ -30,8 +32,10 @@ void GroupCommit::SubmitUnawaited() {
   if (unawaited_posted_) return;
   unawaited_posted_ = true;
   asio::post(io_, [this] {
-    unawaited_posted_ = false;
-    if (awaiting_submit_.empty() && !submit_scheduled_) engine_.EndOfBatch();
+    gate_.RunOrPark([this] {
+      unawaited_posted_ = false;
+      if (awaiting_submit_.empty() && !submit_scheduled_) engine_.EndOfBatch();
+    });
   });
 }
 
@@ -63,10 +67,12 @@ void GroupCommit::MaybeSubmit() {
   // A generation, not the error code, tells a stale expiry: a timer that fired just before a
   // Submit cancelled it still runs its handler without an error.
   hold_timer_.async_wait([this, generation = ++hold_generation_](const asio::error_code&) {
-    if (generation != hold_generation_ || !hold_armed_) return;
-    hold_armed_ = false;
-    hold_expired_ = true;
-    MaybeSubmit();
+    gate_.RunOrPark([this, generation] {
+      if (generation != hold_generation_ || !hold_armed_) return;
+      hold_armed_ = false;
+      hold_expired_ = true;
+      MaybeSubmit();
+    });
   });
 }
 

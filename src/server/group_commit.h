@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "server/busy_gate.h"
 #include "server/commit_hold_policy.h"
 
 namespace basalt::server {
@@ -34,7 +35,9 @@ class GroupCommit {
   // The longest the next batch waits for the clients released by the last one.
   static constexpr int64_t kMaxHoldUs = 2000;
 
-  GroupCommit(asio::io_context& io, engine::Engine& engine);
+  // Its handlers wait behind `gate` while a busy script turns the loop: a batch ends between
+  // execution units, never inside one.
+  GroupCommit(asio::io_context& io, engine::Engine& engine, BusyGate& gate);
 
   // `conn` wrote in this read: its replies wait for the batch that holds those writes.
   void Await(const std::shared_ptr<Connection>& conn);
@@ -59,6 +62,7 @@ class GroupCommit {
 
   asio::io_context& io_;
   engine::Engine& engine_;
+  BusyGate& gate_;
   asio::steady_timer hold_timer_;
   std::vector<std::weak_ptr<Connection>> awaiting_submit_;
   std::vector<std::weak_ptr<Connection>> waiting_for_durable_;

@@ -15,9 +15,9 @@ struct PrimaryLink::Link {
   bool closed = false;
 };
 
-PrimaryLink::PrimaryLink(asio::io_context& io, replication::Replica& replica,
+PrimaryLink::PrimaryLink(asio::io_context& io, BusyGate& gate, replication::Replica& replica,
                          std::function<void()> on_applied)
-    : io_(io), replica_(replica), on_applied_(std::move(on_applied)) {}
+    : io_(io), gate_(gate), replica_(replica), on_applied_(std::move(on_applied)) {}
 
 PrimaryLink::~PrimaryLink() { Close(); }
 
@@ -44,17 +44,25 @@ void PrimaryLink::Connect(const std::string& host, int port) {
 }
 
 void PrimaryLink::ReadMore(std::shared_ptr<Link> link) {
-  link->socket.async_read_some(
-      asio::buffer(link->read_buffer), [this, link](const asio::error_code& ec, size_t n) {
-        if (link->closed) return;
-        if (ec)
-          return Fail(link,
-                      ec == asio::error::eof ? "connection closed by the primary" : ec.message());
-        replica_.OnData(std::string_view(link->read_buffer.data(), n));
-        on_applied_();
-        // The replica may have closed (or replaced) the link while handling the data.
-        if (!link->closed) ReadMore(link);
-      });
+  link->socket.async_read_some(asio::buffer(link->read_buffer),
+                               [this, link](const asio::error_code& ec, size_t n) {
+                                 // The buffer keeps the bytes: no read is started until they are
+                                 // handed over.
+                                 if (gate_.closed())
+                                   return gate_.Park([this, link, ec, n] { OnRead(link, ec, n); });
+                                 OnRead(link, ec, n);
+                               });
+}
+
+void PrimaryLink::OnRead(const std::shared_ptr<Link>& link, const asio::error_code& ec, size_t n) {
+  if (link->closed) return;
+  if (ec) {
+    return Fail(link, ec == asio::error::eof ? "connection closed by the primary" : ec.message());
+  }
+  replica_.OnData(std::string_view(link->read_buffer.data(), n));
+  on_applied_();
+  // The replica may have closed (or replaced) the link while handling the data.
+  if (!link->closed) ReadMore(link);
 }
 
 void PrimaryLink::Send(std::string_view bytes) {

@@ -9,13 +9,16 @@
 #include <string>
 
 #include "replication/replica.h"
+#include "server/busy_gate.h"
 
 namespace basalt::server {
 
 class PrimaryLink final : public replication::Transport {
  public:
   // `on_applied` runs after each read handed to the replica (its writes are to be submitted).
-  PrimaryLink(asio::io_context& io, replication::Replica& replica,
+  // What the primary sends waits behind `gate` while a busy script turns the loop (Redis, too,
+  // leaves its primary's stream unread then).
+  PrimaryLink(asio::io_context& io, BusyGate& gate, replication::Replica& replica,
               std::function<void()> on_applied);
   ~PrimaryLink() override;
 
@@ -29,10 +32,12 @@ class PrimaryLink final : public replication::Transport {
   // old socket (closed, cancelled) find themselves stale and do nothing.
   struct Link;
   void ReadMore(std::shared_ptr<Link> link);
+  void OnRead(const std::shared_ptr<Link>& link, const asio::error_code& ec, size_t n);
   void WriteMore(std::shared_ptr<Link> link);
   void Fail(const std::shared_ptr<Link>& link, const std::string& why);
 
   asio::io_context& io_;
+  BusyGate& gate_;
   replication::Replica& replica_;
   std::function<void()> on_applied_;
   std::shared_ptr<Link> link_;

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "protocol/request_parser.h"
+#include "server/busy_gate.h"
 #include "server/continuations.h"
 #include "server/group_commit.h"
 #include "server/listener.h"
@@ -62,6 +63,9 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   size_t count() const override { return connections_.size(); }
   // cmd::ServerControl
   std::string RequestShutdown(bool save, bool nosave, bool force) override;
+  void ServeWhileBusy(uint64_t caller_id) override;
+  // Closed while a busy script lets the loop turn (see busy_gate.h).
+  BusyGate& busy_gate() { return busy_gate_; }
 
  private:
   void OnAccept(asio::ip::tcp::socket socket, std::string peer);
@@ -87,12 +91,16 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   void OnLoaded(const Status& st);
   void WaitForConnectionsThenStop(int attempts_left);
   void SyncParserLimits();
+  // Posts what waited for a busy script to return.
+  void ReleaseParked();
+  static constexpr int kHandlersPerBusyTurn = 256;
 
   config::Config& config_;
   SystemClock& clock_;
   protocol::ParserLimits parser_limits_;
 
   asio::io_context io_;
+  BusyGate busy_gate_;
   std::vector<std::shared_ptr<Connection>> to_flush_;
   bool flush_posted_ = false;
   size_t read_cap_ = ReadBudget::PerRead(1);

@@ -132,4 +132,13 @@ std::vector<std::string> ParseBulkArray(const std::string& reply) {
   return items;
 }
 
+void AttachClockTurner(Harness& h, ClockTurningMonitor& monitor, int64_t step_ms) {
+  monitor.id = 1000;
+  monitor.clock = &h.clock();
+  monitor.step_ms = step_ms;
+  h.clients().sessions.push_back(&monitor);
+  h.core().OnClientOpen(monitor);
+  h.RunAs(monitor, {"MONITOR"});
+}
+
 }  // namespace basalt::test

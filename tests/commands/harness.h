@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -79,6 +80,15 @@ class FakeClientDirectory : public cmd::ClientDirectory {
 class FakeServerControl : public cmd::ServerControl {
  public:
   std::string RequestShutdown(bool save, bool nosave, bool force) override;
+  // A busy script hands the loop over: the test's `while_busy` plays the other clients.
+  void ServeWhileBusy(uint64_t caller_id) override {
+    ++busy_turns;
+    busy_caller = caller_id;
+    if (while_busy) while_busy();
+  }
+  std::function<void()> while_busy;
+  int busy_turns = 0;
+  uint64_t busy_caller = 0;
   int shutdown_requests = 0;
   bool last_save = false;
   bool last_nosave = false;
@@ -140,5 +150,20 @@ std::string BulkArray(const std::vector<std::string>& items);
 
 // Splits a reply that is a flat array of bulk strings into its items (for order-free checks).
 std::vector<std::string> ParseBulkArray(const std::string& reply);
+
+// A monitor whose every delivery moves the clock on: with it listening, time passes between
+// the commands a script runs (as wall time would on a real server).
+class ClockTurningMonitor : public TestSession {
+ public:
+  ManualClock* clock = nullptr;
+  int64_t step_ms = 0;
+  void Deliver(std::string_view bytes) override {
+    TestSession::Deliver(bytes);
+    if (clock != nullptr) clock->AdvanceMs(step_ms);
+  }
+};
+
+// Connects `monitor` to `h` as a MONITOR client turning the clock by `step_ms` per line.
+void AttachClockTurner(Harness& h, ClockTurningMonitor& monitor, int64_t step_ms);
 
 }  // namespace basalt::test

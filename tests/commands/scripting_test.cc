@@ -45,28 +45,6 @@ void RunOutOfMemory(Harness& h) {
   REQUIRE(h.Run({"SET", "y", "1"}) == Err(kOom));
 }
 
-// A monitor whose every delivery moves the clock on: with it listening, time passes between
-// the commands a script runs (as wall time would on a real server).
-class ClockTurningMonitor : public TestSession {
- public:
-  ManualClock* clock = nullptr;
-  int64_t step_ms = 0;
-  void Deliver(std::string_view bytes) override {
-    TestSession::Deliver(bytes);
-    if (clock != nullptr) clock->AdvanceMs(step_ms);
-  }
-};
-
-// Connects `monitor` to `h` as a MONITOR client turning the clock by `step_ms` per line.
-void AttachClockTurner(Harness& h, ClockTurningMonitor& monitor, int64_t step_ms) {
-  monitor.id = 1000;
-  monitor.clock = &h.clock();
-  monitor.step_ms = step_ms;
-  h.clients().sessions.push_back(&monitor);
-  h.core().OnClientOpen(monitor);
-  REQUIRE(h.RunAs(monitor, {"MONITOR"}) == Ok());
-}
-
 }  // namespace
 
 TEST_SUITE("scripting") {
