@@ -107,7 +107,9 @@ class Continuations {
     const size_t read_cost = std::max<size_t>(read_cap_(), 1);
     size_t ran = 0;
     size_t bytes = 0;
-    for (size_t n = waiting_.size(); n > 0; --n) {
+    // A step may run a script that turns the loop while busy (ServeWhileBusy), and a slice
+    // run in there takes steps from this same queue: count on nothing left.
+    for (size_t n = waiting_.size(); n > 0 && !waiting_.empty(); --n) {
       const size_t cost = waiting_.front().step == Step::kRead ? read_cost : kWriteCost;
       if (ran >= kMinStepsPerSlice && bytes + cost > slice_bytes_) break;
       Waiting next = std::move(waiting_.front());
