@@ -163,7 +163,8 @@ class ClockTurningMonitor : public TestSession {
   }
 };
 
-// Connects `monitor` to `h` as a MONITOR client turning the clock by `step_ms` per line.
+// Connects `monitor` to `h` as a MONITOR client turning the clock by `step_ms` per line. The
+// monitor must outlive the harness (declare it first): the harness closes it on destruction.
 void AttachClockTurner(Harness& h, ClockTurningMonitor& monitor, int64_t step_ms);
 
 }  // namespace basalt::test

@@ -35,8 +35,8 @@ struct BusyHarness {
     AttachClockTurner(h, monitor, 50);
     REQUIRE(h.Run({"CONFIG", "SET", "busy-reply-threshold", "10"}) == Ok());
   }
+  ClockTurningMonitor monitor;  // outlives the harness, which closes it
   Harness h;
-  ClockTurningMonitor monitor;
   TestSession& other = h.NewSession();
 };
 
@@ -131,8 +131,8 @@ TEST_SUITE("scripting") {
   }
 
   TEST_CASE("a script under the threshold, or with threshold 0, never hands the loop over") {
+    ClockTurningMonitor monitor;  // outlives the harness, which closes it
     Harness h;
-    ClockTurningMonitor monitor;
     AttachClockTurner(h, monitor, 50);
     const std::string body =
         "redis.call('ping')\nlocal n = 0\nwhile n < 400000 do n = n + 1 end\nreturn n";
