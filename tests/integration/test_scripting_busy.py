@@ -1,7 +1,7 @@
 """A script that runs past busy-reply-threshold. Side by side with redis-server 7.0.15, over raw
 sockets, every reply compared byte for byte: -BUSY for other clients, the commands still
-allowed (MULTI, then EXECABORT), SCRIPT KILL and the error the caller gets, a pcall that
-catches the kill, -UNKILLABLE once the script wrote, SHUTDOWN refused and SHUTDOWN NOSAVE
+allowed (MULTI, then EXECABORT), SCRIPT KILL and the error the caller gets (alone, and
+inside EXEC in RESP2 and RESP3), a pcall that catches the kill, -UNKILLABLE once the script wrote, SHUTDOWN refused and SHUTDOWN NOSAVE
 closing both connections. Then what basalt alone is checked for: SHUTDOWN NOSAVE keeps the
 script's writes out of the AOF, the caller's pipelined commands run after its script, clients
 that connect meanwhile, a SIGTERM that waits for the script, and a replica whose busy script
@@ -68,6 +68,26 @@ def pcall_scenario(port):
     return out
 
 
+def exec_scenario(port):
+    """A busy script queued in a transaction: EXEC's array holds its kill error among the
+    other commands' replies; a RESP3 caller gets the same."""
+    out = []
+    for hello in ((), ("HELLO", "3")):
+        other = lib.RawConnection(port)
+        other.command("CONFIG", "SET", "busy-reply-threshold", "100")
+        caller = lib.RawConnection(port)
+        if hello:
+            caller.command(*hello)
+        for c in (("MULTI",), ("SET", "t", "1"), ("EVAL", LOOP, "0"), ("INCR", "t")):
+            out.append(caller.command(*c))
+        caller.send(lib.encode_command("EXEC"))
+        lib.wait_until(lambda: other.command("PING") == BUSY, timeout=30,
+                       what="the script to become busy")
+        out += [other.command("SCRIPT", "KILL"), caller.read_reply(), caller.command("GET", "t")]
+        close_all(caller, other)
+    return out
+
+
 def unkillable_scenario(port):
     caller, other = start_busy(port, WRITE_THEN_LOOP)
     out = [other.command("SCRIPT", "KILL"), other.command("SHUTDOWN"),
@@ -94,6 +114,9 @@ class BusyScriptSideBySide(lib.unittest.TestCase):
 
     def test_busy_replies_and_script_kill(self):
         self.both(kill_scenario)
+
+    def test_a_busy_script_inside_exec(self):
+        self.both(exec_scenario)
 
     def test_a_pcall_catches_the_kill_until_the_next_line(self):
         self.both(pcall_scenario)

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -21,8 +22,12 @@ struct FakeClient final : Continuations::Client {
   int id = 0;
   bool is_closed = false;
   Ran* ran = nullptr;
+  std::function<void()> then;  // what the step goes on to do (run the loop, say)
   bool closed() const override { return is_closed; }
-  void Continue(Step step) override { ran->emplace_back(id, step); }
+  void Continue(Step step) override {
+    ran->emplace_back(id, step);
+    if (then) then();
+  }
 };
 
 // The event loop's queue, reduced to what was posted and not yet run.
@@ -183,6 +188,28 @@ TEST_SUITE("continuations") {
     CHECK(loop.posted.size() == 1);
     loop.RunPosted();
     CHECK(Ids(ran) == std::vector<int>{0, 1, 99});
+  }
+
+  TEST_CASE("a step that turns the loop (a busy script) may empty the queue under its slice") {
+    SixteenReadsPerSlice t;
+    auto clients = MakeClients(21, t.ran);
+    for (int i = 0; i < 20; ++i) t.steps.Add(clients[i], Step::kRead);
+    // Client 0's read runs a script that turns the loop: a step added there posts a slice,
+    // which runs inside this one and takes the 16 steps after it.
+    clients[0]->then = [&] {
+      clients[0]->then = nullptr;
+      t.steps.Add(clients[20], Step::kRead);
+      t.loop.RunPosted();
+    };
+    t.loop.RunPosted();
+    // The outer slice runs the 4 steps left and stops at the empty queue.
+    t.loop.RunPosted();
+    std::vector<int> ids = Ids(t.ran);
+    std::sort(ids.begin(), ids.end());
+    std::vector<int> each_once(21);
+    for (int i = 0; i < 21; ++i) each_once[i] = i;
+    CHECK(ids == each_once);
+    CHECK(t.steps.waiting() == 0);
   }
 
   TEST_CASE("the read cap is asked again at each slice") {
