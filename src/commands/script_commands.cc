@@ -78,7 +78,7 @@ void ScriptFlush(CommandContext& ctx) {
 // at its next hook unless it has written.
 void ScriptKill(CommandContext& ctx) {
   if (ctx.server.scripts == nullptr) {
-    ctx.reply.Error("NOTBUSY No scripts in execution right now.");
+    ctx.reply.Error(err::kNotBusy);
     return;
   }
   if (ErrorReply refusal = ctx.server.scripts->Kill(false); !refusal.empty()) {

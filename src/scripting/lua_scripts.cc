@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands/dispatcher.h"
+#include "commands/errors.h"
 #include "commands/replication_control.h"
 #include "commands/write_stream.h"
 #include "common/sha1.h"
@@ -323,7 +324,9 @@ int LuaScripts::CallWatched(lua_State* L, ScriptRun& run, int handler) {
   if (watched) lua_sethook(L, nullptr, 0, 0);
   if (run.timed_out) {
     spdlog::warn("The busy script ended {} after {} ms; clients are served again.",
-                 run.kill_requested ? "by SCRIPT KILL" : "on its own",
+                 run.discard_effects  ? "by SHUTDOWN NOSAVE"
+                 : run.kill_requested ? "by SCRIPT KILL"
+                                      : "on its own",
                  (server.clock.NowUs() - run.started_us) / 1000);
   }
   if (run.discard_effects) run.ctx->server.writes.DiscardStaged();
@@ -347,7 +350,7 @@ bool LuaScripts::Interrupted(ScriptRun& run) {
 }
 
 cmd::ErrorReply LuaScripts::Kill(bool for_shutdown) {
-  if (!busy()) return {cmd::ErrorKind::kArgument, "NOTBUSY No scripts in execution right now."};
+  if (!busy()) return {cmd::ErrorKind::kArgument, std::string(cmd::err::kNotBusy)};
   if (for_shutdown) {
     running_->kill_requested = true;
     running_->discard_effects = true;
