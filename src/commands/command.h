@@ -279,6 +279,7 @@ class CommandTable;
 class ReplicationControl;    // commands/replication_control.h
 class DumpFormat;            // commands/dump_format.h
 class ScriptHost;            // commands/script_host.h
+class FunctionHost;          // commands/function_host.h
 class InstantaneousMetrics;  // commands/server_info.h
 class ServiceStatus;         // commands/service_status.h
 
@@ -334,6 +335,9 @@ struct ServerContext {
   // EVAL and SCRIPT's engine (script_host.h), from the scripting layer; null where none was
   // installed (those commands then refuse).
   ScriptHost* scripts = nullptr;
+  // FUNCTION and FCALL's engine (function_host.h), from the scripting layer; null where none
+  // was installed (those commands then refuse).
+  FunctionHost* functions = nullptr;
   ServerStats stats;
   ErrorStats error_stats;  // INFO errorstats: fed by the dispatcher and the connections
   SlowLog slowlog;         // SLOWLOG: fed by the dispatcher

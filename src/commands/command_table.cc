@@ -99,6 +99,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterScriptCommands(table);
+  RegisterFunctionCommands(table);
   RegisterReplicationCommands(table);
 }
 

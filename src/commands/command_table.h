@@ -81,5 +81,6 @@ void RegisterPersistenceCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
 void RegisterScriptCommands(CommandTable& table);  // script_commands.cc
+void RegisterFunctionCommands(CommandTable& table);  // function_commands.cc
 
 }  // namespace basalt::cmd

@@ -166,7 +166,7 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
     return {ErrorKind::kLoading, std::string(err::kLoading)};
   }
   if (script_busy && !(flags & kAllowBusy)) {
-    return {ErrorKind::kBusy, std::string(err::kBusyScript)};
+    return {ErrorKind::kBusy, std::string(server_.scripts->busy_error())};
   }
   return {};
 }

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/encoding_limits.h"
 #include "store/entry.h"
@@ -26,6 +27,14 @@ class DumpFormat {
   virtual RestoreResult Restore(std::string_view payload, std::string_view key,
                                 int64_t expire_at_ms, const store::EncodingLimits& limits,
                                 store::Entry** out) const = 0;
+
+  // FUNCTION DUMP's payload: a function library record per library's code, then the same
+  // footer.
+  virtual std::string DumpFunctions(const std::vector<std::string>& codes, bool compress) const = 0;
+  // FUNCTION RESTORE: the libraries' code the payload holds, in order. Redis's error text
+  // (without its ERR code) when the payload is not one, empty when fine.
+  virtual std::string RestoreFunctions(std::string_view payload,
+                                       std::vector<std::string>* codes) const = 0;
 };
 
 }  // namespace basalt::cmd

@@ -15,6 +15,7 @@
 #include "clients/tracking.h"
 #include "commands/command_table.h"
 #include "commands/eviction.h"
+#include "commands/function_host.h"
 #include "commands/helpers.h"
 #include "commands/replication_control.h"
 #include "commands/script_host.h"
@@ -182,27 +183,30 @@ void ClientsSection(ServerContext& server, const ClientTotals& clients, Fields& 
   f.Add("clients_in_timeout_table", static_cast<int64_t>(server.blocked.with_deadline()));
 }
 
-// The Lua interpreter's memory (outside used_memory, as in Redis) and the cached scripts.
-// Functions (FUNCTION LOAD) are not built: their fields stay at zero.
+// The two Lua interpreters' memory (outside used_memory, as in Redis), the cached scripts and
+// the function libraries.
 void ScriptsMemoryFields(const ServerContext& server, Fields& f) {
-  const int64_t vm =
-      server.scripts ? static_cast<int64_t>(server.scripts->interpreter_memory()) : 0;
-  const int64_t scripts =
-      server.scripts ? static_cast<int64_t>(server.scripts->scripts_memory()) : 0;
-  f.Add("used_memory_lua", vm);
-  f.Add("used_memory_vm_eval", vm);
-  f.Add("used_memory_lua_human", BytesToHuman(vm));
-  f.Add("used_memory_scripts_eval", scripts);
-  f.Add("number_of_cached_scripts",
-        server.scripts ? static_cast<int64_t>(server.scripts->cached_scripts()) : 0);
-  f.Add("number_of_functions", 0);
-  f.Add("number_of_libraries", 0);
-  f.Add("used_memory_vm_functions", 0);
-  f.Add("used_memory_vm_total", vm);
-  f.Add("used_memory_vm_total_human", BytesToHuman(vm));
-  f.Add("used_memory_functions", 0);
-  f.Add("used_memory_scripts", scripts);
-  f.Add("used_memory_scripts_human", BytesToHuman(scripts));
+  auto size = [](bool present, size_t n) { return present ? static_cast<int64_t>(n) : 0; };
+  const bool scripts = server.scripts != nullptr;
+  const bool functions = server.functions != nullptr;
+  const int64_t vm_eval = size(scripts, scripts ? server.scripts->interpreter_memory() : 0);
+  const int64_t vm_functions =
+      size(functions, functions ? server.functions->interpreter_memory() : 0);
+  const int64_t scripts_eval = size(scripts, scripts ? server.scripts->scripts_memory() : 0);
+  const int64_t libraries = size(functions, functions ? server.functions->libraries_memory() : 0);
+  f.Add("used_memory_lua", vm_eval);
+  f.Add("used_memory_vm_eval", vm_eval);
+  f.Add("used_memory_lua_human", BytesToHuman(vm_eval));
+  f.Add("used_memory_scripts_eval", scripts_eval);
+  f.Add("number_of_cached_scripts", size(scripts, scripts ? server.scripts->cached_scripts() : 0));
+  f.Add("number_of_functions", size(functions, functions ? server.functions->function_count() : 0));
+  f.Add("number_of_libraries", size(functions, functions ? server.functions->library_count() : 0));
+  f.Add("used_memory_vm_functions", vm_functions);
+  f.Add("used_memory_vm_total", vm_eval + vm_functions);
+  f.Add("used_memory_vm_total_human", BytesToHuman(vm_eval + vm_functions));
+  f.Add("used_memory_functions", libraries);
+  f.Add("used_memory_scripts", scripts_eval + libraries);
+  f.Add("used_memory_scripts_human", BytesToHuman(scripts_eval + libraries));
 }
 
 void MemorySection(ServerContext& server, const ClientTotals& clients, Fields& f) {

@@ -81,7 +81,7 @@ void ScriptKill(CommandContext& ctx) {
     ctx.reply.Error(err::kNotBusy);
     return;
   }
-  if (ErrorReply refusal = ctx.server.scripts->Kill(false); !refusal.empty()) {
+  if (ErrorReply refusal = ctx.server.scripts->Kill(KillRequest::kScriptKill); !refusal.empty()) {
     ctx.Fail(refusal);
     return;
   }

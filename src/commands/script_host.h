@@ -46,6 +46,10 @@ struct DeclaredScriptFlags {
   bool allow_stale = false;
 };
 
+// Who asks a busy run to stop: SCRIPT KILL stops only a script (EVAL), FUNCTION KILL only a
+// function (FCALL), SHUTDOWN NOSAVE either, even one that has written.
+enum class KillRequest { kScriptKill, kFunctionKill, kShutdown };
+
 class ScriptHost {
  public:
   virtual ~ScriptHost() = default;
@@ -66,14 +70,18 @@ class ScriptHost {
   virtual size_t interpreter_memory() const = 0;
   virtual size_t scripts_memory() const = 0;
 
-  // A script has run past busy-reply-threshold and is still running: the server turns its loop
-  // inside it, and the gatekeeper answers every command without `allow_busy` -BUSY.
+  // A script or function has run past busy-reply-threshold and is still running: the server
+  // turns its loop inside it, and the gatekeeper answers every command without `allow_busy`
+  // busy_error().
   virtual bool busy() const = 0;
-  // SCRIPT KILL (for_shutdown false): stops the busy script at its next hook, unless it has
-  // written (-UNKILLABLE; -NOTBUSY when none is busy). SHUTDOWN NOSAVE (for_shutdown true)
-  // stops it even then, and its writes never reach the AOF or replicas, as when Redis exits
-  // in the middle of one.
-  virtual ErrorReply Kill(bool for_shutdown) = 0;
+  // Redis's -BUSY text, which names the command that can stop what runs (SCRIPT KILL for a
+  // script, FUNCTION KILL for a function).
+  virtual std::string_view busy_error() const = 0;
+  // SCRIPT KILL / FUNCTION KILL: stops the busy run at its next hook, unless it has written
+  // (-UNKILLABLE; -NOTBUSY when none is busy; -BUSY naming the other KILL when it is not of
+  // the kind asked for). SHUTDOWN NOSAVE stops it even then, and its writes never reach the
+  // AOF or replicas, as when Redis exits in the middle of one.
+  virtual ErrorReply Kill(KillRequest request) = 0;
 };
 
 }  // namespace basalt::cmd

@@ -91,7 +91,7 @@ void Shutdown(CommandContext& ctx) {
   // AOF nor the replicas, as when Redis exits in the middle of one.
   const bool script_busy = ctx.server.scripts != nullptr && ctx.server.scripts->busy();
   if (script_busy && !nosave) {
-    ctx.Fail({ErrorKind::kBusy, std::string(err::kBusyScript)});
+    ctx.Fail({ErrorKind::kBusy, std::string(ctx.server.scripts->busy_error())});
     return;
   }
   if (!now && !script_busy && WaitForReplicasThenShutdown(ctx, save, nosave, force)) return;
@@ -99,7 +99,7 @@ void Shutdown(CommandContext& ctx) {
   if (!error.empty()) {
     ctx.reply.Error(error);
   } else if (script_busy) {
-    ctx.server.scripts->Kill(true);
+    ctx.server.scripts->Kill(KillRequest::kShutdown);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "commands/function_host.h"
 #include "common/clock.h"
 #include "persistence/data_loader.h"
 #include "persistence/persistence_manager.h"
@@ -38,6 +39,7 @@ Engine::Engine(config::Config& config, const Clock& clock, PostFn post)
   persistence_->set_replication_info([this] { return replication_->SnapshotInfo(); });
   scripts_ = std::make_unique<scripting::LuaScripts>();
   core_.context().scripts = scripts_.get();
+  core_.context().functions = &scripts_->functions();
 }
 
 Engine::~Engine() {
@@ -46,6 +48,7 @@ Engine::~Engine() {
   cancel_loading_ = true;
   if (loader_.joinable()) loader_.join();
   core_.context().scripts = nullptr;
+  core_.context().functions = nullptr;
   core_.context().replication = nullptr;
   replication_.reset();
   core_.writes().RemoveConsumer(persistence_.get());
@@ -141,6 +144,38 @@ Status Engine::PrepareShutdown(bool force_save, bool nosave, bool force) {
   return persistence_->Shutdown(force_save, nosave, force);
 }
 
+Status Engine::InstallFunctions(const persistence::DatasetLoadResult& result) {
+  cmd::FunctionHost& functions = scripts_->functions();
+  if (!result.function_libraries.empty()) {
+    cmd::ErrorReply error =
+        functions.Restore(result.function_libraries, cmd::RestorePolicy::kFlush);
+    if (!error.empty()) {
+      return Status::Corruption("a function library of the dataset failed to load: " + error.text);
+    }
+  }
+  if (result.function_commands.empty()) return Status::Ok();
+  // Through a dispatcher of their own: the live one would send them to the AOF and the
+  // replicas again. A command that fails is skipped, as Redis's AOF loading ignores replies.
+  auto scratch = keyspace_.NewStaging();
+  config::Config config = config_;
+  cmd::Core replay(*scratch, config, clock_);
+  replay.context().functions = &functions;
+  replay.context().dump_format = &persistence::DumpFormatInstance();
+  cmd::ClientSession session;
+  session.authenticated = true;
+  for (const std::vector<std::string>& argv : result.function_commands) {
+    const std::vector<std::string_view> views(argv.begin(), argv.end());
+    std::string reply;
+    protocol::ReplyWriter writer(&reply);
+    replay.dispatcher().Execute(session, views, writer);
+    if (reply.starts_with("-")) {
+      spdlog::warn("A FUNCTION command of the append only file failed: {}",
+                   reply.substr(1, reply.find('\r') - 1));
+    }
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 void LogLoaded(const persistence::DatasetLoadResult& r) {
@@ -157,6 +192,7 @@ Status Engine::LoadNow() {
   if (!st.ok()) return st;
   LogLoaded(result);
   RestoreReplication(result);
+  if (st = InstallFunctions(result); !st.ok()) return st;
   persistence_->set_load_info({result.keys_loaded, result.expired_skipped});
   return persistence_->OpenAof();
 }
@@ -186,8 +222,9 @@ void Engine::StartLoading(std::function<void(const Status&)> done) {
         }
         LogLoaded(*result);
         RestoreReplication(*result);
+        outcome = InstallFunctions(*result);
         persistence_->set_load_info({result->keys_loaded, result->expired_skipped});
-        outcome = persistence_->OpenAof();
+        if (outcome.ok()) outcome = persistence_->OpenAof();
       }
       done(outcome);
     });

@@ -98,6 +98,9 @@ class Engine final {
   // An RDB that recorded replication history: the stream continues from it (partial resyncs
   // after a restart).
   void RestoreReplication(const persistence::DatasetLoadResult& result);
+  // The function libraries a load found (an RDB's, then an AOF's FUNCTION commands), installed
+  // once the keys are in place. Fails when a library of the RDB does not load.
+  Status InstallFunctions(const persistence::DatasetLoadResult& result);
 
   config::Config& config_;
   const Clock& clock_;

@@ -59,8 +59,9 @@ class ProgressLog {
 // its own (the live ones belong to the event loop thread).
 class ReplayContext {
  public:
-  ReplayContext(const config::Config& config, const Clock& clock, store::Keyspace& target)
-      : config_(config), core_(target, config_, clock) {
+  ReplayContext(const config::Config& config, const Clock& clock, store::Keyspace& target,
+                DatasetLoadResult* result)
+      : config_(config), core_(target, config_, clock), result_(result) {
     session_.authenticated = true;
     // The file is the dataset: refusing a command for memory (OOM) would silently drop data
     // that the next snapshot or rewrite then loses for good. Redis's loading skips the check.
@@ -73,6 +74,12 @@ class ReplayContext {
     if (spec == nullptr) {
       return Status::Corruption("Unknown command '" + std::string(argv[0].substr(0, 128)) +
                                 "' reading the append only file");
+    }
+    // FUNCTION LOAD, DELETE, FLUSH and RESTORE change the function libraries, which live in
+    // the engine's interpreter: the engine replays them after the load.
+    if (spec->name == "function") {
+      result_->function_commands.emplace_back(argv.begin(), argv.end());
+      return Status::Ok();
     }
     // Redis 7 and basalt log a script's effects; only an AOF of Redis 6 or older holds the
     // scripts themselves, and the replay has no interpreter: stop rather than drop them.
@@ -90,6 +97,7 @@ class ReplayContext {
  private:
   config::Config config_;
   cmd::Core core_;
+  DatasetLoadResult* result_;
   cmd::ClientSession session_;
   std::string reply_;
 };
@@ -115,6 +123,9 @@ Status LoadRdbFile(const std::string& path, const Clock& clock, store::Keyspace&
   result->expired_skipped += stats.expired_skipped;
   result->bytes += stats.read.bytes_read;
   if (!st.ok()) return WithFileName(st, path);
+  for (std::string& code : stats.function_libraries) {
+    result->function_libraries.push_back(std::move(code));
+  }
   result->repl_id = stats.read.aux.repl_id;
   result->repl_offset = stats.read.aux.repl_offset;
   result->repl_stream_db = static_cast<int>(std::max<int64_t>(stats.read.aux.repl_stream_db, 0));
@@ -145,7 +156,7 @@ Status LoadAof(const config::Config& config, const Clock& clock, store::Keyspace
     return Status::Corruption(manifest_path + ": " + manifest.status().message());
   }
   const std::string dir = AofManager::DirectoryPath(s);
-  ReplayContext replay(config, clock, target);
+  ReplayContext replay(config, clock, target, result);
   auto execute = [&replay](std::span<const std::string_view> argv) { return replay.Execute(argv); };
   AofReplayStats replay_stats;
   if (manifest->base) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "basalt/status.h"
 #include "common/clock.h"
@@ -25,6 +26,11 @@ struct DatasetLoadResult {
   std::string repl_id;
   int64_t repl_offset = -1;
   int repl_stream_db = 0;
+  // Functions are not keys: the loader collects them for the engine to install once the
+  // dataset is in place. The libraries an RDB (or an AOF's RDB preamble) holds, then the
+  // FUNCTION commands an AOF holds, in file order.
+  std::vector<std::string> function_libraries;
+  std::vector<std::vector<std::string>> function_commands;
 };
 
 // The RDB file's path: `dbfilename` in `dir`.

@@ -288,6 +288,11 @@ class KeyspaceLoader final : public RdbVisitor {
                   WithHints(store::Entry::NewObject(key, type, value.release(), expire_at_ms)), 0});
   }
 
+  Status OnFunctionLibrary(std::string_view code) override {
+    stats_->function_libraries.emplace_back(code);
+    return Status::Ok();
+  }
+
   // Inserts everything still on its way (at the end of the stream). Once.
   Status Finish() {
     Status st = thread_ ? thread_->Finish() : filler_.Drain();

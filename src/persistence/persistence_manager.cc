@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "commands/function_host.h"
 #include "commands/service_status.h"
 #include "common/file_util.h"
 #include "common/memory.h"
@@ -243,6 +244,8 @@ RdbAuxFields PersistenceManager::MakeAux(bool aof_base) const {
   aux.ctime = NowMs() / 1000;
   aux.used_mem = mem::Used();
   aux.aof_base = aof_base;
+  // Copied now: the libraries are the snapshot's as of its start, like its keys.
+  if (context_.functions != nullptr) aux.function_libraries = context_.functions->LibraryCodes();
   return aux;
 }
 

@@ -65,6 +65,11 @@ class Parser final : public RdbValueInput {
   Status Run();
   // DUMP payloads: one type byte and a value, nothing else.
   Status ReadDumped(DumpedValue* out);
+  // FUNCTION DUMP payloads: function library records up to the end, nothing else.
+  Status ReadFunctionRecords(std::vector<std::string>* codes);
+  // A library in the format of Redis 7.0's release candidates (name, engine, description,
+  // body), which Redis 7.0 still reads: its code as FUNCTION LOAD would take it.
+  Status ReadPreGaFunction(std::string* code);
 
  private:
   uint64_t Offset() const { return base_ + pos_; }
@@ -569,11 +574,16 @@ Status Parser::ReadItem(uint8_t op, uint64_t start, int64_t* expire_at_ms) {
       return ReadResizeDb();
     case rdb::kOpAux:
       return ReadAux();
-    case rdb::kOpFunction2:
-    case rdb::kOpFunctionPreGa:
-      return Status::NotSupported("the RDB file contains a function library (opcode " + Hex(op, 2) +
-                                  " at offset " + std::to_string(start) +
-                                  "), which basalt does not support yet");
+    case rdb::kOpFunction2: {
+      std::string_view code;
+      if (s = ReadString(&value_scratch_, &code, "a function library"); !s.ok()) return s;
+      return visitor_->OnFunctionLibrary(code);
+    }
+    case rdb::kOpFunctionPreGa: {
+      std::string code;
+      if (s = ReadPreGaFunction(&code); !s.ok()) return s;
+      return visitor_->OnFunctionLibrary(code);
+    }
     case rdb::kOpModuleAux:
       return Status::NotSupported("the RDB file contains module data (MODULE_AUX at offset " +
                                   std::to_string(start) + "), which basalt does not support");
@@ -651,6 +661,12 @@ Status RdbVisitor::OnObject(int db, std::string_view key, store::ValueType type,
                               ", which this reader does not accept");
 }
 
+Status RdbVisitor::OnFunctionLibrary(std::string_view /*code*/) {
+  return Status::NotSupported(
+      "the RDB file contains a function library, which this reader "
+      "does not accept");
+}
+
 Status ReadRdb(ByteSource* source, RdbVisitor* visitor, const RdbReaderOptions& options,
                RdbReadStats* stats) {
   RdbReadStats local;
@@ -658,6 +674,71 @@ Status ReadRdb(ByteSource* source, RdbVisitor* visitor, const RdbReaderOptions& 
   *stats = RdbReadStats();
   Parser parser(source, visitor, options, stats);
   return parser.Run();
+}
+
+Status Parser::ReadFunctionRecords(std::vector<std::string>* codes) {
+  const auto size = static_cast<uint64_t>(source_->size());
+  while (Offset() < size) {
+    const uint64_t start = Offset();
+    const char* p;
+    if (Status s = ReadFixed(1, &p, "a function record", start); !s.ok()) return s;
+    const auto op = static_cast<uint8_t>(*p);
+    // Redis's texts (FUNCTION RESTORE answers them).
+    if (op == rdb::kOpFunctionPreGa) {
+      std::string code;
+      if (Status s = ReadPreGaFunction(&code); !s.ok()) return s;
+      codes->push_back(std::move(code));
+      continue;
+    }
+    if (op != rdb::kOpFunction2) return Status::Corruption("given type is not a function");
+    std::string_view code;
+    if (Status s = ReadString(&value_scratch_, &code, "a function library"); !s.ok()) {
+      return Status::Corruption("Failed loading library payload");
+    }
+    codes->emplace_back(code);
+  }
+  return Status::Ok();
+}
+
+Status Parser::ReadPreGaFunction(std::string* code) {
+  std::string name;
+  std::string engine;
+  std::string_view field;
+  if (!ReadString(&value_scratch_, &field, "a library name").ok()) {
+    return Status::Corruption("Failed loading library name");
+  }
+  name.assign(field);
+  if (!ReadString(&value_scratch_, &field, "an engine name").ok()) {
+    return Status::Corruption("Failed loading engine name");
+  }
+  engine.assign(field);
+  uint64_t has_description;
+  if (!ReadLength(&has_description, "a description indicator").ok()) {
+    return Status::Corruption("Failed loading library description indicator");
+  }
+  if (has_description != 0 && !ReadString(&value_scratch_, &field, "a description").ok()) {
+    return Status::Corruption("Failed loading library description");
+  }
+  if (!ReadString(&value_scratch_, &field, "a library").ok()) {
+    return Status::Corruption("Failed loading library blob");
+  }
+  // The description is dropped, as Redis 7.0 drops it: a library's code names it.
+  *code = "#!" + engine + " name=" + name + "\n";
+  code->append(field);
+  return Status::Ok();
+}
+
+Status ReadFunctionPayload(std::string_view body, std::vector<std::string>* codes) {
+  class NoVisitor final : public RdbVisitor {
+    Status OnString(int, std::string_view, std::string_view, int64_t) override {
+      return Status::Ok();
+    }
+  } visitor;
+  StringSource source(body);
+  RdbReaderOptions options;
+  RdbReadStats stats;
+  Parser parser(&source, &visitor, options, &stats);
+  return parser.ReadFunctionRecords(codes);
 }
 
 Status ReadDumpedValue(std::string_view body, const store::EncodingLimits& limits,

@@ -37,6 +37,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "basalt/status.h"
 #include "persistence/byte_io.h"
@@ -65,6 +66,9 @@ class RdbVisitor {
   // time before the epoch is reported as 0: already expired).
   virtual Status OnString(int db, std::string_view key, std::string_view value,
                           int64_t expire_at_ms) = 0;
+  // A function library's source code (FUNCTION LOAD's argument). By default refused
+  // (NotSupported), for visitors that cannot keep one.
+  virtual Status OnFunctionLibrary(std::string_view code);
   // Redis's LRU or LFU item for the next key (IDLE: seconds since its last access; FREQ: its
   // LFU counter), each -1 when absent. Called just before that key's OnString / OnObject.
   virtual void OnAccessHint(int64_t idle_seconds, int64_t lfu_freq) {}
@@ -128,6 +132,10 @@ struct DumpedValue {
 Status ReadDumpedValue(std::string_view body, const store::EncodingLimits& limits,
                        DumpedValue* out);
 
+// FUNCTION DUMP's body (the payload without its footer): function library records only.
+// Sets *codes to the libraries' code in payload order.
+Status ReadFunctionPayload(std::string_view body, std::vector<std::string>* codes);
+
 struct RdbLoadOptions {
   RdbReaderOptions reader;  // reader.databases is taken from the keyspace
   // Keys whose TTL is before now_ms are dropped, as a Redis primary does on load. Replicas
@@ -142,6 +150,8 @@ struct RdbLoadOptions {
 
 struct RdbLoadStats {
   RdbReadStats read;
+  // The function libraries' code, in file order: the caller installs them (they are not keys).
+  std::vector<std::string> function_libraries;
   uint64_t keys_loaded = 0;
   uint64_t expired_skipped = 0;
 };

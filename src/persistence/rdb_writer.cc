@@ -152,7 +152,14 @@ Status RdbWriter::WriteHeader(const RdbAuxFields& aux) {
     PutAux(rdb::kAuxReplOffset, Int64ToString(aux.replication->offset));
   }
   PutAux(rdb::kAuxAofBase, aux.aof_base ? "1" : "0");
+  for (const std::string& code : aux.function_libraries) WriteFunctionLibrary(code);
   return status_;  // sticky: the first failure of any write above
+}
+
+Status RdbWriter::WriteFunctionLibrary(std::string_view code) {
+  PutByte(rdb::kOpFunction2);
+  PutString(code);
+  return status_;
 }
 
 Status RdbWriter::WriteAux(std::string_view field, std::string_view value) {

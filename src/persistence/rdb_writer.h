@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "basalt/status.h"
 #include "common/lzf.h"
@@ -74,6 +75,9 @@ struct RdbAuxFields {
   };
   std::optional<Replication> replication;
   bool aof_base = false;  // true when the file is the base of a multi-part AOF
+  // The function libraries' source code (FUNCTION LOAD), written after the AUX fields as
+  // Redis 7.0 writes them (opcode FUNCTION2, then the code as a string).
+  std::vector<std::string> function_libraries;
 };
 
 class RdbWriter {
@@ -83,8 +87,10 @@ class RdbWriter {
   RdbWriter(const RdbWriter&) = delete;
   RdbWriter& operator=(const RdbWriter&) = delete;
 
-  // "REDIS0010" then the AUX fields. Call once, first.
+  // "REDIS0010", the AUX fields, then the function libraries. Call once, first.
   Status WriteHeader(const RdbAuxFields& aux);
+  // One function library's record (FUNCTION DUMP's payload is a list of them).
+  Status WriteFunctionLibrary(std::string_view code);
   // One more AUX field (after WriteHeader, before the first database).
   Status WriteAux(std::string_view field, std::string_view value);
   // SELECTDB `db`, then RESIZEDB with the database's key count and count of keys with a TTL

@@ -70,6 +70,15 @@ Status RdbEncoder::Finish() {
   return writer_.Finish();
 }
 
+RespEncoder::RespEncoder(ByteSink* sink, const std::vector<std::string>& function_libraries)
+    : sink_(sink) {
+  // First, as Redis's rewrite writes them: the functions exist before any key.
+  for (const std::string& code : function_libraries) {
+    std::string_view argv[] = {"FUNCTION", "LOAD", code};
+    protocol::AppendCommand(buffer_, argv);
+  }
+}
+
 Status RespEncoder::BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) {
   std::string db_text = Int64ToString(db);
   std::string_view argv[] = {"SELECT", db_text};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "persistence/byte_io.h"
 #include "persistence/rdb_writer.h"
@@ -32,10 +33,11 @@ class RdbEncoder final : public SnapshotEncoder {
   RdbWriter aside_writer_;
 };
 
-// Writes SELECT / SET / PEXPIREAT commands, as an AOF base that Redis and basalt replay.
+// Writes FUNCTION LOAD, SELECT, SET / PEXPIREAT (and each type's commands), as an AOF base
+// that Redis and basalt replay.
 class RespEncoder final : public SnapshotEncoder {
  public:
-  explicit RespEncoder(ByteSink* sink) : sink_(sink) {}
+  RespEncoder(ByteSink* sink, const std::vector<std::string>& function_libraries);
   Status BeginDatabase(int db, uint64_t keys, uint64_t keys_with_ttl) override;
   Status WriteEntry(const store::Entry& e) override;
   Status Finish() override;

@@ -35,7 +35,7 @@ Result<std::unique_ptr<SnapshotJob>> SnapshotJob::Open(const SnapshotFileSpec& s
   if (spec.format == SnapshotFormat::kRdb) {
     job->encoder_ = std::make_unique<RdbEncoder>(out, spec.rdb_options, spec.aux);
   } else {
-    job->encoder_ = std::make_unique<RespEncoder>(out);
+    job->encoder_ = std::make_unique<RespEncoder>(out, spec.aux.function_libraries);
   }
   return job;
 }

@@ -4,6 +4,7 @@
 
 #include "clients/transaction.h"
 #include "commands/dispatcher.h"
+#include "commands/function_host.h"
 #include "commands/service_status.h"
 #include "common/strings.h"
 #include "persistence/byte_io.h"
@@ -329,18 +330,29 @@ void Replica::RunLoad(std::shared_ptr<persistence::ChunkedBytes> data,
   data.reset();
   if (generation != generation_) staging.reset();
   *done = true;
-  post_([this, staging = std::move(staging), st, keys = stats.keys_loaded, generation] {
+  post_([this, staging = std::move(staging), st, keys = stats.keys_loaded, generation,
+         libraries = std::move(stats.function_libraries)] {
     JoinFinishedLoaders();
     if (generation != generation_) return;  // stale: REPLICAOF changed meanwhile, or the link
-    OnLoaded(staging, st, keys);
+    OnLoaded(staging, st, keys, libraries);
   });
 }
 
-void Replica::OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& st, uint64_t keys) {
+void Replica::OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& st, uint64_t keys,
+                       const std::vector<std::string>& function_libraries) {
   context_.loading = false;
   if (!st.ok()) {
     spdlog::warn("Failed trying to load the MASTER synchronization DB: {}", st.message());
     return Drop("bad snapshot");
+  }
+  // The primary's libraries replace ours, as its keys do.
+  if (context_.functions != nullptr) {
+    cmd::ErrorReply error =
+        context_.functions->Restore(function_libraries, cmd::RestorePolicy::kFlush);
+    if (!error.empty()) {
+      spdlog::warn("Failed loading the MASTER's function libraries: {}", error.text);
+      return Drop("bad snapshot");
+    }
   }
   // The loaded entries must not look pending to a snapshot running on the live keyspace (a
   // BGSAVE begun while they loaded): they did not exist at its start. The loader marked them

@@ -115,7 +115,8 @@ class Replica {
   void RunLoad(std::shared_ptr<persistence::ChunkedBytes> data,
                std::shared_ptr<store::Keyspace> staging, uint64_t generation,
                std::atomic<bool>* done);
-  void OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& st, uint64_t keys);
+  void OnLoaded(std::shared_ptr<store::Keyspace> staging, const Status& st, uint64_t keys,
+                const std::vector<std::string>& function_libraries);
   void ApplyStream();
   void Drop(const std::string& why);
   void EnterFollowing(bool keep_backlog);

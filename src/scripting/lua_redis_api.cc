@@ -288,10 +288,8 @@ void SeedScriptRandom(int32_t seed) {
   random_state = ((static_cast<uint64_t>(static_cast<uint32_t>(seed)) << 16) | 0x330E) & kRandMask;
 }
 
-void RegisterRedisApi(lua_State* L) {
+void PushLibraryLoadApi(lua_State* L) {
   lua_newtable(L);
-  SetFunction(L, "call", RedisCall);
-  SetFunction(L, "pcall", RedisPcall);
   SetFunction(L, "log", RedisLog);
   SetNumber(L, "LOG_DEBUG", 0);
   SetNumber(L, "LOG_VERBOSE", 1);
@@ -300,6 +298,12 @@ void RegisterRedisApi(lua_State* L) {
   SetNumber(L, "REDIS_VERSION_NUM", 0x07000f);
   lua_pushstring(L, "7.0.15");
   lua_setfield(L, -2, "REDIS_VERSION");
+}
+
+void RegisterRedisApi(lua_State* L) {
+  PushLibraryLoadApi(L);
+  SetFunction(L, "call", RedisCall);
+  SetFunction(L, "pcall", RedisPcall);
   SetFunction(L, "setresp", RedisSetResp);
   SetFunction(L, "sha1hex", RedisSha1Hex);
   SetFunction(L, "error_reply", RedisErrorReply);

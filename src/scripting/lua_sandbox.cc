@@ -19,8 +19,9 @@ namespace basalt::scripting {
 
 namespace {
 
-constexpr char kGlobalsKey[] = "basalt.globals";  // the real globals, in the registry
-constexpr char kProxiesKey[] = "basalt.proxies";  // weak set of the read-only proxies
+constexpr char kGlobalsKey[] = "basalt.globals";           // the real globals, in the registry
+constexpr char kProxiesKey[] = "basalt.proxies";           // weak set of the read-only proxies
+constexpr char kLoadGlobalsKey[] = "basalt.load_globals";  // what a library load sees
 
 void* CountingAlloc(void* ud, void* ptr, size_t old_size, size_t new_size) {
   auto* memory = static_cast<LuaMemory*>(ud);
@@ -191,6 +192,35 @@ lua_State* NewSandboxedState(LuaMemory* memory) {
   ProtectLibraries(L);
   ProtectGlobals(L);
   return L;
+}
+
+void InstallLoadGlobals(lua_State* L) {
+  lua_newtable(L);  // redis.<anything else> is an error too while loading
+  lua_pushcfunction(L, MissingGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  MakeProxy(L);  // the load's redis table, read-only
+  lua_newtable(L);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "redis");
+  lua_newtable(L);  // its metatable: any other name is an error
+  lua_pushcfunction(L, MissingGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadGlobalsKey);
+}
+
+void UseLoadGlobals(lua_State* L, bool loading) {
+  // The global table is the proxy of the real globals (ProtectGlobals): its metatable's
+  // __index says where names resolve.
+  lua_getmetatable(L, LUA_GLOBALSINDEX);
+  if (loading) {
+    lua_getfield(L, LUA_REGISTRYINDEX, kLoadGlobalsKey);
+  } else {
+    lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
+  }
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
 }
 
 void SetScriptArguments(lua_State* L) {

@@ -37,4 +37,16 @@ void SeedScriptRandom(int32_t seed);
 // Registers the redis table (call, pcall, error_reply, ...) in the globals being built.
 void RegisterRedisApi(lua_State* L);
 
+// Pushes the part of the redis table a function library sees while it loads: log, its
+// levels and the version fields (the caller adds register_function).
+void PushLibraryLoadApi(lua_State* L);
+
+// Function libraries load with other globals than the ones their functions run with, as in
+// Redis: only `redis` (PushLibraryLoadApi's and register_function) and nothing else. The
+// globals table stays the same one (a library's functions and helpers keep it as their
+// environment); what names resolve to is switched. InstallLoadGlobals takes the table that
+// `redis` names during a load (on top of the stack, popped); UseLoadGlobals switches.
+void InstallLoadGlobals(lua_State* L);
+void UseLoadGlobals(lua_State* L, bool loading);
+
 }  // namespace basalt::scripting

@@ -1,16 +1,11 @@
 #include "scripting/lua_scripts.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <lua.hpp>
 #include <string>
 #include <vector>
 
-#include "commands/dispatcher.h"
 #include "commands/errors.h"
-#include "commands/replication_control.h"
-#include "commands/write_stream.h"
 #include "common/sha1.h"
 #include "common/strings.h"
 #include "scripting/lua_values.h"
@@ -21,58 +16,6 @@ namespace {
 
 // The chunk name errors show: "user_script:3: ..." and "on @user_script:3.".
 constexpr char kChunkName[] = "@user_script";
-// Every this many runs the collector takes a step of as many units, so garbage never waits
-// for a full cycle (a pause) nor costs every run.
-constexpr uint64_t kGcPeriod = 50;
-
-// Message handler of a script run: turns what was raised into Redis's error table,
-// {err="CODE message", source=..., line=...}, naming the script line that failed (the caller
-// of a C function such as redis.call or error, not the C function itself).
-int ErrorHandler(lua_State* L) {
-  lua_Debug frame;
-  bool located = lua_getstack(L, 1, &frame) && lua_getinfo(L, "Sl", &frame);
-  if (located && std::string_view(frame.what) == "C") {
-    located = lua_getstack(L, 2, &frame) && lua_getinfo(L, "Sl", &frame);
-  }
-  // Lua operations only from here: a C++ object alive across a Lua error would never be
-  // destroyed (errors unwind with longjmp).
-  if (!lua_istable(L, 1)) {
-    lua_pushliteral(L, "ERR ");
-    if (lua_isstring(L, 1)) {
-      lua_pushvalue(L, 1);
-    } else {
-      lua_getglobal(L, "tostring");
-      lua_pushvalue(L, 1);
-      lua_call(L, 1, 1);
-    }
-    lua_concat(L, 2);
-    lua_newtable(L);
-    lua_insert(L, -2);
-    lua_setfield(L, -2, "err");
-    lua_replace(L, 1);
-  }
-  if (located) {
-    lua_pushstring(L, frame.source);
-    lua_setfield(L, 1, "source");
-    lua_pushinteger(L, frame.currentline);
-    lua_setfield(L, 1, "line");
-  }
-  lua_settop(L, 1);
-  return 1;
-}
-
-// Lua instructions between two looks at the clock (Redis's count).
-constexpr int kHookInstructions = 100000;
-
-// The count hook of a script run: Interrupted decides, then this raises (Lua only from here).
-// After a stop the hook runs at every line: a pcall that caught the error meets it again.
-void BusyHook(lua_State* L, lua_Debug* /*ar*/) {
-  ScriptRun* run = CurrentRun(L);
-  if (run == nullptr || !run->owner->Interrupted(*run)) return;
-  lua_sethook(L, BusyHook, LUA_MASKLINE, 0);
-  lua_pushliteral(L, "Script killed by user with SCRIPT KILL...");
-  lua_error(L);
-}
 
 // The words of a shebang line (separated by blanks).
 std::vector<std::string_view> SplitWords(std::string_view s) {
@@ -98,20 +41,24 @@ std::vector<std::string_view> SplitList(std::string_view s) {
   }
 }
 
-bool SetFlag(std::string_view name, ScriptFlags* flags) {
+}  // namespace
+
+bool SetScriptFlag(std::string_view name, ScriptFlags* flags) {
   if (name == "no-writes") {
     flags->no_writes = true;
   } else if (name == "allow-oom") {
     flags->allow_oom = true;
   } else if (name == "allow-stale") {
     flags->allow_stale = true;
-  } else if (name != "no-cluster" && name != "allow-cross-slot-keys") {
+  } else if (name == "no-cluster") {
+    flags->no_cluster = true;
+  } else if (name == "allow-cross-slot-keys") {
+    flags->allow_cross_slot_keys = true;
+  } else {
     return false;
   }
   return true;
 }
-
-}  // namespace
 
 std::string ParseShebang(std::string_view body, ScriptFlags* flags, std::string* code) {
   *flags = {};
@@ -134,7 +81,7 @@ std::string ParseShebang(std::string_view body, ScriptFlags* flags, std::string*
     std::string_view list = parts[i].substr(6);
     if (list.empty()) continue;
     for (std::string_view flag : SplitList(list)) {
-      if (!SetFlag(flag, flags)) {
+      if (!SetScriptFlag(flag, flags)) {
         return "ERR Unexpected flag in script shebang: " + std::string(flag);
       }
     }
@@ -143,7 +90,10 @@ std::string ParseShebang(std::string_view body, ScriptFlags* flags, std::string*
   return {};
 }
 
-LuaScripts::LuaScripts() : memory_(std::make_unique<LuaMemory>()) { OpenInterpreter(); }
+LuaScripts::LuaScripts()
+    : memory_(std::make_unique<LuaMemory>()), functions_(std::make_unique<LuaFunctions>(runner_)) {
+  OpenInterpreter();
+}
 
 LuaScripts::~LuaScripts() {
   if (lua_ != nullptr) lua_close(lua_);
@@ -228,30 +178,6 @@ const LuaScripts::Script* LuaScripts::Compile(std::string_view body, std::string
   return &scripts_.emplace(sha, script).first->second;
 }
 
-cmd::ErrorReply LuaScripts::StartRefusal(const cmd::CommandContext& ctx, const Script& script,
-                                         bool read_only_call) const {
-  if (!script.flags.shebang) return {};
-  const cmd::ServerContext& server = ctx.server;
-  if (!script.flags.allow_oom && !script.flags.no_writes &&
-      server.config.settings().maxmemory > 0 && server.dispatcher->admitted_out_of_memory()) {
-    return {cmd::ErrorKind::kOutOfMemory,
-            "OOM allow-oom flag is not set on the script, can not run it when used memory > "
-            "'maxmemory'"};
-  }
-  if (script.flags.no_writes) return {};
-  if (read_only_call) {
-    return {cmd::ErrorKind::kArgument,
-            "ERR Can not execute a script with write flag using *_ro command."};
-  }
-  cmd::ReplicationControl* repl = server.replication;
-  if (repl != nullptr && repl->is_replica() && server.config.settings().replica_read_only &&
-      !repl->IsPrimaryLink(ctx.client)) {
-    return {cmd::ErrorKind::kReplication,
-            "READONLY Can not run script with write flag on readonly replica"};
-  }
-  return {};
-}
-
 void LuaScripts::Eval(cmd::CommandContext& ctx, const cmd::ScriptInvocation& call) {
   char buf[40];
   const std::string_view sha = call.by_sha ? LowercaseSha(call.body, buf) : ShaOf(call.body);
@@ -268,7 +194,8 @@ void LuaScripts::Eval(cmd::CommandContext& ctx, const cmd::ScriptInvocation& cal
       return;
     }
   }
-  if (cmd::ErrorReply refusal = StartRefusal(ctx, *script, call.read_only); !refusal.empty()) {
+  if (cmd::ErrorReply refusal = StartRefusal(ctx, script->flags, call.read_only);
+      !refusal.empty()) {
     ctx.Fail(refusal);
     return;
   }
@@ -277,114 +204,18 @@ void LuaScripts::Eval(cmd::CommandContext& ctx, const cmd::ScriptInvocation& cal
 
 void LuaScripts::Run(cmd::CommandContext& ctx, const Script& script, std::string_view sha,
                      const cmd::ScriptInvocation& call) {
-  session_.db = ctx.client.db;
-  session_.resp = 2;
-  ScriptRun run{.ctx = &ctx, .session = &session_};
-  run.rules.read_only = call.read_only || script.flags.no_writes;
-  run.rules.allow_oom = script.flags.allow_oom;
-  run.rules.out_of_memory = ctx.server.dispatcher->admitted_out_of_memory();
-
-  lua_State* L = lua_;
-  lua_pushcfunction(L, ErrorHandler);
-  const int handler = lua_gettop(L);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, script.function_ref);
-  for (const auto* list : {&call.keys, &call.args}) {
-    lua_createtable(L, static_cast<int>(list->size()), 0);
-    for (size_t i = 0; i < list->size(); ++i) {
-      lua_pushlstring(L, (*list)[i].data(), (*list)[i].size());
-      lua_rawseti(L, -2, static_cast<int>(i + 1));
-    }
-  }
-  SetScriptArguments(L);
-  const int status = CallWatched(L, run, handler);
-  if (run.discard_effects) {
-    // Stopped by SHUTDOWN NOSAVE: the caller's connection closes unanswered, as Redis's does
-    // when it exits from inside the script.
-    ctx.client.close_after_reply = true;
-  } else if (status == 0) {
-    WriteLuaValue(L, ctx.reply, session_.resp);
-  } else {
-    ReplyRunError(ctx, sha);
-  }
-  lua_settop(L, handler - 1);
-  if (++runs_ % kGcPeriod == 0) lua_gc(L, LUA_GCSTEP, static_cast<int>(kGcPeriod));
+  cmd::ScriptRules rules;
+  rules.read_only = call.read_only || script.flags.no_writes;
+  rules.allow_oom = script.flags.allow_oom;
+  runner_.Run(
+      lua_, ctx, session_,
+      {.function_ref = script.function_ref, .name = sha, .keys = call.keys, .args = call.args},
+      rules);
 }
 
-int LuaScripts::CallWatched(lua_State* L, ScriptRun& run, int handler) {
-  const cmd::ServerContext& server = run.ctx->server;
-  run.owner = this;
-  run.started_us = server.clock.NowUs();
-  const bool watched = server.config.settings().busy_reply_threshold > 0;
-  if (watched) lua_sethook(L, BusyHook, LUA_MASKCOUNT, kHookInstructions);
-  SetCurrentRun(L, &run);
-  running_ = &run;
-  const int status = lua_pcall(L, 0, 1, handler);
-  running_ = nullptr;
-  SetCurrentRun(L, nullptr);
-  if (watched) lua_sethook(L, nullptr, 0, 0);
-  if (run.timed_out) {
-    spdlog::warn("The busy script ended {} after {} ms; clients are served again.",
-                 run.discard_effects  ? "by SHUTDOWN NOSAVE"
-                 : run.kill_requested ? "by SCRIPT KILL"
-                                      : "on its own",
-                 (server.clock.NowUs() - run.started_us) / 1000);
-  }
-  if (run.discard_effects) run.ctx->server.writes.DiscardStaged();
-  return status;
-}
-
-bool LuaScripts::Interrupted(ScriptRun& run) {
-  const cmd::ServerContext& server = run.ctx->server;
-  if (!run.timed_out) {
-    const int64_t threshold_ms = server.config.settings().busy_reply_threshold;
-    const int64_t elapsed_ms = (server.clock.NowUs() - run.started_us) / 1000;
-    if (threshold_ms <= 0 || elapsed_ms < threshold_ms) return false;
-    run.timed_out = true;
-    spdlog::warn(
-        "A script has run for {} ms (busy-reply-threshold): other clients get -BUSY until it "
-        "returns; SCRIPT KILL stops it if it has not written, SHUTDOWN NOSAVE in any case.",
-        elapsed_ms);
-  }
-  if (server.control != nullptr) server.control->ServeWhileBusy(run.ctx->client.id);
-  return run.kill_requested;
-}
-
-cmd::ErrorReply LuaScripts::Kill(bool for_shutdown) {
-  if (!busy()) return {cmd::ErrorKind::kArgument, std::string(cmd::err::kNotBusy)};
-  if (for_shutdown) {
-    running_->kill_requested = true;
-    running_->discard_effects = true;
-    return {};
-  }
-  if (running_->rules.wrote) {
-    return {cmd::ErrorKind::kArgument,
-            "UNKILLABLE Sorry the script already executed write commands against the dataset. "
-            "You can either wait the script termination or kill the server in a hard way using "
-            "the SHUTDOWN NOSAVE command."};
-  }
-  running_->kill_requested = true;
-  return {};
-}
-
-void LuaScripts::ReplyRunError(cmd::CommandContext& ctx, std::string_view sha) {
-  lua_State* L = lua_;
-  if (!lua_istable(L, -1)) {
-    const char* what = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-    ctx.reply.Error("ERR Error running script " + std::string(sha) + ", " +
-                    std::string(what).substr(0, 100));
-    return;
-  }
-  std::string text = ErrorTableText(L, -1);
-  // error({}) or a table without err: redis-server 7.0.15 crashes on it; say what happened.
-  if (text.empty()) text = "ERR the script raised an error without an 'err' field";
-  lua_getfield(L, -1, "source");
-  lua_getfield(L, -2, "line");
-  if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-    text += " script: " + std::string(sha) + ", on " + lua_tostring(L, -2) + ":" +
-            lua_tostring(L, -1) + ".";
-  }
-  lua_pop(L, 2);
-  ctx.reply.Error(text);
+std::string_view LuaScripts::busy_error() const {
+  const ScriptRun* run = runner_.running();
+  return run != nullptr && run->is_function ? cmd::err::kBusyFunction : cmd::err::kBusyScript;
 }
 
 }  // namespace basalt::scripting

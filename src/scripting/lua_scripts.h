@@ -13,8 +13,8 @@
 // it. A stop raises an error from the hook, and again at every line after it (so a pcall
 // around a loop cannot keep the script alive).
 //
-// Not built (README): the Lua debugger (SCRIPT DEBUG YES), FUNCTION / FCALL, and the struct
-// and cmsgpack libraries.
+// Not built (README): the Lua debugger (SCRIPT DEBUG YES), and the struct and cmsgpack
+// libraries.
 #pragma once
 
 #include <functional>
@@ -25,21 +25,14 @@
 #include <unordered_map>
 
 #include "commands/script_host.h"
+#include "scripting/lua_functions.h"
+#include "scripting/lua_runner.h"
 #include "scripting/lua_sandbox.h"
 #include "scripting/script_run.h"
 
 struct lua_State;
 
 namespace basalt::scripting {
-
-// What a script's first line (#!lua flags=...) declares. A script without one runs in Redis's
-// compatibility mode: it may write, and state checks happen per command.
-struct ScriptFlags {
-  bool shebang = false;
-  bool no_writes = false;
-  bool allow_oom = false;
-  bool allow_stale = false;
-};
 
 // Parses the shebang of `body` (if any): the flags, and in *code the body as Lua compiles it
 // (the shebang line left empty, so line numbers stay the script's). Returns Redis's error text
@@ -62,13 +55,13 @@ class LuaScripts final : public cmd::ScriptHost {
   size_t cached_scripts() const override { return scripts_.size(); }
   size_t interpreter_memory() const override { return memory_->bytes; }
   size_t scripts_memory() const override { return scripts_bytes_; }
-  bool busy() const override { return running_ != nullptr && running_->timed_out; }
-  cmd::ErrorReply Kill(bool for_shutdown) override;
+  bool busy() const override { return runner_.busy(); }
+  std::string_view busy_error() const override;
+  cmd::ErrorReply Kill(cmd::KillRequest request) override { return runner_.Kill(request); }
 
-  // The count hook's C++ half (no Lua error may cross it): marks the run busy once it is past
-  // busy-reply-threshold, then lets the server serve other clients. True when the script
-  // must stop now.
-  bool Interrupted(ScriptRun& run);
+  // FUNCTION and FCALL's engine, which runs functions through the same runner (one run at a
+  // time, one busy state).
+  LuaFunctions& functions() { return *functions_; }
 
  private:
   struct Script {
@@ -87,15 +80,8 @@ class LuaScripts final : public cmd::ScriptHost {
   static std::string_view LowercaseSha(std::string_view sha, char* buf);
   // Compiles and caches `body` under `sha`; returns the entry or sets *error.
   const Script* Compile(std::string_view body, std::string_view sha, cmd::ErrorReply* error);
-  // The state checks a script with a shebang gets before it starts (OOM, read-only replica).
-  cmd::ErrorReply StartRefusal(const cmd::CommandContext& ctx, const Script& script,
-                               bool read_only_call) const;
   void Run(cmd::CommandContext& ctx, const Script& script, std::string_view sha,
            const cmd::ScriptInvocation& call);
-  // Runs the function on the stack (its arguments set) under the busy hook; Lua's status.
-  int CallWatched(lua_State* L, ScriptRun& run, int handler);
-  // The reply for the error object a failed run left on the stack (popped).
-  void ReplyRunError(cmd::CommandContext& ctx, std::string_view sha);
 
   std::unique_ptr<LuaMemory> memory_;
   lua_State* lua_ = nullptr;
@@ -109,8 +95,8 @@ class LuaScripts final : public cmd::ScriptHost {
   std::string last_body_;
   std::string last_sha_;
   ScriptSession session_;
-  ScriptRun* running_ = nullptr;
-  uint64_t runs_ = 0;
+  LuaRunner runner_;
+  std::unique_ptr<LuaFunctions> functions_;
 };
 
 }  // namespace basalt::scripting

@@ -27,12 +27,30 @@ class ScriptSession : public cmd::ClientSession {
   std::string peer_address() const override { return "lua"; }
 };
 
-class LuaScripts;
+// What a script's first line (#!lua flags=...) or a function's registration declares. A
+// script without a shebang runs in Redis's compatibility mode: it may write, and state checks
+// happen per command.
+struct ScriptFlags {
+  bool shebang = false;
+  bool no_writes = false;
+  bool allow_oom = false;
+  bool allow_stale = false;
+  bool no_cluster = false;
+  bool allow_cross_slot_keys = false;
+};
+
+// Sets the flag named `name` (Redis's names: no-writes, allow-oom, allow-stale, no-cluster,
+// allow-cross-slot-keys); false when there is none of that name.
+bool SetScriptFlag(std::string_view name, ScriptFlags* flags);
+
+class LuaRunner;
 
 struct ScriptRun {
-  cmd::CommandContext* ctx = nullptr;  // EVAL's: its caller and server
+  cmd::CommandContext* ctx = nullptr;  // EVAL's or FCALL's: its caller and server
   ScriptSession* session = nullptr;
-  LuaScripts* owner = nullptr;
+  LuaRunner* owner = nullptr;
+  bool is_function = false;  // FCALL's run
+  std::string_view name;     // the function's name, or the script's SHA-1
   cmd::ScriptRules rules;
   // Past busy-reply-threshold (see LuaScripts::Interrupted).
   int64_t started_us = 0;

@@ -231,11 +231,69 @@ TEST_SUITE("rdb reader") {
     CHECK(Contains(ReadDumpedValue(bad, store::EncodingLimits{}, &b), "invalid listpack"));
   }
 
-  TEST_CASE("a function library is refused") {
+  TEST_CASE("a function library (written by redis-server 7.0.15) reaches the visitor") {
     Collector c;
     Status s = rdbtest::ReadAll(Fixture("function.rdb"), &c, {});
-    CHECK(s.code() == Status::Code::kNotSupported);
-    CHECK_MESSAGE(Contains(s, "function library (opcode 0xf5 at offset 80)"), s.message());
+    REQUIRE_MESSAGE(s.ok(), s.message());
+    REQUIRE(c.functions.size() == 1);
+    CHECK(c.functions[0] ==
+          "#!lua name=mylib\nredis.register_function('f1', function() return 1 end)");
+    CHECK(c.keys.size() == 1);
+    // A visitor that cannot keep functions stops the read.
+    Collector refusing;
+    refusing.accept_functions = false;
+    CHECK(rdbtest::ReadAll(Fixture("function.rdb"), &refusing, {}).code() ==
+          Status::Code::kNotSupported);
+  }
+
+  TEST_CASE("a function library of Redis 7.0's release candidates (opcode 0xf6) is rebuilt") {
+    StreamBuilder b;
+    b.Byte(rdb::kOpFunctionPreGa).Str("oldlib").Str("LUA").Byte(1).Str("a description");
+    b.Str("redis.register_function('f', function() return 1 end)");
+    b.Byte(rdb::kOpFunctionPreGa).Str("nodesc").Str("lua").Byte(0).Str("return");
+    Collector c;
+    Status s = rdbtest::ReadAll(b.Finish(), &c);
+    REQUIRE_MESSAGE(s.ok(), s.message());
+    REQUIRE(c.functions.size() == 2);
+    CHECK(c.functions[0] ==
+          "#!LUA name=oldlib\nredis.register_function('f', function() return 1 end)");
+    CHECK(c.functions[1] == "#!lua name=nodesc\nreturn");
+    // Cut inside each field: Redis's texts name the field.
+    const std::string whole = StreamBuilder()
+                                  .Byte(rdb::kOpFunctionPreGa)
+                                  .Str("n")
+                                  .Str("lua")
+                                  .Byte(1)
+                                  .Str("d")
+                                  .Str("body")
+                                  .Finish();
+    std::vector<std::string> codes;
+    CHECK(ReadFunctionPayload(whole.substr(9, whole.size() - 9 - 9), &codes).ok());
+    CHECK(codes == std::vector<std::string>{"#!lua name=n\nbody"});
+  }
+
+  TEST_CASE("FUNCTION DUMP bodies: only function records, Redis's texts for the rest") {
+    std::vector<std::string> codes;
+    const std::string f5 = std::string("\xf5\x05") + "#!lua";
+    CHECK(ReadFunctionPayload(f5 + f5, &codes).ok());
+    CHECK(codes == std::vector<std::string>{"#!lua", "#!lua"});
+    codes.clear();
+    CHECK(ReadFunctionPayload("", &codes).ok());
+    CHECK(codes.empty());
+    CHECK(ReadFunctionPayload(std::string("\x00\x01k\x01v", 5), &codes).message() ==
+          "given type is not a function");
+    CHECK(ReadFunctionPayload(std::string("\xf5\x09#!lua"), &codes).message() ==
+          "Failed loading library payload");
+    CHECK(ReadFunctionPayload(std::string("\xf6\x01n"), &codes).message() ==
+          "Failed loading engine name");
+    CHECK(ReadFunctionPayload(std::string("\xf6\x01n\x03lua"), &codes).message() ==
+          "Failed loading library description indicator");
+    CHECK(ReadFunctionPayload(std::string("\xf6\x01n\x03lua\x01"), &codes).message() ==
+          "Failed loading library description");
+    CHECK(ReadFunctionPayload(std::string("\xf6\x01n\x03lua\x00", 8), &codes).message() ==
+          "Failed loading library blob");
+    CHECK(ReadFunctionPayload(std::string("\xf6"), &codes).message() ==
+          "Failed loading library name");
   }
 
   TEST_CASE("EXPIRETIME in seconds, IDLE and FREQ are accepted") {

@@ -52,6 +52,11 @@ class Collector : public persistence::RdbVisitor {
     keys.push_back({db, std::string(key), std::string(value), expire_at_ms});
     return Status::Ok();
   }
+  Status OnFunctionLibrary(std::string_view code) override {
+    if (!accept_functions) return RdbVisitor::OnFunctionLibrary(code);
+    functions.emplace_back(code);
+    return Status::Ok();
+  }
   // Access hints as "idle=<s>" / "freq=<n>", in stream order.
   void OnAccessHint(int64_t idle_seconds, int64_t lfu_freq) override {
     hints.push_back(idle_seconds >= 0 ? "idle=" + std::to_string(idle_seconds)
@@ -71,6 +76,8 @@ class Collector : public persistence::RdbVisitor {
   }
 
   std::vector<std::pair<std::string, std::string>> aux;
+  bool accept_functions = true;
+  std::vector<std::string> functions;
   std::vector<std::string> hints;
   std::vector<int> selects;
   std::vector<std::tuple<int, uint64_t, uint64_t>> resizes;
