@@ -445,6 +445,11 @@ const CommandSpec* KeysOf(CommandContext& ctx, std::span<const std::string_view>
     return nullptr;
   }
   if (!KeyPositions(*spec, args, positions) || positions->empty()) {
+    // EVAL and FCALL may have no keys (numkeys 0, or more than the arguments): no keys.
+    if (spec->flags & kNoMandatoryKeys) {
+      positions->clear();
+      return spec;
+    }
     ctx.reply.Error("ERR Invalid arguments specified for command");
     return nullptr;
   }

@@ -123,6 +123,7 @@ LuaFunctions::~LuaFunctions() {
 
 void LuaFunctions::OpenInterpreter() {
   lua_ = NewSandboxedState(memory_.get());
+  RemoveRedisFields(lua_, {"replicate_commands", "breakpoint", "debug"});
   lua_pushlightuserdata(lua_, this);
   lua_setfield(lua_, LUA_REGISTRYINDEX, kSelfKey);
   PushLibraryLoadApi(lua_);

@@ -194,6 +194,17 @@ lua_State* NewSandboxedState(LuaMemory* memory) {
   return L;
 }
 
+void RemoveRedisFields(lua_State* L, std::initializer_list<const char*> names) {
+  lua_getglobal(L, "redis");  // the proxy; its metatable's __index is the real table
+  lua_getmetatable(L, -1);
+  lua_getfield(L, -1, "__index");
+  for (const char* name : names) {
+    lua_pushnil(L);
+    lua_setfield(L, -2, name);
+  }
+  lua_pop(L, 3);
+}
+
 void InstallLoadGlobals(lua_State* L) {
   lua_newtable(L);  // redis.<anything else> is an error too while loading
   lua_pushcfunction(L, MissingGlobal);

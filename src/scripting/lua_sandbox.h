@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 
 struct lua_State;
 
@@ -36,6 +37,10 @@ void SeedScriptRandom(int32_t seed);
 
 // Registers the redis table (call, pcall, error_reply, ...) in the globals being built.
 void RegisterRedisApi(lua_State* L);
+
+// Drops fields from the redis table scripts see (its real table, behind the read-only proxy):
+// functions have no redis.replicate_commands, breakpoint or debug, as in Redis 7.0.
+void RemoveRedisFields(lua_State* L, std::initializer_list<const char*> names);
 
 // Pushes the part of the redis table a function library sees while it loads: log, its
 // levels and the version fields (the caller adds register_function).

@@ -59,8 +59,10 @@ Harness::Harness()
   server().clients = &directory_;
   server().control = &control_;
   server().dump_format = &persistence::DumpFormatInstance();
-  scripts_ = std::make_unique<scripting::LuaScripts>();
-  server().scripts = scripts_.get();
+  auto scripts = std::make_unique<scripting::LuaScripts>();
+  server().functions = &scripts->functions();
+  server().scripts = scripts.get();
+  scripts_ = std::move(scripts);
 }
 
 Harness::~Harness() {

@@ -129,7 +129,8 @@ class Harness {
   TestSession session_;
   FakeClientDirectory directory_;
   FakeServerControl control_;
-  std::unique_ptr<cmd::ScriptHost> scripts_;  // EVAL's engine, as the server's
+  // EVAL's and FCALL's engines (the functions' is owned by the scripts'), as the server's.
+  std::unique_ptr<cmd::ScriptHost> scripts_;
   std::deque<std::unique_ptr<TestSession>> extra_sessions_;
   uint64_t next_session_id_ = 2;
 };

@@ -46,6 +46,8 @@ GETKEYS_CALLS = [
     ("sort", "s", "BY", "w_*", "LIMIT", "0", "5", "GET", "#", "STORE", "d"),
     ("sort", "s", "STORE", "d1", "ALPHA", "STORE", "d2"), ("sort", "s", "GET", "store", "DESC"),
     ("sort", "s", "LIMIT", "store", "x", "STORE"), ("sort_ro", "s", "STORE", "d"),
+    ("fcall", "f", "2", "a", "b", "c"), ("fcall", "f", "0"), ("fcall", "f", "3", "a"),
+    ("fcall_ro", "f", "1", "a"), ("eval", "s", "0"), ("evalsha_ro", "s", "2", "a"),
 ]
 
 

@@ -23,7 +23,8 @@ hunt; "0": no scripts, the streams of before scripting; a replay needs the same 
 Scripting: now and then (SCRIPT_RATES["wrap"], 10%) a generated command goes in a script
 instead, `return redis.call(unpack(ARGV))` with the command as ARGV (or KEYS), by redis.call
 or redis.pcall, by EVAL, EVAL_RO, EVALSHA or EVALSHA_RO (EVALSHA after a SCRIPT LOAD or EVAL
-of the body in its guard), sometimes after a shebang line, and in RESP3 streams sometimes
+of the body in its guard) or as a function by FCALL or FCALL_RO (after a FUNCTION LOAD REPLACE
+of a library holding it), sometimes after a shebang line, and in RESP3 streams sometimes
 after redis.setresp(3); its reply is compared with the command's own normalisation (see
 wrap_in_script). Commands Redis refuses in scripts get Redis's error. Between commands (4%)
 comes one of SCRIPT_TEMPLATES: scripts that combine calls (GET then APPEND, INCRBY loops,
@@ -496,8 +497,27 @@ def script_rates():
     return rates
 
 
-SCRIPT_VERBS = (("EVAL", 10), ("EVAL_RO", 3), ("EVALSHA", 5), ("EVALSHA_RO", 2))
+SCRIPT_VERBS = (("EVAL", 10), ("EVAL_RO", 3), ("EVALSHA", 5), ("EVALSHA_RO", 2), ("FCALL", 4),
+                ("FCALL_RO", 2))
 SHEBANGS = (b"#!lua\n", b"#!lua flags=no-writes\n")
+
+
+def function_command(ctx, verb, body, numkeys, keys, args, normalize):
+    """body as a function (FCALL, FCALL_RO), its KEYS and ARGV the callback's parameters, in a
+    library of its own named after it, loaded by the guard (FUNCTION LOAD REPLACE, every time:
+    what earlier streams loaded never matters). A shebang's no-writes becomes the function's
+    flag; without one the function has no flags (no compatibility mode for functions)."""
+    flags = b""
+    for shebang in SHEBANGS:
+        if body.startswith(shebang):
+            body = body[len(shebang):]
+            flags = b"'no-writes'" if b"no-writes" in shebang else b""
+    name = "f" + hashlib.sha1(flags + b"|" + body).hexdigest()[:16]
+    code = (b"#!lua name=l%s\nredis.register_function{function_name='%s', flags={%s}, "
+            b"callback=function(KEYS, ARGV)\n%s\nend}" % (name.encode(), name.encode(), flags, body))
+    loader = Cmd(ctx.name("FUNCTION"), ctx.name("LOAD"), ctx.name("REPLACE"), code)
+    return Cmd(ctx.name(verb), name, numkeys, *keys, *args, normalize=normalize,
+               guard=(loader, lambda reply: reply is not None))
 
 
 def script_command(rng, ctx, body, keys=(), args=(), normalize=None, probe=None, numkeys=None):
@@ -511,6 +531,8 @@ def script_command(rng, ctx, body, keys=(), args=(), normalize=None, probe=None,
         body = rng.choice(SHEBANGS) + body
     verb = rng.choices([v for v, _ in SCRIPT_VERBS], weights=[w for _, w in SCRIPT_VERBS])[0]
     numkeys = str(len(keys)) if numkeys is None else numkeys
+    if verb.startswith("FCALL"):
+        return function_command(ctx, verb, body, numkeys, keys, args, normalize)
     if not verb.startswith("EVALSHA"):
         return Cmd(ctx.name(verb), body, numkeys, *keys, *args, normalize=normalize)
     sha = hashlib.sha1(body).hexdigest()
