@@ -316,6 +316,17 @@ Status PersistenceManager::StartStreamSnapshot(ByteSink* sink,
   return Status::Ok();
 }
 
+Status PersistenceManager::WriteKeylessSnapshot(ByteSink* sink,
+                                                const RdbAuxFields::Replication& replication,
+                                                bool with_functions) {
+  RdbAuxFields aux = MakeAux(false);
+  aux.replication = replication;
+  if (!with_functions) aux.function_libraries.clear();
+  RdbWriter writer(sink, WriterOptions());
+  Status st = writer.WriteHeader(aux);
+  return st.ok() ? writer.Finish() : st;
+}
+
 void PersistenceManager::AbortStreamSnapshot() {
   if (!stream_encoder_) return;
   stream_done_ = nullptr;

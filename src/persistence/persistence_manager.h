@@ -84,6 +84,10 @@ class PersistenceManager final : public cmd::PersistenceControl, public cmd::Wri
   Status StartStreamSnapshot(ByteSink* sink, const RdbAuxFields::Replication& replication,
                              std::function<bool()> throttled,
                              std::function<void(const Status&)> done);
+  // An RDB without keys, written to `sink` at once: the header, the function libraries when
+  // `with_functions`, the end (REPLCONF rdb-filter-only, redis-cli --functions-rdb).
+  Status WriteKeylessSnapshot(ByteSink* sink, const RdbAuxFields::Replication& replication,
+                              bool with_functions);
   // Stops the streamed snapshot (its receivers are gone); the sink is not written again.
   void AbortStreamSnapshot();
   bool stream_snapshot_running() const { return stream_encoder_ != nullptr; }

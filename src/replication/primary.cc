@@ -137,8 +137,26 @@ std::string Primary::Replconf(cmd::ClientSession& client, std::string_view optio
       return "ERR value is not an integer or out of range";
     }
     Info(client).rdb_only = flag == 1;
-  } else if (!EqualsIgnoreCase(option, "rdb-filter-only")) {
+  } else if (EqualsIgnoreCase(option, "rdb-filter-only")) {
+    return SetRdbFilter(Info(client), value);
+  } else {
     return "ERR Unrecognized REPLCONF option: " + std::string(option);
+  }
+  return {};
+}
+
+std::string Primary::SetRdbFilter(ReplicaLinkInfo& r, std::string_view filters) {
+  r.rdb_filtered = true;
+  r.rdb_functions = false;
+  size_t i = filters.find_first_not_of(' ');
+  while (i != std::string_view::npos) {
+    const size_t end = std::min(filters.find(' ', i), filters.size());
+    const std::string_view filter = filters.substr(i, end - i);
+    if (!EqualsIgnoreCase(filter, "functions")) {
+      return "ERR Unsupported rdb-filter-only option: " + std::string(filter);
+    }
+    r.rdb_functions = true;
+    i = filters.find_first_not_of(' ', end);
   }
   return {};
 }
@@ -208,6 +226,7 @@ bool Primary::TryContinue(ReplicaLinkInfo& r, std::string_view replid, int64_t o
 }
 
 void Primary::StartFullSyncIfDue(int64_t now_ms) {
+  ServeFilteredSyncs();
   if (sync_ || persistence_.job_running()) return;
   std::vector<ReplicaLinkInfo*> waiting;
   for (auto& [id, r] : replicas_) {
@@ -246,6 +265,59 @@ void Primary::StartFullSyncIfDue(int64_t now_ms) {
   if (!st.ok()) OnFullSyncDone(st);
 }
 
+void Primary::ServeFilteredSyncs() {
+  std::vector<ReplicaLinkInfo*> filtered;
+  for (auto& [id, r] : replicas_) {
+    if (r->state == ReplicaState::kWaitSnapshot && r->rdb_filtered) filtered.push_back(r.get());
+  }
+  if (filtered.empty()) return;
+  DeliveryScope scope(*this);
+  const bool diskless = context_.config.settings().repl_diskless_sync;
+  persistence::RdbAuxFields::Replication aux{
+      .stream_db = 0, .repl_id = ids_.replid, .offset = offset()};
+  selected_db_ = -1;
+  for (ReplicaLinkInfo* r : filtered) {
+    // No keys: the snapshot is a header (and the libraries), written at once, not walked.
+    r->state = ReplicaState::kSyncing;
+    r->pending.clear();
+    if (!r->legacy) {
+      r->client->Deliver("+FULLRESYNC " + ids_.replid + " " + std::to_string(offset()) + "\r\n");
+    }
+    FullSync sync({{r->client, r->capa_eof && diskless}});
+    sync.Begin();
+    Status st = persistence_.WriteKeylessSnapshot(&sync, aux, r->rdb_functions);
+    if (!st.ok()) {
+      spdlog::warn("Filtered full sync failed: {}", st.message());
+      r->client->Kill();
+      continue;
+    }
+    sync.Finish();
+    spdlog::info("Full sync without keys ({}) sent to {}",
+                 r->rdb_functions ? "functions only" : "empty", r->client->peer_address());
+    AfterSnapshot(*r, sync.targets().front().eof_framing);
+  }
+}
+
+void Primary::AfterSnapshot(ReplicaLinkInfo& r, bool eof_framing) {
+  if (r.rdb_only) {
+    // redis-cli --rdb and the like want the file only.
+    r.client->Kill();
+    return;
+  }
+  r.ack_ms = NowMs();
+  if (eof_framing) {
+    // The writes since the snapshot wait for its first REPLCONF ACK, as in Redis: a reader of
+    // EOF framing knows the transfer ended only if the mark is the last thing it has read.
+    // redis-cli --replica (SYNC, capa eof) missed the mark, and so every later command, when
+    // the stream's first bytes came in the same read.
+    r.state = ReplicaState::kWaitFirstAck;
+    return;
+  }
+  r.client->Deliver(r.pending);
+  std::string().swap(r.pending);
+  r.state = ReplicaState::kOnline;
+}
+
 void Primary::OnFullSyncDone(const Status& st) {
   DeliveryScope scope(*this);
   std::unique_ptr<FullSync> sync = std::move(sync_);
@@ -258,25 +330,7 @@ void Primary::OnFullSyncDone(const Status& st) {
   spdlog::info("Full sync of {} bytes sent to {} replica(s)", sync->bytes_written(),
                sync->targets().size());
   for (const FullSync::Target& t : sync->targets()) {
-    ReplicaLinkInfo* r = Find(*t.client);
-    if (r == nullptr) continue;
-    if (r->rdb_only) {
-      // redis-cli --rdb and the like want the file only.
-      t.client->Kill();
-      continue;
-    }
-    r->ack_ms = NowMs();
-    if (t.eof_framing) {
-      // The writes since the snapshot wait for its first REPLCONF ACK, as in Redis: a reader of
-      // EOF framing knows the transfer ended only if the mark is the last thing it has read.
-      // redis-cli --replica (SYNC, capa eof) missed the mark, and so every later command, when
-      // the stream's first bytes came in the same read.
-      r->state = ReplicaState::kWaitFirstAck;
-      continue;
-    }
-    t.client->Deliver(r->pending);
-    std::string().swap(r->pending);
-    r->state = ReplicaState::kOnline;
+    if (ReplicaLinkInfo* r = Find(*t.client)) AfterSnapshot(*r, t.eof_framing);
   }
   StartFullSyncIfDue(NowMs());  // replicas that asked meanwhile
 }

@@ -62,6 +62,10 @@ struct ReplicaLinkInfo {
   bool capa_psync2 = false;
   bool legacy = false;    // asked with SYNC: no +FULLRESYNC line, no ACKs expected
   bool rdb_only = false;  // REPLCONF rdb-only 1 (redis-cli --rdb): closed after the snapshot
+  // REPLCONF rdb-filter-only <filters> (redis-cli --functions-rdb): its snapshot holds no keys,
+  // and the function libraries only when the filters name "functions".
+  bool rdb_filtered = false;
+  bool rdb_functions = false;
   int64_t ack_offset = 0;
   int64_t ack_ms = 0;
   // The stream written while its snapshot was being sent, to follow the snapshot.
@@ -143,6 +147,13 @@ class Primary final : public cmd::WriteStreamConsumer {
   void EnsureBacklog();
   void FeedStream(std::string_view bytes);
   bool TryContinue(ReplicaLinkInfo& r, std::string_view replid, int64_t offset);
+  // REPLCONF rdb-filter-only: Redis's error text for an unknown filter, or empty.
+  static std::string SetRdbFilter(ReplicaLinkInfo& r, std::string_view filters);
+  // Replicas that asked for a snapshot without keys get it at once, each its own.
+  void ServeFilteredSyncs();
+  // A replica's snapshot was sent: it is closed (rdb-only), waits for its first ACK (EOF
+  // framing), or gets the writes made meanwhile and goes online.
+  void AfterSnapshot(ReplicaLinkInfo& r, bool eof_framing);
   void StartFullSyncIfDue(int64_t now_ms);
   void OnFullSyncDone(const Status& st);
   void WakeSatisfiedWaiters();

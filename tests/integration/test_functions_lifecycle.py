@@ -12,6 +12,7 @@ No timing is asserted: a busy test waits until the server answers -BUSY.
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 
 import basalt_testlib as lib
@@ -36,6 +37,7 @@ LIBRARY = "\n".join([
 ])
 OTHER = ("#!lua name=other\nredis.register_function{function_name='two', flags={'no-writes'}, "
          "callback=function() return 2 end}")
+REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 DURATION = re.compile(rb"\$11\r\nduration_ms\r\n:\d+\r\n")
 
 
@@ -213,6 +215,30 @@ class FunctionsPersist(lib.unittest.TestCase):
 
 
 class FunctionsReplicate(lib.unittest.TestCase):
+
+    def test_redis_cli_functions_rdb_holds_the_libraries_and_no_key(self):
+        server = lib.ServerProcess().start()
+        self.addCleanup(server.kill)
+        load_library(server.port)
+        with server.raw() as c:
+            self.assertEqual(c.command("SET", "k", "v"), b"+OK\r\n")
+            self.assertEqual(c.command("REPLCONF", "rdb-filter-only", "functions bad"),
+                             b"-ERR Unsupported rdb-filter-only option: bad\r\n")
+        workdir = tempfile.mkdtemp(prefix="basalt-it-ffilter-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        path = os.path.join(workdir, "dump.rdb")
+        done = subprocess.run([REDIS_CLI, "-p", str(server.port), "--functions-rdb", path],
+                              capture_output=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        ours = listing(server.port)
+        with server.raw() as c:  # the server goes on as before
+            self.assertEqual(c.command("GET", "k"), b"$1\r\nv\r\n")
+        server.stop_and_check()
+        redis = lib.RedisProcess(workdir).start()
+        self.addCleanup(redis.stop)
+        self.assertEqual(listing(redis.port), ours)
+        with lib.RawConnection(redis.port) as c:
+            self.assertEqual(c.command("DBSIZE"), b":0\r\n")
 
     def test_full_sync_then_stream(self):
         primary = lib.ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
