@@ -189,6 +189,9 @@ class ClientSession : public clients::Client {
   bool is_replica = false;
   bool is_primary = false;    // the link to the primary this replica follows (flag M)
   bool runs_scripts = false;  // the session a script's commands run as (scripting/)
+  // The session an AOF's commands are replayed as (with the primary link, what Redis calls a
+  // client it must obey: FUNCTION LOAD has no time limit for it).
+  bool replays_aof = false;
   // Replication offset just past this client's last write (WAIT waits for replicas to ack it).
   int64_t last_write_offset = 0;
   bool no_evict = false;  // CLIENT NO-EVICT ON (shown in CLIENT LIST)

@@ -32,7 +32,8 @@ void FunctionLoad(CommandContext& ctx) {
   }
   if (!RequireFunctions(ctx)) return;
   std::string library;
-  if (ErrorReply error = ctx.server.functions->Load(ctx.arg(i), replace, &library);
+  const bool time_limit = !ctx.client.is_primary && !ctx.client.replays_aof;
+  if (ErrorReply error = ctx.server.functions->Load(ctx.arg(i), replace, time_limit, &library);
       !error.empty()) {
     ctx.Fail(error);
     return;

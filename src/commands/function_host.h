@@ -57,13 +57,16 @@ class FunctionHost {
 
   // FUNCTION LOAD [REPLACE]: compiles `code` and runs it so it registers its functions; sets
   // *library to the library's name or returns Redis's error. Nothing changes on an error.
-  virtual ErrorReply Load(std::string_view code, bool replace, std::string* library) = 0;
+  // `time_limit`: the code's run is stopped past 500 ms (a client's FUNCTION LOAD; not the
+  // primary's nor the AOF's, which must load what loaded before, as in Redis).
+  virtual ErrorReply Load(std::string_view code, bool replace, bool time_limit,
+                          std::string* library) = 0;
   // FUNCTION DELETE: false when no library has that name.
   virtual bool Delete(std::string_view library) = 0;
   // FUNCTION FLUSH: every library goes.
   virtual void Flush() = 0;
-  // FUNCTION RESTORE (and a replica's full sync, with kFlush): loads every library's code
-  // under `policy`, all or nothing.
+  // FUNCTION RESTORE (and a replica's full sync, a restart, with kFlush): loads every
+  // library's code under `policy`, all or nothing, without a time limit (as Redis's RDB load).
   virtual ErrorReply Restore(const std::vector<std::string>& codes, RestorePolicy policy) = 0;
 
   // FUNCTION LIST: the libraries, ordered by name.

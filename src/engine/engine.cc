@@ -158,11 +158,15 @@ Status Engine::InstallFunctions(const persistence::DatasetLoadResult& result) {
   // replicas again. A command that fails is skipped, as Redis's AOF loading ignores replies.
   auto scratch = keyspace_.NewStaging();
   config::Config config = config_;
+  // The file is the dataset: an OOM refusal would drop a library for good (the next rewrite
+  // or save no longer has it). Redis's loading skips the check too.
+  config.settings().maxmemory = 0;
   cmd::Core replay(*scratch, config, clock_);
   replay.context().functions = &functions;
   replay.context().dump_format = &persistence::DumpFormatInstance();
   cmd::ClientSession session;
   session.authenticated = true;
+  session.replays_aof = true;
   for (const std::vector<std::string>& argv : result.function_commands) {
     const std::vector<std::string_view> views(argv.begin(), argv.end());
     std::string reply;

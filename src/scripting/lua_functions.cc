@@ -22,9 +22,9 @@ constexpr int kLoadHookInstructions = 100000;
 constexpr char kSelfKey[] = "basalt.functions";
 
 // Redis says "Library" for a function's name too.
-constexpr std::string_view kInvalidName =
-    "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least "
-    "one character long";
+constexpr char kInvalidNameMessage[] =
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least one "
+    "character long";
 
 bool IsValidName(std::string_view name) {
   if (name.empty()) return false;
@@ -46,7 +46,11 @@ LuaFunctions* Self(lua_State* L) {
 // redis.register_function: the C++ half reads and registers; this raises (no C++ object is
 // alive here, Lua errors unwind with longjmp).
 int RegisterFunction(lua_State* L) {
-  if (!Self(L)->RegisterFromLua(L)) return lua_error(L);
+  if (const char* error = Self(L)->RegisterFromLua(L)) {
+    lua_settop(L, 0);
+    PushErrorTable(L, error);
+    return lua_error(L);
+  }
   return 0;
 }
 
@@ -92,7 +96,7 @@ std::string ParseLibraryHeader(std::string_view code, std::string* name, std::st
     }
   }
   if (!named) return "ERR Library name was not given";
-  if (!IsValidName(*name)) return std::string(kInvalidName);
+  if (!IsValidName(*name)) return std::string("ERR ") + kInvalidNameMessage;
   const std::string_view engine = words[0].substr(2);
   if (!EqualsIgnoreCase(engine, "lua")) return "ERR Engine '" + std::string(engine) + "' not found";
   *body = code.substr(line_end);
@@ -132,12 +136,8 @@ void LuaFunctions::OpenInterpreter() {
   InstallLoadGlobals(lua_);
 }
 
-bool LuaFunctions::RegisterFromLua(lua_State* L) {
-  auto fail = [L](std::string_view text) {
-    lua_settop(L, 0);
-    PushErrorTable(L, text);
-    return false;
-  };
+const char* LuaFunctions::RegisterFromLua(lua_State* L) {
+  auto fail = [](const char* text) { return text; };
   if (loading_ == nullptr) {
     return fail("redis.register_function can only be called on FUNCTION LOAD command");
   }
@@ -217,7 +217,7 @@ bool LuaFunctions::RegisterFromLua(lua_State* L) {
     if (!has_callback) return fail("redis.register_function must get a callback argument");
     lua_pushvalue(L, 2);
   }
-  if (!IsValidName(function.name)) return fail(kInvalidName.substr(4));
+  if (!IsValidName(function.name)) return fail(kInvalidNameMessage);
   // Names are case-insensitive: F and f are the same function (redis-server 7.0.15 takes
   // both into one library and then crashes deleting it).
   for (const auto& [name, registered] : loading_->functions) {
@@ -230,10 +230,11 @@ bool LuaFunctions::RegisterFromLua(lua_State* L) {
   std::string name = function.name;
   loading_->functions.emplace(std::move(name), std::move(function));
   lua_settop(L, 0);
-  return true;
+  return nullptr;
 }
 
-LuaFunctions::LibraryPtr LuaFunctions::Compile(std::string_view code, cmd::ErrorReply* error) {
+LuaFunctions::LibraryPtr LuaFunctions::Compile(std::string_view code, bool time_limit,
+                                               cmd::ErrorReply* error) {
   auto library = std::make_unique<Library>();
   std::string_view body;
   if (std::string refusal = ParseLibraryHeader(code, &library->name, &body); !refusal.empty()) {
@@ -247,7 +248,7 @@ LuaFunctions::LibraryPtr LuaFunctions::Compile(std::string_view code, cmd::Error
     lua_pop(lua_, 1);
     return nullptr;
   }
-  if (RunLoad(*library) != 0) {
+  if (RunLoad(*library, time_limit) != 0) {
     std::string text = ErrorTableText(lua_, -1);
     if (text.empty())
       text = lua_isstring(lua_, -1) ? "ERR " + std::string(lua_tostring(lua_, -1))
@@ -264,14 +265,16 @@ LuaFunctions::LibraryPtr LuaFunctions::Compile(std::string_view code, cmd::Error
   return library;
 }
 
-int LuaFunctions::RunLoad(Library& library) {
+int LuaFunctions::RunLoad(Library& library, bool time_limit) {
   loading_ = &library;
   UseLoadGlobals(lua_, true);
-  lua_pushnumber(lua_, static_cast<lua_Number>(MonotonicUs() + kLoadTimeoutUs));
-  lua_setfield(lua_, LUA_REGISTRYINDEX, "basalt.load_deadline");
-  lua_sethook(lua_, LoadHook, LUA_MASKCOUNT, kLoadHookInstructions);
+  if (time_limit) {
+    lua_pushnumber(lua_, static_cast<lua_Number>(MonotonicUs() + kLoadTimeoutUs));
+    lua_setfield(lua_, LUA_REGISTRYINDEX, "basalt.load_deadline");
+    lua_sethook(lua_, LoadHook, LUA_MASKCOUNT, kLoadHookInstructions);
+  }
   const int status = lua_pcall(lua_, 0, 0, 0);
-  lua_sethook(lua_, nullptr, 0, 0);
+  if (time_limit) lua_sethook(lua_, nullptr, 0, 0);
   UseLoadGlobals(lua_, false);
   loading_ = nullptr;
   return status;
@@ -283,7 +286,8 @@ void LuaFunctions::Release(Library& library) {
   library.functions.clear();
 }
 
-cmd::ErrorReply LuaFunctions::Load(std::string_view code, bool replace, std::string* library) {
+cmd::ErrorReply LuaFunctions::Load(std::string_view code, bool replace, bool time_limit,
+                                   std::string* library) {
   cmd::ErrorReply error;
   // Redis checks the name before it runs the code: a taken name fails without running it.
   std::string name;
@@ -291,7 +295,7 @@ cmd::ErrorReply LuaFunctions::Load(std::string_view code, bool replace, std::str
   if (ParseLibraryHeader(code, &name, &body).empty() && !replace && libraries_.contains(name)) {
     return {cmd::ErrorKind::kArgument, "ERR Library '" + name + "' already exists"};
   }
-  LibraryPtr compiled = Compile(code, &error);
+  LibraryPtr compiled = Compile(code, time_limit, &error);
   if (!compiled) return error;
   *library = compiled->name;
   std::vector<LibraryPtr> staged;
@@ -309,7 +313,7 @@ cmd::ErrorReply LuaFunctions::Restore(const std::vector<std::string>& codes,
   };
   std::set<std::string> names;
   for (const std::string& code : codes) {
-    LibraryPtr library = Compile(code, &error);
+    LibraryPtr library = Compile(code, /*time_limit=*/false, &error);
     if (!library) {
       release_all();
       return error;

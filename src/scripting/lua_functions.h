@@ -37,7 +37,8 @@ class LuaFunctions final : public cmd::FunctionHost {
   LuaFunctions(const LuaFunctions&) = delete;
   LuaFunctions& operator=(const LuaFunctions&) = delete;
 
-  cmd::ErrorReply Load(std::string_view code, bool replace, std::string* library) override;
+  cmd::ErrorReply Load(std::string_view code, bool replace, bool time_limit,
+                       std::string* library) override;
   bool Delete(std::string_view library) override;
   void Flush() override;
   cmd::ErrorReply Restore(const std::vector<std::string>& codes,
@@ -53,8 +54,9 @@ class LuaFunctions final : public cmd::FunctionHost {
   void Call(cmd::CommandContext& ctx, const cmd::FunctionInvocation& call) override;
 
   // redis.register_function's C++ half, during a load: reads its arguments from the stack and
-  // adds the function to the library being loaded. False with the error table pushed.
-  bool RegisterFromLua(lua_State* L);
+  // adds the function to the library being loaded. Redis's error text, or null; the caller
+  // raises it once this frame (and its C++ objects) is gone.
+  const char* RegisterFromLua(lua_State* L);
 
  private:
   struct Function {
@@ -74,10 +76,10 @@ class LuaFunctions final : public cmd::FunctionHost {
   void OpenInterpreter();
   // Compiles and runs `code` so it registers its functions: a library not yet installed, or
   // null with *error set.
-  LibraryPtr Compile(std::string_view code, cmd::ErrorReply* error);
-  // Runs the library chunk on the stack with the load globals, under the load timeout.
-  // Lua's status; the error object is left on the stack on failure.
-  int RunLoad(Library& library);
+  LibraryPtr Compile(std::string_view code, bool time_limit, cmd::ErrorReply* error);
+  // Runs the library chunk on the stack with the load globals (under the load timeout when
+  // `time_limit`). Lua's status; the error object is left on the stack on failure.
+  int RunLoad(Library& library, bool time_limit);
   // Installs `staged` (compiled, named uniquely) under `policy`; on an error nothing changes
   // and the staged libraries are released.
   cmd::ErrorReply Install(std::vector<LibraryPtr> staged, cmd::RestorePolicy policy);

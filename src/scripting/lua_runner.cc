@@ -32,7 +32,16 @@ int ErrorHandler(lua_State* L) {
   }
   // Lua operations only from here: a C++ object alive across a Lua error would never be
   // destroyed (errors unwind with longjmp).
-  if (!lua_istable(L, 1)) {
+  if (lua_istable(L, 1)) {
+    // A plain copy of its err field: the raised table's metamethods (error(setmetatable(...)))
+    // must not run when it is read after the call, outside any protection.
+    lua_pushliteral(L, "err");
+    lua_rawget(L, 1);
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "err");
+    lua_replace(L, 1);
+  } else {
     lua_pushliteral(L, "ERR ");
     if (lua_isstring(L, 1)) {
       lua_pushvalue(L, 1);
@@ -79,7 +88,7 @@ void ReplyRunError(lua_State* L, cmd::CommandContext& ctx, std::string_view name
   std::string text = ErrorTableText(L, -1);
   // error({}) or a table without err: redis-server 7.0.15 crashes on it; say what happened.
   if (text.empty()) text = "ERR the script raised an error without an 'err' field";
-  lua_getfield(L, -1, "source");
+  lua_getfield(L, -1, "source");  // the handler's own plain table (ErrorHandler)
   lua_getfield(L, -2, "line");
   if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
     text += " script: " + std::string(name) + ", on " + lua_tostring(L, -2) + ":" +

@@ -320,7 +320,9 @@ void WriteLuaValue(lua_State* L, protocol::ReplyWriter& reply, int script_resp) 
 
 std::string ErrorTableText(lua_State* L, int index) {
   if (!lua_istable(L, index)) return {};
-  lua_getfield(L, index, "err");
+  // Raw: a metamethod of a script's table would run Lua code outside any protected call.
+  lua_pushliteral(L, "err");
+  lua_rawget(L, index < 0 ? index - 1 : index);
   std::string text;
   if (lua_isstring(L, -1)) {
     size_t len;

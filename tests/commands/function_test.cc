@@ -151,3 +151,27 @@ TEST_SUITE("functions") {
     CHECK(h.propagated().lines.size() == 1);  // FUNCTION LOAD; not the function's write
   }
 }
+
+TEST_SUITE("functions") {
+  TEST_CASE("an error object with metamethods is read raw: no Lua runs outside protection") {
+    // error(setmetatable({}, {__index = ...})) used to run __index when the reply was built,
+    // outside any pcall: a Lua panic (the process exits), or a hang with a loop in it.
+    Harness h;
+    const std::string raise =
+        "error(setmetatable({}, {__index = function() error('boom') end, "
+        "__newindex = function() while true do end end}))";
+    const std::string expected = "-ERR the script raised an error without an 'err' field script: ";
+    CHECK(h.Run({"EVAL", raise, "0"}).starts_with(expected));
+    REQUIRE(h.Run({"FUNCTION", "LOAD",
+                   "#!lua name=m\nredis.register_function('m', function() " + raise + " end)"}) ==
+            Bulk("m"));
+    CHECK(h.Run({"FCALL", "m", "0"}) ==
+          Err("ERR the script raised an error without an 'err' field script: m, on "
+              "@user_function:2."));
+    // A table with an err field keeps it, whatever its metatable.
+    CHECK(
+        h.Run({"EVAL",
+               "error(setmetatable({err = 'MY own'}, {__index = function() error('x') end}))", "0"})
+            .starts_with("-MY own script: "));
+  }
+}

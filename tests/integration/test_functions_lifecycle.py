@@ -163,6 +163,27 @@ class FunctionsPersist(lib.unittest.TestCase):
             self.assertEqual(c.command("FCALL_RO", "peek", "1", "k"), b"$1\r\nv\r\n")
         return before, listing(server.port), server
 
+    def test_aof_over_maxmemory_keeps_the_libraries(self):
+        # The AOF's FUNCTION commands are replayed once the keys are in: over maxmemory by then,
+        # they must not be refused (OOM), or the next rewrite loses the libraries for good.
+        workdir = tempfile.mkdtemp(prefix="basalt-it-foom-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        args = ["--appendonly", "yes"]
+        server = lib.ServerProcess(args, workdir=workdir).start()
+        self.addCleanup(server.kill)
+        load_library(server.port)
+        with server.raw() as c:
+            self.assertEqual(c.command("FUNCTION", "LOAD", OTHER), b"$5\r\nother\r\n")
+            for i in range(200):
+                c.command("SET", "key:%d" % i, "x" * 1000)
+        before = listing(server.port)
+        server.stop_and_check()
+        server = lib.ServerProcess(args + ["--maxmemory", "100000"], workdir=workdir,
+                                   log_name="restart.log").start()
+        self.addCleanup(server.kill)
+        self.assertEqual(listing(server.port), before)
+        server.stop_and_check()
+
     def test_rdb(self):
         before, after, server = self.restart_keeps(["--save", "900 1"])
         self.assertEqual(after, before)
