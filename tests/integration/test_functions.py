@@ -96,6 +96,8 @@ scenario("load_string_method", ("FUNCTION", "LOAD", lib_code(
 scenario("load_log", ("FUNCTION", "LOAD", lib_code(
     "x", "redis.log(redis.LOG_WARNING, 'loading')\n" + reg("f", "return redis.REDIS_VERSION_NUM"))),
     ("FCALL", "f", "0"))
+scenario("load_timeout", ("FUNCTION", "LOAD", lib_code("x", "while true do end")),
+         ("FUNCTION", "LIST"))
 scenario("load_log_bad", ("FUNCTION", "LOAD", lib_code("x", "redis.log('x')")))
 scenario("load_function_name_taken", SIMPLE, load("other", reg("F", "return 2")))
 scenario("load_function_name_taken_replace", SIMPLE, load("other", reg("f", "return 2")),
