@@ -100,6 +100,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterScriptCommands(table);
   RegisterFunctionCommands(table);
+  RegisterHyperLogLogCommands(table);
   RegisterReplicationCommands(table);
 }
 

@@ -82,5 +82,6 @@ void RegisterTransactionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
 void RegisterScriptCommands(CommandTable& table);  // script_commands.cc
 void RegisterFunctionCommands(CommandTable& table);  // function_commands.cc
+void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
 
 }  // namespace basalt::cmd

@@ -323,8 +323,8 @@ CommandSpec FcallSpec(std::string_view name, uint32_t extra, Handler handler,
 }  // namespace
 
 void RegisterFunctionCommands(CommandTable& table) {
-  // No may_replicate (as in Redis 7.0.15): the function's flags decide whether FCALL writes.
-  table.Add(FcallSpec("fcall", 0, Fcall, "Invoke a function"));
+  // may_replicate as EVAL's (COMMAND INFO hides it); the function's flags replace it.
+  table.Add(FcallSpec("fcall", kMayReplicate, Fcall, "Invoke a function"));
   table.Add(FcallSpec("fcall_ro", kReadOnly, FcallRo, "Invoke a read-only function"));
   auto sub = [](std::string_view name, int arity, uint32_t flags, Handler h,
                 std::string_view summary, std::string_view complexity) {

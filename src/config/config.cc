@@ -309,6 +309,9 @@ std::vector<ParamDef> BuildTable() {
           "Milliseconds a script runs before other clients get -BUSY and SCRIPT KILL can stop "
           "it (0 = never)."),
       "lua-time-limit"));
+  t.push_back(Memory("hll-sparse-max-bytes", &S::hll_sparse_max_bytes, 0, kLongMax, true,
+                     "Bytes a sparse HyperLogLog may take before it is made dense (denser "
+                     "registers: faster PFADD, more memory)."));
   t.push_back(Int("slowlog-log-slower-than", &S::slowlog_log_slower_than, -1, kLongMax, true,
                   "Log commands that run at least this many microseconds (-1 = none, 0 = all)."));
   t.push_back(Int("slowlog-max-len", &S::slowlog_max_len, 0, kLongMax, true,

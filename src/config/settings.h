@@ -57,6 +57,8 @@ struct Settings {
   // Milliseconds a script may run before other clients are answered -BUSY and SCRIPT KILL may
   // stop it (0: never; the script holds the server until it returns).
   int64_t busy_reply_threshold = 5000;
+  // Bytes a sparse HyperLogLog (header included) may grow to before it becomes dense.
+  int64_t hll_sparse_max_bytes = 3000;
   bool latency_tracking = true;  // per-command run time histograms (INFO latencystats)
   std::vector<double> latency_tracking_info_percentiles = {50.0, 99.0, 99.9};
   int64_t latency_monitor_threshold = 0;  // milliseconds; 0: off

@@ -96,6 +96,7 @@ import basalt_testlib as lib
 import diff_bit_family
 import diff_core_family
 import diff_hash_family
+import diff_hll_family
 import diff_list_family
 import diff_set_family
 import diff_shared
@@ -104,7 +105,7 @@ import diff_zset_family
 
 SEEDS = range(1, 21)
 COMMANDS_PER_SEED = 250
-HISTORY = 10
+HISTORY = int(os.environ.get("BASALT_DIFF_HISTORY", "10"))
 
 DBS = (0, 1, 2)  # the databases commands mostly use; the dataset check reads all 16
 ALL_DBS = range(16)
@@ -921,6 +922,7 @@ FAMILIES = {
     "bits": diff_bit_family.GENERATORS,  # diff_bit_family.py
     "sort": diff_sort_family.GENERATORS,  # diff_sort_family.py
     "zsets": diff_zset_family.GENERATORS,  # diff_zset_family.py
+    "hyperloglog": diff_hll_family.GENERATORS,  # diff_hll_family.py
 }
 diff_core_family.bind(Cmd)
 diff_hash_family.bind(Cmd)
@@ -929,9 +931,10 @@ diff_list_family.bind(Cmd)
 diff_bit_family.bind(Cmd)
 diff_sort_family.bind(Cmd)
 diff_zset_family.bind(Cmd)
+diff_hll_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
                   "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8, "bits": 8,
-                  "sort": 6, "zsets": 8}
+                  "sort": 6, "zsets": 8, "hyperloglog": 3}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -951,6 +954,8 @@ if FAMILY_WEIGHTS["sort"] > 0:
     ARITY.update(diff_sort_family.ARITY)
 if FAMILY_WEIGHTS["zsets"] > 0:
     ARITY.update(diff_zset_family.ARITY)
+if FAMILY_WEIGHTS["hyperloglog"] > 0:
+    ARITY.update(diff_hll_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
