@@ -3,6 +3,7 @@
 // text, a HyperLogLog whose registers do not decode its INVALIDOBJ.
 #include <string>
 
+#include "commands/bit_commands_internal.h"
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
@@ -34,10 +35,35 @@ void Store(CommandContext& ctx, std::string_view key, const std::string& value) 
   ctx.db().SetString(key, value, -1, /*keep_ttl=*/true);
 }
 
+// PFADD into a dense value, edited in place (a 12 KB copy per PFADD halved its rate).
+void PfAddDense(CommandContext& ctx, std::string_view key) {
+  BitStringEditor bytes;
+  if (!bytes.Open(ctx, key, store::hll::kDenseSize)) return;
+  int updated = 0;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    int index;
+    const int value = store::hll::ElementRegister(ctx.arg(i), &index);
+    if (store::hll::DenseRegister(bytes.data(), index) >= value) continue;
+    store::hll::SetDenseRegister(bytes.Touch(), index, value);
+    ++updated;
+  }
+  if (updated > 0) {
+    store::hll::MarkCacheStale(bytes.Touch());
+    bytes.Finish();
+    ctx.MarkDirty(updated);
+    NotifyKeyspaceEvent(ctx, config::kNotifyString, "pfadd", key);
+  }
+  ctx.reply.Integer(updated > 0 ? 1 : 0);
+}
+
 void PfAdd(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
   store::Entry* e = LookupWrite(ctx, key);
   if (!CheckHll(ctx, e)) return;
+  if (e != nullptr && store::hll::IsDense(e->string_value())) {
+    PfAddDense(ctx, key);
+    return;
+  }
   int updated = 0;
   std::string hll;
   if (e == nullptr) {
@@ -105,9 +131,10 @@ void PfCount(CommandContext& ctx) {
       ctx.reply.Error(kCorrupt);
       return;
     }
-    std::string hll(e->string_value());
-    store::hll::SetCachedCount(hll, count);
-    Store(ctx, key, hll);
+    BitStringEditor bytes;  // in place: the value may be a dense 12 KB
+    if (!bytes.Open(ctx, key, store::hll::kHeaderSize)) return;
+    store::hll::StoreCachedCount(bytes.Touch(), count);
+    bytes.Finish();
     ctx.MarkDirty();
   }
   ctx.reply.Integer(static_cast<int64_t>(count));

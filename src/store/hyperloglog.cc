@@ -352,12 +352,9 @@ bool CachedCount(std::string_view hll, uint64_t* count) {
   return true;
 }
 
-void SetCachedCount(std::string& hll, uint64_t count) {
-  uint8_t* card = Bytes(hll) + kCacheOffset;
-  for (int i = 0; i < 8; ++i) card[i] = static_cast<uint8_t>(count >> (8 * i));
-}
+void SetCachedCount(std::string& hll, uint64_t count) { StoreCachedCount(Bytes(hll), count); }
 
-void InvalidateCache(std::string& hll) { Bytes(hll)[kCacheOffset + 7] |= 0x80; }
+void InvalidateCache(std::string& hll) { MarkCacheStale(Bytes(hll)); }
 
 uint64_t Count(std::string_view hll, bool* corrupt) {
   Histogram histogram = {};
@@ -408,6 +405,20 @@ bool ToDense(std::string& hll) {
   if (!whole) return false;
   hll.swap(dense);
   return true;
+}
+
+int ElementRegister(std::string_view element, int* index) { return PatternOf(element, index); }
+
+int DenseRegister(const uint8_t* hll, int index) { return DenseGet(hll + kHeaderSize, index); }
+
+void SetDenseRegister(uint8_t* hll, int index, int value) {
+  DenseSet(hll + kHeaderSize, index, value);
+}
+
+void MarkCacheStale(uint8_t* hll) { hll[kCacheOffset + 7] |= 0x80; }
+
+void StoreCachedCount(uint8_t* hll, uint64_t count) {
+  for (int i = 0; i < 8; ++i) hll[kCacheOffset + i] = static_cast<uint8_t>(count >> (8 * i));
 }
 
 }  // namespace basalt::store::hll

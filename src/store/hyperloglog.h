@@ -59,6 +59,15 @@ bool ToDense(std::string& hll);
 // Sets register `index` to `value` if that is higher (PFMERGE's write): as Add's result.
 int SetRegister(std::string& hll, int index, uint8_t value, size_t sparse_max_bytes);
 
+// In-place access to a dense value's bytes (header included), so PFADD and PFCOUNT edit a
+// 12 KB value without copying it: the register an element offers a value to (*index) and
+// that value; a dense register; the cache.
+int ElementRegister(std::string_view element, int* index);
+int DenseRegister(const uint8_t* hll, int index);
+void SetDenseRegister(uint8_t* hll, int index, int value);
+void MarkCacheStale(uint8_t* hll);
+void StoreCachedCount(uint8_t* hll, uint64_t count);
+
 // Redis's MurmurHash64A, as the register choice depends on it.
 uint64_t MurmurHash64A(std::string_view key, uint64_t seed);
 
