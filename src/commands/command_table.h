@@ -80,8 +80,8 @@ void RegisterReplicationCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
-void RegisterScriptCommands(CommandTable& table);  // script_commands.cc
-void RegisterFunctionCommands(CommandTable& table);  // function_commands.cc
+void RegisterScriptCommands(CommandTable& table);       // script_commands.cc
+void RegisterFunctionCommands(CommandTable& table);     // function_commands.cc
 void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
 
 }  // namespace basalt::cmd

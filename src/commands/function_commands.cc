@@ -208,17 +208,7 @@ void FunctionStats(CommandContext& ctx) {
 }
 
 // Read while a function is busy (the loop turns inside it), by another client.
-void FunctionKill(CommandContext& ctx) {
-  if (ctx.server.scripts == nullptr) {
-    ctx.reply.Error(err::kNotBusy);
-    return;
-  }
-  if (ErrorReply refusal = ctx.server.scripts->Kill(KillRequest::kFunctionKill); !refusal.empty()) {
-    ctx.Fail(refusal);
-    return;
-  }
-  ctx.reply.Ok();
-}
+void FunctionKill(CommandContext& ctx) { ReplyKill(ctx, KillRequest::kFunctionKill); }
 
 void FunctionHelp(CommandContext& ctx) {
   ReplyHelp(
@@ -275,21 +265,9 @@ void FcallGeneric(CommandContext& ctx, bool read_only) {
     ctx.reply.Error("ERR Function not found");
     return;
   }
-  int64_t numkeys;
-  if (!ParseInt64(ctx.arg(2), &numkeys)) {
-    ctx.reply.Error("ERR Bad number of keys provided");
-    return;
-  }
-  if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) {
-    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error("ERR Number of keys can't be negative");
-    return;
-  }
-  const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
-  const auto args = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  std::span<const std::string_view> keys;
+  std::span<const std::string_view> args;
+  if (!SplitKeysAndArgs(ctx, "ERR Bad number of keys provided", &keys, &args)) return;
   ctx.server.functions->Call(
       ctx, {.name = ctx.arg(1), .read_only = read_only, .keys = keys, .args = args});
 }
@@ -303,21 +281,13 @@ uint32_t FcallCallFlags(const ServerContext& server, std::span<const std::string
                         uint32_t flags) {
   if (server.functions == nullptr) return flags;
   std::optional<DeclaredScriptFlags> declared = server.functions->Declared(args[1]);
-  if (!declared) return flags;
-  flags &= ~(kStale | kDenyOom | kWrite | kMayReplicate);
-  if (!declared->allow_oom && !declared->no_writes) flags |= kDenyOom;
-  if (!declared->no_writes) flags |= kWrite;
-  if (declared->allow_stale) flags |= kStale;
-  return flags;
+  return declared ? WithDeclaredFlags(flags, *declared) : flags;
 }
 
 CommandSpec FcallSpec(std::string_view name, uint32_t extra, Handler handler,
                       std::string_view summary) {
-  CommandSpec spec =
-      KeylessSpec(name, -3, kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | extra, handler,
-                  "scripting", summary, "7.0.0", "Depends on the function that is executed.");
-  spec.call_flags = FcallCallFlags;
-  return WithKeyCount(std::move(spec), 2, {0, 0, 0});
+  return ScriptCallSpec(name, extra, handler, summary, "7.0.0",
+                        "Depends on the function that is executed.", FcallCallFlags);
 }
 
 }  // namespace

@@ -17,22 +17,10 @@ bool RequireScripts(CommandContext& ctx) {
 }
 
 void EvalGeneric(CommandContext& ctx, bool by_sha, bool read_only) {
-  int64_t numkeys;
-  if (!ParseInt64(ctx.arg(2), &numkeys)) {
-    ctx.reply.Error(err::kNotInteger);
-    return;
-  }
-  if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) {
-    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error("ERR Number of keys can't be negative");
-    return;
-  }
+  std::span<const std::string_view> keys;
+  std::span<const std::string_view> args;
+  if (!SplitKeysAndArgs(ctx, err::kNotInteger, &keys, &args)) return;
   if (!RequireScripts(ctx)) return;
-  const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
-  const auto args = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
   ctx.server.scripts->Eval(
       ctx,
       {.body = ctx.arg(1), .by_sha = by_sha, .read_only = read_only, .keys = keys, .args = args});
@@ -76,17 +64,7 @@ void ScriptFlush(CommandContext& ctx) {
 
 // Read while a script is busy (the loop turns inside it), by another client: the script stops
 // at its next hook unless it has written.
-void ScriptKill(CommandContext& ctx) {
-  if (ctx.server.scripts == nullptr) {
-    ctx.reply.Error(err::kNotBusy);
-    return;
-  }
-  if (ErrorReply refusal = ctx.server.scripts->Kill(KillRequest::kScriptKill); !refusal.empty()) {
-    ctx.Fail(refusal);
-    return;
-  }
-  ctx.reply.Ok();
-}
+void ScriptKill(CommandContext& ctx) { ReplyKill(ctx, KillRequest::kScriptKill); }
 
 // The Lua debugger (LDB) is not built: only NO, which asks for no debugging, is accepted.
 void ScriptDebug(CommandContext& ctx) {
@@ -125,24 +103,67 @@ uint32_t EvalCallFlags(const ServerContext& server, std::span<const std::string_
   const bool by_sha = args[0].size() >= 7 && EqualsIgnoreCase(args[0].substr(0, 7), "evalsha");
   std::optional<DeclaredScriptFlags> declared;
   if (server.scripts != nullptr) declared = server.scripts->Declared(args[1], by_sha);
-  if (!declared) return flags;
-  flags &= ~(kStale | kDenyOom | kWrite | kMayReplicate);
-  if (!declared->allow_oom && !declared->no_writes) flags |= kDenyOom;
-  if (!declared->no_writes) flags |= kWrite;
-  if (declared->allow_stale) flags |= kStale;
-  return flags;
+  return declared ? WithDeclaredFlags(flags, *declared) : flags;
 }
 
 CommandSpec EvalSpec(std::string_view name, uint32_t extra, Handler handler,
                      std::string_view summary, std::string_view since) {
-  CommandSpec spec =
-      KeylessSpec(name, -3, kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | extra, handler,
-                  "scripting", summary, since, "Depends on the script that is executed.");
-  spec.call_flags = EvalCallFlags;
-  return WithKeyCount(std::move(spec), 2, {0, 0, 0});
+  return ScriptCallSpec(name, extra, handler, summary, since,
+                        "Depends on the script that is executed.", EvalCallFlags);
 }
 
 }  // namespace
+
+bool SplitKeysAndArgs(CommandContext& ctx, std::string_view not_integer,
+                      std::span<const std::string_view>* keys,
+                      std::span<const std::string_view>* args) {
+  int64_t numkeys;
+  if (!ParseInt64(ctx.arg(2), &numkeys)) {
+    ctx.reply.Error(not_integer);
+    return false;
+  }
+  if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) {
+    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (numkeys < 0) {
+    ctx.reply.Error("ERR Number of keys can't be negative");
+    return false;
+  }
+  *keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
+  *args = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  return true;
+}
+
+uint32_t WithDeclaredFlags(uint32_t flags, const DeclaredScriptFlags& declared) {
+  flags &= ~(kStale | kDenyOom | kWrite | kMayReplicate);
+  if (!declared.allow_oom && !declared.no_writes) flags |= kDenyOom;
+  if (!declared.no_writes) flags |= kWrite;
+  if (declared.allow_stale) flags |= kStale;
+  return flags;
+}
+
+CommandSpec ScriptCallSpec(std::string_view name, uint32_t extra, Handler handler,
+                           std::string_view summary, std::string_view since,
+                           std::string_view complexity, CallFlagsFn call_flags) {
+  CommandSpec spec =
+      KeylessSpec(name, -3, kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | extra, handler,
+                  "scripting", summary, since, complexity);
+  spec.call_flags = call_flags;
+  return WithKeyCount(std::move(spec), 2, {0, 0, 0});
+}
+
+void ReplyKill(CommandContext& ctx, KillRequest request) {
+  if (ctx.server.scripts == nullptr) {
+    ctx.reply.Error(err::kNotBusy);
+    return;
+  }
+  if (ErrorReply refusal = ctx.server.scripts->Kill(request); !refusal.empty()) {
+    ctx.Fail(refusal);
+    return;
+  }
+  ctx.reply.Ok();
+}
 
 void RegisterScriptCommands(CommandTable& table) {
   table.Add(EvalSpec("eval", kMayReplicate, Eval, "Execute a Lua script server side", "2.6.0"));

@@ -15,6 +15,8 @@
 namespace basalt::cmd {
 
 class CommandContext;
+struct CommandSpec;
+struct ServerContext;
 
 // How a script may use the commands it calls: from EVAL_RO or a `#!lua flags=no-writes`
 // shebang (read_only), `allow-oom`, and the memory state when the script started.
@@ -83,5 +85,26 @@ class ScriptHost {
   // AOF or replicas, as when Redis exits in the middle of one.
   virtual ErrorReply Kill(KillRequest request) = 0;
 };
+
+// Shared by EVAL & co. (script_commands.cc) and FCALL & co. (function_commands.cc).
+
+// The keys and arguments after a numkeys argument at args[2] (EVAL, FCALL): false after
+// replying Redis's error (`not_integer` when it is no integer; negative; more than the
+// arguments).
+bool SplitKeysAndArgs(CommandContext& ctx, std::string_view not_integer,
+                      std::span<const std::string_view>* keys,
+                      std::span<const std::string_view>* args);
+// A call's command flags once the script (shebang) or function (registration) declared its
+// own: they replace the write, denyoom, stale and may_replicate flags, so the gatekeeper treats
+// the call as the writes it declares.
+uint32_t WithDeclaredFlags(uint32_t flags, const DeclaredScriptFlags& declared);
+// The spec of EVAL-like commands: numkeys at 2, the keys after it; `call_flags` derives the
+// flags of one call.
+using CallFlagsFn = uint32_t (*)(const ServerContext&, std::span<const std::string_view>, uint32_t);
+CommandSpec ScriptCallSpec(std::string_view name, uint32_t extra, void (*handler)(CommandContext&),
+                           std::string_view summary, std::string_view since,
+                           std::string_view complexity, CallFlagsFn call_flags);
+// SCRIPT KILL / FUNCTION KILL.
+void ReplyKill(CommandContext& ctx, KillRequest request);
 
 }  // namespace basalt::cmd

@@ -728,12 +728,19 @@ Status Parser::ReadPreGaFunction(std::string* code) {
   return Status::Ok();
 }
 
+namespace {
+
+// For the payload readers (DUMP, FUNCTION DUMP), which read no keyed records.
+class NoVisitor final : public RdbVisitor {
+  Status OnString(int, std::string_view, std::string_view, int64_t) override {
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
 Status ReadFunctionPayload(std::string_view body, std::vector<std::string>* codes) {
-  class NoVisitor final : public RdbVisitor {
-    Status OnString(int, std::string_view, std::string_view, int64_t) override {
-      return Status::Ok();
-    }
-  } visitor;
+  NoVisitor visitor;
   StringSource source(body);
   RdbReaderOptions options;
   RdbReadStats stats;
@@ -743,11 +750,7 @@ Status ReadFunctionPayload(std::string_view body, std::vector<std::string>* code
 
 Status ReadDumpedValue(std::string_view body, const store::EncodingLimits& limits,
                        DumpedValue* out) {
-  class NoVisitor final : public RdbVisitor {
-    Status OnString(int, std::string_view, std::string_view, int64_t) override {
-      return Status::Ok();
-    }
-  } visitor;
+  NoVisitor visitor;
   StringSource source(body);
   RdbReaderOptions options;
   options.limits = limits;

@@ -64,18 +64,6 @@ void LoadHook(lua_State* L, lua_Debug* /*ar*/) {
   lua_error(L);
 }
 
-// The words of a shebang line: blanks separate them.
-std::vector<std::string_view> Words(std::string_view s) {
-  std::vector<std::string_view> words;
-  size_t i = s.find_first_not_of(" \t\r");
-  while (i != std::string_view::npos) {
-    const size_t end = std::min(s.find_first_of(" \t\r", i), s.size());
-    words.push_back(s.substr(i, end - i));
-    i = s.find_first_not_of(" \t\r", end);
-  }
-  return words;
-}
-
 // The library's name from its first line (`#!lua name=<name>`), and in *body the code as
 // Lua compiles it (from that line's newline, so line numbers stay the library's). Redis's
 // error text, or empty.
@@ -83,7 +71,7 @@ std::string ParseLibraryHeader(std::string_view code, std::string* name, std::st
   if (!code.starts_with("#!")) return "ERR Missing library metadata";
   const size_t line_end = code.find('\n');
   if (line_end == std::string_view::npos) return "ERR Invalid library metadata";
-  const std::vector<std::string_view> words = Words(code.substr(0, line_end));
+  const std::vector<std::string_view> words = SplitWords(code.substr(0, line_end));
   if (words.empty()) return "ERR Invalid library metadata";
   bool named = false;
   for (size_t i = 1; i < words.size(); ++i) {

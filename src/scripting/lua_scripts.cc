@@ -17,18 +17,6 @@ namespace {
 // The chunk name errors show: "user_script:3: ..." and "on @user_script:3.".
 constexpr char kChunkName[] = "@user_script";
 
-// The words of a shebang line (separated by blanks).
-std::vector<std::string_view> SplitWords(std::string_view s) {
-  std::vector<std::string_view> words;
-  size_t i = s.find_first_not_of(" \t\r");
-  while (i != std::string_view::npos) {
-    const size_t end = std::min(s.find_first_of(" \t\r", i), s.size());
-    words.push_back(s.substr(i, end - i));
-    i = s.find_first_not_of(" \t\r", end);
-  }
-  return words;
-}
-
 // The items of a comma-separated list, empty ones included ("a," is "a" and "").
 std::vector<std::string_view> SplitList(std::string_view s) {
   std::vector<std::string_view> items;
@@ -42,6 +30,17 @@ std::vector<std::string_view> SplitList(std::string_view s) {
 }
 
 }  // namespace
+
+std::vector<std::string_view> SplitWords(std::string_view s) {
+  std::vector<std::string_view> words;
+  size_t i = s.find_first_not_of(" \t\r");
+  while (i != std::string_view::npos) {
+    const size_t end = std::min(s.find_first_of(" \t\r", i), s.size());
+    words.push_back(s.substr(i, end - i));
+    i = s.find_first_not_of(" \t\r", end);
+  }
+  return words;
+}
 
 bool SetScriptFlag(std::string_view name, ScriptFlags* flags) {
   if (name == "no-writes") {

@@ -39,6 +39,9 @@ struct ScriptFlags {
   bool allow_cross_slot_keys = false;
 };
 
+// The words of a shebang line (`#!lua flags=...`, `#!lua name=...`), separated by blanks.
+std::vector<std::string_view> SplitWords(std::string_view s);
+
 // Sets the flag named `name` (Redis's names: no-writes, allow-oom, allow-stale, no-cluster,
 // allow-cross-slot-keys); false when there is none of that name.
 bool SetScriptFlag(std::string_view name, ScriptFlags* flags);
