@@ -39,6 +39,19 @@ const std::string kLibrary =
     "  redis.call('set', 'w', '1') redis.call('ping') while true do end\n"
     "end)\n";
 
+// A harness with kLibrary loaded whose clock moves 50 ms per monitored command, with
+// busy-reply-threshold 10 ms: a function's first redis.call puts it past the threshold.
+struct BusyFunctions {
+  BusyFunctions() {
+    AttachClockTurner(h, monitor, 50);
+    REQUIRE(h.Run({"CONFIG", "SET", "busy-reply-threshold", "10"}) == Ok());
+    REQUIRE(h.Run({"FUNCTION", "LOAD", kLibrary}) == Bulk("lib"));
+  }
+  ClockTurningMonitor monitor;  // outlives the harness, which closes it
+  Harness h;
+  TestSession& other = h.NewSession();
+};
+
 const std::string kBusyFunction =
     Err("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.");
 
@@ -96,12 +109,9 @@ TEST_SUITE("functions") {
   }
 
   TEST_CASE("a busy function: -BUSY names FUNCTION KILL, FUNCTION STATS shows it, KILL stops it") {
-    ClockTurningMonitor monitor;  // outlives the harness, which closes it
-    Harness h;
-    AttachClockTurner(h, monitor, 50);
-    REQUIRE(h.Run({"CONFIG", "SET", "busy-reply-threshold", "10"}) == Ok());
-    REQUIRE(h.Run({"FUNCTION", "LOAD", kLibrary}) == Bulk("lib"));
-    TestSession& other = h.NewSession();
+    BusyFunctions b;
+    Harness& h = b.h;
+    TestSession& other = b.other;
     Lines replies;
     std::string stats;
     h.control().while_busy = [&] {
@@ -127,12 +137,9 @@ TEST_SUITE("functions") {
   }
 
   TEST_CASE("a busy function that wrote is unkillable by either KILL") {
-    ClockTurningMonitor monitor;
-    Harness h;
-    AttachClockTurner(h, monitor, 50);
-    REQUIRE(h.Run({"CONFIG", "SET", "busy-reply-threshold", "10"}) == Ok());
-    REQUIRE(h.Run({"FUNCTION", "LOAD", kLibrary}) == Bulk("lib"));
-    TestSession& other = h.NewSession();
+    BusyFunctions b;
+    Harness& h = b.h;
+    TestSession& other = b.other;
     Lines replies;
     h.control().while_busy = [&] {
       if (h.control().busy_turns == 1) {
