@@ -8,7 +8,9 @@ Every function here draws from the stream's rng in exactly the order the familie
 generators did before they moved here, so the streams (and a replay of an old failure's seed)
 stay the same. Every family's bind() and Cmd (all seven families, containers or not) are this
 module's: test_differential.py's Cmd class is bound once for all of them. For every test that
-compares basalt with redis-server: SideBySide starts the pair, parse_seeds reads the seed knobs.
+compares basalt with redis-server: SideBySide starts the pair (ScenarioSideBySide compares
+scenarios' replies; FreshPairTest starts a fresh pair per scenario), parse_seeds reads the seed
+knobs.
 """
 
 import collections
@@ -37,6 +39,45 @@ class SideBySide:
         cls.redis.stop()
         shutil.rmtree(cls.redis_dir, ignore_errors=True)
         cls.basalt.stop_and_check()
+
+
+class ScenarioSideBySide(SideBySide):
+    """SideBySide for scenario tests: check(steps, hello3) sends each step to both servers on a
+    fresh connection (after flush_commands, and HELLO 3 when hello3) and compares every raw
+    reply."""
+
+    flush_commands = (("FLUSHALL",),)
+
+    def run_steps(self, port, steps, hello3):
+        with lib.RawConnection(port) as conn:
+            for args in self.flush_commands:
+                self.assertEqual(conn.command(*args), b"+OK\r\n")
+            if hello3:
+                self.assertTrue(conn.command("HELLO", "3").startswith(b"%"))
+            return [conn.command(*step) for step in steps]
+
+    def check(self, steps, hello3):
+        ours = self.run_steps(self.basalt.port, steps, hello3)
+        theirs = self.run_steps(self.redis.port, steps, hello3)
+        for step, mine, reference in zip(steps, ours, theirs):
+            self.assertEqual(mine, reference, "step %r" % (step[:4],))
+
+
+class FreshPairTest(lib.unittest.TestCase):
+    """For scenarios that change a server for good (a busy script, a shutdown): both(scenario)
+    runs scenario(port) on a fresh redis-server and a fresh basalt, compares what they return,
+    and hands back the basalt process."""
+
+    def both(self, scenario):
+        redis_dir = tempfile.mkdtemp(prefix="basalt-it-pair-redis-")
+        self.addCleanup(shutil.rmtree, redis_dir, True)
+        redis = lib.RedisProcess(redis_dir).start()
+        self.addCleanup(redis.stop)
+        basalt = lib.ServerProcess().start()
+        self.addCleanup(basalt.kill)
+        expected = scenario(redis.port)
+        self.assertEqual(scenario(basalt.port), expected)
+        return basalt
 
 
 def parse_seeds(text):

@@ -16,10 +16,6 @@ By hand:
     /usr/bin/python3 tests/integration/test_functions.py --basalt build/basalt-server
 """
 
-import os
-import shutil
-import tempfile
-import time
 import unittest
 
 import basalt_testlib as lib
@@ -231,21 +227,9 @@ scenario("restore_errors", ("FUNCTION", "RESTORE", "garbage"), ("FUNCTION", "RES
          ("FUNCTION", "restore", "x", "FLUSH", "y"))
 
 
-class FunctionsTest(diff_shared.SideBySide, unittest.TestCase):
+class FunctionsTest(diff_shared.ScenarioSideBySide, unittest.TestCase):
 
-    def run_steps(self, port, steps, hello3):
-        with lib.RawConnection(port) as conn:
-            for args in (("FLUSHALL",), ("FUNCTION", "FLUSH")):
-                self.assertEqual(conn.command(*args), b"+OK\r\n")
-            if hello3:
-                self.assertTrue(conn.command("HELLO", "3").startswith(b"%"))
-            return [conn.command(*step) for step in steps]
-
-    def check(self, steps, hello3):
-        ours = self.run_steps(self.basalt.port, steps, hello3)
-        theirs = self.run_steps(self.redis.port, steps, hello3)
-        for step, mine, reference in zip(steps, ours, theirs):
-            self.assertEqual(mine, reference, "step %r" % (step,))
+    flush_commands = (("FLUSHALL",), ("FUNCTION", "FLUSH"))
 
     def both(self, *args):
         """The command's raw reply from each server (same connection state: fresh)."""

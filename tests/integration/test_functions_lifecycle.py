@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 
 import basalt_testlib as lib
+import diff_shared
 
 BUSY_FUNCTION = (b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
                  b"SHUTDOWN NOSAVE.\r\n")
@@ -104,18 +105,7 @@ def unkillable_scenario(port):
     return out
 
 
-class BusyFunctionSideBySide(lib.unittest.TestCase):
-
-    def both(self, scenario):
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-fbusy-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
-        redis = lib.RedisProcess(redis_dir).start()
-        self.addCleanup(redis.stop)
-        basalt = lib.ServerProcess().start()
-        self.addCleanup(basalt.kill)
-        expected = scenario(redis.port)
-        self.assertEqual(scenario(basalt.port), expected)
-        return basalt
+class BusyFunctionSideBySide(diff_shared.FreshPairTest):
 
     def test_a_busy_function_and_function_kill(self):
         self.both(busy_function_scenario).stop_and_check()

@@ -55,20 +55,8 @@ scenario("in_multi", ("MULTI",), ("PFADD", "h", "a"), ("PFCOUNT", "h"), ("EXEC",
 scenario("resp3", ("PFADD", "h", "a"), ("PFCOUNT", "h"), hello3=True)
 
 
-class HyperLogLogTest(diff_shared.SideBySide, unittest.TestCase):
-
-    def run_steps(self, port, steps, hello3):
-        with lib.RawConnection(port) as conn:
-            self.assertEqual(conn.command("FLUSHALL"), b"+OK\r\n")
-            if hello3:
-                self.assertTrue(conn.command("HELLO", "3").startswith(b"%"))
-            return [conn.command(*step) for step in steps]
-
-    def check(self, steps, hello3):
-        ours = self.run_steps(self.basalt.port, steps, hello3)
-        theirs = self.run_steps(self.redis.port, steps, hello3)
-        for step, mine, reference in zip(steps, ours, theirs):
-            self.assertEqual(mine, reference, "step %r" % (step[:4],))
+class HyperLogLogTest(diff_shared.ScenarioSideBySide, unittest.TestCase):
+    pass
 
 
 def _add_scenario_tests():

@@ -16,6 +16,7 @@ import signal
 import tempfile
 
 import basalt_testlib as lib
+import diff_shared
 
 BUSY = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
         b"NOSAVE.\r\n")
@@ -98,19 +99,7 @@ def unkillable_scenario(port):
     return out
 
 
-class BusyScriptSideBySide(lib.unittest.TestCase):
-
-    def both(self, scenario):
-        """Runs scenario(port) on a fresh redis-server and a fresh basalt; compares the lists."""
-        redis_dir = tempfile.mkdtemp(prefix="basalt-it-busy-redis-")
-        self.addCleanup(shutil.rmtree, redis_dir, True)
-        redis = lib.RedisProcess(redis_dir).start()
-        self.addCleanup(redis.stop)
-        basalt = lib.ServerProcess().start()
-        self.addCleanup(basalt.kill)
-        expected = scenario(redis.port)
-        self.assertEqual(scenario(basalt.port), expected)
-        return basalt
+class BusyScriptSideBySide(diff_shared.FreshPairTest):
 
     def test_busy_replies_and_script_kill(self):
         self.both(kill_scenario)
