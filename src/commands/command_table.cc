@@ -101,6 +101,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterScriptCommands(table);
   RegisterFunctionCommands(table);
   RegisterHyperLogLogCommands(table);
+  RegisterGeoCommands(table);
   RegisterReplicationCommands(table);
 }
 

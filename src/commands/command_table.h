@@ -83,5 +83,6 @@ void RegisterPubSubCommands(CommandTable& table);
 void RegisterScriptCommands(CommandTable& table);       // script_commands.cc
 void RegisterFunctionCommands(CommandTable& table);     // function_commands.cc
 void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
+void RegisterGeoCommands(CommandTable& table);          // geo_commands.cc
 
 }  // namespace basalt::cmd

@@ -141,15 +141,6 @@ void RanksInLexRange(const ZsetValue& zset, const LexRange& range, size_t* from,
 
 namespace {
 
-struct ZaddFlags {
-  bool nx = false;
-  bool xx = false;
-  bool gt = false;
-  bool lt = false;
-  bool ch = false;
-  bool incr = false;
-};
-
 // The flags before the first score; returns the index of that score.
 size_t ParseZaddFlags(CommandContext& ctx, ZaddFlags* f) {
   size_t i = 2;
@@ -215,11 +206,10 @@ ZaddStep PlanZaddStep(const ZaddFlags& f, bool exists, double current, double* s
   return *score == current ? ZaddStep::kSame : ZaddStep::kWrite;
 }
 
-// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]; ZINCRBY is ZADD INCR.
-void ZaddGeneric(CommandContext& ctx, ZaddFlags f, size_t first) {
-  std::vector<double> scores;
-  if (!ValidateZadd(ctx, f, first, &scores)) return;
-  const std::string_view key = ctx.arg(1);
+}  // namespace
+
+void ApplyZadd(CommandContext& ctx, ZaddFlags f, std::string_view key,
+               std::span<const double> scores, std::span<const std::string_view> members) {
   store::Entry* e = LookupWrite(ctx, key);
   if (!CheckType(ctx, e, store::ValueType::kZSet)) return;
   if (e == nullptr && f.xx) {  // nothing can be updated
@@ -227,7 +217,7 @@ void ZaddGeneric(CommandContext& ctx, ZaddFlags f, size_t first) {
     return;
   }
   if (e == nullptr) {
-    e = ctx.db().AddObject(key, store::ValueType::kZSet, NewZsetFor(ctx, ctx.arg(first + 1)));
+    e = ctx.db().AddObject(key, store::ValueType::kZSet, NewZsetFor(ctx, members[0]));
   }
   const store::EncodingLimits& limits = ctx.server.keyspace.encoding_limits();
   int64_t added = 0;
@@ -237,7 +227,7 @@ void ZaddGeneric(CommandContext& ctx, ZaddFlags f, size_t first) {
   double last_score = 0;
   bool nan = false;
   for (size_t i = 0; i < scores.size(); ++i) {
-    const std::string_view member = ctx.arg(first + 1 + 2 * i);
+    const std::string_view member = members[i];
     double current = 0;
     const bool exists = AsZset(e).Score(member, &current);
     double score = scores[i];
@@ -266,6 +256,17 @@ void ZaddGeneric(CommandContext& ctx, ZaddFlags f, size_t first) {
   if (added + updated == 0) return;
   ctx.MarkDirty(added + updated);
   NotifyKeyspaceEvent(ctx, config::kNotifyZset, f.incr ? "zincr" : "zadd", key);
+}
+
+namespace {
+
+// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]; ZINCRBY is ZADD INCR.
+void ZaddGeneric(CommandContext& ctx, ZaddFlags f, size_t first) {
+  std::vector<double> scores;
+  if (!ValidateZadd(ctx, f, first, &scores)) return;
+  std::vector<std::string_view> members;
+  for (size_t i = first + 1; i < ctx.argc(); i += 2) members.push_back(ctx.arg(i));
+  ApplyZadd(ctx, f, ctx.arg(1), scores, members);
 }
 
 void ZAdd(CommandContext& ctx) {

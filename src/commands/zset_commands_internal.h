@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,22 @@ const store::ZsetValue* ReadZset(CommandContext& ctx, std::string_view key, bool
 // after replying `error`.
 bool ParseScoreArg(CommandContext& ctx, std::string_view text, double* out,
                    std::string_view error = "ERR value is not a valid float");
+
+// ZADD's options (GEOADD takes NX, XX and CH of them).
+struct ZaddFlags {
+  bool nx = false;
+  bool xx = false;
+  bool gt = false;
+  bool lt = false;
+  bool ch = false;
+  bool incr = false;
+};
+// ZADD's work once its arguments are checked (flags compatible, scores numbers, at least one
+// pair): sets members[i] to scores[i] under the flags at `key`, replies as ZADD does (the count,
+// or INCR's score) and fires "zadd" or "zincr". GEOADD ends here too, as Redis's GEOADD ends in
+// ZADD.
+void ApplyZadd(CommandContext& ctx, ZaddFlags f, std::string_view key,
+               std::span<const double> scores, std::span<const std::string_view> members);
 
 // A new empty zset for a command about to add `first_member` to an absent key (ZADD,
 // ZINCRBY): the skiplist encoding at once only when that member is too long for a listpack

@@ -103,14 +103,16 @@ void ReplyWriter::MapHeader(size_t n) {
   }
 }
 
-void ReplyWriter::Double(double v) {
-  if (resp_ >= 3) {
-    out_->push_back(',');
-    out_->append(FormatDouble(v));
-    out_->append("\r\n", 2);
-  } else {
-    Bulk(FormatDouble(v));
+void ReplyWriter::Double(double v) { FormattedDouble(FormatDouble(v)); }
+
+void ReplyWriter::FormattedDouble(std::string_view text) {
+  if (resp_ < 3) {
+    Bulk(text);
+    return;
   }
+  out_->push_back(',');
+  out_->append(text);
+  out_->append("\r\n", 2);
 }
 
 void ReplyWriter::Bool(bool v) {

@@ -68,7 +68,9 @@ class ReplyWriter {
   void SetHeader(size_t n) { AggregateHeader(resp_ >= 3 ? '~' : '*', n); }
   void PushHeader(size_t n) { AggregateHeader(resp_ >= 3 ? '>' : '*', n); }
   void Double(double v);
-  // A double already formatted by the caller (e.g. INCRBYFLOAT's human format).
+  // A double already formatted by the caller (GEOPOS's human format): a RESP3 double, a bulk
+  // string in RESP2.
+  void FormattedDouble(std::string_view text);
   void Bool(bool v);
   // A big number's digits: ( in RESP3, a bulk string in RESP2.
   void BigNumber(std::string_view digits);

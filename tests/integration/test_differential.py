@@ -96,6 +96,7 @@ import basalt_testlib as lib
 import diff_bit_family
 import diff_core_family
 import diff_hash_family
+import diff_geo_family
 import diff_hll_family
 import diff_list_family
 import diff_set_family
@@ -923,6 +924,7 @@ FAMILIES = {
     "sort": diff_sort_family.GENERATORS,  # diff_sort_family.py
     "zsets": diff_zset_family.GENERATORS,  # diff_zset_family.py
     "hyperloglog": diff_hll_family.GENERATORS,  # diff_hll_family.py
+    "geo": diff_geo_family.GENERATORS,  # diff_geo_family.py
 }
 diff_core_family.bind(Cmd)
 diff_hash_family.bind(Cmd)
@@ -932,9 +934,10 @@ diff_bit_family.bind(Cmd)
 diff_sort_family.bind(Cmd)
 diff_zset_family.bind(Cmd)
 diff_hll_family.bind(Cmd)
+diff_geo_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
                   "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8, "bits": 8,
-                  "sort": 6, "zsets": 8, "hyperloglog": 3}
+                  "sort": 6, "zsets": 8, "hyperloglog": 3, "geo": 4}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -956,6 +959,8 @@ if FAMILY_WEIGHTS["zsets"] > 0:
     ARITY.update(diff_zset_family.ARITY)
 if FAMILY_WEIGHTS["hyperloglog"] > 0:
     ARITY.update(diff_hll_family.ARITY)
+if FAMILY_WEIGHTS["geo"] > 0:
+    ARITY.update(diff_geo_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
