@@ -5,9 +5,13 @@ bytes of every step. So scores, positions (17 decimals), distances (4 decimals),
 strings, the order of unsorted results (Redis's cell scan order), every error and its check
 order, and what the STORE forms write must agree to the byte. The differential test's geo
 family (diff_geo_family.py) mixes the same commands into its random streams.
+GeoPersistsAndReplicates: a restart from the AOF, and replication both ways between basalt and
+redis-server (GEOADD travels as ZADD, the STORE forms as sent), end with the same sorted sets.
 """
 
 import random
+import shutil
+import tempfile
 import unittest
 
 import basalt_testlib as lib
@@ -400,6 +404,78 @@ scenario("arity", ("GEOPOS",), ("GEOHASH",), ("GEODIST", "k", "a"), ("GEORADIUS"
 
 class GeoTest(diff_shared.ScenarioSideBySide, unittest.TestCase):
     pass
+
+
+# What a geo workload leaves behind, for the restart and replication tests.
+WRITES = (SICILY, WORLD, grid("g", 13.0, 38.0, 12, 0.02),
+          ("GEORADIUS", "g", "13.1", "38.1", "5", "km", "STORE", "near"),
+          ("GEORADIUSBYMEMBER", "Sicily", "Palermo", "300", "km", "STOREDIST", "dists"),
+          ("GEOSEARCHSTORE", "box", "w", "FROMLONLAT", "0", "0", "BYBOX", "20000", "20000", "km",
+           "STOREDIST", "COUNT", "4"),
+          ("GEOADD", "Sicily", "XX", "CH", "13.4", "38.2", "Palermo"))
+STATE = tuple(("ZRANGE", key, "0", "-1", "WITHSCORES")
+              for key in ("Sicily", "w", "g", "near", "dists", "box"))
+
+
+def run_all(conn, commands):
+    replies = [conn.command(*c) for c in commands]
+    for command, reply in zip(commands, replies):
+        assert not reply.startswith(b"-"), (command, reply)
+    return replies
+
+
+class GeoPersistsAndReplicates(unittest.TestCase):
+    """GEOADD goes to the AOF and to replicas as ZADD, the STORE forms as sent: a restart
+    from the AOF, and replicas in both directions between basalt and redis-server, end with the
+    same sorted sets."""
+
+    def workdir(self):
+        path = tempfile.mkdtemp(prefix="basalt-it-geo-")
+        self.addCleanup(shutil.rmtree, path, True)
+        return path
+
+    def test_aof_restart(self):
+        workdir = self.workdir()
+        args = ["--appendonly", "yes", "--save", ""]
+        server = lib.ServerProcess(args, workdir=workdir).start()
+        self.addCleanup(server.kill)
+        with server.raw() as c:
+            run_all(c, WRITES)
+            before = run_all(c, STATE)
+        server.stop_and_check()
+        server = lib.ServerProcess(args, workdir=workdir, log_name="restart.log").start()
+        self.addCleanup(server.kill)
+        with server.raw() as c:
+            self.assertEqual(run_all(c, STATE), before)
+        server.stop_and_check()
+
+    def replicate(self, primary_port, primary_raw, replica_raw):
+        with primary_raw() as p, replica_raw() as r:
+            p.command("SET", "sync", "0")
+            r.command("REPLICAOF", "127.0.0.1", str(primary_port))
+            lib.wait_until(lambda: r.command("GET", "sync") == b"$1\r\n0\r\n", timeout=30,
+                           what="the replica to sync")
+            run_all(p, WRITES)
+            p.command("SET", "sync", "1")
+            lib.wait_until(lambda: r.command("GET", "sync") == b"$1\r\n1\r\n", timeout=30,
+                           what="the replica to apply the stream")
+            self.assertEqual(run_all(r, STATE), run_all(p, STATE))
+
+    def test_basalt_replica_of_redis(self):
+        redis = lib.RedisProcess(self.workdir()).start()
+        self.addCleanup(redis.kill)
+        basalt = lib.ServerProcess().start()
+        self.addCleanup(basalt.kill)
+        self.replicate(redis.port, lambda: lib.RawConnection(redis.port), basalt.raw)
+        basalt.stop_and_check()
+
+    def test_redis_replica_of_basalt(self):
+        basalt = lib.ServerProcess(["--repl-diskless-sync-delay", "0"]).start()
+        self.addCleanup(basalt.kill)
+        redis = lib.RedisProcess(self.workdir()).start()
+        self.addCleanup(redis.kill)
+        self.replicate(basalt.port, basalt.raw, lambda: lib.RawConnection(redis.port))
+        basalt.stop_and_check()
 
 
 def _add_scenario_tests():
