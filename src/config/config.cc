@@ -264,6 +264,10 @@ std::vector<ParamDef> BuildTable() {
   // Network.
   t.push_back(String("bind", &S::bind, false, "Addresses to listen on, separated by spaces."));
   t.push_back(Int("port", &S::port, 0, 65535, false, "TCP port to listen on."));
+  t.push_back(Int("http-port", &S::http_port, 0, 65535, false,
+                  "HTTP port for /health, /metrics (Prometheus) and /info (0 = off)."));
+  t.push_back(String("http-bind", &S::http_bind, false,
+                     "Addresses the HTTP port listens on, separated by spaces."));
   t.push_back(
       Int("tcp-backlog", &S::tcp_backlog, 0, kIntMax, false, "Backlog of the listening socket."));
   t.push_back(Int("timeout", &S::timeout, 0, kIntMax, true,

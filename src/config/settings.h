@@ -25,6 +25,9 @@ struct Settings {
   // Network.
   std::string bind = "127.0.0.1";
   int64_t port = 6379;
+  // The HTTP observability port (basalt's own; server/http_api.h): 0 = off.
+  int64_t http_port = 0;
+  std::string http_bind = "127.0.0.1";
   int64_t tcp_backlog = 511;
   int64_t timeout = 0;
   int64_t tcp_keepalive = 300;

@@ -30,6 +30,9 @@ Server::Server(config::Config& config)
                                                })),
       listeners_(io_, [this](asio::ip::tcp::socket socket,
                              std::string peer) { OnAccept(std::move(socket), std::move(peer)); }),
+      http_port_(std::make_unique<HttpPort>(
+          io_, [this](const std::vector<std::string>& args) { return RunForHttp(args); },
+          [this] { return config_.settings().requirepass; })),
       signals_(io_, SIGINT, SIGTERM),
       cron_timer_(io_),
       background_timer_(io_),
@@ -68,7 +71,19 @@ Status Server::Listen() {
   config_.OnChange("tcp-keepalive",
                    [this] { listeners_.SetKeepalive(config_.settings().tcp_keepalive); });
   context().tcp_port = listeners_.port();
-  return Status::Ok();
+  return http_port_->Listen(s.http_bind, static_cast<int>(s.http_port));
+}
+
+std::string Server::RunForHttp(const std::vector<std::string>& args) {
+  cmd::ClientSession session;
+  session.authenticated = true;  // the HTTP port checked the password itself
+  session.name = "basalt-http";
+  session.created_ms = clock_.NowMs();
+  std::string reply;
+  protocol::ReplyWriter writer(&reply);
+  const std::vector<std::string_view> argv(args.begin(), args.end());
+  engine_->Execute(session, argv, writer);
+  return reply;
 }
 
 Status Server::FitClientsToOpenFiles() {
@@ -111,9 +126,13 @@ Status Server::CheckClientsFitOpenFiles() {
 
 int Server::Run() {
   listeners_.StartAccepting();
+  http_port_->StartAccepting();
   WaitForSignal();
   ScheduleCron();
   spdlog::info("Ready to accept connections tcp (port {})", listeners_.port());
+  if (http_port_->port() != 0) {
+    spdlog::info("HTTP port {} serves /health, /metrics and /info", http_port_->port());
+  }
   engine_->StartLoading([this](const Status& st) { OnLoaded(st); });
   RunLoop();
   spdlog::info("basalt is now ready to exit, bye bye...");
@@ -336,6 +355,7 @@ void Server::BeginShutdown(const char* reason, bool save_done) {
   }
   shutting_down_ = true;
   listeners_.Close();
+  http_port_->Close();
   cron_timer_.cancel();
   background_timer_.cancel();
   signals_.cancel();

@@ -17,6 +17,7 @@
 #include "server/busy_gate.h"
 #include "server/continuations.h"
 #include "server/group_commit.h"
+#include "server/http_port.h"
 #include "server/listener.h"
 #include "server/read_budget.h"
 #include "server/supervision.h"
@@ -69,6 +70,8 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
 
  private:
   void OnAccept(asio::ip::tcp::socket socket, std::string peer);
+  // One command of the HTTP port's (PING, INFO), as a client of its own; its RESP2 reply.
+  std::string RunForHttp(const std::vector<std::string>& args);
   // At startup: raises the open-file limit to fit maxclients, or lowers maxclients to fit it
   // (see open_files.h); fails when not even one client fits.
   Status FitClientsToOpenFiles();
@@ -109,6 +112,7 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   // After io_: the engine's background threads post into io_ until the engine is gone.
   std::unique_ptr<engine::Engine> engine_;
   Listeners listeners_;
+  std::unique_ptr<HttpPort> http_port_;  // http-port; listens only when set
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;
   asio::steady_timer

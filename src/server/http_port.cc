@@ -1,0 +1,121 @@
+// See http_port.h. An Exchange reads one request head, answers it and closes; every step runs
+// on the loop's thread and ends the exchange on a timeout or an error.
+#include "server/http_port.h"
+
+#include <utility>
+
+namespace basalt::server {
+
+class HttpPort::Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(HttpPort& port, asio::ip::tcp::socket socket)
+      : port_(port), socket_(std::move(socket)), deadline_(port.io_) {}
+
+  void Start() {
+    deadline_.expires_after(kTimeout);
+    deadline_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+      if (!ec) self->Finish();
+    });
+    Read();
+  }
+
+  // Closes the socket and forgets the exchange (idempotent).
+  void Finish() {
+    std::error_code ignored;
+    deadline_.cancel();
+    socket_.close(ignored);
+    port_.exchanges_.erase(shared_from_this());
+  }
+
+ private:
+  void Read() {
+    socket_.async_read_some(asio::buffer(chunk_),
+                            [self = shared_from_this()](const std::error_code& ec, size_t n) {
+                              if (ec) {
+                                self->Finish();
+                                return;
+                              }
+                              self->head_.append(self->chunk_, n);
+                              self->OnInput();
+                            });
+  }
+
+  void OnInput() {
+    http::Request request;
+    switch (http::ParseHead(head_, &request)) {
+      case http::HeadStatus::kNeedMore:
+        Read();
+        return;
+      case http::HeadStatus::kBad: {
+        http::Response bad;
+        bad.status = head_.size() >= http::kMaxHeadBytes ? 431 : 400;
+        bad.body = "bad request\n";
+        Write(http::Serialize(bad, false));
+        return;
+      }
+      case http::HeadStatus::kComplete:
+        break;
+    }
+    const http::Response response = http::Handle(request, port_.requirepass_(), port_.run_);
+    Write(http::Serialize(response, request.method == "HEAD"));
+  }
+
+  void Write(std::string answer) {
+    answer_ = std::move(answer);
+    asio::async_write(socket_, asio::buffer(answer_),
+                      [self = shared_from_this()](const std::error_code&, size_t) {
+                        std::error_code ignored;
+                        self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+                        self->Finish();
+                      });
+  }
+
+  HttpPort& port_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer deadline_;
+  char chunk_[2048];
+  std::string head_;
+  std::string answer_;
+};
+
+HttpPort::HttpPort(asio::io_context& io, http::RunCommand run,
+                   std::function<std::string()> requirepass)
+    : io_(io),
+      run_(std::move(run)),
+      requirepass_(std::move(requirepass)),
+      listeners_(
+          io, [this](asio::ip::tcp::socket socket, std::string) { OnAccept(std::move(socket)); }) {}
+
+HttpPort::~HttpPort() { Close(); }
+
+Status HttpPort::Listen(const std::string& bind, int port) {
+  if (port == 0) return Status::Ok();
+  Status st = listeners_.Bind(bind, port, 128, {});
+  listening_ = st.ok();
+  return st;
+}
+
+void HttpPort::StartAccepting() {
+  if (listening_) listeners_.StartAccepting();
+}
+
+void HttpPort::Close() {
+  if (listening_) listeners_.Close();
+  listening_ = false;
+  // Finish() erases from the set: finish copies.
+  auto live = exchanges_;
+  for (const auto& exchange : live) exchange->Finish();
+}
+
+void HttpPort::OnAccept(asio::ip::tcp::socket socket) {
+  if (exchanges_.size() >= kMaxExchanges) {
+    std::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  auto exchange = std::make_shared<Exchange>(*this, std::move(socket));
+  exchanges_.insert(exchange);
+  exchange->Start();
+}
+
+}  // namespace basalt::server
