@@ -70,6 +70,7 @@ enum Flag : uint32_t {
   kMovableKeys = 1u << 18,      // keys found by CommandSpec::movable_keys, not the range alone
   kSkipMonitor = 1u << 19,      // not shown to MONITOR as such (EVAL: its commands are shown)
   kNoMandatoryKeys = 1u << 20,  // may name no key at all (EVAL with numkeys 0)
+  kAsking = 1u << 21,           // RESTORE-ASKING: accepted in a slot being imported (cluster)
   // Internal (not shown by COMMAND INFO): how the command relates to a client's mode.
   kNotQueued = 1u << 24,       // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, ...)
   kSubscribedMode = 1u << 25,  // allowed in RESP2's subscribed mode ((P|S)SUBSCRIBE, PING, ...)

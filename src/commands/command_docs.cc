@@ -36,6 +36,7 @@ constexpr std::pair<Flag, std::string_view> kFlagNames[] = {
     {kNoMulti, "no_multi"},
     {kMovableKeys, "movablekeys"},
     {kAllowBusy, "allow_busy"},
+    {kAsking, "asking"},
 };
 
 // ACL categories, in Redis's order.
@@ -98,6 +99,10 @@ constexpr std::pair<std::string_view, uint32_t> kExtraCategories[] = {
     {"lastsave", kCatAdmin | kCatDangerous},
     {"migrate", kCatDangerous},
     {"restore", kCatDangerous},
+    {"restore-asking", kCatKeyspace | kCatDangerous},
+    {"readonly", kCatConnection},
+    {"readwrite", kCatConnection},
+    {"asking", kCatConnection},
     {"role", kCatAdmin | kCatDangerous},
 };
 
@@ -122,6 +127,17 @@ constexpr std::string_view kAggSum = "response_policy:agg_sum";
 constexpr std::string_view kAllSucceeded = "response_policy:all_succeeded";
 constexpr Tips kTips[] = {
     {"mget", {kMultiShard}},
+    {"cluster|slaves", {kNondeterministic}},
+    {"cluster|count-failure-reports", {kNondeterministic}},
+    {"cluster|slots", {kNondeterministic}},
+    {"cluster|bumpepoch", {kNondeterministic}},
+    {"cluster|shards", {kNondeterministic}},
+    {"cluster|replicas", {kNondeterministic}},
+    {"cluster|getkeysinslot", {kNondeterministic}},
+    {"cluster|nodes", {kNondeterministic}},
+    {"cluster|links", {kNondeterministic}},
+    {"cluster|info", {kNondeterministic}},
+    {"module|list", {kUnordered}},
     {"mset", {kMultiShard, kAllSucceeded}},
     {"msetnx", {kMultiShard, "response_policy:agg_min"}},
     {"del", {kMultiShard, kAggSum}},

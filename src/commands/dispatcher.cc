@@ -123,11 +123,19 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
   if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) {
     return {ErrorKind::kNoAuth, std::string(err::kNoAuth)};
   }
-  if ((flags & kProtected) && !config::AllowsDebugCommand(s, IsLocalClient(client))) {
-    return {ErrorKind::kArgument,
-            "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
-            "\"local\", you can run it from a local connection, otherwise you need to set this "
-            "option in the configuration file, and then restart the server."};
+  if (flags & kProtected) {
+    // DEBUG, or MODULE's LOAD / LOADEX / UNLOAD: each has its own switch.
+    const bool module = spec.parent != nullptr && spec.parent->name == "module";
+    const bool local = IsLocalClient(client);
+    if (module ? !config::AllowsModuleCommand(s, local) : !config::AllowsDebugCommand(s, local)) {
+      return {ErrorKind::kArgument,
+              std::string("ERR ") + (module ? "MODULE" : "DEBUG") +
+                  " command not allowed. If the " +
+                  (module ? "enable-module-command" : "enable-debug-command") +
+                  " option is set to \"local\", you can run it from a local connection, "
+                  "otherwise you need to set this option in the configuration file, and then "
+                  "restart the server."};
+    }
   }
   if (client.in_multi() && (flags & kNoMulti)) {
     return {ErrorKind::kClientMode, std::string(err::kNotInMulti)};

@@ -151,6 +151,15 @@ void RegisterDumpCommands(CommandTable& table) {
                           "2.6.0",
                           "O(1) to create the new key and additional O(N*M) to reconstruct the "
                           "serialized value."));
+  // What a cluster's MIGRATE sends to a slot's new node; outside a cluster it is RESTORE.
+  table.Add(SingleKeySpec(
+      "restore-asking", -4, kWrite | kDenyOom | kAsking, Restore, "server",
+      "An internal command for migrating keys in a cluster", "3.0.0",
+      "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, "
+      "where N is the number of Redis objects composing the value and M their average size. For "
+      "small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply "
+      "O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting "
+      "values into sorted sets is O(log(N))."));
 }
 
 }  // namespace basalt::cmd

@@ -173,9 +173,68 @@ void PfMerge(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// PFDEBUG GETREG|DECODE|ENCODING|TODENSE key: GETREG and TODENSE turn a sparse value dense
+// (a change: propagated as sent), as Redis's do.
+void PfDebug(CommandContext& ctx) {
+  const std::string_view sub = ctx.arg(1);
+  const std::string_view key = ctx.arg(2);
+  store::Entry* e = LookupWrite(ctx, key);
+  if (e == nullptr) {
+    ctx.reply.Error("ERR The specified key does not exist");
+    return;
+  }
+  if (!CheckHll(ctx, e)) return;
+  const bool sparse = !store::hll::IsDense(e->string_value());
+  auto make_dense = [&]() -> bool {
+    std::string hll(e->string_value());
+    if (!store::hll::ToDense(hll)) {
+      ctx.reply.Error(kCorrupt);
+      return false;
+    }
+    Store(ctx, key, hll);
+    ctx.MarkDirty();
+    return true;
+  };
+  if (IsOption(sub, "getreg")) {
+    if (sparse && !make_dense()) return;
+    const auto* bytes =
+        reinterpret_cast<const uint8_t*>(LookupWrite(ctx, key)->string_value().data());
+    ctx.reply.ArrayHeader(store::hll::kRegisters);
+    for (int i = 0; i < store::hll::kRegisters; ++i) {
+      ctx.reply.Integer(store::hll::DenseRegister(bytes, i));
+    }
+  } else if (IsOption(sub, "decode")) {
+    if (!sparse) {
+      ctx.reply.Error("ERR HLL encoding is not sparse");
+      return;
+    }
+    ctx.reply.Bulk(store::hll::DescribeSparse(e->string_value()));
+  } else if (IsOption(sub, "encoding")) {
+    ctx.reply.SimpleString(sparse ? "sparse" : "dense");
+  } else if (IsOption(sub, "todense")) {
+    if (sparse && !make_dense()) return;
+    ctx.reply.Integer(sparse ? 1 : 0);
+  } else {
+    ctx.reply.Error("ERR Unknown PFDEBUG subcommand '" + std::string(sub) + "'");
+  }
+}
+
+void PfSelfTest(CommandContext& ctx) {
+  const std::string failure = store::hll::SelfTest();
+  if (failure.empty()) {
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Error("TESTFAILED " + failure);
+  }
+}
+
 }  // namespace
 
 void RegisterHyperLogLogCommands(CommandTable& table) {
+  table.Add(KeysSpec("pfdebug", 3, kWrite | kDenyOom | kAdmin, {2, 2, 1}, PfDebug, "hyperloglog",
+                     "Internal commands for debugging HyperLogLog values", "2.8.9", "N/A"));
+  table.Add(KeylessSpec("pfselftest", 1, kAdmin, PfSelfTest, "hyperloglog",
+                        "An internal command for testing HyperLogLog values", "2.8.9", "N/A"));
   table.Add(KeysSpec("pfadd", -2, kWrite | kDenyOom | kFast, {1, 1, 1}, PfAdd, "hyperloglog",
                      "Adds the specified elements to the specified HyperLogLog.", "2.8.9",
                      "O(1) to add every element."));

@@ -282,6 +282,10 @@ std::vector<ParamDef> BuildTable() {
                    false, "Whether CONFIG SET may change dir and dbfilename: no, yes, or local."));
   t.push_back(Enum("enable-debug-command", &S::enable_debug_command, {"no", "yes", "local"}, false,
                    "Whether clients may run DEBUG: no, yes, or local."));
+  t.push_back(Enum("enable-module-command", &S::enable_module_command, {"no", "yes", "local"},
+                   false,
+                   "Whether clients may run MODULE LOAD / UNLOAD: no, yes, or local (basalt "
+                   "loads no module: allowed, they fail)."));
   // General.
   t.push_back(Int("databases", &S::databases, 1, kIntMax, false, "Number of databases."));
   t.push_back(Enum("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, true,
@@ -418,6 +422,10 @@ bool AllowsProtectedChange(const Settings& s, bool local) {
 
 bool AllowsDebugCommand(const Settings& s, bool local) {
   return Allows(s.enable_debug_command, local);
+}
+
+bool AllowsModuleCommand(const Settings& s, bool local) {
+  return Allows(s.enable_module_command, local);
 }
 
 Config::Config() : params_(BuildTable()) {}

@@ -44,6 +44,8 @@ struct ParamDef {
 bool AllowsProtectedChange(const Settings& s, bool local);
 // Whether enable-debug-command lets a client run DEBUG (likewise).
 bool AllowsDebugCommand(const Settings& s, bool local);
+// Whether enable-module-command lets a client run MODULE LOAD, LOADEX and UNLOAD (likewise).
+bool AllowsModuleCommand(const Settings& s, bool local);
 
 class Config {
  public:

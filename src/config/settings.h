@@ -38,7 +38,8 @@ struct Settings {
   // local (only for clients on the loopback interface). Redis 7's guard against a client
   // pointing a snapshot at another file (an authorized_keys, say).
   std::string enable_protected_configs = "no";
-  std::string enable_debug_command = "no";  // no, yes, or local
+  std::string enable_debug_command = "no";   // no, yes, or local
+  std::string enable_module_command = "no";  // MODULE LOAD / LOADEX / UNLOAD: likewise
   // General.
   int64_t databases = 16;
   std::string loglevel = "notice";

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
+#include <string>
 #include <vector>
 
 namespace basalt::store::hll {
@@ -405,6 +407,70 @@ bool ToDense(std::string& hll) {
   if (!whole) return false;
   hll.swap(dense);
   return true;
+}
+
+std::string DescribeSparse(std::string_view hll) {
+  std::string out;
+  const uint8_t* p = Bytes(hll) + kHeaderSize;
+  const uint8_t* end = Bytes(hll) + hll.size();
+  while (p < end) {
+    if (IsZero(p)) {
+      out += "z:" + std::to_string(ZeroLen(p++));
+    } else if (IsXZero(p)) {
+      out += "Z:" + std::to_string(XZeroLen(p, end));
+      p += 2;
+    } else {
+      out += "v:" + std::to_string(ValValue(p)) + "," + std::to_string(ValLen(p));
+      ++p;
+    }
+    out += ' ';
+  }
+  if (!out.empty()) out.pop_back();
+  return out;
+}
+
+std::string SelfTest() {
+  // Every register of a dense value keeps what was written to it, its neighbours untouched.
+  std::mt19937 rng(12345);
+  std::vector<uint8_t> regs(kDenseSize - kHeaderSize + 1, 0);
+  std::vector<uint8_t> expected(kRegisters);
+  for (int round = 0; round < 8; ++round) {
+    for (int i = 0; i < kRegisters; ++i) {
+      expected[i] = static_cast<uint8_t>(rng() % 64);
+      DenseSet(regs.data(), i, expected[i]);
+    }
+    for (int i = 0; i < kRegisters; ++i) {
+      if (DenseGet(regs.data(), i) != expected[i]) {
+        return "dense register " + std::to_string(i) + " did not keep its value";
+      }
+    }
+  }
+  // The same elements into a sparse and a dense value: the same registers and estimate, and an
+  // estimate within five standard errors (1.04 / sqrt(registers)) of the truth.
+  std::string sparse = NewSparse();
+  std::string dense = NewSparse();
+  ToDense(dense);
+  const double bound = 5 * 1.04 / std::sqrt(static_cast<double>(kRegisters));
+  for (int n = 1; n <= 20000; ++n) {
+    const std::string element = "selftest:" + std::to_string(n);
+    Add(sparse, element, 1 << 20);
+    Add(dense, element, 1 << 20);
+    if (n % 1000 != 0 && n != 1 && n != 10 && n != 100) continue;
+    RawRegisters a{}, b{};
+    if (!MergeInto(a, sparse) || !MergeInto(b, dense) || a != b) {
+      return "the encodings disagree after " + std::to_string(n) + " elements";
+    }
+    bool corrupt = false;
+    const uint64_t count = Count(sparse, &corrupt);
+    if (corrupt || count != Count(dense, &corrupt)) {
+      return "the estimates disagree after " + std::to_string(n) + " elements";
+    }
+    const double error = std::fabs(static_cast<double>(count) - n) / n;
+    if (n >= 100 && error > bound) {
+      return "estimate " + std::to_string(count) + " for " + std::to_string(n) + " elements";
+    }
+  }
+  return "";
 }
 
 int ElementRegister(std::string_view element, int* index) { return PatternOf(element, index); }

@@ -68,6 +68,15 @@ void SetDenseRegister(uint8_t* hll, int index, int value);
 void MarkCacheStale(uint8_t* hll);
 void StoreCachedCount(uint8_t* hll, uint64_t count);
 
+// PFDEBUG DECODE's text of a sparse value's opcodes, in order, separated by spaces: "z:<run>"
+// for ZERO, "Z:<run>" for XZERO, "v:<value>,<run>" for VAL (read as they are, corrupt or not).
+std::string DescribeSparse(std::string_view hll);
+
+// PFSELFTEST: checks the dense register packing and that both encodings hold the same
+// registers and give the same estimate, within the error bound, as elements are added.
+// Returns "" when everything held, else what did not.
+std::string SelfTest();
+
 // Redis's MurmurHash64A, as the register choice depends on it.
 uint64_t MurmurHash64A(std::string_view key, uint64_t seed);
 
