@@ -169,6 +169,49 @@ ParamDef Percentiles(std::string_view name, std::vector<double> Settings::*field
 constexpr int64_t kIntMax = 2147483647;
 constexpr int64_t kLongMax = INT64_MAX;
 
+// shutdown-on-sigterm / shutdown-on-sigint: "default", or some of save / nosave / now / force
+// (not save and nosave), shown in that order.
+ParamDef ShutdownOnSignal(std::string_view name, int64_t Settings::*field, std::string_view help) {
+  static constexpr std::pair<std::string_view, int64_t> kWords[] = {{"save", kShutdownSave},
+                                                                    {"nosave", kShutdownNoSave},
+                                                                    {"now", kShutdownNow},
+                                                                    {"force", kShutdownForce}};
+  return Special(
+      name, true, help,
+      [field](const Settings& s) {
+        std::string out;
+        for (const auto& [word, bit] : kWords) {
+          if (s.*field & bit) out += (out.empty() ? "" : " ") + std::string(word);
+        }
+        return out.empty() ? std::string("default") : out;
+      },
+      [field](Settings& s, std::string_view v) {
+        int64_t flags = 0;
+        int words_seen = 0;
+        bool all_known = true;
+        std::istringstream words{std::string(v)};
+        for (std::string word; all_known && words >> word; ++words_seen) {
+          bool known = EqualsIgnoreCase(word, "default");
+          for (const auto& [name, bit] : kWords) {
+            if (EqualsIgnoreCase(word, name)) {
+              flags |= bit;
+              known = true;
+            }
+          }
+          all_known = known;
+        }
+        if (words_seen == 0 || !all_known) {
+          return Invalid(
+              "argument(s) must be one of the following: default, save, nosave, now, force");
+        }
+        if ((flags & kShutdownSave) && (flags & kShutdownNoSave)) {
+          return Invalid("shutdown options SAVE and NOSAVE can't be used simultaneously");
+        }
+        s.*field = flags;
+        return Status::Ok();
+      });
+}
+
 void AddReplicationParams(std::vector<ParamDef>& t) {
   using S = Settings;
   t.push_back(
@@ -219,6 +262,18 @@ void AddReplicationParams(std::vector<ParamDef>& t) {
                       "min-slaves-max-lag"));
   t.push_back(Int("shutdown-timeout", &S::shutdown_timeout, 0, kIntMax, true,
                   "Seconds SHUTDOWN waits (writes paused) for lagging replicas to catch up."));
+  t.push_back(ShutdownOnSignal("shutdown-on-sigterm", &S::shutdown_on_sigterm,
+                               "What SIGTERM does: default (save if save points are set), or "
+                               "some of save, nosave, now, force."));
+  t.push_back(ShutdownOnSignal("shutdown-on-sigint", &S::shutdown_on_sigint,
+                               "What SIGINT does, as shutdown-on-sigterm."));
+  t.push_back(Aliased(String("replica-announce-ip", &S::replica_announce_ip, true,
+                             "Address a replica gives its primary to be listed by (\"\" = the "
+                             "address the primary sees)."),
+                      "slave-announce-ip"));
+  t.push_back(Aliased(Int("replica-announce-port", &S::replica_announce_port, 0, 65535, true,
+                          "Port a replica gives its primary to be listed by (0 = its port)."),
+                      "slave-announce-port"));
 }
 
 void AddEncodingParams(std::vector<ParamDef>& t) {

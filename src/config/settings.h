@@ -129,6 +129,19 @@ struct Settings {
   int64_t min_replicas_to_write = 0;
   int64_t min_replicas_max_lag = 10;
   int64_t shutdown_timeout = 10;
+  // What SIGTERM / SIGINT do (shutdown-on-sigterm / -sigint): kShutdown* flags, 0 = default.
+  int64_t shutdown_on_sigterm = 0;
+  int64_t shutdown_on_sigint = 0;
+  // What a replica tells its primary to list it as (INFO replication, and so Sentinel): behind
+  // NAT or in a container its own address and port are not the ones to reach it by.
+  std::string replica_announce_ip;
+  int64_t replica_announce_port = 0;
 };
+
+// shutdown-on-sigterm / shutdown-on-sigint flags (Redis's words: save, nosave, now, force).
+inline constexpr int64_t kShutdownSave = 1;
+inline constexpr int64_t kShutdownNoSave = 2;
+inline constexpr int64_t kShutdownNow = 4;
+inline constexpr int64_t kShutdownForce = 8;
 
 }  // namespace basalt::config

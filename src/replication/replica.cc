@@ -18,7 +18,7 @@ namespace basalt::replication {
 namespace {
 constexpr size_t kEofMarkLen = 40;
 // Handshake steps, in order; a step is skipped when it does not apply (AUTH without masterauth).
-enum Step { kPing = 0, kAuth, kPort, kCapa, kDone };
+enum Step { kPing = 0, kAuth, kPort, kIp, kCapa, kDone };
 
 std::vector<std::string> SplitWords(const std::string& line) {
   std::vector<std::string> words;
@@ -164,11 +164,24 @@ void Replica::HandshakeReply(const std::string& line, bool is_error) {
         return Drop("Unable to AUTH to MASTER: -" + line);
       }
       handshake_step_ = kPort;
-      return Send({"REPLCONF", "listening-port", std::to_string(context_.tcp_port)});
+      // Behind NAT or in a container the primary would list an address that does not reach
+      // us: replica-announce-port / -ip give the ones to list.
+      return Send({"REPLCONF", "listening-port",
+                   std::to_string(s.replica_announce_port != 0 ? s.replica_announce_port
+                                                               : context_.tcp_port)});
     case kPort:
       // An old primary may not know REPLCONF: not fatal, as in Redis.
       if (is_error)
         spdlog::info("(Non critical) Master does not understand REPLCONF listening-port");
+      if (!s.replica_announce_ip.empty()) {
+        handshake_step_ = kIp;
+        return Send({"REPLCONF", "ip-address", s.replica_announce_ip});
+      }
+      [[fallthrough]];
+    case kIp:
+      if (handshake_step_ == kIp && is_error) {
+        spdlog::info("(Non critical) Master does not understand REPLCONF ip-address: -{}", line);
+      }
       handshake_step_ = kCapa;
       return Send({"REPLCONF", "capa", "eof", "capa", "psync2"});
     case kCapa:

@@ -178,9 +178,10 @@ void Server::WaitForSignal() {
     if (ec) return;
     // Inside a busy script the shutdown waits for it, as in Redis.
     busy_gate_.RunOrPark([this, signo] {
+      const config::Settings& s = config_.settings();
       BeginShutdown(signo == SIGINT ? "Received SIGINT scheduling shutdown..."
                                     : "Received SIGTERM scheduling shutdown...",
-                    false);
+                    false, signo == SIGINT ? s.shutdown_on_sigint : s.shutdown_on_sigterm);
     });
   });
 }
@@ -337,14 +338,20 @@ void Server::KickBackgroundWork() {
   });
 }
 
-void Server::BeginShutdown(const char* reason, bool save_done) {
+void Server::BeginShutdown(const char* reason, bool save_done, int64_t signal_flags) {
   if (shutting_down_) return;
   spdlog::warn("{}", reason);
   if (!save_done) supervisor_.Stopping();  // SHUTDOWN told the supervisor before its save
   // A load in progress is abandoned (as Redis exits at once); nothing is saved over the files.
   if (context().loading) engine_->CancelLoading();
   if (!save_done) {
-    if (Status st = engine_->PrepareShutdown(false, false); !st.ok()) {
+    // shutdown-on-sigterm / -sigint: save or not whatever the save points say, and with force
+    // exit even when that save fails. ("now" changes nothing: a signal never waits for lagging
+    // replicas here.)
+    const bool save = signal_flags & config::kShutdownSave;
+    const bool nosave = signal_flags & config::kShutdownNoSave;
+    const bool force = signal_flags & config::kShutdownForce;
+    if (Status st = engine_->PrepareShutdown(save, nosave, force); !st.ok()) {
       // As Redis: a failed final save keeps the server running rather than losing data, and
       // the next signal tries again.
       spdlog::warn("{}", st.message());

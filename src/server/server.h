@@ -85,7 +85,8 @@ class Server final : public cmd::ClientDirectory, public cmd::ServerControl {
   // shrinks an idle client's query buffer).
   void CheckIdleClients(int64_t now_ms);
   static constexpr int64_t kIdleMemoryReleaseMs = 2000;
-  void BeginShutdown(const char* reason, bool save_done);
+  // signal_flags: shutdown-on-sigterm / -sigint (config::kShutdown*), for a signal's shutdown.
+  void BeginShutdown(const char* reason, bool save_done, int64_t signal_flags = 0);
   // SIGTERM/SIGINT: a shutdown (once; re-armed when a shutdown fails).
   void WaitForSignal();
   // io_.run(), but spinning briefly before sleeping when events have been arriving close
