@@ -318,6 +318,9 @@ std::vector<ParamDef> BuildTable() {
   std::vector<ParamDef> t;
   // Network.
   t.push_back(String("bind", &S::bind, false, "Addresses to listen on, separated by spaces."));
+  t.push_back(Bool("protected-mode", &S::protected_mode, true,
+                   "Without a password (requirepass), accept connections from 127.0.0.1 and ::1 "
+                   "only."));
   t.push_back(Int("port", &S::port, 0, 65535, false, "TCP port to listen on."));
   t.push_back(Int("http-port", &S::http_port, 0, 65535, false,
                   "HTTP port for /health, /metrics (Prometheus) and /info (0 = off)."));

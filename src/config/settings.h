@@ -24,6 +24,8 @@ struct SavePoint {
 struct Settings {
   // Network.
   std::string bind = "127.0.0.1";
+  // With no password, refuse connections from other addresses than loopback (Redis 7).
+  bool protected_mode = true;
   int64_t port = 6379;
   // The HTTP observability port (basalt's own; server/http_api.h): 0 = off.
   int64_t http_port = 0;
