@@ -196,6 +196,9 @@ class ClientSession : public clients::Client {
   // Replication offset just past this client's last write (WAIT waits for replicas to ack it).
   int64_t last_write_offset = 0;
   bool no_evict = false;  // CLIENT NO-EVICT ON (shown in CLIENT LIST)
+  // An in-process client whose caller cannot wait for a reply (the HTTP port's, on the loop's
+  // own stack): never parked by CLIENT PAUSE. It runs only PING and INFO.
+  bool answers_at_once = false;
   // Set when a request of this client committed writes that a durable consumer (the AOF)
   // must report durable before the client's replies may leave; the connection takes it.
   bool awaits_durability = false;

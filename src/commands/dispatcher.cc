@@ -120,9 +120,6 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
   // EXEC is as much a write (and as much a memory user) as what it will run.
   uint32_t effective = flags;
   if (client.in_multi() && spec.name == "exec") effective |= client.transaction()->queued_flags;
-  if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) {
-    return {ErrorKind::kNoAuth, std::string(err::kNoAuth)};
-  }
   if (flags & kProtected) {
     // DEBUG, or MODULE's LOAD / LOADEX / UNLOAD: each has its own switch.
     const bool module = spec.parent != nullptr && spec.parent->name == "module";
@@ -136,7 +133,12 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
                   "otherwise you need to set this option in the configuration file, and then "
                   "restart the server."};
     }
+  }  // After the protected check, as in Redis: an unauthenticated DEBUG or MODULE LOAD learns it
+  // is refused by configuration, nothing more.
+  if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) {
+    return {ErrorKind::kNoAuth, std::string(err::kNoAuth)};
   }
+
   if (client.in_multi() && (flags & kNoMulti)) {
     return {ErrorKind::kClientMode, std::string(err::kNotInMulti)};
   }
@@ -274,7 +276,8 @@ void Dispatcher::Admit(ClientSession& client, std::span<const std::string_view> 
     return refuse(refusal);
   }
   // CLIENT PAUSE: the command waits, unanswered and unconsumed, until the pause ends.
-  if (server_.pause.Holds(MayWrite(client, *spec, flags)) && !client.is_replica) {
+  if (server_.pause.Holds(MayWrite(client, *spec, flags)) && !client.is_replica &&
+      !client.answers_at_once) {
     server_.pause.Park(client);
     return;
   }

@@ -102,31 +102,21 @@ void PartialQuicksortLikeRedis(std::vector<T>& v, Cmp cmp, size_t lo, size_t hi)
       // in [pa, pb), greater in (pc, pd]. Indexes are signed: pc may pass below a + 1.
       ptrdiff_t pa = a + 1, pb = a + 1;
       ptrdiff_t pc = a + n - 1, pd = a + n - 1;
-      bool swapped = false;
       for (;;) {
         int r;
         while (pb <= pc && (r = cmp(v[pb], v[a])) <= 0) {
-          if (r == 0) {
-            swapped = true;
-            std::swap(v[pa++], v[pb]);
-          }
+          if (r == 0) std::swap(v[pa++], v[pb]);
           ++pb;
         }
         while (pb <= pc && (r = cmp(v[pc], v[a])) >= 0) {
-          if (r == 0) {
-            swapped = true;
-            std::swap(v[pc], v[pd--]);
-          }
+          if (r == 0) std::swap(v[pc], v[pd--]);
           --pc;
         }
         if (pb > pc) break;
         std::swap(v[pb++], v[pc--]);
-        swapped = true;
       }
-      if (!swapped) {  // already in order, as far as the partition saw
-        InsertionSort(v, a, n, cmp);
-        return;
-      }
+      // (No switch to an insertion sort when nothing moved: later BSD sorts have one, Redis
+      // 7.0's pqsort does not, and with ties the two orders differ.)
       const ptrdiff_t end = a + n;
       ptrdiff_t r = std::min<ptrdiff_t>(pa - a, pb - pa);
       SwapBlocks(v, a, pb - r, r);

@@ -115,7 +115,6 @@ bool IsText(std::string_view name) {
 bool IsCounter(std::string_view family) {
   static constexpr std::string_view kCounters[] = {
       "expired_keys",
-      "expired_stale_perc",
       "evicted_keys",
       "evicted_clients",
       "keyspace_hits",
@@ -135,7 +134,13 @@ bool IsCounter(std::string_view family) {
       "unexpected_error_replies",
       "dump_payload_sanitizations",
   };
-  if (family == "expired_stale_perc") return false;
+  // Named like totals, but sizes and counts of the moment.
+  static constexpr std::string_view kGauges[] = {
+      "expired_stale_perc",      "total_system_memory", "used_memory_vm_total",
+      "current_save_keys_total", "total_blocking_keys", "total_blocking_keys_on_nokey"};
+  for (std::string_view g : kGauges) {
+    if (family == g) return false;
+  }
   if (family.starts_with("total_") || family.ends_with("_total")) return true;
   for (std::string_view c : kCounters) {
     if (family == c) return true;
@@ -215,14 +220,27 @@ void AddKeyedLine(Exposition& out, std::string_view name, std::string_view value
   for (const auto& [k, v] : numbers) out.Add(family + "_" + SafeName(k), labels, v);
 }
 
+// Compares in time that depends on the lengths only, so the answer's timing does not tell how
+// much of a guess was right.
+bool SecretsEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 bool Unauthorized(const Request& request, std::string_view requirepass) {
   if (requirepass.empty()) return false;
-  std::string_view auth = request.authorization;
-  if (auth.starts_with("Bearer ")) return auth.substr(7) != requirepass;
-  if (auth.starts_with("Basic ")) {
+  const std::string_view auth = Trim(request.authorization);
+  const size_t space = auth.find(' ');
+  if (space == std::string_view::npos) return true;
+  const std::string_view scheme = auth.substr(0, space);  // case-insensitive (RFC 9110)
+  const std::string_view credentials = Trim(auth.substr(space + 1));
+  if (EqualsIgnoreCase(scheme, "bearer")) return !SecretsEqual(credentials, requirepass);
+  if (EqualsIgnoreCase(scheme, "basic")) {
     std::string decoded;
-    if (!Base64Decode(Trim(auth.substr(6)), &decoded)) return true;
-    return decoded != "default:" + std::string(requirepass);
+    if (!Base64Decode(credentials, &decoded)) return true;
+    return !SecretsEqual(decoded, "default:" + std::string(requirepass));
   }
   return true;
 }
@@ -271,11 +289,18 @@ std::string QueryParameter(std::string_view query, std::string_view name) {
 }  // namespace
 
 HeadStatus ParseHead(std::string_view bytes, Request* out) {
-  const size_t end = bytes.find("\r\n\r\n");
+  // The head ends at a blank line; lines may end with a bare LF (RFC 9112 lets servers take
+  // them), which Trim's removal of a trailing CR makes the same.
+  size_t end = bytes.find("\r\n\r\n");
+  size_t end_len = 4;
+  if (const size_t bare = bytes.find("\n\n"); bare != std::string_view::npos && bare < end) {
+    end = bare;
+    end_len = 2;
+  }
   if (end == std::string_view::npos) {
     return bytes.size() >= kMaxHeadBytes ? HeadStatus::kBad : HeadStatus::kNeedMore;
   }
-  if (end + 4 > kMaxHeadBytes) return HeadStatus::kBad;
+  if (end + end_len > kMaxHeadBytes) return HeadStatus::kBad;
   std::vector<std::string_view> lines = Split(bytes.substr(0, end), '\n');
   const std::vector<std::string_view> words = Split(Trim(lines[0]), ' ');
   if (words.size() != 3 || !words[2].starts_with("HTTP/1.")) return HeadStatus::kBad;

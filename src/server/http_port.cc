@@ -8,16 +8,18 @@ namespace basalt::server {
 
 class HttpPort::Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(HttpPort& port, asio::ip::tcp::socket socket)
-      : port_(port), socket_(std::move(socket)), deadline_(port.io_) {}
+  Exchange(HttpPort& port, asio::ip::tcp::socket socket, uint64_t serial)
+      : port_(port), socket_(std::move(socket)), deadline_(port.io_), serial_(serial) {}
 
   void Start() {
-    deadline_.expires_after(kTimeout);
-    deadline_.async_wait([self = shared_from_this()](const std::error_code& ec) {
-      if (!ec) self->Finish();
-    });
+    SetDeadline(kHeadTimeout);
     Read();
   }
+
+  // Still waiting for its request head (so it may be dropped for a newer connection).
+  bool reading() const { return answer_.empty(); }
+  // Accept order: the lower, the older.
+  uint64_t serial() const { return serial_; }
 
   // Closes the socket and forgets the exchange (idempotent).
   void Finish() {
@@ -60,8 +62,16 @@ class HttpPort::Exchange : public std::enable_shared_from_this<Exchange> {
     Write(http::Serialize(response, request.method == "HEAD"));
   }
 
+  void SetDeadline(std::chrono::steady_clock::duration after) {
+    deadline_.expires_after(after);
+    deadline_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+      if (!ec) self->Finish();
+    });
+  }
+
   void Write(std::string answer) {
     answer_ = std::move(answer);
+    SetDeadline(kTimeout - kHeadTimeout);  // cancels the head's deadline
     asio::async_write(socket_, asio::buffer(answer_),
                       [self = shared_from_this()](const std::error_code&, size_t) {
                         std::error_code ignored;
@@ -73,6 +83,7 @@ class HttpPort::Exchange : public std::enable_shared_from_this<Exchange> {
   HttpPort& port_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer deadline_;
+  uint64_t serial_;
   char chunk_[2048];
   std::string head_;
   std::string answer_;
@@ -109,11 +120,20 @@ void HttpPort::Close() {
 
 void HttpPort::OnAccept(asio::ip::tcp::socket socket) {
   if (exchanges_.size() >= kMaxExchanges) {
-    std::error_code ignored;
-    socket.close(ignored);
-    return;
+    // The oldest connection still silent makes room; when every one is being answered, the
+    // new one waits for nothing and is closed.
+    std::shared_ptr<Exchange> oldest;
+    for (const auto& e : exchanges_) {
+      if (e->reading() && (oldest == nullptr || e->serial() < oldest->serial())) oldest = e;
+    }
+    if (oldest == nullptr) {
+      std::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    oldest->Finish();
   }
-  auto exchange = std::make_shared<Exchange>(*this, std::move(socket));
+  auto exchange = std::make_shared<Exchange>(*this, std::move(socket), next_serial_++);
   exchanges_.insert(exchange);
   exchange->Start();
 }

@@ -3,8 +3,9 @@
 // (PING or INFO) through the dispatcher when it arrives, like a client's, so it sees the server
 // as a client would, -BUSY and -LOADING included.
 //
-// Limits: a request head of at most http::kMaxHeadBytes, kTimeout to send it and read the
-// answer, kMaxExchanges at once (more are closed at accept: a scraper retries).
+// Limits: a request head of at most http::kMaxHeadBytes, sent within kHeadTimeout; kTimeout for
+// the whole exchange; kMaxExchanges at once. When all are taken, a new connection replaces the
+// oldest one still waiting for its head, so idle connections cannot keep /health from a probe.
 #pragma once
 
 #include <asio.hpp>
@@ -23,6 +24,7 @@ namespace basalt::server {
 
 class HttpPort {
  public:
+  static constexpr std::chrono::seconds kHeadTimeout{3};
   static constexpr std::chrono::seconds kTimeout{10};
   static constexpr size_t kMaxExchanges = 64;
 
@@ -46,6 +48,7 @@ class HttpPort {
   std::function<std::string()> requirepass_;
   Listeners listeners_;
   bool listening_ = false;
+  uint64_t next_serial_ = 0;
   std::unordered_set<std::shared_ptr<Exchange>> exchanges_;
 };
 

@@ -77,6 +77,7 @@ Status Server::Listen() {
 std::string Server::RunForHttp(const std::vector<std::string>& args) {
   cmd::ClientSession session;
   session.authenticated = true;    // the HTTP port checked the password itself
+  session.answers_at_once = true;  // lives on this stack: must never be parked
   session.name = "basalt-http";
   session.created_ms = clock_.NowMs();
   std::string reply;

@@ -87,5 +87,21 @@ class ModulesAllowedTest(diff_shared.ScenarioSideBySide, unittest.TestCase):
                     ("MODULE", "UNLOAD", "foo"), ("MODULE", "LIST")], False)
 
 
+class ProtectedBeforeAuthTest(diff_shared.ScenarioSideBySide, unittest.TestCase):
+    """Redis checks a protected command (DEBUG, MODULE LOAD) before authentication: a client
+    that has not authenticated learns only that it is refused by configuration."""
+
+    server_args = ("--requirepass", "pw")
+    flush_commands = (("AUTH", "pw"), ("FLUSHALL",))
+
+    def run_steps(self, port, steps, hello3):
+        with lib.RawConnection(port) as conn:  # never authenticated
+            return [conn.command(*step) for step in steps]
+
+    def test_order(self):
+        self.check([("MODULE", "LOAD", "/x.so"), ("DEBUG", "SLEEP", "0"), ("MODULE", "LIST"),
+                    ("GET", "k"), ("CLUSTER", "INFO")], False)
+
+
 if __name__ == "__main__":
     lib.main()

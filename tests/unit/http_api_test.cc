@@ -50,6 +50,8 @@ TEST_SUITE("http api") {
     CHECK(r.path == "/info");
     CHECK(r.query == "section=memory");
     CHECK(r.authorization == "Bearer pw");
+    REQUIRE(ParseHead("GET /health HTTP/1.0\nX: y\n\n", &r) == HeadStatus::kComplete);
+    CHECK(r.path == "/health");
     CHECK(ParseHead("GET /\r\n\r\n", &r) == HeadStatus::kBad);
     CHECK(ParseHead("GET / SPDY/3\r\n\r\n", &r) == HeadStatus::kBad);
     CHECK(ParseHead("GET / HTTP/1.1\r\nno colon here\r\n\r\n", &r) == HeadStatus::kBad);
@@ -77,7 +79,10 @@ TEST_SUITE("http api") {
     CHECK(Handle(Get("/metrics", "Basic ZGVmYXVsdDpwdw=="), "pw", s.Runner()).status == 200);
     CHECK(Handle(Get("/metrics", "Basic b3RoZXI6cHc="), "pw", s.Runner()).status == 401);
     CHECK(Handle(Get("/metrics", "Basic !!"), "pw", s.Runner()).status == 401);
-    CHECK(s.calls.size() == 3);  // refused requests ran nothing
+    CHECK(Handle(Get("/metrics", "bearer pw"), "pw", s.Runner()).status == 200);  // any case
+    CHECK(Handle(Get("/metrics", "Bearer pwx"), "pw", s.Runner()).status == 401);
+    CHECK(Handle(Get("/metrics", "Bearer"), "pw", s.Runner()).status == 401);
+    CHECK(s.calls.size() == 4);  // refused requests ran nothing
   }
 
   TEST_CASE("/info passes its section on; errors become 503; other paths and methods refused") {
@@ -98,7 +103,9 @@ TEST_SUITE("http api") {
   TEST_CASE("INFO as Prometheus: numbers, typed counters, labelled per-key lines, text labels") {
     const std::string info =
         "# Server\r\nredis_version:7.0.15\r\nrun_id:0123\r\nuptime_in_seconds:5\r\n"
-        "# Memory\r\nused_memory:100\r\nused_memory_human:100B\r\nused_memory_peak_perc:50.00%\r\n"
+        "# "
+        "Memory\r\ntotal_system_memory:1000\r\nused_memory:100\r\nused_memory_human:100B\r\nused_"
+        "memory_peak_perc:50.00%\r\n"
         "# Stats\r\ntotal_commands_processed:7\r\nkeyspace_hits:2\r\n"
         "# Commandstats\r\ncmdstat_get:calls=2,usec=5,usec_per_call=2.50,rejected_calls=0,"
         "failed_calls=0\r\ncmdstat_set:calls=1,usec=3,usec_per_call=3.00,rejected_calls=0,"
@@ -116,6 +123,7 @@ TEST_SUITE("http api") {
     has("basalt_used_memory_peak_perc 50.00");
     has("# TYPE basalt_total_commands_processed counter");
     has("# TYPE basalt_keyspace_hits counter");
+    has("# TYPE basalt_total_system_memory gauge");
     has("# TYPE basalt_commandstats_calls counter");
     has("basalt_commandstats_calls{cmd=\"get\"} 2");
     has("basalt_commandstats_calls{cmd=\"set\"} 1");
