@@ -324,6 +324,7 @@ std::string Serialize(const Response& response, bool head_only) {
   static const std::map<int, std::string_view> kReasons = {{200, "OK"},
                                                            {400, "Bad Request"},
                                                            {401, "Unauthorized"},
+                                                           {403, "Forbidden"},
                                                            {404, "Not Found"},
                                                            {405, "Method Not Allowed"},
                                                            {431, "Request Header Fields Too Large"},

@@ -12,7 +12,8 @@
 // client of their own, so what they show is exactly INFO's numbers.
 //
 // One request per connection (the answer says Connection: close); a request head is at most
-// kMaxHeadBytes.
+// kMaxHeadBytes. protected-mode applies as on the Redis port: while no password is set, other
+// addresses than 127.0.0.1 and ::1 get 403.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +25,12 @@
 namespace basalt::server::http {
 
 inline constexpr size_t kMaxHeadBytes = 8192;
+
+// The 403 body for a client protected-mode refuses (another address than loopback while no
+// password is set), as the Redis port refuses it.
+inline constexpr std::string_view kProtectedModeRefusal =
+    "protected mode: no password (requirepass) is set, so only 127.0.0.1 and ::1 may connect; "
+    "set a password, or protected-mode no on a trusted network\n";
 
 struct Request {
   std::string method;

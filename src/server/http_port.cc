@@ -16,6 +16,15 @@ class HttpPort::Exchange : public std::enable_shared_from_this<Exchange> {
     Read();
   }
 
+  // protected-mode: answers 403 at once, whatever was asked.
+  void Refuse() {
+    SetDeadline(kTimeout);
+    http::Response forbidden;
+    forbidden.status = 403;
+    forbidden.body = http::kProtectedModeRefusal;
+    Write(http::Serialize(forbidden, false));
+  }
+
   // Still waiting for its request head (so it may be dropped for a newer connection).
   bool reading() const { return answer_.empty(); }
   // Accept order: the lower, the older.
@@ -90,12 +99,15 @@ class HttpPort::Exchange : public std::enable_shared_from_this<Exchange> {
 };
 
 HttpPort::HttpPort(asio::io_context& io, http::RunCommand run,
-                   std::function<std::string()> requirepass)
+                   std::function<std::string()> requirepass,
+                   std::function<bool(std::string_view peer)> denied)
     : io_(io),
       run_(std::move(run)),
       requirepass_(std::move(requirepass)),
-      listeners_(
-          io, [this](asio::ip::tcp::socket socket, std::string) { OnAccept(std::move(socket)); }) {}
+      denied_(std::move(denied)),
+      listeners_(io, [this](asio::ip::tcp::socket socket, std::string peer) {
+        OnAccept(std::move(socket), peer);
+      }) {}
 
 HttpPort::~HttpPort() { Close(); }
 
@@ -118,7 +130,7 @@ void HttpPort::Close() {
   for (const auto& exchange : live) exchange->Finish();
 }
 
-void HttpPort::OnAccept(asio::ip::tcp::socket socket) {
+void HttpPort::OnAccept(asio::ip::tcp::socket socket, const std::string& peer) {
   if (exchanges_.size() >= kMaxExchanges) {
     // The oldest connection still silent makes room; when every one is being answered, the
     // new one waits for nothing and is closed.
@@ -135,7 +147,11 @@ void HttpPort::OnAccept(asio::ip::tcp::socket socket) {
   }
   auto exchange = std::make_shared<Exchange>(*this, std::move(socket), next_serial_++);
   exchanges_.insert(exchange);
-  exchange->Start();
+  if (denied_(peer)) {
+    exchange->Refuse();
+  } else {
+    exchange->Start();
+  }
 }
 
 }  // namespace basalt::server

@@ -28,8 +28,10 @@ class HttpPort {
   static constexpr std::chrono::seconds kTimeout{10};
   static constexpr size_t kMaxExchanges = 64;
 
-  // `run` executes a command on the loop's thread; `requirepass` reads the current password.
-  HttpPort(asio::io_context& io, http::RunCommand run, std::function<std::string()> requirepass);
+  // `run` executes a command on the loop's thread; `requirepass` reads the current password;
+  // `denied` tells whether a peer ("ip:port") is refused by protected-mode (answered 403).
+  HttpPort(asio::io_context& io, http::RunCommand run, std::function<std::string()> requirepass,
+           std::function<bool(std::string_view peer)> denied);
   ~HttpPort();
 
   // Binds `bind` (Redis's bind syntax) at `port`; nothing is opened when port is 0.
@@ -41,11 +43,12 @@ class HttpPort {
 
  private:
   class Exchange;
-  void OnAccept(asio::ip::tcp::socket socket);
+  void OnAccept(asio::ip::tcp::socket socket, const std::string& peer);
 
   asio::io_context& io_;
   http::RunCommand run_;
   std::function<std::string()> requirepass_;
+  std::function<bool(std::string_view peer)> denied_;
   Listeners listeners_;
   bool listening_ = false;
   uint64_t next_serial_ = 0;

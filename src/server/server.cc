@@ -13,6 +13,34 @@
 
 namespace basalt::server {
 
+namespace {
+
+// Redis 7.0.15's text, word for word (its typo included: clients may match on it).
+constexpr std::string_view kProtectedModeDenied =
+    "DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need "
+    "to do one of the above things in order for the server to start accepting connections "
+    "from the outside.";
+
+// protected-mode: with no password, only the loopback addresses (exactly 127.0.0.1 and ::1, as
+// Redis checks) may connect.
+bool DeniedByProtectedMode(const config::Settings& s, std::string_view peer) {
+  if (!s.protected_mode || !s.requirepass.empty()) return false;
+  const std::string_view ip = peer.substr(0, peer.rfind(':'));
+  return ip != "127.0.0.1" && ip != "::1";
+}
+
+}  // namespace
+
 Server::Server(config::Config& config)
     : config_(config),
       clock_(*SystemClock::Instance()),
@@ -32,7 +60,10 @@ Server::Server(config::Config& config)
                              std::string peer) { OnAccept(std::move(socket), std::move(peer)); }),
       http_port_(std::make_unique<HttpPort>(
           io_, [this](const std::vector<std::string>& args) { return RunForHttp(args); },
-          [this] { return config_.settings().requirepass; })),
+          [this] { return config_.settings().requirepass; },
+          [this](std::string_view peer) {
+            return DeniedByProtectedMode(config_.settings(), peer);
+          })),
       signals_(io_, SIGINT, SIGTERM),
       cron_timer_(io_),
       background_timer_(io_),
@@ -186,34 +217,6 @@ void Server::WaitForSignal() {
     });
   });
 }
-
-namespace {
-
-// Redis 7.0.15's text, word for word (its typo included: clients may match on it).
-constexpr std::string_view kProtectedModeDenied =
-    "DENIED Redis is running in protected mode because protected mode is enabled and no "
-    "password is set for the default user. In this mode connections are only accepted from the "
-    "loopback interface. If you want to connect from external computers to Redis you may adopt "
-    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
-    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
-    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
-    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
-    "you can just disable the protected mode by editing the Redis configuration file, and "
-    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
-    "started the server manually just for testing, restart it with the '--protected-mode no' "
-    "option. 4) Setup a an authentication password for the default user. NOTE: You only need "
-    "to do one of the above things in order for the server to start accepting connections "
-    "from the outside.";
-
-// protected-mode: with no password, only the loopback addresses (exactly 127.0.0.1 and ::1, as
-// Redis checks) may connect.
-bool DeniedByProtectedMode(const config::Settings& s, std::string_view peer) {
-  if (!s.protected_mode || !s.requirepass.empty()) return false;
-  const std::string_view ip = peer.substr(0, peer.rfind(':'));
-  return ip != "127.0.0.1" && ip != "::1";
-}
-
-}  // namespace
 
 void Server::OnAccept(asio::ip::tcp::socket socket, std::string peer) {
   ++context().stats.total_connections_received;

@@ -1,4 +1,5 @@
-"""protected-mode side by side with redis-server 7.0.15: with no password, a connection from an
+"""protected-mode side by side with redis-server 7.0.15 (and on basalt's HTTP port, which
+follows it): with no password, a connection from an
 address other than loopback gets Redis's -DENIED text at once and is closed (and counts as a
 rejected connection); loopback clients are served; CONFIG SET protected-mode no, or a password,
 lets the other address in. Needs a non-loopback address on this machine (skipped without one).
@@ -89,6 +90,34 @@ class ProtectedModeSideBySide(diff_shared.SideBySide, unittest.TestCase):
             with lib.RawConnection(port) as c:
                 c.command("AUTH", "pw")
                 c.command("CONFIG", "SET", "requirepass", "")
+
+
+@unittest.skipIf(ADDRESS is None, "no non-loopback address on this machine")
+class ProtectedModeHttp(unittest.TestCase):
+    """The HTTP port follows protected-mode as the Redis port does: 403 for another address
+    while no password is set."""
+
+    def get(self, host, port):
+        with socket.create_connection((host, port), timeout=10) as s:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            return read_until_closed(s)
+
+    def test_http_port(self):
+        for _ in range(10):
+            http_port = lib.free_port()
+            server = lib.ServerProcess(["--http-port", str(http_port), "--http-bind", "0.0.0.0"])
+            try:
+                server.start()
+                break
+            except AssertionError:
+                server.kill()
+        self.addCleanup(server.kill)
+        self.assertTrue(self.get(ADDRESS, http_port).startswith(b"HTTP/1.1 403 Forbidden\r\n"))
+        self.assertTrue(self.get("127.0.0.1", http_port).startswith(b"HTTP/1.1 200 OK\r\n"))
+        with server.raw() as c:
+            self.assertEqual(c.command("CONFIG", "SET", "protected-mode", "no"), b"+OK\r\n")
+        self.assertTrue(self.get(ADDRESS, http_port).startswith(b"HTTP/1.1 200 OK\r\n"))
+        server.stop_and_check()
 
 
 if __name__ == "__main__":
