@@ -133,12 +133,12 @@ ErrorReply Dispatcher::Refusal(const ClientSession& client, const CommandSpec& s
                   "otherwise you need to set this option in the configuration file, and then "
                   "restart the server."};
     }
-  }  // After the protected check, as in Redis: an unauthenticated DEBUG or MODULE LOAD learns it
+  }
+  // After the protected check, as in Redis: an unauthenticated DEBUG or MODULE LOAD learns it
   // is refused by configuration, nothing more.
   if (!client.authenticated && !s.requirepass.empty() && !(flags & kNoAuth)) {
     return {ErrorKind::kNoAuth, std::string(err::kNoAuth)};
   }
-
   if (client.in_multi() && (flags & kNoMulti)) {
     return {ErrorKind::kClientMode, std::string(err::kNotInMulti)};
   }
