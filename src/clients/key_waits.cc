@@ -8,9 +8,11 @@ KeyWaits::KeyWaits(store::Keyspace& keyspace) : keyspace_(keyspace) { keyspace_.
 
 KeyWaits::~KeyWaits() { keyspace_.RemoveListener(this); }
 
-void KeyWaits::Add(Client& client, int db, std::span<const std::string_view> keys, uint8_t type) {
+void KeyWaits::Add(Client& client, int db, std::span<const std::string_view> keys, uint8_t type,
+                   ReadyCheck check) {
   ClientWait& wait = by_client_[&client];
   wait.type = type;
+  wait.check = std::move(check);
   std::vector<Key>& mine = wait.keys;
   for (std::string_view k : keys) {
     Key key{db, std::string(k)};
@@ -50,9 +52,14 @@ void KeyWaits::MarkReady(const Key& key) {
 
 void KeyWaits::OnKeyChanged(int db, std::string_view key, store::KeyChange change) {
   if (by_key_.empty()) return;
-  if (change != store::KeyChange::kCreated && change != store::KeyChange::kChanged) return;
   auto it = by_key_.find(KeyView{db, key});
   if (it != by_key_.end()) MarkReady(it->first);
+}
+
+void KeyWaits::BeforeDatabaseReset(int db) {
+  for (const auto& [key, waiters] : by_key_) {
+    if (key.db == db) MarkReady(key);
+  }
 }
 
 void KeyWaits::BeforeDatabasesSwap(int a, int b) {

@@ -1,15 +1,17 @@
 // Which clients wait for which keys: the blocking pops (BLPOP, BLMOVE, BLMPOP, ...) park a
 // client with BlockedClients (blocking.h) and register here the keys that would serve it.
 //
-// A key is *ready* when something creates or changes it while a client waits for it (a push, a
-// RENAME onto it, RESTORE, a transaction, the replication stream: every change reaches the
-// keyspace's change feed, which this listens to). Ready keys are collected, and after the
+// A key is *ready* when something creates, changes or removes it while a client waits for it (a
+// push, a RENAME onto it, RESTORE, a transaction, the replication stream, a DEL, a FLUSHALL:
+// every change reaches the keyspace's change feed, which this listens to; a removal matters to
+// XREADGROUP, whose wait ends with an error then). Ready keys are collected, and after the
 // command that made them ready finishes, the command layer serves their waiters in the order
 // they blocked (cmd::ServeBlockedClients). Nothing is done per key that nobody waits for, and
 // idle waits cost no CPU.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,11 +32,19 @@ class KeyWaits final : public store::KeyspaceListener {
   KeyWaits(const KeyWaits&) = delete;
   KeyWaits& operator=(const KeyWaits&) = delete;
 
+  // Whether a key (its entry, null when absent) can serve a waiter: a waiter whose readiness
+  // is not just "holds a value of the type" (XREAD: an entry past an ID; XREADGROUP: new
+  // entries for its group, or the key or group gone, which ends the wait with an error).
+  using ReadyCheck = std::function<bool(std::string_view key, const store::Entry* e)>;
+
   // `client` waits for any of `keys` of database `db` (after every waiter already there) to
-  // hold a value of type `type` (a store::ValueType).
-  void Add(Client& client, int db, std::span<const std::string_view> keys, uint8_t type);
+  // hold a value of type `type` (a store::ValueType), or, with a `check`, for the check to pass.
+  void Add(Client& client, int db, std::span<const std::string_view> keys, uint8_t type,
+           ReadyCheck check = nullptr);
   // The value type `client` waits for (it must be waiting).
   uint8_t WantedType(const Client& client) const { return by_client_.at(&client).type; }
+  // Its readiness check; null: the type decides.
+  const ReadyCheck& Check(const Client& client) const { return by_client_.at(&client).check; }
   // `client` waits no more (served, timed out, unblocked, disconnected).
   void Remove(Client& client);
 
@@ -58,6 +68,7 @@ class KeyWaits final : public store::KeyspaceListener {
   // store::KeyspaceListener
   void OnKeyChanged(int db, std::string_view key, store::KeyChange change) override;
   void BeforeDatabasesSwap(int a, int b) override;
+  void BeforeDatabaseReset(int db) override;
 
  private:
   // A key looked up without copying it (OnKeyChanged runs for every write while anyone waits).
@@ -87,6 +98,7 @@ class KeyWaits final : public store::KeyspaceListener {
   struct ClientWait {
     std::vector<Key> keys;
     uint8_t type = 0;
+    ReadyCheck check;
   };
   std::unordered_map<const Client*, ClientWait> by_client_;
   std::vector<Key> ready_;

@@ -80,11 +80,16 @@ void PutReadyKeyFirst(std::vector<std::string>& argv, const std::vector<size_t>&
 }  // namespace
 
 void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,
-                  store::ValueType type) {
+                  store::ValueType type, clients::KeyWaits::ReadyCheck check,
+                  std::vector<std::string> argv_override) {
   ServerContext& server = ctx.server;
-  std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
+  std::vector<std::string> argv = argv_override.empty()
+                                      ? std::vector<std::string>(ctx.args.begin(), ctx.args.end())
+                                      : std::move(argv_override);
+  // A command with its own readiness check (the stream reads) finds the ready key itself
+  // (KeyWaits::serving()): its keys are paired with IDs and stay where they are.
   std::vector<size_t> key_at;
-  for (size_t i = 0; i < keys.size(); ++i) {
+  for (size_t i = 0; i < keys.size() && !check; ++i) {
     key_at.push_back(static_cast<size_t>(&keys[i] - ctx.args.data()));
   }
   server.blocked.Block(
@@ -109,7 +114,8 @@ void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, i
           if (!out.empty()) c.DeliverReply(out);
         }
       });
-  server.key_waits.Add(ctx.client, ctx.client.db, keys, static_cast<uint8_t>(type));
+  server.key_waits.Add(ctx.client, ctx.client.db, keys, static_cast<uint8_t>(type),
+                       std::move(check));
 }
 
 bool ParseMultiPopArgs(CommandContext& ctx, size_t at, std::string_view first_end,
@@ -273,10 +279,13 @@ void BLMPop(CommandContext& ctx) {
                 : ReplyTimeout(ctx, TimeoutReply::kNullArray);
 }
 
-// Whether `key` holds what a client waiting for `type` can take.
-bool Ready(ServerContext& server, const clients::KeyWaits::Key& key, uint8_t type) {
+// Whether `key` holds what `waiter` can take.
+bool Ready(ServerContext& server, const clients::KeyWaits::Key& key,
+           const clients::Client& waiter) {
   store::Entry* e = server.keyspace.db(key.db).Lookup(key.key, server.clock.NowMs());
-  return e != nullptr && static_cast<uint8_t>(e->type()) == type;
+  const clients::KeyWaits::ReadyCheck& check = server.key_waits.Check(waiter);
+  if (check) return check(key.key, e);
+  return e != nullptr && static_cast<uint8_t>(e->type()) == server.key_waits.WantedType(waiter);
 }
 
 }  // namespace
@@ -286,7 +295,7 @@ void ServeBlockedClients(ServerContext& server) {
     for (const clients::KeyWaits::Key& key : server.key_waits.TakeReady()) {
       for (clients::Client* waiter : server.key_waits.Waiters(key)) {
         if (!server.blocked.IsWaiting(*waiter)) continue;
-        if (!Ready(server, key, server.key_waits.WantedType(*waiter))) break;
+        if (!Ready(server, key, *waiter)) continue;
         server.key_waits.set_serving(&key);
         server.blocked.End(*waiter, clients::WaitEnd::kEvent);
         server.key_waits.set_serving(nullptr);

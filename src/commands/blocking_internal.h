@@ -5,8 +5,11 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "clients/key_waits.h"
 #include "commands/command.h"
 #include "store/entry.h"
 
@@ -19,11 +22,13 @@ bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* d
 // Whether the client may be parked: not inside MULTI, not an in-process caller.
 bool MayBlock(const CommandContext& ctx);
 
-// Parks the client until one of `keys` (a subspan of ctx.args) holds a value of `type`: its
-// command then runs again with the ready key first among its keys. Or the deadline, or CLIENT
-// UNBLOCK.
+// Parks the client until one of `keys` (a subspan of ctx.args) holds a value of `type` (or
+// passes `check`): its command then runs again with the ready key first among its keys (and
+// `argv_override`, when given, as its arguments: XREAD's "$" made an ID). Or the deadline, or
+// CLIENT UNBLOCK.
 void BlockForKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,
-                  store::ValueType type);
+                  store::ValueType type, clients::KeyWaits::ReadyCheck check = nullptr,
+                  std::vector<std::string> argv_override = {});
 
 // The arguments of LMPOP / BLMPOP / ZMPOP / BZMPOP after the command name (and timeout):
 // "numkeys key [key ...] <end> [COUNT count]", <end> one of two words (LEFT|RIGHT, MIN|MAX).

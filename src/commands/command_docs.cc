@@ -167,6 +167,12 @@ constexpr Tips kTips[] = {
     {"memory|malloc-stats", {kNondeterministic, kAllShards, "response_policy:special"}},
     {"memory|purge", {kAllShards, kAllSucceeded}},
     {"memory|stats", {kNondeterministic, kAllShards, "response_policy:special"}},
+    {"xadd", {kNondeterministic}},
+    {"xautoclaim", {kNondeterministic}},
+    {"xclaim", {kNondeterministic}},
+    {"xpending", {kNondeterministic}},
+    {"xtrim", {kNondeterministic}},
+    {"xinfo|consumers", {kNondeterministic}},
 };
 
 std::vector<std::string_view> TipsOf(const CommandSpec& spec) {

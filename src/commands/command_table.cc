@@ -102,6 +102,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterFunctionCommands(table);
   RegisterHyperLogLogCommands(table);
   RegisterGeoCommands(table);
+  RegisterStreamCommands(table);
   RegisterStandaloneCommands(table);
   RegisterReplicationCommands(table);
 }

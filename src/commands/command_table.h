@@ -84,6 +84,8 @@ void RegisterScriptCommands(CommandTable& table);       // script_commands.cc
 void RegisterFunctionCommands(CommandTable& table);     // function_commands.cc
 void RegisterHyperLogLogCommands(CommandTable& table);  // hyperloglog_commands.cc
 void RegisterGeoCommands(CommandTable& table);          // geo_commands.cc
+// XADD ... (stream_commands.cc and the stream_*_command(s).cc files it registers).
+void RegisterStreamCommands(CommandTable& table);
 // CLUSTER READONLY READWRITE ASKING MODULE, as a standalone server answers
 // (standalone_commands.cc).
 void RegisterStandaloneCommands(CommandTable& table);

@@ -26,13 +26,15 @@ Core::Core(store::Keyspace& keyspace, config::Config& config, const Clock& clock
         .zset_max_listpack_value = s.zset_max_listpack_value,
         .list_max_listpack_size = s.list_max_listpack_size,
         .list_compress_depth = s.list_compress_depth,
+        .stream_node_max_bytes = s.stream_node_max_bytes,
+        .stream_node_max_entries = s.stream_node_max_entries,
     });
   };
   sync_encoding_limits();
   for (std::string_view name :
        {"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
         "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
-        "list-compress-depth"}) {
+        "list-compress-depth", "stream-node-max-bytes", "stream-node-max-entries"}) {
     config.OnChange(name, sync_encoding_limits);
   }
   auto sync_lazy_free = [this, &config] {

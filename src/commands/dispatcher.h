@@ -49,6 +49,9 @@ class Dispatcher {
   // them when it blocked), the command of a client woken because a key it waited for is ready.
   void RunWoken(ClientSession& client, std::span<const std::string_view> args,
                 protocol::ReplyWriter& reply);
+  // Whether the command running now is such a woken one (a stream read then serves the ready
+  // key, KeyWaits::serving(), as it was found ready).
+  bool in_woken_run() const { return woken_run_; }
   // The wait of a blocked command ended without it running again (timeout, CLIENT UNBLOCK,
   // WAIT's acknowledgements): its run time goes to its statistics, latency histogram and the
   // slow log, as Redis counts a command when it is unblocked. `failed`: it answered an error.

@@ -132,21 +132,18 @@ bool ParseLongDouble(std::string_view s, long double* out) {
                                     [](const char* b, char** e) { return std::strtold(b, e); });
 }
 
-int FormatInt64(int64_t v, char* buf) {
+namespace {
+
+// The decimal digits of u into buf (up to 20); returns how many.
+int FormatDigits(uint64_t u, char* buf) {
   // Two digits per step from a table, into their final place: replies format a number for
   // almost every command (lengths, counts, bulk headers).
   static constexpr char kPairs[] =
       "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
       "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
       "8081828384858687888990919293949596979899";
-  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
   int digits = 1;
   for (uint64_t t = u; t >= 10; t /= 10) ++digits;
-  int len = digits;
-  if (v < 0) {
-    *buf++ = '-';
-    ++len;
-  }
   char* p = buf + digits;
   while (u >= 100) {
     const unsigned pair = static_cast<unsigned>(u % 100) * 2;
@@ -160,8 +157,18 @@ int FormatInt64(int64_t v, char* buf) {
   } else {
     *--p = static_cast<char>('0' + u);
   }
-  return len;
+  return digits;
 }
+
+}  // namespace
+
+int FormatInt64(int64_t v, char* buf) {
+  if (v >= 0) return FormatDigits(static_cast<uint64_t>(v), buf);
+  *buf = '-';
+  return 1 + FormatDigits(0 - static_cast<uint64_t>(v), buf + 1);
+}
+
+int FormatUint64(uint64_t v, char* buf) { return FormatDigits(v, buf); }
 
 std::string Int64ToString(int64_t v) {
   char buf[21];

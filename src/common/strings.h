@@ -29,6 +29,7 @@ bool ParseLongDouble(std::string_view s, long double* out);
 
 // Decimal digits of v into buf (needs 21 bytes); returns the length.
 int FormatInt64(int64_t v, char* buf);
+int FormatUint64(uint64_t v, char* buf);
 std::string Int64ToString(int64_t v);
 // "%.17Lf" with trailing zeros (and a trailing '.') removed: INCRBYFLOAT's human format.
 std::string FormatLongDoubleHuman(long double v);

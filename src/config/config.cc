@@ -311,6 +311,10 @@ void AddEncodingParams(std::vector<ParamDef>& t) {
               "list-max-ziplist-size"));
   t.push_back(Int("list-compress-depth", &S::list_compress_depth, 0, kIntMax, true,
                   "List nodes kept uncompressed at each end (0 = no compression)."));
+  t.push_back(Memory("stream-node-max-bytes", &S::stream_node_max_bytes, 0, kLongMax, true,
+                     "A stream node (listpack) takes new entries up to this size (0 = no limit)."));
+  t.push_back(Int("stream-node-max-entries", &S::stream_node_max_entries, 0, kLongMax, true,
+                  "A stream node takes at most this many entries (0 = no limit)."));
 }
 
 std::vector<ParamDef> BuildTable() {

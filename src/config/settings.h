@@ -83,6 +83,8 @@ struct Settings {
   int64_t zset_max_listpack_value = 64;
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 1;  // Redis's default: 0 (config/basalt.toml)
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
   // Freeing big values on a background thread (Redis's lazyfree-lazy-* parameters).
   bool lazyfree_lazy_eviction = false;
   bool lazyfree_lazy_expire = false;

@@ -109,6 +109,12 @@ class Parser final : public RdbValueInput {
     *lzf = last_lzf_;
     return s;
   }
+  Status ReadRaw(size_t n, std::string_view* out, std::string_view what) override {
+    const char* p;
+    Status s = ReadFixed(n, &p, what, Offset());
+    if (s.ok()) *out = std::string_view(p, n);
+    return s;
+  }
   Status ReadBinaryDouble(double* out, std::string_view what) override;
   Status ReadTextDouble(double* out, std::string_view what) override;
   int64_t remaining() const override {

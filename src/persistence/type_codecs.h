@@ -15,6 +15,7 @@
 #include "store/hash_value.h"
 #include "store/list_value.h"
 #include "store/set_value.h"
+#include "store/stream_value.h"
 #include "store/zset_value.h"
 
 namespace basalt::persistence {
@@ -86,5 +87,11 @@ Status ReadZsetBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
                     DecodedValue* out);
 Status AppendZsetRewrite(std::string_view key, const store::ZsetValue& z, std::string& out,
                          const std::function<Status()>& flush);
+
+// Stream: STREAM_LISTPACKS_2, written whole; loads STREAM_LISTPACKS and STREAM_LISTPACKS_2.
+void WriteStreamBody(RdbWriter& w, const store::StreamValue& s);
+Status ReadStreamBody(uint8_t rdb_type, RdbValueInput& in, DecodedValue* out);
+Status AppendStreamRewrite(std::string_view key, const store::StreamValue& s, std::string& out,
+                           const std::function<Status()>& flush);
 
 }  // namespace basalt::persistence

@@ -26,6 +26,10 @@ const store::ZsetValue& AsZset(const store::Entry& e) {
   return static_cast<const store::ZsetValue&>(*e.object());
 }
 
+const store::StreamValue& AsStream(const store::Entry& e) {
+  return static_cast<const store::StreamValue&>(*e.object());
+}
+
 }  // namespace
 
 uint8_t RdbTypeOf(const store::Entry& e) {
@@ -38,6 +42,8 @@ uint8_t RdbTypeOf(const store::Entry& e) {
       return ListRdbType(AsList(e));
     case store::ValueType::kZSet:
       return ZsetRdbType(AsZset(e));
+    case store::ValueType::kStream:
+      return rdb::kTypeStreamListpacks2;
     default:
       break;
   }
@@ -91,6 +97,9 @@ void WriteObjectBody(RdbWriter& w, const store::Entry& e) {
     case store::ValueType::kZSet:
       WriteZsetBody(w, AsZset(e));
       return;
+    case store::ValueType::kStream:
+      WriteStreamBody(w, AsStream(e));
+      return;
     default:
       w.AppendString("");
       return;
@@ -118,6 +127,9 @@ Status ReadObjectBody(uint8_t rdb_type, RdbValueInput& in, const store::Encoding
     case rdb::kTypeZSetZiplist:
     case rdb::kTypeZSetListpack:
       return ReadZsetBody(rdb_type, in, limits, out);
+    case rdb::kTypeStreamListpacks:
+    case rdb::kTypeStreamListpacks2:
+      return ReadStreamBody(rdb_type, in, out);
     default:
       break;
   }
@@ -142,6 +154,9 @@ Status AppendRewriteCommands(const store::Entry& e, std::string& out,
       break;
     case store::ValueType::kZSet:
       st = AppendZsetRewrite(e.key(), AsZset(e), out, flush);
+      break;
+    case store::ValueType::kStream:
+      st = AppendStreamRewrite(e.key(), AsStream(e), out, flush);
       break;
     default:
       return Status::NotSupported("AOF rewrite of type " + std::string(store::TypeName(e.type())));

@@ -72,6 +72,9 @@ class RdbValueInput {
     *lzf = {};
     return ReadBlob(out, what);
   }
+  // n (at most 16) bytes as they are (a stream's pending entry IDs and times); *out is valid
+  // until the next read.
+  virtual Status ReadRaw(size_t n, std::string_view* out, std::string_view what) = 0;
   // 8 bytes, little-endian IEEE 754 (ZSET_2).
   virtual Status ReadBinaryDouble(double* out, std::string_view what) = 0;
   // One length byte, then that many ASCII bytes; 253/254/255 mean nan/+inf/-inf (ZSET).
@@ -89,7 +92,7 @@ struct DecodedValue {
 // Reads the body of a value of RDB type `rdb_type` (a collection type). Collections within
 // `limits` come back compact, as Redis loads them. Inner blobs (listpacks, ziplists, intsets)
 // are validated: a corrupt one is Corruption, never a crash. NotSupported for types basalt
-// does not hold (modules, streams).
+// does not hold (modules).
 Status ReadObjectBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLimits& limits,
                       DecodedValue* out);
 

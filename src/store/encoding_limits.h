@@ -17,6 +17,9 @@ struct EncodingLimits {
   int64_t list_max_listpack_size = -2;
   // Redis's default is 0; basalt's is 1 (config/basalt.toml says why).
   int64_t list_compress_depth = 1;
+  // A stream's node (listpack) takes no more entries past either limit (0: no limit).
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
 };
 
 }  // namespace basalt::store
