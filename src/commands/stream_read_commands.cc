@@ -258,10 +258,15 @@ size_t ReplyStreams(CommandContext& ctx, Body&& body) {
   return n;
 }
 
-// A woken reader: the ready key alone, as found ready (ServeBlockedClients checked it).
-void ServeWoken(CommandContext& ctx, const ReadArgs& a, std::string_view ready) {
+// A woken reader: the ready key alone, as found ready (ServeBlockedClients checked it). Only
+// ">" blocks an XREADGROUP, and a blocked XREAD's IDs are IDs ("$" was made one).
+void ServeWoken(CommandContext& ctx, ReadArgs* args, std::string_view ready) {
+  const ReadArgs& a = *args;
   size_t i = 0;
   while (i < a.nkeys && ctx.arg(a.streams_at + i) != ready) ++i;
+  args->ids.assign(a.nkeys, StreamId::Max());
+  args->new_entries.assign(a.nkeys, true);
+  if (!a.group_form) store::ParseStreamId(ctx.arg(a.streams_at + a.nkeys + i), 0, &args->ids[i]);
   store::Entry* e = LookupWrite(ctx, ready);
   if (a.group_form) {
     if (e == nullptr || e->type() != store::ValueType::kStream) {
@@ -336,11 +341,12 @@ void Block(CommandContext& ctx, const ReadArgs& a) {
 void ReadCommand(CommandContext& ctx, bool group_form) {
   ReadArgs a;
   a.group_form = group_form;
-  if (!ParseReadOptions(ctx, &a) || !ParseReadIds(ctx, &a)) return;
+  if (!ParseReadOptions(ctx, &a)) return;
   const clients::KeyWaits::Key* ready = ctx.server.key_waits.serving();
   if (ctx.server.dispatcher->in_woken_run() && ready != nullptr) {
-    ServeWoken(ctx, a, ready->key);
+    ServeWoken(ctx, &a, ready->key);
   } else {
+    if (!ParseReadIds(ctx, &a)) return;
     const size_t served = ReplyStreams(ctx, [&] {
       size_t n = 0;
       for (size_t i = 0; i < a.nkeys; ++i) {

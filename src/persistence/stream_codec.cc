@@ -209,21 +209,58 @@ Status ReadGroups(uint8_t rdb_type, RdbValueInput& in, StreamValue& s) {
   return Status::Ok();
 }
 
-}  // namespace
-
-void WriteStreamBody(RdbWriter& w, const StreamValue& s) {
+void WriteStreamNode(RdbWriter& w, StreamId master, const store::Listpack& node) {
   char buf[16];
-  w.AppendLength(s.nodes().size());
-  for (const auto& [master, node] : s.nodes()) {
-    w.AppendString(IdBytes(master, buf));
-    w.AppendString(node.bytes());
-  }
+  w.AppendString(IdBytes(master, buf));
+  w.AppendString(node.bytes());
+}
+
+// What follows the nodes: the counters and the groups.
+void WriteStreamTail(RdbWriter& w, const StreamValue& s) {
   w.AppendLength(s.length());
   AppendId(w, s.last_id());
   AppendId(w, s.first_id());
   AppendId(w, s.max_deleted_id());
   w.AppendLength(s.entries_added());
   WriteGroups(w, s.groups());
+}
+
+// Nodes a few at a time (each holds up to stream-node-max-entries entries), then the tail.
+class StreamNodeCursor final : public BodyCursor {
+ public:
+  explicit StreamNodeCursor(const StreamValue& s) : s_(s), next_(s.nodes().begin()) {}
+  bool WriteSome(RdbWriter& w, size_t max_elements) override {
+    if (!started_) {
+      w.AppendLength(s_.nodes().size());
+      started_ = true;
+    }
+    size_t written = 0;
+    while (next_ != s_.nodes().end() && written < max_elements) {
+      WriteStreamNode(w, next_->first, next_->second);
+      written += next_->second.size() / 4 + 1;  // roughly entries: 4+ elements each
+      ++next_;
+    }
+    if (next_ != s_.nodes().end()) return false;
+    WriteStreamTail(w, s_);
+    return true;
+  }
+
+ private:
+  const StreamValue& s_;
+  bool started_ = false;
+  StreamValue::NodeMap::const_iterator next_;
+};
+
+}  // namespace
+
+void WriteStreamBody(RdbWriter& w, const StreamValue& s) {
+  w.AppendLength(s.nodes().size());
+  for (const auto& [master, node] : s.nodes()) WriteStreamNode(w, master, node);
+  WriteStreamTail(w, s);
+}
+
+std::unique_ptr<BodyCursor> NewStreamBodyCursor(const StreamValue& s) {
+  return std::make_unique<StreamNodeCursor>(s);
 }
 
 Status ReadStreamBody(uint8_t rdb_type, RdbValueInput& in, DecodedValue* out) {

@@ -88,8 +88,9 @@ Status ReadZsetBody(uint8_t rdb_type, RdbValueInput& in, const store::EncodingLi
 Status AppendZsetRewrite(std::string_view key, const store::ZsetValue& z, std::string& out,
                          const std::function<Status()>& flush);
 
-// Stream: STREAM_LISTPACKS_2, written whole; loads STREAM_LISTPACKS and STREAM_LISTPACKS_2.
+// Stream: STREAM_LISTPACKS_2, node by node; loads STREAM_LISTPACKS and STREAM_LISTPACKS_2.
 void WriteStreamBody(RdbWriter& w, const store::StreamValue& s);
+std::unique_ptr<BodyCursor> NewStreamBodyCursor(const store::StreamValue& s);
 Status ReadStreamBody(uint8_t rdb_type, RdbValueInput& in, DecodedValue* out);
 Status AppendStreamRewrite(std::string_view key, const store::StreamValue& s, std::string& out,
                            const std::function<Status()>& flush);

@@ -62,6 +62,8 @@ bool WritesInPieces(const store::Entry& e) {
       return AsList(e).size() >= kPiecewiseMinElements;
     case store::ValueType::kZSet:
       return !AsZset(e).is_listpack() && AsZset(e).size() >= kPiecewiseMinElements;
+    case store::ValueType::kStream:
+      return AsStream(e).length() >= kPiecewiseMinElements;
     default:
       return false;
   }
@@ -78,6 +80,8 @@ std::unique_ptr<BodyCursor> OpenBodyCursor(const store::Entry& e) {
       return NewListBodyCursor(AsList(e));
     case store::ValueType::kZSet:
       return NewZsetBodyCursor(AsZset(e));
+    case store::ValueType::kStream:
+      return NewStreamBodyCursor(AsStream(e));
     default:
       return nullptr;
   }
