@@ -182,8 +182,9 @@ void DeliverNew(CommandContext& ctx, std::string_view key, std::string_view grou
 }
 
 // The consumer's own pending entries past `after` (at most `count`): [id, fields], or
-// [id, nil] for an entry deleted since. Changes nothing.
-void ReplyHistory(CommandContext& ctx, const StreamValue& s, const store::StreamConsumer& consumer,
+// [id, nil] for an entry deleted since. Redis 7.0 counts the others as delivered again (now),
+// and propagates nothing.
+void ReplyHistory(CommandContext& ctx, const StreamValue& s, store::StreamConsumer& consumer,
                   StreamId after, size_t count) {
   const size_t token = ctx.reply.BeginDeferredArray();
   size_t n = 0;
@@ -191,7 +192,10 @@ void ReplyHistory(CommandContext& ctx, const StreamValue& s, const store::Stream
   for (auto it = consumer.pending.upper_bound(after); it != consumer.pending.end(); ++it) {
     if (count != 0 && n == count) break;
     const StreamId id = it->first;
-    if (!s.Find(id, [&](const store::StreamEntryView& entry) { ReplyStreamEntry(ctx, entry); })) {
+    if (s.Find(id, [&](const store::StreamEntryView& entry) { ReplyStreamEntry(ctx, entry); })) {
+      it->second->delivery_time_ms = ctx.now_ms;
+      ++it->second->delivery_count;
+    } else {
       ctx.reply.ArrayHeader(2);
       ctx.reply.Bulk(id.Format(buf));
       ctx.reply.NullArray();

@@ -102,6 +102,7 @@ import diff_list_family
 import diff_set_family
 import diff_shared
 import diff_sort_family
+import diff_stream_family
 import diff_zset_family
 
 SEEDS = range(1, 21)
@@ -925,6 +926,7 @@ FAMILIES = {
     "zsets": diff_zset_family.GENERATORS,  # diff_zset_family.py
     "hyperloglog": diff_hll_family.GENERATORS,  # diff_hll_family.py
     "geo": diff_geo_family.GENERATORS,  # diff_geo_family.py
+    "streams": diff_stream_family.GENERATORS,  # diff_stream_family.py
 }
 diff_core_family.bind(Cmd)
 diff_hash_family.bind(Cmd)
@@ -935,9 +937,10 @@ diff_sort_family.bind(Cmd)
 diff_zset_family.bind(Cmd)
 diff_hll_family.bind(Cmd)
 diff_geo_family.bind(Cmd)
+diff_stream_family.bind(Cmd)
 FAMILY_WEIGHTS = {"strings": 10, "keys": 6, "expiry": 5, "connection": 1, "errors": 2,
                   "transactions": 3, "pubsub": 4, "hashes": 8, "sets": 8, "lists": 8, "bits": 8,
-                  "sort": 6, "zsets": 8, "hyperloglog": 3, "geo": 4}
+                  "sort": 6, "zsets": 8, "hyperloglog": 3, "geo": 4, "streams": 4}
 FAMILY_WEIGHTS.update({name.strip(): float(weight) for name, _, weight in
                        (part.partition("=") for part in
                         os.environ.get("BASALT_DIFF_WEIGHTS", "").split(",") if part.strip())})
@@ -961,6 +964,8 @@ if FAMILY_WEIGHTS["hyperloglog"] > 0:
     ARITY.update(diff_hll_family.ARITY)
 if FAMILY_WEIGHTS["geo"] > 0:
     ARITY.update(diff_geo_family.ARITY)
+if FAMILY_WEIGHTS["streams"] > 0:
+    ARITY.update(diff_stream_family.ARITY)
 
 
 def next_command(rng, ctx, families=None):
@@ -1169,6 +1174,11 @@ class Stream:
                 elif kind == b"zset":
                     value = diff_zset_family.dataset_value(parse_whole(
                         self.request(conn, "ZRANGE", key, "0", "-1", "WITHSCORES")))
+                elif kind == b"stream":
+                    value = diff_stream_family.dataset_value([
+                        (normalize or (lambda reply: reply))(
+                            parse_whole(self.request(conn, *args)))
+                        for args, normalize in diff_stream_family.dataset_reads(key)])
                 else:
                     value = parse_whole(self.request(conn, "GET", key))[1]
                 ttl = parse_whole(self.request(conn, "PTTL", key))[1]
