@@ -35,8 +35,8 @@ void KeyWaits::Remove(Client& client) {
   by_client_.erase(it);
 }
 
-std::vector<KeyWaits::Key> KeyWaits::TakeReady() {
-  ready_set_.clear();
+std::vector<KeyWaits::ReadyKey> KeyWaits::TakeReady() {
+  ready_at_.clear();
   return std::exchange(ready_, {});
 }
 
@@ -46,26 +46,36 @@ std::vector<Client*> KeyWaits::Waiters(const Key& key) const {
   return {it->second.begin(), it->second.end()};
 }
 
-void KeyWaits::MarkReady(const Key& key) {
-  if (ready_set_.insert(key).second) ready_.push_back(key);
+void KeyWaits::MarkReady(const Key& key, bool signalled) {
+  auto [it, added] = ready_at_.try_emplace(key, ready_.size());
+  if (added) {
+    ready_.push_back({key, signalled});
+  } else if (signalled) {
+    ready_[it->second].signalled = true;
+  }
+}
+
+void KeyWaits::Signal(int db, std::string_view key) {
+  auto it = by_key_.find(KeyView{db, key});
+  if (it != by_key_.end()) MarkReady(it->first, true);
 }
 
 void KeyWaits::OnKeyChanged(int db, std::string_view key, store::KeyChange change) {
   if (by_key_.empty()) return;
   auto it = by_key_.find(KeyView{db, key});
-  if (it != by_key_.end()) MarkReady(it->first);
+  if (it != by_key_.end()) MarkReady(it->first, change != store::KeyChange::kChanged);
 }
 
 void KeyWaits::BeforeDatabaseReset(int db) {
   for (const auto& [key, waiters] : by_key_) {
-    if (key.db == db) MarkReady(key);
+    if (key.db == db) MarkReady(key, true);
   }
 }
 
 void KeyWaits::BeforeDatabasesSwap(int a, int b) {
   // After SWAPDB every waited key of either database may hold something new.
   for (const auto& [key, waiters] : by_key_) {
-    if (key.db == a || key.db == b) MarkReady(key);
+    if (key.db == a || key.db == b) MarkReady(key, true);
   }
 }
 

@@ -35,7 +35,9 @@ class KeyWaits final : public store::KeyspaceListener {
   // Whether a key (its entry, null when absent) can serve a waiter: a waiter whose readiness
   // is not just "holds a value of the type" (XREAD: an entry past an ID; XREADGROUP: new
   // entries for its group, or the key or group gone, which ends the wait with an error).
-  using ReadyCheck = std::function<bool(std::string_view key, const store::Entry* e)>;
+  // `signalled`: see ReadyKey.
+  using ReadyCheck =
+      std::function<bool(std::string_view key, const store::Entry* e, bool signalled)>;
 
   // `client` waits for any of `keys` of database `db` (after every waiter already there) to
   // hold a value of type `type` (a store::ValueType), or, with a `check`, for the check to pass.
@@ -53,8 +55,18 @@ class KeyWaits final : public store::KeyspaceListener {
     std::string key;
     bool operator==(const Key& o) const { return db == o.db && key == o.key; }
   };
+  // A key made ready, and whether it was signalled: created, removed, emptied with its
+  // database, or named by Signal(). A ReadyCheck (the stream reads) is told which: Redis wakes
+  // stream readers for new entries and vanished keys, not for any change (XTRIM, XDEL, XSETID
+  // leave them waiting).
+  struct ReadyKey {
+    Key key;
+    bool signalled = false;
+  };
   // The keys that became ready since the last call, in the order they did.
-  std::vector<Key> TakeReady();
+  std::vector<ReadyKey> TakeReady();
+  // `key` of `db` has something new for its waiters (XADD's entries, XGROUP DESTROY's error).
+  void Signal(int db, std::string_view key);
   bool has_ready() const { return !ready_.empty(); }
   // The clients waiting for `key`, first blocked first.
   std::vector<Client*> Waiters(const Key& key) const;
@@ -63,6 +75,7 @@ class KeyWaits final : public store::KeyspaceListener {
   const Key* serving() const { return serving_; }
   void set_serving(const Key* key) { serving_ = key; }
   size_t waiting_clients() const { return by_client_.size(); }
+
   size_t waited_keys() const { return by_key_.size(); }
 
   // store::KeyspaceListener
@@ -91,7 +104,7 @@ class KeyWaits final : public store::KeyspaceListener {
       return a.db == b.db && std::string_view(a.key) == std::string_view(b.key);
     }
   };
-  void MarkReady(const Key& key);
+  void MarkReady(const Key& key, bool signalled);
 
   store::Keyspace& keyspace_;
   std::unordered_map<Key, std::vector<Client*>, KeyHash, KeyEqual> by_key_;  // first blocked first
@@ -101,8 +114,8 @@ class KeyWaits final : public store::KeyspaceListener {
     ReadyCheck check;
   };
   std::unordered_map<const Client*, ClientWait> by_client_;
-  std::vector<Key> ready_;
-  std::unordered_set<Key, KeyHash, KeyEqual> ready_set_;
+  std::vector<ReadyKey> ready_;
+  std::unordered_map<Key, size_t, KeyHash, KeyEqual> ready_at_;  // index into ready_
   const Key* serving_ = nullptr;
 };
 

@@ -279,12 +279,13 @@ void BLMPop(CommandContext& ctx) {
                 : ReplyTimeout(ctx, TimeoutReply::kNullArray);
 }
 
-// Whether `key` holds what `waiter` can take.
-bool Ready(ServerContext& server, const clients::KeyWaits::Key& key,
+// Whether `ready` holds what `waiter` can take.
+bool Ready(ServerContext& server, const clients::KeyWaits::ReadyKey& ready,
            const clients::Client& waiter) {
+  const clients::KeyWaits::Key& key = ready.key;
   store::Entry* e = server.keyspace.db(key.db).Lookup(key.key, server.clock.NowMs());
   const clients::KeyWaits::ReadyCheck& check = server.key_waits.Check(waiter);
-  if (check) return check(key.key, e);
+  if (check) return check(key.key, e, ready.signalled);
   return e != nullptr && static_cast<uint8_t>(e->type()) == server.key_waits.WantedType(waiter);
 }
 
@@ -292,10 +293,11 @@ bool Ready(ServerContext& server, const clients::KeyWaits::Key& key,
 
 void ServeBlockedClients(ServerContext& server) {
   while (server.key_waits.has_ready()) {
-    for (const clients::KeyWaits::Key& key : server.key_waits.TakeReady()) {
+    for (const clients::KeyWaits::ReadyKey& ready : server.key_waits.TakeReady()) {
+      const clients::KeyWaits::Key& key = ready.key;
       for (clients::Client* waiter : server.key_waits.Waiters(key)) {
         if (!server.blocked.IsWaiting(*waiter)) continue;
-        if (!Ready(server, key, *waiter)) continue;
+        if (!Ready(server, ready, *waiter)) continue;
         server.key_waits.set_serving(&key);
         server.blocked.End(*waiter, clients::WaitEnd::kEvent);
         server.key_waits.set_serving(nullptr);

@@ -97,6 +97,14 @@ struct CommandSpec {
   // Movable keys (Redis's keynum key spec): args[keynum_index] is how many keys follow it
   // (ZUNION numkeys key..., LMPOP numkeys key..., ZUNIONSTORE dest numkeys key...). 0: none.
   int keynum_index = 0;
+  // COMMAND INFO's key-spec flags ("RW update"), when declared; otherwise they are guessed from
+  // the command flags (RO access / RW access update). And the key spec's notes, if any.
+  std::string_view key_flags;
+  std::string_view key_notes;
+  // Keys that are the first half of what follows a keyword (XREAD's STREAMS), searched from
+  // argument key_keyword_from on: COMMAND INFO shows them as Redis's keyword key spec.
+  std::string_view key_keyword;
+  int key_keyword_from = 0;
   // Keys found only by reading the options (SORT's STORE destination): appended to `out`.
   void (*option_keys)(std::span<const std::string_view> args, std::vector<size_t>* out) = nullptr;
   Handler handler = nullptr;

@@ -227,6 +227,16 @@ bool ParseCategory(std::string_view name, uint32_t* out) {
 // Key-spec flags derived from the command flags: reads are RO+access, writes are assumed to
 // read and update (the safe guess when the exact access is unknown).
 std::vector<std::string_view> KeyFlags(const CommandSpec& spec) {
+  if (!spec.key_flags.empty()) {
+    std::vector<std::string_view> declared;
+    std::string_view rest = spec.key_flags;
+    while (!rest.empty()) {
+      const size_t space = rest.find(' ');
+      declared.push_back(rest.substr(0, space));
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+    return declared;
+  }
   if (spec.flags & kWrite) return {"RW", "access", "update"};
   if (spec.flags & kReadOnly) return {"RO", "access"};
   return {"RO"};
@@ -237,19 +247,34 @@ void ReplyFlagSet(CommandContext& ctx, const std::vector<std::string_view>& flag
   for (std::string_view f : flags) ctx.reply.SimpleString(f);
 }
 
-// One key spec's opening: its flags and a begin_search at a fixed index.
-void ReplyKeySpecStart(CommandContext& ctx, const CommandSpec& spec, int64_t index) {
-  ctx.reply.MapHeader(3);
+// One key spec's opening: its notes and flags, and a begin_search at a fixed index (or, with
+// `keyword`, after that keyword searched from `index`).
+void ReplyKeySpecStart(CommandContext& ctx, const CommandSpec& spec, int64_t index,
+                       std::string_view keyword = {}) {
+  const bool notes = !spec.key_notes.empty();
+  ctx.reply.MapHeader(notes ? 4 : 3);
+  if (notes) {
+    ctx.reply.Bulk("notes");
+    ctx.reply.Bulk(spec.key_notes);
+  }
   ctx.reply.Bulk("flags");
   ReplyFlagSet(ctx, KeyFlags(spec));
   ctx.reply.Bulk("begin_search");
   ctx.reply.MapHeader(2);
   ctx.reply.Bulk("type");
-  ctx.reply.Bulk("index");
+  ctx.reply.Bulk(keyword.empty() ? "index" : "keyword");
   ctx.reply.Bulk("spec");
-  ctx.reply.MapHeader(1);
-  ctx.reply.Bulk("index");
-  ctx.reply.Integer(index);
+  if (keyword.empty()) {
+    ctx.reply.MapHeader(1);
+    ctx.reply.Bulk("index");
+    ctx.reply.Integer(index);
+  } else {
+    ctx.reply.MapHeader(2);
+    ctx.reply.Bulk("keyword");
+    ctx.reply.Bulk(keyword);
+    ctx.reply.Bulk("startfrom");
+    ctx.reply.Integer(index);
+  }
   ctx.reply.Bulk("find_keys");
   ctx.reply.MapHeader(2);
 }
@@ -272,7 +297,13 @@ void ReplyFindKeys(CommandContext& ctx, std::string_view type,
 void ReplyKeySpecs(CommandContext& ctx, const CommandSpec& spec) {
   const bool range = spec.first_key > 0;
   const bool keynum = spec.keynum_index > 0;
-  ctx.reply.SetHeader((range ? 1 : 0) + (keynum ? 1 : 0));
+  const bool keyword = !spec.key_keyword.empty();
+  ctx.reply.SetHeader((range ? 1 : 0) + (keynum ? 1 : 0) + (keyword ? 1 : 0));
+  if (keyword) {
+    // The keys are the first half of the arguments after the keyword.
+    ReplyKeySpecStart(ctx, spec, spec.key_keyword_from, spec.key_keyword);
+    ReplyFindKeys(ctx, "range", {{"lastkey", -1}, {"keystep", 1}, {"limit", 2}});
+  }
   if (range) {
     ReplyKeySpecStart(ctx, spec, spec.first_key);
     // lastkey is relative to the first key when counted from the front, as in key specs.
@@ -462,7 +493,7 @@ const CommandSpec* KeysOf(CommandContext& ctx, std::span<const std::string_view>
     ctx.reply.Error("ERR Invalid number of arguments specified for command");
     return nullptr;
   }
-  if (spec->first_key <= 0 && spec->keynum_index <= 0) {
+  if (spec->first_key <= 0 && spec->keynum_index <= 0 && spec->option_keys == nullptr) {
     ctx.reply.Error("ERR The command has no key arguments");
     return nullptr;
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "clients/key_waits.h"
 #include "commands/command_table.h"
 #include "commands/helpers.h"
 #include "commands/keyspace_notify.h"
@@ -92,8 +93,8 @@ size_t ReplyStreamRange(CommandContext& ctx, const StreamValue& s, StreamId star
 }
 
 void ReplyNoGroup(CommandContext& ctx, std::string_view key, std::string_view group) {
-  ctx.reply.Error("NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
-                  std::string(group) + "'");
+  ctx.reply.Error("NOGROUP No such key '" + std::string(UpToNul(key)) + "' or consumer group '" +
+                  std::string(UpToNul(group)) + "'");
 }
 
 void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view group_name,
@@ -249,13 +250,13 @@ bool ParseAddArgs(CommandContext& ctx, AddArgs* out) {
     } else if (IsOption(opt, "nomkstream")) {
       out->no_mkstream = true;
     } else {
+      // "5" is 5-0, only "5-*" takes the next sequence number.
       bool seq_given;
       if (!store::ParseStreamId(opt, 0, &out->id, &seq_given, &out->seq_auto)) {
         ctx.reply.Error(kInvalidStreamId);
         return false;
       }
       out->id_auto = false;
-      out->seq_auto = out->seq_auto || !seq_given;
       break;
     }
   }
@@ -335,6 +336,7 @@ void XAdd(CommandContext& ctx) {
   }
   if (args.id_auto || args.seq_auto) argv[args.id_at] = id.ToString();
   ctx.PropagateAs(std::move(argv));
+  ctx.server.key_waits.Signal(ctx.client.db, key);  // blocked readers may take it
 }
 
 // ---- XTRIM, XRANGE, XLEN, XDEL, XSETID ------------------------------------------------------
@@ -479,10 +481,6 @@ void XSetId(CommandContext& ctx) {
   }
   if (!CheckType(ctx, e, store::ValueType::kStream)) return;
   const StreamValue& s = AsStream(e);
-  if (id < s.max_deleted_id()) {
-    ctx.reply.Error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
-    return;
-  }
   StreamId top;
   if (s.length() > 0 && s.EdgeId(true, &top)) {
     if (id < top) {
@@ -506,10 +504,31 @@ void XSetId(CommandContext& ctx) {
 
 }  // namespace
 
+std::string_view StreamKeyFlags(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> kFlags[] = {
+      {"xadd", "RW update"},    {"xack", "RW update"},
+      {"xclaim", "RW update"},  {"xsetid", "RW update"},
+      {"setid", "RW update"},   {"xdel", "RW delete"},
+      {"xtrim", "RW delete"},   {"xautoclaim", "RW delete"},
+      {"destroy", "RW delete"}, {"delconsumer", "RW delete"},
+      {"create", "RW insert"},  {"createconsumer", "RW insert"},
+      {"xlen", "RO"},           {"xreadgroup", "RO access"},
+  };
+  for (const auto& [command, flags] : kFlags) {
+    if (command == name) return flags;
+  }
+  return {};
+}
+
 void RegisterStreamCommands(CommandTable& table) {
   auto add = [&](std::string_view name, int arity, uint32_t flags, Handler handler,
                  std::string_view summary, std::string_view since, std::string_view complexity) {
-    table.Add(SingleKeySpec(name, arity, flags, handler, "stream", summary, since, complexity));
+    CommandSpec spec =
+        SingleKeySpec(name, arity, flags, handler, "stream", summary, since, complexity);
+    spec.key_flags = StreamKeyFlags(name);
+    if (name == "xadd")
+      spec.key_notes = "UPDATE instead of INSERT because of the optional trimming feature";
+    table.Add(std::move(spec));
   };
   add("xadd", -5, kWrite | kDenyOom | kFast, XAdd, "Appends a new entry to a stream", "5.0.0",
       "O(1) when adding a new entry, O(N) when trimming where N being the number of entries "

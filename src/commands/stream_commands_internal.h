@@ -65,6 +65,10 @@ store::StreamConsumer* ConsumerForDelivery(CommandContext& ctx, std::string_view
                                            store::StreamGroup& group, std::string_view name,
                                            bool* created);
 
+// COMMAND INFO's key-spec flags of a stream command or XGROUP subcommand (by its own name), as
+// Redis 7.0 declares them ("RW update", "RW delete", ...); empty: the guess from its flags.
+std::string_view StreamKeyFlags(std::string_view name);
+
 // Serving a blocked XREAD / XREADGROUP and XINFO's radix tree numbers are in the files above.
 void RegisterStreamReadCommands(CommandTable& table);
 void RegisterStreamGroupCommands(CommandTable& table);

@@ -31,8 +31,8 @@ constexpr std::string_view kKeyMustExist =
     "use the MKSTREAM option to create an empty stream automatically.";
 
 void ReplyNoSuchGroup(CommandContext& ctx, std::string_view group, std::string_view key) {
-  ctx.reply.Error("NOGROUP No such consumer group '" + std::string(group) + "' for key name '" +
-                  std::string(key) + "'");
+  ctx.reply.Error("NOGROUP No such consumer group '" + std::string(UpToNul(group)) +
+                  "' for key name '" + std::string(UpToNul(key)) + "'");
 }
 
 // ENTRIESREAD n (and, for CREATE, MKSTREAM) after the ID; false after replying.
@@ -69,13 +69,14 @@ bool GroupKey(CommandContext& ctx, bool may_create, store::Entry** e) {
 void XGroupCreate(CommandContext& ctx) {
   bool mkstream = false;
   int64_t entries_read = -1;
+  if (!ParseGroupOptions(ctx, true, &mkstream, &entries_read)) return;
+  store::Entry* e;
+  if (!GroupKey(ctx, mkstream, &e)) return;
+  // Redis counts the arguments once the options and the key passed.
   if (ctx.argc() > 8) {
     SubcommandSyntaxError(ctx);
     return;
   }
-  if (!ParseGroupOptions(ctx, true, &mkstream, &entries_read)) return;
-  store::Entry* e;
-  if (!GroupKey(ctx, mkstream, &e)) return;
   StreamId id;
   if (ctx.arg(4) == "$") {
     if (e != nullptr) id = AsStream(e).last_id();
@@ -111,13 +112,13 @@ store::StreamGroup* ExistingGroup(CommandContext& ctx, store::Entry** e) {
 void XGroupSetId(CommandContext& ctx) {
   bool unused = false;
   int64_t entries_read = -1;
+  if (!ParseGroupOptions(ctx, false, &unused, &entries_read)) return;
+  store::Entry* e;
+  if (ExistingGroup(ctx, &e) == nullptr) return;
   if (ctx.argc() != 5 && ctx.argc() != 7) {
     SubcommandSyntaxError(ctx);
     return;
   }
-  if (!ParseGroupOptions(ctx, false, &unused, &entries_read)) return;
-  store::Entry* e;
-  if (ExistingGroup(ctx, &e) == nullptr) return;
   StreamId id;
   if (ctx.arg(4) == "$") {
     id = AsStream(e).last_id();
@@ -144,7 +145,7 @@ void XGroupDestroy(CommandContext& ctx) {
   ctx.MarkDirty();
   NotifyKeyspaceEvent(ctx, config::kNotifyStream, "xgroup-destroy", ctx.arg(2));
   // Its blocked readers get their error now.
-  ctx.server.key_waits.OnKeyChanged(ctx.client.db, ctx.arg(2), store::KeyChange::kChanged);
+  ctx.server.key_waits.Signal(ctx.client.db, ctx.arg(2));
 }
 
 void XGroupCreateConsumer(CommandContext& ctx) {
@@ -350,7 +351,7 @@ bool ParseClaimOptions(CommandContext& ctx, size_t i, ClaimOptions* o) {
     } else if (IsOption(opt, "lastid") && more) {
       if (!ParseStrictStreamId(ctx, ctx.arg(++i), &o->last_id)) return false;
     } else {
-      ctx.reply.Error("ERR Unrecognized XCLAIM option '" + std::string(opt) + "'");
+      ctx.reply.Error("ERR Unrecognized XCLAIM option '" + std::string(UpToNul(opt)) + "'");
       return false;
     }
   }
@@ -455,6 +456,11 @@ void XClaim(CommandContext& ctx) {
 
 // XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
 void XAutoClaim(CommandContext& ctx) {
+  // Redis looks the key up first (a miss counts, and publishes keymiss), then reads the
+  // arguments, then checks the type.
+  const std::string_view key = ctx.arg(1);
+  const std::string_view group_name = ctx.arg(2);
+  store::Entry* e = LookupRead(ctx, key);
   int64_t min_idle;
   if (!ParseIntArg(ctx, ctx.arg(4), &min_idle,
                    "ERR Invalid min-idle-time argument for XAUTOCLAIM")) {
@@ -479,9 +485,6 @@ void XAutoClaim(CommandContext& ctx) {
       return;
     }
   }
-  const std::string_view key = ctx.arg(1);
-  const std::string_view group_name = ctx.arg(2);
-  store::Entry* e = LookupRead(ctx, key);
   if (!CheckType(ctx, e, store::ValueType::kStream)) return;
   if (e == nullptr || AsStream(e).groups().Find(group_name) == nullptr) {
     ReplyNoGroup(ctx, key, group_name);
@@ -529,7 +532,10 @@ void XAutoClaim(CommandContext& ctx) {
 void RegisterStreamGroupCommands(CommandTable& table) {
   auto sub = [](std::string_view name, int arity, uint32_t flags, Handler handler,
                 std::string_view summary, std::string_view since, std::string_view complexity) {
-    return KeysSpec(name, arity, flags, {2, 2, 1}, handler, "stream", summary, since, complexity);
+    CommandSpec spec =
+        KeysSpec(name, arity, flags, {2, 2, 1}, handler, "stream", summary, since, complexity);
+    spec.key_flags = StreamKeyFlags(name);
+    return spec;
   };
   table.Add({.name = "xgroup",
              .arity = -2,
@@ -556,7 +562,10 @@ void RegisterStreamGroupCommands(CommandTable& table) {
              }});
   auto add = [&](std::string_view name, int arity, uint32_t flags, Handler handler,
                  std::string_view summary, std::string_view since, std::string_view complexity) {
-    table.Add(SingleKeySpec(name, arity, flags, handler, "stream", summary, since, complexity));
+    CommandSpec spec =
+        SingleKeySpec(name, arity, flags, handler, "stream", summary, since, complexity);
+    spec.key_flags = StreamKeyFlags(name);
+    table.Add(std::move(spec));
   };
   add("xack", -4, kWrite | kFast, XAck,
       "Marks a pending message as correctly processed, effectively removing it from the pending "

@@ -157,6 +157,9 @@ const StreamValue* InfoStream(CommandContext& ctx) {
 }
 
 void XInfoStream(CommandContext& ctx) {
+  // The key first, then the options (Redis's order).
+  const StreamValue* s = InfoStream(ctx);
+  if (s == nullptr) return;
   const bool full = ctx.argc() >= 4 && IsOption(ctx.arg(3), "full");
   int64_t count = 10;
   if ((ctx.argc() > 3 && !full) || ctx.argc() == 5 || ctx.argc() > 6 ||
@@ -165,8 +168,6 @@ void XInfoStream(CommandContext& ctx) {
     return;
   }
   if (ctx.argc() == 6 && !ParseIntArg(ctx, ctx.arg(5), &count)) return;
-  const StreamValue* s = InfoStream(ctx);
-  if (s == nullptr) return;
   if (!full) {
     ctx.reply.MapHeader(10);
     ReplyStreamHead(ctx, *s);
@@ -178,7 +179,8 @@ void XInfoStream(CommandContext& ctx) {
     ReplyEdgeEntry(ctx, *s, true);
     return;
   }
-  const size_t limit = count <= 0 ? 0 : static_cast<size_t>(count);
+  // COUNT 0 shows everything; a negative COUNT is the default.
+  const size_t limit = count == 0 ? 0 : static_cast<size_t>(count < 0 ? 10 : count);
   ctx.reply.MapHeader(9);
   ReplyStreamHead(ctx, *s);
   ctx.reply.Bulk("entries");
@@ -211,8 +213,8 @@ void XInfoConsumers(CommandContext& ctx) {
   if (s == nullptr) return;
   const store::StreamGroup* group = s->groups().Find(ctx.arg(3));
   if (group == nullptr) {
-    ctx.reply.Error("NOGROUP No such consumer group '" + std::string(ctx.arg(3)) +
-                    "' for key name '" + std::string(ctx.arg(2)) + "'");
+    ctx.reply.Error("NOGROUP No such consumer group '" + std::string(UpToNul(ctx.arg(3))) +
+                    "' for key name '" + std::string(UpToNul(ctx.arg(2))) + "'");
     return;
   }
   ctx.reply.ArrayHeader(group->consumers.size());

@@ -15,7 +15,6 @@
 // Propagation is Redis 7.0's: a delivery becomes XCLAIM ... FORCE JUSTID LASTID per entry; with
 // NOACK the new last delivered ID becomes XGROUP SETID ... ENTRIESREAD (after XGROUP
 // CREATECONSUMER when the read made the consumer); a history read or an XREAD propagates nothing.
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -58,7 +57,7 @@ bool ParseReadOptions(CommandContext& ctx, ReadArgs* a) {
     const size_t more = ctx.argc() - i - 1;
     if (IsOption(opt, "block") && more > 0) {
       if (ctx.client.runs_scripts) {
-        ctx.reply.Error(std::string(ctx.arg(0)) +
+        ctx.reply.Error("ERR " + std::string(UpToNul(ctx.arg(0))) +
                         " command is not allowed with BLOCK option from scripts");
         return false;
       }
@@ -122,8 +121,9 @@ bool ParseReadIds(CommandContext& ctx, ReadArgs* a) {
     store::Entry* e = LookupRead(ctx, key);
     if (!CheckType(ctx, e, store::ValueType::kStream)) return false;
     if (a->group_form && FindGroup(e, a->group) == nullptr) {
-      ctx.reply.Error("NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
-                      std::string(a->group) + "' in XREADGROUP with GROUP option");
+      ctx.reply.Error("NOGROUP No such key '" + std::string(UpToNul(key)) +
+                      "' or consumer group '" + std::string(UpToNul(a->group)) +
+                      "' in XREADGROUP with GROUP option");
       return false;
     }
     if (text == "$") {
@@ -290,39 +290,26 @@ void ServeWoken(CommandContext& ctx, ReadArgs* args, std::string_view ready) {
   });
 }
 
-// What a blocked reader waits for, per key (see the file comment).
+// What a blocked reader waits for, per key, as Redis checks it when the key is signalled (an
+// XADD, the key made or removed, XGROUP DESTROY: see KeyWaits::ReadyKey): an XREAD waiter wants
+// the stream's last ID past its own; an XREADGROUP waiter past its group's, or the stream or
+// group gone, whatever removed it (its wait then ends with an error).
 clients::KeyWaits::ReadyCheck ReadinessOf(const ReadArgs& a, const CommandContext& ctx) {
   if (a.group_form) {
-    // Redis looks again only when an XADD signals the key (or the key or group goes), so a
-    // waiter is ready past the stream's last ID when it blocked, not on any change (XGROUP
-    // SETID or XTRIM leave it waiting).
-    std::vector<std::pair<std::string, StreamId>> tops;
-    for (size_t i = 0; i < a.nkeys; ++i) {
-      const std::string_view key = ctx.arg(a.streams_at + i);
-      const store::Entry* e = ctx.server.keyspace.db(ctx.client.db).Lookup(key, ctx.now_ms);
-      tops.emplace_back(
-          key, e != nullptr ? AsStream(const_cast<store::Entry*>(e)).last_id() : StreamId::Min());
-    }
-    return [group = std::string(a.group), tops = std::move(tops)](std::string_view key,
-                                                                  const store::Entry* e) {
+    return [group = std::string(a.group)](std::string_view, const store::Entry* e, bool signalled) {
       if (e == nullptr || e->type() != store::ValueType::kStream) return true;
       const auto& s = static_cast<const StreamValue&>(*e->object());
       const store::StreamGroup* g = s.groups().Find(group);
-      if (g == nullptr) return true;
-      StreamId top;
-      for (const auto& [k, id] : tops) {
-        if (k == key) top = id;
-      }
-      return s.last_id() > std::max(g->last_id, top);
+      return g == nullptr || (signalled && s.last_id() > g->last_id);
     };
   }
   std::vector<std::pair<std::string, StreamId>> waits;
   for (size_t i = 0; i < a.nkeys; ++i) waits.emplace_back(ctx.arg(a.streams_at + i), a.ids[i]);
-  return [waits = std::move(waits)](std::string_view key, const store::Entry* e) {
-    if (e == nullptr || e->type() != store::ValueType::kStream) return false;
+  return [waits = std::move(waits)](std::string_view key, const store::Entry* e, bool signalled) {
+    if (!signalled || e == nullptr || e->type() != store::ValueType::kStream) return false;
     const auto& s = static_cast<const StreamValue&>(*e->object());
-    for (const auto& [k, id] : waits) {
-      if (k == key) return s.last_id() > id;
+    for (const auto& [k, after] : waits) {
+      if (k == key) return s.last_id() > after;
     }
     return false;
   };
@@ -396,6 +383,8 @@ void RegisterStreamReadCommands(CommandTable& table) {
   xread.option_keys = [](std::span<const std::string_view> args, std::vector<size_t>* out) {
     ReadKeys(args, out, 1);
   };
+  xread.key_keyword = "STREAMS";
+  xread.key_keyword_from = 1;
   table.Add(std::move(xread));
   CommandSpec xreadgroup = KeylessSpec(
       "xreadgroup", -7, kWrite | kBlocking | kMovableKeys, XReadGroup, "stream",
@@ -409,6 +398,9 @@ void RegisterStreamReadCommands(CommandTable& table) {
   xreadgroup.option_keys = [](std::span<const std::string_view> args, std::vector<size_t>* out) {
     ReadKeys(args, out, 4);
   };
+  xreadgroup.key_keyword = "STREAMS";
+  xreadgroup.key_keyword_from = 4;
+  xreadgroup.key_flags = StreamKeyFlags("xreadgroup");  // Redis declares it read-only
   table.Add(std::move(xreadgroup));
 }
 

@@ -43,6 +43,9 @@ std::string FormatFixedTrimmed(double v);
 // a missing number reads as 0 ("" and "mb" are 0); unlike there, overflow past INT64_MAX fails.
 bool ParseMemorySize(std::string_view s, int64_t* out);
 
+// `s` up to its first NUL: how a name reads where Redis formats it into a message with %s.
+inline std::string_view UpToNul(std::string_view s) { return s.substr(0, s.find('\0')); }
+
 char AsciiLower(char c);
 void ToLowerInPlace(std::string& s);
 std::string ToLower(std::string_view s);

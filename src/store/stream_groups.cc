@@ -36,7 +36,9 @@ size_t StreamGroup::DeleteConsumer(std::string_view name) {
 }
 
 StreamNack& StreamGroup::Claim(StreamId id, StreamConsumer* consumer) {
-  StreamNack& nack = pending[id];
+  auto [it, added] = pending.try_emplace(id);
+  StreamNack& nack = it->second;
+  if (added) nack.delivery_count = 1;  // a new pending entry counts its first delivery
   if (nack.consumer != nullptr && nack.consumer != consumer) nack.consumer->pending.erase(id);
   nack.consumer = consumer;
   consumer->pending[id] = &nack;

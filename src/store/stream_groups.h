@@ -57,7 +57,7 @@ struct StreamGroup {
   StreamConsumer* CreateConsumer(std::string_view name, int64_t now_ms);
   // Deletes the consumer and its pending entries; returns how many were pending.
   size_t DeleteConsumer(std::string_view name);
-  // Adds or moves a pending entry to `consumer` (delivered now, count as given).
+  // Adds (delivered once) or moves a pending entry to `consumer`; the caller sets the time.
   StreamNack& Claim(StreamId id, StreamConsumer* consumer);
   // Acknowledges `id`; false when it was not pending.
   bool Ack(StreamId id);

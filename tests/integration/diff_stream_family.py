@@ -6,8 +6,19 @@ CONSUMERS, HELP), on the shared key space (ctx.key()), so streams meet the other
 
 test_differential.py imports this module, calls bind(Cmd), adds GENERATORS as
 FAMILIES["streams"] and ARITY to its ARITY (only when the family's weight is not 0, so a stream
-without the family is the same as before it existed); its dump_dataset reads a stream with
-DATASET_READS (XRANGE - +, XINFO STREAM, XINFO STREAM FULL COUNT 0) through dataset_value().
+without the family is the same as before it existed); its dump_dataset reads a stream with the
+commands of dataset_reads() (XRANGE - +, XINFO STREAM, XINFO STREAM FULL COUNT 0, the last
+one normalised) through dataset_value().
+
+Keys and names. Most commands go to STREAM_KEYS (s:1 and s:2, keys of the family's own, and
+k0 of the shared space), the rest anywhere in the shared space. Group and consumer names come
+from small pools (so commands meet each other's groups), with rare ones holding a NUL byte (Redis
+prints names in errors with %s) or CR LF. The group commands are hit by the other families'
+FLUSHALLs, SELECTs and aborted transactions, so now and then (outside MULTI) a command runs
+behind a guard XGROUP CREATE key group 0|$ MKSTREAM (with_group), or behind a XREADGROUP > of a
+few entries that is itself behind one (with_pending): whatever the guards answer (compared
+too), the command follows. IDs in a group's PEL cannot be known in advance; a script
+(gen_pel_script) reads them with XPENDING and runs XACK, XCLAIM or XDEL on them.
 
 IDs. A stream's IDs are time based only for XADD `*`; everything else here is explicit. The
 generators keep a clock of their own in the Context (ctx.stream_clock: a millisecond part that
@@ -16,12 +27,12 @@ XADDs succeed), sometimes one already used or an older one (the "equal or smalle
 a success on another key whose top is lower), `<ms>-*` (deterministic: it depends only on the
 stream's last ID), incomplete IDs (`5`), leading zeros and `+7` / ` 7` (accepted by Redis's
 strtoull fallback), the edges (`0-0`, the last possible ID: "exhausted", `<max>-*`: "Elements
-are too large") and invalid ones. Now and then the clock jumps for good to 2100-01-01 (4102444800000
-ms): from then on a XADD `*` is deterministic on a stream whose last entry is that far ahead
-(`*` then gives last.ms-(last.seq+1)), so `*` is sent only behind a guard XREVRANGE key + -
-COUNT 1 that shows such a last entry (or an error: the wrong type), never in MULTI. A bulk
-XADD (a script adding 10 to 250 entries with `<ms>-*`) makes streams of several listpack nodes,
-for `~` trims (whole nodes only) and XINFO's radix-tree counts.
+are too large") and invalid ones. Now and then the clock jumps for good to 2100-01-01
+(4102444800000 ms): from then on a XADD `*` is deterministic on a stream whose last entry is
+that far ahead (`*` then gives last.ms-(last.seq+1)), so `*` is sent only behind a guard
+XREVRANGE key + - COUNT 1 that shows such a last entry (or an error: the wrong type), never in
+MULTI. A bulk XADD (a script adding 10 to 250 entries with `<ms>-*`) makes streams of several
+listpack nodes, for `~` trims (whole nodes only) and XINFO's radix-tree counts.
 
 What legitimately differs, and how it is compared:
   - Idle times (XPENDING's extended form, XINFO CONSUMERS) and unix-ms times (XINFO STREAM
@@ -53,10 +64,10 @@ ARITY = {
 
 # Where the family's commands go most of the time: two keys of its own (like the sort family's,
 # outside the shared space: no other family makes them strings) and one of the shared space.
-STREAM_KEYS = (b"s:1", b"s:2", b"k0")
-GROUPS = (b"g1", b"g1", b"g1", b"g2", b"g2", b"grp", b"")
+STREAM_KEYS = (b"s:1", b"s:1", b"s:2", b"k0")
+GROUPS = (b"g1", b"g1", b"g1", b"g1", b"g1", b"g2", b"g2", b"grp", b"")
 RARE_GROUPS = (b"G\x00x", b"nog")
-CONSUMERS = (b"c1", b"c1", b"c2", b"alice", b"bob", b"")
+CONSUMERS = (b"c1", b"c1", b"c1", b"c2", b"c2", b"alice", b"")
 RARE_CONSUMERS = (b"C\x00\r\nx", b"IDLE")
 FIELDS = (b"f", b"f", b"g", b"h", b"", b"field:1", b"\x00bin")
 
@@ -161,11 +172,33 @@ def range_bound(rng, ctx, start):
 
 def skey(rng, ctx):
     """A key of the shared space, mostly one of STREAM_KEYS."""
-    return rng.choice(STREAM_KEYS) if rng.random() < 0.8 else ctx.key()
+    return rng.choice(STREAM_KEYS) if rng.random() < 0.88 else ctx.key()
 
 
 def group(rng):
     return rng.choice(GROUPS) if rng.random() < 0.95 else rng.choice(RARE_GROUPS)
+
+
+def with_group(rng, ctx, cmd, key, group_name):
+    """cmd, now and then (outside MULTI) behind a guard XGROUP CREATE key group 0|$ MKSTREAM
+    (compared too, and whatever it answers the command follows): the group commands find a
+    group more often than the scattered key space and the other families' FLUSHALLs, SELECTs
+    and aborted transactions would leave them."""
+    if ctx.queued is None and rng.random() < 0.35:
+        create = Cmd("XGROUP", "CREATE", key, group_name, rng.choice(("0", "0", "$")), "MKSTREAM")
+        cmd.guard = (create, lambda reply: True)
+    return cmd
+
+
+def with_pending(rng, ctx, cmd, key, group_name):
+    """cmd, now and then (outside MULTI) behind a XREADGROUP > of a few entries for the group
+    (itself behind with_group): the PEL commands find pending entries more often."""
+    if ctx.queued is None and rng.random() < 0.4:
+        read = Cmd("XREADGROUP", "GROUP", group_name, consumer(rng), "COUNT",
+                   rng.choice(("1", "2", "5")), "STREAMS", key, ">")
+        cmd.guard = (with_group(rng, ctx, read, key, group_name), lambda reply: True)
+        return cmd
+    return with_group(rng, ctx, cmd, key, group_name)
 
 
 def consumer(rng):
@@ -362,6 +395,8 @@ def trim_args(rng, ctx, for_xadd):
 
 def far_last_entry(reply):
     """The guard of XADD *: the last entry is far ahead of now (or the key has another type)."""
+    if reply is None:
+        return False
     kind, payload = reply
     if kind == b"-":
         return True
@@ -382,7 +417,7 @@ def gen_xadd(rng, ctx):
     rng.shuffle(options)
     guard = None
     r = rng.random()
-    if r < 0.005:
+    if r < 0.01:
         clk.jump_far()
         id_ = id_text(rng, *clk.advance(rng))
     elif r < 0.6:
@@ -397,7 +432,7 @@ def gen_xadd(rng, ctx):
     elif r < 0.91:
         id_ = rng.choice(ODD_IDS)
     elif r < 0.95:
-        id_ = rng.choice(BAD_IDS + ("FOO",))
+        id_ = rng.choice([i for i in BAD_IDS if i != "*"] + ["FOO"])  # (* is XADD's)
     elif ctx.queued is None:
         id_ = "*"
         guard = (Cmd("XREVRANGE", key, "+", "-", "COUNT", "1"), far_last_entry)
@@ -542,7 +577,8 @@ def gen_xread(rng, ctx):
 
 def gen_xreadgroup(rng, ctx):
     keys = [skey(rng, ctx) for _ in range(rng.choice((1, 1, 1, 1, 2)))]
-    options = [[ctx.name("GROUP"), group(rng), consumer(rng)]]
+    group_name = group(rng)
+    options = [[ctx.name("GROUP"), group_name, consumer(rng)]]
     if rng.random() < 0.5:
         options.append([ctx.name("COUNT"), count_value(rng)])
     block = block_option(rng, ctx)
@@ -565,13 +601,13 @@ def gen_xreadgroup(rng, ctx):
     args = [w for o in options for w in o] + tail
     if rng.random() < 0.02:
         args = tail  # no GROUP: the arity error (or a syntax error)
-    return Cmd(ctx.name("XREADGROUP"), *args)
+    return with_group(rng, ctx, Cmd(ctx.name("XREADGROUP"), *args), keys[0], group_name)
 
 
 def group_id(rng, ctx):
     r = rng.random()
-    if r < 0.3:
-        return rng.choice(("0", "0-0", "$", "$"))
+    if r < 0.45:
+        return rng.choice(("0", "0", "0-0", "$"))
     if r < 0.85:
         return known_id(rng, ctx)
     if r < 0.92:
@@ -586,43 +622,52 @@ def entries_read(rng):
 def gen_xgroup(rng, ctx):
     key = skey(rng, ctx)
     r = rng.random()
-    if r < 0.5:
-        args = [ctx.name("CREATE"), key, group(rng), group_id(rng, ctx)]
-        options = []
-        if rng.random() < 0.6:
-            options.append([ctx.name("MKSTREAM")])
-        if rng.random() < 0.25:
-            options.append([ctx.name("ENTRIESREAD"), entries_read(rng)])
-        if rng.random() < 0.04:
-            options.append(rng.choice((["FOO"], ["ENTRIESREAD"], ["MKSTREAM", "MKSTREAM"],
-                                       ["ENTRIESREAD", "3", "ENTRIESREAD", "4"])))
-        rng.shuffle(options)
-        args += [w for o in options for w in o]
-    elif r < 0.6:
-        args = [ctx.name("SETID"), key, group(rng), group_id(rng, ctx)]
+    if r >= 0.5:
+        group_name = group(rng)
+        return with_group(rng, ctx, gen_xgroup_other(rng, ctx, key, group_name, r), key,
+                          group_name)
+    args = [ctx.name("CREATE"), key, group(rng), group_id(rng, ctx)]
+    options = []
+    if rng.random() < 0.6:
+        options.append([ctx.name("MKSTREAM")])
+    if rng.random() < 0.25:
+        options.append([ctx.name("ENTRIESREAD"), entries_read(rng)])
+    if rng.random() < 0.04:
+        options.append(rng.choice((["FOO"], ["ENTRIESREAD"], ["MKSTREAM", "MKSTREAM"],
+                                   ["ENTRIESREAD", "3", "ENTRIESREAD", "4"])))
+    rng.shuffle(options)
+    return Cmd(ctx.name("XGROUP"), *args, *[w for o in options for w in o])
+
+
+def gen_xgroup_other(rng, ctx, key, group_name, r):
+    """XGROUP SETID, DESTROY, CREATECONSUMER or DELCONSUMER (r in [0.5, 1) picks which)."""
+    if r < 0.6:
+        args = [ctx.name("SETID"), key, group_name, group_id(rng, ctx)]
         if rng.random() < 0.3:
             args += [ctx.name("ENTRIESREAD"), entries_read(rng)]
         if rng.random() < 0.04:
             args += rng.choice((["MKSTREAM"], ["FOO", "1"], ["ENTRIESREAD"]))
     elif r < 0.7:
-        args = [ctx.name("DESTROY"), key, group(rng)]
+        args = [ctx.name("DESTROY"), key, group_name]
     elif r < 0.85:
-        args = [ctx.name("CREATECONSUMER"), key, group(rng), consumer(rng)]
+        args = [ctx.name("CREATECONSUMER"), key, group_name, consumer(rng)]
     else:
-        args = [ctx.name("DELCONSUMER"), key, group(rng), consumer(rng)]
+        args = [ctx.name("DELCONSUMER"), key, group_name, consumer(rng)]
     return Cmd(ctx.name("XGROUP"), *args)
 
 
 def gen_xack(rng, ctx):
     ids = [any_id(rng, ctx, good=0.96) for _ in range(rng.choice((1, 1, 2, 3, 5)))]
-    return Cmd(ctx.name("XACK"), skey(rng, ctx), group(rng), *ids)
+    key, group_name = skey(rng, ctx), group(rng)
+    return with_group(rng, ctx, Cmd(ctx.name("XACK"), key, group_name, *ids), key, group_name)
 
 
 def gen_xpending(rng, ctx):
-    args = [ctx.name("XPENDING"), skey(rng, ctx), group(rng)]
+    key, group_name = skey(rng, ctx), group(rng)
+    args = [ctx.name("XPENDING"), key, group_name]
     r = rng.random()
     if r < 0.35:
-        return Cmd(*args)
+        return with_group(rng, ctx, Cmd(*args), key, group_name)
     if r < 0.4:
         args += rng.choice((["x"], ["-", "+"], ["IDLE", "0", "-", "+"], ["IDLE"],
                             ["-", "+", "10", "c1", "x", "y", "z"]))
@@ -636,7 +681,7 @@ def gen_xpending(rng, ctx):
         args.append(consumer(rng))
         if rng.random() < 0.05:
             args += ["extra", "ignored"][:rng.randint(1, 2)]
-    return Cmd(*args, normalize=xpending_reply)
+    return with_pending(rng, ctx, Cmd(*args, normalize=xpending_reply), key, group_name)
 
 
 def claim_options(rng, ctx):
@@ -665,12 +710,15 @@ def min_idle(rng):
 
 def gen_xclaim(rng, ctx):
     ids = [any_id(rng, ctx, good=0.97) for _ in range(rng.choice((1, 1, 2, 3)))]
-    return Cmd(ctx.name("XCLAIM"), skey(rng, ctx), group(rng), consumer(rng), min_idle(rng),
-               *ids, *claim_options(rng, ctx))
+    key, group_name = skey(rng, ctx), group(rng)
+    return with_pending(rng, ctx, Cmd(ctx.name("XCLAIM"), key, group_name, consumer(rng),
+                                    min_idle(rng), *ids, *claim_options(rng, ctx)),
+                      key, group_name)
 
 
 def gen_xautoclaim(rng, ctx):
-    args = [ctx.name("XAUTOCLAIM"), skey(rng, ctx), group(rng), consumer(rng), min_idle(rng),
+    key, group_name = skey(rng, ctx), group(rng)
+    args = [ctx.name("XAUTOCLAIM"), key, group_name, consumer(rng), min_idle(rng),
             range_bound(rng, ctx, True)]
     options = []
     if rng.random() < 0.5:
@@ -682,7 +730,36 @@ def gen_xautoclaim(rng, ctx):
     if rng.random() < 0.03:
         options.append(rng.choice((["COUNT"], ["FOO"])))
     rng.shuffle(options)
-    return Cmd(*args, *[w for o in options for w in o])
+    return with_pending(rng, ctx, Cmd(*args, *[w for o in options for w in o]), key,
+                        group_name)
+
+
+PEL_BODY = (
+    "local p = redis.pcall('xpending', KEYS[1], ARGV[1], '-', '+', ARGV[2]) "
+    "if p.err then return p end "
+    "local ids = {} for i, e in ipairs(p) do ids[#ids + 1] = e[1] end "
+    "local cmd = {ARGV[3], KEYS[1]} if ARGV[3] ~= 'xdel' then cmd[#cmd + 1] = ARGV[1] end "
+    "local n = tonumber(ARGV[4]) for i = 5, 4 + n do cmd[#cmd + 1] = ARGV[i] end "
+    "for i, id in ipairs(ids) do cmd[#cmd + 1] = id end "
+    "for i = 5 + n, #ARGV do cmd[#cmd + 1] = ARGV[i] end "
+    "return {ids, redis.pcall(unpack(cmd))}")
+
+
+def gen_pel_script(rng, ctx):
+    """A script that reads IDs of a group's PEL (XPENDING) and runs XACK, XCLAIM or XDEL on
+    them: IDs a generator cannot know in advance (those XREADGROUP delivered). Returns the IDs
+    and the command's reply."""
+    key, group_name = skey(rng, ctx), group(rng)
+    verb = rng.choice(("xack", "xclaim", "xclaim", "xdel"))
+    prefix, suffix = [], []
+    if verb == "xclaim":
+        prefix = [consumer(rng), min_idle(rng)]
+        suffix = claim_options(rng, ctx)
+    elif verb == "xack" and rng.random() < 0.2:
+        suffix = [known_id(rng, ctx)]
+    cmd = Cmd(ctx.name("EVAL"), PEL_BODY, "1", key, group_name,
+              rng.choice(("1", "2", "3", "100")), verb, str(len(prefix)), *prefix, *suffix)
+    return with_pending(rng, ctx, cmd, key, group_name)
 
 
 def gen_xinfo(rng, ctx):
@@ -698,8 +775,10 @@ def gen_xinfo(rng, ctx):
     if r < 0.75:
         return Cmd(ctx.name("XINFO"), ctx.name("GROUPS"), key)
     if r < 0.95:
-        return Cmd(ctx.name("XINFO"), ctx.name("CONSUMERS"), key, group(rng),
-                   normalize=xinfo_consumers_reply)
+        group_name = group(rng)
+        return with_pending(rng, ctx, Cmd(ctx.name("XINFO"), ctx.name("CONSUMERS"), key,
+                                        group_name, normalize=xinfo_consumers_reply),
+                          key, group_name)
     return Cmd(ctx.name("XINFO"), ctx.name("STREAM"), key,
                *rng.choice((["FOO"], ["FULL", "FOO"], ["FULL", "COUNT"], ["COUNT", "1"],
                             ["FULL", "COUNT", "1", "COUNT", "2"])),
@@ -707,7 +786,7 @@ def gen_xinfo(rng, ctx):
 
 
 def not_stream(reply):
-    return reply[0] == b"+" and reply[1] not in (b"stream", b"none")
+    return reply is not None and reply[0] == b"+" and reply[1] not in (b"stream", b"none")
 
 
 def gen_reclaim_key(rng, ctx):
@@ -754,5 +833,6 @@ GENERATORS = [
     (gen_xadd, 12), (gen_xadd_bulk, 1.5), (gen_xrange, 4), (gen_xread_all, 2), (gen_xdel, 2),
     (gen_xtrim, 2), (gen_xsetid, 1), (gen_xread, 3), (gen_xreadgroup, 5), (gen_xgroup, 6),
     (gen_xack, 2), (gen_xpending, 3), (gen_xclaim, 2.5), (gen_xautoclaim, 2), (gen_xinfo, 3),
+    (gen_pel_script, 2.5),
     (gen_stream_bad_args, 1), (gen_reclaim_key, 1.5),
 ]
