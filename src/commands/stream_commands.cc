@@ -341,6 +341,14 @@ void XAdd(CommandContext& ctx) {
 
 // ---- XTRIM, XRANGE, XLEN, XDEL, XSETID ------------------------------------------------------
 
+// The stream at `key` for a change; nullptr after replying 0 (no key) or WRONGTYPE.
+store::Entry* StreamOrZero(CommandContext& ctx, std::string_view key) {
+  store::Entry* e = LookupWrite(ctx, key);
+  if (!CheckType(ctx, e, store::ValueType::kStream)) return nullptr;
+  if (e == nullptr) ctx.reply.Integer(0);
+  return e;
+}
+
 // XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
 void XTrim(CommandContext& ctx) {
   TrimArgs trim;
@@ -362,12 +370,8 @@ void XTrim(CommandContext& ctx) {
   }
   if (!FinishTrimArgs(ctx, &trim)) return;
   const std::string_view key = ctx.arg(1);
-  store::Entry* e = LookupWrite(ctx, key);
-  if (!CheckType(ctx, e, store::ValueType::kStream)) return;
-  if (e == nullptr) {
-    ctx.reply.Integer(0);
-    return;
-  }
+  store::Entry* e = StreamOrZero(ctx, key);
+  if (e == nullptr) return;
   if (!AsStream(e).TrimWouldRemove(trim.spec)) {
     ctx.reply.Integer(0);
     return;
@@ -423,12 +427,8 @@ void XLen(CommandContext& ctx) {
 // XDEL key id [id ...]: the key first, then every ID, then the deletions.
 void XDel(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
-  store::Entry* e = LookupWrite(ctx, key);
-  if (!CheckType(ctx, e, store::ValueType::kStream)) return;
-  if (e == nullptr) {
-    ctx.reply.Integer(0);
-    return;
-  }
+  store::Entry* e = StreamOrZero(ctx, key);
+  if (e == nullptr) return;
   std::vector<StreamId> ids(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (!ParseStrictStreamId(ctx, ctx.arg(i), &ids[i - 2])) return;

@@ -358,9 +358,11 @@ void ReadCommand(CommandContext& ctx, bool group_form) {
 void XRead(CommandContext& ctx) { ReadCommand(ctx, false); }
 void XReadGroup(CommandContext& ctx) { ReadCommand(ctx, true); }
 
-// COMMAND GETKEYS: the keys are the first half of what follows STREAMS.
-void ReadKeys(std::span<const std::string_view> args, std::vector<size_t>* out, size_t from) {
-  for (size_t i = from; i < args.size(); ++i) {
+// COMMAND GETKEYS: the keys are the first half of what follows STREAMS, searched for from
+// argument From on (XREADGROUP's GROUP and consumer could be called "streams").
+template <size_t From>
+void ReadKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
+  for (size_t i = From; i < args.size(); ++i) {
     if (!EqualsIgnoreCase(args[i], "streams")) continue;
     const size_t n = (args.size() - i - 1) / 2;
     for (size_t k = 0; k < n; ++k) out->push_back(i + 1 + k);
@@ -368,40 +370,37 @@ void ReadKeys(std::span<const std::string_view> args, std::vector<size_t>* out, 
   }
 }
 
+template <size_t From>
+CommandSpec ReadSpec(std::string_view name, int arity, uint32_t flags, Handler handler,
+                     std::string_view summary, std::string_view complexity) {
+  CommandSpec spec = KeylessSpec(name, arity, flags | kBlocking | kMovableKeys, handler, "stream",
+                                 summary, "5.0.0", complexity);
+  spec.option_keys = ReadKeys<From>;
+  spec.key_keyword = "STREAMS";
+  spec.key_keyword_from = From;
+  spec.key_flags = StreamKeyFlags(name);  // XREADGROUP's is read-only, as Redis declares it
+  return spec;
+}
+
 }  // namespace
 
 void RegisterStreamReadCommands(CommandTable& table) {
-  CommandSpec xread = KeylessSpec(
-      "xread", -4, kReadOnly | kBlocking | kMovableKeys, XRead, "stream",
+  table.Add(ReadSpec<1>(
+      "xread", -4, kReadOnly, XRead,
       "Return never seen elements in multiple streams, with IDs greater than the ones reported "
       "by the caller for each stream. Can block.",
-      "5.0.0",
-      "For each stream mentioned: O(N) with N being the number of elements being "
-      "returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK "
-      "option is used, XADD will pay O(M) time in order to serve the M clients blocked on the "
-      "stream getting new data.");
-  xread.option_keys = [](std::span<const std::string_view> args, std::vector<size_t>* out) {
-    ReadKeys(args, out, 1);
-  };
-  xread.key_keyword = "STREAMS";
-  xread.key_keyword_from = 1;
-  table.Add(std::move(xread));
-  CommandSpec xreadgroup = KeylessSpec(
-      "xreadgroup", -7, kWrite | kBlocking | kMovableKeys, XReadGroup, "stream",
+      "For each stream mentioned: O(N) with N being the number of elements being returned, it "
+      "means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, "
+      "XADD will pay O(M) time in order to serve the M clients blocked on the stream getting "
+      "new data."));
+  table.Add(ReadSpec<4>(
+      "xreadgroup", -7, kWrite, XReadGroup,
       "Return new entries from a stream using a consumer group, or access the history of the "
       "pending entries for a given consumer. Can block.",
-      "5.0.0",
-      "For each stream mentioned: O(M) with M being the number of elements returned. "
-      "If M is constant (e.g. always asking for the first 10 elements with COUNT), you can "
-      "consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time "
-      "in order to serve the N clients blocked on the stream getting new data.");
-  xreadgroup.option_keys = [](std::span<const std::string_view> args, std::vector<size_t>* out) {
-    ReadKeys(args, out, 4);
-  };
-  xreadgroup.key_keyword = "STREAMS";
-  xreadgroup.key_keyword_from = 4;
-  xreadgroup.key_flags = StreamKeyFlags("xreadgroup");  // Redis declares it read-only
-  table.Add(std::move(xreadgroup));
+      "For each stream mentioned: O(M) with M being the number of elements returned. If M is "
+      "constant (e.g. always asking for the first 10 elements with COUNT), you can consider it "
+      "O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to "
+      "serve the N clients blocked on the stream getting new data."));
 }
 
 }  // namespace basalt::cmd
