@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <iterator>
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -210,4 +213,71 @@ TEST_CASE("groups: claims, acks, consumers, and the read counter") {
   CHECK(copy->groups().Find("g")->consumers.size() == 1);
   CHECK(copy->length() == 4);
   delete copy;
+}
+
+TEST_CASE("random appends, deletions and trims agree with a plain model") {
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937 rng(seed);
+    EncodingLimits limits;
+    limits.stream_node_max_entries = static_cast<int64_t>(rng() % 6);  // 0: no limit
+    limits.stream_node_max_bytes = rng() % 3 == 0 ? 120 : 4096;
+    StreamValue s;
+    std::map<StreamId, std::vector<std::string>> model;
+    StreamId next{1, 0};
+    const std::vector<std::string> names = {"a", "b", "temp", "12", "-7", ""};
+    for (int step = 0; step < 400; ++step) {
+      const uint32_t op = rng() % 10;
+      if (op < 6) {
+        next = rng() % 3 == 0 ? StreamId{next.ms + 1 + rng() % 300, rng() % 2} : next;
+        next.Increment();
+        std::vector<std::string> fv;
+        const size_t pairs = 1 + rng() % 3;
+        for (size_t i = 0; i < pairs; ++i) {
+          fv.push_back(names[rng() % names.size()]);
+          fv.push_back(rng() % 4 == 0 ? std::string(rng() % 90, 'v')
+                                      : std::to_string(rng() % 1000));
+        }
+        std::vector<std::string_view> views(fv.begin(), fv.end());
+        s.Append(next, views, limits);
+        model[next] = fv;
+      } else if (op < 8 && !model.empty()) {
+        auto it = model.begin();
+        std::advance(it, rng() % model.size());
+        CHECK(s.Delete(it->first));
+        model.erase(it);
+      } else {
+        StreamValue::TrimSpec spec;
+        spec.approx = rng() % 2 == 0;
+        if (rng() % 2 == 0) {
+          spec.maxlen = rng() % 40;
+        } else {
+          spec.by = StreamValue::TrimBy::kMinId;
+          spec.minid = {next.ms > 200 ? next.ms - rng() % 200 : 0, 0};
+        }
+        const uint64_t before = s.length();
+        const uint64_t removed = s.Trim(spec);
+        CHECK(s.length() == before - removed);
+        // What a trim removes is always the oldest live entries.
+        for (uint64_t i = 0; i < removed; ++i) model.erase(model.begin());
+        if (!spec.approx && spec.by == StreamValue::TrimBy::kMaxLen)
+          CHECK(s.length() <= spec.maxlen);
+      }
+      REQUIRE(s.CheckInvariants());
+      REQUIRE(s.length() == model.size());
+    }
+    std::vector<std::string> got;
+    s.ForRange(StreamId::Min(), StreamId::Max(), true, [&](const StreamEntryView& e) {
+      std::string line = e.id.ToString();
+      for (std::string_view x : e.fields_values) line += "|" + std::string(x);
+      got.push_back(line);
+    });
+    std::vector<std::string> want;
+    for (auto it = model.rbegin(); it != model.rend(); ++it) {
+      std::string line = it->first.ToString();
+      for (const std::string& x : it->second) line += "|" + x;
+      want.push_back(line);
+    }
+    CHECK(got == want);
+    if (!model.empty()) CHECK(s.first_id() == model.begin()->first);
+  }
 }
