@@ -455,36 +455,49 @@ void XClaim(CommandContext& ctx) {
 }
 
 // XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
+struct AutoClaimArgs {
+  int64_t min_idle = 0;
+  StreamId start;
+  int64_t count = 100;
+  bool justid = false;
+};
+
+// XAUTOCLAIM's arguments after the consumer; false after replying.
+bool ParseAutoClaimArgs(CommandContext& ctx, AutoClaimArgs* a) {
+  if (!ParseIntArg(ctx, ctx.arg(4), &a->min_idle,
+                   "ERR Invalid min-idle-time argument for XAUTOCLAIM")) {
+    return false;
+  }
+  if (!ParseIntervalStart(ctx, ctx.arg(5), &a->start)) return false;
+  for (size_t i = 6; i < ctx.argc(); ++i) {
+    if (IsOption(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
+      // Redis's bound keeps COUNT x 16 bytes of IDs within a long.
+      constexpr int64_t kMaxCount = INT64_MAX / 16;
+      if (!ParseInt64(ctx.arg(++i), &a->count) || a->count < 1 || a->count > kMaxCount) {
+        ctx.reply.Error("ERR COUNT must be > 0");
+        return false;
+      }
+    } else if (IsOption(ctx.arg(i), "justid")) {
+      a->justid = true;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
 void XAutoClaim(CommandContext& ctx) {
   // Redis looks the key up first (a miss counts, and publishes keymiss), then reads the
   // arguments, then checks the type.
   const std::string_view key = ctx.arg(1);
   const std::string_view group_name = ctx.arg(2);
   store::Entry* e = LookupRead(ctx, key);
-  int64_t min_idle;
-  if (!ParseIntArg(ctx, ctx.arg(4), &min_idle,
-                   "ERR Invalid min-idle-time argument for XAUTOCLAIM")) {
-    return;
-  }
-  StreamId start;
-  if (!ParseIntervalStart(ctx, ctx.arg(5), &start)) return;
-  int64_t count = 100;
-  bool justid = false;
-  for (size_t i = 6; i < ctx.argc(); ++i) {
-    if (IsOption(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
-      // Redis's bound keeps COUNT x 16 bytes of IDs within a long.
-      constexpr int64_t kMaxCount = INT64_MAX / 16;
-      if (!ParseInt64(ctx.arg(++i), &count) || count < 1 || count > kMaxCount) {
-        ctx.reply.Error("ERR COUNT must be > 0");
-        return;
-      }
-    } else if (IsOption(ctx.arg(i), "justid")) {
-      justid = true;
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-  }
+  AutoClaimArgs a;
+  if (!ParseAutoClaimArgs(ctx, &a)) return;
+  const int64_t min_idle = a.min_idle;
+  const bool justid = a.justid;
+  int64_t count = a.count;
   if (!CheckType(ctx, e, store::ValueType::kStream)) return;
   if (e == nullptr || AsStream(e).groups().Find(group_name) == nullptr) {
     ReplyNoGroup(ctx, key, group_name);
@@ -498,7 +511,7 @@ void XAutoClaim(CommandContext& ctx) {
   size_t n = 0;
   std::vector<StreamId> deleted;
   int64_t attempts = count * 10;
-  auto it = group.pending.lower_bound(start);
+  auto it = group.pending.lower_bound(a.start);
   while (attempts-- > 0 && count > 0 && it != group.pending.end()) {
     const StreamId id = it->first;
     ++it;
