@@ -13,7 +13,9 @@ through redis-cli --pipe, and VmRSS is read again; the growth is compared. Datas
 with N members for a hash, a set of strings, a set of integers (beyond set-max-intset-entries,
 so both are tables), a list and a sorted set (integral scores in shuffled order); and
 --hash-keys keys (1M, as issue 11 states the goal) each a hash of 10 small fields
-(f0..f9 -> "v<key number>"). --datasets picks datasets whose names contain one of the words.
+(f0..f9 -> "v<key number>"), and a stream of N entries of one field. --datasets picks datasets
+whose names contain one of the words. The stream commands, which redis-benchmark has no -t test
+for, run as custom commands (STREAM_TESTS).
 """
 
 import csv
@@ -24,6 +26,20 @@ import time
 from benchlib import median, pinned
 
 TYPE_TESTS = "lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600"
+# Streams have no redis-benchmark -t test: these commands run as custom ones, against a stream
+# of STREAM_ENTRIES entries ("bigstream", with a consumer group) loaded before each round.
+STREAM_ENTRIES = 100_000
+STREAM_TESTS = [
+    ("xadd (random keys)", ["XADD", "s:__rand_int__", "*", "f", "v"]),
+    ("xadd maxlen ~ 1000", ["XADD", "capped", "MAXLEN", "~", "1000", "*", "temp", "21", "name",
+                            "sensor-alpha"]),
+    ("xrange count 10", ["XRANGE", "bigstream", "-", "+", "COUNT", "10"]),
+    ("xrevrange count 10", ["XREVRANGE", "bigstream", "+", "-", "COUNT", "10"]),
+    ("xread count 10", ["XREAD", "COUNT", "10", "STREAMS", "bigstream", "0-0"]),
+    ("xreadgroup count 1", ["XREADGROUP", "GROUP", "g", "c:__rand_int__", "COUNT", "1",
+                            "STREAMS", "bigstream", ">"]),
+    ("xlen", ["XLEN", "bigstream"]),
+]
 
 
 def add_types_args(p):
@@ -67,6 +83,8 @@ def datasets(n, hash_keys):
         "set of integers": big("SADD", "bigints", lambda i: (str(i * 7),)),
         "list, 1 key": big("RPUSH", "biglist", lambda i: ("element:%07d" % i,)),
         "zset, 1 key": big("ZADD", "bigzset", lambda i: (str(i * 3 % 1000003), "member:%07d" % i)),
+        "stream, 1 key": b"".join(resp("XADD", "bigstream", "%d-0" % (i + 1), "field",
+                                       "value:%07d" % i) for i in range(n)),
         "hashes of 10 fields": small_hashes,
     }
 
@@ -81,6 +99,32 @@ def run_type_benchmark(server, pipeline, requests, args):
             if row.get("rps")}
 
 
+def stream_dataset(n):
+    """bigstream: n entries of two fields, and a group g at its start."""
+    return b"".join(resp("XADD", "bigstream", "%d-1" % i, "sensor", str(i % 97), "name", "alpha")
+                    for i in range(1, n + 1)) + resp("XGROUP", "CREATE", "bigstream", "g", "0")
+
+
+def run_stream_benchmark(server, pipeline, requests, args):
+    """The stream commands (custom redis-benchmark commands) after reloading bigstream."""
+    subprocess.run([args.redis_cli, "-h", "127.0.0.1", "-p", str(server.port), "DEL",
+                    "bigstream", "capped"], capture_output=True, check=False)
+    load(args, server, stream_dataset(STREAM_ENTRIES))
+    results = {}
+    # No more reads than the group has entries to deliver.
+    requests = min(requests, STREAM_ENTRIES)
+    for name, command in STREAM_TESTS:
+        cmd = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c",
+               str(args.clients), "-n", str(requests), "-P", str(pipeline), "-r",
+               str(args.keyspace), "--csv"] + command
+        out = subprocess.run(pinned(cmd, args.client_cpus, args), capture_output=True,
+                             text=True, check=False).stdout
+        for row in csv.DictReader(io.StringIO(out)):
+            if row.get("rps"):
+                results[name] = float(row["rps"])
+    return results
+
+
 def type_throughput(args, make_server):
     servers = [make_server("redis"), make_server("basalt")]
     results = {}
@@ -90,7 +134,9 @@ def type_throughput(args, make_server):
             for server in order:
                 for pipeline in (1, 16):
                     requests = args.requests * (10 if pipeline == 16 else 1)
-                    for test, rps in run_type_benchmark(server, pipeline, requests, args).items():
+                    measured = run_type_benchmark(server, pipeline, requests, args)
+                    measured.update(run_stream_benchmark(server, pipeline, requests, args))
+                    for test, rps in measured.items():
                         results.setdefault((server.name, test, pipeline), []).append(rps)
                     print(f"round {rnd + 1} {server.name} -P {pipeline} done", flush=True)
     finally:

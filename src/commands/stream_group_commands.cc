@@ -250,7 +250,7 @@ void ReplyPendingRange(CommandContext& ctx, const Pel& pel, StreamId start, Stre
   char buf[StreamId::kTextMax];
   for (auto it = pel.lower_bound(start); count > 0 && it != pel.end() && it->first <= end; ++it) {
     const store::StreamNack& nack = *AsNack(it->second);
-    const int64_t idle = ctx.now_ms - nack.delivery_time_ms;
+    const int64_t idle = store::WrappingSub(ctx.now_ms, nack.delivery_time_ms);
     if (min_idle != 0 && idle < min_idle) continue;
     ctx.reply.ArrayHeader(4);
     ctx.reply.Bulk(it->first.Format(buf));
@@ -337,7 +337,7 @@ bool ParseClaimOptions(CommandContext& ctx, size_t i, ClaimOptions* o) {
                        "ERR Invalid IDLE option argument for XCLAIM")) {
         return false;
       }
-      o->delivery_time = ctx.now_ms - o->delivery_time;
+      o->delivery_time = store::WrappingSub(ctx.now_ms, o->delivery_time);
     } else if (IsOption(opt, "time") && more) {
       if (!ParseIntArg(ctx, ctx.arg(++i), &o->delivery_time,
                        "ERR Invalid TIME option argument for XCLAIM")) {
@@ -431,7 +431,8 @@ void XClaim(CommandContext& ctx) {
     }
     if (it == group.pending.end()) {
       if (!o.force) continue;
-    } else if (min_idle > 0 && ctx.now_ms - it->second.delivery_time_ms < min_idle) {
+    } else if (min_idle > 0 &&
+               store::WrappingSub(ctx.now_ms, it->second.delivery_time_ms) < min_idle) {
       continue;
     }
     store::StreamNack& nack =
@@ -521,7 +522,9 @@ void XAutoClaim(CommandContext& ctx) {
       --count;
       continue;
     }
-    if (min_idle > 0 && ctx.now_ms - group.pending.at(id).delivery_time_ms < min_idle) continue;
+    if (min_idle > 0 &&
+        store::WrappingSub(ctx.now_ms, group.pending.at(id).delivery_time_ms) < min_idle)
+      continue;
     store::StreamNack& nack = ClaimFor(ctx, key, group_name, group, ctx.arg(3), id, ctx.now_ms);
     if (!justid) ++nack.delivery_count;
     ReplyClaimed(ctx, s, id, justid);

@@ -225,7 +225,7 @@ void XInfoConsumers(CommandContext& ctx) {
     ctx.reply.Bulk("pending");
     ctx.reply.Integer(static_cast<int64_t>(consumer.pending.size()));
     ctx.reply.Bulk("idle");
-    const int64_t idle = ctx.now_ms - consumer.seen_time_ms;
+    const int64_t idle = store::WrappingSub(ctx.now_ms, consumer.seen_time_ms);
     ctx.reply.Integer(idle < 0 ? 0 : idle);
   }
 }

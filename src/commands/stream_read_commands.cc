@@ -146,6 +146,8 @@ bool ParseReadIds(CommandContext& ctx, ReadArgs* a) {
       a->new_entries[i] = true;
     } else if (!ParseStrictStreamId(ctx, text, &a->ids[i])) {
       return false;
+    } else if (a->group_form && a->ids[i] == StreamId::Max()) {
+      a->new_entries[i] = true;  // Redis's own mark for ">": the last possible ID reads as ">"
     }
   }
   return true;
@@ -272,6 +274,10 @@ void ServeWoken(CommandContext& ctx, ReadArgs* args, std::string_view ready) {
   args->new_entries.assign(a.nkeys, true);
   if (!a.group_form) store::ParseStreamId(ctx.arg(a.streams_at + a.nkeys + i), 0, &args->ids[i]);
   store::Entry* e = LookupWrite(ctx, ready);
+  if (!a.group_form && (e == nullptr || e->type() != store::ValueType::kStream)) {
+    ctx.reply.NullArray();  // found ready an instant ago; kept safe all the same
+    return;
+  }
   if (a.group_form) {
     if (e == nullptr || e->type() != store::ValueType::kStream) {
       ctx.reply.Error("UNBLOCKED the stream key no longer exists");

@@ -112,6 +112,10 @@ Status ReadNodes(RdbValueInput& in, StreamValue& s) {
     if (st = in.ReadString(&scratch, &key, "a stream node's ID"); !st.ok()) return st;
     if (key.size() != 16) return Corrupt("a node key that is no stream ID");
     const StreamId master = StreamId::FromBigEndian(reinterpret_cast<const uint8_t*>(key.data()));
+    // Nodes in their map's order, each once (Redis refuses a repeated one too).
+    if (i > 0 && master <= s.nodes().rbegin()->first) {
+      return Corrupt("nodes out of order or repeated");
+    }
     std::string_view blob;
     if (st = in.ReadBlob(&blob, "a stream node"); !st.ok()) return st;
     std::optional<store::Listpack> lp = store::Listpack::FromBytes(blob);
@@ -316,6 +320,9 @@ Status AppendStreamRewrite(std::string_view key, const StreamValue& s, std::stri
   const std::string added = std::to_string(s.entries_added());
   const std::string max_deleted = s.max_deleted_id().ToString();
   argv = {"XSETID", key, last, "ENTRIESADDED", added, "MAXDELETEDID", max_deleted};
+  // XSETID refuses a deleted ID above the last one, which an XSETID that lowered the last ID
+  // leaves behind: the last ID matters more (new IDs must stay above it), so it goes alone.
+  if (s.max_deleted_id() > s.last_id()) argv.resize(5);
   if (!emit()) return st;
   for (const auto& [name, group] : s.groups().all()) {
     const std::string group_last = group.last_id.ToString();

@@ -36,6 +36,13 @@ struct StreamId {
   static StreamId FromBigEndian(const uint8_t* in);
 };
 
+// a - b as Redis computes idle times, lags and counters: in 64 bits that wrap, so a loaded or
+// client-given extreme (a delivery time of INT64_MIN, ENTRIESREAD 2^63-1) is no undefined
+// behaviour, and answers what Redis answers.
+inline int64_t WrappingSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
 // One number of an ID as Redis reads it: a decimal integer, refused when negative or past
 // 64 bits. Values past INT64_MAX are read as C's strtoull reads them (a leading space or sign
 // passes). False when not a number.

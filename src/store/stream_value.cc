@@ -149,7 +149,9 @@ void StreamValue::Append(StreamId id, std::span<const std::string_view> fields_v
     const bool full = last->second.bytes_size() + added_bytes >= max_bytes ||
                       (limits.stream_node_max_entries > 0 &&
                        r.live() + r.deleted() >= limits.stream_node_max_entries);
-    if (full) {
+    // A new node's master must be above the tail's, so the map stays in entry order even
+    // after XSETID lowered the last ID below a deleted entry's (then the tail takes it anyway).
+    if (full && id > last->first) {
       last->second.ShrinkToFit();
     } else {
       node = &last->second;
@@ -218,10 +220,10 @@ bool StreamValue::Delete(StreamId id) {
   --it;
   const Reader r(it->second, it->first);
   for (uint32_t pos = r.first_entry(); pos != Listpack::kNone; pos = r.NextEntry(pos)) {
+    if (r.Flags(pos) & kFlagDeleted) continue;  // only live entries are in ID order
     const StreamId at = r.Id(pos);
     if (at > id) return false;
     if (at < id) continue;
-    if (r.Flags(pos) & kFlagDeleted) return false;
     MarkDeleted(it, pos, true);
     --length_;
     if (id > max_deleted_id_) max_deleted_id_ = id;
@@ -250,9 +252,10 @@ uint64_t StreamValue::Trim(const TrimSpec& spec) {
     if (spec.approx) break;
     // Exact: mark the node's oldest entries deleted until the spec holds.
     for (uint32_t pos = r.first_entry(); pos != Listpack::kNone;) {
+      // As Redis, the stop is checked at deleted entries too.
+      if (done() || (spec.by == TrimBy::kMinId && r.Id(pos) >= spec.minid)) break;
       const uint32_t next = r.NextEntry(pos);
       if (!(r.Flags(pos) & kFlagDeleted)) {
-        if (done() || (spec.by == TrimBy::kMinId && r.Id(pos) >= spec.minid)) break;
         // The node stays, even when this was its last live entry (as in Redis).
         Listpack& lp = it->second;
         const auto offset_from_end = static_cast<uint32_t>(lp.bytes_size() - next);
@@ -323,9 +326,10 @@ void StreamValue::Visit(StreamId start, StreamId end, bool reverse, VisitFn fn, 
     for (; it != nodes_.end() && it->first <= end; ++it) {
       const Reader r(it->second, it->first);
       for (uint32_t pos = r.first_entry(); pos != Listpack::kNone; pos = r.NextEntry(pos)) {
+        if (r.Flags(pos) & kFlagDeleted) continue;  // only live entries are in ID order
         const StreamId id = r.Id(pos);
         if (id > end) return;
-        if (id < start || (r.Flags(pos) & kFlagDeleted)) continue;
+        if (id < start) continue;
         if (!emit(r, pos, id)) return;
       }
     }
@@ -336,9 +340,10 @@ void StreamValue::Visit(StreamId start, StreamId end, bool reverse, VisitFn fn, 
     --it;
     const Reader r(it->second, it->first);
     for (uint32_t pos = r.LastEntry(); pos != Listpack::kNone; pos = r.PrevEntry(pos)) {
+      if (r.Flags(pos) & kFlagDeleted) continue;
       const StreamId id = r.Id(pos);
       if (id < start) return;
-      if (id > end || (r.Flags(pos) & kFlagDeleted)) continue;
+      if (id > end) continue;
       if (!emit(r, pos, id)) return;
     }
   }
@@ -369,19 +374,19 @@ bool StreamValue::GroupLag(const StreamGroup& group, int64_t* lag) const {
     return true;
   }
   if (group.entries_read >= 0 && !RangeHasTombstones(group.last_id, StreamId::Max())) {
-    *lag = static_cast<int64_t>(entries_added_) - group.entries_read;
+    *lag = WrappingSub(static_cast<int64_t>(entries_added_), group.entries_read);
     return true;
   }
   const int64_t read = EstimateEntriesRead(group.last_id);
   if (read < 0) return false;
-  *lag = static_cast<int64_t>(entries_added_) - read;
+  *lag = WrappingSub(static_cast<int64_t>(entries_added_), read);
   return true;
 }
 
 void StreamValue::AdvanceGroup(StreamGroup& group, StreamId id) const {
   if (id <= group.last_id) return;
   if (group.entries_read >= 0 && !RangeHasTombstones(id, StreamId::Max())) {
-    ++group.entries_read;
+    group.entries_read = WrappingSub(group.entries_read, -1);
   } else if (entries_added_ > 0) {
     group.entries_read = EstimateEntriesRead(id);
   }
@@ -428,8 +433,12 @@ bool StreamValue::ValidateNode(const Listpack& lp, StreamId master, StreamId aft
     if (flags < 0 || flags > (kFlagDeleted | kFlagSameFields)) return false;
     const StreamId id{master.ms + static_cast<uint64_t>(ms_diff),
                       master.seq + static_cast<uint64_t>(seq_diff)};
-    // Ascending, above what came before, never below the node's master (the diffs wrap).
-    if (id <= prev || id < master) return false;
+    // Live entries ascend, above the previous node's. Deleted ones may lie anywhere: after an
+    // XSETID below a deleted entry's ID, new entries follow it in its node (as in Redis).
+    if (!(flags & kFlagDeleted)) {
+      if (id <= prev) return false;
+      prev = id;
+    }
     int64_t elements;
     if (flags & kFlagSameFields) {
       if (!skip(master_fields)) return false;
@@ -445,7 +454,6 @@ bool StreamValue::ValidateNode(const Listpack& lp, StreamId master, StreamId aft
     int64_t lp_count;
     if (!next_int(&lp_count) || lp_count != elements) return false;
     (flags & kFlagDeleted) ? ++seen_deleted : ++seen_live;
-    prev = id;
     any = true;
   }
   // A node may hold only deleted entries: an exact trim by MINID marks entries deleted in a node
@@ -463,7 +471,6 @@ bool StreamValue::CheckInvariants() const {
   for (const auto& [master, lp] : nodes_) {
     uint64_t live;
     StreamId last;
-    if (!first && master <= after) return false;
     if (!ValidateNode(lp, master, first ? StreamId::Min() : after, &live, &last)) return false;
     live_total += live;
     after = last;

@@ -117,8 +117,8 @@ class StreamValue final : public CompositeValue {
   // Loaders: adopts a node validated with ValidateNode. Nodes come in ascending order.
   void AdoptNode(StreamId master, Listpack node, uint64_t live_entries);
   // Whether `node` is a well-formed stream node under `master`: every element where the format
-  // puts it, flags known, IDs ascending within the node and above `after`, counts agreeing.
-  // Sets *live to its live entries, *last to its last entry's ID (deleted or not).
+  // puts it, flags known, live entries' IDs ascending and above `after`, counts agreeing. Sets
+  // *live to its live entries, *last to its last live entry's ID (`after` when none).
   static bool ValidateNode(const Listpack& node, StreamId master, StreamId after, uint64_t* live,
                            StreamId* last);
   // Tests: counters and nodes agree.

@@ -215,4 +215,20 @@ TEST_SUITE("stream commands") {
     h.Run({"FLUSHALL"});
     CHECK(reader.TakePushed() == Err("UNBLOCKED the stream key no longer exists"));
   }
+
+  TEST_CASE("extreme times and counters wrap as in Redis, with no undefined behaviour") {
+    Harness h;
+    h.clock().SetMs(1000);
+    h.Run({"XADD", "s", "1-0", "f", "v"});
+    h.Run({"XGROUP", "CREATE", "s", "g", "0", "ENTRIESREAD", "9223372036854775807"});
+    h.Run({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"});
+    CHECK(h.Run({"XCLAIM", "s", "g", "c", "0", "1-0", "IDLE", "-9223372036854775808", "JUSTID"}) ==
+          BulkArray({"1-0"}));
+    CHECK(h.Run({"XSETID", "s", "1-0", "ENTRIESADDED", "9223372036854775807"}) == Ok());
+    CHECK(h.Run({"XINFO", "GROUPS", "s"}).find("lag") != std::string::npos);
+    CHECK(h.Run({"XPENDING", "s", "g", "-", "+", "10"}).find("1-0") != std::string::npos);
+    // The last possible ID is Redis's own mark for ">".
+    CHECK(h.Run({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s",
+                 "18446744073709551615-18446744073709551615"}) == NilArray());
+  }
 }

@@ -267,6 +267,34 @@ TEST_SUITE("stream codec") {
     CHECK(Restore(Payload(OneNodeBody(Groups({}, {{"a", {}}, {"a", {}}})))) == nullptr);
   }
 
+  TEST_CASE("nodes repeated or out of order are refused") {
+    // Two nodes under master 10-0 (Redis refuses it too), and a node under 5-0 after one under
+    // 10-0 (Redis takes it and then lists entries out of order).
+    CHECK(Restore(rdbtest::FromHex(
+              "130210000000000000000a000000000000000028280000000f0002010001010181660200010201"
+              "0001000181610204010201010100018162020401ff10000000000000000a00000000000000002828"
+              "0000000f000201000101018166020001020102010001816302040102010301000181640204"
+              "01ff040d000a00000004000a007f4d1effee3e260a")) == nullptr);
+    CHECK(Restore(rdbtest::FromHex(
+              "130210000000000000000a000000000000000028280000000f0002010001010181660200010201"
+              "0001000181610204010201010100018162020401ff1000000000000000050000000000000000"
+              "28280000000f0002010001010181660200010201070100018163020401020108010001816402"
+              "0401ff040d000a00000004000a00248f291c59043560")) == nullptr);
+  }
+
+  TEST_CASE("a stream whose new entries follow a deleted one in its node saves and loads") {
+    auto s = std::make_unique<StreamValue>();
+    Add(*s, {1, 0}, {"a", "1"});
+    Add(*s, {2, 0}, {"a", "1"});
+    Add(*s, {3, 0}, {"a", "1"});
+    REQUIRE(s->Delete({3, 0}));
+    s->set_last_id({2, 0});
+    Add(*s, {2, 1}, {"b", "2"});
+    auto e = Restore(DumpOf(s.release()));
+    REQUIRE(e != nullptr);
+    CHECK(Entries(AsStream(*e)) == std::vector<std::string>{"1-0 a 1", "2-0 a 1", "2-1 b 2"});
+  }
+
   TEST_CASE("the AOF rewrite rebuilds entries, counters, groups and pending entries") {
     auto e = Restore(rdbtest::FromHex(kWithGroup));
     REQUIRE(e != nullptr);

@@ -281,3 +281,39 @@ TEST_CASE("random appends, deletions and trims agree with a plain model") {
     if (!model.empty()) CHECK(s.first_id() == model.begin()->first);
   }
 }
+
+TEST_CASE("after XSETID below a deleted entry, new entries follow it in its node and stay found") {
+  StreamValue s;
+  Add(s, {1, 0}, {"a", "1"});
+  Add(s, {2, 0}, {"a", "1"});
+  Add(s, {3, 0}, {"a", "1"});
+  CHECK(s.Delete({3, 0}));  // stays in the node, marked
+  s.set_last_id({2, 0});    // what XSETID 2-0 allows (only the last live entry bounds it)
+  Add(s, {2, 1}, {"b", "2"});
+  CHECK(s.CheckInvariants());
+  CHECK(Ids(s, {2, 1}, {2, 1}) == std::vector<std::string>{"2-1"});
+  CHECK(Ids(s, StreamId::Min(), StreamId::Max(), true) ==
+        std::vector<std::string>{"2-1", "2-0", "1-0"});
+  CHECK(s.Delete({2, 1}));
+  CHECK(s.CheckInvariants());
+  // A full tail whose master is above the new ID takes it anyway: nodes stay in entry order.
+  EncodingLimits two;
+  two.stream_node_max_entries = 2;
+  StreamValue t;
+  Add(t, {5, 0}, {"a", "1"}, two);
+  Add(t, {6, 0}, {"a", "1"}, two);
+  CHECK(t.Delete({6, 0}));
+  // An exact trim marks 5-0 and keeps the node (its last entry is not below the ID): the stream
+  // is empty, so XSETID may go below the node's master.
+  CHECK(t.Trim({.by = StreamValue::TrimBy::kMinId, .minid = {6, 0}}) == 1);
+  CHECK(t.length() == 0);
+  t.set_last_id({1, 0});
+  Add(t, {2, 0}, {"a", "1"}, two);
+  CHECK(t.nodes().size() == 1);
+  CHECK(t.CheckInvariants());
+  CHECK(Ids(t) == std::vector<std::string>{"2-0"});
+  Add(t, {9, 0}, {"a", "1"}, two);
+  CHECK(t.nodes().size() == 2);
+  CHECK(Ids(t, StreamId::Min(), StreamId::Max(), true) == std::vector<std::string>{"9-0", "2-0"});
+  CHECK(t.CheckInvariants());
+}
