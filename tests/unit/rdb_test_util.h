@@ -13,9 +13,24 @@
 
 #include "common/crc64.h"
 #include "persistence/byte_io.h"
+#include "persistence/rdb_format.h"
 #include "persistence/rdb_reader.h"
 
 namespace basalt::rdbtest {
+
+// `v` as `bytes` little-endian bytes.
+inline std::string Le(uint64_t v, int bytes) {
+  std::string s;
+  for (int i = 0; i < bytes; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
+  return s;
+}
+
+// A value (type byte first) made into a DUMP payload: RDB version 10 and CRC-64.
+inline std::string Payload(std::string body) {
+  body += Le(persistence::rdb::kVersion, 2);
+  body += Le(Crc64(0, body), 8);
+  return body;
+}
 
 struct Key {
   int db = 0;

@@ -72,18 +72,8 @@ constexpr std::string_view kHugeIds =
     "040102010101dffb02f4141a99be1c000000090401ff0281ffffffffffffffff0081fffffffffffffffe050000"
     "02000a00c94b91ac614e4f87";
 
-std::string Le(uint64_t v, int bytes) {
-  std::string s;
-  for (int i = 0; i < bytes; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-  return s;
-}
-
-// A value (type byte first) made into a DUMP payload: RDB version 10 and CRC-64.
-std::string Payload(std::string body) {
-  body += Le(rdb::kVersion, 2);
-  body += Le(Crc64(0, body), 8);
-  return body;
-}
+using rdbtest::Le;
+using rdbtest::Payload;
 
 // A payload's value alone (type byte and body), without the trailer.
 std::string BodyOf(std::string_view payload) {

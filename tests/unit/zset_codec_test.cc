@@ -29,18 +29,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::string Le(uint64_t v, int bytes) {
-  std::string s;
-  for (int i = 0; i < bytes; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-  return s;
-}
-
-// A value body (type byte first) made into a DUMP payload: RDB version 10 and CRC-64.
-std::string Payload(std::string body) {
-  body += Le(rdb::kVersion, 2);
-  body += Le(Crc64(0, body), 8);
-  return body;
-}
+using rdbtest::Le;
+using rdbtest::Payload;
 
 // An RDB string of up to 63 bytes.
 std::string Str(std::string_view s) { return static_cast<char>(s.size()) + std::string(s); }
